@@ -1,0 +1,25 @@
+import { redirect } from "next/navigation";
+import type { Metadata } from "next";
+import { countUsers } from "@/lib/users/store";
+import { FirstAdminForm } from "@/components/auth/first-admin-form";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+
+export const metadata: Metadata = { title: "Create the first administrator" };
+
+export default async function SetupPage() {
+  // The one-time step disappears as soon as any account exists.
+  if ((await countUsers()) > 0) redirect("/sign-in");
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>
+          <span className="text-xl">Create the first administrator</span>
+        </CardTitle>
+        <p className="text-sm text-slate-600">No account exists yet. The account you create here can manage users and connect Azure DPS.</p>
+      </CardHeader>
+      <CardContent>
+        <FirstAdminForm />
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,55 @@
+"use client";
+
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { z } from "zod";
+import { firstAdminSchema } from "@/lib/validation/user";
+import { createFirstAdminAction } from "@/lib/actions/create-first-admin";
+import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password-policy";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { FormField } from "@/components/ui/form-field";
+
+type Values = z.input<typeof firstAdminSchema>;
+
+export function FirstAdminForm() {
+  const router = useRouter();
+  const [message, setMessage] = useState<string | null>(null);
+  const form = useForm<Values>({
+    resolver: zodResolver(firstAdminSchema),
+    defaultValues: { email: "", name: "", password: "", confirmPassword: "" },
+  });
+  const { errors, isSubmitting } = form.formState;
+
+  const onSubmit = form.handleSubmit(async (values) => {
+    setMessage(null);
+    const result = await createFirstAdminAction(values);
+    if (result.ok) router.push("/sign-in?created=1");
+    else setMessage(result.message);
+  });
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="grid gap-4">
+      <FormField id="email" label="Email" error={errors.email?.message}>
+        {(aria) => <Input type="email" autoComplete="username" {...aria} {...form.register("email")} />}
+      </FormField>
+      <FormField id="name" label="Name (optional)" error={errors.name?.message}>
+        {(aria) => <Input autoComplete="name" {...aria} {...form.register("name")} />}
+      </FormField>
+      <FormField id="password" label="Password" hint={`At least ${MIN_PASSWORD_LENGTH} characters.`} error={errors.password?.message}>
+        {(aria) => <Input type="password" autoComplete="new-password" {...aria} {...form.register("password")} />}
+      </FormField>
+      <FormField id="confirmPassword" label="Repeat the password" error={errors.confirmPassword?.message}>
+        {(aria) => <Input type="password" autoComplete="new-password" {...aria} {...form.register("confirmPassword")} />}
+      </FormField>
+      <p role="alert" aria-live="assertive" className="text-sm font-medium text-red-700 empty:hidden">
+        {message ?? ""}
+      </p>
+      <Button type="submit" disabled={isSubmitting}>
+        {isSubmitting ? "Creating…" : "Create administrator"}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,80 @@
+"use client";
+
+import { useTransition } from "react";
+import { toast } from "sonner";
+import type { UserDto } from "@/lib/users/store";
+import { ROLES, ROLE_LABELS, type Role } from "@/lib/auth/permissions";
+import { setUserRoleAction } from "@/lib/actions/set-user-role";
+import { setUserDisabledAction } from "@/lib/actions/set-user-disabled";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { Select } from "@/components/ui/select";
+import { Button } from "@/components/ui/button";
+import { Badge } from "@/components/ui/badge";
+import { formatDateTime } from "@/lib/format";
+
+export function UsersTable({ users, currentUserId }: { users: UserDto[]; currentUserId: string }) {
+  const [pending, startTransition] = useTransition();
+
+  const run = (work: () => Promise<{ ok: boolean; message?: string }>) =>
+    startTransition(async () => {
+      const result = await work();
+      if (result.ok) toast.success(result.message ?? "Saved.");
+      else toast.error(result.message ?? "Not saved.");
+    });
+
+  return (
+    <Table aria-label="Users">
+      <TableHeader>
+        <tr>
+          <TableHead>Email</TableHead>
+          <TableHead>Name</TableHead>
+          <TableHead>Role</TableHead>
+          <TableHead>Status</TableHead>
+          <TableHead>Last sign-in</TableHead>
+          <TableHead>
+            <span className="sr-only">Actions</span>
+          </TableHead>
+        </tr>
+      </TableHeader>
+      <TableBody>
+        {users.map((user) => (
+          <TableRow key={user.id}>
+            <TableCell className="font-medium">{user.email}</TableCell>
+            <TableCell>{user.name ?? "—"}</TableCell>
+            <TableCell>
+              <Select
+                aria-label={`Role of ${user.email}`}
+                value={user.role}
+                disabled={pending}
+                onChange={(e) => run(() => setUserRoleAction({ userId: user.id, role: e.target.value as Role }))}
+              >
+                {ROLES.map((role) => (
+                  <option key={role} value={role}>
+                    {ROLE_LABELS[role]}
+                  </option>
+                ))}
+              </Select>
+            </TableCell>
+            <TableCell>{user.disabled ? <Badge tone="danger">Disabled</Badge> : <Badge tone="success">Active</Badge>}</TableCell>
+            <TableCell>{user.lastSignInAt ? formatDateTime(user.lastSignInAt) : "Never"}</TableCell>
+            <TableCell className="text-right">
+              {user.id === currentUserId ? (
+                <span className="text-xs text-slate-500">You</span>
+              ) : (
+                <Button
+                  variant={user.disabled ? "secondary" : "destructive"}
+                  size="sm"
+                  disabled={pending}
+                  aria-label={`${user.disabled ? "Enable" : "Disable"} ${user.email}`}
+                  onClick={() => run(() => setUserDisabledAction({ userId: user.id, disabled: !user.disabled }))}
+                >
+                  {user.disabled ? "Enable" : "Disable"}
+                </Button>
+              )}
+            </TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}

@@ -1,0 +1,25 @@
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import * as schema from "./schema";
+
+export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+
+const globalForDb = globalThis as unknown as { hicDb?: Database; hicDbUrl?: string };
+
+/** One pool per process (and per dev-server reload), created on first use from DATABASE_URL. */
+export function getDb(): Database {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides it.");
+  if (!globalForDb.hicDb || globalForDb.hicDbUrl !== url) {
+    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.HIC_DB_POOL_SIZE || 10) });
+    globalForDb.hicDb = drizzle(pool, { schema, casing: "snake_case" }) as Database;
+    globalForDb.hicDbUrl = url;
+  }
+  return globalForDb.hicDb;
+}
+
+export async function closeDb(): Promise<void> {
+  const db = globalForDb.hicDb;
+  globalForDb.hicDb = undefined;
+  await db?.$client.end();
+}

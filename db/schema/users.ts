@@ -1,0 +1,30 @@
+import { sql } from "drizzle-orm";
+import { pgEnum, pgTable, text, timestamp, uuid, uniqueIndex, integer } from "drizzle-orm/pg-core";
+
+export const roleEnum = pgEnum("role", ["admin", "operator", "support"]);
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    email: text().notNull(),
+    name: text(),
+    passwordHash: text().notNull(),
+    role: roleEnum().notNull(),
+    disabledAt: timestamp({ withTimezone: true }),
+    lastSignInAt: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("users_email_lower_idx").on(sql`lower(${t.email})`)],
+);
+
+/** Failed sign-ins per account and per client address, so throttling holds across app processes. */
+export const signInThrottle = pgTable("sign_in_throttle", {
+  key: text().primaryKey(),
+  failures: integer().notNull().default(0),
+  windowStartedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  lockedUntil: timestamp({ withTimezone: true }),
+});
+
+export type UserRow = typeof users.$inferSelect;

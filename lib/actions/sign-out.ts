@@ -1,0 +1,11 @@
+"use server";
+
+import { signOut } from "@/auth";
+import { getCurrentUser } from "@/lib/auth/current-user";
+import { recordAudit } from "@/lib/audit/record";
+
+export async function signOutAction(): Promise<void> {
+  const user = await getCurrentUser();
+  if (user) await recordAudit({ actor: user, action: "auth.sign-out", target: user.email, outcome: "success" });
+  await signOut({ redirectTo: "/sign-in" });
+}

@@ -1,0 +1,33 @@
+import "server-only";
+import { cache } from "react";
+import { findUserById } from "@/lib/users/store";
+import { hasPermission, ROLE_PERMISSIONS, type Permission, type Role } from "./permissions";
+import { sessionUserId } from "./session-source";
+
+export type CurrentUser = { id: string; email: string; name: string | null; role: Role; permissions: readonly Permission[] };
+
+/**
+ * The signed-in user as the database says now, not as the session token remembers: a demotion or
+ * a disabled account takes effect on the very next request. Cached for one request only.
+ */
+export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
+  const id = await sessionUserId();
+  if (!id) return null;
+  const row = await findUserById(id);
+  if (!row || row.disabledAt) return null;
+  return { id: row.id, email: row.email, name: row.name, role: row.role, permissions: ROLE_PERMISSIONS[row.role] };
+});
+
+export class AccessDeniedError extends Error {
+  constructor(readonly reason: "unauthenticated" | "forbidden", readonly permission: Permission) {
+    super(reason === "unauthenticated" ? "Your session has ended. Sign in again." : "You do not have permission to do this.");
+  }
+}
+
+/** The one gate every server action, route handler and data-access function passes through. */
+export async function requirePermission(permission: Permission): Promise<CurrentUser> {
+  const user = await getCurrentUser();
+  if (!user) throw new AccessDeniedError("unauthenticated", permission);
+  if (!hasPermission(user.role, permission)) throw new AccessDeniedError("forbidden", permission);
+  return user;
+}

@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { hasPermission, PERMISSIONS, ROLE_PERMISSIONS } from "./permissions";
+
+describe("role permissions (DESIGN section 4)", () => {
+  it("gives administrators every permission", () => {
+    for (const p of PERMISSIONS) expect(hasPermission("admin", p)).toBe(true);
+  });
+
+  it("lets operators work with devices but not manage the integration, users or read the audit log", () => {
+    expect(ROLE_PERMISSIONS.operator).toEqual(["integration.view", "devices.view", "devices.manage", "devices.provision"]);
+  });
+
+  it("lets support staff view devices, the integration and the audit log, and change nothing", () => {
+    expect(ROLE_PERMISSIONS.support).toEqual(["integration.view", "devices.view", "audit.view"]);
+    for (const p of ["integration.manage", "devices.manage", "devices.provision", "users.manage"] as const) {
+      expect(hasPermission("support", p)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,35 @@
+/** Every permission in the product, and which role holds it (DESIGN section 4). Read by the UI and the server alike. */
+export const PERMISSIONS = [
+  "integration.view",
+  "integration.manage",
+  "devices.view",
+  "devices.manage",
+  "devices.provision",
+  "users.manage",
+  "audit.view",
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLES = ["admin", "operator", "support"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  admin: "Administrator",
+  operator: "Operator",
+  support: "Support",
+};
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  admin: PERMISSIONS,
+  operator: ["integration.view", "devices.view", "devices.manage", "devices.provision"],
+  support: ["integration.view", "devices.view", "audit.view"],
+};
+
+export function hasPermission(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}

@@ -1,0 +1,65 @@
+export { deriveDeviceKey } from "./derive-device-key";
+export {
+  createSasToken,
+  parseSasToken,
+  registrationResource,
+  verifySasToken,
+  REGISTRATION_POLICY,
+  type SasCheck,
+  type SasFields,
+} from "./sas";
+export {
+  canonicalBase64ByteLength,
+  dpsConnectionSchema,
+  dpsHostSchema,
+  groupKeySchema,
+  groupKeysSchema,
+  idScopeSchema,
+  looksLikeUsualIdScope,
+  optionalGroupKeySchema,
+  registrationIdSchema,
+  validateDpsHost,
+  validateGroupKey,
+  validateIdScope,
+  validateRegistrationId,
+  GROUP_KEY_MAX_BYTES,
+  GROUP_KEY_MIN_BYTES,
+  REGISTRATION_ID_MAX_LENGTH,
+  type Checked,
+} from "./validation";
+export {
+  createDpsClient,
+  realSleep,
+  DEFAULT_OPERATION_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type DpsClient,
+  type DpsClientOptions,
+  type Sleep,
+} from "./client";
+export {
+  DPS_API_VERSION,
+  DPS_USER_AGENT,
+  type DpsFetch,
+  type DpsFetchInit,
+  type DpsFetchResponse,
+} from "./http";
+export {
+  decideRetry,
+  pollDelayMs,
+  retryAfterMsFromHeaders,
+  DEFAULT_RETRY_POLICY,
+  type RetryDecision,
+  type RetryPolicy,
+} from "./retry-policy";
+export { createPollLimiter, DPS_DEVICE_REQUEST_LIMIT, type PollLimit, type PollLimiter } from "./poll-limiter";
+export { createFetchWithCa } from "./fetch-with-ca";
+export {
+  lookupStatusWithGroupKeys,
+  registerWithGroupKeys,
+  type GroupKeyRequest,
+  type GroupKeys,
+  type KeyUsed,
+  type WithKeyUsed,
+} from "./group-keys";
+export type * from "./types";
+export { REGISTRATION_STATUSES } from "./types";

@@ -1,0 +1,17 @@
+import { startEmbeddedPostgres, type RunningPostgres } from "@/lib/postgres/embedded";
+import { migrateDatabase } from "@/db/migrate";
+
+/** DATABASE_URL when given, otherwise the embedded cluster in the data directory; migrated either way. */
+export async function connectDatabase(options: { dataDir: string; log: (line: string) => void }): Promise<RunningPostgres & { embedded: boolean }> {
+  const external = process.env.DATABASE_URL;
+  const database = external
+    ? { url: external, port: Number(new URL(external).port || 5432), stop: async () => {}, embedded: false }
+    : { ...(await startEmbeddedPostgres({ dataDir: options.dataDir, log: options.log })), embedded: true };
+  try {
+    await migrateDatabase(database.url);
+  } catch (error) {
+    await database.stop();
+    throw new Error(`Could not prepare the database: ${(error as Error).message}`);
+  }
+  return database;
+}

@@ -1,0 +1,43 @@
+import { spawn, type ChildProcess } from "node:child_process";
+
+export type RunningApp = { url: string; child: ChildProcess; stop: () => Promise<void> };
+
+async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`The web server exited with code ${child.exitCode}; its output is above.`);
+    try {
+      const response = await fetch(`${url}/sign-in`, { redirect: "manual" });
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`The web server did not answer on ${url} within ${timeoutMs / 1000} s.`);
+}
+
+/** `next start` as a child process with the environment the app needs. */
+export async function startNextServer(options: { root: string; host: string; port: number; env: NodeJS.ProcessEnv }): Promise<RunningApp> {
+  const child = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-H", options.host, "-p", String(options.port)], {
+    cwd: options.root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...options.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+  });
+  const displayHost = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
+  const url = `http://${displayHost.includes(":") ? `[${displayHost}]` : displayHost}:${options.port}`;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+    });
+  try {
+    await waitUntilServing(url, child, 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, child, stop };
+}

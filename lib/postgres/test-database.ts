@@ -1,0 +1,58 @@
+import { mkdtempSync, chmodSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { startEmbeddedPostgres } from "./embedded";
+
+export type TestServer = { adminUrl: string; createDatabase: (prefix: string) => Promise<string>; stop: () => Promise<void> };
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/**
+ * A Postgres server for tests: the one in DATABASE_URL (each suite gets a fresh database on it,
+ * dropped afterwards) or an embedded cluster in a throwaway directory.
+ */
+export async function startTestServer(): Promise<TestServer> {
+  const created: string[] = [];
+  let adminUrl: string;
+  let stopServer: () => Promise<void>;
+  let dataDir: string | undefined;
+  if (process.env.DATABASE_URL) {
+    adminUrl = process.env.DATABASE_URL;
+    stopServer = async () => {};
+  } else {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), "hic-test-"));
+    chmodSync(dataDir, 0o755); // the embedded server runs as `postgres` when we are root
+    const server = await startEmbeddedPostgres({ dataDir });
+    adminUrl = server.url;
+    stopServer = server.stop;
+  }
+  return {
+    adminUrl,
+    createDatabase: async (prefix) => {
+      const name = `${prefix}_${randomBytes(4).toString("hex")}`;
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`create database ${name}`);
+      } finally {
+        await client.end();
+      }
+      created.push(name);
+      return withDatabase(adminUrl, name);
+    },
+    stop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect().catch(() => {});
+      for (const name of created) await client.query(`drop database if exists ${name} with (force)`).catch(() => {});
+      await client.end().catch(() => {});
+      await stopServer();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * `npm test`: every test against real services. Unit and integration tests (vitest) first, then
+ * the end-to-end flows (Playwright) against the app started by the real launcher. Uses
+ * DATABASE_URL's server when set (fresh databases, dropped afterwards), otherwise an embedded one.
+ *   npm test                 everything
+ *   npm test -- --unit       vitest only        npm test -- --e2e   Playwright only
+ * Extra arguments after `--` go to the runner (e.g. a file filter).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startTestServer, type TestServer } from "@/lib/postgres/test-database";
+import { ensureBuild } from "@/lib/launcher/build";
+import { pickPort } from "@/lib/postgres/free-port";
+
+type Counts = { passed: number; failed: number; skipped: number };
+const root = process.cwd();
+const resultsDir = path.join(root, "test-results");
+const log = (line: string) => console.log(`[test] ${line}`);
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: "inherit", env });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch {
+    return null;
+  }
+}
+
+async function unitTests(server: TestServer, extra: string[]): Promise<Counts> {
+  const report = path.join(resultsDir, "vitest.json");
+  rmSync(report, { force: true });
+  const code = await run(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...extra], {
+    ...process.env,
+    DATABASE_URL: server.adminUrl,
+  });
+  const json = readJson<{ numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }>(report);
+  if (!json) return { passed: 0, failed: Math.max(1, code), skipped: 0 };
+  return { passed: json.numPassedTests, failed: json.numFailedTests || (code ? 1 : 0), skipped: json.numPendingTests + json.numTodoTests };
+}
+
+/** Starts `npm start`'s launcher in its own process group, so stopping it stops everything it started. */
+async function startApp(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const appLog = createWriteStream(path.join(resultsDir, "app.log"));
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  child.stderr!.pipe(appLog);
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      appLog.write(chunk);
+      buffer += chunk.toString();
+      const match = /\[hic\] Ready: (\S+)/.exec(buffer);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`The app exited (code ${code}) before it was ready; see test-results/app.log.`)));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      process.kill(-child.pid!, "SIGTERM");
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 20_000).unref();
+    });
+  return { url, child, stop };
+}
+
+async function endToEndTests(server: TestServer, extra: string[]): Promise<Counts> {
+  ensureBuild(root, log);
+  const databaseUrl = await server.createDatabase("hic_e2e");
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "hic-e2e-"));
+  chmodSync(dataDir, 0o755);
+  const port = await pickPort(0);
+  const env = { ...process.env, DATABASE_URL: databaseUrl, HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: "", HIC_ADMIN_PASSWORD: "" };
+  const app = await startApp(env);
+  log(`App under test: ${app.url} (log: test-results/app.log)`);
+  const report = path.join(resultsDir, "e2e.json");
+  rmSync(report, { force: true });
+  try {
+    const code = await run(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test", ...extra], {
+      ...env,
+      E2E_BASE_URL: app.url,
+      E2E_DATABASE_URL: databaseUrl,
+      E2E_DATA_DIR: dataDir,
+      E2E_JSON_REPORT: report,
+    });
+    const json = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(report);
+    if (!json) return { passed: 0, failed: Math.max(1, code), skipped: 0 };
+    return { passed: json.stats.expected + json.stats.flaky, failed: json.stats.unexpected || (code ? 1 : 0), skipped: json.stats.skipped };
+  } finally {
+    await app.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const only = args.includes("--unit") ? "unit" : args.includes("--e2e") ? "e2e" : "all";
+  const extra = args.filter((a) => a !== "--unit" && a !== "--e2e");
+  mkdirSync(resultsDir, { recursive: true });
+  const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+  const add = (c: Counts) => {
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.skipped += c.skipped;
+  };
+  const server = await startTestServer();
+  try {
+    if (only !== "e2e") add(await unitTests(server, only === "unit" ? extra : []));
+    if (only !== "unit") add(await endToEndTests(server, only === "e2e" ? extra : []));
+  } catch (error) {
+    console.error(`[test] ${(error as Error).message}`);
+    if (existsSync(path.join(resultsDir, "app.log"))) console.error(readFileSync(path.join(resultsDir, "app.log"), "utf8").slice(-4000));
+    total.failed += 1;
+  } finally {
+    await server.stop();
+  }
+  console.log(`\nTests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  process.exitCode = total.failed > 0 ? 1 : 0;
+}
+
+main();

@@ -1,0 +1,96 @@
+/**
+ * User administration from the command line:
+ *   npm run user:add -- --email E --password P --role admin|operator|support [--name N]
+ *   npm run user:list
+ *   npm run user:set-role -- --email E --role R
+ *   npm run user:disable -- --email E [--enable]
+ * Works against DATABASE_URL, the running app's embedded database, or starts it briefly.
+ */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
+import { connectDatabase } from "@/lib/launcher/database";
+import { closeDb } from "@/db/client";
+import { createUser, DuplicateEmailError, findUserByEmail, listUsers, setUserDisabled, setUserRole, countActiveAdmins } from "@/lib/users/store";
+import { recordAudit } from "@/lib/audit/record";
+import { emailSchema, newUserSchema, roleSchema } from "@/lib/validation/user";
+import { ROLE_LABELS } from "@/lib/auth/permissions";
+
+class CliError extends Error {}
+
+function fail(error: z.ZodError): never {
+  throw new CliError(error.issues.map((i) => `--${String(i.path[0] ?? "value")}: ${i.message}`).join("\n"));
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  async add(args) {
+    const { values } = parseArgs({ args, options: { email: { type: "string" }, password: { type: "string" }, role: { type: "string" }, name: { type: "string" } } });
+    const parsed = newUserSchema.safeParse(values);
+    if (!parsed.success) fail(parsed.error);
+    try {
+      const user = await createUser(parsed.data);
+      await recordAudit({ action: "user.create", target: user.email, outcome: "success", detail: { role: user.role, via: "cli" } });
+      console.log(`Created ${user.email} (${ROLE_LABELS[user.role]}).`);
+    } catch (error) {
+      if (error instanceof DuplicateEmailError) throw new CliError(error.message);
+      throw error;
+    }
+  },
+  async list() {
+    const users = await listUsers();
+    if (users.length === 0) return console.log("No users yet.");
+    for (const u of users) console.log([u.email.padEnd(36), u.role.padEnd(9), u.disabled ? "disabled" : "active", u.lastSignInAt ?? "never signed in"].join("  "));
+  },
+  async "set-role"(args) {
+    const { values } = parseArgs({ args, options: { email: { type: "string" }, role: { type: "string" } } });
+    const parsed = z.object({ email: emailSchema, role: roleSchema }).safeParse(values);
+    if (!parsed.success) fail(parsed.error);
+    const user = await findUserByEmail(parsed.data.email);
+    if (!user) throw new CliError(`No user with the email ${parsed.data.email}.`);
+    if (user.role === "admin" && parsed.data.role !== "admin" && !user.disabledAt && (await countActiveAdmins()) <= 1) {
+      throw new CliError("That is the last active administrator; make someone else an administrator first.");
+    }
+    await setUserRole(user.id, parsed.data.role);
+    await recordAudit({ action: "user.set-role", target: user.email, outcome: "success", detail: { from: user.role, to: parsed.data.role, via: "cli" } });
+    console.log(`${user.email} is now ${ROLE_LABELS[parsed.data.role]}.`);
+  },
+  async disable(args) {
+    const { values } = parseArgs({ args, options: { email: { type: "string" }, enable: { type: "boolean" } } });
+    const parsed = emailSchema.safeParse(values.email ?? "");
+    if (!parsed.success) throw new CliError(`--email: ${parsed.error.issues[0]?.message}`);
+    const user = await findUserByEmail(parsed.data);
+    if (!user) throw new CliError(`No user with the email ${parsed.data}.`);
+    const disable = !values.enable;
+    if (disable && user.role === "admin" && !user.disabledAt && (await countActiveAdmins()) <= 1) {
+      throw new CliError("That is the last active administrator; make someone else an administrator first.");
+    }
+    await setUserDisabled(user.id, disable);
+    await recordAudit({ action: disable ? "user.disable" : "user.enable", target: user.email, outcome: "success", detail: { via: "cli" } });
+    console.log(disable ? `${user.email} is disabled and signed out.` : `${user.email} is enabled again.`);
+  },
+};
+
+async function main() {
+  const [command, ...args] = process.argv.slice(2);
+  const run = command ? commands[command] : undefined;
+  if (!run) throw new CliError(`Unknown command "${command ?? ""}". Use one of: ${Object.keys(commands).join(", ")}.`);
+  let stop = async () => {};
+  try {
+    const database = await connectDatabase({ dataDir: prepareDataDir(resolveDataDir()), log: () => {} });
+    stop = database.stop;
+    process.env.DATABASE_URL = database.url;
+    await run(args);
+  } finally {
+    await closeDb();
+    await stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof CliError || (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")) {
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  console.error(`error: ${(error as Error)?.message ?? String(error)}`);
+  process.exit(1);
+});
