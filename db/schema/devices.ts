@@ -1,0 +1,99 @@
+import { sql } from "drizzle-orm";
+import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { users } from "./users";
+
+export const deviceStatusEnum = pgEnum("device_status", ["pending", "assigning", "assigned", "failed", "disabled"]);
+
+/**
+ * A device of the platform and its latest DPS result. `attemptId` + `leaseExpiresAt` mark the one
+ * attempt in flight, so a crashed worker's device is picked up again and a stale result is refused.
+ */
+export const devices = pgTable(
+  "devices",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    registrationId: text().notNull(),
+    name: text(),
+    payload: jsonb().$type<Record<string, unknown>>(),
+    createdById: uuid().references(() => users.id, { onDelete: "set null" }),
+    createdByEmail: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    status: deviceStatusEnum().notNull().default("pending"),
+    assignedHub: text(),
+    dpsDeviceId: text(),
+    substatus: text(),
+    etag: text(),
+    dpsCreatedAt: timestamp({ withTimezone: true }),
+    dpsUpdatedAt: timestamp({ withTimezone: true }),
+    lastOperationId: text(),
+    lastErrorKind: text(),
+    lastErrorCode: text(),
+    lastErrorMessage: text(),
+    attemptCount: integer().notNull().default(0),
+    nextRetryAt: timestamp({ withTimezone: true }),
+    attemptId: uuid(),
+    leaseExpiresAt: timestamp({ withTimezone: true }),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // DPS treats registration IDs case-insensitively; so do we. The "C" collation lets one index
+    // serve both prefix search (a range scan) and keyset ordering.
+    uniqueIndex("devices_registration_id_idx").using("btree", sql`lower(${t.registrationId}) collate "C"`),
+    index("devices_status_reg_idx").using("btree", t.status, sql`lower(${t.registrationId}) collate "C"`),
+    index("devices_hub_reg_idx").using("btree", t.assignedHub, sql`lower(${t.registrationId}) collate "C"`),
+    index("devices_name_idx").using("btree", sql`lower(${t.name}) collate "C"`, t.id),
+    index("devices_updated_idx").on(t.updatedAt, t.id),
+    index("devices_status_updated_idx").on(t.status, t.updatedAt, t.id),
+    index("devices_hub_updated_idx").on(t.assignedHub, t.updatedAt, t.id),
+    // The engine looks for work it must resume: expired leases and due retries.
+    index("devices_lease_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'assigning'`),
+  ],
+);
+
+/** Every provisioning attempt, appended once per attempt (the unique attempt id makes a retry of the write harmless). */
+export const provisioningHistory = pgTable(
+  "provisioning_history",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    deviceId: bigint({ mode: "number" })
+      .notNull()
+      .references(() => devices.id, { onDelete: "cascade" }),
+    attemptId: uuid().notNull(),
+    runId: bigint({ mode: "number" }),
+    startedAt: timestamp({ withTimezone: true }).notNull(),
+    finishedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    trigger: text().notNull(),
+    operationId: text(),
+    outcome: text().notNull(),
+    hub: text(),
+    previousHub: text(),
+    substatus: text(),
+    errorKind: text(),
+    errorCode: text(),
+    errorMessage: text(),
+    durationMs: integer().notNull(),
+    keyUsed: text(),
+    triggeredById: uuid().references(() => users.id, { onDelete: "set null" }),
+    triggeredByEmail: text(),
+  },
+  (t) => [uniqueIndex("provisioning_history_attempt_idx").on(t.attemptId), index("provisioning_history_device_idx").on(t.deviceId, t.id.desc())],
+);
+
+/** A bulk provisioning run (connect, re-provision all/selected, import), for progress and ETA. */
+export const provisioningRuns = pgTable("provisioning_runs", {
+  id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  trigger: text().notNull(),
+  total: integer().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  createdByEmail: text(),
+  finishedAt: timestamp({ withTimezone: true }),
+});
+
+/** The global DPS rate limiter: each bucket hands out the next free send time, shared by every worker. */
+export const rateLimiter = pgTable("rate_limiter", {
+  name: text().primaryKey(),
+  nextSlotAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+
+export type DeviceRow = typeof devices.$inferSelect;
+export type ProvisioningHistoryRow = typeof provisioningHistory.$inferSelect;
