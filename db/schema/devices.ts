@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { users } from "./users";
 
 export const deviceStatusEnum = pgEnum("device_status", ["pending", "assigning", "assigned", "failed", "disabled"]);
@@ -97,3 +97,18 @@ export const rateLimiter = pgTable("rate_limiter", {
 
 export type DeviceRow = typeof devices.$inferSelect;
 export type ProvisioningHistoryRow = typeof provisioningHistory.$inferSelect;
+
+/**
+ * Devices per (status, hub), kept exact by statement-level triggers (see the device_counts
+ * migration), so the devices page and the engine read counts at a million devices without a scan.
+ * `hub` is '' for devices without one.
+ */
+export const deviceCounts = pgTable(
+  "device_counts",
+  {
+    status: deviceStatusEnum().notNull(),
+    hub: text().notNull(),
+    count: bigint({ mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.status, t.hub] })],
+);
