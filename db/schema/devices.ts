@@ -112,3 +112,16 @@ export const deviceCounts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.status, t.hub] })],
 );
+
+/** A CSV import and its per-line report (line, registration ID, added / duplicate / refused, reason), kept for download. */
+export const deviceImports = pgTable("device_imports", {
+  id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  createdByEmail: text(),
+  fileName: text(),
+  total: integer().notNull(),
+  added: integer().notNull(),
+  duplicates: integer().notNull(),
+  refused: integer().notNull(),
+  reportCsv: text().notNull(),
+});
