@@ -1,0 +1,106 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { guardPage } from "@/lib/auth/guard-page";
+import { hasPermission } from "@/lib/auth/permissions";
+import { getDeviceForView, getDevicesOverview } from "@/lib/devices/devices-dal";
+import { PageHeader } from "@/components/shell/page-header";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Alert } from "@/components/ui/alert";
+import { StatusBadge } from "@/components/devices/status-badge";
+import { DeviceActions } from "@/components/devices/device-actions";
+import { HistoryTimeline } from "@/components/devices/history-timeline";
+import { explainDeviceError } from "@/components/devices/device-error";
+import { AutoRefresh } from "@/components/devices/auto-refresh";
+import { formatDateTime } from "@/lib/format";
+
+export const metadata: Metadata = { title: "Device" };
+
+export default async function DevicePage({ params }: { params: Promise<{ id: string }> }) {
+  const user = await guardPage("devices.view");
+  const { id } = await params;
+  if (!/^\d{1,15}$/.test(id)) notFound();
+  const [found, { engine }] = await Promise.all([getDeviceForView(Number(id)), getDevicesOverview()]);
+  if (!found) notFound();
+  const { device, history } = found;
+  const explanation = explainDeviceError(device);
+  const rows: [string, React.ReactNode][] = [
+    ["Status", <StatusBadge key="s" status={device.status} />],
+    ["Assigned IoT hub", device.assignedHub ?? "—"],
+    ["Device ID", device.dpsDeviceId ?? "—"],
+    ["Substatus", device.substatus ?? "—"],
+    ["Name", device.name ?? "—"],
+    ["Attempts", device.attemptCount],
+    ["Next retry", device.nextRetryAt ? formatDateTime(device.nextRetryAt) : "—"],
+    ["Registered in DPS", device.dpsCreatedAt ? formatDateTime(device.dpsCreatedAt) : "—"],
+    ["Last DPS update", device.dpsUpdatedAt ? formatDateTime(device.dpsUpdatedAt) : "—"],
+    ["Last operation", device.lastOperationId ?? "—"],
+    ["Added", `${formatDateTime(device.createdAt)}${device.createdByEmail ? ` by ${device.createdByEmail}` : ""}`],
+    ["Custom allocation payload", device.payload ? <code key="p" className="text-xs">{JSON.stringify(device.payload)}</code> : "—"],
+  ];
+
+  return (
+    <>
+      <AutoRefresh active={device.status === "assigning" || device.status === "pending"} />
+      <p className="mb-2 text-sm">
+        <Link href="/devices" className="text-blue-700 underline">
+          ← All devices
+        </Link>
+      </p>
+      <PageHeader
+        title={device.registrationId}
+        description={device.assignedHub ? `On ${device.assignedHub}.` : "No IoT hub yet."}
+        actions={
+          <DeviceActions
+            deviceId={device.id}
+            registrationId={device.registrationId}
+            failed={device.status === "failed"}
+            canProvision={hasPermission(user.role, "devices.provision")}
+            canManage={hasPermission(user.role, "devices.manage")}
+            connected={engine.connected}
+          />
+        }
+      />
+      {explanation ? (
+        <Alert tone="danger" className="mb-6">
+          <p className="font-semibold">{explanation.title}</p>
+          <p className="mt-1">{explanation.detail}</p>
+          <p className="mt-1">
+            <strong>Next step:</strong> {explanation.nextStep}
+          </p>
+          {device.lastErrorCode || device.lastErrorMessage ? (
+            <p className="mt-1 text-xs opacity-80">
+              DPS said: {device.lastErrorCode ? `${device.lastErrorCode} ` : ""}
+              {device.lastErrorMessage}
+            </p>
+          ) : null}
+        </Alert>
+      ) : null}
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Card>
+          <CardHeader>
+            <CardTitle>Details</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+              {rows.map(([label, value]) => (
+                <div key={label} className="contents">
+                  <dt className="text-slate-600">{label}</dt>
+                  <dd className="break-all">{value}</dd>
+                </div>
+              ))}
+            </dl>
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader>
+            <CardTitle>Provisioning history</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <HistoryTimeline entries={history} />
+          </CardContent>
+        </Card>
+      </div>
+    </>
+  );
+}

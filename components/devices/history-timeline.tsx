@@ -1,0 +1,59 @@
+import type { HistoryEntryDto } from "@/lib/devices/device-dto";
+import { formatDateTime } from "@/lib/format";
+import { explainDpsError } from "@/lib/integration/explain-dps-error";
+import { cn } from "@/lib/cn";
+
+const TRIGGER_LABELS: Record<string, string> = {
+  add: "Added",
+  import: "CSV import",
+  connect: "DPS connected",
+  reprovision: "Re-provision",
+  retry: "Retry",
+  automatic: "Automatic retry",
+};
+
+/** Each attempt, newest first; a move to another hub stands out because support staff ask about exactly that. */
+export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
+  if (entries.length === 0) return <p className="text-sm text-slate-500">No provisioning attempt yet.</p>;
+  return (
+    <ol className="grid gap-3" aria-label="Provisioning history">
+      {entries.map((e) => {
+        const failed = e.outcome !== "assigned";
+        const explanation = failed && e.errorKind ? explainDpsError({ kind: e.errorKind, dpsErrorCode: e.errorCode ? Number(e.errorCode) : undefined, message: e.errorMessage ?? undefined }) : null;
+        return (
+          <li key={e.id} className={cn("rounded-md border p-3 text-sm", e.hubChanged ? "border-amber-300 bg-amber-50" : failed ? "border-red-200 bg-red-50/50" : "border-slate-200 bg-white")}>
+            <div className="flex flex-wrap items-baseline justify-between gap-2">
+              <span className="font-medium">
+                {TRIGGER_LABELS[e.trigger] ?? e.trigger}: {e.outcome}
+                {e.hub ? (
+                  <>
+                    {" "}
+                    on <span className="font-mono text-xs">{e.hub}</span>
+                  </>
+                ) : null}
+              </span>
+              <time dateTime={e.finishedAt} className="text-xs text-slate-600">
+                {formatDateTime(e.finishedAt)} · {(e.durationMs / 1000).toFixed(1)} s
+              </time>
+            </div>
+            {e.hubChanged ? (
+              <p className="mt-1 font-medium text-amber-900">
+                Hub changed: {e.previousHub} → {e.hub}
+              </p>
+            ) : null}
+            <p className="mt-1 text-xs text-slate-600">
+              {[e.substatus && `substatus ${e.substatus}`, e.operationId && `operation ${e.operationId}`, e.keyUsed && `${e.keyUsed} key`, e.triggeredByEmail && `by ${e.triggeredByEmail}`]
+                .filter(Boolean)
+                .join(" · ")}
+            </p>
+            {explanation ? (
+              <p className="mt-1 text-xs text-red-900">
+                {explanation.title}. {explanation.nextStep}
+              </p>
+            ) : null}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

@@ -1,0 +1,50 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { toast } from "sonner";
+import { reprovisionDevicesAction } from "@/lib/actions/reprovision-devices";
+import { formatDuration } from "@/lib/format-duration";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+
+export function ReprovisionAllDialog({ count, registrationsPerMinute }: { count: number; registrationsPerMinute: number }) {
+  const [open, setOpen] = useState(false);
+  const [pending, startTransition] = useTransition();
+  const seconds = (count / Math.max(1, registrationsPerMinute)) * 60;
+
+  const confirm = () =>
+    startTransition(async () => {
+      const result = await reprovisionDevicesAction({ all: true });
+      if (result.ok) {
+        toast.success(result.message);
+        setOpen(false);
+      } else toast.error(result.message);
+    });
+
+  return (
+    <Dialog open={open} onOpenChange={setOpen}>
+      <DialogTrigger asChild>
+        <Button variant="secondary" disabled={count === 0}>
+          Re-provision all
+        </Button>
+      </DialogTrigger>
+      <DialogContent>
+        <DialogHeader>
+          <DialogTitle>Re-provision all devices?</DialogTitle>
+          <DialogDescription>
+            {count.toLocaleString("en")} devices will register with Azure DPS again. At the configured {registrationsPerMinute.toLocaleString("en")} registrations per minute this
+            takes about {formatDuration(seconds)}. DPS may move devices to another hub under its allocation policy; each move is recorded in the device&apos;s history.
+          </DialogDescription>
+        </DialogHeader>
+        <DialogFooter>
+          <DialogClose asChild>
+            <Button variant="secondary">Cancel</Button>
+          </DialogClose>
+          <Button onClick={confirm} disabled={pending}>
+            {pending ? "Queuing…" : `Re-provision ${count.toLocaleString("en")} devices`}
+          </Button>
+        </DialogFooter>
+      </DialogContent>
+    </Dialog>
+  );
+}

@@ -1,0 +1,128 @@
+import "server-only";
+import type { Readable } from "node:stream";
+import { eq } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { deviceImports } from "@/db/schema";
+import { requirePermission } from "@/lib/auth/current-user";
+import { recordAudit } from "@/lib/audit/record";
+import { UserFacingError } from "@/lib/actions/run-action";
+import { loadDpsCredentials } from "@/lib/integration/credentials";
+import { enqueueProvisioning, estimateDuration, getEngineStatus, provisionDeviceNow, setProvisioningPaused } from "@/lib/provisioning";
+import type { DeviceFilter, NewDevice } from "@/lib/validation/device";
+import { listDevices, type DevicePage } from "./list-devices";
+import { deleteDevice, deviceHistory, DuplicateDeviceError, findDevice, insertDevice, readDeviceCounts } from "./device-store";
+import { importDevicesCsv, ImportFormatError, type ImportSummary } from "./csv-import";
+import { exportDevicesCsv } from "./csv-export";
+
+export async function listDevicesForView(filter: DeviceFilter): Promise<DevicePage> {
+  await requirePermission("devices.view");
+  return listDevices(filter);
+}
+
+export async function getDevicesOverview() {
+  await requirePermission("devices.view");
+  const [counts, engine] = await Promise.all([readDeviceCounts(), getEngineStatus()]);
+  return { counts, engine };
+}
+
+export async function getDeviceForView(id: number) {
+  await requirePermission("devices.view");
+  const device = await findDevice(id);
+  if (!device) return null;
+  return { device, history: await deviceHistory(id) };
+}
+
+/** Adds a device and, while DPS is connected, provisions it right away so the user sees its hub. */
+export async function addDevice(input: NewDevice) {
+  const actor = await requirePermission("devices.manage");
+  let device;
+  try {
+    device = await insertDevice(input, actor);
+  } catch (error) {
+    if (error instanceof DuplicateDeviceError) throw new UserFacingError(error.message, { registrationId: [error.message] });
+    throw error;
+  }
+  await recordAudit({ actor, action: "device.add", target: device.registrationId, outcome: "success" });
+  if (!(await loadDpsCredentials())) return { device, provisioning: null };
+  const provisioning = await provisionDeviceNow(device.id, { trigger: "add", actor });
+  return { device: (await findDevice(device.id)) ?? device, provisioning };
+}
+
+export async function removeDevice(id: number) {
+  const actor = await requirePermission("devices.manage");
+  const device = await deleteDevice(id);
+  if (!device) throw new UserFacingError("That device was already removed.");
+  await recordAudit({
+    actor,
+    action: "device.remove",
+    target: device.registrationId,
+    outcome: "success",
+    detail: { lastHub: device.assignedHub, note: "still registered in the Azure DPS enrollment group and its IoT hub" },
+  });
+  return device;
+}
+
+async function requireConnected(): Promise<{ registrationsPerMinute: number }> {
+  const credentials = await loadDpsCredentials();
+  if (!credentials) throw new UserFacingError("Azure DPS is not connected. Connect it under Administration → Hyperscaler Integration Center first.");
+  return credentials;
+}
+
+/** One device runs inline (the user sees the outcome at once); several go through the queue. */
+export async function reprovisionDevices(selection: { deviceIds: number[] } | { all: true }, trigger: "reprovision" | "retry" = "reprovision") {
+  const actor = await requirePermission("devices.provision");
+  await requireConnected();
+  if ("deviceIds" in selection && selection.deviceIds.length === 1) {
+    const id = selection.deviceIds[0]!;
+    const device = await findDevice(id);
+    if (!device) throw new UserFacingError("That device no longer exists.");
+    const outcome = await provisionDeviceNow(id, { trigger, actor });
+    await recordAudit({ actor, action: `device.${trigger}`, target: device.registrationId, outcome: "success" });
+    return { inline: outcome, queued: 0 };
+  }
+  const { queued, runId } = await enqueueProvisioning(selection, { trigger, actor });
+  await recordAudit({ actor, action: "devices.reprovision", target: "all" in selection ? "all devices" : `${queued} devices`, outcome: "success", detail: { runId, queued } });
+  return { inline: null, queued };
+}
+
+export async function estimateReprovisionAll() {
+  await requirePermission("devices.provision");
+  const { registrationsPerMinute } = await requireConnected();
+  const { total } = await readDeviceCounts();
+  return { count: total, seconds: estimateDuration(total, registrationsPerMinute), registrationsPerMinute };
+}
+
+export async function setEnginePaused(paused: boolean) {
+  const actor = await requirePermission("devices.provision");
+  await setProvisioningPaused(paused, actor);
+  await recordAudit({ actor, action: paused ? "provisioning.pause" : "provisioning.resume", outcome: "success" });
+}
+
+export async function importDevices(input: Readable, fileName: string | null): Promise<ImportSummary & { queued: number }> {
+  const actor = await requirePermission("devices.manage");
+  let summary: ImportSummary;
+  try {
+    summary = await importDevicesCsv(input, { fileName, actor });
+  } catch (error) {
+    if (error instanceof ImportFormatError) throw new UserFacingError(error.message);
+    throw error;
+  }
+  const { addedDeviceIds, ...counts } = summary;
+  await recordAudit({ actor, action: "devices.import", target: fileName, outcome: "success", detail: { importId: counts.importId, total: counts.total, added: counts.added, duplicates: counts.duplicates, refused: counts.refused } });
+  let queued = 0;
+  if (addedDeviceIds.length > 0 && (await loadDpsCredentials())) {
+    queued = (await enqueueProvisioning({ deviceIds: addedDeviceIds }, { trigger: "import", actor })).queued;
+  }
+  return { ...summary, addedDeviceIds: [], queued };
+}
+
+export async function getImportReport(id: number): Promise<{ fileName: string | null; csv: string } | null> {
+  await requirePermission("devices.manage");
+  const [row] = await getDb().select({ fileName: deviceImports.fileName, csv: deviceImports.reportCsv }).from(deviceImports).where(eq(deviceImports.id, id));
+  return row ?? null;
+}
+
+export async function exportDevices(filter: Pick<DeviceFilter, "status" | "hub" | "q">): Promise<AsyncGenerator<string>> {
+  await requirePermission("devices.view");
+  return exportDevicesCsv(filter);
+}

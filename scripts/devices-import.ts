@@ -1,0 +1,54 @@
+/**
+ * `npm run devices:import -- FILE [--report OUT.csv]`: the UI's CSV import for automation. Same code path
+ * (streamed, batched, per-line report); provisioning is queued when Azure DPS is connected.
+ * Exit codes: 0 all lines added or skipped as duplicates, 1 some lines refused, 2 bad usage or file.
+ */
+import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { eq } from "drizzle-orm";
+import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
+import { connectDatabase } from "@/lib/launcher/database";
+import { closeDb, getDb } from "@/db/client";
+import { deviceImports } from "@/db/schema";
+import { importDevicesCsv, ImportFormatError } from "@/lib/devices/csv-import";
+import { recordAudit } from "@/lib/audit/record";
+import { loadDpsCredentials } from "@/lib/integration/credentials";
+import { enqueueProvisioning } from "@/lib/provisioning";
+
+class UsageError extends Error {}
+
+async function main() {
+  const { positionals, values } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { report: { type: "string" } } });
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw new UsageError("usage: npm run devices:import -- FILE.csv [--report REPORT.csv]");
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${file}: no such file`);
+
+  const database = await connectDatabase({ dataDir: prepareDataDir(resolveDataDir()), log: () => {} });
+  process.env.DATABASE_URL = database.url;
+  try {
+    const summary = await importDevicesCsv(createReadStream(file), { fileName: path.basename(file), actor: null });
+    await recordAudit({ action: "devices.import", target: path.basename(file), outcome: "success", detail: { via: "cli", importId: summary.importId, total: summary.total, added: summary.added } });
+    let queued = 0;
+    if (summary.addedDeviceIds.length && (await loadDpsCredentials())) {
+      queued = (await enqueueProvisioning({ deviceIds: summary.addedDeviceIds }, { trigger: "import", actor: null })).queued;
+    }
+    console.log(`${summary.total} lines: ${summary.added} added, ${summary.duplicates} skipped as duplicates, ${summary.refused} refused${queued ? `; ${queued} queued for provisioning` : ""}.`);
+    for (const p of summary.problems.filter((l) => l.result === "refused").slice(0, 20)) console.log(`line ${p.line}: ${p.registrationId || "(empty)"}: ${p.reason}`);
+    if (values.report) {
+      const [row] = await getDb().select({ csv: deviceImports.reportCsv }).from(deviceImports).where(eq(deviceImports.id, summary.importId));
+      writeFileSync(values.report, row!.csv);
+      console.log(`Per-line report written to ${values.report}.`);
+    }
+    process.exitCode = summary.refused > 0 ? 1 : 0;
+  } finally {
+    await closeDb();
+    await database.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  const usage = error instanceof UsageError || error instanceof ImportFormatError || (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
+  console.error(`error: ${(error as Error)?.message ?? String(error)}`);
+  process.exit(usage ? 2 : 1);
+});
