@@ -77,7 +77,25 @@ async function startApp(env: NodeJS.ProcessEnv): Promise<{ url: string; child: C
   return { url, child, stop };
 }
 
+/**
+ * Playwright cannot download its browser on machines without internet; Debian's Chromium works.
+ * As root with apt, install it so the README's test command works on a fresh machine.
+ */
+async function ensureChromium(): Promise<void> {
+  if (existsSync("/usr/bin/chromium")) return;
+  if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) {
+    log("Chromium not found at /usr/bin/chromium: install it (Debian: apt-get install -y chromium) or run `npx playwright install chromium`.");
+    return;
+  }
+  log("Installing Debian's Chromium for the browser tests (apt-get install -y chromium)…");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  if ((await run("apt-get", ["update", "-qq"], env)) !== 0 || (await run("apt-get", ["install", "-y", "-qq", "chromium"], env)) !== 0) {
+    throw new Error("Could not install Chromium with apt-get; install it by hand and run the tests again.");
+  }
+}
+
 async function endToEndTests(server: TestServer, extra: string[]): Promise<Counts> {
+  await ensureChromium();
   ensureBuild(root, log);
   const databaseUrl = await server.createDatabase("hic_e2e");
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hic-e2e-"));
