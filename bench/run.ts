@@ -1,0 +1,71 @@
+/**
+ * `npm run bench` (full) and `npm run bench -- --quick` (under five minutes): provisioning against
+ * the quota, throughput against the official SDK, time to hub, the devices page at scale, CSV
+ * import. Runs against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator;
+ * prints a table and writes the same figures to bench/results/latest.json.
+ *   --only quota,throughput,time-to-hub,devices-page,csv-import   run some scenarios
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ensureBuild } from "@/lib/launcher/build";
+import { benchDatabase, startTestServer, tempDir } from "./support/database";
+import type { BenchResult } from "./support/result";
+import { devicesPageScenario } from "./scenarios/devices-page";
+import { csvImportScenario } from "./scenarios/csv-import";
+import { SCENARIO_RUNNERS } from "./scenarios/provisioning";
+
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+function printTable(results: BenchResult[]): void {
+  for (const r of results) {
+    const verdict = r.met === null ? "  " : r.met ? "OK" : "--";
+    console.log(`\n${verdict} ${r.scenario}\n   setup:  ${r.setup}\n   target: ${r.target}`);
+    const width = Math.max(...Object.keys(r.metrics).map((k) => k.length));
+    for (const [k, v] of Object.entries(r.metrics)) console.log(`   ${k.padEnd(width)}  ${typeof v === "number" ? v.toLocaleString("en") : v}`);
+    if (r.notes) console.log(`   note:   ${r.notes}`);
+  }
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const quick = args.includes("--quick");
+  const onlyIndex = args.indexOf("--only");
+  const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1]?.split(",")) : null;
+  const wanted = (name: string) => !only || only.has(name);
+  const started = Date.now();
+  const results: BenchResult[] = [];
+  const work = tempDir("hic-bench-");
+  const server = await startTestServer();
+  try {
+    for (const [name, runner] of Object.entries(SCENARIO_RUNNERS)) {
+      if (!wanted(name)) continue;
+      log(`${name}…`);
+      results.push(...(await runner({ server, quick, workDir: work.dir, log })));
+    }
+    if (wanted("devices-page")) {
+      log("devices page…");
+      ensureBuild(process.cwd(), log);
+      const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
+      results.push(...(await devicesPageScenario({ databaseUrl: await benchDatabase(server, "bench_page"), sizes, log })));
+    }
+    if (wanted("csv-import")) {
+      log("CSV import…");
+      results.push(await csvImportScenario({ databaseUrl: await benchDatabase(server, "bench_import"), rows: 100_000, workDir: work.dir }));
+    }
+  } finally {
+    await server.stop();
+    work.remove();
+  }
+  printTable(results);
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const report = { date: new Date().toISOString(), mode: quick ? "quick" : "full", machine, durationSeconds: Math.round((Date.now() - started) / 1000), results };
+  mkdirSync(path.join("bench", "results"), { recursive: true });
+  writeFileSync(path.join("bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  log(`Done in ${report.durationSeconds} s on ${machine}; figures in bench/results/latest.json.`);
+}
+
+main().catch((error) => {
+  console.error(`[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});
