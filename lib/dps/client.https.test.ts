@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @peculiar/x509 needs the Reflect metadata API; the emulator ships the small polyfill.
-import "@/lib/dps-emulator/reflect-metadata";
+import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { createDpsClient, createFetchWithCa, deriveDeviceKey, parseSasToken, verifySasToken, type DpsClientOptions } from "./index";
 
