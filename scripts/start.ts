@@ -37,7 +37,7 @@ async function main() {
   ensureBuild(root, log);
   const port = Number(process.env.PORT || 3000);
   const host = process.env.HOST || "127.0.0.1";
-  const env = { ...process.env, ...secrets, DATABASE_URL: database.url, HIC_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, DATABASE_URL: database.url, HIC_DATA_DIR: dataDir };
   if (localDps) env.NODE_EXTRA_CA_CERTS = localDps.caBundle;
   const app = await startNextServer({ root, host, port, env });
   onShutdown(() => app.stop());

@@ -13,13 +13,12 @@ export async function reprovisionDevicesAction(input: unknown) {
     const selection = "all" in data ? { all: true as const } : { deviceIds: data.deviceIds };
     const result = await reprovisionDevices(selection, "retry" in data && data.retry ? "retry" : "reprovision");
     revalidatePath("/devices", "layout");
-    if (result.inline) return { ok: true, message: describeInline(result.inline) };
+    if (result.inline) {
+      const outcome = result.inline;
+      const message = outcome.kind === "assigned" && outcome.hub ? `Provisioned onto ${outcome.hub}.` : outcome.message;
+      return outcome.kind === "assigned" || outcome.kind === "deferred" ? { ok: true, message } : { ok: false, message };
+    }
     return { ok: true, message: `${result.queued.toLocaleString("en")} devices queued for re-provisioning.` };
   });
 }
 
-function describeInline(outcome: { status?: string; hub?: string | null; assignedHub?: string | null; message?: string }): string {
-  const hub = outcome.assignedHub ?? outcome.hub;
-  if (outcome.status === "assigned" && hub) return `Provisioned onto ${hub}.`;
-  return outcome.message ?? `Provisioning finished with status ${outcome.status ?? "unknown"}.`;
-}

@@ -16,7 +16,7 @@ export function neutralizeCell(value: string): string {
 }
 
 /** The current filter's devices as CSV, produced in keyset batches so a million rows stream in flat memory. */
-export async function* exportDevicesCsv(filter: Pick<DeviceFilter, "status" | "hub" | "q">, batchSize = 5000): AsyncGenerator<string> {
+export async function* exportDevicesCsv(filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>, batchSize = 5000): AsyncGenerator<string> {
   yield Papa.unparse([HEADER], { newline: "\r\n" }) + "\r\n";
   let lastId = 0;
   for (;;) {

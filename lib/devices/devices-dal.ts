@@ -122,7 +122,7 @@ export async function getImportReport(id: number): Promise<{ fileName: string | 
   return row ?? null;
 }
 
-export async function exportDevices(filter: Pick<DeviceFilter, "status" | "hub" | "q">): Promise<AsyncGenerator<string>> {
+export async function exportDevices(filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>): Promise<AsyncGenerator<string>> {
   await requirePermission("devices.view");
   return exportDevicesCsv(filter);
 }

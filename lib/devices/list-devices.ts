@@ -55,7 +55,7 @@ function orderBy(sort: DeviceSort, forward: boolean): SQL {
   return order.unique ? sql`${order.key} ${dir}` : sql`${order.key} ${dir}, devices.id ${dir}`;
 }
 
-export function filterConditions(filter: Pick<DeviceFilter, "status" | "hub" | "q">): SQL[] {
+export function filterConditions(filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>): SQL[] {
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(sql`status = ${filter.status}`);
   if (filter.hub) conditions.push(filter.hub === "(none)" ? sql`assigned_hub is null` : sql`assigned_hub = ${filter.hub}`);
