@@ -40,7 +40,7 @@ test.describe("devices and provisioning", () => {
       await addDevice(page, id, "Boiler sensor");
       await expect(page.getByText(new RegExp(`${id} is on hic-demo-hub-`))).toBeVisible();
       const row = page.getByRole("row", { name: new RegExp(id) });
-      await expect(row.getByText("Assigned")).toBeVisible();
+      await expect(row.getByText("Assigned", { exact: true })).toBeVisible();
       await expect(row.getByRole("cell", { name: HUB })).toBeVisible();
       const [stored] = await sql<{ status: string; assigned_hub: string }>("select status, assigned_hub from devices where registration_id = $1", [id]);
       expect(stored?.status).toBe("assigned");
@@ -125,7 +125,7 @@ test.describe("devices and provisioning", () => {
 
       await page.goto(`/devices?q=${failedId}`);
       const row = page.getByRole("row", { name: new RegExp(failedId) });
-      await expect(row.getByText("Failed")).toBeVisible();
+      await expect(row.getByText("Failed", { exact: true })).toBeVisible();
       await row.getByRole("link", { name: failedId }).click();
       await expect(page.getByText("Next step:")).toBeVisible();
       await expect(page.getByText(/key/i).first()).toBeVisible();

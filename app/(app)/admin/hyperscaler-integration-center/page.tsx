@@ -1,12 +1,16 @@
 import type { Metadata } from "next";
 import { guardPage } from "@/lib/auth/guard-page";
+import { hasPermission } from "@/lib/auth/permissions";
+import { getDpsIntegration } from "@/lib/integration/integration-dal";
 import { PageHeader } from "@/components/shell/page-header";
 import { IntegrationTabs } from "@/components/integrations/integration-tabs";
+import { DpsIntegrationTile } from "@/components/integrations/dps-integration-tile";
 
 export const metadata: Metadata = { title: "Hyperscaler Integration Center" };
 
 export default async function HyperscalerIntegrationCenterPage() {
-  await guardPage("integration.view");
+  const me = await guardPage("integration.view");
+  const integration = await getDpsIntegration();
   return (
     <>
       <PageHeader
@@ -14,7 +18,7 @@ export default async function HyperscalerIntegrationCenterPage() {
         description="Connect the platform to a cloud provider's device provisioning service, so every device is registered there and lands on the right hub."
       />
       <IntegrationTabs>
-        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-600">No integrations are available yet.</p>
+        <DpsIntegrationTile integration={integration} canManage={hasPermission(me.role, "integration.manage")} />
       </IntegrationTabs>
     </>
   );

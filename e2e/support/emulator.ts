@@ -1,0 +1,38 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createFetchWithCa } from "@/lib/dps/fetch-with-ca";
+
+export type EmulatorConnection = { idScope: string; groupKey: string; host: string };
+
+function dataDir(): string {
+  const dir = process.env.E2E_DATA_DIR;
+  if (!dir) throw new Error("E2E_DATA_DIR is not set; run the end-to-end tests through `npm test`.");
+  return dir;
+}
+
+/**
+ * The demo connection the launcher's local DPS emulator wrote for this run
+ * (`${E2E_DATA_DIR}/dps-emulator/connection.json`).
+ */
+export function emulatorConnection(): EmulatorConnection {
+  const file = path.join(dataDir(), "dps-emulator", "connection.json");
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as EmulatorConnection;
+  } catch (error) {
+    throw new Error(`The launcher did not write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is the local DPS emulator on?`);
+  }
+}
+
+/**
+ * Adds (or updates) an enrollment group through the emulator's loopback-only admin API, trusting the
+ * CA bundle the launcher gave the app. Used to make the emulator accept a test's own key.
+ */
+export async function upsertEmulatorEnrollmentGroup(group: { enrollmentGroupId: string; primaryKey: string; secondaryKey: string }): Promise<void> {
+  const fetch = createFetchWithCa(readFileSync(path.join(dataDir(), "extra-ca-certs.pem"), "utf8"));
+  const response = await fetch(`https://${emulatorConnection().host}/_emulator/config`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ enrollmentGroups: [group] }),
+  });
+  if (response.status !== 200) throw new Error(`The emulator refused the enrollment group: HTTP ${response.status} ${await response.text()}`);
+}
