@@ -76,7 +76,12 @@ export const provisioningHistory = pgTable(
     triggeredById: uuid().references(() => users.id, { onDelete: "set null" }),
     triggeredByEmail: text(),
   },
-  (t) => [uniqueIndex("provisioning_history_attempt_idx").on(t.attemptId), index("provisioning_history_device_idx").on(t.deviceId, t.id.desc())],
+  (t) => [
+    uniqueIndex("provisioning_history_attempt_idx").on(t.attemptId),
+    index("provisioning_history_device_idx").on(t.deviceId, t.id.desc()),
+    // Progress, rate and ETA of a bulk run are counted from its history rows (index-only scans).
+    index("provisioning_history_run_idx").on(t.runId, t.outcome, t.finishedAt).where(sql`${t.runId} is not null`),
+  ],
 );
 
 /** A bulk provisioning run (connect, re-provision all/selected, import), for progress and ETA. */

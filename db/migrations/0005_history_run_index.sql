@@ -1,0 +1,1 @@
+CREATE INDEX "provisioning_history_run_idx" ON "provisioning_history" USING btree ("run_id","outcome","finished_at") WHERE "provisioning_history"."run_id" is not null;

@@ -1,0 +1,129 @@
+import pg from "pg";
+import type PgBoss from "pg-boss";
+import { createDpsClient, type DpsClient, type DpsFetch } from "@/lib/dps";
+import { logger } from "@/lib/logger";
+import { fetchTrustingCaFile } from "./dps-fetch";
+import { EngineGate } from "./engine-gate";
+import { HealthReporter } from "./health-reporter";
+import { startBoss } from "./queue";
+import { RequestMeter } from "./request-meter";
+import { readEngineSettings, type EngineSettings } from "./settings";
+
+/** Everything one process shares between its worker and inline attempts: one DPS client, one pacing view. */
+export type Engine = {
+  settings: EngineSettings;
+  /** The engine's own connections (see createEnginePool). */
+  pool: pg.Pool;
+  client: DpsClient;
+  gate: EngineGate;
+  health: HealthReporter;
+  meter: RequestMeter;
+  boss(): Promise<PgBoss>;
+  shutdown(): Promise<void>;
+};
+
+export type EngineOptions = {
+  /** A fetch for DPS (e.g. `fetchTrustingCa(emulator.caPem)`); every request it sends is paced. */
+  fetch?: DpsFetch;
+  /** A ready DPS client; requests it sends are not metered beyond the booked slot per attempt. */
+  dpsClient?: DpsClient;
+  settings?: Partial<EngineSettings>;
+};
+
+/**
+ * The engine writes a device's status twice per attempt, and each status change updates the
+ * trigger-kept `device_counts` row, which every attempt shares: waiting for the WAL flush while
+ * holding that row lock would serialise the whole fleet at disk-flush speed. Its connections
+ * therefore commit asynchronously. What that risks is only a database-server crash losing the
+ * last fraction of a second of attempt bookkeeping, which the lease and job expiry redo (a DPS
+ * registration is idempotent per registration ID).
+ */
+function createEnginePool(): pg.Pool {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides it.");
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: Number(process.env.HIC_ENGINE_POOL_SIZE || 10),
+    options: "-c synchronous_commit=off",
+    application_name: "hic-provisioning",
+  });
+  pool.on("error", (error) => logger.warn({ err: { message: error.message } }, "idle provisioning database connection failed"));
+  return pool;
+}
+
+/** HIC_DPS_CA_FILE trusts one more CA for DPS only; NODE_EXTRA_CA_CERTS (whole process) works too. */
+function defaultFetch(): DpsFetch {
+  const caFile = process.env.HIC_DPS_CA_FILE;
+  if (caFile) return fetchTrustingCaFile(caFile);
+  return (url, init) => fetch(url, init);
+}
+
+/** Ends every DPS call well before its lease, so a slow call is recorded as a timeout and retried. */
+function operationTimeoutMs(leaseSeconds: number): number {
+  const leaseMs = leaseSeconds * 1000;
+  return leaseMs - Math.min(15_000, Math.max(1_000, leaseMs / 6));
+}
+
+function createEngine(options: EngineOptions): Engine {
+  const settings = { ...readEngineSettings(), ...options.settings };
+  const pool = createEnginePool();
+  const gate = new EngineGate();
+  const meter = new RequestMeter(pool, () => gate.last()?.costs ?? null);
+  const client =
+    options.dpsClient ??
+    createDpsClient({ fetch: meter.wrap(options.fetch ?? defaultFetch()), operationTimeoutMs: operationTimeoutMs(settings.leaseSeconds) });
+  let boss: Promise<PgBoss> | null = null;
+  return {
+    settings,
+    pool,
+    client,
+    gate,
+    health: new HealthReporter(),
+    meter,
+    boss() {
+      boss ??= startBoss(pool, settings).catch((error: unknown) => {
+        boss = null;
+        throw error;
+      });
+      return boss;
+    },
+    async shutdown() {
+      const started = await boss?.catch(() => null);
+      await started?.stop({ graceful: false, close: false, wait: true });
+      await pool.end();
+    },
+  };
+}
+
+// The instrumentation bundle and the route bundles may load this module twice: share through globalThis.
+const globalForEngine = globalThis as unknown as {
+  hicProvisioning?: { url: string | undefined; engine: Engine };
+  hicProvisioningOptions?: EngineOptions;
+};
+
+/** This process's engine, created on first use (and again if DATABASE_URL changed, as in tests). */
+export function getEngine(): Engine {
+  const current = globalForEngine.hicProvisioning;
+  if (current && current.url === process.env.DATABASE_URL) return current.engine;
+  const engine = createEngine(globalForEngine.hicProvisioningOptions ?? {});
+  globalForEngine.hicProvisioning = { url: process.env.DATABASE_URL, engine };
+  if (current) void current.engine.shutdown().catch(() => {});
+  return engine;
+}
+
+/** Rebuilds this process's engine from `options` (the worker's and the tests' hook). */
+export function configureProvisioningEngine(options: EngineOptions): Engine {
+  globalForEngine.hicProvisioningOptions = options;
+  const previous = globalForEngine.hicProvisioning;
+  const engine = createEngine(options);
+  globalForEngine.hicProvisioning = { url: process.env.DATABASE_URL, engine };
+  if (previous) void previous.engine.shutdown().catch(() => {});
+  return engine;
+}
+
+/** Stops this process's pg-boss and closes the engine's connections (scripts and tests, at exit). */
+export async function shutdownProvisioning(): Promise<void> {
+  const current = globalForEngine.hicProvisioning;
+  globalForEngine.hicProvisioning = undefined;
+  await current?.engine.shutdown();
+}

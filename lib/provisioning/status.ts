@@ -1,0 +1,103 @@
+import { getDb } from "@/db/client";
+import { provisioningControl } from "@/db/schema";
+import { FAILED_OUTCOMES, FINAL_OUTCOMES } from "./attempt-outcome";
+import { CONTROL_ID } from "./engine-gate";
+import { getEngine } from "./engine";
+import { PROVISION_QUEUE } from "./queue";
+import { devicesPerMinute, RATE_SAFETY } from "./rate-limiter";
+import { DEVICE_STATUSES, type Actor, type DeviceStatus, type EngineRun, type EngineStatus } from "./types";
+
+/**
+ * Seconds to provision `count` devices at the configured quota (paced 2 % under it). Each device
+ * costs a registration and two operations (the PUT and a status poll), so with an operations quota
+ * equal to the registrations quota, operations are what limits the pace.
+ */
+export function estimateDuration(count: number, registrationsPerMinute: number, operationsPerMinute = 0): number {
+  if (count <= 0) return 0;
+  const perMinute = devicesPerMinute({ registrationsPerMinute, operationsPerMinute });
+  if (!perMinute) return 0;
+  return Math.ceil((count / (perMinute * RATE_SAFETY)) * 60);
+}
+
+export async function setProvisioningPaused(paused: boolean, actor: Actor): Promise<void> {
+  await getDb()
+    .insert(provisioningControl)
+    .values({ id: CONTROL_ID, paused, changedAt: new Date(), changedByEmail: actor?.email ?? null })
+    .onConflictDoUpdate({ target: provisioningControl.id, set: { paused, changedAt: new Date(), changedByEmail: actor?.email ?? null } });
+  getEngine().gate.invalidate();
+}
+
+/**
+ * Device counts come from `device_counts`, which triggers keep exact (a handful of rows at any
+ * fleet size); run progress from the run's history rows through provisioning_history_run_idx.
+ */
+async function readCounts(): Promise<Record<DeviceStatus, number>> {
+  const { rows } = await getDb().$client.query<{ status: DeviceStatus; count: string }>("select status, sum(count)::bigint as count from device_counts group by status");
+  const counts = Object.fromEntries(DEVICE_STATUSES.map((status) => [status, 0])) as Record<DeviceStatus, number>;
+  for (const row of rows) counts[row.status] = Math.max(0, Number(row.count));
+  return counts;
+}
+
+type RunRow = { id: string; trigger: string; total: number; created_at: Date; done: string; failed: string; recent: string; recent_span_s: number | null };
+
+async function readActiveRun(fallbackPerMinute: number | null, paused: boolean): Promise<EngineRun | null> {
+  const { rows } = await getDb().$client.query<RunRow>(
+    `select r.id, r.trigger, r.total, r.created_at, p.done, p.failed, p.recent,
+       extract(epoch from (now() - p.first_recent))::float8 as recent_span_s
+     from provisioning_runs r
+     cross join lateral (
+       select count(*) filter (where h.outcome = any($1::text[])) as done,
+              count(*) filter (where h.outcome = any($2::text[])) as failed,
+              count(*) filter (where h.outcome = any($1::text[]) and h.finished_at > now() - interval '60 seconds') as recent,
+              min(h.finished_at) filter (where h.outcome = any($1::text[]) and h.finished_at > now() - interval '60 seconds') as first_recent
+       from provisioning_history h where h.run_id = r.id
+     ) p
+     where r.finished_at is null
+     order by r.id desc
+     limit 5`,
+    [FINAL_OUTCOMES, FAILED_OUTCOMES],
+  );
+  const row = rows.find((candidate) => Number(candidate.done) < candidate.total);
+  if (!row) return null;
+  const done = Number(row.done);
+  // Results per minute over the last minute, measured from the first result in it (so a run's
+  // start-up latency does not read as slowness); decays towards 0 when results stop coming.
+  const recent = Number(row.recent);
+  const ratePerMinute = recent >= 2 && row.recent_span_s ? ((recent - 1) / Math.max(1, row.recent_span_s)) * 60 : 0;
+  const remaining = row.total - done;
+  const etaSeconds = paused
+    ? null
+    : ratePerMinute > 0
+      ? Math.ceil((remaining / ratePerMinute) * 60)
+      : fallbackPerMinute
+        ? Math.ceil((remaining / (fallbackPerMinute * RATE_SAFETY)) * 60)
+        : null;
+  return {
+    id: Number(row.id),
+    trigger: row.trigger,
+    total: row.total,
+    done,
+    failed: Number(row.failed),
+    startedAt: row.created_at.toISOString(),
+    ratePerMinute: Math.round(ratePerMinute * 10) / 10,
+    etaSeconds,
+  };
+}
+
+export async function getEngineStatus(): Promise<EngineStatus> {
+  const engine = getEngine();
+  const [gate, counts, boss] = await Promise.all([engine.gate.read(), readCounts(), engine.boss()]);
+  const credentials = gate.credentials;
+  const [queued, activeRun] = await Promise.all([
+    boss.getQueueSize(PROVISION_QUEUE),
+    readActiveRun(credentials ? devicesPerMinute(credentials) : null, gate.paused),
+  ]);
+  return {
+    connected: credentials !== null,
+    paused: gate.paused,
+    counts,
+    activeRun,
+    queued: queued ?? 0,
+    registrationsPerMinute: credentials?.registrationsPerMinute ?? 0,
+  };
+}
