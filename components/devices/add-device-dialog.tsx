@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { useRouter } from "next/navigation";
-import { useForm } from "react-hook-form";
+import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
 import { newDeviceSchema, registrationIdHint, type NewDeviceInput, type NewDevice } from "@/lib/validation/device";
@@ -20,7 +20,7 @@ export function AddDeviceDialog({ connected }: { connected: boolean }) {
     defaultValues: { registrationId: "", name: "", payload: "" },
   });
   const { errors, isSubmitting } = form.formState;
-  const registrationId = form.watch("registrationId");
+  const registrationId = useWatch({ control: form.control, name: "registrationId" });
 
   const onSubmit = form.handleSubmit(async () => {
     // The raw strings go to the server, which parses them with the same schema.

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { Button } from "@/components/ui/button";
@@ -56,9 +57,9 @@ export function DevicesFilters({ filter, hubs }: { filter: DeviceFilter; hubs: s
         Apply
       </Button>
       {filter.q || filter.status || filter.hub ? (
-        <a href="/devices" className="self-center text-sm text-blue-700 underline">
+        <Link href="/devices" className="self-center text-sm text-blue-700 underline">
           Clear filters
-        </a>
+        </Link>
       ) : null}
     </form>
   );

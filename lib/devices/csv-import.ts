@@ -6,7 +6,6 @@ import { newDeviceSchema } from "@/lib/validation/device";
 
 export const IMPORT_MAX_ROWS = 1_000_000;
 const BATCH_SIZE = 1000;
-const COLUMNS = ["registrationid", "name", "payload"] as const;
 
 export type ImportLine = { line: number; registrationId: string; result: "added" | "duplicate" | "refused"; reason: string };
 export type ImportSummary = {
@@ -42,7 +41,7 @@ export async function importDevicesCsv(input: Readable, options: { fileName: str
   const addedDeviceIds: number[] = [];
   const seen = new Set<string>();
   const counts = { total: 0, added: 0, duplicates: 0, refused: 0 };
-  let columns: Record<(typeof COLUMNS)[number], number> | null = null;
+  let columns: Record<"registrationid" | "name" | "payload", number> | null = null;
   let lineNumber = 0;
   let queue: Queued[] = [];
   let pendingCount = 0;
