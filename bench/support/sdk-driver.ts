@@ -5,25 +5,10 @@
  * Prints one JSON line: {"seconds":…,"assigned":…,"failed":…}.
  */
 import { readFileSync } from "node:fs";
-import { Http as HttpBase } from "azure-iot-http-base";
-import { ProvisioningDeviceClient } from "azure-iot-provisioning-device";
-import { Http as ProvisioningHttp } from "azure-iot-provisioning-device-http";
-import { SymmetricKeySecurityClient } from "azure-iot-security-symmetric-key";
 import { deriveDeviceKey } from "@/lib/dps/derive-device-key";
+import { officialSdkClient } from "@/lib/dps-emulator/official-sdk-client";
 
 type Options = { port: number; caFile: string; idScope: string; groupKey: string; prefix: string; count: number; concurrency: number };
-
-/** The SDK has no port option (dps-protocol.md 1.10): its request builder gets the port added. */
-class PortRequestBuilder extends HttpBase {
-  constructor(private readonly port: number) {
-    super();
-  }
-  override buildRequest(...args: Parameters<HttpBase["buildRequest"]>): ReturnType<HttpBase["buildRequest"]> {
-    const [method, path, headers, host, options, done] = args;
-    const callback = typeof options === "function" ? options : done;
-    return super.buildRequest(method, path, headers, host, { port: this.port }, callback);
-  }
-}
 
 async function main() {
   const options = JSON.parse(process.argv[2]!) as Options;
@@ -32,11 +17,8 @@ async function main() {
   let assigned = 0;
   let failed = 0;
   const registerOne = async (registrationId: string) => {
-    const builder = new PortRequestBuilder(options.port);
-    builder.setOptions({ ca });
-    const transport = new ProvisioningHttp(builder as unknown as ConstructorParameters<typeof ProvisioningHttp>[0]);
-    const security = new SymmetricKeySecurityClient(registrationId, deriveDeviceKey(options.groupKey, registrationId)) as unknown as Parameters<typeof ProvisioningDeviceClient.create>[3];
-    const client = ProvisioningDeviceClient.create("localhost", options.idScope, transport, security);
+    const deviceKey = deriveDeviceKey(options.groupKey, registrationId);
+    const client = officialSdkClient({ host: "localhost", port: options.port, caPem: ca, idScope: options.idScope, registrationId, deviceKey });
     const result = await client.register();
     if (result?.status === "assigned") assigned++;
     else failed++;

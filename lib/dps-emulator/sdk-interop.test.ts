@@ -1,38 +1,14 @@
-import { Http as HttpBase } from "azure-iot-http-base";
-import { ProvisioningDeviceClient } from "azure-iot-provisioning-device";
-import { Http as ProvisioningHttp } from "azure-iot-provisioning-device-http";
-import { SymmetricKeySecurityClient } from "azure-iot-security-symmetric-key";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { deriveDeviceKey } from "@/lib/dps/derive-device-key";
 
 import { allocateHub } from "./allocation";
+import { officialSdkClient } from "./official-sdk-client";
 import { parseEmulatorConfig } from "./config";
 import { FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, startTestEmulator, testConfig, type TestEmulator } from "./test-support";
 
-/**
- * The official transport has no port option and passes the host straight to https.request (protocol
- * notes 1.10), so the request builder adds the emulator's port; the CA goes through setOptions.
- */
-class EmulatorRequestBuilder extends HttpBase {
-  constructor(private readonly port: number) {
-    super();
-  }
-
-  override buildRequest(...args: Parameters<HttpBase["buildRequest"]>): ReturnType<HttpBase["buildRequest"]> {
-    const [method, path, headers, host, options, done] = args;
-    const callback = typeof options === "function" ? options : done;
-    return super.buildRequest(method, path, headers, host, { port: this.port }, callback);
-  }
-}
-
 function officialClient(emulator: TestEmulator, registrationId: string, deviceKey: string) {
-  const requestBuilder = new EmulatorRequestBuilder(emulator.port);
-  requestBuilder.setOptions({ ca: emulator.caPem });
-  // Each SDK package pins its own copy of azure-iot-common, so their declared types differ while the objects fit.
-  const transport = new ProvisioningHttp(requestBuilder as unknown as ConstructorParameters<typeof ProvisioningHttp>[0]);
-  const security = new SymmetricKeySecurityClient(registrationId, deviceKey) as unknown as Parameters<typeof ProvisioningDeviceClient.create>[3];
-  return ProvisioningDeviceClient.create("127.0.0.1", emulator.idScope, transport, security);
+  return officialSdkClient({ host: "127.0.0.1", port: emulator.port, caPem: emulator.caPem, idScope: emulator.idScope, registrationId, deviceKey });
 }
 
 describe("official Azure IoT Node SDK against the emulator", () => {
