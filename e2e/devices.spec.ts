@@ -3,6 +3,8 @@ import { AUTH_STATE } from "./support/accounts";
 import { sql } from "./support/db";
 import { captureServerActionId, postServerAction } from "./support/server-action";
 import { connectDpsThroughUi, disconnectDpsThroughUi } from "./support/dps";
+import { patchEmulatorConfig } from "./support/emulator";
+import path from "node:path";
 
 const run = Date.now().toString(36);
 const HUB = /hic-demo-hub-\d\.azure-devices\.net/;
@@ -153,6 +155,48 @@ test.describe("devices and provisioning", () => {
       const import_ = await page.request.post("/api/devices/import", { data: `${forged}-csv,,\n`, headers: { "Content-Type": "text/csv" } });
       expect(import_.status()).toBe(403);
       expect(await sql("select 1 from devices where registration_id like $1", [`${forged}%`])).toHaveLength(0);
+    });
+  });
+
+  test.describe("screenshots for the docs", () => {
+    test.skip(process.env.HIC_SCREENSHOTS !== "1", "set HIC_SCREENSHOTS=1 to refresh docs/screenshots");
+    test.use({ storageState: AUTH_STATE.operator, viewport: { width: 1440, height: 1100 } });
+    const shots = path.join(process.cwd(), "docs", "screenshots");
+
+    test("the devices page and a device whose hub changed", async ({ page }) => {
+      const ids = Array.from({ length: 24 }, (_, i) => `meter-${run}-${String(i + 1).padStart(3, "0")}`);
+      await page.goto("/devices");
+      await page.getByRole("button", { name: "Import CSV" }).click();
+      const csv = ["registrationId,name,payload", ...ids.map((id, i) => `${id},Meter ${i + 1} (building ${1 + (i % 3)}),`)].join("\n");
+      await page.getByLabel("CSV file").setInputFiles({ name: "meters.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+      await page.getByRole("button", { name: "Import" }).click();
+      await expect(page.getByRole("status").filter({ hasText: "24 added" })).toBeVisible();
+      await page.keyboard.press("Escape");
+      await expect.poll(async () => (await sql("select 1 from devices where registration_id like $1 and status = 'assigned'", [`meter-${run}-%`])).length, { timeout: 30_000 }).toBe(24);
+
+      // Take the device's hub out of allocation, so re-provisioning moves it and migrates its data.
+      const moving = ids[0]!;
+      const [before] = await sql<{ assigned_hub: string }>("select assigned_hub from devices where registration_id = $1", [moving]);
+      const hubs = ["hic-demo-hub-1.azure-devices.net", "hic-demo-hub-2.azure-devices.net"];
+      const linkedHubs = (excluded: string | null) =>
+        hubs.map((name, i) => ({ name, allocationWeight: i === 0 ? 1 : 3, applyAllocationPolicy: name !== excluded, latencyMs: i === 0 ? 40 : 25 }));
+      await patchEmulatorConfig({ linkedHubs: linkedHubs(before!.assigned_hub) });
+      try {
+        await page.goto(`/devices?q=${moving}`);
+        await page.getByRole("link", { name: moving }).click();
+        await page.getByRole("button", { name: "Re-provision" }).click();
+        await expect(page.getByText(/Hub changed:/)).toBeVisible();
+        await expect(page.getByText(/deviceDataMigrated/).first()).toBeVisible();
+        await page.reload(); // without the toast
+        await page.screenshot({ path: path.join(shots, "device-history.png"), fullPage: true, animations: "disabled" });
+      } finally {
+        await patchEmulatorConfig({ linkedHubs: linkedHubs(null) });
+      }
+
+      await page.goto("/devices");
+      await expect(page.getByRole("table", { name: "Devices" })).toBeVisible();
+      await page.waitForTimeout(500); // let the chart lay out
+      await page.screenshot({ path: path.join(shots, "devices-page.png"), fullPage: true, animations: "disabled" });
     });
   });
 });

@@ -16,10 +16,10 @@ export function explainDeviceError(device: Pick<DeviceDto, "status" | "lastError
 export function DeviceErrorSummary({ device }: { device: Pick<DeviceDto, "status" | "lastErrorKind" | "lastErrorCode" | "lastErrorMessage"> }) {
   const explanation = explainDeviceError(device);
   if (!explanation) return <span className="text-slate-400">—</span>;
+  // The table shows the headline; the whole explanation is on the device page and in the tooltip.
   return (
-    <span className="block max-w-xs">
-      <span className="font-medium text-slate-900">{explanation.title}</span>
-      <span className="block text-xs text-slate-600">{explanation.nextStep}</span>
+    <span className="block max-w-56 font-medium text-red-800" title={`${explanation.detail} Next step: ${explanation.nextStep}`}>
+      {explanation.title}
     </span>
   );
 }

@@ -83,7 +83,7 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
                     <input type="checkbox" aria-label={`Select ${d.registrationId}`} checked={selected.has(d.id)} onChange={() => toggle(d.id)} />
                   </TableCell>
                 ) : null}
-                <TableCell className="font-mono text-xs">
+                <TableCell className="whitespace-nowrap font-mono text-xs">
                   <Link href={`/devices/${d.id}`} className="text-blue-700 underline-offset-2 hover:underline">
                     {d.registrationId}
                   </Link>
@@ -92,8 +92,8 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
                 <TableCell>
                   <StatusBadge status={d.status} />
                 </TableCell>
-                <TableCell className="font-mono text-xs">{d.assignedHub ?? <span className="text-slate-400">—</span>}</TableCell>
-                <TableCell className="font-mono text-xs">{d.dpsDeviceId ?? <span className="text-slate-400">—</span>}</TableCell>
+                <TableCell className="whitespace-nowrap font-mono text-xs">{d.assignedHub ?? <span className="text-slate-400">—</span>}</TableCell>
+                <TableCell className="whitespace-nowrap font-mono text-xs">{d.dpsDeviceId ?? <span className="text-slate-400">—</span>}</TableCell>
                 <TableCell className="text-xs">{d.substatus ?? <span className="text-slate-400">—</span>}</TableCell>
                 <TableCell className="whitespace-nowrap text-xs">{formatDateTime(d.updatedAt)}</TableCell>
                 <TableCell className="text-xs">

@@ -23,16 +23,18 @@ export function emulatorConnection(): EmulatorConnection {
   }
 }
 
-/**
- * Adds (or updates) an enrollment group through the emulator's loopback-only admin API, trusting the
- * CA bundle the launcher gave the app. Used to make the emulator accept a test's own key.
- */
-export async function upsertEmulatorEnrollmentGroup(group: { enrollmentGroupId: string; primaryKey: string; secondaryKey: string }): Promise<void> {
+/** Changes the running emulator's configuration through its loopback-only admin API, trusting the CA bundle the launcher gave the app. */
+export async function patchEmulatorConfig(changes: Record<string, unknown>): Promise<void> {
   const fetch = createFetchWithCa(readFileSync(path.join(dataDir(), "extra-ca-certs.pem"), "utf8"));
   const response = await fetch(`https://${emulatorConnection().host}/_emulator/config`, {
     method: "PATCH",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ enrollmentGroups: [group] }),
+    body: JSON.stringify(changes),
   });
-  if (response.status !== 200) throw new Error(`The emulator refused the enrollment group: HTTP ${response.status} ${await response.text()}`);
+  if (response.status !== 200) throw new Error(`The emulator refused the change: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** Adds (or updates) an enrollment group, to make the emulator accept a test's own key. */
+export async function upsertEmulatorEnrollmentGroup(group: { enrollmentGroupId: string; primaryKey: string; secondaryKey: string }): Promise<void> {
+  await patchEmulatorConfig({ enrollmentGroups: [group] });
 }
