@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -22,6 +23,7 @@ export type EmulatorProcess = {
  * that neither our engine nor the SDK script shares its event loop.
  */
 export async function startEmulatorProcess(config: Record<string, unknown>, dataDir: string): Promise<EmulatorProcess> {
+  mkdirSync(dataDir, { recursive: true });
   const configFile = path.join(dataDir, "emulator-config.json");
   writeFileSync(configFile, JSON.stringify(config));
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/dps-emulator.ts", "--config", configFile, "--port", "0", "--data-dir", dataDir], {
@@ -31,7 +33,6 @@ export async function startEmulatorProcess(config: Record<string, unknown>, data
   const [first] = (await Promise.race([once(lines, "line"), once(child, "exit").then(() => [null])])) as [string | null];
   if (!first) throw new Error("the DPS emulator exited before it was ready");
   const ready = JSON.parse(first) as { url: string; caFile: string; idScope: string };
-  const { readFileSync } = await import("node:fs");
   const caPem = readFileSync(ready.caFile, "utf8");
   const fetchWithCa = createFetchWithCa(caPem);
   const groups = config.enrollmentGroups as { primaryKey: string }[];
@@ -71,6 +72,7 @@ export function emulatorConfig(options: { groupKey: string; registrationsPerMinu
       {
         enrollmentGroupId: "bench-fleet",
         primaryKey: options.groupKey,
+        secondaryKey: randomBytes(64).toString("base64"),
         allocationPolicy: "hashed",
         reprovisionPolicy: { updateHubAssignment: true, migrateDeviceData: true },
         provisioningStatus: "enabled",
