@@ -37,7 +37,7 @@ async function withEmulator<T>(context: ScenarioContext, config: ReturnType<type
 async function runEngine(rig: Rig, emulator: EmulatorProcess, options: { prefix: string; count: number; workers: number; concurrency: number; timeoutMs: number }) {
   await seedDevices(rig, options.prefix, options.count);
   const env = workerEnv(rig, emulator, options.concurrency);
-  const workers = Array.from({ length: options.workers }, () => startWorkerProcess(env));
+  const workers = await Promise.all(Array.from({ length: options.workers }, () => startWorkerProcess(env)));
   try {
     const { runId } = JSON.parse(await runChild("bench/support/engine-child.ts", ["enqueue"], { ...env, HIC_DPS_CA_FILE: emulator.caFile })) as { runId: number };
     await waitForAssigned(rig, options.prefix, options.count, options.timeoutMs);

@@ -52,8 +52,18 @@ export function workerEnv(rig: Rig, emulator: EmulatorProcess, concurrency: numb
 
 export type WorkerProcess = { child: ChildProcess; stop: () => Promise<void> };
 
-export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], { env, stdio: ["ignore", "ignore", "inherit"] });
+/** Starts `npm run worker`'s script and resolves once it says it is working. */
+export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Working (pid")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`a worker exited with ${code} before it was ready`)));
+  });
+  child.stdout!.resume();
   return {
     child,
     stop: async () => {
