@@ -3,6 +3,11 @@
  * the database. It connects like the other CLIs (DATABASE_URL, or the running app's embedded
  * Postgres), works until SIGINT/SIGTERM, then lets in-flight DPS calls finish (or hands them back
  * to the queue) before it exits. The app runs a worker of its own unless HIC_WORKER=off.
+ *
+ * Tuning (environment): HIC_WORKER_CONCURRENCY (DPS calls in flight, default 64), HIC_LEASE_SECONDS
+ * (default 90), HIC_MAX_ATTEMPTS (default 6), HIC_RETRY_BASE_MS / HIC_RETRY_MAX_MS (backoff, 5 s …
+ * 5 min), HIC_WORKER_POLL_MS (default 1000), HIC_SHUTDOWN_GRACE_MS (default 8000),
+ * HIC_ENGINE_POOL_SIZE (default 10), HIC_DPS_CA_FILE (an extra CA for DPS, e.g. the emulator's).
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";

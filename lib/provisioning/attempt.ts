@@ -1,7 +1,7 @@
 import { realSleep, registerWithGroupKeys, type JsonObject, type RegisterResult, type WithKeyUsed } from "@/lib/dps";
 import { logger } from "@/lib/logger";
 import { describeVerdict, judgeAttempt, type AttemptVerdict } from "./attempt-outcome";
-import { claimDevices, explainRefusedClaim, recordAttempt, releaseDevice, type Claim, type ClaimRequest } from "./device-attempt-sql";
+import { claimDevices, explainRefusedClaim, recordAttempt, releaseDevice, type Claim, type ClaimRequest, type RecordBatcher } from "./device-attempt-sql";
 import type { Engine } from "./engine";
 import type { GateState } from "./engine-gate";
 import type { CallSlots } from "./call-slots";
@@ -24,6 +24,8 @@ export type AttemptRequest = {
   callSignal?: AbortSignal;
   /** How fresh the pause/connection state must be; inline requests read it anew. */
   gateMaxAgeMs?: number;
+  /** Writes the result through this batcher (the worker's) instead of a statement of its own. */
+  recorder?: RecordBatcher;
   /** Waits for one of the process's DPS call slots (false: stopped while waiting); released right after the call. */
   callSlots?: CallSlots;
   /** Called when the DPS call starts (the worker counts attempts waiting for a slot). */
@@ -115,11 +117,10 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
   if (claim.waitMs > claim.leaseMs - minimumCallBudgetMs(request.leaseSeconds)) return giveBack("no-slot-in-time", claim.waitMs);
   if (claim.waitMs > 0) await realSleep(claim.waitMs, request.waitSignal);
   if (request.waitSignal?.aborted) return giveBack("stopped");
-  const now = await engine.gate.read(request.gateMaxAgeMs);
-  const stop = gateRefusal(now);
-  if (stop || !now.credentials) return giveBack(stop?.reason ?? "not-connected");
+  // Paused or disconnected while waiting for the slot: DPS is not called.
+  const { credentials, paused } = await engine.gate.read(request.gateMaxAgeMs);
+  if (!credentials || paused) return giveBack(credentials ? "paused" : "not-connected");
 
-  const { credentials } = now;
   if (request.callSlots && !(await request.callSlots.acquire(request.waitSignal))) return giveBack("stopped");
   // A backstop under the client's own operation timeout: never keep calling DPS past our lease.
   const leaseLeftMs = claim.leaseMs - (Date.now() - claimedAt);
@@ -168,8 +169,8 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
       deviceId: request.deviceId,
       runId: request.runId,
       trigger: "automatic",
-      actorId: request.actor?.id ?? null,
-      actorEmail: request.actor?.email ?? null,
+      actorId: request.actor?.id || null,
+      actorEmail: request.actor?.email || null,
       attempt: request.attempt + 1,
     };
     const boss = await engine.boss();
@@ -179,7 +180,7 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
       return true;
     });
   } else {
-    written = await recordAttempt(engine.pool, record);
+    written = request.recorder ? await request.recorder.record(record) : await recordAttempt(engine.pool, record);
   }
   if (!written) {
     logger.warn({ deviceId: request.deviceId, attemptId: request.attemptId }, "attempt lost its lease before recording; its result was dropped");

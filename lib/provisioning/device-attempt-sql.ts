@@ -112,24 +112,38 @@ export async function explainRefusedClaim(db: Queryable, deviceId: number, attem
   return { reason: "busy", leaseLeftMs: row.lease_left_ms ?? 0 };
 }
 
+// Many attempts' results in one statement (the worker batches them; one is a batch of one): the
+// device rows still carrying each attempt id get the result, and each of those gets its history row.
 const RECORD = `
-  with updated as (
-    update devices set
-      status = $3::device_status,
-      assigned_hub = coalesce($4, assigned_hub), dps_device_id = coalesce($5, dps_device_id),
-      substatus = case when $3::device_status = 'assigned' then $6 else substatus end,
-      etag = coalesce($7, etag), dps_created_at = coalesce($8, dps_created_at), dps_updated_at = coalesce($9, dps_updated_at),
-      last_operation_id = coalesce($10, last_operation_id),
-      last_error_kind = $11, last_error_code = $12, last_error_message = $13,
-      next_retry_at = $14, lease_expires_at = null, updated_at = now()
-    where id = $1 and attempt_id = $2 and status = 'assigning'
-    returning id
+  with input as (
+    select * from unnest($1::bigint[], $2::uuid[], $3::device_status[], $4::text[], $5::text[], $6::text[], $7::text[],
+        $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[],
+        $15::bigint[], $16::timestamptz[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $22::uuid[], $23::text[])
+      as t(device_id, attempt_id, status, hub, dps_device_id, substatus, etag, dps_created_at, dps_updated_at, operation_id,
+        error_kind, error_code, error_message, next_retry_at, run_id, started_at, trigger, outcome, previous_hub, duration_ms,
+        key_used, actor_id, actor_email)
+  ), updated as (
+    update devices d set
+      status = i.status,
+      assigned_hub = coalesce(i.hub, d.assigned_hub), dps_device_id = coalesce(i.dps_device_id, d.dps_device_id),
+      substatus = case when i.status = 'assigned' then i.substatus else d.substatus end,
+      etag = coalesce(i.etag, d.etag), dps_created_at = coalesce(i.dps_created_at, d.dps_created_at),
+      dps_updated_at = coalesce(i.dps_updated_at, d.dps_updated_at), last_operation_id = coalesce(i.operation_id, d.last_operation_id),
+      last_error_kind = i.error_kind, last_error_code = i.error_code, last_error_message = i.error_message,
+      next_retry_at = i.next_retry_at, lease_expires_at = null, updated_at = now()
+    from input i
+    where d.id = i.device_id and d.attempt_id = i.attempt_id and d.status = 'assigning'
+    returning i.*
   )
   insert into provisioning_history (device_id, attempt_id, run_id, started_at, trigger, operation_id, outcome, hub, previous_hub,
     substatus, error_kind, error_code, error_message, duration_ms, key_used, triggered_by_id, triggered_by_email)
-  select id, $2, $15, $16, $17, $10, $18, $4, $19, $6, $11, $12, $13, $20, $21, $22, $23 from updated
+  select u.device_id, u.attempt_id, u.run_id, u.started_at, u.trigger, u.operation_id, u.outcome, u.hub, u.previous_hub,
+    u.substatus, u.error_kind, u.error_code, u.error_message, u.duration_ms, u.key_used,
+    -- the user may have been deleted since the job was queued
+    (select users.id from users where users.id = u.actor_id), u.actor_email
+  from updated u
   on conflict (attempt_id) do nothing
-  returning id`;
+  returning attempt_id`;
 
 export type AttemptRecord = {
   deviceId: number;
@@ -145,39 +159,86 @@ export type AttemptRecord = {
   actor: Actor;
 };
 
-/** Writes the device's new state and its history row in one statement; false if the attempt lost the device. */
-export async function recordAttempt(db: Queryable, record: AttemptRecord): Promise<boolean> {
-  const v = record.verdict;
-  const { rows } = await db.query({
-    name: "hic_record_attempt",
+/**
+ * Writes each attempt's device state and history row (one statement for all); returns the attempt
+ * ids written. An attempt that lost its device (lease taken over) is left out.
+ */
+export async function recordAttempts(db: Queryable, records: AttemptRecord[]): Promise<Set<string>> {
+  if (records.length === 0) return new Set();
+  const column = <T>(pick: (record: AttemptRecord) => T) => records.map(pick);
+  const { rows } = await db.query<{ attempt_id: string }>({
+    name: "hic_record_attempts",
     text: RECORD,
     values: [
-      record.deviceId,
-      record.attemptId,
-      v.status,
-      v.hub,
-      v.dpsDeviceId,
-      v.substatus,
-      v.etag,
-      v.dpsCreatedAt,
-      v.dpsUpdatedAt,
-      v.operationId,
-      v.errorKind,
-      v.errorCode,
-      v.errorMessage,
-      record.nextRetryAt,
-      record.runId,
-      record.startedAt,
-      record.trigger,
-      v.outcome,
-      record.previousHub,
-      Math.max(0, Math.round(record.durationMs)),
-      record.keyUsed,
-      record.actor?.id ?? null,
-      record.actor?.email ?? null,
+      column((r) => r.deviceId),
+      column((r) => r.attemptId),
+      column((r) => r.verdict.status),
+      column((r) => r.verdict.hub),
+      column((r) => r.verdict.dpsDeviceId),
+      column((r) => r.verdict.substatus),
+      column((r) => r.verdict.etag),
+      column((r) => r.verdict.dpsCreatedAt),
+      column((r) => r.verdict.dpsUpdatedAt),
+      column((r) => r.verdict.operationId),
+      column((r) => r.verdict.errorKind),
+      column((r) => r.verdict.errorCode),
+      column((r) => r.verdict.errorMessage),
+      column((r) => r.nextRetryAt),
+      column((r) => r.runId),
+      column((r) => r.startedAt),
+      column((r) => r.trigger),
+      column((r) => r.verdict.outcome),
+      column((r) => r.previousHub),
+      column((r) => Math.max(0, Math.round(r.durationMs))),
+      column((r) => r.keyUsed),
+      column((r) => r.actor?.id || null),
+      column((r) => r.actor?.email || null),
     ],
   });
-  return rows.length === 1;
+  return new Set(rows.map((row) => row.attempt_id));
+}
+
+export async function recordAttempt(db: Queryable, record: AttemptRecord): Promise<boolean> {
+  return (await recordAttempts(db, [record])).has(record.attemptId);
+}
+
+/**
+ * Collects results for a few milliseconds and writes them with one statement: a status change
+ * updates the shared device_counts rows through a trigger, so fewer, larger statements keep a busy
+ * fleet from queueing on those rows. Used off the critical path (the DPS call slot is already free).
+ */
+export class RecordBatcher {
+  private pending: { record: AttemptRecord; done: (written: boolean) => void; fail: (error: unknown) => void }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly windowMs = 25,
+    private readonly maxBatch = 100,
+  ) {}
+
+  record(record: AttemptRecord): Promise<boolean> {
+    return new Promise((done, fail) => {
+      this.pending.push({ record, done, fail });
+      if (this.pending.length >= this.maxBatch) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), this.windowMs);
+    });
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      const written = await recordAttempts(this.db, batch.map((entry) => entry.record));
+      for (const entry of batch) entry.done(written.has(entry.record.attemptId));
+    } catch {
+      // One unwritable result must not take the others down with it: write them one by one.
+      for (const entry of batch) await recordAttempt(this.db, entry.record).then(entry.done, entry.fail);
+    }
+  }
 }
 
 /**

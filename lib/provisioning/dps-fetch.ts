@@ -1,17 +1,53 @@
 import { readFileSync } from "node:fs";
 import { createSecureContext, rootCertificates } from "node:tls";
-import { Agent, fetch as undiciFetch } from "undici";
-import type { DpsFetch } from "@/lib/dps";
+import { Agent, request } from "undici";
+import type { DpsFetch, DpsFetchResponse } from "@/lib/dps";
+
+type HeaderValue = string | string[] | undefined;
+
+function headerReader(headers: Record<string, HeaderValue>): DpsFetchResponse["headers"] {
+  return {
+    get(name) {
+      const value = headers[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+  };
+}
 
 /**
- * A keep-alive fetch for DPS that also trusts `caPem` (the local emulator's CA, a TLS-inspecting
- * proxy). The TLS context is built once: passing `ca` per connection makes Node parse every root
- * certificate again for each new connection (~25 ms of blocked event loop each).
+ * The DPS client's fetch for the engine: undici's `request` on one keep-alive agent. It does what
+ * the client needs of `fetch` (method, headers, body, signal, no redirects followed, the status,
+ * headers and text of the answer) at a fraction of WHATWG fetch's CPU per request, which matters
+ * when a worker sends thousands of requests a minute on the machine that also runs the database.
+ * Network failures surface as undici's own errors (ECONNREFUSED, UND_ERR_SOCKET, certificate
+ * codes), which lib/dps/errors.ts classifies like fetch's wrapped ones.
+ *
+ * `caPem` adds one trusted CA (the local emulator's) to the public roots; the TLS context is built
+ * once, because passing `ca` per connection makes Node parse every root certificate again for each
+ * new connection. Without it, the default roots apply (NODE_EXTRA_CA_CERTS included).
  */
+export function createDpsFetch(options: { caPem?: string } = {}): DpsFetch {
+  const connect = options.caPem ? { secureContext: createSecureContext({ ca: [...rootCertificates, options.caPem] }) } : undefined;
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, ...(connect ? { connect } : {}) });
+  return async (url, init) => {
+    const response = await request(url, {
+      dispatcher,
+      method: (init.method ?? "GET") as "GET",
+      headers: init.headers,
+      body: init.body ?? null,
+      signal: init.signal ?? null,
+    });
+    return {
+      status: response.statusCode,
+      headers: headerReader(response.headers),
+      text: () => response.body.text(),
+    };
+  };
+}
+
 export function fetchTrustingCa(caPem: string): DpsFetch {
-  const secureContext = createSecureContext({ ca: [...rootCertificates, caPem] });
-  const dispatcher = new Agent({ connect: { secureContext }, keepAliveTimeout: 30_000 });
-  return (url, init) => undiciFetch(url, { ...init, dispatcher });
+  return createDpsFetch({ caPem });
 }
 
 export function fetchTrustingCaFile(file: string): DpsFetch {

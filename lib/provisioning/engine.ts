@@ -2,7 +2,7 @@ import pg from "pg";
 import type PgBoss from "pg-boss";
 import { createDpsClient, type DpsClient, type DpsFetch } from "@/lib/dps";
 import { logger } from "@/lib/logger";
-import { fetchTrustingCaFile } from "./dps-fetch";
+import { createDpsFetch, fetchTrustingCaFile } from "./dps-fetch";
 import { EngineGate } from "./engine-gate";
 import { HealthReporter } from "./health-reporter";
 import { startBoss } from "./queue";
@@ -54,8 +54,7 @@ function createEnginePool(): pg.Pool {
 /** HIC_DPS_CA_FILE trusts one more CA for DPS only; NODE_EXTRA_CA_CERTS (whole process) works too. */
 function defaultFetch(): DpsFetch {
   const caFile = process.env.HIC_DPS_CA_FILE;
-  if (caFile) return fetchTrustingCaFile(caFile);
-  return (url, init) => fetch(url, init);
+  return caFile ? fetchTrustingCaFile(caFile) : createDpsFetch();
 }
 
 /** Ends every DPS call well before its lease, so a slow call is recorded as a timeout and retried. */

@@ -11,6 +11,8 @@ export type ProvisioningSelection = { deviceIds: number[] } | { all: true } | { 
 
 /** Rows per page and per pg-boss insert: big enough for few round trips, small enough for modest memory. */
 const PAGE_SIZE = 5_000;
+/** The first page is small, so workers get going while the rest is still being queued. */
+const FIRST_PAGE_SIZE = 500;
 
 /** Devices without a hub to show for: never provisioned, or refused last time (a fixed key or group now may help). */
 const UNASSIGNED_STATUSES = ["pending", "failed", "disabled"];
@@ -19,27 +21,27 @@ async function* pagesOf(selection: ProvisioningSelection): AsyncGenerator<number
   const pool = getDb().$client;
   if ("deviceIds" in selection) {
     const ids = [...new Set(selection.deviceIds.filter((id) => Number.isSafeInteger(id) && id > 0))].sort((a, b) => a - b);
-    for (let i = 0; i < ids.length; i += PAGE_SIZE) {
-      const { rows } = await pool.query<{ id: number }>("select id from devices where id = any($1::bigint[]) order by id", [ids.slice(i, i + PAGE_SIZE)]);
+    for (let i = 0, size = FIRST_PAGE_SIZE; i < ids.length; i += size, size = PAGE_SIZE) {
+      const { rows } = await pool.query<{ id: string }>("select id from devices where id = any($1::bigint[]) order by id", [ids.slice(i, i + size)]);
       if (rows.length > 0) yield rows.map((row) => Number(row.id));
     }
     return;
   }
   const onlyUnassigned = "unassigned" in selection;
   let after = 0;
-  for (;;) {
+  for (let pageSize = FIRST_PAGE_SIZE; ; pageSize = PAGE_SIZE) {
     // Keyset paging on the primary key: constant memory and cost per page at any fleet size.
     const { rows } = await pool.query<{ id: string }>(
       onlyUnassigned
         ? "select id from devices where id > $1 and status = any($3::device_status[]) order by id limit $2"
         : "select id from devices where id > $1 order by id limit $2",
-      onlyUnassigned ? [after, PAGE_SIZE, UNASSIGNED_STATUSES] : [after, PAGE_SIZE],
+      onlyUnassigned ? [after, pageSize, UNASSIGNED_STATUSES] : [after, pageSize],
     );
     if (rows.length === 0) return;
     const ids = rows.map((row) => Number(row.id));
     yield ids;
     after = ids[ids.length - 1]!;
-    if (rows.length < PAGE_SIZE) return;
+    if (rows.length < pageSize) return;
   }
 }
 

@@ -12,6 +12,8 @@ import {
   startProvisioningWorker,
   type ProvisioningWorker,
 } from "./index";
+import { getEngine } from "./engine";
+import { resumeOrphanedAttempts } from "./sweeper";
 import { connectDps, disconnectDps, insertDevices, startEmulatorAndEngine, waitFor } from "./test-support";
 
 let emulator: TestEmulator;
@@ -110,6 +112,18 @@ describe("engine control", () => {
     expect(midway.activeRun!.etaSeconds).toBeGreaterThanOrEqual(0);
     expect(midway.registrationsPerMinute).toBe(600);
     await waitFor(getEngineStatus, (status) => status.activeRun === null, 20_000, "the run to end");
+  });
+
+  it("resumes an attempt whose process died (an inline attempt, or a job out of redeliveries) once its lease is over", { timeout: 20_000 }, async () => {
+    const [id] = await insertDevices(1, "orphan");
+    await sql("update devices set status = 'assigning', attempt_id = gen_random_uuid(), attempt_count = 1, lease_expires_at = now() - interval '10 seconds' where id = $1", [id]);
+    const engine = getEngine();
+    expect(await resumeOrphanedAttempts(engine.pool, await engine.boss(), engine.settings)).toBe(1);
+    const [device] = await sql<{ status: string; last_error_kind: string }>("select status, last_error_kind from devices where id = $1", [id]);
+    expect(device).toEqual({ status: "pending", last_error_kind: "interrupted" });
+    await waitFor(() => statusesOf("orphan"), (rows) => rows[0]?.status === "assigned", 10_000, "the orphaned device assigned");
+    const history = await sql<{ trigger: string; outcome: string }>("select trigger, outcome from provisioning_history where device_id = $1", [id]);
+    expect(history).toEqual([{ trigger: "automatic", outcome: "assigned" }]);
   });
 
   it("estimates the duration of a run at the configured quota", () => {

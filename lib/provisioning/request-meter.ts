@@ -37,7 +37,7 @@ export class RequestMeter {
   }
 
   private async account(url: string, method: string): Promise<void> {
-    const match = REGISTRATION_IN_URL.exec(new URL(url).pathname);
+    const match = REGISTRATION_IN_URL.exec(url);
     const isRegister = method === "PUT" && Boolean(match?.[2]);
     const key = match?.[1] ? safeDecode(match[1]).toLowerCase() : null;
     const prepaid = key ? this.prepaid.get(key) : undefined;

@@ -3,7 +3,7 @@ import { provisioningControl } from "@/db/schema";
 import { FAILED_OUTCOMES, FINAL_OUTCOMES } from "./attempt-outcome";
 import { CONTROL_ID } from "./engine-gate";
 import { getEngine } from "./engine";
-import { PROVISION_QUEUE } from "./queue";
+import { BOSS_SCHEMA, PROVISION_QUEUE } from "./queue";
 import { devicesPerMinute, RATE_SAFETY } from "./rate-limiter";
 import { DEVICE_STATUSES, type Actor, type DeviceStatus, type EngineRun, type EngineStatus } from "./types";
 
@@ -84,20 +84,41 @@ async function readActiveRun(fallbackPerMinute: number | null, paused: boolean):
   };
 }
 
+const EXACT_QUEUED_UP_TO = 10_000;
+
+/**
+ * Waiting jobs, counted exactly up to 10,000 (an index range scan that stays cheap). Beyond that,
+ * counting a million-job queue on every page view would cost more than the number is worth, so
+ * the figure comes from the unfinished runs' remaining devices instead.
+ */
+async function readQueued(): Promise<number> {
+  await getEngine().boss(); // the queue tables exist once pg-boss has started
+  const pool = getDb().$client;
+  const { rows } = await pool.query<{ n: string }>(
+    `select count(*) as n from (select 1 from ${BOSS_SCHEMA}.job where name = $1 and state < 'active' limit $2) waiting`,
+    [PROVISION_QUEUE, EXACT_QUEUED_UP_TO + 1],
+  );
+  const exact = Number(rows[0]?.n ?? 0);
+  if (exact <= EXACT_QUEUED_UP_TO) return exact;
+  const { rows: runs } = await pool.query<{ remaining: string | null }>(
+    `select sum(greatest(0, r.total - (select count(*) from provisioning_history h where h.run_id = r.id and h.outcome = any($1::text[])))) as remaining
+     from provisioning_runs r where r.finished_at is null`,
+    [FINAL_OUTCOMES],
+  );
+  return Math.max(exact, Number(runs[0]?.remaining ?? 0));
+}
+
 export async function getEngineStatus(): Promise<EngineStatus> {
   const engine = getEngine();
-  const [gate, counts, boss] = await Promise.all([engine.gate.read(), readCounts(), engine.boss()]);
+  const [gate, counts, queued] = await Promise.all([engine.gate.read(), readCounts(), readQueued()]);
   const credentials = gate.credentials;
-  const [queued, activeRun] = await Promise.all([
-    boss.getQueueSize(PROVISION_QUEUE),
-    readActiveRun(credentials ? devicesPerMinute(credentials) : null, gate.paused),
-  ]);
+  const activeRun = await readActiveRun(credentials ? devicesPerMinute(credentials) : null, gate.paused);
   return {
     connected: credentials !== null,
     paused: gate.paused,
     counts,
     activeRun,
-    queued: queued ?? 0,
+    queued,
     registrationsPerMinute: credentials?.registrationsPerMinute ?? 0,
   };
 }

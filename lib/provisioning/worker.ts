@@ -3,7 +3,7 @@ import type PgBoss from "pg-boss";
 import { realSleep } from "@/lib/dps";
 import { logger } from "@/lib/logger";
 import { claimRequestFor, continueAttempt, type AttemptRequest, type AttemptResult } from "./attempt";
-import { claimDevices, type Claim } from "./device-attempt-sql";
+import { claimDevices, RecordBatcher, type Claim } from "./device-attempt-sql";
 import { CallSlots } from "./call-slots";
 import { configureProvisioningEngine, getEngine, type Engine, type EngineOptions } from "./engine";
 import { listenForJobs, notifyWorkers } from "./job-notifier";
@@ -70,6 +70,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
   const callSlots = new CallSlots(concurrency);
   const boss = await engine.boss();
   const completer = new Completer(boss);
+  const recorder = new RecordBatcher(engine.pool);
   const stopWaiting = new AbortController();
   const abortCalls = new AbortController();
   // Every attempt waiting for its slot listens on these until it starts or stops.
@@ -112,6 +113,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
     waitSignal: stopWaiting.signal,
     callSignal: abortCalls.signal,
     callSlots,
+    recorder,
   });
 
   async function handle(job: Job, request: AttemptRequest, claim: Claim | null): Promise<void> {
@@ -223,8 +225,9 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
         nudge();
         await loop;
         await listener.close();
-        const grace = realSleep(engine.settings.shutdownGraceMs);
-        await Promise.race([Promise.allSettled([...inFlight]), grace]);
+        const settled = new AbortController();
+        const calls = Promise.allSettled([...inFlight]).then(() => settled.abort());
+        await Promise.race([calls, realSleep(engine.settings.shutdownGraceMs, settled.signal)]);
         abortCalls.abort();
         await Promise.allSettled([...inFlight]);
         await completer.flush();
