@@ -7,10 +7,9 @@ import { formatDuration } from "@/lib/format-duration";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 
-export function ReprovisionAllDialog({ count, registrationsPerMinute }: { count: number; registrationsPerMinute: number }) {
+export function ReprovisionAllDialog({ count, seconds, registrationsPerMinute }: { count: number; seconds: number; registrationsPerMinute: number }) {
   const [open, setOpen] = useState(false);
   const [pending, startTransition] = useTransition();
-  const seconds = (count / Math.max(1, registrationsPerMinute)) * 60;
 
   const confirm = () =>
     startTransition(async () => {

@@ -62,7 +62,7 @@ export async function removeDevice(id: number) {
   return device;
 }
 
-async function requireConnected(): Promise<{ registrationsPerMinute: number }> {
+async function requireConnected(): Promise<{ registrationsPerMinute: number; operationsPerMinute: number }> {
   const credentials = await loadDpsCredentials();
   if (!credentials) throw new UserFacingError("Azure DPS is not connected. Connect it under Administration → Hyperscaler Integration Center first.");
   return credentials;
@@ -87,9 +87,10 @@ export async function reprovisionDevices(selection: { deviceIds: number[] } | { 
 
 export async function estimateReprovisionAll() {
   await requirePermission("devices.provision");
-  const { registrationsPerMinute } = await requireConnected();
+  const { registrationsPerMinute, operationsPerMinute } = await requireConnected();
   const { total } = await readDeviceCounts();
-  return { count: total, seconds: estimateDuration(total, registrationsPerMinute), registrationsPerMinute };
+  // Each device costs a registration and at least one poll: the tighter of the two quotas sets the pace.
+  return { count: total, seconds: estimateDuration(total, registrationsPerMinute, operationsPerMinute), registrationsPerMinute };
 }
 
 export async function setEnginePaused(paused: boolean) {

@@ -12,7 +12,7 @@ export type ProvisioningSelection = { deviceIds: number[] } | { all: true } | { 
 /** Rows per page and per pg-boss insert: big enough for few round trips, small enough for modest memory. */
 const PAGE_SIZE = 5_000;
 /** The first page is small, so workers get going while the rest is still being queued. */
-const FIRST_PAGE_SIZE = 500;
+const FIRST_PAGE_SIZE = 100;
 
 /** Devices without a hub to show for: never provisioned, or refused last time (a fixed key or group now may help). */
 const UNASSIGNED_STATUSES = ["pending", "failed", "disabled"];

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { guardPage } from "@/lib/auth/guard-page";
 import { hasPermission } from "@/lib/auth/permissions";
-import { getDevicesOverview, listDevicesForView } from "@/lib/devices/devices-dal";
+import { estimateReprovisionAll, getDevicesOverview, listDevicesForView } from "@/lib/devices/devices-dal";
 import { deviceFilterSchema, DEVICE_STATUSES } from "@/lib/validation/device";
 import { PageHeader } from "@/components/shell/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -35,6 +35,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
   const base = { status: filter.status, hub: filter.hub, q: filter.q, sort: filter.sort === "registrationId" ? undefined : filter.sort };
   const exportHref = `/api/devices/export${pageLink(base).replace("/devices", "")}`;
   const busy = counts.byStatus.assigning > 0 || Boolean(engine.activeRun);
+  const estimate = canProvision && engine.connected ? await estimateReprovisionAll() : null;
 
   return (
     <>
@@ -49,7 +50,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
             <Button asChild variant="secondary">
               <a href={exportHref}>Export CSV</a>
             </Button>
-            {canProvision && engine.connected ? <ReprovisionAllDialog count={counts.total} registrationsPerMinute={engine.registrationsPerMinute} /> : null}
+            {estimate ? <ReprovisionAllDialog count={estimate.count} seconds={estimate.seconds} registrationsPerMinute={estimate.registrationsPerMinute} /> : null}
           </>
         }
       />
