@@ -5,7 +5,8 @@ import { CONTROL_ID } from "./engine-gate";
 import { getEngine } from "./engine";
 import { BOSS_SCHEMA, PROVISION_QUEUE } from "./queue";
 import { devicesPerMinute, RATE_SAFETY } from "./rate-limiter";
-import { DEVICE_STATUSES, type Actor, type DeviceStatus, type EngineRun, type EngineStatus } from "./types";
+import { DEVICE_STATUSES } from "@/lib/validation/device";
+import type { Actor, DeviceStatus, EngineRun, EngineStatus } from "./types";
 
 /**
  * Seconds to provision `count` devices at the configured quota (paced 2 % under it). Each device

@@ -1,4 +1,5 @@
 import type { DpsErrorKind } from "@/lib/dps";
+import type { DeviceStatus } from "@/lib/validation/device";
 
 export const TRIGGERS = ["add", "import", "connect", "reprovision", "retry", "automatic"] as const;
 /** Why an attempt ran; `automatic` is the engine's own retry after a throttled or transient failure. */
@@ -6,8 +7,7 @@ export type Trigger = (typeof TRIGGERS)[number];
 
 export type Actor = { id: string; email: string } | null;
 
-export const DEVICE_STATUSES = ["pending", "assigning", "assigned", "failed", "disabled"] as const;
-export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+export type { DeviceStatus };
 
 /** `interrupted`: the worker holding the attempt stopped (crash, kill) and its lease ran out. */
 export type AttemptErrorKind = DpsErrorKind | "failed" | "disabled" | "interrupted";
