@@ -1,4 +1,4 @@
-import { rootCertificates } from "node:tls";
+import { createSecureContext, rootCertificates } from "node:tls";
 import { Agent, fetch as undiciFetch, type Response } from "undici";
 import type { DpsFetchInit } from "./http";
 
@@ -7,6 +7,7 @@ import type { DpsFetchInit } from "./http";
  * emulator. Production code keeps the global fetch; a private CA goes in NODE_EXTRA_CA_CERTS.
  */
 export function createFetchWithCa(caPem: string): (url: string, init?: DpsFetchInit) => Promise<Response> {
-  const dispatcher = new Agent({ connect: { ca: [...rootCertificates, caPem] } });
+  // One TLS context for every connection: a `ca` list per connection makes Node parse all the roots again each time.
+  const dispatcher = new Agent({ connect: { secureContext: createSecureContext({ ca: [...rootCertificates, caPem] }) } });
   return (url, init = {}) => undiciFetch(url, { ...init, dispatcher });
 }
