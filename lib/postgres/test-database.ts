@@ -26,11 +26,16 @@ export async function startTestServer(): Promise<TestServer> {
     adminUrl = process.env.DATABASE_URL;
     stopServer = async () => {};
   } else {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), "hic-test-"));
-    chmodSync(dataDir, 0o755); // the embedded server runs as `postgres` when we are root
-    const server = await startEmbeddedPostgres({ dataDir });
+    const dir = mkdtempSync(path.join(os.tmpdir(), "hic-test-"));
+    dataDir = dir;
+    chmodSync(dir, 0o755); // the embedded server runs as `postgres` when we are root
+    const server = await startEmbeddedPostgres({ dataDir: dir });
     adminUrl = server.url;
-    stopServer = server.stop;
+    stopServer = async () => {
+      await server.stop();
+      // A cluster kept outside the throwaway directory (its parents were private) goes with it.
+      if (path.relative(dir, server.clusterDir).startsWith("..")) rmSync(path.dirname(server.clusterDir), { recursive: true, force: true });
+    };
   }
   return {
     adminUrl,
