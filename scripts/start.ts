@@ -10,7 +10,7 @@ import { bootstrapAdminFromEnv } from "@/lib/launcher/bootstrap-admin";
 import { ensureBuild } from "@/lib/launcher/build";
 import { startNextServer } from "@/lib/launcher/next-server";
 import { closeDb } from "@/db/client";
-import { onShutdown } from "@/lib/launcher/shutdown";
+import { bounded, isShuttingDown, onShutdown, shutdown } from "@/lib/launcher/shutdown";
 import { startLocalDps, type LocalDps } from "@/lib/launcher/emulator";
 
 const log = (line: string) => console.log(`[hic] ${line}`);
@@ -31,7 +31,7 @@ async function main() {
   let localDps: LocalDps | null = null;
   if (process.env.HIC_DPS_EMULATOR !== "off") {
     localDps = await startLocalDps(dataDir, log);
-    onShutdown(() => localDps!.emulator.stop());
+    onShutdown(bounded(() => localDps!.emulator.stop(), 3_000));
   }
 
   ensureBuild(root, log);
@@ -41,9 +41,10 @@ async function main() {
   if (localDps) env.NODE_EXTRA_CA_CERTS = localDps.caBundle;
   const app = await startNextServer({ root, host, port, env });
   onShutdown(() => app.stop());
-  app.child.once("exit", (code) => {
-    log(`The web server stopped (code ${code}); shutting down.`);
-    process.kill(process.pid, "SIGTERM");
+  app.child.once("exit", (code, signal) => {
+    if (isShuttingDown()) return;
+    process.exitCode = 1;
+    void shutdown(`The web server stopped (${signal ?? `code ${code}`})`);
   });
 
   if (localDps) {
@@ -62,5 +63,5 @@ async function main() {
 main().catch((error: unknown) => {
   console.error(`[hic] ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
-  process.kill(process.pid, "SIGTERM");
+  void shutdown("Could not start");
 });

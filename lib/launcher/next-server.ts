@@ -1,11 +1,20 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { startNodeChild } from "./child-process";
 
 export type RunningApp = { url: string; child: ChildProcess; stop: () => Promise<void> };
+
+/**
+ * How long `next start` may take to finish open requests after SIGTERM before its process group
+ * is killed: Next.js waits for every open request, and a long CSV import must not hold the
+ * shutdown hostage.
+ */
+export const WEB_SERVER_GRACE_MS = 8_000;
 
 async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`The web server exited with code ${child.exitCode}; its output is above.`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`The web server exited with code ${child.exitCode ?? child.signalCode}; its output is above.`);
     try {
       const response = await fetch(`${url}/sign-in`, { redirect: "manual" });
       if (response.status < 500) return;
@@ -17,27 +26,22 @@ async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: num
   throw new Error(`The web server did not answer on ${url} within ${timeoutMs / 1000} s.`);
 }
 
-/** `next start` as a child process with the environment the app needs. */
+/** `next start` as a child process (see startNodeChild) with the environment the app needs. */
 export async function startNextServer(options: { root: string; host: string; port: number; env: NodeJS.ProcessEnv }): Promise<RunningApp> {
-  const child = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-H", options.host, "-p", String(options.port)], {
+  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+  const server = startNodeChild([nextBin, "start", "-H", options.host, "-p", String(options.port)], {
     cwd: options.root,
     stdio: ["ignore", "inherit", "inherit"],
     env: { ...options.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
   });
   const displayHost = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
   const url = `http://${displayHost.includes(":") ? `[${displayHost}]` : displayHost}:${options.port}`;
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-    });
+  const stop = () => server.stop(WEB_SERVER_GRACE_MS);
   try {
-    await waitUntilServing(url, child, 60_000);
+    await waitUntilServing(url, server.child, 60_000);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url, child, stop };
+  return { url, child: server.child, stop };
 }
