@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Real DPS limits (sec. 4 of the protocol notes), so the app meets throttling locally before it meets it in Azure. */
+/** Real DPS limits (docs/dps-protocol.md §4), so the app meets throttling locally before it meets it in Azure. */
 export const DEFAULT_QUOTAS = { registrationsPerMinute: 1000, operationsPerMinute: 1000, pollsPer10sPerDevice: 5 };
 export const NO_FAULTS = { serverErrorRate: 0, resetRate: 0, malformedRate: 0, extraLatencyMs: 0 };
 

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** The Node SDK throws on any other content type (protocol notes 1.10), so every answer carries exactly this. */
+/** The Node SDK throws on any other content type (docs/dps-protocol.md §1), so every answer carries exactly this. */
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 
-/** DPS's maximum message size (protocol notes 4). */
+/** DPS's maximum message size (docs/dps-protocol.md §4). */
 export const MAX_BODY_BYTES = 96 * 1024;
 
 /** Resolves with the body, or `null` when it is larger than DPS accepts (the rest is drained, not buffered). */

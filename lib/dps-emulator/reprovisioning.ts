@@ -3,7 +3,7 @@ export type Substatus = "initialAssignment" | "deviceDataMigrated" | "deviceData
 export type ReprovisionPolicy = { updateHubAssignment: boolean; migrateDeviceData: boolean };
 
 /**
- * Where a (re-)registering device ends up and the substatus DPS reports for it (protocol notes 3.2):
+ * Where a (re-)registering device ends up and the substatus DPS reports for it (docs/dps-protocol.md §3.2):
  * never-re-provision keeps the current hub; a move reports whether the device data followed it.
  */
 export function settleAssignment(

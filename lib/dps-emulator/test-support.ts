@@ -71,7 +71,7 @@ export async function startTestEmulator(
 
 export type SrEncoding = "raw" | "upper" | "lower";
 
-/** Signs a registration token the way each SDK family does (protocol notes 2.2), independently of lib/dps/sas. */
+/** Signs a registration token the way each SDK family does (docs/dps-protocol.md §2.2), independently of lib/dps/sas. */
 export function signRegistrationToken(
   idScope: string,
   registrationId: string,

@@ -1,6 +1,6 @@
 import type { EnrollmentGroup } from "./config";
 
-/** The request body DPS posts to a custom allocation webhook (protocol notes 3.1, D-CUSTOM). */
+/** The request body DPS posts to a custom allocation webhook (docs/dps-protocol.md §3.1). */
 export type AllocationWebhookRequest = {
   enrollmentGroup: {
     enrollmentGroupId: string;

@@ -30,7 +30,7 @@ export function errorBody(errorCode: number, message: string, trackingId: string
   return { errorCode, trackingId, message, timestampUtc: timestampUtc() };
 }
 
-/** Protocol notes 2.3: letters, digits and `- . _ :`, at most 128, ending in a letter, digit or `-`. */
+/** docs/dps-protocol.md §2.3: letters, digits and `- . _ :`, at most 128, ending in a letter, digit or `-`. */
 const REGISTRATION_ID = /^[A-Za-z0-9](?:[A-Za-z0-9\-._:]{0,126}[A-Za-z0-9-])?$/;
 
 export function isValidRegistrationId(registrationId: string): boolean {
