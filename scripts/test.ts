@@ -52,18 +52,24 @@ async function startApp(env: NodeJS.ProcessEnv): Promise<{ url: string; child: C
     });
     child.once("exit", (code) => reject(new Error(`The app exited (code ${code}) before it was ready; see test-results/app.log.`)));
   });
+  // The launcher stops what it started within its own bound (25 s); SIGKILL after 40 s is the
+  // backstop, and its children then exit by themselves. The timer stays referenced: a pending
+  // promise alone would not keep this process waiting.
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      process.kill(-child.pid!, "SIGTERM");
-      setTimeout(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const backstop = setTimeout(() => {
         try {
           process.kill(-child.pid!, "SIGKILL");
         } catch {
           // already gone
         }
-      }, 20_000).unref();
+      }, 40_000);
+      child.once("exit", () => {
+        clearTimeout(backstop);
+        resolve();
+      });
+      process.kill(-child.pid!, "SIGTERM");
     });
   return { url, child, stop };
 }
