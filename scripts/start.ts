@@ -23,7 +23,7 @@ async function main() {
   const database = await connectDatabase({ dataDir, log });
   onShutdown(() => database.stop());
   process.env.DATABASE_URL = database.url;
-  log(database.embedded ? `Embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${dataDir}).` : "Using the PostgreSQL server in DATABASE_URL.");
+  log(database.embedded ? `Embedded PostgreSQL on 127.0.0.1:${database.port} (cluster in ${database.clusterDir}).` : "Using the PostgreSQL server in DATABASE_URL.");
 
   const firstRun = await bootstrapAdminFromEnv(process.env, log);
   await closeDb();

@@ -2,10 +2,10 @@ import { startEmbeddedPostgres, type RunningPostgres } from "@/lib/postgres/embe
 import { migrateDatabase } from "@/db/migrate";
 
 /** DATABASE_URL when given, otherwise the embedded cluster in the data directory; migrated either way. */
-export async function connectDatabase(options: { dataDir: string; log: (line: string) => void }): Promise<Omit<RunningPostgres, "clusterDir"> & { embedded: boolean }> {
+export async function connectDatabase(options: { dataDir: string; log: (line: string) => void }): Promise<Omit<RunningPostgres, "clusterDir"> & { clusterDir: string | null; embedded: boolean }> {
   const external = process.env.DATABASE_URL;
   const database = external
-    ? { url: external, port: Number(new URL(external).port || 5432), stop: async () => {}, embedded: false }
+    ? { url: external, port: Number(new URL(external).port || 5432), clusterDir: null, stop: async () => {}, embedded: false }
     : { ...(await startEmbeddedPostgres({ dataDir: options.dataDir, log: options.log })), embedded: true };
   try {
     await migrateDatabase(database.url);

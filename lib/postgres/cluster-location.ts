@@ -43,7 +43,9 @@ export function clusterLocation(dataDir: string, account: PostgresAccount, share
   try {
     clusters = ensureSharedDirectory(sharedDir, "clusters");
   } catch (error) {
-    throw unreachable(`cannot reach ${dataDir} (a parent directory is private), and ${sharedDir} cannot be created (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "EEXIST" || code === "ENOTDIR" ? "is not a directory" : `cannot be created (${code ?? (error as Error).message})`;
+    throw unreachable(`cannot reach ${dataDir} (a parent directory is private), and ${sharedDir} ${why}`);
   }
   if (!accountCan(account, "-x", clusters)) throw unreachable(`cannot reach ${dataDir} nor ${clusters} (a parent directory is private)`);
   const home = ensureSharedDirectory(clusters, `${slug(dataDir)}-${randomBytes(4).toString("hex")}`);
