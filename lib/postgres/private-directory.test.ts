@@ -21,11 +21,11 @@ async function query(url: string, text: string) {
 const asRoot = process.getuid?.() === 0;
 
 /** A checkout under a folder only root may enter (mode 700), like a clone in /root or in `mktemp -d`. */
-function privateCheckout() {
+function privateCheckout(options: { withPrograms: boolean }) {
   const folder = mkdtempSync(path.join(os.tmpdir(), "hic-private-"));
   expect(statSync(folder).mode & 0o777).toBe(0o700);
   const nativeCopy = path.join(folder, "native");
-  cpSync(packagedRuntime().runtime.dir, nativeCopy, { recursive: true, verbatimSymlinks: true });
+  if (options.withPrograms) cpSync(packagedRuntime().runtime.dir, nativeCopy, { recursive: true, verbatimSymlinks: true });
   const shared = mkdtempSync(path.join(os.tmpdir(), "hic-shared-"));
   chmodSync(shared, 0o755);
   return {
@@ -42,7 +42,7 @@ function privateCheckout() {
 
 describe.runIf(asRoot)("embedded PostgreSQL as root in a private folder", () => {
   it("runs a copy of the programs and keeps the cluster where the postgres user can reach them, found again on the next start", { timeout: 120_000 }, async () => {
-    const checkout = privateCheckout();
+    const checkout = privateCheckout({ withPrograms: true });
     try {
       const first = await startEmbeddedPostgres({ dataDir: checkout.dataDir, sharedDir: checkout.shared, runtime: checkout.runtime });
       expect(first.clusterDir.startsWith(path.join(checkout.shared, "clusters") + path.sep)).toBe(true);
@@ -64,7 +64,8 @@ describe.runIf(asRoot)("embedded PostgreSQL as root in a private folder", () => 
   });
 
   it("refuses in one line that names the cause and both fixes when nothing the postgres user can reach is usable, before starting anything", { timeout: 60_000 }, async () => {
-    const checkout = privateCheckout();
+    // The refusal comes before the programs are looked at, so the test needs no copy of them.
+    const checkout = privateCheckout({ withPrograms: false });
     try {
       const sharedInsidePrivate = path.join(checkout.folder, "shared");
       const refusal = await startEmbeddedPostgres({ dataDir: checkout.dataDir, sharedDir: sharedInsidePrivate, runtime: checkout.runtime }).then(
