@@ -95,15 +95,15 @@ export function findOutsideReferences(root: string, files: SourceFile[], exists:
       if (!candidates.some((candidate) => isInside(root, candidate) && exists(candidate))) report(match.index, `cites ${mention}, which is not in the repository`);
     }
 
-    const lines = file.text.split("\n");
-    lines.forEach((line, i) => {
-      const index = lines.slice(0, i).join("\n").length + (i > 0 ? 1 : 0);
+    let index = 0;
+    for (const line of file.text.split("\n")) {
       for (const [pattern, what] of CITATION_STYLES) if (pattern.test(line)) report(index, what);
       const namesDocument = /[\w.-]+\.md\b/.test(line);
       if (VAGUE_CITATION.test(line) && !namesDocument) report(index, "cites notes without naming the file in the repository that holds them");
       // A section sign outside Markdown must say which of the repository's documents it means.
       if (!MARKDOWN.test(file.path) && line.includes(SECTION_SIGN) && !namesDocument) report(index, "cites a section without naming the document in the repository it belongs to");
-    });
+      index += line.length + 1;
+    }
   }
   return findings;
 }
