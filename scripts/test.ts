@@ -19,6 +19,8 @@ import { runPlaywright, runVitest } from "@/tests/runner/run";
 const root = process.cwd();
 const resultsDir = path.join(root, "test-results");
 const log = (line: string) => console.log(`[test] ${line}`);
+/** What an interrupted run must stop: the app runs in its own process group and would not hear a Ctrl+C. */
+const running: { app: { stop: () => Promise<void> } | null; server: TestServer | null } = { app: null, server: null };
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
@@ -100,6 +102,7 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
   const port = await pickPort(0);
   const env = { ...process.env, DATABASE_URL: databaseUrl, HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: "", HIC_ADMIN_PASSWORD: "" };
   const app = await startApp(env);
+  running.app = app;
   log(`App under test: ${app.url} (log: test-results/app.log)`);
   try {
     const { counts } = await runPlaywright({
@@ -111,6 +114,7 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
     return report("playwright", counts);
   } finally {
     await app.stop();
+    running.app = null;
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -123,7 +127,7 @@ async function main() {
   let total = noCounts();
   let server: TestServer | null = null;
   try {
-    server = await startTestServer();
+    server = running.server = await startTestServer();
     if (only !== "e2e") total = addCounts(total, await unitTests(server, only === "unit" ? extra : []));
     if (only !== "unit") total = addCounts(total, await endToEndTests(server, only === "e2e" ? extra : []));
   } catch (error) {
@@ -139,6 +143,13 @@ async function main() {
   }
   console.log(`\n${closingLine(total)}`);
   process.exitCode = total.failed > 0 ? 1 : 0;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the app and the database; the run counts as failed.`);
+    void Promise.allSettled([running.app?.stop(), running.server?.stop()]).then(() => process.exit(130));
+  });
 }
 
 main();
