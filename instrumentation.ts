@@ -5,6 +5,6 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.HIC_WORKER === "off") return;
-  const { startInAppWorker } = await import("./lib/provisioning/in-app-worker");
+  const { startInAppWorker } = await import("./lib/provisioning/worker/in-app-worker");
   await startInAppWorker();
 }

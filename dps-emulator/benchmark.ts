@@ -3,7 +3,7 @@
  * own process (started through the CLI, as users run it) so the load generator does not steal its
  * event loop; its CPU use is reported so a saturated client is not mistaken for the server's limit.
  *
- *   npx tsx lib/dps-emulator/benchmark.ts [--concurrency 64] [--seconds 10] [--devices 5000]
+ *   npx tsx dps-emulator/benchmark.ts [--concurrency 64] [--seconds 10] [--devices 5000]
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";

@@ -1,6 +1,6 @@
 import "server-only";
 import { AccessDeniedError } from "@/lib/auth/current-user";
-import { UserFacingError } from "./run-action";
+import { UserFacingError } from "./actions/run-action";
 import { logger } from "@/lib/logger";
 
 /** Route handlers answer like actions do: a refusal in words with the right status, never a stack trace. */

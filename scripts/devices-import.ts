@@ -13,7 +13,7 @@ import { closeDb, getDb } from "@/db/client";
 import { deviceImports } from "@/db/schema";
 import { importDevicesCsv, ImportFormatError } from "@/lib/devices/csv-import";
 import { recordAudit } from "@/lib/audit/record";
-import { loadDpsCredentials } from "@/lib/integration/credentials";
+import { loadDpsCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { enqueueProvisioning } from "@/lib/provisioning";
 
 class UsageError extends Error {}

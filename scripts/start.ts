@@ -4,7 +4,7 @@
  * Each step lives in lib/launcher; this file only composes them.
  */
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
-import { ensureSecrets } from "@/lib/runtime/secrets";
+import { ensureSecrets } from "@/lib/runtime/required-secrets";
 import { connectDatabase } from "@/lib/launcher/database";
 import { bootstrapAdminFromEnv } from "@/lib/launcher/bootstrap-admin";
 import { ensureBuild } from "@/lib/launcher/build";

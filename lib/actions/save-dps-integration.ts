@@ -1,8 +1,8 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { dpsIntegrationSchema } from "@/lib/validation/dps-integration";
-import { saveDpsIntegration } from "@/lib/integration/integration-dal";
+import { dpsIntegrationSchema } from "@/lib/integrations/azure-dps/schema";
+import { saveDpsIntegration } from "@/lib/integrations/azure-dps/integration-dal";
 import { runAction } from "./run-action";
 
 export async function saveDpsIntegrationAction(input: unknown) {

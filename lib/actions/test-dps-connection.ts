@@ -1,8 +1,8 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { testDpsConnectionSchema } from "@/lib/validation/dps-integration";
-import { testDpsConnection, type ConnectionTestDto } from "@/lib/integration/integration-dal";
+import { testDpsConnectionSchema } from "@/lib/integrations/azure-dps/schema";
+import { testDpsConnection, type ConnectionTestDto } from "@/lib/integrations/azure-dps/integration-dal";
 import { runAction } from "./run-action";
 
 /** Answers `ok: true` whenever the test ran; `data.accepted` says whether DPS accepted the credentials. */

@@ -6,7 +6,7 @@ import { deviceImports } from "@/db/schema";
 import { requirePermission } from "@/lib/auth/current-user";
 import { recordAudit } from "@/lib/audit/record";
 import { UserFacingError } from "@/lib/actions/run-action";
-import { loadDpsCredentials } from "@/lib/integration/credentials";
+import { loadDpsCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { enqueueProvisioning, estimateDuration, getEngineStatus, provisionDeviceNow, setProvisioningPaused } from "@/lib/provisioning";
 import type { DeviceFilter, NewDevice } from "@/lib/validation/device";
 import { listDevices, type DevicePage } from "./list-devices";

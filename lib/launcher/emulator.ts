@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { startDpsEmulator, type DpsEmulator } from "@/lib/dps-emulator";
+import { startDpsEmulator, type DpsEmulator } from "@/dps-emulator";
 
 export type LocalDps = { emulator: DpsEmulator; connection: { idScope: string; groupKey: string; host: string }; caBundle: string };
 

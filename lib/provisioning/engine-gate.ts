@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { provisioningControl } from "@/db/schema";
-import { loadDpsCredentials, type DpsCredentials } from "@/lib/integration/credentials";
+import { loadDpsCredentials, type DpsCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { logger } from "@/lib/logger";
-import { slotCosts, type SlotCosts } from "./rate-limiter";
+import { slotCosts, type SlotCosts } from "./pacing/rate-limiter";
 
 /** The one provisioning_control row: engine-wide switches every worker process reads. */
 export const CONTROL_ID = "engine";

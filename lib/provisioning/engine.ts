@@ -2,11 +2,11 @@ import pg from "pg";
 import type PgBoss from "pg-boss";
 import { createDpsClient, type DpsClient, type DpsFetch } from "@/lib/dps";
 import { logger } from "@/lib/logger";
-import { createDpsFetch, fetchTrustingCaFile } from "./dps-fetch";
+import { createDpsFetch, fetchTrustingCaFile } from "../dps/dps-fetch";
 import { EngineGate } from "./engine-gate";
-import { HealthReporter } from "./health-reporter";
-import { startBoss } from "./queue";
-import { RequestMeter } from "./request-meter";
+import { HealthReporter } from "./attempts/health-reporter";
+import { startBoss } from "./queue/boss";
+import { RequestMeter } from "./pacing/request-meter";
 import { readEngineSettings, type EngineSettings } from "./settings";
 
 /** Everything one process shares between its worker and inline attempts: one DPS client, one pacing view. */

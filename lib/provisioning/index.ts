@@ -3,12 +3,12 @@
  * `npm run worker`, one global DPS rate limiter in Postgres. No permission checks here (the
  * devices data-access layer checks them) and no `server-only`, so scripts can use it too.
  */
-export { provisionDeviceNow } from "./provision-now";
-export { enqueueProvisioning, requestProvisioningOfUnassigned, type ProvisioningSelection } from "./enqueue";
-export { estimateDuration, getEngineStatus, setProvisioningPaused } from "./status";
-export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker";
+export { provisionDeviceNow } from "./attempts/provision-now";
+export { enqueueProvisioning, requestProvisioningOfUnassigned, type ProvisioningSelection } from "./queue/enqueue";
+export { estimateDuration, getEngineStatus, setProvisioningPaused } from "./runs/status";
+export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker/worker";
 export { configureProvisioningEngine, type EngineOptions } from "./engine";
 export { shutdownProvisioning, shutdownProvisioning as stopProvisioningQueue } from "./engine";
-export { fetchTrustingCa } from "./dps-fetch";
+export { fetchTrustingCa } from "../dps/dps-fetch";
 export type { Actor, DeviceStatus, EngineRun, EngineStatus, ProvisioningOutcome, Trigger } from "./types";
 export { TRIGGERS } from "./types";

@@ -4,17 +4,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { getDb } from "@/db/client";
 import { integrations } from "@/db/schema";
-import { fetchTrustingCa } from "./dps-fetch";
-import { startTestEmulator, testConfig, type TestEmulator } from "@/lib/dps-emulator/test-support";
-import type { EmulatorConfigInput } from "@/lib/dps-emulator";
-import { DPS_INTEGRATION_ID } from "@/lib/integration/dps-integration-dto";
+import { fetchTrustingCa } from "../dps/dps-fetch";
+import { startTestEmulator, testConfig, type TestEmulator } from "@/dps-emulator/test-support";
+import type { EmulatorConfigInput } from "@/dps-emulator";
+import { DPS_INTEGRATION_ID } from "@/lib/integrations/azure-dps/integration-dto";
 import { encryptSecret } from "@/lib/secrets/envelope";
 import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
 import { currentKek } from "@/lib/secrets/secret-key";
 import { configureProvisioningEngine } from "./engine";
 import type { EngineSettings } from "./settings";
 
-export { FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, HUB_A, HUB_B, testConfig } from "@/lib/dps-emulator/test-support";
+export { FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, HUB_A, HUB_B, testConfig } from "@/dps-emulator/test-support";
 
 /** Saves the DPS connection the way the Connect dialog does (keys encrypted), pointing at `emulator`. */
 export async function connectDps(
@@ -44,7 +44,7 @@ export async function disconnectDps(): Promise<void> {
   await getDb().update(integrations).set({ primaryKeyCiphertext: null, secondaryKeyCiphertext: null });
 }
 
-/** The emulator from lib/dps-emulator's test support, with this engine trusting its CA. */
+/** The emulator from dps-emulator's test support, with this engine trusting its CA. */
 export async function startEmulatorAndEngine(config: Partial<EmulatorConfigInput> = {}, settings: Partial<EngineSettings> = {}): Promise<TestEmulator> {
   const emulator = await startTestEmulator(testConfig(config));
   configureProvisioningEngine({ fetch: fetchTrustingCa(emulator.caPem), settings: { retryBaseMs: 100, retryMaxMs: 1_000, pollIntervalMs: 100, ...settings } });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ensureSecrets, isValidSecretKey, MissingSecretsError } from "./secrets";
+import { ensureSecrets, isValidSecretKey, MissingSecretsError } from "./required-secrets";
 
 const env = (vars: Record<string, string>) => vars as NodeJS.ProcessEnv;
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), "hic-secrets-"));

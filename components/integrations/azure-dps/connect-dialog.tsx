@@ -13,9 +13,9 @@ import {
   idScopeWarning,
   type DpsIntegrationFormInput,
   type DpsIntegrationInput,
-} from "@/lib/validation/dps-integration";
-import type { DpsIntegrationDto } from "@/lib/integration/dps-integration-dto";
-import type { DpsErrorExplanation } from "@/lib/integration/explain-dps-error";
+} from "@/lib/integrations/azure-dps/schema";
+import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
+import type { DpsErrorExplanation } from "@/lib/integrations/azure-dps/explain-dps-error";
 import { saveDpsIntegrationAction } from "@/lib/actions/save-dps-integration";
 import { testDpsConnectionAction } from "@/lib/actions/test-dps-connection";
 import { Alert } from "@/components/ui/alert";
@@ -24,7 +24,7 @@ import { Input } from "@/components/ui/input";
 import { FormField } from "@/components/ui/form-field";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { ConnectionTestResult } from "./connection-test-result";
-import { SecretInput } from "./secret-input";
+import { SecretInput } from "../secret-input";
 
 const ADVANCED_FIELDS = ["secondaryKey", "registrationsPerMinute", "removeSecondaryKey"] as const;
 

@@ -1,6 +1,6 @@
 import { CircleAlert, CircleCheck } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
-import type { DpsErrorExplanation } from "@/lib/integration/explain-dps-error";
+import type { DpsErrorExplanation } from "@/lib/integrations/azure-dps/explain-dps-error";
 
 /** What a connection test found, in words: what happened and what to do next. */
 export function ConnectionTestResult({ accepted, explanation }: { accepted: boolean; explanation: DpsErrorExplanation }) {

@@ -1,10 +1,10 @@
 import { Cloud, TriangleAlert } from "lucide-react";
-import type { DpsIntegrationDto } from "@/lib/integration/dps-integration-dto";
+import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
 import { formatDateTime } from "@/lib/format";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardContent, CardFooter, CardHeader } from "@/components/ui/card";
-import { DpsStateBadge } from "./dps-state-badge";
-import { DpsTileActions } from "./dps-tile-actions";
+import { DpsStateBadge } from "./state-badge";
+import { DpsTileActions } from "./tile-actions";
 
 const TITLE_ID = "azure-dps-tile-title";
 

@@ -1,5 +1,5 @@
 import { Badge } from "@/components/ui/badge";
-import type { DpsIntegrationState } from "@/lib/integration/dps-integration-dto";
+import type { DpsIntegrationState } from "@/lib/integrations/azure-dps/integration-dto";
 
 const LOOK: Record<DpsIntegrationState, { label: string; tone: "neutral" | "success" | "warning" }> = {
   "not-connected": { label: "Not connected", tone: "neutral" },

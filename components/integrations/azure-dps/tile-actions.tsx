@@ -2,13 +2,13 @@
 
 import { useState, useTransition } from "react";
 import { toast } from "sonner";
-import type { DpsIntegrationDto } from "@/lib/integration/dps-integration-dto";
-import type { DpsErrorExplanation } from "@/lib/integration/explain-dps-error";
+import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
+import type { DpsErrorExplanation } from "@/lib/integrations/azure-dps/explain-dps-error";
 import { testDpsConnectionAction } from "@/lib/actions/test-dps-connection";
 import { Button } from "@/components/ui/button";
 import { ConnectionTestResult } from "./connection-test-result";
-import { DpsConnectDialog } from "./dps-connect-dialog";
-import { DpsDisconnectDialog } from "./dps-disconnect-dialog";
+import { DpsConnectDialog } from "./connect-dialog";
+import { DpsDisconnectDialog } from "./disconnect-dialog";
 
 /** Connect/Edit, Test connection and Disconnect, for users with integration.manage only. */
 export function DpsTileActions({ integration }: { integration: DpsIntegrationDto }) {

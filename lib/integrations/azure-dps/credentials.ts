@@ -1,7 +1,7 @@
 import { decryptSecret } from "@/lib/secrets/envelope";
 import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
 import { currentKek } from "@/lib/secrets/secret-key";
-import { DPS_INTEGRATION_ID } from "./dps-integration-dto";
+import { DPS_INTEGRATION_ID } from "./integration-dto";
 import { readDpsIntegrationRow, recordDpsCallOutcomeRow, type DpsCallOutcome } from "./integration-store";
 
 /**

@@ -6,8 +6,8 @@ import { createUser } from "@/lib/users/store";
 import { truncate } from "@/tests/support/db";
 import { encryptSecret, envelopeKeyId, parseKek } from "@/lib/secrets/envelope";
 import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
-import type { DpsIntegrationFormInput } from "@/lib/validation/dps-integration";
-import { dpsIntegrationSchema } from "@/lib/validation/dps-integration";
+import type { DpsIntegrationFormInput } from "@/lib/integrations/azure-dps/schema";
+import { dpsIntegrationSchema } from "@/lib/integrations/azure-dps/schema";
 
 const session = vi.hoisted(() => ({ userId: null as string | null }));
 const provisioning = vi.hoisted(() => ({ calls: [] as unknown[], fail: false }));

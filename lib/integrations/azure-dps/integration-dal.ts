@@ -9,9 +9,9 @@ import { decryptSecret, encryptSecret, envelopeKeyId, SecretDecryptionError, typ
 import { integrationKeyContext, type IntegrationKeySlot } from "@/lib/secrets/encrypted-columns";
 import { currentKek } from "@/lib/secrets/secret-key";
 import type { IntegrationRow } from "@/db/schema/integration";
-import type { DpsIntegrationInput, TestDpsConnectionInput } from "@/lib/validation/dps-integration";
+import type { DpsIntegrationInput, TestDpsConnectionInput } from "@/lib/integrations/azure-dps/schema";
 import { connectionTestDpsClient } from "./connection-test-client";
-import { DPS_INTEGRATION_ID, toDpsIntegrationDto, type DpsIntegrationDto } from "./dps-integration-dto";
+import { DPS_INTEGRATION_ID, toDpsIntegrationDto, type DpsIntegrationDto } from "./integration-dto";
 import type { DpsErrorExplanation } from "./explain-dps-error";
 import {
   ensureDpsIntegrationRow,

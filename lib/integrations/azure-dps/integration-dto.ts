@@ -1,5 +1,5 @@
 import type { IntegrationRow } from "@/db/schema/integration";
-import { DEFAULT_DPS_HOST, DEFAULT_REGISTRATIONS_PER_MINUTE } from "@/lib/validation/dps-integration";
+import { DEFAULT_DPS_HOST, DEFAULT_REGISTRATIONS_PER_MINUTE } from "@/lib/integrations/azure-dps/schema";
 import { explainDpsError, parseDpsFailureCode, type DpsErrorExplanation } from "./explain-dps-error";
 
 export const DPS_INTEGRATION_ID = "azure-dps";

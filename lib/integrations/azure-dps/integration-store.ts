@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { integrations, type IntegrationRow } from "@/db/schema/integration";
-import { DPS_INTEGRATION_ID } from "./dps-integration-dto";
+import { DPS_INTEGRATION_ID } from "./integration-dto";
 
 /**
  * Row access for the Azure DPS integration, shared by the data-access layer (which checks

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { DEFAULT_DPS_HOST, dpsIntegrationSchema, idScopeWarning, testDpsConnectionSchema } from "./dps-integration";
+import { DEFAULT_DPS_HOST, dpsIntegrationSchema, idScopeWarning, testDpsConnectionSchema } from "./schema";
 
 const KEY_32 = Buffer.alloc(32, 1).toString("base64");
 const valid = { mode: "connect", version: 0, idScope: "0ne00A1B2C3", primaryKey: KEY_32, host: DEFAULT_DPS_HOST, secondaryKey: "", registrationsPerMinute: "1000" };

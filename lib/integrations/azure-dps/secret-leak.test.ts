@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { createDpsClient, createFetchWithCa, type DpsClient } from "@/lib/dps";
-import { startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/lib/dps-emulator/test-support";
+import { startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
 import { leakedForms, secretForms } from "@/lib/secrets/leak-forms";
 import { createUser } from "@/lib/users/store";
 import { CONNECTION_PROBE_REGISTRATION_ID } from "./test-connection";

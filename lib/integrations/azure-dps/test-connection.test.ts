@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { auditLog, integrations } from "@/db/schema";
 import { createDpsClient, createFetchWithCa, type DpsClient } from "@/lib/dps";
-import { startTestEmulator, testConfig, FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, TEST_ID_SCOPE, type TestEmulator } from "@/lib/dps-emulator/test-support";
+import { startTestEmulator, testConfig, FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
 import { createUser } from "@/lib/users/store";
 import { truncate } from "@/tests/support/db";
 import { probeDpsConnection } from "./test-connection";
@@ -20,7 +20,7 @@ vi.mock("next/headers", () => ({ headers: async () => new Headers() }));
 vi.mock("./connection-test-client", () => ({ connectionTestDpsClient: () => dps.client }));
 
 const { saveDpsIntegration, testDpsConnection, getDpsIntegration } = await import("./integration-dal");
-const { dpsIntegrationSchema } = await import("@/lib/validation/dps-integration");
+const { dpsIntegrationSchema } = await import("@/lib/integrations/azure-dps/schema");
 
 const WRONG_KEY = Buffer.alloc(64, 0x5a).toString("base64");
 const quick = { requestTimeoutMs: 5_000, operationTimeoutMs: 10_000, retryPolicy: { maxAttempts: 1, maxUnreachableAttempts: 1 } };

@@ -1,5 +1,5 @@
 import type { RegisterResult } from "@/lib/dps";
-import type { AttemptErrorKind, DeviceStatus } from "./types";
+import type { AttemptErrorKind, DeviceStatus } from "../types";
 
 export type RetrySettings = { maxAttempts: number; retryBaseMs: number; retryMaxMs: number };
 

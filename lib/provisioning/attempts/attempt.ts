@@ -2,11 +2,11 @@ import { realSleep, registerWithGroupKeys, type JsonObject, type RegisterResult,
 import { logger } from "@/lib/logger";
 import { describeVerdict, judgeAttempt, type AttemptVerdict } from "./attempt-outcome";
 import { claimDevices, explainRefusedClaim, recordAttempt, releaseDevice, type Claim, type ClaimRequest, type RecordBatcher } from "./device-attempt-sql";
-import type { Engine } from "./engine";
-import type { GateState } from "./engine-gate";
-import type { CallSlots } from "./call-slots";
-import { queueAgain, withTransaction } from "./jobs";
-import type { Actor, ProvisionJobData, Trigger } from "./types";
+import type { Engine } from "../engine";
+import type { GateState } from "../engine-gate";
+import type { CallSlots } from "../pacing/call-slots";
+import { queueAgain, withTransaction } from "../queue/jobs";
+import type { Actor, ProvisionJobData, Trigger } from "../types";
 
 export type AttemptRequest = {
   deviceId: number;

@@ -1,5 +1,5 @@
-import { recordDpsCallOutcome } from "@/lib/integration/credentials";
-import { dpsFailureCode } from "@/lib/integration/explain-dps-error";
+import { recordDpsCallOutcome } from "@/lib/integrations/azure-dps/credentials";
+import { dpsFailureCode } from "@/lib/integrations/azure-dps/explain-dps-error";
 import { logger } from "@/lib/logger";
 
 /** At most one write per kind in this interval: the integration row is one hot row for every worker. */

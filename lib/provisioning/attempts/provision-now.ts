@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { getDb } from "@/db/client";
 import { outcomeMessage, runAttempt } from "./attempt";
-import { enqueueDevice } from "./enqueue";
-import { getEngine } from "./engine";
-import type { Actor, DeviceStatus, ProvisioningOutcome, Trigger } from "./types";
+import { enqueueDevice } from "../queue/enqueue";
+import { getEngine } from "../engine";
+import type { Actor, DeviceStatus, ProvisioningOutcome, Trigger } from "../types";
 
 async function currentState(deviceId: number): Promise<{ status: DeviceStatus; hub: string | null } | null> {
   const { rows } = await getDb().$client.query<{ status: DeviceStatus; assigned_hub: string | null }>("select status, assigned_hub from devices where id = $1", [deviceId]);

@@ -1,8 +1,8 @@
 import PgBoss from "pg-boss";
 import type pg from "pg";
 import { logger } from "@/lib/logger";
-import type { EngineSettings } from "./settings";
-import type { ProvisionJobData } from "./types";
+import type { EngineSettings } from "../settings";
+import type { ProvisionJobData } from "../types";
 
 /** pg-boss keeps its tables in this schema of the app's database. */
 export const BOSS_SCHEMA = "pgboss";

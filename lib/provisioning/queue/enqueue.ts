@@ -1,11 +1,11 @@
 import { getDb } from "@/db/client";
 import { provisioningRuns } from "@/db/schema";
 import { eq, sql } from "drizzle-orm";
-import { getEngine } from "./engine";
+import { getEngine } from "../engine";
 import { notifyWorkers } from "./job-notifier";
 import { adjustRunTotal, insertJobs, withTransaction } from "./jobs";
-import { BOSS_SCHEMA, jobInsert, PROVISION_QUEUE, singletonKeyFor } from "./queue";
-import type { Actor, ProvisionJobData, Trigger } from "./types";
+import { BOSS_SCHEMA, jobInsert, PROVISION_QUEUE, singletonKeyFor } from "./boss";
+import type { Actor, ProvisionJobData, Trigger } from "../types";
 
 export type ProvisioningSelection = { deviceIds: number[] } | { all: true } | { unassigned: true };
 

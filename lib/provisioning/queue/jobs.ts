@@ -1,8 +1,8 @@
 import type pg from "pg";
 import type PgBoss from "pg-boss";
-import { bossDb, jobInsert } from "./queue";
-import type { EngineSettings } from "./settings";
-import type { ProvisionJobData } from "./types";
+import { bossDb, jobInsert } from "./boss";
+import type { EngineSettings } from "../settings";
+import type { ProvisionJobData } from "../types";
 
 type Executor = Pick<pg.PoolClient, "query">;
 

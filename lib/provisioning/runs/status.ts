@@ -1,12 +1,12 @@
 import { getDb } from "@/db/client";
 import { provisioningControl } from "@/db/schema";
-import { FAILED_OUTCOMES, FINAL_OUTCOMES } from "./attempt-outcome";
-import { CONTROL_ID } from "./engine-gate";
-import { getEngine } from "./engine";
-import { BOSS_SCHEMA, PROVISION_QUEUE } from "./queue";
-import { devicesPerMinute, RATE_SAFETY } from "./rate-limiter";
+import { FAILED_OUTCOMES, FINAL_OUTCOMES } from "../attempts/attempt-outcome";
+import { CONTROL_ID } from "../engine-gate";
+import { getEngine } from "../engine";
+import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";
+import { devicesPerMinute, RATE_SAFETY } from "../pacing/rate-limiter";
 import { DEVICE_STATUSES } from "@/lib/validation/device";
-import type { Actor, DeviceStatus, EngineRun, EngineStatus } from "./types";
+import type { Actor, DeviceStatus, EngineRun, EngineStatus } from "../types";
 
 /**
  * Seconds to provision `count` devices at the configured quota (paced 2 % under it). Each device

@@ -1,12 +1,12 @@
 import type pg from "pg";
 import type PgBoss from "pg-boss";
 import { logger } from "@/lib/logger";
-import { FINAL_OUTCOMES } from "./attempt-outcome";
-import { notifyWorkers } from "./job-notifier";
-import { queueAgain, withTransaction } from "./jobs";
-import { BOSS_SCHEMA, PROVISION_QUEUE } from "./queue";
-import type { EngineSettings } from "./settings";
-import type { ProvisionJobData } from "./types";
+import { FINAL_OUTCOMES } from "../attempts/attempt-outcome";
+import { notifyWorkers } from "../queue/job-notifier";
+import { queueAgain, withTransaction } from "../queue/jobs";
+import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";
+import type { EngineSettings } from "../settings";
+import type { ProvisionJobData } from "../types";
 
 type Orphan = { id: number; attempt_id: string; attempt_count: number; data: ProvisionJobData | null };
 

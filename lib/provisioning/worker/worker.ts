@@ -2,15 +2,15 @@ import { setMaxListeners } from "node:events";
 import type PgBoss from "pg-boss";
 import { realSleep } from "@/lib/dps";
 import { logger } from "@/lib/logger";
-import { claimRequestFor, continueAttempt, type AttemptRequest, type AttemptResult } from "./attempt";
-import { claimDevices, RecordBatcher, type Claim } from "./device-attempt-sql";
-import { CallSlots } from "./call-slots";
-import { configureProvisioningEngine, getEngine, type Engine, type EngineOptions } from "./engine";
-import { listenForJobs, notifyWorkers } from "./job-notifier";
-import { adjustRunTotal, queueAgain, withTransaction } from "./jobs";
-import { leaseForJob, PROVISION_QUEUE } from "./queue";
-import { finishCompletedRuns, resumeOrphanedAttempts } from "./sweeper";
-import type { ProvisionJobData } from "./types";
+import { claimRequestFor, continueAttempt, type AttemptRequest, type AttemptResult } from "../attempts/attempt";
+import { claimDevices, RecordBatcher, type Claim } from "../attempts/device-attempt-sql";
+import { CallSlots } from "../pacing/call-slots";
+import { configureProvisioningEngine, getEngine, type Engine, type EngineOptions } from "../engine";
+import { listenForJobs, notifyWorkers } from "../queue/job-notifier";
+import { adjustRunTotal, queueAgain, withTransaction } from "../queue/jobs";
+import { leaseForJob, PROVISION_QUEUE } from "../queue/boss";
+import { finishCompletedRuns, resumeOrphanedAttempts } from "../runs/sweeper";
+import type { ProvisionJobData } from "../types";
 
 export type WorkerOptions = EngineOptions & {
   /** DPS calls in flight in this process (HIC_WORKER_CONCURRENCY, default 64). */

@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
 import { guardPage } from "@/lib/auth/guard-page";
 import { hasPermission } from "@/lib/auth/permissions";
-import { getDpsIntegration } from "@/lib/integration/integration-dal";
+import { getDpsIntegration } from "@/lib/integrations/azure-dps/integration-dal";
 import { PageHeader } from "@/components/shell/page-header";
 import { IntegrationTabs } from "@/components/integrations/integration-tabs";
-import { DpsIntegrationTile } from "@/components/integrations/dps-integration-tile";
+import { DpsIntegrationTile } from "@/components/integrations/azure-dps/integration-tile";
 
 export const metadata: Metadata = { title: "Hyperscaler Integration Center" };
 
