@@ -5,7 +5,7 @@ import { getDb } from "@/db/client";
 import { deviceImports } from "@/db/schema";
 import { requirePermission } from "@/lib/auth/current-user";
 import { recordAudit } from "@/lib/audit/record";
-import { UserFacingError } from "@/lib/actions/run-action";
+import { UserFacingError } from "@/lib/errors";
 import { loadDpsCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { enqueueProvisioning, estimateDuration, getEngineStatus, provisionDeviceNow, setProvisioningPaused } from "@/lib/provisioning";
 import type { DeviceFilter, NewDevice } from "@/lib/validation/device";

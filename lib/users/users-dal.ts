@@ -2,7 +2,7 @@ import "server-only";
 import { requirePermission } from "@/lib/auth/current-user";
 import { recordAudit } from "@/lib/audit/record";
 import type { Role } from "@/lib/auth/permissions";
-import { UserFacingError } from "@/lib/actions/run-action";
+import { UserFacingError } from "@/lib/errors";
 import {
   countActiveAdmins,
   createUser,

@@ -1,7 +1,7 @@
 import "server-only";
 import { requirePermission, type CurrentUser } from "@/lib/auth/current-user";
 import { recordAudit } from "@/lib/audit/record";
-import { UserFacingError } from "@/lib/actions/run-action";
+import { loggableError, UserFacingError } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { logger } from "@/lib/logger";
 import { requestProvisioningOfUnassigned } from "@/lib/provisioning";
@@ -153,7 +153,7 @@ async function startProvisioning(actor: CurrentUser): Promise<boolean> {
     return true;
   } catch (error) {
     // The configuration is saved either way; the engine also picks devices up on its own schedule.
-    logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, "could not request provisioning after saving the DPS integration");
+    logger.error({ err: loggableError(error) }, "could not request provisioning after saving the DPS integration");
     return false;
   }
 }
