@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { headers } from "next/headers";
 import { AccessDeniedError, getCurrentUser } from "@/lib/auth/current-user";
+import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import { clientAddressFrom } from "@/lib/auth/client-address";
 import { loggableError, SERVER_ERROR_MESSAGE, UserFacingError } from "@/lib/errors";
@@ -11,15 +12,18 @@ import { invalid, type ActionResult } from "./result";
 /**
  * The thin-action wrapper: parse with the entity's schema, call the data-access function, and turn
  * refusals into values. Unexpected errors are logged on the server and never reach the browser.
+ * `intent` is the audit action a refusal is recorded under: the one the data-access function records
+ * on success (a function of the input when one action serves two intents, such as pause and resume).
  */
 export async function runAction<S extends z.ZodType, T>(
-  name: string,
+  intent: AuditAction | ((data: z.output<S>) => AuditAction),
   schema: S,
   input: unknown,
   fn: (data: z.output<S>) => Promise<ActionResult<T>>,
 ): Promise<ActionResult<T>> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) return invalid(parsed.error);
+  const name = typeof intent === "function" ? intent(parsed.data) : intent;
   try {
     return await fn(parsed.data);
   } catch (error) {

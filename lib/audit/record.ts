@@ -1,11 +1,12 @@
 import { getDb } from "@/db/client";
 import { auditLog } from "@/db/schema";
+import type { AuditAction } from "./actions";
 
 export type AuditOutcome = "success" | "failure" | "denied";
 
 export type AuditEntry = {
   actor?: { id: string; email: string } | null;
-  action: string;
+  action: AuditAction;
   target?: string | null;
   outcome: AuditOutcome;
   detail?: Record<string, unknown>;

@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { deviceImports } from "@/db/schema";
 import { requirePermission } from "@/lib/auth/current-user";
+import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import { UserFacingError } from "@/lib/errors";
 import { loadDpsCredentials } from "@/lib/integrations/azure-dps/credentials";
@@ -68,20 +69,34 @@ async function requireConnected(): Promise<{ registrationsPerMinute: number; ope
   return credentials;
 }
 
+export type ReprovisionSelection = { deviceIds: number[] } | { all: true };
+export type ReprovisionTrigger = "reprovision" | "retry";
+
+function isSingleDevice(selection: ReprovisionSelection): selection is { deviceIds: [number] } {
+  return "deviceIds" in selection && selection.deviceIds.length === 1;
+}
+
+/** Re-provisioning (or retrying) one device is its own intent; anything more is a bulk run. */
+export function reprovisionIntent(selection: ReprovisionSelection, trigger: ReprovisionTrigger): AuditAction {
+  if (!isSingleDevice(selection)) return "devices.reprovision";
+  return trigger === "retry" ? "device.retry" : "device.reprovision";
+}
+
 /** One device runs inline (the user sees the outcome at once); several go through the queue. */
-export async function reprovisionDevices(selection: { deviceIds: number[] } | { all: true }, trigger: "reprovision" | "retry" = "reprovision") {
+export async function reprovisionDevices(selection: ReprovisionSelection, trigger: ReprovisionTrigger = "reprovision") {
   const actor = await requirePermission("devices.provision");
   await requireConnected();
-  if ("deviceIds" in selection && selection.deviceIds.length === 1) {
-    const id = selection.deviceIds[0]!;
+  const intent = reprovisionIntent(selection, trigger);
+  if (isSingleDevice(selection)) {
+    const id = selection.deviceIds[0];
     const device = await findDevice(id);
     if (!device) throw new UserFacingError("That device no longer exists.");
     const outcome = await provisionDeviceNow(id, { trigger, actor });
-    await recordAudit({ actor, action: `device.${trigger}`, target: device.registrationId, outcome: "success" });
+    await recordAudit({ actor, action: intent, target: device.registrationId, outcome: "success" });
     return { inline: outcome, queued: 0 };
   }
   const { queued, runId } = await enqueueProvisioning(selection, { trigger, actor });
-  await recordAudit({ actor, action: "devices.reprovision", target: "all" in selection ? "all devices" : `${queued} devices`, outcome: "success", detail: { runId, queued } });
+  await recordAudit({ actor, action: intent, target: "all" in selection ? "all devices" : `${queued} devices`, outcome: "success", detail: { runId, queued } });
   return { inline: null, queued };
 }
 
@@ -93,10 +108,14 @@ export async function estimateReprovisionAll() {
   return { count: total, seconds: estimateDuration(total, registrationsPerMinute, operationsPerMinute), registrationsPerMinute };
 }
 
+export function provisioningPausedIntent(paused: boolean): AuditAction {
+  return paused ? "provisioning.pause" : "provisioning.resume";
+}
+
 export async function setEnginePaused(paused: boolean) {
   const actor = await requirePermission("devices.provision");
   await setProvisioningPaused(paused, actor);
-  await recordAudit({ actor, action: paused ? "provisioning.pause" : "provisioning.resume", outcome: "success" });
+  await recordAudit({ actor, action: provisioningPausedIntent(paused), outcome: "success" });
 }
 
 export async function importDevices(input: Readable, fileName: string | null): Promise<ImportSummary & { queued: number }> {

@@ -91,7 +91,7 @@ describe("permissions", () => {
     const support = await signIn("support");
     const result = await saveDpsIntegrationAction(connectForm());
     expect(result).toEqual({ ok: false, message: "You do not have permission to do this." });
-    const [denied] = await audits("integration.save");
+    const [denied] = await audits("integration.connect");
     expect(denied).toMatchObject({ outcome: "denied", actorEmail: support.email });
     expect(await getDb().select().from(integrations)).toHaveLength(0);
     expect(await disconnectDpsIntegrationAction({ version: 0 })).toMatchObject({ ok: false, message: "You do not have permission to do this." });

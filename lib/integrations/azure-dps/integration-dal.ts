@@ -1,5 +1,6 @@
 import "server-only";
 import { requirePermission, type CurrentUser } from "@/lib/auth/current-user";
+import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import { loggableError, UserFacingError } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
@@ -66,6 +67,11 @@ export async function getDpsIntegration(): Promise<DpsIntegrationDto> {
   return toDpsIntegrationDto(row, storedKeyProblem(row, currentKek()));
 }
 
+/** Connecting and editing are two intents in the audit log, told apart by the dialog's mode. */
+export function saveDpsIntegrationIntent(input: Pick<DpsIntegrationInput, "mode">): AuditAction {
+  return input.mode === "connect" ? "integration.connect" : "integration.update";
+}
+
 type KeyChange = "added" | "replaced" | "kept" | "removed" | "none";
 
 export type SaveDpsIntegrationResult = { integration: DpsIntegrationDto; newlyConnected: boolean; provisioningStarted: boolean };
@@ -127,10 +133,9 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
   const saved = await updateDpsIntegrationIfVersion(input.version, changes);
   if (!saved) throw conflictError(await readDpsIntegrationRow());
 
-  const action = wasConnected ? "integration.update" : "integration.connect";
   await recordAudit({
     actor,
-    action,
+    action: saveDpsIntegrationIntent(input),
     target: TARGET,
     outcome: "success",
     detail: {
