@@ -100,7 +100,7 @@ export function DpsConnectDialog({
     setTesting(true);
     try {
       const result = await testDpsConnectionAction(form.getValues());
-      if (result.ok && result.data) setTestResult(result.data);
+      if (result.data) setTestResult(result.data);
       else if (!result.ok) showServerErrors(result);
     } finally {
       setTesting(false);
