@@ -1,6 +1,7 @@
 import { desc, eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { deviceCounts, devices, provisioningHistory } from "@/db/schema";
+import type { Actor } from "@/lib/audit/actor";
 import type { NewDevice, DeviceStatus } from "@/lib/validation/device";
 import { toDeviceDetailDto, toHistoryEntryDto, type DeviceDetailDto, type HistoryEntryDto } from "./device-dto";
 
@@ -9,8 +10,6 @@ export class DuplicateDeviceError extends Error {
     super(`A device with the registration ID ${registrationId} already exists (IDs are compared without regard to case).`);
   }
 }
-
-type Actor = { id: string; email: string } | null;
 
 export async function insertDevice(input: NewDevice, actor: Actor): Promise<DeviceDetailDto> {
   const [row] = await getDb()

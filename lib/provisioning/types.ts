@@ -5,8 +5,6 @@ export const TRIGGERS = ["add", "import", "connect", "reprovision", "retry", "au
 /** Why an attempt ran; `automatic` is the engine's own retry after a throttled or transient failure. */
 export type Trigger = (typeof TRIGGERS)[number];
 
-export type Actor = { id: string; email: string } | null;
-
 export type { DeviceStatus };
 
 /** `interrupted`: the worker holding the attempt stopped (crash, kill) and its lease ran out. */

@@ -6,7 +6,8 @@ import type { Engine } from "../engine";
 import type { GateState } from "../engine-gate";
 import type { CallSlots } from "../pacing/call-slots";
 import { queueAgain, withTransaction } from "../queue/jobs";
-import type { Actor, ProvisionJobData, Trigger } from "../types";
+import type { Actor } from "@/lib/audit/actor";
+import type { ProvisionJobData, Trigger } from "../types";
 
 export type AttemptRequest = {
   deviceId: number;

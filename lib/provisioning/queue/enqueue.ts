@@ -5,7 +5,8 @@ import { getEngine } from "../engine";
 import { notifyWorkers } from "./job-notifier";
 import { adjustRunTotal, insertJobs, withTransaction } from "./jobs";
 import { BOSS_SCHEMA, jobInsert, PROVISION_QUEUE, singletonKeyFor } from "./boss";
-import type { Actor, ProvisionJobData, Trigger } from "../types";
+import type { Actor } from "@/lib/audit/actor";
+import type { ProvisionJobData, Trigger } from "../types";
 
 export type ProvisioningSelection = { deviceIds: number[] } | { all: true } | { unassigned: true };
 

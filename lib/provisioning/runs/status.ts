@@ -6,7 +6,8 @@ import { getEngine } from "../engine";
 import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";
 import { devicesPerMinute, RATE_SAFETY } from "../pacing/rate-limiter";
 import { DEVICE_STATUSES } from "@/lib/validation/device";
-import type { Actor, DeviceStatus, EngineRun, EngineStatus } from "../types";
+import type { Actor } from "@/lib/audit/actor";
+import type { DeviceStatus, EngineRun, EngineStatus } from "../types";
 
 /**
  * Seconds to provision `count` devices at the configured quota (paced 2 % under it). Each device
