@@ -2,7 +2,8 @@ import Link from "next/link";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { Button } from "@/components/ui/button";
-import { DEVICE_STATUSES, type DeviceFilter } from "@/lib/validation/device";
+import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
+import type { DeviceFilter } from "@/lib/validation/device";
 import { STATUS_LABELS } from "./status-badge";
 
 /** A plain GET form: the filter lives in the URL, so a support person can share the link. */

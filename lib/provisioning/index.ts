@@ -10,5 +10,5 @@ export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } 
 export { configureProvisioningEngine, type EngineOptions } from "./engine";
 export { shutdownProvisioning, shutdownProvisioning as stopProvisioningQueue } from "./engine";
 export { fetchTrustingCa } from "../dps/dps-fetch";
-export type { DeviceStatus, EngineRun, EngineStatus, ProvisioningOutcome, Trigger } from "./types";
+export type { EngineRun, EngineStatus, ProvisioningOutcome, Trigger } from "./types";
 export { TRIGGERS } from "./types";

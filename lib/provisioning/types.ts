@@ -1,11 +1,9 @@
 import type { DpsErrorKind } from "@/lib/dps";
-import type { DeviceStatus } from "@/lib/validation/device";
+import type { DeviceStatus } from "@/lib/devices/device-statuses";
 
 export const TRIGGERS = ["add", "import", "connect", "reprovision", "retry", "automatic"] as const;
 /** Why an attempt ran; `automatic` is the engine's own retry after a throttled or transient failure. */
 export type Trigger = (typeof TRIGGERS)[number];
-
-export type { DeviceStatus };
 
 /** `interrupted`: the worker holding the attempt stopped (crash, kill) and its lease ran out. */
 export type AttemptErrorKind = DpsErrorKind | "failed" | "disabled" | "interrupted";

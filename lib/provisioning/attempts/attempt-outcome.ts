@@ -1,5 +1,6 @@
 import type { RegisterResult } from "@/lib/dps";
-import type { AttemptErrorKind, DeviceStatus } from "../types";
+import type { DeviceStatus } from "@/lib/devices/device-statuses";
+import type { AttemptErrorKind } from "../types";
 
 export type RetrySettings = { maxAttempts: number; retryBaseMs: number; retryMaxMs: number };
 

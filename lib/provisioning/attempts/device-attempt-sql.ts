@@ -2,7 +2,8 @@ import type pg from "pg";
 import { DPS_RATE_LIMITER } from "../pacing/rate-limiter";
 import type { AttemptVerdict } from "./attempt-outcome";
 import type { Actor } from "@/lib/audit/actor";
-import type { DeviceStatus, Trigger } from "../types";
+import type { DeviceStatus } from "@/lib/devices/device-statuses";
+import type { Trigger } from "../types";
 
 /**
  * The device side of an attempt. A device is claimed with a conditional update (only when no other

@@ -4,7 +4,8 @@ import { outcomeMessage, runAttempt } from "./attempt";
 import { enqueueDevice } from "../queue/enqueue";
 import { getEngine } from "../engine";
 import type { Actor } from "@/lib/audit/actor";
-import type { DeviceStatus, ProvisioningOutcome, Trigger } from "../types";
+import type { DeviceStatus } from "@/lib/devices/device-statuses";
+import type { ProvisioningOutcome, Trigger } from "../types";
 
 async function currentState(deviceId: number): Promise<{ status: DeviceStatus; hub: string | null } | null> {
   const { rows } = await getDb().$client.query<{ status: DeviceStatus; assigned_hub: string | null }>("select status, assigned_hub from devices where id = $1", [deviceId]);

@@ -5,9 +5,9 @@ import { CONTROL_ID } from "../engine-gate";
 import { getEngine } from "../engine";
 import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";
 import { devicesPerMinute, RATE_SAFETY } from "../pacing/rate-limiter";
-import { DEVICE_STATUSES } from "@/lib/validation/device";
+import { zeroCountsByStatus, type DeviceStatus } from "@/lib/devices/device-statuses";
 import type { Actor } from "@/lib/audit/actor";
-import type { DeviceStatus, EngineRun, EngineStatus } from "../types";
+import type { EngineRun, EngineStatus } from "../types";
 
 /**
  * Seconds to provision `count` devices at the configured quota (paced 2 % under it). Each device
@@ -35,7 +35,7 @@ export async function setProvisioningPaused(paused: boolean, actor: Actor): Prom
  */
 async function readCounts(): Promise<Record<DeviceStatus, number>> {
   const { rows } = await getDb().$client.query<{ status: DeviceStatus; count: string }>("select status, sum(count)::bigint as count from device_counts group by status");
-  const counts = Object.fromEntries(DEVICE_STATUSES.map((status) => [status, 0])) as Record<DeviceStatus, number>;
+  const counts = zeroCountsByStatus();
   for (const row of rows) counts[row.status] = Math.max(0, Number(row.count));
   return counts;
 }
