@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { createDpsClient, createFetchWithCa, deriveDeviceKey, type DpsClientOptions, type RegisterResult } from "@/lib/dps";
+import { createDpsClient, createDpsFetch, deriveDeviceKey, type DpsClientOptions, type RegisterResult } from "@/lib/dps";
 
 import { allocateHub } from "./allocation";
 import { parseEmulatorConfig } from "./config";
@@ -55,7 +55,7 @@ describe("lib/dps client against the emulator", () => {
 
   function client(options: DpsClientOptions = {}) {
     return createDpsClient({
-      fetch: createFetchWithCa(emulator.caPem),
+      fetch: createDpsFetch({ caPem: emulator.caPem }),
       now: () => clock,
       sleep: async (ms) => {
         clock += ms;

@@ -14,7 +14,8 @@ import path from "node:path";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
 import { connectDatabase } from "@/lib/launcher/database";
 import { closeDb } from "@/db/client";
-import { fetchTrustingCa, shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
+import { createDpsFetch } from "@/lib/dps";
+import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
 const log = (line: string) => console.log(`[hic-worker] ${line}`);
 
@@ -30,7 +31,7 @@ function loadSecretKey(dataDir: string): void {
 function localCaFetch(dataDir: string) {
   if (process.env.NODE_EXTRA_CA_CERTS || process.env.HIC_DPS_CA_FILE) return undefined;
   const bundle = path.join(dataDir, "extra-ca-certs.pem");
-  return existsSync(bundle) ? fetchTrustingCa(readFileSync(bundle, "utf8")) : undefined;
+  return existsSync(bundle) ? createDpsFetch({ caPem: readFileSync(bundle, "utf8") }) : undefined;
 }
 
 async function main() {

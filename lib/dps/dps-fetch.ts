@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
 import { createSecureContext, rootCertificates } from "node:tls";
 import { Agent, request } from "undici";
-import type { DpsFetch, DpsFetchResponse } from "@/lib/dps";
+import type { DpsFetch, DpsFetchResponse } from "./http";
 
 type HeaderValue = string | string[] | undefined;
 
@@ -16,7 +15,10 @@ function headerReader(headers: Record<string, HeaderValue>): DpsFetchResponse["h
 }
 
 /**
- * The DPS client's fetch for the engine: undici's `request` on one keep-alive agent. It does what
+ * The one fetch for talking HTTPS to DPS (or the local emulator, or its admin API) that can trust
+ * an extra CA: the engine, the worker command, tests and benchmarks all build theirs here.
+ *
+ * It is undici's `request` on one keep-alive agent. It does what
  * the client needs of `fetch` (method, headers, body, signal, no redirects followed, the status,
  * headers and text of the answer) at a fraction of WHATWG fetch's CPU per request, which matters
  * when a worker sends thousands of requests a minute on the machine that also runs the database.
@@ -44,12 +46,4 @@ export function createDpsFetch(options: { caPem?: string } = {}): DpsFetch {
       text: () => response.body.text(),
     };
   };
-}
-
-export function fetchTrustingCa(caPem: string): DpsFetch {
-  return createDpsFetch({ caPem });
-}
-
-export function fetchTrustingCaFile(file: string): DpsFetch {
-  return fetchTrustingCa(readFileSync(file, "utf8"));
 }

@@ -52,7 +52,7 @@ export {
   type RetryPolicy,
 } from "./retry-policy";
 export { createPollLimiter, DPS_DEVICE_REQUEST_LIMIT, type PollLimit, type PollLimiter } from "./poll-limiter";
-export { createFetchWithCa } from "./fetch-with-ca";
+export { createDpsFetch } from "./dps-fetch";
 export {
   lookupStatusWithGroupKeys,
   registerWithGroupKeys,

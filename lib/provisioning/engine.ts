@@ -1,8 +1,8 @@
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import type PgBoss from "pg-boss";
-import { createDpsClient, type DpsClient, type DpsFetch } from "@/lib/dps";
+import { createDpsClient, createDpsFetch, type DpsClient, type DpsFetch } from "@/lib/dps";
 import { logger } from "@/lib/logger";
-import { createDpsFetch, fetchTrustingCaFile } from "../dps/dps-fetch";
 import { EngineGate } from "./engine-gate";
 import { HealthReporter } from "./attempts/health-reporter";
 import { startBoss } from "./queue/boss";
@@ -23,7 +23,7 @@ export type Engine = {
 };
 
 export type EngineOptions = {
-  /** A fetch for DPS (e.g. `fetchTrustingCa(emulator.caPem)`); every request it sends is paced. */
+  /** A fetch for DPS (e.g. `createDpsFetch({ caPem: emulator.caPem })`); every request it sends is paced. */
   fetch?: DpsFetch;
   /** A ready DPS client; requests it sends are not metered beyond the booked slot per attempt. */
   dpsClient?: DpsClient;
@@ -54,7 +54,7 @@ function createEnginePool(): pg.Pool {
 /** HIC_DPS_CA_FILE trusts one more CA for DPS only; NODE_EXTRA_CA_CERTS (whole process) works too. */
 function defaultFetch(): DpsFetch {
   const caFile = process.env.HIC_DPS_CA_FILE;
-  return caFile ? fetchTrustingCaFile(caFile) : createDpsFetch();
+  return createDpsFetch(caFile ? { caPem: readFileSync(caFile, "utf8") } : {});
 }
 
 /** Ends every DPS call well before its lease, so a slow call is recorded as a timeout and retried. */

@@ -9,6 +9,5 @@ export { estimateDuration, getEngineStatus, setProvisioningPaused } from "./runs
 export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker/worker";
 export { configureProvisioningEngine, type EngineOptions } from "./engine";
 export { shutdownProvisioning, shutdownProvisioning as stopProvisioningQueue } from "./engine";
-export { fetchTrustingCa } from "../dps/dps-fetch";
 export type { EngineRun, EngineStatus, ProvisioningOutcome, Trigger } from "./types";
 export { TRIGGERS } from "./types";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { getDb } from "@/db/client";
 import { integrations } from "@/db/schema";
-import { fetchTrustingCa } from "../dps/dps-fetch";
+import { createDpsFetch } from "@/lib/dps";
 import { startTestEmulator, testConfig, type TestEmulator } from "@/dps-emulator/test-support";
 import type { EmulatorConfigInput } from "@/dps-emulator";
 import { DPS_INTEGRATION_ID } from "@/lib/integrations/azure-dps/integration-dto";
@@ -47,7 +47,7 @@ export async function disconnectDps(): Promise<void> {
 /** The emulator from dps-emulator's test support, with this engine trusting its CA. */
 export async function startEmulatorAndEngine(config: Partial<EmulatorConfigInput> = {}, settings: Partial<EngineSettings> = {}): Promise<TestEmulator> {
   const emulator = await startTestEmulator(testConfig(config));
-  configureProvisioningEngine({ fetch: fetchTrustingCa(emulator.caPem), settings: { retryBaseMs: 100, retryMaxMs: 1_000, pollIntervalMs: 100, ...settings } });
+  configureProvisioningEngine({ fetch: createDpsFetch({ caPem: emulator.caPem }), settings: { retryBaseMs: 100, retryMaxMs: 1_000, pollIntervalMs: 100, ...settings } });
   return emulator;
 }
 

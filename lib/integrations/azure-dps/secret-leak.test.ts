@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { createDpsClient, createFetchWithCa, type DpsClient } from "@/lib/dps";
+import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
 import { leakedForms, secretForms } from "@/lib/secrets/leak-forms";
 import { createUser } from "@/lib/users/store";
@@ -40,7 +40,7 @@ let emulator: TestEmulator;
 beforeAll(async () => {
   const config = testConfig();
   emulator = await startTestEmulator({ ...config, enrollmentGroups: [{ enrollmentGroupId: "fleet", primaryKey: SENTINEL_SECONDARY, secondaryKey: SENTINEL_SECONDARY }] });
-  dps.client = createDpsClient({ fetch: createFetchWithCa(emulator.caPem), requestTimeoutMs: 5_000, retryPolicy: { maxAttempts: 1 } });
+  dps.client = createDpsClient({ fetch: createDpsFetch({ caPem: emulator.caPem }), requestTimeoutMs: 5_000, retryPolicy: { maxAttempts: 1 } });
   const admin = await createUser({ email: "leak-admin@example.com", password: "password-123456", role: "admin" });
   session.userId = admin.id;
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { auditLog, integrations } from "@/db/schema";
-import { createDpsClient, createFetchWithCa, type DpsClient } from "@/lib/dps";
+import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { startTestEmulator, testConfig, FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
 import { createUser } from "@/lib/users/store";
 import { truncate } from "@/tests/support/db";
@@ -41,7 +41,7 @@ let host: string;
 
 beforeAll(async () => {
   emulator = await startTestEmulator(testConfig());
-  client = createDpsClient({ ...quick, fetch: createFetchWithCa(emulator.caPem) });
+  client = createDpsClient({ ...quick, fetch: createDpsFetch({ caPem: emulator.caPem }) });
   host = `localhost:${emulator.port}`;
   refusingHost = `127.0.0.1:${await closedPort()}`;
 });
