@@ -1,7 +1,6 @@
 "use client";
 
 import { useState } from "react";
-import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
 import type { z } from "zod";
@@ -9,6 +8,7 @@ import { newUserSchema } from "@/lib/validation/user";
 import { createUserAction } from "@/lib/actions/create-user";
 import { ROLES, ROLE_LABELS } from "@/lib/auth/permissions";
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password-policy";
+import { useActionForm } from "@/components/forms/use-action-form";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
@@ -19,24 +19,16 @@ type Values = z.input<typeof newUserSchema>;
 
 export function AddUserDialog() {
   const [open, setOpen] = useState(false);
-  const form = useForm<Values>({
+  const { form, submitTo } = useActionForm<Values, z.output<typeof newUserSchema>>({
     resolver: zodResolver(newUserSchema),
     defaultValues: { email: "", name: "", password: "", role: "operator" },
   });
   const { errors, isSubmitting } = form.formState;
 
-  const onSubmit = form.handleSubmit(async (values) => {
-    const result = await createUserAction(values);
-    if (result.ok) {
-      toast.success(result.message);
-      form.reset();
-      setOpen(false);
-      return;
-    }
-    for (const [field, messages] of Object.entries(result.fieldErrors ?? {})) {
-      if (messages?.[0]) form.setError(field as keyof Values, { message: messages[0] });
-    }
-    toast.error(result.message);
+  const onSubmit = submitTo(createUserAction, (result) => {
+    toast.success(result.message);
+    form.reset();
+    setOpen(false);
   });
 
   return (

@@ -2,7 +2,7 @@
 
 import { useId, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
-import { useForm, useWatch } from "react-hook-form";
+import { useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
 import { ChevronRight, TriangleAlert } from "lucide-react";
@@ -18,6 +18,8 @@ import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration
 import type { DpsErrorExplanation } from "@/lib/integrations/azure-dps/explain-dps-error";
 import { saveDpsIntegrationAction } from "@/lib/actions/save-dps-integration";
 import { testDpsConnectionAction } from "@/lib/actions/test-dps-connection";
+import type { ActionRefusal } from "@/lib/actions/result";
+import { useActionForm } from "@/components/forms/use-action-form";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
@@ -58,7 +60,7 @@ export function DpsConnectDialog({
   const router = useRouter();
   const ids = useId();
   const editing = integration.primaryKeyConfigured;
-  const form = useForm<DpsIntegrationFormInput, unknown, DpsIntegrationInput>({
+  const { form, submitTo, showRefusal } = useActionForm<DpsIntegrationFormInput, DpsIntegrationInput>({
     resolver: zodResolver(dpsIntegrationSchema),
     defaultValues: defaultsFor(integration),
   });
@@ -74,38 +76,42 @@ export function DpsConnectDialog({
   const advancedHasErrors = ADVANCED_FIELDS.some((field) => errors[field]);
   const showAdvanced = advancedOpen || advancedHasErrors;
 
-  const showServerErrors = (result: { message: string; fieldErrors?: Record<string, string[] | undefined> }) => {
-    const conflict = Boolean(result.fieldErrors?.version);
-    for (const [field, messages] of Object.entries(result.fieldErrors ?? {})) {
-      if (field !== "version" && messages?.[0]) form.setError(field as keyof DpsIntegrationFormInput, { message: messages[0] });
-    }
-    setServerError({ message: result.message, conflict });
-    toast.error(result.message);
+  // Besides the fields and the toast, a refusal stays in the dialog; a version conflict offers Reload.
+  const showServerError = (result: ActionRefusal<unknown>) => {
+    showRefusal(result);
+    setServerError({ message: result.message, conflict: Boolean(result.fieldErrors?.version) });
   };
 
-  const onSave = form.handleSubmit(async () => {
-    setServerError(null);
-    const result = await saveDpsIntegrationAction(form.getValues());
-    if (result.ok) {
+  const onSave = submitTo(
+    (values) => {
+      setServerError(null);
+      return saveDpsIntegrationAction(values);
+    },
+    (result) => {
       toast.success(result.message ?? "Saved.");
       onOpenChange(false);
-      return;
-    }
-    showServerErrors(result);
-  });
+    },
+    showServerError,
+  );
 
-  const onTest = form.handleSubmit(async () => {
-    setServerError(null);
-    setTestResult(null);
+  // A refusal by DPS is shown as the test's result; only a test that could not run is an error.
+  const test = submitTo(
+    (values) => {
+      setServerError(null);
+      setTestResult(null);
+      return testDpsConnectionAction(values);
+    },
+    (result) => setTestResult(result.data ?? null),
+    (result) => (result.data ? setTestResult(result.data) : showServerError(result)),
+  );
+  const onTest = async () => {
     setTesting(true);
     try {
-      const result = await testDpsConnectionAction(form.getValues());
-      if (result.data) setTestResult(result.data);
-      else if (!result.ok) showServerErrors(result);
+      await test();
     } finally {
       setTesting(false);
     }
-  });
+  };
 
   const busy = isSubmitting || testing || reloading;
 
