@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { env, setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
 import { connectDatabase } from "@/lib/launcher/database";
 import { closeDb, getDb } from "@/db/client";
@@ -36,8 +37,8 @@ function readKeyFile(file: string, what: string): KeySource {
   return { kek: parseKek(text, `The ${what} in ${file}`), base64: text, from: file };
 }
 
-function fromEnv(name: string, what: string): KeySource | null {
-  const text = process.env[name]?.trim();
+function fromEnv(name: "HIC_SECRET_KEY_OLD" | "HIC_SECRET_KEY", what: string): KeySource | null {
+  const text = env()[name]?.trim();
   return text ? { kek: parseKek(text, `${name} (the ${what})`), base64: text, from: name } : null;
 }
 
@@ -69,7 +70,7 @@ async function main() {
     (existsSync(dataDirKeyFile) ? readKeyFile(dataDirKeyFile, "old key") : null);
   if (!old) throw new CliError(`No old key: give --old-key-file or HIC_SECRET_KEY_OLD (there is no ${dataDirKeyFile}).\n${USAGE}`);
 
-  if (values.generate && (values["new-key-file"] || process.env.HIC_SECRET_KEY)) {
+  if (values.generate && (values["new-key-file"] || env().HIC_SECRET_KEY)) {
     throw new CliError("--generate makes a new key; do not also give --new-key-file or HIC_SECRET_KEY.");
   }
   if (values.generate && !values["write-data-dir"]) {
@@ -94,7 +95,7 @@ async function main() {
   try {
     const database = await connectDatabase({ dataDir: prepareDataDir(dataDir), log: () => {} });
     stop = database.stop;
-    process.env.DATABASE_URL = database.url;
+    setEnv({ DATABASE_URL: database.url });
     const report = await rotateStoredSecrets(getDb(), old.kek, fresh.kek);
     await recordAudit({
       action: "secrets.rotate",
@@ -111,7 +112,7 @@ async function main() {
         (report.alreadyCurrent ? ` (${report.alreadyCurrent} already used the new key).` : "."),
     );
     if (values["write-data-dir"]) {
-      console.log(`The new key is in ${dataDirKeyFile}${process.env.HIC_SECRET_KEY ? " (HIC_SECRET_KEY in the environment wins over it)" : ""}.`);
+      console.log(`The new key is in ${dataDirKeyFile}${env().HIC_SECRET_KEY ? " (HIC_SECRET_KEY in the environment wins over it)" : ""}.`);
     } else if (old.from === dataDirKeyFile) {
       console.log(`${dataDirKeyFile} still holds the OLD key: set HIC_SECRET_KEY to the new key wherever the app runs, or run again with --write-data-dir.`);
     }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import pg from "pg";
 import type PgBoss from "pg-boss";
 import { createDpsClient, createDpsFetch, type DpsClient, type DpsFetch } from "@/lib/dps";
+import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { EngineGate } from "./engine-gate";
 import { HealthReporter } from "./attempts/health-reporter";
@@ -39,11 +40,11 @@ export type EngineOptions = {
  * registration is idempotent per registration ID).
  */
 function createEnginePool(): pg.Pool {
-  const url = process.env.DATABASE_URL;
+  const { DATABASE_URL: url, HIC_ENGINE_POOL_SIZE: max } = env();
   if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides it.");
   const pool = new pg.Pool({
     connectionString: url,
-    max: Number(process.env.HIC_ENGINE_POOL_SIZE || 10),
+    max,
     options: "-c synchronous_commit=off",
     application_name: "hic-provisioning",
   });
@@ -53,7 +54,7 @@ function createEnginePool(): pg.Pool {
 
 /** HIC_DPS_CA_FILE trusts one more CA for DPS only; NODE_EXTRA_CA_CERTS (whole process) works too. */
 function defaultFetch(): DpsFetch {
-  const caFile = process.env.HIC_DPS_CA_FILE;
+  const caFile = env().HIC_DPS_CA_FILE;
   return createDpsFetch(caFile ? { caPem: readFileSync(caFile, "utf8") } : {});
 }
 
@@ -103,9 +104,10 @@ const globalForEngine = globalThis as unknown as {
 /** This process's engine, created on first use (and again if DATABASE_URL changed, as in tests). */
 export function getEngine(): Engine {
   const current = globalForEngine.hicProvisioning;
-  if (current && current.url === process.env.DATABASE_URL) return current.engine;
+  const url = env().DATABASE_URL;
+  if (current && current.url === url) return current.engine;
   const engine = createEngine(globalForEngine.hicProvisioningOptions ?? {});
-  globalForEngine.hicProvisioning = { url: process.env.DATABASE_URL, engine };
+  globalForEngine.hicProvisioning = { url, engine };
   if (current) void current.engine.shutdown().catch(() => {});
   return engine;
 }
@@ -115,7 +117,7 @@ export function configureProvisioningEngine(options: EngineOptions): Engine {
   globalForEngine.hicProvisioningOptions = options;
   const previous = globalForEngine.hicProvisioning;
   const engine = createEngine(options);
-  globalForEngine.hicProvisioning = { url: process.env.DATABASE_URL, engine };
+  globalForEngine.hicProvisioning = { url: env().DATABASE_URL, engine };
   if (previous) void previous.engine.shutdown().catch(() => {});
   return engine;
 }

@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { getDb } from "@/db/client";
+import { childProcessEnv, env } from "@/lib/env";
 import { integrations } from "@/db/schema";
 import { createDpsFetch } from "@/lib/dps";
 import { startTestEmulator, testConfig, type TestEmulator } from "@/dps-emulator/test-support";
@@ -78,19 +79,18 @@ export async function countByStatus(): Promise<Record<string, number>> {
 }
 
 /** `npm run worker` as a child process against this test's database and emulator. */
-export function spawnWorker(emulator: TestEmulator, env: Record<string, string> = {}): ChildProcess {
+export function spawnWorker(emulator: TestEmulator, extra: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: path.resolve(__dirname, "../.."),
-    env: {
-      ...process.env,
-      DATABASE_URL: process.env.DATABASE_URL,
-      HIC_SECRET_KEY: process.env.HIC_SECRET_KEY,
+    env: childProcessEnv({
+      DATABASE_URL: env().DATABASE_URL,
+      HIC_SECRET_KEY: env().HIC_SECRET_KEY,
       HIC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "hic-worker-")),
       NODE_EXTRA_CA_CERTS: emulator.caFile,
       HIC_WORKER_POLL_MS: "100",
       LOG_LEVEL: "warn",
-      ...env,
-    },
+      ...extra,
+    }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", () => {});

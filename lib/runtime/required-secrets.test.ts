@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { ensureSecrets, isValidSecretKey, MissingSecretsError } from "./required-secrets";
 
-const env = (vars: Record<string, string>) => vars as NodeJS.ProcessEnv;
+const env = (vars: Partial<Record<"AUTH_SECRET" | "HIC_SECRET_KEY" | "NODE_ENV", string>>) => vars as Parameters<typeof ensureSecrets>[1];
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), "hic-secrets-"));
 
 describe("secrets bootstrap", () => {

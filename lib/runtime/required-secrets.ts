@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { env, type Env } from "@/lib/env";
 
 /** The secrets the app cannot run without: Auth.js session signing and the key-encryption key. */
 export const REQUIRED_SECRETS = ["AUTH_SECRET", "HIC_SECRET_KEY"] as const;
@@ -25,15 +26,15 @@ export function isValidSecretKey(value: string): boolean {
  */
 export function ensureSecrets(
   dataDir: string,
-  env: NodeJS.ProcessEnv = process.env,
+  given: Partial<Pick<Env, SecretName | "NODE_ENV">> = env(),
   notice: (message: string) => void = console.log,
 ): Record<SecretName, string> {
-  const missing = REQUIRED_SECRETS.filter((name) => !env[name]);
-  if (missing.length > 0 && env.NODE_ENV === "production") throw new MissingSecretsError(missing);
+  const missing = REQUIRED_SECRETS.filter((name) => !given[name]);
+  if (missing.length > 0 && given.NODE_ENV === "production") throw new MissingSecretsError(missing);
 
   const result = {} as Record<SecretName, string>;
   for (const name of REQUIRED_SECRETS) {
-    const fromEnv = env[name];
+    const fromEnv = given[name];
     if (fromEnv) {
       if (name === "HIC_SECRET_KEY" && !isValidSecretKey(fromEnv)) {
         throw new Error("HIC_SECRET_KEY must be 32 random bytes in base64 (44 characters ending in '=').");

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 
 /** Postgres channel on which enqueuers tell idle workers that jobs are waiting. */
@@ -21,7 +22,7 @@ export function listenForJobs(onJobs: () => void): { close(): Promise<void> } {
   let retry: NodeJS.Timeout | null = null;
 
   const connect = async () => {
-    const next = new pg.Client({ connectionString: process.env.DATABASE_URL, application_name: "hic-provisioning-listen" });
+    const next = new pg.Client({ connectionString: env().DATABASE_URL, application_name: "hic-provisioning-listen" });
     next.on("notification", () => onJobs());
     next.on("error", (error) => {
       logger.warn({ err: { message: error.message } }, "provisioning job notifications lost their connection; reconnecting");

@@ -1,3 +1,4 @@
+import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { startProvisioningWorker, type ProvisioningWorker } from "./worker";
 
@@ -11,7 +12,7 @@ const globalForWorker = globalThis as unknown as { hicInAppWorker?: Promise<Prov
  */
 export function startInAppWorker(): Promise<ProvisioningWorker | null> {
   globalForWorker.hicInAppWorker ??= (async () => {
-    if (!process.env.DATABASE_URL) {
+    if (!env().DATABASE_URL) {
       logger.warn("DATABASE_URL is not set: the in-app provisioning worker does not start");
       return null;
     }
