@@ -1,5 +1,6 @@
 /**
- * Re-encrypts every stored secret (the DPS enrollment group keys) under a new HIC_SECRET_KEY:
+ * Re-encrypts every stored secret (what each integration provider declares; for Azure DPS the
+ * enrollment group keys) under a new HIC_SECRET_KEY:
  *   npm run secrets:rotate -- --generate --write-data-dir        local run: new random key into the data directory
  *   HIC_SECRET_KEY_OLD=… HIC_SECRET_KEY=… npm run secrets:rotate  keys managed by you
  *   npm run secrets:rotate -- --old-key-file old.key --new-key-file new.key [--write-data-dir]
@@ -17,6 +18,7 @@ import { closeDb, getDb } from "@/db/client";
 import { recordAudit } from "@/lib/audit/record";
 import { generateKek, parseKek, SecretDecryptionError, SecretKeyError, type Kek } from "@/lib/secrets/envelope";
 import { rotateStoredSecrets, RotationError } from "@/lib/secrets/rotate";
+import { STORED_SECRETS } from "@/lib/integrations/providers";
 
 class CliError extends Error {}
 
@@ -96,7 +98,7 @@ async function main() {
     const database = await connectDatabase({ dataDir: prepareDataDir(dataDir), log: () => {} });
     stop = database.stop;
     setEnv({ DATABASE_URL: database.url });
-    const report = await rotateStoredSecrets(getDb(), old.kek, fresh.kek);
+    const report = await rotateStoredSecrets(getDb(), old.kek, fresh.kek, STORED_SECRETS);
     await recordAudit({
       action: "secrets.rotate",
       outcome: "success",

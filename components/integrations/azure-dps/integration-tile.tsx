@@ -1,5 +1,6 @@
 import { Cloud, TriangleAlert } from "lucide-react";
 import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
+import { azureDps } from "@/lib/integrations/azure-dps/provider";
 import { formatDateTime } from "@/lib/format";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardContent, CardFooter, CardHeader } from "@/components/ui/card";
@@ -35,9 +36,9 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
         </div>
         <div className="grid flex-1 gap-0.5">
           <h2 id={TITLE_ID} className="text-base font-semibold text-slate-900">
-            Azure DPS
+            {azureDps.name}
           </h2>
-          <p className="text-sm text-slate-600">Azure IoT Hub Device Provisioning Service</p>
+          <p className="text-sm text-slate-600">{azureDps.description}</p>
         </div>
         <DpsStateBadge state={integration.state} />
       </CardHeader>

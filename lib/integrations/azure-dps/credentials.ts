@@ -1,7 +1,6 @@
 import { decryptSecret } from "@/lib/secrets/envelope";
-import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
 import { currentKek } from "@/lib/secrets/secret-key";
-import { DPS_INTEGRATION_ID } from "./integration-dto";
+import { dpsKeyContext } from "./provider";
 import { readDpsIntegrationRow, recordDpsCallOutcomeRow, type DpsCallOutcome } from "./integration-store";
 
 /**
@@ -31,9 +30,9 @@ export async function loadDpsCredentials(): Promise<DpsCredentials | null> {
   return {
     idScope: row.idScope,
     host: row.host,
-    primaryKey: decryptSecret(row.primaryKeyCiphertext, kek, integrationKeyContext(DPS_INTEGRATION_ID, "primary")),
+    primaryKey: decryptSecret(row.primaryKeyCiphertext, kek, dpsKeyContext("primary")),
     secondaryKey: row.secondaryKeyCiphertext
-      ? decryptSecret(row.secondaryKeyCiphertext, kek, integrationKeyContext(DPS_INTEGRATION_ID, "secondary"))
+      ? decryptSecret(row.secondaryKeyCiphertext, kek, dpsKeyContext("secondary"))
       : null,
     registrationsPerMinute: row.registrationsPerMinute,
     operationsPerMinute: row.operationsPerMinute,

@@ -7,12 +7,12 @@ import { formatDateTime } from "@/lib/format";
 import { logger } from "@/lib/logger";
 import { requestProvisioningOfUnassigned } from "@/lib/provisioning";
 import { decryptSecret, encryptSecret, envelopeKeyId, SecretDecryptionError, type Kek } from "@/lib/secrets/envelope";
-import { integrationKeyContext, type IntegrationKeySlot } from "@/lib/secrets/encrypted-columns";
 import { currentKek } from "@/lib/secrets/secret-key";
 import type { IntegrationRow } from "@/db/schema/integration";
 import type { DpsIntegrationInput, TestDpsConnectionInput } from "@/lib/integrations/azure-dps/schema";
 import { connectionTestDpsClient } from "./connection-test-client";
 import { DPS_INTEGRATION_ID, toDpsIntegrationDto, type DpsIntegrationDto } from "./integration-dto";
+import { dpsKeyContext, type DpsKeySlot } from "./provider";
 import type { DpsErrorExplanation } from "./explain-dps-error";
 import {
   ensureDpsIntegrationRow,
@@ -33,12 +33,12 @@ const TARGET = DPS_INTEGRATION_ID;
 /** The field a version conflict is reported on, so the dialog can offer "Reload". */
 export const CONFLICT_FIELD = "version";
 
-function encryptKey(key: string, slot: IntegrationKeySlot, kek: Kek): string {
-  return encryptSecret(key, kek, integrationKeyContext(DPS_INTEGRATION_ID, slot));
+function encryptKey(key: string, slot: DpsKeySlot, kek: Kek): string {
+  return encryptSecret(key, kek, dpsKeyContext(slot));
 }
 
-function decryptKey(ciphertext: string, slot: IntegrationKeySlot, kek: Kek): string {
-  return decryptSecret(ciphertext, kek, integrationKeyContext(DPS_INTEGRATION_ID, slot));
+function decryptKey(ciphertext: string, slot: DpsKeySlot, kek: Kek): string {
+  return decryptSecret(ciphertext, kek, dpsKeyContext(slot));
 }
 
 /** Says, without any secret, why the stored key cannot be used by this server; null when it can. */

@@ -1,8 +1,9 @@
 import type { IntegrationRow } from "@/db/schema/integration";
 import { DEFAULT_DPS_HOST, DEFAULT_REGISTRATIONS_PER_MINUTE } from "@/lib/integrations/azure-dps/schema";
+import { azureDps } from "./provider";
 import { explainDpsError, parseDpsFailureCode, type DpsErrorExplanation } from "./explain-dps-error";
 
-export const DPS_INTEGRATION_ID = "azure-dps";
+export const DPS_INTEGRATION_ID = azureDps.id;
 
 /** Failures that no retry will fix: one is enough to ask an administrator to look. */
 const CONFIGURATION_FAILURE_KINDS = new Set(["unauthorized", "not-found", "bad-request", "unreachable", "disabled"]);
