@@ -34,7 +34,7 @@ describe("devices data-access layer permissions", () => {
       () => dal.removeDevice(device!.id),
       () => dal.reprovisionDevices({ deviceIds: [device!.id] }),
       () => dal.reprovisionDevices({ all: true }),
-      () => dal.setEnginePaused(true),
+      () => dal.setProvisioningPaused(true),
       () => dal.importDevices(Readable.from([Buffer.from("sneaky-02,,\n")]), "x.csv"),
       () => dal.getImportReport(1),
     ];

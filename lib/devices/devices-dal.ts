@@ -8,7 +8,7 @@ import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import { UserFacingError } from "@/lib/errors";
 import { loadDpsCredentials } from "@/lib/integrations/azure-dps/credentials";
-import { enqueueProvisioning, estimateDuration, getEngineStatus, provisionDeviceNow, setProvisioningPaused } from "@/lib/provisioning";
+import { enqueueProvisioning, estimateDuration, getEngineStatus, provisionDeviceNow, setProvisioningPaused as storeProvisioningPaused } from "@/lib/provisioning";
 import type { DeviceFilter, NewDevice } from "@/lib/validation/device";
 import { listDevices, type DevicePage } from "./list-devices";
 import { deleteDevice, deviceHistory, DuplicateDeviceError, findDevice, insertDevice, readDeviceCounts } from "./device-store";
@@ -112,9 +112,9 @@ export function provisioningPausedIntent(paused: boolean): AuditAction {
   return paused ? "provisioning.pause" : "provisioning.resume";
 }
 
-export async function setEnginePaused(paused: boolean) {
+export async function setProvisioningPaused(paused: boolean) {
   const actor = await requirePermission("devices.provision");
-  await setProvisioningPaused(paused, actor);
+  await storeProvisioningPaused(paused, actor);
   await recordAudit({ actor, action: provisioningPausedIntent(paused), outcome: "success" });
 }
 

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import type PgBoss from "pg-boss";
+import type { Actor } from "@/lib/audit/actor";
 import { createDpsClient, createDpsFetch, type DpsClient, type DpsFetch } from "@/lib/dps";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { writeProvisioningPaused } from "./control";
 import { EngineGate } from "./engine-gate";
 import { HealthReporter } from "./attempts/health-reporter";
 import { startBoss } from "./queue/boss";
@@ -127,4 +129,13 @@ export async function shutdownProvisioning(): Promise<void> {
   const current = globalForEngine.hicProvisioning;
   globalForEngine.hicProvisioning = undefined;
   await current?.engine.shutdown();
+}
+
+/**
+ * Pauses or resumes provisioning in every process: workers elsewhere see it within their gate's
+ * cache time (1 s), this process at once.
+ */
+export async function setProvisioningPaused(paused: boolean, actor: Actor): Promise<void> {
+  await writeProvisioningPaused(paused, actor);
+  getEngine().gate.invalidate();
 }

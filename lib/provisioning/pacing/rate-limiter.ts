@@ -44,6 +44,18 @@ export function devicesPerMinute(rates: DpsRates): number | null {
   return costs ? 60_000 / costs.perAttemptMs : null;
 }
 
+/**
+ * Seconds to provision `count` devices at the configured quota (paced 2 % under it). Each device
+ * costs a registration and two operations (the PUT and a status poll), so with an operations quota
+ * equal to the registrations quota, operations are what limits the pace.
+ */
+export function estimateDuration(count: number, registrationsPerMinute: number, operationsPerMinute = 0): number {
+  if (count <= 0) return 0;
+  const perMinute = devicesPerMinute({ registrationsPerMinute, operationsPerMinute });
+  if (!perMinute) return 0;
+  return Math.ceil((count / (perMinute * RATE_SAFETY)) * 60);
+}
+
 /** Books `$cost` ms in bucket `$name` and returns how long to wait for the booked slot. */
 const BOOK_SLOT = `
   insert into rate_limiter as r (name, next_slot_at) values ($1, clock_timestamp() + $2::float8 * interval '1 millisecond')

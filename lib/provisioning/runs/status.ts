@@ -1,33 +1,10 @@
 import { getDb } from "@/db/client";
-import { provisioningControl } from "@/db/schema";
+import { zeroCountsByStatus, type DeviceStatus } from "@/lib/devices/device-statuses";
 import { FAILED_OUTCOMES, FINAL_OUTCOMES } from "../attempts/attempt-outcome";
-import { CONTROL_ID } from "../engine-gate";
 import { getEngine } from "../engine";
 import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";
 import { devicesPerMinute, RATE_SAFETY } from "../pacing/rate-limiter";
-import { zeroCountsByStatus, type DeviceStatus } from "@/lib/devices/device-statuses";
-import type { Actor } from "@/lib/audit/actor";
 import type { EngineRun, EngineStatus } from "../types";
-
-/**
- * Seconds to provision `count` devices at the configured quota (paced 2 % under it). Each device
- * costs a registration and two operations (the PUT and a status poll), so with an operations quota
- * equal to the registrations quota, operations are what limits the pace.
- */
-export function estimateDuration(count: number, registrationsPerMinute: number, operationsPerMinute = 0): number {
-  if (count <= 0) return 0;
-  const perMinute = devicesPerMinute({ registrationsPerMinute, operationsPerMinute });
-  if (!perMinute) return 0;
-  return Math.ceil((count / (perMinute * RATE_SAFETY)) * 60);
-}
-
-export async function setProvisioningPaused(paused: boolean, actor: Actor): Promise<void> {
-  await getDb()
-    .insert(provisioningControl)
-    .values({ id: CONTROL_ID, paused, changedAt: new Date(), changedByEmail: actor?.email ?? null })
-    .onConflictDoUpdate({ target: provisioningControl.id, set: { paused, changedAt: new Date(), changedByEmail: actor?.email ?? null } });
-  getEngine().gate.invalidate();
-}
 
 /**
  * Device counts come from `device_counts`, which triggers keep exact (a handful of rows at any

@@ -9,8 +9,11 @@ import { configureProvisioningEngine, getEngine, type Engine, type EngineOptions
 import { listenForJobs, notifyWorkers } from "../queue/job-notifier";
 import { adjustRunTotal, queueAgain, withTransaction } from "../queue/jobs";
 import { leaseForJob, PROVISION_QUEUE } from "../queue/boss";
-import { finishCompletedRuns, resumeOrphanedAttempts } from "../runs/sweeper";
 import type { ProvisionJobData } from "../types";
+import { jobsToFetch } from "./fetch-plan";
+import { IdleTimer } from "./idle-timer";
+import { JobCompleter } from "./job-completer";
+import { startSweeper } from "./sweeper-timer";
 
 export type WorkerOptions = EngineOptions & {
   /** DPS calls in flight in this process (HIC_WORKER_CONCURRENCY, default 64). */
@@ -21,55 +24,18 @@ export type ProvisioningWorker = { stop(): Promise<void> };
 
 type Job = PgBoss.Job<ProvisionJobData>;
 
-/** Slots booked ahead per process are capped at about this much time, so a low quota does not strand jobs. */
-const BOOKING_HORIZON_MS = 4_000;
-const MAX_FETCH = 100;
-const RUN_CHECK_INTERVAL_MS = 2_000;
-
-/** pg-boss `complete` for many jobs in one statement, every few milliseconds. */
-class Completer {
-  private ids: string[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
-
-  constructor(private readonly boss: PgBoss) {}
-
-  add(id: string): void {
-    this.ids.push(id);
-    if (this.ids.length >= 100) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), 100);
-  }
-
-  flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const ids = this.ids;
-    this.ids = [];
-    if (ids.length > 0) {
-      this.flushing = this.flushing.then(() =>
-        this.boss.complete(PROVISION_QUEUE, ids).then(
-          () => undefined,
-          (error: Error) => logger.warn({ err: { message: error.message }, jobs: ids.length }, "could not complete provisioning jobs; they will be handed out again and skipped"),
-        ),
-      );
-    }
-    return this.flushing;
-  }
-}
-
 /**
  * Picks provisioning jobs from the queue and runs one attempt per job, with at most `concurrency`
  * DPS calls in flight. A few attempts are fetched and claimed ahead of free call slots, so a slot
- * freed by a finished call is used at once. With a low DPS quota most attempts wait for their
- * rate-limiter slot instead, and the number booked ahead is bounded by BOOKING_HORIZON_MS of slots.
+ * freed by a finished call is used at once (how many: ./fetch-plan.ts). Completing jobs, waking
+ * up and the sweeper are in their own files beside this one.
  */
 export async function startProvisioningWorker(options: WorkerOptions = {}): Promise<ProvisioningWorker> {
   const engine = options.fetch || options.dpsClient || options.settings ? configureProvisioningEngine(options) : getEngine();
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? engine.settings.concurrency));
-  const readyAhead = Math.max(4, Math.ceil(concurrency / 2));
   const callSlots = new CallSlots(concurrency);
   const boss = await engine.boss();
-  const completer = new Completer(boss);
+  const completer = new JobCompleter(boss);
   const recorder = new RecordBatcher(engine.pool);
   const stopWaiting = new AbortController();
   const abortCalls = new AbortController();
@@ -78,28 +44,9 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
   const inFlight = new Set<Promise<void>>();
   let beforeCall = 0;
   let running = true;
-  let wake: (() => void) | null = null;
-  // A nudge while the loop is busy is remembered, so the next idle() returns at once.
-  let nudged = false;
-  const nudge = () => {
-    nudged = true;
-    wake?.();
-    wake = null;
-  };
-  const idle = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (nudged) {
-        nudged = false;
-        return resolve();
-      }
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        nudged = false;
-        resolve();
-      }
-      wake = done;
-    });
+  const waker = new IdleTimer();
+  const nudge = () => waker.nudge();
+  const idle = (ms: number) => waker.idle(ms);
 
   const requestFor = (job: Job): AttemptRequest => ({
     deviceId: job.data.deviceId,
@@ -142,12 +89,8 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
           await idle(engine.settings.pollIntervalMs);
           continue;
         }
-        const bookingCap = gate.costs ? Math.max(2, Math.ceil(BOOKING_HORIZON_MS / gate.costs.perAttemptMs)) : Number.POSITIVE_INFINITY;
-        // Enough attempts to fill the free call slots, plus a few ready to take the next one.
-        const room = Math.min(concurrency - callSlots.busy + readyAhead - beforeCall, bookingCap - beforeCall, MAX_FETCH);
-        // While attempts are still lined up, fetch and claim in batches: fewer, larger statements.
-        const worthFetching = beforeCall === 0 ? 1 : Math.max(1, Math.min(Math.ceil(readyAhead / 2), Math.floor(bookingCap / 2)));
-        if (room < worthFetching) {
+        const room = jobsToFetch({ concurrency, busyCallSlots: callSlots.busy, beforeCall, perAttemptMs: gate.costs?.perAttemptMs ?? null });
+        if (room === 0) {
           await idle(engine.settings.pollIntervalMs);
           continue;
         }
@@ -186,28 +129,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
     }
   }
 
-  // Runs are marked finished within seconds; orphaned attempts can only appear once a lease runs out.
-  const orphanCheckEveryMs = Math.max(1_000, Math.min(30_000, (engine.settings.leaseSeconds * 1000) / 3));
-  let lastOrphanCheck = 0;
-  let sweeping = false;
-  const sweeper = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    void (async () => {
-      try {
-        if (Date.now() - lastOrphanCheck >= orphanCheckEveryMs) {
-          lastOrphanCheck = Date.now();
-          await resumeOrphanedAttempts(engine.pool, boss, engine.settings);
-        }
-        await finishCompletedRuns(engine.pool);
-      } catch (error) {
-        logger.warn({ err: { message: (error as Error).message } }, "provisioning sweeper error");
-      } finally {
-        sweeping = false;
-      }
-    })();
-  }, RUN_CHECK_INTERVAL_MS);
-  sweeper.unref();
+  const sweeper = startSweeper(engine, boss);
 
   const listener = listenForJobs(nudge);
   const loop = fetchLoop();
@@ -218,7 +140,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
     stop() {
       stopping ??= (async () => {
         running = false;
-        clearInterval(sweeper);
+        sweeper.stop();
         // Attempts still waiting for their slot give their device back and are queued again at once;
         // calls already at DPS get a grace period to finish and be recorded.
         stopWaiting.abort();
@@ -239,7 +161,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
 }
 
 /** Completes, re-queues or drops the job according to what its attempt came to. */
-async function settle(engine: Engine, boss: PgBoss, completer: Completer, job: Job, result: AttemptResult): Promise<void> {
+async function settle(engine: Engine, boss: PgBoss, completer: JobCompleter, job: Job, result: AttemptResult): Promise<void> {
   switch (result.type) {
     case "recorded":
       completer.add(job.id);
