@@ -20,10 +20,26 @@ export async function listDevicesForView(filter: DeviceFilter): Promise<DevicePa
   return listDevices(filter);
 }
 
+export type ReprovisionEstimate = { count: number; seconds: number; registrationsPerMinute: number };
+
+/**
+ * The devices page's counts and engine status and, while DPS is connected, what re-provisioning
+ * every device would take. The estimate comes from what was just read (the counts, and the quotas
+ * in the engine's cached view of the credentials), so the page's auto-refresh every few seconds
+ * neither counts again nor decrypts the key again for it.
+ */
 export async function getDevicesOverview() {
   await requirePermission("devices.view");
   const [counts, engine] = await Promise.all([readDeviceCounts(), getEngineStatus()]);
-  return { counts, engine };
+  const reprovisionEstimate: ReprovisionEstimate | null = engine.connected
+    ? {
+        count: counts.total,
+        // Each device costs a registration and at least one poll: the tighter of the two quotas sets the pace.
+        seconds: estimateDuration(counts.total, engine.registrationsPerMinute, engine.operationsPerMinute),
+        registrationsPerMinute: engine.registrationsPerMinute,
+      }
+    : null;
+  return { counts, engine, reprovisionEstimate };
 }
 
 export async function getDeviceForView(id: number) {
@@ -63,10 +79,8 @@ export async function removeDevice(id: number) {
   return device;
 }
 
-async function requireConnected(): Promise<{ registrationsPerMinute: number; operationsPerMinute: number }> {
-  const credentials = await loadDpsCredentials();
-  if (!credentials) throw new UserFacingError("Azure DPS is not connected. Connect it under Administration → Hyperscaler Integration Center first.");
-  return credentials;
+async function requireConnected(): Promise<void> {
+  if (!(await loadDpsCredentials())) throw new UserFacingError("Azure DPS is not connected. Connect it under Administration → Hyperscaler Integration Center first.");
 }
 
 export type ReprovisionSelection = { deviceIds: number[] } | { all: true };
@@ -98,14 +112,6 @@ export async function reprovisionDevices(selection: ReprovisionSelection, trigge
   const { queued, runId } = await enqueueProvisioning(selection, { trigger, actor });
   await recordAudit({ actor, action: intent, target: "all" in selection ? "all devices" : `${queued} devices`, outcome: "success", detail: { runId, queued } });
   return { inline: null, queued };
-}
-
-export async function estimateReprovisionAll() {
-  await requirePermission("devices.provision");
-  const { registrationsPerMinute, operationsPerMinute } = await requireConnected();
-  const { total } = await readDeviceCounts();
-  // Each device costs a registration and at least one poll: the tighter of the two quotas sets the pace.
-  return { count: total, seconds: estimateDuration(total, registrationsPerMinute, operationsPerMinute), registrationsPerMinute };
 }
 
 export function provisioningPausedIntent(paused: boolean): AuditAction {

@@ -62,8 +62,9 @@ export type EngineStatus = {
   activeRun: EngineRun | null;
   /** Attempts waiting in the queue (not counting those in flight). */
   queued: number;
-  /** The configured DPS quota; 0 while not connected. */
+  /** The configured DPS quotas; 0 while not connected. */
   registrationsPerMinute: number;
+  operationsPerMinute: number;
 };
 
 /** What a queued job carries; the device row holds everything else. */

@@ -1,15 +1,18 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Suspense } from "react";
 import { guardPage } from "@/lib/auth/guard-page";
 import { hasPermission } from "@/lib/auth/permissions";
-import { estimateReprovisionAll, getDevicesOverview, listDevicesForView } from "@/lib/devices/devices-dal";
+import { getDevicesOverview } from "@/lib/devices/devices-dal";
 import { deviceFilterSchema } from "@/lib/validation/device";
 import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
 import { PageHeader } from "@/components/shell/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
 import { DevicesFilters } from "@/components/devices/devices-filters";
-import { DevicesTable } from "@/components/devices/devices-table";
+import { DevicesList } from "@/components/devices/devices-list";
+import { devicesPageLink } from "@/components/devices/devices-page-link";
+import { DevicesTableSkeleton } from "@/components/devices/devices-table-skeleton";
 import { AddDeviceDialog } from "@/components/devices/add-device-dialog";
 import { ImportDevicesDialog } from "@/components/devices/import-devices-dialog";
 import { ReprovisionAllDialog } from "@/components/devices/reprovision-all-dialog";
@@ -20,23 +23,17 @@ import { STATUS_LABELS } from "@/components/devices/status-badge";
 
 export const metadata: Metadata = { title: "Devices" };
 
-function pageLink(params: Record<string, string | undefined>): string {
-  const search = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => Boolean(e[1])));
-  const text = search.toString();
-  return text ? `/devices?${text}` : "/devices";
-}
-
 export default async function DevicesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await guardPage("devices.view");
   const raw = await searchParams;
   const filter = deviceFilterSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
-  const [page, { counts, engine }] = await Promise.all([listDevicesForView(filter), getDevicesOverview()]);
+  const { counts, engine, reprovisionEstimate } = await getDevicesOverview();
   const canManage = hasPermission(user.role, "devices.manage");
   const canProvision = hasPermission(user.role, "devices.provision");
   const base = { status: filter.status, hub: filter.hub, q: filter.q, sort: filter.sort === "registrationId" ? undefined : filter.sort };
-  const exportHref = `/api/devices/export${pageLink(base).replace("/devices", "")}`;
+  const exportHref = `/api/devices/export${devicesPageLink(base).replace("/devices", "")}`;
   const busy = counts.byStatus.assigning > 0 || Boolean(engine.activeRun);
-  const estimate = canProvision && engine.connected ? await estimateReprovisionAll() : null;
+  const estimate = canProvision ? reprovisionEstimate : null;
 
   return (
     <>
@@ -69,7 +66,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
               </li>
               {DEVICE_STATUSES.map((s) => (
                 <li key={s} className="flex justify-between">
-                  <Link href={pageLink({ ...base, status: s })} className="text-blue-700 hover:underline">
+                  <Link href={devicesPageLink({ ...base, status: s })} className="text-blue-700 hover:underline">
                     {STATUS_LABELS[s]}
                   </Link>
                   <span>{counts.byStatus[s].toLocaleString("en")}</span>
@@ -112,24 +109,10 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
       </div>
 
       <DevicesFilters filter={filter} hubs={counts.byHub.map((h) => h.hub)} />
-      <DevicesTable devices={page.devices} canProvision={canProvision} />
-      <nav aria-label="Pages" className="mt-4 flex gap-4 text-sm">
-        {filter.after || filter.before ? (
-          <Link href={pageLink(base)} className="text-blue-700 underline">
-            First page
-          </Link>
-        ) : null}
-        {page.prevCursor ? (
-          <Link href={pageLink({ ...base, before: page.prevCursor })} className="text-blue-700 underline">
-            Previous page
-          </Link>
-        ) : null}
-        {page.nextCursor ? (
-          <Link href={pageLink({ ...base, after: page.nextCursor })} className="text-blue-700 underline">
-            Next page
-          </Link>
-        ) : null}
-      </nav>
+      {/* Keyed by the filter and page, so a new query shows the placeholder instead of the old rows. */}
+      <Suspense key={JSON.stringify(filter)} fallback={<DevicesTableSkeleton />}>
+        <DevicesList filter={filter} base={base} canProvision={canProvision} />
+      </Suspense>
     </>
   );
 }

@@ -99,5 +99,6 @@ export async function getEngineStatus(): Promise<EngineStatus> {
     activeRun,
     queued,
     registrationsPerMinute: credentials?.registrationsPerMinute ?? 0,
+    operationsPerMinute: credentials?.operationsPerMinute ?? 0,
   };
 }
