@@ -7,27 +7,20 @@ import { estimateDuration, shutdownProvisioning } from "@/lib/provisioning";
 import { getEngine } from "@/lib/provisioning/engine";
 import { encryptSecret } from "@/lib/secrets/envelope";
 import { currentKek } from "@/lib/secrets/secret-key";
-import { createUser } from "@/lib/users/store";
 import { truncate } from "@/tests/support/db";
+import { signInAs, signOut } from "@/tests/support/session";
 
-const session = vi.hoisted(() => ({ userId: null as string | null }));
-vi.mock("@/lib/auth/session-source", () => ({ sessionUserId: async () => session.userId }));
-vi.mock("react", async (orig) => ({ ...(await orig<typeof import("react")>()), cache: <T>(fn: T) => fn }));
+vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
 
 const dal = await import("./devices-dal");
 const { AccessDeniedError } = await import("@/lib/auth/current-user");
-
-async function signInAs(role: "admin" | "operator" | "support") {
-  const user = await createUser({ email: `${role}-${Date.now()}@example.com`, password: "password-123456", role });
-  session.userId = user.id;
-}
 
 afterAll(() => shutdownProvisioning());
 
 describe("devices data-access layer permissions", () => {
   beforeEach(async () => {
     await truncate("devices", "users", "audit_log", "integrations");
-    session.userId = null;
+    signOut();
   });
 
   it("lets support staff read devices but refuses every change, and changes nothing", async () => {

@@ -2,18 +2,15 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { auditLog, integrations } from "@/db/schema";
-import { createUser } from "@/lib/users/store";
 import { truncate } from "@/tests/support/db";
+import { signInAs as signIn, signOut } from "@/tests/support/session";
 import { encryptSecret, envelopeKeyId, parseKek } from "@/lib/secrets/envelope";
 import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
 import type { DpsIntegrationFormInput } from "@/lib/integrations/azure-dps/schema";
 import { dpsIntegrationSchema } from "@/lib/integrations/azure-dps/schema";
 
-const session = vi.hoisted(() => ({ userId: null as string | null }));
 const provisioning = vi.hoisted(() => ({ calls: [] as unknown[], fail: false }));
-vi.mock("@/lib/auth/session-source", () => ({ sessionUserId: async () => session.userId }));
-// React's per-request cache would keep one answer for the whole test file.
-vi.mock("react", async (orig) => ({ ...(await orig<typeof import("react")>()), cache: <T>(fn: T) => fn }));
+vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
 vi.mock("@/lib/provisioning", () => ({
   requestProvisioningOfUnassigned: async (actor: unknown) => {
     provisioning.calls.push(actor);
@@ -47,12 +44,6 @@ const connectForm = (overrides: Partial<DpsIntegrationFormInput> = {}): DpsInteg
 });
 const parse = (form: DpsIntegrationFormInput) => dpsIntegrationSchema.parse(form);
 
-async function signIn(role: "admin" | "operator" | "support", email = `${role}-${Math.random().toString(36).slice(2)}@example.com`) {
-  const user = await createUser({ email, password: "password-123456", role });
-  session.userId = user.id;
-  return user;
-}
-
 async function storedRow() {
   const [row] = await getDb().select().from(integrations).where(eq(integrations.id, "azure-dps"));
   return row!;
@@ -64,7 +55,7 @@ async function audits(action: string) {
 
 beforeEach(async () => {
   await truncate("audit_log", "integrations", "users");
-  session.userId = null;
+  signOut();
   provisioning.calls = [];
   provisioning.fail = false;
 });

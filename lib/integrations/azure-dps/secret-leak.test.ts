@@ -4,14 +4,12 @@ import { getDb } from "@/db/client";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
 import { leakedForms, secretForms } from "@/lib/secrets/leak-forms";
-import { createUser } from "@/lib/users/store";
+import { signInAs } from "@/tests/support/session";
 import { CONNECTION_PROBE_REGISTRATION_ID } from "./test-connection";
 
-const session = vi.hoisted(() => ({ userId: null as string | null }));
 const dps = vi.hoisted(() => ({ client: null as DpsClient | null }));
 const logged = vi.hoisted(() => [] as string[]);
-vi.mock("@/lib/auth/session-source", () => ({ sessionUserId: async () => session.userId }));
-vi.mock("react", async (orig) => ({ ...(await orig<typeof import("react")>()), cache: <T>(fn: T) => fn }));
+vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
 // A failing engine makes the save path log, so the log is part of what is checked.
 vi.mock("@/lib/provisioning", () => ({
   requestProvisioningOfUnassigned: async () => {
@@ -41,8 +39,7 @@ beforeAll(async () => {
   const config = testConfig();
   emulator = await startTestEmulator({ ...config, enrollmentGroups: [{ enrollmentGroupId: "fleet", primaryKey: SENTINEL_SECONDARY, secondaryKey: SENTINEL_SECONDARY }] });
   dps.client = createDpsClient({ fetch: createDpsFetch({ caPem: emulator.caPem }), requestTimeoutMs: 5_000, retryPolicy: { maxAttempts: 1 } });
-  const admin = await createUser({ email: "leak-admin@example.com", password: "password-123456", role: "admin" });
-  session.userId = admin.id;
+  await signInAs("admin", "leak-admin@example.com");
 });
 afterAll(async () => emulator?.dispose());
 

@@ -5,14 +5,12 @@ import { getDb } from "@/db/client";
 import { auditLog, integrations } from "@/db/schema";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { startTestEmulator, testConfig, FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
-import { createUser } from "@/lib/users/store";
+import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
 import { probeDpsConnection } from "./test-connection";
 
-const session = vi.hoisted(() => ({ userId: null as string | null }));
 const dps = vi.hoisted(() => ({ client: null as DpsClient | null }));
-vi.mock("@/lib/auth/session-source", () => ({ sessionUserId: async () => session.userId }));
-vi.mock("react", async (orig) => ({ ...(await orig<typeof import("react")>()), cache: <T>(fn: T) => fn }));
+vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
 vi.mock("@/lib/provisioning", () => ({ requestProvisioningOfUnassigned: async () => ({}) }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ headers: async () => new Headers() }));
@@ -101,9 +99,7 @@ describe("testDpsConnection (data-access layer)", () => {
 
   beforeEach(async () => {
     await truncate("audit_log", "integrations", "users");
-    const admin = await createUser({ email: "admin@example.com", password: "password-123456", role: "admin" });
-    session.userId = admin.id;
-    adminEmail = admin.email;
+    adminEmail = (await signInAs("admin", "admin@example.com")).email;
     dps.client = client;
   });
 
