@@ -1,6 +1,10 @@
 import { DevicesTableSkeleton } from "@/components/devices/devices-table-skeleton";
 
-/** The devices page's shape while its counts are read; the rows then stream in on their own. */
+/**
+ * The devices list's shape while its counts are read; the rows then stream in on their own.
+ * It sits in the (list) route group so it does not wrap a device's page, whose unknown ids must
+ * still answer 404: once a loading state has been streamed, the status is already 200.
+ */
 export default function Loading() {
   return (
     <div className="grid gap-6">
