@@ -1,10 +1,12 @@
 import type { Metadata } from "next";
+import { Suspense } from "react";
 import { guardPage } from "@/lib/auth/guard-page";
 import { hasPermission } from "@/lib/auth/permissions";
 import { INTEGRATION_PROVIDERS } from "@/lib/integrations/providers";
 import { PageHeader } from "@/components/shell/page-header";
 import { IntegrationTabs } from "@/components/integrations/integration-tabs";
 import { PROVIDER_TILES } from "@/components/integrations/provider-tiles";
+import { TileSkeleton } from "@/components/integrations/tile-skeleton";
 
 export const metadata: Metadata = { title: "Hyperscaler Integration Center" };
 
@@ -19,9 +21,14 @@ export default async function HyperscalerIntegrationCenterPage() {
       />
       <IntegrationTabs>
         <div className="grid gap-6">
-          {INTEGRATION_PROVIDERS.map(({ id }) => {
+          {/* Each tile reads its own provider's state, and streams in when it has it. */}
+          {INTEGRATION_PROVIDERS.map(({ id, name }) => {
             const Tile = PROVIDER_TILES[id];
-            return <Tile key={id} canManage={canManage} />;
+            return (
+              <Suspense key={id} fallback={<TileSkeleton name={name} />}>
+                <Tile canManage={canManage} />
+              </Suspense>
+            );
           })}
         </div>
       </IntegrationTabs>
