@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { looksLikeUsualIdScope, validateDpsHost, validateGroupKey, validateIdScope } from "@/lib/dps/validation";
+import { looksLikeUsualIdScope, optionalGroupKey, schemaFor, validateDpsHost, validateIdScope } from "@/lib/dps/validation";
 
 /**
  * The Azure DPS connect/edit form, checked by the dialog (react-hook-form) and again by the server
@@ -19,35 +19,12 @@ export const DPS_FIELD_LABELS = {
   registrationsPerMinute: "Registrations per minute",
 } as const;
 
-function checked(check: (input: string) => { ok: true; value: string } | { ok: false; message: string }, requiredMessage: string) {
-  return z.string({ error: requiredMessage }).transform((input, ctx) => {
-    const result = check(input);
-    if (result.ok) return result.value;
-    ctx.addIssue({ code: "custom", message: result.message });
-    return z.NEVER;
-  });
-}
+const idScope = schemaFor(validateIdScope, "ID Scope is required.");
 
-const idScope = checked(validateIdScope, "ID Scope is required.");
-
-const host = checked((input) => {
+const host = schemaFor((input) => {
   if (input.trim() === "") return { ok: false, message: `Enter the ${DPS_FIELD_LABELS.host}, e.g. ${DEFAULT_DPS_HOST}.` };
   return validateDpsHost(input);
 }, `Enter the ${DPS_FIELD_LABELS.host}.`);
-
-/** Empty means "keep the stored key" on edit and "none" for the secondary key; anything else must be a valid key. */
-function optionalKey(label: string) {
-  return z
-    .string()
-    .optional()
-    .transform((input, ctx) => {
-      if (input === undefined || input.trim() === "") return undefined;
-      const result = validateGroupKey(input, label);
-      if (result.ok) return result.value;
-      ctx.addIssue({ code: "custom", message: result.message });
-      return z.NEVER;
-    });
-}
 
 const wholeNumberMessage = `Enter a whole number of registrations per minute, from 1 to ${MAX_REGISTRATIONS_PER_MINUTE.toLocaleString("en-US")}.`;
 
@@ -72,9 +49,10 @@ export const dpsIntegrationSchema = z
     mode: z.enum(["connect", "edit"]),
     version,
     idScope,
-    primaryKey: optionalKey(DPS_FIELD_LABELS.primaryKey),
+    // Empty means "keep the stored key" on edit (a connect refuses it below) and "none" for the secondary key.
+    primaryKey: optionalGroupKey(DPS_FIELD_LABELS.primaryKey),
     host,
-    secondaryKey: optionalKey(DPS_FIELD_LABELS.secondaryKey),
+    secondaryKey: optionalGroupKey(DPS_FIELD_LABELS.secondaryKey),
     removeSecondaryKey: z.boolean().optional().default(false),
     registrationsPerMinute,
   })
