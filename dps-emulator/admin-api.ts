@@ -39,27 +39,23 @@ export type EmulatorAdmin = {
 };
 
 export function createEmulatorAdmin(state: EmulatorState): EmulatorAdmin {
-  const update = (change: Partial<typeof state.config>) => state.applyConfig({ ...state.config, ...change });
+  // Faults and quotas are replaced (missing fields take their defaults) or patched (missing fields stay).
+  const setFaults = (faults: Faults) => {
+    state.applyConfig({ ...state.config, faults });
+    return state.config.faults;
+  };
+  const setQuotas = (quotas: Quotas) => {
+    state.applyConfig({ ...state.config, quotas });
+    return state.config.quotas;
+  };
   return {
     listRegistrations: (query) => state.store.list(query),
     getRegistration: (registrationId) => state.store.get(registrationId),
     counters: () => state.counters.snapshot(),
-    setFaults(faults) {
-      update({ faults: parseFaults(faults) });
-      return state.config.faults;
-    },
-    patchFaults(faults) {
-      update({ faults: parseFaults(faults, state.config.faults) });
-      return state.config.faults;
-    },
-    setQuotas(quotas) {
-      update({ quotas: parseQuotas(quotas) });
-      return state.config.quotas;
-    },
-    patchQuotas(quotas) {
-      update({ quotas: parseQuotas(quotas, state.config.quotas) });
-      return state.config.quotas;
-    },
+    setFaults: (faults) => setFaults(parseFaults(faults)),
+    patchFaults: (faults) => setFaults(parseFaults(faults, state.config.faults)),
+    setQuotas: (quotas) => setQuotas(parseQuotas(quotas)),
+    patchQuotas: (quotas) => setQuotas(parseQuotas(quotas, state.config.quotas)),
     patchConfig(patch) {
       state.applyConfig(applyConfigPatch(state.config, patch));
       return publicConfig(state.config);
