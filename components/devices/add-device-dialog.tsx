@@ -3,9 +3,8 @@
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { useWatch } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
-import { newDeviceSchema, registrationIdHint, type NewDeviceInput, type NewDevice } from "@/lib/validation/device";
+import { newDeviceSchema, registrationIdHint } from "@/lib/validation/device";
 import { addDeviceAction } from "@/lib/actions/add-device";
 import { useActionForm } from "@/components/forms/use-action-form";
 import { Button } from "@/components/ui/button";
@@ -16,10 +15,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 export function AddDeviceDialog({ connected }: { connected: boolean }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const { form, submitTo } = useActionForm<NewDeviceInput, NewDevice>({
-    resolver: zodResolver(newDeviceSchema),
-    defaultValues: { registrationId: "", name: "", payload: "" },
-  });
+  const { form, submitTo } = useActionForm(newDeviceSchema, { registrationId: "", name: "", payload: "" });
   const { errors, isSubmitting } = form.formState;
   const registrationId = useWatch({ control: form.control, name: "registrationId" });
 

@@ -3,7 +3,6 @@
 import { useId, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { useWatch } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
 import { ChevronRight, TriangleAlert } from "lucide-react";
 import {
@@ -12,7 +11,6 @@ import {
   dpsIntegrationSchema,
   idScopeWarning,
   type DpsIntegrationFormInput,
-  type DpsIntegrationInput,
 } from "@/lib/integrations/azure-dps/schema";
 import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
 import type { DpsErrorExplanation } from "@/lib/integrations/azure-dps/explain-dps-error";
@@ -60,10 +58,7 @@ export function DpsConnectDialog({
   const router = useRouter();
   const ids = useId();
   const editing = integration.primaryKeyConfigured;
-  const { form, submitTo, showRefusal } = useActionForm<DpsIntegrationFormInput, DpsIntegrationInput>({
-    resolver: zodResolver(dpsIntegrationSchema),
-    defaultValues: defaultsFor(integration),
-  });
+  const { form, submitTo, showRefusal } = useActionForm(dpsIntegrationSchema, defaultsFor(integration));
   const { errors, isSubmitting } = form.formState;
   const [advancedOpen, setAdvancedOpen] = useState(false);
   const [testResult, setTestResult] = useState<{ accepted: boolean; explanation: DpsErrorExplanation } | null>(null);

@@ -4,7 +4,8 @@ import { useState, useTransition } from "react";
 import { toast } from "sonner";
 import { disconnectDpsIntegrationAction } from "@/lib/actions/disconnect-dps-integration";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { ConfirmFooter } from "@/components/forms/confirm-footer";
 
 /** Asks before disconnecting and says exactly what does and does not happen. */
 export function DpsDisconnectDialog({ version }: { version: number }) {
@@ -47,16 +48,7 @@ export function DpsDisconnectDialog({ version }: { version: number }) {
           </li>
           <li>The ID Scope and hostname are kept, so reconnecting only needs the key.</li>
         </ul>
-        <DialogFooter>
-          <DialogClose asChild>
-            <Button variant="secondary" disabled={pending}>
-              Cancel
-            </Button>
-          </DialogClose>
-          <Button variant="destructive" disabled={pending} onClick={disconnect}>
-            {pending ? "Disconnecting…" : "Disconnect"}
-          </Button>
-        </DialogFooter>
+        <ConfirmFooter variant="destructive" label="Disconnect" pendingLabel="Disconnecting…" pending={pending} onConfirm={disconnect} />
       </DialogContent>
     </Dialog>
   );
