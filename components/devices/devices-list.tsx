@@ -1,15 +1,16 @@
 import Link from "next/link";
-import { listDevicesForView } from "@/lib/devices/devices-dal";
+import type { DevicePage } from "@/lib/devices/list-devices";
 import type { DeviceFilter } from "@/lib/validation/device";
 import { DevicesTable } from "./devices-table";
 import { devicesPageLink, type DevicesLinkParams } from "./devices-page-link";
 
 /**
  * One page of the devices table with its paging links. A server component of its own, so the page
- * streams it inside a Suspense boundary: counts and filters show while the page of rows is read.
+ * streams it inside a Suspense boundary: counts and filters show while the rows are read. The page
+ * starts reading them (`rows`) before anything else, so the two reads run side by side.
  */
-export async function DevicesList({ filter, base, canProvision }: { filter: DeviceFilter; base: DevicesLinkParams; canProvision: boolean }) {
-  const page = await listDevicesForView(filter);
+export async function DevicesList({ rows, filter, base, canProvision }: { rows: Promise<DevicePage>; filter: DeviceFilter; base: DevicesLinkParams; canProvision: boolean }) {
+  const page = await rows;
   return (
     <>
       <DevicesTable devices={page.devices} canProvision={canProvision} />

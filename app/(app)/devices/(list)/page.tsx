@@ -3,7 +3,7 @@ import Link from "next/link";
 import { Suspense } from "react";
 import { guardPage } from "@/lib/auth/guard-page";
 import { hasPermission } from "@/lib/auth/permissions";
-import { getDevicesOverview } from "@/lib/devices/devices-dal";
+import { getDevicesOverview, listDevicesForView } from "@/lib/devices/devices-dal";
 import { deviceFilterSchema } from "@/lib/validation/device";
 import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
 import { PageHeader } from "@/components/shell/page-header";
@@ -27,6 +27,9 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
   const user = await guardPage("devices.view");
   const raw = await searchParams;
   const filter = deviceFilterSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
+  // The rows are read alongside the overview; DevicesList awaits them inside its Suspense boundary.
+  const rows = listDevicesForView(filter);
+  rows.catch(() => {}); // if the overview fails first, the page's error is the one to report
   const { counts, engine, reprovisionEstimate } = await getDevicesOverview();
   const canManage = hasPermission(user.role, "devices.manage");
   const canProvision = hasPermission(user.role, "devices.provision");
@@ -111,7 +114,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
       <DevicesFilters filter={filter} hubs={counts.byHub.map((h) => h.hub)} />
       {/* Keyed by the filter and page, so a new query shows the placeholder instead of the old rows. */}
       <Suspense key={JSON.stringify(filter)} fallback={<DevicesTableSkeleton />}>
-        <DevicesList filter={filter} base={base} canProvision={canProvision} />
+        <DevicesList rows={rows} filter={filter} base={base} canProvision={canProvision} />
       </Suspense>
     </>
   );
