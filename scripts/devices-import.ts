@@ -7,13 +7,14 @@ import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
+import { setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
 import { connectDatabase } from "@/lib/launcher/database";
 import { closeDb, getDb } from "@/db/client";
 import { deviceImports } from "@/db/schema";
 import { importDevicesCsv, ImportFormatError } from "@/lib/devices/csv-import";
 import { recordAudit } from "@/lib/audit/record";
-import { loadDpsCredentials } from "@/lib/integration/credentials";
+import { loadDpsCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { enqueueProvisioning } from "@/lib/provisioning";
 
 class UsageError extends Error {}
@@ -25,7 +26,7 @@ async function main() {
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${file}: no such file`);
 
   const database = await connectDatabase({ dataDir: prepareDataDir(resolveDataDir()), log: () => {} });
-  process.env.DATABASE_URL = database.url;
+  setEnv({ DATABASE_URL: database.url });
   try {
     const summary = await importDevicesCsv(createReadStream(file), { fileName: path.basename(file), actor: null });
     await recordAudit({ action: "devices.import", target: path.basename(file), outcome: "success", detail: { via: "cli", importId: summary.importId, total: summary.total, added: summary.added } });

@@ -3,8 +3,9 @@
  * local DPS emulator → build if needed → web server (with the provisioning worker inside).
  * Each step lives in lib/launcher; this file only composes them.
  */
+import { childProcessEnv, env, setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
-import { ensureSecrets } from "@/lib/runtime/secrets";
+import { ensureSecrets } from "@/lib/runtime/required-secrets";
 import { connectDatabase } from "@/lib/launcher/database";
 import { bootstrapAdminFromEnv } from "@/lib/launcher/bootstrap-admin";
 import { ensureBuild } from "@/lib/launcher/build";
@@ -17,29 +18,28 @@ const log = (line: string) => console.log(`[hic] ${line}`);
 
 async function main() {
   const root = process.cwd();
+  const config = env(); // every configuration mistake stops the start here, each one named
   const dataDir = prepareDataDir(resolveDataDir());
-  const secrets = ensureSecrets(dataDir, process.env, log);
+  const secrets = ensureSecrets(dataDir, config, log);
 
   const database = await connectDatabase({ dataDir, log });
   onShutdown(() => database.stop());
-  process.env.DATABASE_URL = database.url;
+  setEnv({ DATABASE_URL: database.url });
   log(database.embedded ? `Embedded PostgreSQL on 127.0.0.1:${database.port} (cluster in ${database.clusterDir}).` : "Using the PostgreSQL server in DATABASE_URL.");
 
-  const firstRun = await bootstrapAdminFromEnv(process.env, log);
+  const firstRun = await bootstrapAdminFromEnv(config, log);
   await closeDb();
 
   let localDps: LocalDps | null = null;
-  if (process.env.HIC_DPS_EMULATOR !== "off") {
+  if (config.HIC_DPS_EMULATOR === "on") {
     localDps = await startLocalDps(dataDir, log);
     onShutdown(bounded(() => localDps!.emulator.stop(), 3_000));
   }
 
   ensureBuild(root, log);
-  const port = Number(process.env.PORT || 3000);
-  const host = process.env.HOST || "127.0.0.1";
-  const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, DATABASE_URL: database.url, HIC_DATA_DIR: dataDir };
-  if (localDps) env.NODE_EXTRA_CA_CERTS = localDps.caBundle;
-  const app = await startNextServer({ root, host, port, env });
+  const { PORT: port, HOST: host } = config;
+  const appEnv = childProcessEnv({ ...secrets, DATABASE_URL: database.url, HIC_DATA_DIR: dataDir, ...(localDps ? { NODE_EXTRA_CA_CERTS: localDps.caBundle } : {}) });
+  const app = await startNextServer({ root, host, port, env: appEnv });
   onShutdown(() => app.stop());
   app.child.once("exit", (code, signal) => {
     if (isShuttingDown()) return;

@@ -4,40 +4,41 @@
  * Postgres), works until SIGINT/SIGTERM, then lets in-flight DPS calls finish (or hands them back
  * to the queue) before it exits. The app runs a worker of its own unless HIC_WORKER=off.
  *
- * Tuning (environment): HIC_WORKER_CONCURRENCY (DPS calls in flight, default 64), HIC_LEASE_SECONDS
- * (default 90), HIC_MAX_ATTEMPTS (default 6), HIC_RETRY_BASE_MS / HIC_RETRY_MAX_MS (backoff, 5 s …
- * 5 min), HIC_WORKER_POLL_MS (default 1000), HIC_SHUTDOWN_GRACE_MS (default 8000),
- * HIC_ENGINE_POOL_SIZE (default 10), HIC_DPS_CA_FILE (an extra CA for DPS, e.g. the emulator's).
+ * Tuning: the HIC_WORKER_*, HIC_LEASE_SECONDS, HIC_MAX_ATTEMPTS, HIC_RETRY_*, HIC_SHUTDOWN_GRACE_MS,
+ * HIC_ENGINE_POOL_SIZE and HIC_DPS_CA_FILE variables (lib/env.ts; the README's Configuration table).
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { env, setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
 import { connectDatabase } from "@/lib/launcher/database";
 import { closeDb } from "@/db/client";
-import { fetchTrustingCa, shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
+import { createDpsFetch } from "@/lib/dps";
+import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
 const log = (line: string) => console.log(`[hic-worker] ${line}`);
 
 /** The app decrypts the DPS key with HIC_SECRET_KEY; a local run keeps it in the data directory. */
 function loadSecretKey(dataDir: string): void {
-  if (process.env.HIC_SECRET_KEY) return;
+  if (env().HIC_SECRET_KEY) return;
   const file = path.join(dataDir, "hic_secret_key.secret");
   if (!existsSync(file)) throw new Error(`HIC_SECRET_KEY is not set and ${file} does not exist: set it to the key the app uses.`);
-  process.env.HIC_SECRET_KEY = readFileSync(file, "utf8").trim();
+  setEnv({ HIC_SECRET_KEY: readFileSync(file, "utf8").trim() });
 }
 
 /** Next to `npm start`, trust the local DPS emulator's CA the way the launcher makes the app trust it. */
 function localCaFetch(dataDir: string) {
-  if (process.env.NODE_EXTRA_CA_CERTS || process.env.HIC_DPS_CA_FILE) return undefined;
+  if (env().NODE_EXTRA_CA_CERTS || env().HIC_DPS_CA_FILE) return undefined;
   const bundle = path.join(dataDir, "extra-ca-certs.pem");
-  return existsSync(bundle) ? fetchTrustingCa(readFileSync(bundle, "utf8")) : undefined;
+  return existsSync(bundle) ? createDpsFetch({ caPem: readFileSync(bundle, "utf8") }) : undefined;
 }
 
 async function main() {
+  env(); // every configuration mistake stops the worker here, each one named
   const dataDir = prepareDataDir(resolveDataDir());
   loadSecretKey(dataDir);
   const database = await connectDatabase({ dataDir, log });
-  process.env.DATABASE_URL = database.url;
+  setEnv({ DATABASE_URL: database.url });
   const fetch = localCaFetch(dataDir);
   const worker = await startProvisioningWorker(fetch ? { fetch } : {});
   log(`Working (pid ${process.pid}). Stop with Ctrl+C.`);

@@ -8,6 +8,7 @@ import { setUserRoleAction } from "@/lib/actions/set-user-role";
 import { setUserDisabledAction } from "@/lib/actions/set-user-disabled";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Select } from "@/components/ui/select";
+import { SelectOptions } from "@/components/ui/select-options";
 import { Button } from "@/components/ui/button";
 import { Badge } from "@/components/ui/badge";
 import { formatDateTime } from "@/lib/format";
@@ -48,11 +49,7 @@ export function UsersTable({ users, currentUserId }: { users: UserDto[]; current
                 disabled={pending}
                 onChange={(e) => run(() => setUserRoleAction({ userId: user.id, role: e.target.value as Role }))}
               >
-                {ROLES.map((role) => (
-                  <option key={role} value={role}>
-                    {ROLE_LABELS[role]}
-                  </option>
-                ))}
+                <SelectOptions values={ROLES} label={(role) => ROLE_LABELS[role]} />
               </Select>
             </TableCell>
             <TableCell>{user.disabled ? <Badge tone="danger">Disabled</Badge> : <Badge tone="success">Active</Badge>}</TableCell>

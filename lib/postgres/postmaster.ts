@@ -1,6 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
+import { childProcessEnv } from "@/lib/env";
 import type { PostgresAccount } from "./postgres-account";
 import type { PostgresRuntime } from "./runtime";
 
@@ -17,7 +18,7 @@ function start(program: string, args: string[], account: PostgresAccount, option
     ...(account ? { uid: account.uid, gid: account.gid } : {}),
     detached: options.detached,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LC_MESSAGES: "C" },
+    env: childProcessEnv({ LC_MESSAGES: "C" }),
   });
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { env } from "@/lib/env";
 import { startEmbeddedPostgres } from "./embedded";
 
 export type TestServer = { adminUrl: string; createDatabase: (prefix: string) => Promise<string>; stop: () => Promise<void> };
@@ -22,8 +23,9 @@ export async function startTestServer(): Promise<TestServer> {
   let adminUrl: string;
   let stopServer: () => Promise<void>;
   let dataDir: string | undefined;
-  if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
+  const external = env().DATABASE_URL;
+  if (external) {
+    adminUrl = external;
     stopServer = async () => {};
   } else {
     const dir = mkdtempSync(path.join(os.tmpdir(), "hic-test-"));

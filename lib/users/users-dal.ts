@@ -1,8 +1,9 @@
 import "server-only";
 import { requirePermission } from "@/lib/auth/current-user";
+import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import type { Role } from "@/lib/auth/permissions";
-import { UserFacingError } from "@/lib/actions/run-action";
+import { UserFacingError } from "@/lib/errors";
 import {
   countActiveAdmins,
   createUser,
@@ -51,6 +52,11 @@ export async function changeUserRole(userId: string, role: Role): Promise<UserDt
   return user;
 }
 
+/** Disabling and enabling are two intents in the audit log. */
+export function userDisabledIntent(disabled: boolean): AuditAction {
+  return disabled ? "user.disable" : "user.enable";
+}
+
 export async function changeUserDisabled(userId: string, disabled: boolean): Promise<UserDto> {
   const actor = await requirePermission("users.manage");
   if (disabled) {
@@ -59,6 +65,6 @@ export async function changeUserDisabled(userId: string, disabled: boolean): Pro
   }
   const user = await setUserDisabled(userId, disabled);
   if (!user) throw new UserFacingError("That user no longer exists.");
-  await recordAudit({ actor, action: disabled ? "user.disable" : "user.enable", target: user.email, outcome: "success" });
+  await recordAudit({ actor, action: userDisabledIntent(disabled), target: user.email, outcome: "success" });
   return user;
 }

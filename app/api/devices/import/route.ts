@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import { importDevices } from "@/lib/devices/devices-dal";
-import { isSameOrigin, routeError } from "@/lib/actions/route-errors";
+import { isSameOrigin, routeError } from "@/lib/errors";
 
 /** The CSV arrives as the raw request body and is parsed as it streams in, never held whole in memory. */
 export async function POST(request: Request) {

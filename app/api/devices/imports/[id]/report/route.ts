@@ -1,5 +1,5 @@
 import { getImportReport } from "@/lib/devices/devices-dal";
-import { routeError } from "@/lib/actions/route-errors";
+import { routeError } from "@/lib/errors";
 
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
