@@ -62,13 +62,13 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
           </CardHeader>
           <CardContent>
             <ul className="grid grid-cols-2 gap-2 text-sm" aria-label="Devices by status">
-              <li className="col-span-2 flex justify-between border-b border-slate-100 pb-1">
+              <li className="col-span-2 flex justify-between border-b border-border pb-1">
                 <span>All devices</span>
                 <strong>{counts.total.toLocaleString("en")}</strong>
               </li>
               {DEVICE_STATUSES.map((s) => (
                 <li key={s} className="flex justify-between">
-                  <Link href={pageLink({ ...base, status: s })} className="text-blue-700 hover:underline">
+                  <Link href={pageLink({ ...base, status: s })} className="text-link underline underline-offset-2">
                     {STATUS_LABELS[s]}
                   </Link>
                   <span>{counts.byStatus[s].toLocaleString("en")}</span>
@@ -90,7 +90,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
                 </li>
               ))}
             </ul>
-            {counts.withoutHub ? <p className="mt-2 text-xs text-slate-600">{counts.withoutHub.toLocaleString("en")} devices have no hub yet.</p> : null}
+            {counts.withoutHub ? <p className="mt-2 text-xs text-muted-foreground">{counts.withoutHub.toLocaleString("en")} devices have no hub yet.</p> : null}
           </CardContent>
         </Card>
         <Card>
@@ -114,17 +114,17 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
       <DevicesTable devices={page.devices} canProvision={canProvision} />
       <nav aria-label="Pages" className="mt-4 flex gap-4 text-sm">
         {filter.after || filter.before ? (
-          <Link href={pageLink(base)} className="text-blue-700 underline">
+          <Link href={pageLink(base)} className="text-link underline">
             First page
           </Link>
         ) : null}
         {page.prevCursor ? (
-          <Link href={pageLink({ ...base, before: page.prevCursor })} className="text-blue-700 underline">
+          <Link href={pageLink({ ...base, before: page.prevCursor })} className="text-link underline">
             Previous page
           </Link>
         ) : null}
         {page.nextCursor ? (
-          <Link href={pageLink({ ...base, after: page.nextCursor })} className="text-blue-700 underline">
+          <Link href={pageLink({ ...base, after: page.nextCursor })} className="text-link underline">
             Next page
           </Link>
         ) : null}
