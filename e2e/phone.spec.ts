@@ -53,7 +53,7 @@ test.describe("on a phone (390 px)", () => {
 
     // The devices are cards: Registration ID, Status and the Assigned IoT hub, whole, on screen.
     await expect(page.getByRole("table", { name: "Devices" })).toBeHidden();
-    const card = page.getByRole("list", { name: "Devices" }).getByRole("listitem").filter({ hasText: deviceId });
+    const card = page.getByRole("list", { name: "Devices", exact: true }).getByRole("listitem").filter({ hasText: deviceId });
     await expect(card.getByRole("link", { name: deviceId })).toBeVisible();
     await expect(card.getByText("Assigned", { exact: true })).toBeVisible();
     await expectWithinViewportWidth(card.getByText(device.hub, { exact: true }));
@@ -101,7 +101,7 @@ test.describe("on a phone (390 px)", () => {
     test("the phone layout: devices as cards, the menu, a device, the tile", async ({ page }) => {
       await ensureFailedDevice(`phone-${run}-refused`);
       await page.goto("/devices?q=phone-");
-      await expect(page.getByRole("list", { name: "Devices" })).toBeVisible();
+      await expect(page.getByRole("list", { name: "Devices", exact: true })).toBeVisible();
       await page.waitForTimeout(500); // let the chart lay out
       await shot(page, "phone-devices.png", true);
 
