@@ -16,12 +16,18 @@ async function settle(page: Page) {
   await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 50)))));
 }
 
-/** Scans the page as it is at desktop width and at 390 px (a phone), and leaves it at desktop width. */
+/**
+ * Scans the page as it is at desktop width and at 390 px (a phone), and leaves it at desktop width.
+ * At both widths the page must also reflow (WCAG 1.4.10): nothing wider than the window, so wide
+ * tables scroll inside their own region instead of the page scrolling sideways.
+ */
 async function scanAtBothWidths(page: Page, what: string) {
   for (const [label, size] of [["desktop", DESKTOP], ["390 px", PHONE]] as const) {
     await page.setViewportSize(size);
     await settle(page);
     await expectNoAxeViolations(page, `${what} at ${label}`);
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect.soft(scrollWidth, `page width of ${what} at ${label}`).toBeLessThanOrEqual(size.width);
   }
   await page.setViewportSize(DESKTOP);
   await settle(page);

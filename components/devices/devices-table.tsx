@@ -58,7 +58,7 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
         </div>
       ) : null}
       <DeviceCardList devices={devices} selected={canProvision ? selected : null} onToggle={toggle} className="md:hidden" />
-      <div className="hidden md:block">
+      <div className="hidden min-w-0 md:block">
         <Table aria-label="Devices">
           <TableHeader>
             <tr>
@@ -106,7 +106,7 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
                     <StatusBadge status={d.status} />
                   </TableCell>
                   <TableCell className="whitespace-nowrap font-mono text-xs">{d.assignedHub ?? <span className="text-muted-foreground">—</span>}</TableCell>
-                  <TableCell>{d.name ?? <span className="text-muted-foreground">—</span>}</TableCell>
+                  <TableCell className="min-w-32">{d.name ?? <span className="text-muted-foreground">—</span>}</TableCell>
                   <TableCell className="whitespace-nowrap font-mono text-xs">{d.dpsDeviceId ?? <span className="text-muted-foreground">—</span>}</TableCell>
                   <TableCell className="text-xs">{d.substatus ?? <span className="text-muted-foreground">—</span>}</TableCell>
                   <TableCell className="whitespace-nowrap text-xs">{formatDateTime(d.updatedAt)}</TableCell>

@@ -26,7 +26,7 @@ export function ScrollRegion({ label, className, children }: { label?: string; c
   return (
     <div
       ref={ref}
-      className={cn("w-full overflow-x-auto", className)}
+      className={cn("relative w-full overflow-x-auto", className)}
       {...(overflowing ? { tabIndex: 0, role: "region", "aria-label": label ? `${label} (scrolls sideways)` : "Scrolls sideways" } : {})}
     >
       {children}
