@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { Toaster } from "sonner";
+import { Toaster } from "@/components/ui/sonner";
 import "./globals.css";
 
 // Every page carries a per-request CSP nonce and reads the live database, so nothing is prerendered.
@@ -15,7 +15,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
     <html lang="en">
       <body className="min-h-screen">
         {children}
-        <Toaster richColors closeButton position="top-right" />
+        <Toaster />
       </body>
     </html>
   );

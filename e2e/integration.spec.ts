@@ -111,7 +111,7 @@ test.describe("Azure DPS integration", () => {
 
     await fillConnection(dialog, { idScope: demo.idScope, key: WRONG_KEY, host: `https://${demo.host}/` });
     await dialog.getByRole("button", { name: "Test connection" }).click();
-    await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText("DPS rejected the ID Scope or the key");
+    await expect(dialog.getByRole("alert", { name: "Connection test result" })).toContainText("DPS rejected the ID Scope or the key");
 
     await fillConnection(dialog, { key: demo.groupKey });
     await dialog.getByRole("button", { name: "Test connection" }).click();

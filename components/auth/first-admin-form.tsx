@@ -25,7 +25,9 @@ export function FirstAdminForm() {
 
   const onSubmit = form.handleSubmit(async (values) => {
     setMessage(null);
+    // On success the action signs the administrator in and redirects; it only returns ok when that sign-in failed.
     const result = await createFirstAdminAction(values);
+    if (!result) return;
     if (result.ok) router.push("/sign-in?created=1");
     else setMessage(result.message);
   });
@@ -36,7 +38,7 @@ export function FirstAdminForm() {
       <FormField id="confirmPassword" label="Repeat the password" error={errors.confirmPassword?.message}>
         {(aria) => <Input type="password" autoComplete="new-password" {...aria} {...form.register("confirmPassword")} />}
       </FormField>
-      <p role="alert" aria-live="assertive" className="text-sm font-medium text-red-700 empty:hidden">
+      <p role="alert" aria-live="assertive" className="text-sm font-medium text-destructive empty:hidden">
         {message ?? ""}
       </p>
       <Button type="submit" disabled={isSubmitting}>

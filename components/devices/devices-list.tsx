@@ -16,17 +16,17 @@ export async function DevicesList({ rows, filter, base, canProvision }: { rows: 
       <DevicesTable devices={page.devices} canProvision={canProvision} />
       <nav aria-label="Pages" className="mt-4 flex gap-4 text-sm">
         {filter.after || filter.before ? (
-          <Link href={devicesPageLink(base)} className="text-blue-700 underline">
+          <Link href={devicesPageLink(base)} className="text-link underline">
             First page
           </Link>
         ) : null}
         {page.prevCursor ? (
-          <Link href={devicesPageLink({ ...base, before: page.prevCursor })} className="text-blue-700 underline">
+          <Link href={devicesPageLink({ ...base, before: page.prevCursor })} className="text-link underline">
             Previous page
           </Link>
         ) : null}
         {page.nextCursor ? (
-          <Link href={devicesPageLink({ ...base, after: page.nextCursor })} className="text-blue-700 underline">
+          <Link href={devicesPageLink({ ...base, after: page.nextCursor })} className="text-link underline">
             Next page
           </Link>
         ) : null}

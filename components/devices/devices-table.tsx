@@ -11,20 +11,21 @@ import { Button } from "@/components/ui/button";
 import { formatDateTime } from "@/lib/format";
 import { StatusBadge } from "./status-badge";
 import { DeviceErrorSummary } from "./device-error";
+import { DeviceCardList } from "./device-card-list";
 
-const none = <span className="text-slate-400">—</span>;
+const none = <span className="text-muted-foreground">—</span>;
 
 /** One cell per column of DEVICE_COLUMNS, which also orders the headings and the CSV export. */
 const CELLS: Record<DeviceColumnId, { className?: string; render: (device: DeviceDto) => React.ReactNode }> = {
   registrationId: {
     className: "whitespace-nowrap font-mono text-xs",
     render: (d) => (
-      <Link href={`/devices/${d.id}`} className="text-blue-700 underline-offset-2 hover:underline">
+      <Link href={`/devices/${d.id}`} className="text-link underline-offset-2 hover:underline">
         {d.registrationId}
       </Link>
     ),
   },
-  name: { render: (d) => d.name ?? none },
+  name: { className: "min-w-32", render: (d) => d.name ?? none },
   status: { render: (d) => <StatusBadge status={d.status} /> },
   assignedHub: { className: "whitespace-nowrap font-mono text-xs", render: (d) => d.assignedHub ?? none },
   deviceId: { className: "whitespace-nowrap font-mono text-xs", render: (d) => d.dpsDeviceId ?? none },
@@ -58,8 +59,19 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
   return (
     <div className="grid gap-2">
       {canProvision ? (
-        <div className="flex min-h-9 items-center gap-3 text-sm">
-          <span className="text-slate-600">{selected.size ? `${selected.size} selected` : "Select devices to re-provision them."}</span>
+        <div className="flex min-h-9 flex-wrap items-center gap-3 text-sm">
+          {devices.length > 0 ? (
+            <label className="flex items-center gap-2 md:hidden">
+              <input
+                type="checkbox"
+                className="size-4 accent-primary"
+                checked={allSelected}
+                onChange={() => setSelected(allSelected ? new Set() : new Set(devices.map((d) => d.id)))}
+              />
+              Select all
+            </label>
+          ) : null}
+          <span className="text-muted-foreground">{selected.size ? `${selected.size} selected` : "Select devices to re-provision them."}</span>
           {selected.size ? (
             <Button size="sm" onClick={reprovisionSelected} disabled={pending}>
               {pending ? "Re-provisioning…" : "Re-provision selected"}
@@ -67,49 +79,52 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
           ) : null}
         </div>
       ) : null}
-      <Table aria-label="Devices">
-        <TableHeader>
-          <tr>
-            {canProvision ? (
-              <TableHead className="w-8">
-                <input
-                  type="checkbox"
-                  aria-label="Select all devices on this page"
-                  checked={allSelected}
-                  onChange={() => setSelected(allSelected ? new Set() : new Set(devices.map((d) => d.id)))}
-                />
-              </TableHead>
-            ) : null}
-            {DEVICE_COLUMNS.map((column) => (
-              <TableHead key={column.id}>{column.label}</TableHead>
-            ))}
-          </tr>
-        </TableHeader>
-        <TableBody>
-          {devices.length === 0 ? (
-            <TableRow>
-              <TableCell colSpan={DEVICE_COLUMNS.length + (canProvision ? 1 : 0)} className="py-10 text-center text-slate-500">
-                No devices match. Add a device or import a CSV file, or clear the filters.
-              </TableCell>
-            </TableRow>
-          ) : (
-            devices.map((d) => (
-              <TableRow key={d.id}>
-                {canProvision ? (
-                  <TableCell>
-                    <input type="checkbox" aria-label={`Select ${d.registrationId}`} checked={selected.has(d.id)} onChange={() => toggle(d.id)} />
-                  </TableCell>
-                ) : null}
-                {DEVICE_COLUMNS.map(({ id }) => (
-                  <TableCell key={id} className={CELLS[id].className}>
-                    {CELLS[id].render(d)}
-                  </TableCell>
-                ))}
+      <DeviceCardList devices={devices} selected={canProvision ? selected : null} onToggle={toggle} className="md:hidden" />
+      <div className="hidden min-w-0 md:block">
+        <Table aria-label="Devices">
+          <TableHeader>
+            <tr>
+              {canProvision ? (
+                <TableHead className="w-8">
+                  <input
+                    type="checkbox"
+                    aria-label="Select all devices on this page"
+                    checked={allSelected}
+                    onChange={() => setSelected(allSelected ? new Set() : new Set(devices.map((d) => d.id)))}
+                  />
+                </TableHead>
+              ) : null}
+              {DEVICE_COLUMNS.map((column) => (
+                <TableHead key={column.id}>{column.label}</TableHead>
+              ))}
+            </tr>
+          </TableHeader>
+          <TableBody>
+            {devices.length === 0 ? (
+              <TableRow>
+                <TableCell colSpan={DEVICE_COLUMNS.length + (canProvision ? 1 : 0)} className="py-10 text-center text-muted-foreground">
+                  No devices match. Add a device or import a CSV file, or clear the filters.
+                </TableCell>
               </TableRow>
-            ))
-          )}
-        </TableBody>
-      </Table>
+            ) : (
+              devices.map((d) => (
+                <TableRow key={d.id}>
+                  {canProvision ? (
+                    <TableCell>
+                      <input type="checkbox" aria-label={`Select ${d.registrationId}`} checked={selected.has(d.id)} onChange={() => toggle(d.id)} />
+                    </TableCell>
+                  ) : null}
+                  {DEVICE_COLUMNS.map(({ id }) => (
+                    <TableCell key={id} className={CELLS[id].className}>
+                      {CELLS[id].render(d)}
+                    </TableCell>
+                  ))}
+                </TableRow>
+              ))
+            )}
+          </TableBody>
+        </Table>
+      </div>
     </div>
   );
 }

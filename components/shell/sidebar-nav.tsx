@@ -5,13 +5,15 @@ import { usePathname } from "next/navigation";
 import { cn } from "@/lib/cn";
 import type { NavSection } from "./nav-items";
 
-export function SidebarNav({ sections }: { sections: NavSection[] }) {
+/** The main navigation, in the desktop sidebar and in the phone's menu sheet; `onNavigate` lets the sheet close. */
+export function SidebarNav({ sections, onNavigate, children }: { sections: NavSection[]; onNavigate?: () => void; children?: React.ReactNode }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="grid gap-6">
+      {children}
       {sections.map((section) => (
         <div key={section.label ?? "main"} className="grid gap-1">
-          {section.label ? <p className="px-3 text-xs font-semibold uppercase tracking-wider text-slate-400">{section.label}</p> : null}
+          {section.label ? <h2 className="px-3 text-xs font-semibold uppercase tracking-wider text-sidebar-muted-foreground">{section.label}</h2> : null}
           <ul className="grid gap-0.5">
             {section.items.map((item) => {
               const active = pathname === item.href || pathname.startsWith(`${item.href}/`);
@@ -19,10 +21,11 @@ export function SidebarNav({ sections }: { sections: NavSection[] }) {
                 <li key={item.href}>
                   <Link
                     href={item.href}
+                    onClick={onNavigate}
                     aria-current={active ? "page" : undefined}
                     className={cn(
-                      "block rounded-md px-3 py-2 text-sm text-slate-200 hover:bg-slate-800",
-                      active && "bg-slate-800 font-medium text-white",
+                      "block rounded-md px-3 py-2 text-sm text-sidebar-foreground hover:bg-sidebar-accent hover:text-sidebar-accent-foreground focus-visible:outline-sidebar-ring",
+                      active && "bg-sidebar-accent font-medium text-sidebar-accent-foreground",
                     )}
                   >
                     {item.label}

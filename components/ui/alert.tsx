@@ -4,15 +4,19 @@ import { cn } from "@/lib/cn";
 const alertVariants = cva("rounded-md border px-4 py-3 text-sm", {
   variants: {
     tone: {
-      info: "border-blue-200 bg-blue-50 text-blue-900",
-      warning: "border-amber-200 bg-amber-50 text-amber-900",
-      danger: "border-red-200 bg-red-50 text-red-900",
-      success: "border-green-200 bg-green-50 text-green-900",
+      info: "border-info-border bg-info text-info-foreground",
+      warning: "border-warning-border bg-warning text-warning-foreground",
+      danger: "border-danger-border bg-danger text-danger-foreground",
+      success: "border-success-border bg-success text-success-foreground",
     },
   },
   defaultVariants: { tone: "info" },
 });
 
+/**
+ * A message box. A danger alert interrupts the screen reader (role="alert"); the other tones wait
+ * their turn (role="status"). Pass `role` to override, e.g. for a message that is there on page load.
+ */
 export function Alert({ className, tone, ...props }: React.ComponentProps<"div"> & VariantProps<typeof alertVariants>) {
-  return <div role="status" className={cn(alertVariants({ tone }), className)} {...props} />;
+  return <div role={tone === "danger" ? "alert" : "status"} className={cn(alertVariants({ tone }), className)} {...props} />;
 }

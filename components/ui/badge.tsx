@@ -4,11 +4,11 @@ import { cn } from "@/lib/cn";
 const badgeVariants = cva("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium", {
   variants: {
     tone: {
-      neutral: "bg-slate-100 text-slate-800",
-      success: "bg-green-100 text-green-800",
-      warning: "bg-amber-100 text-amber-900",
-      danger: "bg-red-100 text-red-800",
-      info: "bg-blue-100 text-blue-800",
+      neutral: "bg-badge-neutral text-badge-neutral-foreground",
+      success: "bg-badge-success text-badge-success-foreground",
+      warning: "bg-badge-warning text-badge-warning-foreground",
+      danger: "bg-badge-danger text-badge-danger-foreground",
+      info: "bg-badge-info text-badge-info-foreground",
     },
   },
   defaultVariants: { tone: "neutral" },

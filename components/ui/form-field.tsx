@@ -25,11 +25,11 @@ export function FormField({
       <Label htmlFor={id}>{label}</Label>
       {children({ id, "aria-invalid": Boolean(error), "aria-describedby": describedBy })}
       {hint ? (
-        <p id={hintId} className="text-xs text-slate-600">
+        <p id={hintId} className="text-xs text-muted-foreground">
           {hint}
         </p>
       ) : null}
-      <p id={errorId} role="alert" aria-live="polite" className="min-h-0 text-xs font-medium text-red-700 empty:hidden">
+      <p id={errorId} role="alert" aria-live="polite" className="min-h-0 text-xs font-medium text-destructive empty:hidden">
         {error ?? ""}
       </p>
     </div>

@@ -1,5 +1,5 @@
 import { cn } from "@/lib/cn";
 
 export function Label({ className, ...props }: React.ComponentProps<"label">) {
-  return <label className={cn("text-sm font-medium text-slate-800", className)} {...props} />;
+  return <label className={cn("text-sm font-medium text-foreground", className)} {...props} />;
 }

@@ -1,13 +1,20 @@
 "use server";
 
 import { headers } from "next/headers";
+import { AuthError } from "next-auth";
+import { signIn } from "@/auth";
 import { firstAdminSchema } from "@/lib/validation/user";
 import { createFirstAdmin } from "@/lib/users/store";
 import { recordAudit } from "@/lib/audit/record";
 import { clientAddressFrom } from "@/lib/auth/client-address";
 import { invalid, type ActionResult } from "./result";
 
-/** Open to anyone, but only while no account exists; afterwards it refuses. */
+/**
+ * Open to anyone, but only while no account exists; afterwards it refuses. On success it signs the
+ * new administrator in (through the same credentials check as the sign-in page, so it is audited
+ * and throttled alike) and redirects to the start page; if that sign-in fails, the result says so
+ * and the form sends them to the sign-in page.
+ */
 export async function createFirstAdminAction(input: unknown): Promise<ActionResult> {
   const parsed = firstAdminSchema.safeParse(input);
   if (!parsed.success) return invalid(parsed.error);
@@ -18,5 +25,10 @@ export async function createFirstAdminAction(input: unknown): Promise<ActionResu
     return { ok: false, message: "An administrator already exists. Sign in instead." };
   }
   await recordAudit({ actor: user, action: "setup.first-admin", target: user.email, outcome: "success", clientAddress });
+  try {
+    await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirectTo: "/" });
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error; // the redirect after a successful sign-in travels as an exception
+  }
   return { ok: true, message: "Administrator created. Sign in with the new account." };
 }

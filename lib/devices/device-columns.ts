@@ -3,15 +3,16 @@ import type { DeviceDto } from "./device-dto";
 type CsvField = { header: string; value: (device: DeviceDto) => string };
 
 /**
- * The devices list's columns, in order: the table's headings and the CSV export's fields both come
- * from here, so a column added or moved shows up in both. A column may export more than one field
+ * The devices list's columns, in order: what support staff come for first (ID, status, hub), then
+ * the rest. The table's headings and the CSV export's fields both come from here, so a column
+ * added or moved shows up in both. A column may export more than one field
  * (the table explains the last error; the file keeps its code and DPS's message apart).
  */
 export const DEVICE_COLUMNS = [
   { id: "registrationId", label: "Registration ID", csv: [{ header: "registrationId", value: (d) => d.registrationId }] },
-  { id: "name", label: "Name", csv: [{ header: "name", value: (d) => d.name ?? "" }] },
   { id: "status", label: "Status", csv: [{ header: "status", value: (d) => d.status }] },
   { id: "assignedHub", label: "Assigned IoT hub", csv: [{ header: "assignedHub", value: (d) => d.assignedHub ?? "" }] },
+  { id: "name", label: "Name", csv: [{ header: "name", value: (d) => d.name ?? "" }] },
   { id: "deviceId", label: "Device ID", csv: [{ header: "deviceId", value: (d) => d.dpsDeviceId ?? "" }] },
   { id: "substatus", label: "Substatus", csv: [{ header: "substatus", value: (d) => d.substatus ?? "" }] },
   { id: "updatedAt", label: "Last updated", csv: [{ header: "lastUpdated", value: (d) => d.updatedAt }] },

@@ -2,7 +2,7 @@ import { redirect } from "next/navigation";
 import type { Metadata } from "next";
 import { countUsers } from "@/lib/users/store";
 import { FirstAdminForm } from "@/components/auth/first-admin-form";
-import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Card, CardContent, CardHeader } from "@/components/ui/card";
 
 export const metadata: Metadata = { title: "Create the first administrator" };
 
@@ -12,10 +12,8 @@ export default async function SetupPage() {
   return (
     <Card>
       <CardHeader>
-        <CardTitle>
-          <span className="text-xl">Create the first administrator</span>
-        </CardTitle>
-        <p className="text-sm text-slate-600">No account exists yet. The account you create here can manage users and connect Azure DPS.</p>
+        <h1 className="text-xl font-semibold">Create the first administrator</h1>
+        <p className="text-sm text-muted-foreground">No account exists yet. The account you create here can manage users and connect Azure DPS.</p>
       </CardHeader>
       <CardContent>
         <FirstAdminForm />

@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import { countUsers } from "@/lib/users/store";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { SignInForm } from "@/components/auth/sign-in-form";
-import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Card, CardContent, CardHeader } from "@/components/ui/card";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -14,9 +14,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   return (
     <Card>
       <CardHeader>
-        <CardTitle>
-          <span className="text-xl">Sign in</span>
-        </CardTitle>
+        <h1 className="text-xl font-semibold">Sign in</h1>
       </CardHeader>
       <CardContent>
         {created ? <p className="mb-4 rounded-md bg-green-50 p-3 text-sm text-green-900">Administrator created. Sign in with the new account.</p> : null}

@@ -9,9 +9,10 @@ import { DpsTileActions } from "./tile-actions";
 
 const TITLE_ID = "azure-dps-tile-title";
 
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+// A dt/dd pair in its own div: the one wrapper a <dl> allows around its groups.
+function Fact({ label, className, children }: { label: string; className?: string; children: React.ReactNode }) {
   return (
-    <div className="grid content-start gap-0.5">
+    <div className={`grid min-w-0 content-start gap-0.5 ${className ?? ""}`}>
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
       <dd className="text-sm text-slate-900">{children}</dd>
     </div>
@@ -30,11 +31,11 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
   const failureNeedsAttention = integration.attention?.cause === "failure" && lastFailure !== null;
   return (
     <Card aria-labelledby={TITLE_ID} className="max-w-3xl">
-      <CardHeader className="flex-row items-start gap-4">
+      <CardHeader className="flex-row flex-wrap items-start gap-x-4 gap-y-2">
         <div aria-hidden className="flex size-10 shrink-0 items-center justify-center rounded-md bg-blue-50 text-blue-700">
           <Cloud className="size-5" />
         </div>
-        <div className="grid flex-1 gap-0.5">
+        <div className="grid min-w-0 flex-1 gap-0.5">
           <h2 id={TITLE_ID} className="text-base font-semibold text-slate-900">
             {azureDps.name}
           </h2>
@@ -95,21 +96,19 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
               "None yet"
             )}
           </Fact>
-          <div className="sm:col-span-2">
-            <Fact label="Last failed DPS call">
-              {lastFailure ? (
-                <>
-                  {formatDateTime(lastFailure.at)}
-                  {integration.consecutiveFailures > 1 ? <span className="text-slate-600"> · {integration.consecutiveFailures} failures in a row</span> : null}
-                  <span className="mt-1 block font-medium">{lastFailure.explanation.title}</span>
-                  <span className="block text-xs text-slate-600">{lastFailure.explanation.detail}</span>
-                  {failureNeedsAttention ? null : <span className="block text-xs text-slate-600">Next step: {lastFailure.explanation.nextStep}</span>}
-                </>
-              ) : (
-                "None"
-              )}
-            </Fact>
-          </div>
+          <Fact label="Last failed DPS call" className="sm:col-span-2">
+            {lastFailure ? (
+              <>
+                {formatDateTime(lastFailure.at)}
+                {integration.consecutiveFailures > 1 ? <span className="text-slate-600"> · {integration.consecutiveFailures} failures in a row</span> : null}
+                <span className="mt-1 block font-medium">{lastFailure.explanation.title}</span>
+                <span className="block text-xs text-slate-600">{lastFailure.explanation.detail}</span>
+                {failureNeedsAttention ? null : <span className="block text-xs text-slate-600">Next step: {lastFailure.explanation.nextStep}</span>}
+              </>
+            ) : (
+              "None"
+            )}
+          </Fact>
         </dl>
       </CardContent>
       {canManage ? (

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useEffect, useRef, useState, useTransition } from "react";
 import { toast } from "sonner";
 import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
 import type { DpsErrorExplanation } from "@/lib/integrations/azure-dps/explain-dps-error";
@@ -16,6 +16,26 @@ export function DpsTileActions({ integration }: { integration: DpsIntegrationDto
   const [testing, startTest] = useTransition();
   const [testResult, setTestResult] = useState<{ accepted: boolean; explanation: DpsErrorExplanation } | null>(null);
   const connected = integration.primaryKeyConfigured;
+  const buttons = useRef<HTMLDivElement>(null);
+  const dialogClosedAt = useRef(0);
+
+  // A save remounts the dialog (key = version) and its trigger with it, so the focus Radix handed
+  // back to the old trigger is lost: give it to the new one (Connect has become Edit).
+  useEffect(() => {
+    if (Date.now() - dialogClosedAt.current > 10_000) return;
+    // After Radix's own focus return (which it runs once the dialog has unmounted).
+    const timer = setTimeout(() => {
+      if (document.activeElement === document.body || document.activeElement === null) {
+        buttons.current?.querySelector<HTMLButtonElement>("button[aria-haspopup=dialog]")?.focus();
+      }
+    }, 50);
+    return () => clearTimeout(timer);
+  }, [integration.version]);
+
+  const onDialogOpenChange = (open: boolean) => {
+    if (!open) dialogClosedAt.current = Date.now();
+    setDialogOpen(open);
+  };
 
   const testStored = () =>
     startTest(async () => {
@@ -28,9 +48,9 @@ export function DpsTileActions({ integration }: { integration: DpsIntegrationDto
 
   return (
     <div className="grid w-full gap-3">
-      <div className="flex flex-wrap items-center gap-2">
+      <div ref={buttons} className="flex flex-wrap items-center gap-2">
         {/* Remounted per version: after a save or a reload the form starts from what is stored. */}
-        <DpsConnectDialog key={integration.version} integration={integration} open={dialogOpen} onOpenChange={setDialogOpen} />
+        <DpsConnectDialog key={integration.version} integration={integration} open={dialogOpen} onOpenChange={onDialogOpenChange} />
         {connected ? (
           <>
             <Button variant="secondary" onClick={testStored} disabled={testing}>

@@ -40,7 +40,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
         <TableBody>
           {entries.length === 0 ? (
             <TableRow>
-              <TableCell colSpan={6} className="py-8 text-center text-slate-500">
+              <TableCell colSpan={6} className="py-8 text-center text-muted-foreground">
                 No records on this page.
               </TableCell>
             </TableRow>
@@ -54,9 +54,9 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
                 <TableCell>
                   <Badge tone={OUTCOME_TONE[e.outcome]}>{e.outcome}</Badge>
                 </TableCell>
-                <TableCell className="max-w-md text-xs text-slate-600">
+                <TableCell className="max-w-md text-xs text-muted-foreground">
                   {describe(e.detail)}
-                  {e.clientAddress ? <span className="block text-slate-400">from {e.clientAddress}</span> : null}
+                  {e.clientAddress ? <span className="block">from {e.clientAddress}</span> : null}
                 </TableCell>
               </TableRow>
             ))
@@ -65,12 +65,12 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
       </Table>
       <nav aria-label="Pages" className="mt-4 flex gap-3 text-sm">
         {beforeId ? (
-          <Link href="/admin/audit-log" className="text-blue-700 underline">
+          <Link href="/admin/audit-log" className="text-link underline">
             Newest
           </Link>
         ) : null}
         {nextBeforeId ? (
-          <Link href={`/admin/audit-log?before=${nextBeforeId}`} className="text-blue-700 underline">
+          <Link href={`/admin/audit-log?before=${nextBeforeId}`} className="text-link underline">
             Older
           </Link>
         ) : null}

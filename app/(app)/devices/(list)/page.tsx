@@ -63,13 +63,13 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
           </CardHeader>
           <CardContent>
             <ul className="grid grid-cols-2 gap-2 text-sm" aria-label="Devices by status">
-              <li className="col-span-2 flex justify-between border-b border-slate-100 pb-1">
+              <li className="col-span-2 flex justify-between border-b border-border pb-1">
                 <span>All devices</span>
                 <strong>{counts.total.toLocaleString("en")}</strong>
               </li>
               {DEVICE_STATUSES.map((s) => (
                 <li key={s} className="flex justify-between">
-                  <Link href={devicesPageLink({ ...base, status: s })} className="text-blue-700 hover:underline">
+                  <Link href={devicesPageLink({ ...base, status: s })} className="text-link underline underline-offset-2">
                     {STATUS_LABELS[s]}
                   </Link>
                   <span>{counts.byStatus[s].toLocaleString("en")}</span>
@@ -91,7 +91,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
                 </li>
               ))}
             </ul>
-            {counts.withoutHub ? <p className="mt-2 text-xs text-slate-600">{counts.withoutHub.toLocaleString("en")} devices have no hub yet.</p> : null}
+            {counts.withoutHub ? <p className="mt-2 text-xs text-muted-foreground">{counts.withoutHub.toLocaleString("en")} devices have no hub yet.</p> : null}
           </CardContent>
         </Card>
         <Card>

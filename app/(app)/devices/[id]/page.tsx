@@ -26,7 +26,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
   const explanation = explainDeviceError(device);
   const rows: [string, React.ReactNode][] = [
     ["Status", <StatusBadge key="s" status={device.status} />],
-    ["Assigned IoT hub", device.assignedHub ?? "—"],
+    ["Assigned IoT hub", device.assignedHub ? <span key="h" className="font-mono">{device.assignedHub}</span> : "No hub yet"],
     ["Device ID", device.dpsDeviceId ?? "—"],
     ["Substatus", device.substatus ?? "—"],
     ["Name", device.name ?? "—"],
@@ -43,7 +43,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
     <>
       <AutoRefresh active={device.status === "assigning" || device.status === "pending"} />
       <p className="mb-2 text-sm">
-        <Link href="/devices" className="text-blue-700 underline">
+        <Link href="/devices" className="text-link underline">
           ← All devices
         </Link>
       </p>
@@ -82,11 +82,12 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
             <CardTitle>Details</CardTitle>
           </CardHeader>
           <CardContent>
-            <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+            {/* Label beside value from sm up; on a phone the label sits above its value, so a hub name gets the full width. */}
+            <dl className="grid gap-x-6 gap-y-1 text-sm sm:grid-cols-[max-content_1fr] sm:gap-y-2">
               {rows.map(([label, value]) => (
                 <div key={label} className="contents">
-                  <dt className="text-slate-600">{label}</dt>
-                  <dd className="break-all">{value}</dd>
+                  <dt className="text-muted-foreground">{label}</dt>
+                  <dd className="mb-2 break-all sm:mb-0">{value}</dd>
                 </div>
               ))}
             </dl>
