@@ -40,10 +40,12 @@ export function statusLookupUrl(connection: DpsConnection, registrationId: strin
 }
 
 export type DpsHttpRequest = {
-  method: "PUT" | "GET" | "POST";
+  method: "PUT" | "GET" | "POST" | "DELETE";
   url: string;
   sasToken: string;
   body?: unknown;
+  /** Besides the ones every request carries (the service API's paging and If-Match headers). */
+  headers?: Record<string, string>;
 };
 
 export type HttpReply = { status: number; headers: DpsFetchResponse["headers"]; body: string };
@@ -91,6 +93,7 @@ export async function exchange(
     "Content-Type": "application/json; charset=utf-8",
     Accept: "application/json",
     "User-Agent": DPS_USER_AGENT,
+    ...request.headers,
   };
   try {
     const response = await untilAborted(
