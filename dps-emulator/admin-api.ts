@@ -15,6 +15,7 @@ import {
 import type { CountersSnapshot } from "./counters";
 import type { EmulatorState } from "./emulator-state";
 import { decodeSegment, parseJsonBody, queryParameter, writeJson } from "./http-io";
+import { generatedRecords, outsideRecords } from "./outside-registrations";
 import type { RegistrationPage, RegistrationRecord } from "./store";
 import { ErrorCodes, errorBody } from "./wire-format";
 
@@ -24,6 +25,13 @@ export type RegistrationQuery = { prefix?: string; top?: number; continuationTok
 export type EmulatorAdmin = {
   listRegistrations(query?: RegistrationQuery): RegistrationPage;
   getRegistration(registrationId: string): RegistrationRecord | undefined;
+  /**
+   * Adds (or replaces) records made outside the app: one or a list of `OutsideRegistration`s (see
+   * ./outside-registrations.ts). Throws EmulatorConfigError naming the field and the reason.
+   */
+  addRegistrations(input: unknown): RegistrationRecord[];
+  /** Adds `count` assigned records `<prefix><n>`: big groups for benchmarks, without registering each device. */
+  generateRegistrations(input: unknown): { added: number };
   counters(): CountersSnapshot;
   /** Replaces all faults; fields left out become 0. */
   setFaults(faults: Partial<Faults>): Faults;
@@ -51,6 +59,19 @@ export function createEmulatorAdmin(state: EmulatorState): EmulatorAdmin {
   return {
     listRegistrations: (query) => state.store.list(query),
     getRegistration: (registrationId) => state.store.get(registrationId),
+    addRegistrations(input) {
+      const records = outsideRecords(state.config, input, state.now());
+      for (const record of records) state.store.put(record);
+      return records;
+    },
+    generateRegistrations(input) {
+      let added = 0;
+      for (const record of generatedRecords(state.config, input, state.now())) {
+        state.store.put(record);
+        added += 1;
+      }
+      return { added };
+    },
     counters: () => state.counters.snapshot(),
     setFaults: (faults) => setFaults(parseFaults(faults)),
     patchFaults: (faults) => setFaults(parseFaults(faults, state.config.faults)),
@@ -95,6 +116,8 @@ function route(admin: EmulatorAdmin, method: string, path: string, query: string
       }),
     );
   }
+  if (resource === "registrations" && method === "POST") return { status: 201, body: admin.addRegistrations(body) };
+  if (resource === "registrations/generate" && method === "POST") return { status: 201, body: admin.generateRegistrations(body) };
   if (resource.startsWith("registrations/") && method === "GET") {
     const registrationId = decodeSegment(resource.slice("registrations/".length)) ?? "";
     const record = admin.getRegistration(registrationId);

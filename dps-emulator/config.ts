@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+import { SERVICE_RIGHTS } from "@/lib/dps/service/rights";
+
 /** Real DPS limits (docs/dps-protocol.md §4), so the app meets throttling locally before it meets it in Azure. */
 export const DEFAULT_QUOTAS = { registrationsPerMinute: 1000, operationsPerMinute: 1000, pollsPer10sPerDevice: 5 };
 export const NO_FAULTS = { serverErrorRate: 0, resetRate: 0, malformedRate: 0, extraLatencyMs: 0 };
@@ -49,6 +51,14 @@ export const enrollmentGroupSchema = z.strictObject({
   provisioningStatus: z.enum(["enabled", "disabled"]).default("enabled"),
 });
 
+/** A shared access policy of the service API (docs/dps-protocol.md §7.2): its name, two keys, and what it may do. */
+export const servicePolicySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, "must be 1 to 256 letters, digits or . _ -"),
+  primaryKey: groupKey,
+  secondaryKey: groupKey,
+  rights: z.array(z.enum(SERVICE_RIGHTS)).default([...SERVICE_RIGHTS]),
+});
+
 export const quotasSchema = z.strictObject({
   registrationsPerMinute: quotaLimit.default(DEFAULT_QUOTAS.registrationsPerMinute),
   operationsPerMinute: quotaLimit.default(DEFAULT_QUOTAS.operationsPerMinute),
@@ -66,6 +76,8 @@ const configObjectSchema = z.strictObject({
   idScope: z.string().regex(/^[A-Za-z0-9]{1,64}$/, "must be letters and digits only, e.g. 0ne00000A0A"),
   linkedHubs: z.array(linkedHubSchema).min(1, "at least one linked hub is needed"),
   enrollmentGroups: z.array(enrollmentGroupSchema).min(1, "at least one enrollment group is needed"),
+  /** Empty: the service API refuses every call, as an instance whose policies were all deleted would. */
+  servicePolicies: z.array(servicePolicySchema).default([]),
   retryAfterSeconds: z.number().int("must be a whole number").min(0, "must be 0 to 300").max(300, "must be 0 to 300").default(3),
   assignmentDelayMs: z.number().int("must be a whole number").min(0, "must be 0 to 600000").max(600_000, "must be 0 to 600000").default(0),
   webhookTimeoutMs: z.number().int("must be a whole number").min(1, "must be 1 to 60000").max(60_000, "must be 1 to 60000").default(5000),
@@ -114,6 +126,11 @@ function checkCrossReferences(config: ConfigShape, ctx: z.RefinementCtx): void {
         }
     }
   });
+  const policyNames = new Set<string>();
+  config.servicePolicies.forEach((policy, index) => {
+    if (policyNames.has(policy.name.toLowerCase())) ctx.addIssue({ code: "custom", path: ["servicePolicies", index, "name"], message: "must be unique" });
+    policyNames.add(policy.name.toLowerCase());
+  });
 }
 
 export const emulatorConfigSchema = configObjectSchema.superRefine(checkCrossReferences);
@@ -125,6 +142,7 @@ export type EnrollmentGroup = EmulatorConfig["enrollmentGroups"][number];
 export type AllocationPolicy = EnrollmentGroup["allocationPolicy"];
 export type Quotas = EmulatorConfig["quotas"];
 export type Faults = EmulatorConfig["faults"];
+export type ServicePolicy = EmulatorConfig["servicePolicies"][number];
 
 /** Thrown for a configuration (file, option or admin change) the emulator refuses; the message names field and reason. */
 export class EmulatorConfigError extends Error {
@@ -178,6 +196,8 @@ export type ConfigPatch = {
   linkedHubs?: unknown[];
   /** Entries merge into the group with the same enrollmentGroupId; an unknown id adds a group. */
   enrollmentGroups?: ({ enrollmentGroupId: string } & Record<string, unknown>)[];
+  /** Entries merge into the policy with the same name; an unknown name adds a policy. */
+  servicePolicies?: ({ name: string } & Record<string, unknown>)[];
   retryAfterSeconds?: number;
   assignmentDelayMs?: number;
   webhookTimeoutMs?: number;
@@ -202,16 +222,33 @@ export function applyConfigPatch(current: EmulatorConfig, patchInput: unknown): 
     }
     merged.enrollmentGroups = groups;
   }
+  if ("servicePolicies" in patch) {
+    if (!Array.isArray(patch.servicePolicies)) throw new EmulatorConfigError("config: servicePolicies: must be an array");
+    const policies: unknown[] = [...current.servicePolicies];
+    for (const change of patch.servicePolicies as unknown[]) {
+      const entry = asObject(change, "config: servicePolicies[]");
+      const name = typeof entry.name === "string" ? entry.name.toLowerCase() : null;
+      const index = current.servicePolicies.findIndex((policy) => policy.name.toLowerCase() === name);
+      if (index === -1) policies.push(entry);
+      else policies[index] = { ...current.servicePolicies[index], ...entry };
+    }
+    merged.servicePolicies = policies;
+  }
   return parseEmulatorConfig(merged);
 }
 
 export type PublicEnrollmentGroup = Omit<EnrollmentGroup, "primaryKey" | "secondaryKey">;
-export type PublicEmulatorConfig = Omit<EmulatorConfig, "enrollmentGroups"> & { enrollmentGroups: PublicEnrollmentGroup[] };
+export type PublicServicePolicy = Omit<ServicePolicy, "primaryKey" | "secondaryKey">;
+export type PublicEmulatorConfig = Omit<EmulatorConfig, "enrollmentGroups" | "servicePolicies"> & {
+  enrollmentGroups: PublicEnrollmentGroup[];
+  servicePolicies: PublicServicePolicy[];
+};
 
-/** The configuration as the admin API shows it: group keys are secrets and never leave the process that way. */
+/** The configuration as the admin API shows it: group and policy keys are secrets and never leave the process that way. */
 export function publicConfig(config: EmulatorConfig): PublicEmulatorConfig {
   return {
     ...config,
+    servicePolicies: config.servicePolicies.map(({ name, rights }) => ({ name, rights })),
     enrollmentGroups: config.enrollmentGroups.map((group) => {
       const shown: Partial<EnrollmentGroup> = { ...group };
       delete shown.primaryKey;

@@ -1,25 +1,27 @@
 export type DeviceEndpoint = "register" | "operation" | "status" | "other";
+/** The service API is counted as one endpoint: it is what the app's reconciliation and cleanup send. */
+export type Endpoint = DeviceEndpoint | "service";
 
 export type EndpointCounts = { total: number; byStatus: Record<string, number> };
 
 export type CountersSnapshot = {
   total: number;
-  byEndpoint: Record<DeviceEndpoint, EndpointCounts>;
+  byEndpoint: Record<Endpoint, EndpointCounts>;
   /** 429 answers, whichever limit caused them. */
   throttled: number;
   /** Connections destroyed by the reset fault; they have no HTTP status. */
   resets: number;
 };
 
-const ENDPOINTS: readonly DeviceEndpoint[] = ["register", "operation", "status", "other"];
+const ENDPOINTS: readonly Endpoint[] = ["register", "operation", "status", "other", "service"];
 
-/** Device API traffic as tests and benchmarks need to see it: admin calls are not counted. */
+/** Device and service API traffic as tests and benchmarks need to see it: admin calls are not counted. */
 export class RequestCounters {
-  private byEndpoint = new Map<DeviceEndpoint, Map<number, number>>();
+  private byEndpoint = new Map<Endpoint, Map<number, number>>();
   private throttled = 0;
   private resets = 0;
 
-  count(endpoint: DeviceEndpoint, status: number): void {
+  count(endpoint: Endpoint, status: number): void {
     let statuses = this.byEndpoint.get(endpoint);
     if (statuses === undefined) {
       statuses = new Map();
@@ -41,7 +43,7 @@ export class RequestCounters {
 
   snapshot(): CountersSnapshot {
     let total = 0;
-    const byEndpoint = {} as Record<DeviceEndpoint, EndpointCounts>;
+    const byEndpoint = {} as Record<Endpoint, EndpointCounts>;
     for (const endpoint of ENDPOINTS) {
       const counts: EndpointCounts = { total: 0, byStatus: {} };
       for (const [status, count] of this.byEndpoint.get(endpoint) ?? []) {

@@ -1,17 +1,13 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 
 import type { DeviceEndpoint } from "./counters";
 import type { EmulatorState } from "./emulator-state";
-import { drawFault, truncateBody } from "./faults";
-import { decodeSegment, parseJsonBody, queryParameter, writeJson } from "./http-io";
+import { failure, serveWithFaults, type Answer } from "./faulty-response";
+import { decodeSegment, parseJsonBody, queryParameter } from "./http-io";
 import { toRegistrationState } from "./store";
-import { ErrorCodes, errorBody, isValidRegistrationId } from "./wire-format";
+import { ErrorCodes, isValidRegistrationId } from "./wire-format";
 
 type Route = { endpoint: DeviceEndpoint; segments: string[] };
-
-type Answer = { status: number; body: unknown; headers?: Record<string, string> };
 
 /** `/{idScope}/registrations/{registrationId}[/register | /operations/{operationId}]` and the method each takes. */
 export function matchDeviceRoute(method: string | undefined, path: string): Route {
@@ -21,10 +17,6 @@ export function matchDeviceRoute(method: string | undefined, path: string): Rout
   if (segments.length === 6 && segments[4] === "operations" && segments[5] && method === "GET") return { endpoint: "operation", segments };
   if (segments.length === 4 && method === "POST") return { endpoint: "status", segments };
   return { endpoint: "other", segments };
-}
-
-function failure(status: number, errorCode: number, message: string, requestId: string, headers?: Record<string, string>): Answer {
-  return { status, body: errorBody(errorCode, message, requestId), headers: { ...headers, "x-ms-error-code": String(errorCode) } };
 }
 
 /** The DPS device data plane, after faults: validation, SAS, quotas, then the operation itself. */
@@ -95,7 +87,7 @@ function answerDeviceRequest(state: EmulatorState, request: IncomingMessage, rou
 }
 
 /** Serves one device API request, applying the configured faults and latency around the real answer. */
-export async function handleDeviceRequest(
+export function handleDeviceRequest(
   state: EmulatorState,
   request: IncomingMessage,
   response: ServerResponse,
@@ -104,31 +96,5 @@ export async function handleDeviceRequest(
   body: Buffer | null,
 ): Promise<void> {
   const route = matchDeviceRoute(request.method, path);
-  const { faults } = state.config;
-  if (faults.extraLatencyMs > 0) {
-    await sleep(faults.extraLatencyMs);
-    if (response.destroyed) return;
-  }
-  const requestId = randomUUID();
-  const fault = drawFault(faults, state.random);
-  let answer: Answer;
-  if (fault.kind === "reset") {
-    state.counters.countReset();
-    request.socket.destroy();
-    return;
-  } else if (fault.kind === "server-error") {
-    answer =
-      fault.status === 500
-        ? failure(500, ErrorCodes.internalError, "Internal server error (injected by the emulator)", requestId)
-        : failure(503, ErrorCodes.serviceUnavailable, "Service unavailable (injected by the emulator)", requestId, { "retry-after": "1" });
-  } else if (body === null) {
-    answer = failure(413, ErrorCodes.bodyTooLarge, "The request body exceeds 96 KB", requestId);
-  } else {
-    answer = answerDeviceRequest(state, request, route, query, body, requestId);
-  }
-  let text = JSON.stringify(answer.body);
-  // The fault models a success lost in transit; error answers stay readable so tests can tell the two apart.
-  if (fault.kind === "malformed" && answer.status < 300) text = truncateBody(text);
-  state.counters.count(route.endpoint, answer.status);
-  writeJson(response, answer.status, text, { ...answer.headers, "x-ms-request-id": requestId });
+  return serveWithFaults(state, request, response, route.endpoint, body, (received, requestId) => answerDeviceRequest(state, request, route, query, received, requestId));
 }

@@ -5,13 +5,16 @@ import type { RandomSource } from "./faults";
 import { QuotaGate } from "./quotas";
 import { ProvisioningService } from "./registrations";
 import type { RegistrationStore } from "./store";
-import { newInstanceTag } from "./wire-format";
+import { newInstanceTag, timestampUtc } from "./wire-format";
 
 export type EmulatorLog = (message: string) => void;
 
 /** Everything one running emulator knows; the device API, the admin API and the programmatic handle share it. */
 export class EmulatorState {
   private current: EmulatorConfig;
+  /** What the service API reports as the groups' creation and last change (the emulator keeps no per-group history). */
+  readonly startedAtUtc: string;
+  private changedAtUtc: string;
   readonly counters = new RequestCounters();
   readonly quotas: QuotaGate;
   readonly authenticator: RegistrationAuthenticator;
@@ -25,6 +28,8 @@ export class EmulatorState {
     readonly now: () => number = Date.now,
   ) {
     this.current = startupConfig;
+    this.startedAtUtc = timestampUtc(now());
+    this.changedAtUtc = this.startedAtUtc;
     this.quotas = new QuotaGate(startupConfig.quotas);
     this.authenticator = new RegistrationAuthenticator(startupConfig);
     this.service = new ProvisioningService({ store, config: () => this.current, instanceTag: newInstanceTag(), now });
@@ -35,8 +40,13 @@ export class EmulatorState {
   }
 
   /** The caller has validated `next`; this makes every part see it at once. */
+  get configChangedAtUtc(): string {
+    return this.changedAtUtc;
+  }
+
   applyConfig(next: EmulatorConfig): void {
     this.current = next;
+    this.changedAtUtc = timestampUtc(this.now());
     this.authenticator.setConfig(next);
     this.quotas.setQuotas(next.quotas);
   }

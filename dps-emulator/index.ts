@@ -8,11 +8,12 @@ import { RegistrationStore } from "./store";
 import { createEmulatorServer, listenWithFallback, urlHost } from "./server";
 
 export { EmulatorConfigError, parseEmulatorConfig, publicConfig } from "./config";
-export type { EmulatorConfig, EmulatorConfigInput, Faults, PublicEmulatorConfig, Quotas } from "./config";
+export type { EmulatorConfig, EmulatorConfigInput, Faults, PublicEmulatorConfig, Quotas, ServicePolicy } from "./config";
+export type { GenerateRegistrations, OutsideRegistration } from "./outside-registrations";
 export type { EmulatorAdmin, RegistrationQuery } from "./admin-api";
 export type { CountersSnapshot } from "./counters";
 export type { RegistrationPage, RegistrationRecord, RegistrationState } from "./store";
-export { DEMO_ENROLLMENT_GROUP_ID, DEMO_ID_SCOPE } from "./demo-config";
+export { DEMO_ENROLLMENT_GROUP_ID, DEMO_ID_SCOPE, DEMO_OWNER_POLICY, DEMO_READ_ONLY_POLICY } from "./demo-config";
 export { DEFAULT_PORT } from "./server";
 
 export const DEFAULT_DATA_DIR = ".data/dps-emulator";

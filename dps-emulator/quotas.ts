@@ -51,7 +51,8 @@ export class SlidingWindowLimiter {
   }
 }
 
-export type QuotaEndpoint = "register" | "operation" | "status";
+/** Service API calls count against the operations quota only (docs/dps-protocol.md §4). */
+export type QuotaEndpoint = "register" | "operation" | "status" | "service";
 
 export type QuotaDecision = { admitted: true } | { admitted: false; retryAfterSeconds: number; limit: keyof Quotas };
 

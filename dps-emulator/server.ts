@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { handleAdminRequest, type EmulatorAdmin } from "./admin-api";
 import type { EmulatorCertificates } from "./certificates";
 import { handleDeviceRequest } from "./device-api";
+import { handleServiceRequest, isServicePath } from "./service-api";
 import type { EmulatorState } from "./emulator-state";
 import { readBody, writeJson } from "./http-io";
 import { ErrorCodes, errorBody } from "./wire-format";
@@ -11,7 +12,10 @@ import { ErrorCodes, errorBody } from "./wire-format";
 /** Tried first when no port is given; taken, the emulator falls back to a free port and reports it. */
 export const DEFAULT_PORT = 8443;
 
-/** One HTTPS server for both APIs: `/_emulator/…` is the admin API, everything else the DPS device API. */
+/**
+ * One HTTPS server for all three APIs: `/_emulator/…` is the admin API, `/enrollmentGroups/…` and
+ * `/registrations/…` the DPS service API, everything else (`/{idScope}/registrations/…`) the device API.
+ */
 export function createEmulatorServer(state: EmulatorState, admin: EmulatorAdmin, certificates: EmulatorCertificates): Server {
   const server = createServer({ cert: certificates.serverCertificatePem, key: certificates.serverKeyPem }, (request, response) => {
     const url = request.url ?? "/";
@@ -22,7 +26,9 @@ export function createEmulatorServer(state: EmulatorState, admin: EmulatorAdmin,
       .then((body) =>
         path === "/_emulator" || path.startsWith("/_emulator/")
           ? handleAdminRequest(admin, request, response, path, query, body)
-          : handleDeviceRequest(state, request, response, path, query, body),
+          : isServicePath(path)
+            ? handleServiceRequest(state, request, response, path, query, body)
+            : handleDeviceRequest(state, request, response, path, query, body),
       )
       .catch((error: unknown) => {
         state.log(`request ${request.method} ${path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

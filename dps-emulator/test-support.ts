@@ -4,6 +4,8 @@ import { Agent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+import { SharedAccessSignature } from "azure-iot-common";
+
 import { deriveDeviceKey } from "@/lib/dps/derive-device-key";
 
 import type { EmulatorConfigInput } from "./config";
@@ -18,6 +20,25 @@ export const FLEET_SECONDARY_KEY = "8isrFI1sGsIlvvFSSFRiMfCNzv21fjbE/+ah/lSh3lF8
 export const DISABLED_GROUP_KEY = Buffer.alloc(32, 7).toString("base64");
 
 export const FLEET_GROUP = { enrollmentGroupId: "fleet", primaryKey: FLEET_PRIMARY_KEY, secondaryKey: FLEET_SECONDARY_KEY };
+
+/** DPS's default policy name, with every right, and a policy that may only read (docs/dps-protocol.md §7.2). */
+export const OWNER_POLICY = { name: "provisioningserviceowner", primaryKey: Buffer.alloc(32, 0x4f).toString("base64"), secondaryKey: Buffer.alloc(32, 0x50).toString("base64") };
+export const READER_POLICY = {
+  name: "registration-reader",
+  primaryKey: Buffer.alloc(32, 0x52).toString("base64"),
+  secondaryKey: Buffer.alloc(32, 0x53).toString("base64"),
+  rights: ["enrollmentRead", "registrationStatusRead"] as ("enrollmentRead" | "registrationStatusRead")[],
+};
+
+/** The connection string the portal would show for `policy` on this emulator (HostName carries the port). */
+export function serviceConnectionString(emulator: Pick<DpsEmulator, "port">, policy: { name: string; primaryKey: string } = OWNER_POLICY): string {
+  return `HostName=localhost:${emulator.port};SharedAccessKeyName=${policy.name};SharedAccessKey=${policy.primaryKey}`;
+}
+
+/** A service API token signed with the official SDK's own code (azure-iot-common), independently of lib/dps/service. */
+export function serviceToken(emulator: Pick<DpsEmulator, "port">, policy: { name: string; primaryKey: string } = OWNER_POLICY, expiry = Math.floor(Date.now() / 1000) + 3600): string {
+  return SharedAccessSignature.create(`localhost:${emulator.port}`, policy.name, policy.primaryKey, expiry).toString();
+}
 
 /** One enabled hashed group over two hubs, one disabled group; no throttling and an immediate Retry-After. */
 export function testConfig(overrides: Partial<EmulatorConfigInput> = {}): EmulatorConfigInput {
@@ -36,6 +57,7 @@ export function testConfig(overrides: Partial<EmulatorConfigInput> = {}): Emulat
         provisioningStatus: "disabled",
       },
     ],
+    servicePolicies: [OWNER_POLICY, READER_POLICY],
     retryAfterSeconds: 0,
     quotas: { registrationsPerMinute: 0, operationsPerMinute: 0, pollsPer10sPerDevice: 0 },
     ...overrides,

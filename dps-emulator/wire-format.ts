@@ -48,6 +48,8 @@ export const ErrorCodes = {
   routeNotFound: 404001,
   registrationNotFound: 404201,
   operationNotFound: 404202,
+  enrollmentGroupNotFound: 404204,
+  preconditionFailed: 412002,
   bodyTooLarge: 413001,
   throttled: 429001,
   internalError: 500000,

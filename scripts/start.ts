@@ -48,11 +48,12 @@ async function main() {
   });
 
   if (localDps) {
-    const { idScope, groupKey, host: dpsHost } = localDps.connection;
+    const { idScope, groupKey, host: dpsHost, serviceConnectionString } = localDps.connection;
     log(`Local DPS emulator: ${localDps.emulator.url} (turn off with HIC_DPS_EMULATOR=off). To try it, connect with:`);
     log(`  ID Scope:                                  ${idScope}`);
     log(`  Enrollment group key:                      ${groupKey}`);
     log(`  Device Provisioning Service hostname:      ${dpsHost}`);
+    log(`  Service connection string (optional, under Advanced): ${serviceConnectionString}`);
   }
   log(`Ready: ${app.url}`);
   log(firstRun === "needs-setup" ? `Next: open ${app.url} and create the first administrator.` : `Next: open ${app.url} and sign in.`);

@@ -1,9 +1,18 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { startDpsEmulator, type DpsEmulator } from "@/dps-emulator";
+import { DEMO_OWNER_POLICY, DEMO_READ_ONLY_POLICY, startDpsEmulator, type DpsEmulator } from "@/dps-emulator";
 import { env } from "@/lib/env";
 
-export type LocalDps = { emulator: DpsEmulator; connection: { idScope: string; groupKey: string; host: string }; caBundle: string };
+export type LocalDpsConnection = {
+  idScope: string;
+  groupKey: string;
+  host: string;
+  /** The service API's connection strings of the demo's owner policy (every right) and of a policy that may only read. */
+  serviceConnectionString: string;
+  readOnlyServiceConnectionString: string;
+};
+
+export type LocalDps = { emulator: DpsEmulator; connection: LocalDpsConnection; caBundle: string };
 
 /**
  * The local DPS emulator with its demo configuration, so a newcomer can connect and provision
@@ -15,8 +24,20 @@ export async function startLocalDps(dataDir: string, log: (line: string) => void
   const emulator = await startDpsEmulator({ dataDir: emulatorDir, port: env().HIC_DPS_EMULATOR_PORT, log: (m) => log(`dps-emulator: ${m}`) });
   const group = emulator.config.enrollmentGroups[0];
   if (!group) throw new Error("The DPS emulator configuration has no enrollment group.");
-  const connection = { idScope: emulator.idScope, groupKey: group.primaryKey, host: `localhost:${emulator.port}` };
-  // For scripts and tests that drive the demo (file mode 600: it holds the demo group key).
+  const host = `localhost:${emulator.port}`;
+  const policy = (name: string) => {
+    const found = emulator.config.servicePolicies.find((candidate) => candidate.name === name);
+    if (!found) throw new Error(`The DPS emulator configuration has no service policy "${name}".`);
+    return `HostName=${host};SharedAccessKeyName=${found.name};SharedAccessKey=${found.primaryKey}`;
+  };
+  const connection: LocalDpsConnection = {
+    idScope: emulator.idScope,
+    groupKey: group.primaryKey,
+    host,
+    serviceConnectionString: policy(DEMO_OWNER_POLICY),
+    readOnlyServiceConnectionString: policy(DEMO_READ_ONLY_POLICY),
+  };
+  // For scripts and tests that drive the demo (file mode 600: it holds the demo keys).
   writeFileSync(path.join(emulatorDir, "connection.json"), `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600 });
 
   const existing = env().NODE_EXTRA_CA_CERTS;
