@@ -1,4 +1,5 @@
-import { integer, pgTable, text, timestamp, uuid, boolean } from "drizzle-orm/pg-core";
+import { integer, jsonb, pgTable, text, timestamp, uuid, boolean } from "drizzle-orm/pg-core";
+import type { EnrollmentGroupSummary, ProbedRights } from "../../lib/dps/service/probe";
 import { users } from "./users";
 
 /**
@@ -25,6 +26,22 @@ export const integrations = pgTable("integrations", {
   lastFailureKind: text(),
   lastFailureMessage: text(),
   consecutiveFailures: integer().notNull().default(0),
+  /**
+   * The optional service API credential (a shared access policy): host and policy name in clear, the
+   * key only as ciphertext. What the policy may do is learnt by probing and kept with when.
+   */
+  serviceHost: text(),
+  servicePolicyName: text(),
+  serviceKeyCiphertext: text(),
+  serviceRights: jsonb().$type<ProbedRights>(),
+  serviceCheckedAt: timestamp({ withTimezone: true }),
+  /** The enrollment group: entered by an administrator, or found by matching the group key. */
+  enrollmentGroupId: text(),
+  enrollmentGroupSource: text().$type<"entered" | "found-by-key">(),
+  /** The group at a glance, as last read from DPS (never its keys), and why the last read failed. */
+  enrollmentGroup: jsonb().$type<EnrollmentGroupSummary>(),
+  enrollmentGroupCheckedAt: timestamp({ withTimezone: true }),
+  enrollmentGroupProblem: text(),
 });
 
 /** Engine-wide switches shared by every worker process. */

@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = [
   "user.enable",
   "device.add",
   "device.remove",
+  "devices.remove",
   "device.reprovision",
   "device.retry",
   "devices.reprovision",
@@ -22,6 +23,8 @@ export const AUDIT_ACTIONS = [
   "integration.update",
   "integration.test",
   "integration.disconnect",
+  "registrations.reconcile",
+  "registration.delete",
   "secrets.rotate",
 ] as const;
 

@@ -6,13 +6,21 @@ describe("role permissions (docs/design.md §3)", () => {
     for (const p of PERMISSIONS) expect(hasPermission("admin", p)).toBe(true);
   });
 
-  it("lets operators work with devices but not manage the integration, users or read the audit log", () => {
-    expect(ROLE_PERMISSIONS.operator).toEqual(["integration.view", "devices.view", "devices.manage", "devices.provision"]);
+  it("lets operators work with devices and registration records but not manage the integration, users or read the audit log", () => {
+    expect(ROLE_PERMISSIONS.operator).toEqual([
+      "integration.view",
+      "devices.view",
+      "devices.manage",
+      "devices.provision",
+      "registrations.view",
+      "registrations.reconcile",
+      "registrations.delete",
+    ]);
   });
 
-  it("lets support staff view devices, the integration and the audit log, and change nothing", () => {
-    expect(ROLE_PERMISSIONS.support).toEqual(["integration.view", "devices.view", "audit.view"]);
-    for (const p of ["integration.manage", "devices.manage", "devices.provision", "users.manage"] as const) {
+  it("lets support staff view devices, registration records, the integration and the audit log, and change nothing", () => {
+    expect(ROLE_PERMISSIONS.support).toEqual(["integration.view", "devices.view", "audit.view", "registrations.view"]);
+    for (const p of ["integration.manage", "devices.manage", "devices.provision", "users.manage", "registrations.reconcile", "registrations.delete"] as const) {
       expect(hasPermission("support", p)).toBe(false);
     }
   });

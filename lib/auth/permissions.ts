@@ -7,6 +7,9 @@ export const PERMISSIONS = [
   "devices.provision",
   "users.manage",
   "audit.view",
+  "registrations.view",
+  "registrations.reconcile",
+  "registrations.delete",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -22,8 +25,8 @@ export const ROLE_LABELS: Record<Role, string> = {
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: ["integration.view", "devices.view", "devices.manage", "devices.provision"],
-  support: ["integration.view", "devices.view", "audit.view"],
+  operator: ["integration.view", "devices.view", "devices.manage", "devices.provision", "registrations.view", "registrations.reconcile", "registrations.delete"],
+  support: ["integration.view", "devices.view", "audit.view", "registrations.view"],
 };
 
 export function hasPermission(role: Role, permission: Permission): boolean {

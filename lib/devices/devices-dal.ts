@@ -7,11 +7,15 @@ import { requirePermission } from "@/lib/auth/current-user";
 import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import { UserFacingError } from "@/lib/errors";
-import { loadDpsCredentials } from "@/lib/integrations/azure-dps/credentials";
+import { loadDpsCredentials, loadDpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
+import { readDpsIntegrationRow } from "@/lib/integrations/azure-dps/integration-store";
+import { getEngine } from "@/lib/provisioning/engine";
+import { enqueueRemovals } from "@/lib/provisioning/queue/service-jobs";
+import { cleanupUnavailable, removeDeviceAndRecord, removalNotice, type RecordCleanup } from "./removal";
 import { enqueueProvisioning, estimateDuration, getEngineStatus, provisionDeviceNow, setProvisioningPaused as storeProvisioningPaused } from "@/lib/provisioning";
 import type { DeviceFilter, NewDevice } from "@/lib/validation/device";
 import { listDevices, type DevicePage } from "./list-devices";
-import { deleteDevice, deviceHistory, DuplicateDeviceError, findDevice, insertDevice, readDeviceCounts } from "./device-store";
+import { deviceHistory, DuplicateDeviceError, findDevice, insertDevice, readDeviceCounts } from "./device-store";
 import { importDevicesCsv, ImportFormatError, type ImportSummary } from "./csv-import";
 import { exportDevicesCsv } from "./csv-export";
 
@@ -28,9 +32,20 @@ export type ReprovisionEstimate = { count: number; seconds: number; registration
  * in the engine's cached view of the credentials), so the page's auto-refresh every few seconds
  * neither counts again nor decrypts the key again for it.
  */
+/**
+ * Whether removing a device can also delete its DPS registration record: a service connection string
+ * is saved and its policy was not found lacking Registration status write. From the row, without
+ * decrypting anything, since the devices page asks on every refresh.
+ */
+async function recordCleanupOption(): Promise<{ available: boolean; policyName: string | null }> {
+  const row = await readDpsIntegrationRow();
+  const configured = Boolean(row?.serviceKeyCiphertext && row.primaryKeyCiphertext);
+  return { available: configured && row?.serviceRights?.registrationStatusWrite !== false, policyName: configured ? (row?.servicePolicyName ?? null) : null };
+}
+
 export async function getDevicesOverview() {
   await requirePermission("devices.view");
-  const [counts, engine] = await Promise.all([readDeviceCounts(), getEngineStatus()]);
+  const [counts, engine, recordCleanup] = await Promise.all([readDeviceCounts(), getEngineStatus(), recordCleanupOption()]);
   const reprovisionEstimate: ReprovisionEstimate | null = engine.connected
     ? {
         count: counts.total,
@@ -39,7 +54,7 @@ export async function getDevicesOverview() {
         registrationsPerMinute: engine.registrationsPerMinute,
       }
     : null;
-  return { counts, engine, reprovisionEstimate };
+  return { counts, engine, reprovisionEstimate, recordCleanup };
 }
 
 export async function getDeviceForView(id: number) {
@@ -65,18 +80,40 @@ export async function addDevice(input: NewDevice) {
   return { device: (await findDevice(device.id)) ?? device, provisioning };
 }
 
-export async function removeDevice(id: number) {
+/**
+ * Removes one device at once; with `deleteDpsRecord`, its DPS registration record first (see
+ * ./removal.ts). A refusal by DPS keeps the device and says why; the notice says what stays where.
+ */
+export async function removeDevice(id: number, options: { deleteDpsRecord?: boolean } = {}): Promise<{ registrationId: string; dpsRecord: RecordCleanup; notice: string }> {
   const actor = await requirePermission("devices.manage");
-  const device = await deleteDevice(id);
-  if (!device) throw new UserFacingError("That device was already removed.");
-  await recordAudit({
-    actor,
-    action: "device.remove",
-    target: device.registrationId,
-    outcome: "success",
-    detail: { lastHub: device.assignedHub, note: "still registered in the Azure DPS enrollment group and its IoT hub" },
-  });
-  return device;
+  const deleteDpsRecord = options.deleteDpsRecord === true;
+  const credentials = deleteDpsRecord ? await loadDpsServiceCredentials() : null;
+  if (deleteDpsRecord) {
+    const unavailable = cleanupUnavailable(credentials);
+    if (unavailable) throw new UserFacingError(unavailable);
+  }
+  const outcome = await removeDeviceAndRecord({ pool: getDb().$client, serviceClient: getEngine().serviceClient, credentials }, id, { deleteDpsRecord, actor, bulk: false });
+  if (outcome.kind === "missing") throw new UserFacingError("That device was already removed.");
+  if (outcome.kind === "not-removed") {
+    throw new UserFacingError(`${outcome.device.registrationId} was not removed: ${outcome.explanation.title}. ${outcome.explanation.nextStep} (See its history.)`);
+  }
+  return { registrationId: outcome.device.registrationId, dpsRecord: outcome.dpsRecord, notice: removalNotice(outcome.device.registrationId, outcome.device.assignedHub, outcome.dpsRecord) };
+}
+
+/** Removes a selection through the queue (one job per device), each the way removeDevice does it. */
+export async function removeDevices(input: { deviceIds: number[]; deleteDpsRecords?: boolean }): Promise<{ queued: number }> {
+  const actor = await requirePermission("devices.manage");
+  const deleteDpsRecord = input.deleteDpsRecords === true;
+  if (deleteDpsRecord) {
+    const unavailable = cleanupUnavailable(await loadDpsServiceCredentials());
+    if (unavailable) throw new UserFacingError(unavailable);
+  }
+  const ids = [...new Set(input.deviceIds)];
+  const { rows } = await getDb().$client.query<{ id: string }>("select id from devices where id = any($1::bigint[])", [ids]);
+  if (rows.length === 0) throw new UserFacingError("None of the selected devices exists any more.");
+  const queued = await enqueueRemovals(rows.map((row) => ({ deviceId: Number(row.id), deleteDpsRecord, actorId: actor.id, actorEmail: actor.email })));
+  await recordAudit({ actor, action: "devices.remove", target: `${queued} devices`, outcome: "success", detail: { queued, deleteDpsRecords: deleteDpsRecord } });
+  return { queued };
 }
 
 async function requireConnected(): Promise<void> {

@@ -3,6 +3,7 @@ import pg from "pg";
 import type PgBoss from "pg-boss";
 import type { Actor } from "@/lib/audit/actor";
 import { createDpsClient, createDpsFetch, type DpsClient, type DpsFetch } from "@/lib/dps";
+import { createDpsServiceClient, type DpsServiceClient } from "@/lib/dps/service/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { writeProvisioningPaused } from "./control";
@@ -10,6 +11,7 @@ import { EngineGate } from "./engine-gate";
 import { HealthReporter } from "./attempts/health-reporter";
 import { startBoss } from "./queue/boss";
 import { RequestMeter } from "./pacing/request-meter";
+import { pacedFetch } from "./pacing/paced-fetch";
 import { readEngineSettings, type EngineSettings } from "./settings";
 
 /** Everything one process shares between its worker and inline attempts: one DPS client, one pacing view. */
@@ -18,6 +20,8 @@ export type Engine = {
   /** The engine's own connections (see createEnginePool). */
   pool: pg.Pool;
   client: DpsClient;
+  /** DPS's service API (reconciliation, deleting registration records), each request paced in the global limiter. */
+  serviceClient: DpsServiceClient;
   gate: EngineGate;
   health: HealthReporter;
   meter: RequestMeter;
@@ -71,14 +75,15 @@ function createEngine(options: EngineOptions): Engine {
   const pool = createEnginePool();
   const gate = new EngineGate();
   const meter = new RequestMeter(pool, () => gate.last()?.costs ?? null);
-  const client =
-    options.dpsClient ??
-    createDpsClient({ fetch: meter.wrap(options.fetch ?? defaultFetch()), operationTimeoutMs: operationTimeoutMs(settings.leaseSeconds) });
+  const fetch = options.fetch ?? defaultFetch();
+  const client = options.dpsClient ?? createDpsClient({ fetch: meter.wrap(fetch), operationTimeoutMs: operationTimeoutMs(settings.leaseSeconds) });
+  const serviceClient = createDpsServiceClient({ fetch: pacedFetch(fetch, pool, async () => (await gate.read()).costs), requestTimeoutMs: 30_000 });
   let boss: Promise<PgBoss> | null = null;
   return {
     settings,
     pool,
     client,
+    serviceClient,
     gate,
     health: new HealthReporter(),
     meter,

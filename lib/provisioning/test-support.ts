@@ -41,6 +41,33 @@ export async function connectDps(
     .onConflictDoUpdate({ target: integrations.id, set: values });
 }
 
+/**
+ * Saves a service connection string for `policy` of `emulator` (key encrypted), the rights it was
+ * found to have and the enrollment group, as a save followed by a check would.
+ */
+export async function connectDpsService(
+  emulator: TestEmulator,
+  policy: { name: string; primaryKey: string; rights?: readonly string[] },
+  options: { enrollmentGroupId?: string | null } = {},
+): Promise<void> {
+  const rights = policy.rights ?? ["enrollmentRead", "enrollmentWrite", "registrationStatusRead", "registrationStatusWrite"];
+  const values = {
+    serviceHost: `localhost:${emulator.port}`,
+    servicePolicyName: policy.name,
+    serviceKeyCiphertext: encryptSecret(policy.primaryKey, currentKek(), integrationKeyContext(DPS_INTEGRATION_ID, "service")),
+    serviceRights: {
+      enrollmentRead: rights.includes("enrollmentRead"),
+      enrollmentWrite: null,
+      registrationStatusRead: rights.includes("registrationStatusRead"),
+      registrationStatusWrite: rights.includes("registrationStatusWrite"),
+    },
+    serviceCheckedAt: new Date(),
+    enrollmentGroupId: options.enrollmentGroupId === undefined ? emulator.config.enrollmentGroups[0]!.enrollmentGroupId : options.enrollmentGroupId,
+    enrollmentGroupSource: "found-by-key" as const,
+  };
+  await getDb().update(integrations).set(values);
+}
+
 export async function disconnectDps(): Promise<void> {
   await getDb().update(integrations).set({ primaryKeyCiphertext: null, secondaryKeyCiphertext: null });
 }

@@ -2,6 +2,8 @@ import { decryptSecret } from "@/lib/secrets/envelope";
 import { currentKek } from "@/lib/secrets/secret-key";
 import { dpsKeyContext } from "./provider";
 import { readDpsIntegrationRow, recordDpsCallOutcomeRow, type DpsCallOutcome } from "./integration-store";
+import type { ServiceConnection } from "@/lib/dps/service/connection-string";
+import type { ProbedRights } from "@/lib/dps/service/probe";
 
 /**
  * For the provisioning engine and worker scripts only: no permission check and no `server-only`,
@@ -36,6 +38,36 @@ export async function loadDpsCredentials(): Promise<DpsCredentials | null> {
       : null,
     registrationsPerMinute: row.registrationsPerMinute,
     operationsPerMinute: row.operationsPerMinute,
+    version: row.version,
+  };
+}
+
+/** The optional service API credential and what is known of it; same rules as DpsCredentials. */
+export type DpsServiceCredentials = {
+  connection: ServiceConnection;
+  /** As last probed; null before the first check. */
+  rights: ProbedRights | null;
+  enrollmentGroupId: string | null;
+  enrollmentGroupSource: "entered" | "found-by-key" | null;
+  /** The enrollment group key(s), to find the group by key. */
+  groupKeys: [string, string | null];
+  version: number;
+};
+
+/** The decrypted service credential, or null when none is stored (or DPS is not connected). */
+export async function loadDpsServiceCredentials(): Promise<DpsServiceCredentials | null> {
+  const row = await readDpsIntegrationRow();
+  if (!row?.serviceKeyCiphertext || !row.serviceHost || !row.servicePolicyName || !row.primaryKeyCiphertext) return null;
+  const kek = currentKek();
+  return {
+    connection: { host: row.serviceHost, policyName: row.servicePolicyName, key: decryptSecret(row.serviceKeyCiphertext, kek, dpsKeyContext("service")) },
+    rights: row.serviceRights ?? null,
+    enrollmentGroupId: row.enrollmentGroupId,
+    enrollmentGroupSource: row.enrollmentGroupSource ?? null,
+    groupKeys: [
+      decryptSecret(row.primaryKeyCiphertext, kek, dpsKeyContext("primary")),
+      row.secondaryKeyCiphertext ? decryptSecret(row.secondaryKeyCiphertext, kek, dpsKeyContext("secondary")) : null,
+    ],
     version: row.version,
   };
 }

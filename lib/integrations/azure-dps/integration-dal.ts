@@ -10,7 +10,11 @@ import { decryptSecret, encryptSecret, envelopeKeyId, SecretDecryptionError, typ
 import { currentKek } from "@/lib/secrets/secret-key";
 import type { IntegrationRow } from "@/db/schema/integration";
 import type { DpsIntegrationInput, TestDpsConnectionInput } from "@/lib/integrations/azure-dps/schema";
-import { connectionTestDpsClient } from "./connection-test-client";
+import { connectionTestDpsClient, connectionTestServiceClient } from "./connection-test-client";
+import type { ServiceConnection } from "@/lib/dps/service/connection-string";
+import type { EnrollmentGroupSummary, ProbedRights } from "@/lib/dps/service/probe";
+import { explainServiceError, GROUP_PROBLEMS } from "./explain-service-error";
+import { checkServiceConnection, serviceCheckColumns, type ServiceCheck } from "./service-check";
 import { DPS_INTEGRATION_ID, toDpsIntegrationDto, type DpsIntegrationDto } from "./integration-dto";
 import { dpsKeyContext, type DpsKeySlot } from "./provider";
 import type { DpsErrorExplanation } from "./explain-dps-error";
@@ -18,6 +22,7 @@ import {
   ensureDpsIntegrationRow,
   readDpsIntegrationRow,
   recordDpsCallOutcomeRow,
+  recordServiceCheckRow,
   updateDpsIntegrationIfVersion,
   type IntegrationChanges,
 } from "./integration-store";
@@ -44,7 +49,7 @@ function decryptKey(ciphertext: string, slot: DpsKeySlot, kek: Kek): string {
 /** Says, without any secret, why the stored key cannot be used by this server; null when it can. */
 function storedKeyProblem(row: IntegrationRow | undefined, kek: Kek): string | null {
   if (!row?.primaryKeyCiphertext) return null;
-  for (const ciphertext of [row.primaryKeyCiphertext, row.secondaryKeyCiphertext]) {
+  for (const ciphertext of [row.primaryKeyCiphertext, row.secondaryKeyCiphertext, row.serviceKeyCiphertext]) {
     if (!ciphertext) continue;
     const keyId = envelopeKeyId(ciphertext);
     if (keyId !== kek.id) {
@@ -118,7 +123,9 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
     secondaryCiphertext = null;
   }
 
+  const service = serviceChanges(input, current, wasConnected, kek);
   const changes: IntegrationChanges = {
+    ...service.changes,
     idScope: input.idScope,
     host: input.host,
     registrationsPerMinute: input.registrationsPerMinute,
@@ -144,12 +151,81 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
       registrationsPerMinute: input.registrationsPerMinute,
       primaryKey: primary,
       secondaryKey: secondary,
+      serviceConnectionString: service.audit,
+      ...(saved.serviceHost && saved.serviceKeyCiphertext ? { serviceHost: saved.serviceHost, servicePolicy: saved.servicePolicyName } : {}),
+      enrollmentGroupId: saved.enrollmentGroupSource === "entered" ? saved.enrollmentGroupId : "found from the key",
       version: saved.version,
     },
   });
 
   const provisioningStarted = await startProvisioning(actor);
-  return { integration: toDpsIntegrationDto(saved), newlyConnected: !wasConnected, provisioningStarted };
+  // The group at a glance shows right after saving; DPS not answering does not undo the save.
+  if (saved.serviceKeyCiphertext) await refreshServiceCheck(saved, kek);
+  return { integration: toDpsIntegrationDto((await readDpsIntegrationRow()) ?? saved), newlyConnected: !wasConnected, provisioningStarted };
+}
+
+type ServiceChange = { changes: IntegrationChanges; audit: KeyChange };
+
+const NO_SERVICE: IntegrationChanges = {
+  serviceKeyCiphertext: null,
+  serviceRights: null,
+  serviceCheckedAt: null,
+  enrollmentGroup: null,
+  enrollmentGroupCheckedAt: null,
+  enrollmentGroupProblem: null,
+};
+
+/** The service connection string and the enrollment group id of a save: new, kept, removed; what a new one invalidates. */
+function serviceChanges(input: DpsIntegrationInput, current: IntegrationRow, wasConnected: boolean, kek: Kek): ServiceChange {
+  const stored = wasConnected && Boolean(current.serviceKeyCiphertext);
+  let changes: IntegrationChanges = {};
+  let audit: KeyChange = stored ? "kept" : "none";
+  if (input.mode === "edit" && input.removeServiceConnectionString) {
+    changes = { ...NO_SERVICE };
+    audit = stored ? "removed" : "none";
+  } else if (input.serviceConnectionString) {
+    const { host, policyName, key } = input.serviceConnectionString;
+    changes = { ...NO_SERVICE, serviceHost: host, servicePolicyName: policyName, serviceKeyCiphertext: encryptKey(key, "service", kek) };
+    audit = stored ? "replaced" : "added";
+  } else if (!stored) {
+    changes = { ...NO_SERVICE };
+  }
+  const groupId = input.enrollmentGroupId ?? null;
+  if (groupId) {
+    if (groupId !== current.enrollmentGroupId || current.enrollmentGroupSource !== "entered") {
+      changes = { ...changes, enrollmentGroupId: groupId, enrollmentGroupSource: "entered", enrollmentGroup: null, enrollmentGroupProblem: null };
+    }
+  } else if (current.enrollmentGroupSource === "entered") {
+    // Blank now: the group is to be found from its key again.
+    changes = { ...changes, enrollmentGroupId: null, enrollmentGroupSource: null, enrollmentGroup: null, enrollmentGroupProblem: null };
+  }
+  return { changes, audit };
+}
+
+/**
+ * Asks DPS's service API about the stored policy and group, and records the answer on the tile
+ * (unless the settings changed meanwhile). The interactive client: a person is usually waiting.
+ */
+async function refreshServiceCheck(row: IntegrationRow, kek: Kek): Promise<void> {
+  try {
+    const credentials = storedServiceCredentials(row, kek);
+    if (!credentials) return;
+    const check = await checkServiceConnection(connectionTestServiceClient(), credentials, AbortSignal.timeout(20_000));
+    await recordServiceCheckRow(row.version, serviceCheckColumns(check, new Date()));
+  } catch (error) {
+    logger.error({ err: loggableError(error) }, "could not check the DPS service connection after saving");
+  }
+}
+
+type StoredServiceCredentials = { connection: ServiceConnection; groupKeys: (string | null)[]; enteredGroupId: string | null };
+
+function storedServiceCredentials(row: IntegrationRow, kek: Kek): StoredServiceCredentials | null {
+  if (!row.serviceKeyCiphertext || !row.serviceHost || !row.servicePolicyName || !row.primaryKeyCiphertext) return null;
+  return {
+    connection: { host: row.serviceHost, policyName: row.servicePolicyName, key: decryptKey(row.serviceKeyCiphertext, "service", kek) },
+    groupKeys: [decryptKey(row.primaryKeyCiphertext, "primary", kek), row.secondaryKeyCiphertext ? decryptKey(row.secondaryKeyCiphertext, "secondary", kek) : null],
+    enteredGroupId: row.enrollmentGroupSource === "entered" ? row.enrollmentGroupId : null,
+  };
 }
 
 async function startProvisioning(actor: CurrentUser): Promise<boolean> {
@@ -163,15 +239,68 @@ async function startProvisioning(actor: CurrentUser): Promise<boolean> {
   }
 }
 
+/** The service connection string's part of a connection test. */
+export type ServiceTestDto = {
+  accepted: boolean;
+  explanation: DpsErrorExplanation;
+  rights: ProbedRights;
+  enrollmentGroupId: string | null;
+  enrollmentGroup: EnrollmentGroupSummary | null;
+  groupProblem: { title: string; nextStep: string } | null;
+};
+
 export type ConnectionTestDto = {
+  /** DPS accepted the ID Scope and the enrollment group key (the device API). */
   accepted: boolean;
   explanation: DpsErrorExplanation;
   keyUsed: "primary" | "secondary";
+  /** Null when no service connection string was tested. */
+  service: ServiceTestDto | null;
   /** True when the stored configuration was tested, so the result also went to the tile. */
   recordedOnTile: boolean;
 };
 
-type TestPlan = { credentials: ConnectionTestCredentials; testsStoredConfiguration: boolean };
+type TestPlan = {
+  credentials: ConnectionTestCredentials;
+  testsStoredConfiguration: boolean;
+  service: { connection: ServiceConnection; enteredGroupId: string | null; isStored: boolean } | null;
+};
+
+/** Which service connection string a test uses: typed, stored (an empty field on edit), or none. */
+function planServiceTest(input: TestDpsConnectionInput, row: IntegrationRow | undefined, kek: Kek): TestPlan["service"] {
+  const stored = () => {
+    if (!row?.serviceKeyCiphertext || !row.serviceHost || !row.servicePolicyName) return null;
+    return { host: row.serviceHost, policyName: row.servicePolicyName, key: decryptKey(row.serviceKeyCiphertext, "service", kek) };
+  };
+  const storedGroupId = row?.enrollmentGroupSource === "entered" ? row.enrollmentGroupId : null;
+  if (input.mode === "stored") {
+    const connection = stored();
+    return connection ? { connection, enteredGroupId: storedGroupId, isStored: true } : null;
+  }
+  const enteredGroupId = input.enrollmentGroupId ?? null;
+  if (input.serviceConnectionString) return { connection: input.serviceConnectionString, enteredGroupId, isStored: false };
+  if (input.mode !== "edit" || input.removeServiceConnectionString) return null;
+  const connection = stored();
+  return connection ? { connection, enteredGroupId, isStored: enteredGroupId === storedGroupId } : null;
+}
+
+function serviceTestDto(check: ServiceCheck): ServiceTestDto {
+  const explanation = check.accepted
+    ? {
+        title: "DPS accepted the service connection string",
+        detail: "The shared access policy's rights were checked with calls that change nothing in DPS.",
+        nextStep: check.rights.registrationStatusRead ? "Nothing to do: registration records can be reconciled." : "Give the policy Registration status read to reconcile registration records.",
+      }
+    : explainServiceError({ kind: check.failure?.kind ?? "unknown", cause: check.failure && "cause" in check.failure ? check.failure.cause : null, httpStatus: check.failure?.httpStatus, dpsErrorCode: check.failure?.dpsErrorCode, message: check.failure?.message });
+  return {
+    accepted: check.accepted,
+    explanation,
+    rights: check.rights,
+    enrollmentGroupId: check.enrollmentGroupId,
+    enrollmentGroup: check.enrollmentGroup,
+    groupProblem: check.groupProblem ? GROUP_PROBLEMS[check.groupProblem] : null,
+  };
+}
 
 function planConnectionTest(input: TestDpsConnectionInput, row: IntegrationRow | undefined, kek: Kek): TestPlan {
   const connected = Boolean(row?.primaryKeyCiphertext && row.idScope && row.host);
@@ -184,7 +313,8 @@ function planConnectionTest(input: TestDpsConnectionInput, row: IntegrationRow |
       secondaryKey: row.secondaryKeyCiphertext ? decryptKey(row.secondaryKeyCiphertext, "secondary", kek) : null,
     };
   };
-  if (input.mode === "stored") return { credentials: stored(), testsStoredConfiguration: true };
+  const service = planServiceTest(input, row, kek);
+  if (input.mode === "stored") return { credentials: stored(), testsStoredConfiguration: true, service };
 
   const usesStoredKey = !input.primaryKey;
   if (usesStoredKey && (input.mode === "connect" || !connected)) {
@@ -207,7 +337,7 @@ function planConnectionTest(input: TestDpsConnectionInput, row: IntegrationRow |
     saved.host === credentials.host &&
     saved.primaryKey === credentials.primaryKey &&
     saved.secondaryKey === credentials.secondaryKey;
-  return { credentials, testsStoredConfiguration };
+  return { credentials, testsStoredConfiguration, service };
 }
 
 /**
@@ -229,13 +359,25 @@ export async function testDpsConnection(input: TestDpsConnectionInput): Promise<
     throw error;
   }
 
-  const result = await probeDpsConnection(connectionTestDpsClient(), plan.credentials);
+  const { service } = plan;
+  const [result, check] = await Promise.all([
+    probeDpsConnection(connectionTestDpsClient(), plan.credentials),
+    service
+      ? checkServiceConnection(
+          connectionTestServiceClient(),
+          { connection: service.connection, groupKeys: [plan.credentials.primaryKey, plan.credentials.secondaryKey], enteredGroupId: service.enteredGroupId },
+          AbortSignal.timeout(20_000),
+        )
+      : null,
+  ]);
   if (plan.testsStoredConfiguration) await recordDpsCallOutcomeRow(result.outcome);
+  const serviceRecorded = Boolean(check && service?.isStored && plan.testsStoredConfiguration && row);
+  if (check && serviceRecorded) await recordServiceCheckRow(row!.version, serviceCheckColumns(check, new Date()));
   await recordAudit({
     actor,
     action: "integration.test",
     target: TARGET,
-    outcome: result.accepted ? "success" : "failure",
+    outcome: result.accepted && (check?.accepted ?? true) ? "success" : "failure",
     detail: {
       tested: plan.testsStoredConfiguration ? "saved configuration" : "values typed in the dialog",
       idScope: plan.credentials.idScope,
@@ -245,9 +387,28 @@ export async function testDpsConnection(input: TestDpsConnectionInput): Promise<
       keyUsed: result.keyUsed,
       httpStatus: result.httpStatus,
       dpsErrorCode: result.dpsErrorCode,
+      ...(check && service
+        ? {
+            service: {
+              host: service.connection.host,
+              policy: service.connection.policyName,
+              accepted: check.accepted,
+              rights: check.rights,
+              enrollmentGroupId: check.enrollmentGroupId,
+              groupProblem: check.groupProblem,
+              httpStatus: check.failure?.httpStatus ?? null,
+            },
+          }
+        : {}),
     },
   });
-  return { accepted: result.accepted, explanation: result.explanation, keyUsed: result.keyUsed, recordedOnTile: plan.testsStoredConfiguration };
+  return {
+    accepted: result.accepted,
+    explanation: result.explanation,
+    keyUsed: result.keyUsed,
+    service: check ? serviceTestDto(check) : null,
+    recordedOnTile: plan.testsStoredConfiguration,
+  };
 }
 
 /**
@@ -260,6 +421,7 @@ export async function disconnectDpsIntegration(input: { version: number }): Prom
   if (!current?.primaryKeyCiphertext) throw new UserFacingError("Azure DPS is not connected.");
   if (current.version !== input.version) throw conflictError(current);
   const saved = await updateDpsIntegrationIfVersion(input.version, {
+    ...NO_SERVICE,
     primaryKeyCiphertext: null,
     secondaryKeyCiphertext: null,
     updatedAt: new Date(),
@@ -273,7 +435,11 @@ export async function disconnectDpsIntegration(input: { version: number }): Prom
     action: "integration.disconnect",
     target: TARGET,
     outcome: "success",
-    detail: { idScope: saved.idScope, host: saved.host, keysDeleted: current.secondaryKeyCiphertext ? ["primary", "secondary"] : ["primary"] },
+    detail: {
+      idScope: saved.idScope,
+      host: saved.host,
+      keysDeleted: ["primary", ...(current.secondaryKeyCiphertext ? ["secondary"] : []), ...(current.serviceKeyCiphertext ? ["service"] : [])],
+    },
   });
   return toDpsIntegrationDto(saved);
 }

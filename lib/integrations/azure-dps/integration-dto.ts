@@ -2,6 +2,8 @@ import type { IntegrationRow } from "@/db/schema/integration";
 import { DEFAULT_DPS_HOST, DEFAULT_REGISTRATIONS_PER_MINUTE } from "@/lib/integrations/azure-dps/schema";
 import { azureDps } from "./provider";
 import { explainDpsError, parseDpsFailureCode, type DpsErrorExplanation } from "./explain-dps-error";
+import { GROUP_PROBLEMS, isGroupProblem } from "./explain-service-error";
+import type { EnrollmentGroupSummary, ProbedRights } from "@/lib/dps/service/probe";
 
 export const DPS_INTEGRATION_ID = azureDps.id;
 
@@ -14,8 +16,8 @@ export type DpsIntegrationState = "not-connected" | "connected" | "needs-attenti
 /** What the tile and the dialog may know about the integration: whether keys exist, never the keys. */
 export type DpsIntegrationDto = {
   state: DpsIntegrationState;
-  /** Why the state is "needs-attention": a failed DPS call, or a stored key this server cannot read. */
-  attention: { cause: "failure" | "stored-key"; message: string } | null;
+  /** Why the state is "needs-attention": a failed DPS call, a stored key this server cannot read, or a disabled enrollment group. */
+  attention: { cause: "failure" | "stored-key" | "group-disabled"; message: string; nextStep?: string } | null;
   idScope: string | null;
   host: string;
   registrationsPerMinute: number;
@@ -28,7 +30,25 @@ export type DpsIntegrationDto = {
   lastSuccess: { at: string; summary: string } | null;
   lastFailure: { at: string; code: string; explanation: DpsErrorExplanation } | null;
   consecutiveFailures: number;
+  /** The optional service API credential: where and which policy (never its key), and what it may do. */
+  service: { host: string; policyName: string; rights: ProbedRights | null; checkedAt: string | null } | null;
+  /** The enrollment group the devices belong to, at a glance as DPS last described it. */
+  enrollmentGroup: {
+    id: string | null;
+    source: "entered" | "found-by-key" | null;
+    summary: EnrollmentGroupSummary | null;
+    checkedAt: string | null;
+    problem: { title: string; nextStep: string } | null;
+  } | null;
 };
+
+/** DPS refuses every device of a disabled group: the one setting worth an alert on its own. */
+export function disabledGroupAttention(groupId: string): { message: string; nextStep: string } {
+  return {
+    message: `The enrollment group ${groupId} is disabled in DPS: DPS refuses every device that registers with it.`,
+    nextStep: `In the Azure portal, open the DPS instance → Manage enrollments → ${groupId}, set Enable entry to Enable and save; then retry the devices that failed.`,
+  };
+}
 
 type HealthFacts = Pick<IntegrationRow, "updatedAt" | "lastSuccessAt" | "lastFailureAt" | "lastFailureKind" | "consecutiveFailures">;
 
@@ -53,13 +73,17 @@ export function attentionReason(row: HealthFacts): string | null {
 export function toDpsIntegrationDto(row: IntegrationRow | undefined, storedKeyProblem: string | null = null): DpsIntegrationDto {
   const connected = Boolean(row?.primaryKeyCiphertext);
   const failure = connected && row ? attentionReason(row) : null;
+  const group = row?.serviceKeyCiphertext && row.enrollmentGroup?.provisioningStatus === "disabled" ? row.enrollmentGroup : null;
   const attention = !connected
     ? null
     : storedKeyProblem
       ? ({ cause: "stored-key", message: storedKeyProblem } as const)
-      : failure
-        ? ({ cause: "failure", message: failure } as const)
-        : null;
+      : group
+        ? ({ cause: "group-disabled", ...disabledGroupAttention(group.enrollmentGroupId) } as const)
+        : failure
+          ? ({ cause: "failure", message: failure } as const)
+          : null;
+  const hasService = Boolean(row?.serviceKeyCiphertext && row.serviceHost && row.servicePolicyName);
   return {
     state: !connected ? "not-connected" : attention ? "needs-attention" : "connected",
     attention,
@@ -81,5 +105,18 @@ export function toDpsIntegrationDto(row: IntegrationRow | undefined, storedKeyPr
           }
         : null,
     consecutiveFailures: row?.consecutiveFailures ?? 0,
+    service: hasService
+      ? { host: row!.serviceHost!, policyName: row!.servicePolicyName!, rights: row!.serviceRights ?? null, checkedAt: row!.serviceCheckedAt?.toISOString() ?? null }
+      : null,
+    enrollmentGroup:
+      hasService || row?.enrollmentGroupId
+        ? {
+            id: row?.enrollmentGroupId ?? null,
+            source: row?.enrollmentGroupSource ?? null,
+            summary: hasService ? (row?.enrollmentGroup ?? null) : null,
+            checkedAt: hasService ? (row?.enrollmentGroupCheckedAt?.toISOString() ?? null) : null,
+            problem: hasService && isGroupProblem(row?.enrollmentGroupProblem) ? GROUP_PROBLEMS[row.enrollmentGroupProblem] : null,
+          }
+        : null,
   };
 }

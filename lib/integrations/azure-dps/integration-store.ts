@@ -1,7 +1,8 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { integrations, type IntegrationRow } from "@/db/schema/integration";
 import { DPS_INTEGRATION_ID } from "./integration-dto";
+import type { ServiceCheckColumns } from "./service-check";
 
 /**
  * Row access for the Azure DPS integration, shared by the data-access layer (which checks
@@ -49,4 +50,37 @@ export async function recordDpsCallOutcomeRow(outcome: DpsCallOutcome, at: Date 
         consecutiveFailures: sql`${integrations.consecutiveFailures} + 1`,
       };
   await getDb().update(integrations).set(changes).where(eq(integrations.id, DPS_INTEGRATION_ID));
+}
+
+/**
+ * Records what a check learnt, unless the settings were saved since it started (`version`): a
+ * result about an older service connection string must not land on the new one. Never bumps `version`.
+ */
+export async function recordServiceCheckRow(version: number, columns: ServiceCheckColumns): Promise<boolean> {
+  const rows = await getDb()
+    .update(integrations)
+    .set(columns)
+    .where(and(eq(integrations.id, DPS_INTEGRATION_ID), eq(integrations.version, version), isNotNull(integrations.serviceKeyCiphertext)))
+    .returning({ id: integrations.id });
+  return rows.length > 0;
+}
+
+/**
+ * The periodic refresh: one process takes the turn (moving the check time on) when the group was
+ * last read more than `maxAgeSeconds` ago; the others see it taken. Returns the version to record against.
+ */
+export async function claimServiceRefresh(maxAgeSeconds: number): Promise<number | null> {
+  const [row] = await getDb()
+    .update(integrations)
+    .set({ enrollmentGroupCheckedAt: sql`now()` })
+    .where(
+      and(
+        eq(integrations.id, DPS_INTEGRATION_ID),
+        isNotNull(integrations.serviceKeyCiphertext),
+        isNotNull(integrations.primaryKeyCiphertext),
+        sql`(${integrations.enrollmentGroupCheckedAt} is null or ${integrations.enrollmentGroupCheckedAt} < now() - make_interval(secs => ${maxAgeSeconds}))`,
+      ),
+    )
+    .returning({ version: integrations.version });
+  return row?.version ?? null;
 }

@@ -3,8 +3,11 @@ import type { IntegrationProvider } from "../provider";
 
 const ID = "azure-dps";
 
-/** The enrollment group keys are stored in two slots, so a key rotation can run without downtime. */
-export type DpsKeySlot = "primary" | "secondary";
+/**
+ * The enrollment group keys are stored in two slots, so a key rotation can run without downtime; the
+ * optional service API policy key in a third.
+ */
+export type DpsKeySlot = "primary" | "secondary" | "service";
 
 export function dpsKeyContext(slot: DpsKeySlot): string {
   return integrationKeyContext(ID, slot);
@@ -15,7 +18,7 @@ export const azureDps = {
   id: ID,
   name: "Azure DPS",
   description: "Azure IoT Hub Device Provisioning Service",
-  storedSecrets: (["primary", "secondary"] as const).map((slot) => ({
+  storedSecrets: (["primary", "secondary", "service"] as const).map((slot) => ({
     table: "integrations",
     idColumn: "id",
     column: `${slot}_key_ciphertext`,

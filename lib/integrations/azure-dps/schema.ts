@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { looksLikeUsualIdScope, optionalGroupKey, schemaFor, validateDpsHost, validateIdScope } from "@/lib/dps/validation";
+import { parseServiceConnectionString } from "@/lib/dps/service/connection-string";
 
 /**
  * The Azure DPS connect/edit form, checked by the dialog (react-hook-form) and again by the server
@@ -17,7 +18,36 @@ export const DPS_FIELD_LABELS = {
   host: "Device Provisioning Service hostname",
   secondaryKey: "Secondary key",
   registrationsPerMinute: "Registrations per minute",
+  serviceConnectionString: "Service connection string (optional)",
+  enrollmentGroupId: "Enrollment group ID (optional)",
 } as const;
+
+/** DPS's rule for enrollment group ids, as the portal enforces it. */
+const ENROLLMENT_GROUP_ID = /^[A-Za-z0-9][A-Za-z0-9\-._:]{0,127}$/;
+
+// Blank means "keep the stored one" on edit and "none" on connect, like the key fields.
+const serviceConnectionString = z
+  .string()
+  .optional()
+  .transform((input, ctx) => {
+    if (input === undefined || input.trim() === "") return undefined;
+    const result = parseServiceConnectionString(input);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: "custom", message: result.message });
+    return z.NEVER;
+  });
+
+// Not a secret: the dialog shows the stored id, and blank means "find the group from its key".
+const enrollmentGroupId = z
+  .string()
+  .optional()
+  .transform((input, ctx) => {
+    const value = input?.trim() ?? "";
+    if (value === "") return undefined;
+    if (ENROLLMENT_GROUP_ID.test(value)) return value;
+    ctx.addIssue({ code: "custom", message: "Enrollment group ID may use letters, digits and - . _ : (at most 128), starting with a letter or digit, as in the Azure portal." });
+    return z.NEVER;
+  });
 
 const idScope = schemaFor(validateIdScope, "ID Scope is required.");
 
@@ -55,6 +85,9 @@ export const dpsIntegrationSchema = z
     secondaryKey: optionalGroupKey(DPS_FIELD_LABELS.secondaryKey),
     removeSecondaryKey: z.boolean().optional().default(false),
     registrationsPerMinute,
+    serviceConnectionString,
+    removeServiceConnectionString: z.boolean().optional().default(false),
+    enrollmentGroupId,
   })
   .refine((value) => value.mode !== "connect" || value.primaryKey !== undefined, {
     path: ["primaryKey"],

@@ -7,6 +7,10 @@ import type { ProvisionJobData } from "../types";
 /** pg-boss keeps its tables in this schema of the app's database. */
 export const BOSS_SCHEMA = "pgboss";
 export const PROVISION_QUEUE = "provision-device";
+/** A slice of a registration-records reconciliation (DPS service API); data `{ runId }`. */
+export const RECONCILE_QUEUE = "reconcile-registrations";
+/** Removing one device, and optionally its DPS registration record (bulk removal). */
+export const REMOVAL_QUEUE = "remove-device";
 
 /**
  * One job per device attempt. The `short` policy allows one *waiting* job per singleton key, so
@@ -79,5 +83,8 @@ export async function startBoss(pool: pg.Pool, settings: EngineSettings): Promis
     retryDelay: 1,
     retentionMinutes: RETENTION_DAYS * 24 * 60,
   });
+  // A crashed slice is handed out again after it expires; the run resumes from its stored token.
+  await boss.createQueue(RECONCILE_QUEUE, { name: RECONCILE_QUEUE, policy: "standard", retryLimit: CRASH_REDELIVERIES, retryDelay: 5, retentionMinutes: RETENTION_DAYS * 24 * 60 });
+  await boss.createQueue(REMOVAL_QUEUE, { name: REMOVAL_QUEUE, policy: "standard", retryLimit: CRASH_REDELIVERIES, retryDelay: 5, retentionMinutes: RETENTION_DAYS * 24 * 60 });
   return boss;
 }

@@ -14,6 +14,7 @@ import { jobsToFetch } from "./fetch-plan";
 import { IdleTimer } from "./idle-timer";
 import { JobCompleter } from "./job-completer";
 import { startSweeper } from "./sweeper-timer";
+import { startServiceWorkers } from "./service-workers";
 
 export type WorkerOptions = EngineOptions & {
   /** DPS calls in flight in this process (HIC_WORKER_CONCURRENCY, default 64). */
@@ -130,6 +131,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
   }
 
   const sweeper = startSweeper(engine, boss);
+  const serviceWorkers = await startServiceWorkers(engine, boss);
 
   const listener = listenForJobs(nudge);
   const loop = fetchLoop();
@@ -141,6 +143,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
       stopping ??= (async () => {
         running = false;
         sweeper.stop();
+        const servicesStopped = serviceWorkers.stop();
         // Attempts still waiting for their slot give their device back and are queued again at once;
         // calls already at DPS get a grace period to finish and be recorded.
         stopWaiting.abort();
@@ -153,6 +156,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
         abortCalls.abort();
         await Promise.allSettled([...inFlight]);
         await completer.flush();
+        await servicesStopped;
         logger.info("provisioning worker stopped");
       })();
       return stopping;

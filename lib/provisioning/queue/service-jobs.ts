@@ -1,0 +1,43 @@
+import { getEngine } from "../engine";
+import { RECONCILE_QUEUE, REMOVAL_QUEUE } from "./boss";
+import { withTransaction } from "./jobs";
+import { notifyWorkers } from "./job-notifier";
+
+/** A reconciliation slice pages at most a minute; a job not finished well after that belonged to a worker that died. */
+export const RECONCILE_JOB_EXPIRY_SECONDS = 300;
+export const REMOVAL_JOB_EXPIRY_SECONDS = 120;
+
+export type ReconcileJobData = { runId: number };
+
+/** What a bulk removal queues per device: everything the worker needs, since the device may change meanwhile. */
+export type RemovalJobData = {
+  deviceId: number;
+  /** Delete its DPS registration record too, under the etag of its last registration. */
+  deleteDpsRecord: boolean;
+  actorId: string | null;
+  actorEmail: string | null;
+};
+
+export async function enqueueReconciliation(runId: number, startAfterMs = 0): Promise<void> {
+  const engine = getEngine();
+  const boss = await engine.boss();
+  await boss.send(RECONCILE_QUEUE, { runId } satisfies ReconcileJobData, {
+    expireInSeconds: RECONCILE_JOB_EXPIRY_SECONDS,
+    ...(startAfterMs > 0 ? { startAfter: Math.ceil(startAfterMs / 1000) } : {}),
+  });
+}
+
+/** One job per device, inserted in one transaction; workers pick them up within a poll. */
+export async function enqueueRemovals(jobs: RemovalJobData[]): Promise<number> {
+  if (jobs.length === 0) return 0;
+  const engine = getEngine();
+  const boss = await engine.boss();
+  await withTransaction(engine.pool, async (client) => {
+    await boss.insert(
+      jobs.map((data) => ({ name: REMOVAL_QUEUE, data, expireInSeconds: REMOVAL_JOB_EXPIRY_SECONDS })),
+      { db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) } },
+    );
+    await notifyWorkers(client);
+  });
+  return jobs.length;
+}

@@ -1,0 +1,88 @@
+import type pg from "pg";
+import type { ReconciliationStatus } from "@/db/schema/registrations";
+
+type Queryable = Pick<pg.Pool, "query">;
+
+type RunRecord = {
+  id: number;
+  status: ReconciliationStatus;
+  enrollment_group_id: string;
+  requested_by_email: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  pages: number;
+  records_seen: number;
+  resumes: number;
+  records: number | null;
+  orphans: number | null;
+  never_registered: number | null;
+  hub_differs: number | null;
+  status_differs: number | null;
+  device_id_differs: number | null;
+  agree: number | null;
+  failure_kind: string | null;
+  failure_message: string | null;
+};
+
+/** A reconciliation as the view shows it. */
+export type ReconciliationRunDto = {
+  id: number;
+  status: ReconciliationStatus;
+  enrollmentGroupId: string;
+  requestedBy: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Progress while it runs. */
+  pages: number;
+  recordsSeen: number;
+  resumes: number;
+  counts: { records: number; orphans: number; neverRegistered: number; hubDiffers: number; statusDiffers: number; deviceIdDiffers: number; agree: number } | null;
+  /** Why it failed, or (while queued again) why it waits. */
+  problem: string | null;
+};
+
+export function toRunDto(row: RunRecord): ReconciliationRunDto {
+  return {
+    id: row.id,
+    status: row.status,
+    enrollmentGroupId: row.enrollment_group_id,
+    requestedBy: row.requested_by_email,
+    createdAt: row.created_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    pages: row.pages,
+    recordsSeen: row.records_seen,
+    resumes: row.resumes,
+    counts:
+      row.status === "completed" && row.records !== null
+        ? {
+            records: row.records,
+            orphans: row.orphans ?? 0,
+            neverRegistered: row.never_registered ?? 0,
+            hubDiffers: row.hub_differs ?? 0,
+            statusDiffers: row.status_differs ?? 0,
+            deviceIdDiffers: row.device_id_differs ?? 0,
+            agree: row.agree ?? 0,
+          }
+        : null,
+    problem: row.failure_message,
+  };
+}
+
+const COLUMNS = `id::int as id, status, enrollment_group_id, requested_by_email, created_at, started_at, finished_at, pages, records_seen, resumes,
+  records, orphans, never_registered, hub_differs, status_differs, device_id_differs, agree, failure_kind, failure_message`;
+
+/** The newest completed run (whose findings the view shows) and the run to report on beside it, if any. */
+export async function latestRuns(db: Queryable): Promise<{ latest: RunRecord | null; current: RunRecord | null }> {
+  const { rows } = await db.query<RunRecord>(
+    `(select ${COLUMNS} from registration_reconciliations where status = 'completed' order by finished_at desc nulls last limit 1)
+     union all
+     (select ${COLUMNS} from registration_reconciliations where status <> 'completed' order by id desc limit 1)`,
+  );
+  const latest = rows.find((row) => row.status === "completed") ?? null;
+  const other = rows.find((row) => row.status !== "completed") ?? null;
+  const current = other && (other.status !== "failed" || latest === null || other.id > latest.id) ? other : null;
+  return { latest, current };
+}

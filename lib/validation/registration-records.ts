@@ -1,0 +1,42 @@
+import { z } from "zod";
+
+/** The Registration records view's filters, in the URL so support staff can share a link. Bad values fall back to defaults. */
+export const FINDING_FILTERS = ["all", "orphan", "never-registered", "differs", "hub", "status", "device-id", "agrees"] as const;
+export type FindingFilter = (typeof FINDING_FILTERS)[number];
+
+export const FINDING_FILTER_LABELS: Record<FindingFilter, string> = {
+  all: "Everything",
+  orphan: "In DPS only (orphans)",
+  "never-registered": "In the platform only (never registered)",
+  differs: "Disagreements (any)",
+  hub: "Hub differs",
+  status: "Status differs",
+  "device-id": "Device ID differs",
+  agrees: "In agreement",
+};
+
+const noControl = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
+
+export const registrationRecordsFilterSchema = z.object({
+  finding: z.enum(FINDING_FILTERS).default("all").catch("all"),
+  hub: z.string().trim().max(255).refine(noControl).optional().catch(undefined).transform((v) => v || undefined),
+  q: z.string().trim().max(128).refine(noControl).optional().catch(undefined).transform((v) => v || undefined),
+  after: z.string().max(400).optional().catch(undefined),
+  before: z.string().max(400).optional().catch(undefined),
+});
+export type RegistrationRecordsFilter = z.output<typeof registrationRecordsFilterSchema>;
+
+export const deleteOrphanSchema = z.object({
+  registrationId: z.string().trim().min(1, "Which registration?").max(128).refine(noControl, "Which registration?"),
+});
+
+/** Bulk removal from the devices table: the selection, and whether DPS's records go too. */
+export const removeDevicesSchema = z.object({
+  deviceIds: z.array(z.coerce.number().int().positive()).min(1, "Select at least one device.").max(10_000),
+  deleteDpsRecords: z.boolean().optional().default(false),
+});
+
+export const removeDeviceSchema = z.object({
+  deviceId: z.coerce.number().int().positive(),
+  deleteDpsRecord: z.boolean().optional().default(false),
+});
