@@ -8,6 +8,8 @@ import { removeDeviceAction } from "@/lib/actions/remove-device";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { ConfirmFooter } from "@/components/forms/confirm-footer";
+import { DeleteRecordOption } from "./delete-record-option";
+import { RemoveNotice } from "./remove-notice";
 
 export function DeviceActions({
   deviceId,
@@ -16,6 +18,8 @@ export function DeviceActions({
   canProvision,
   canManage,
   connected,
+  hub,
+  recordCleanup,
 }: {
   deviceId: number;
   registrationId: string;
@@ -23,10 +27,13 @@ export function DeviceActions({
   canProvision: boolean;
   canManage: boolean;
   connected: boolean;
+  hub: string | null;
+  recordCleanup: { available: boolean; policyName: string | null };
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [confirmOpen, setConfirmOpen] = useState(false);
+  const [deleteRecord, setDeleteRecord] = useState(false);
 
   const provision = (retry: boolean) =>
     startTransition(async () => {
@@ -38,11 +45,15 @@ export function DeviceActions({
 
   const remove = () =>
     startTransition(async () => {
-      const result = await removeDeviceAction({ deviceId });
+      const result = await removeDeviceAction({ deviceId, deleteDpsRecord: deleteRecord && recordCleanup.available });
       if (result.ok) {
         toast.success(result.message);
         router.push("/devices");
-      } else toast.error(result.message);
+      } else {
+        toast.error(result.message);
+        setConfirmOpen(false);
+        router.refresh();
+      }
     });
 
   return (
@@ -67,10 +78,10 @@ export function DeviceActions({
             <DialogHeader>
               <DialogTitle>Remove {registrationId}?</DialogTitle>
               <DialogDescription>
-                The device is removed from this platform only: the device stays registered in the Azure DPS enrollment group and in its IoT hub. To revoke it there,
-                disable or delete its registration in the Azure portal.
+                <RemoveNotice deleteRecord={deleteRecord && recordCleanup.available} hub={hub} plural={false} />
               </DialogDescription>
             </DialogHeader>
+            <DeleteRecordOption {...recordCleanup} checked={deleteRecord} onChange={setDeleteRecord} plural={false} />
             <ConfirmFooter variant="destructive" label="Remove device" pendingLabel="Removing…" pending={pending} onConfirm={remove} />
           </DialogContent>
         </Dialog>

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { DevicePage } from "@/lib/devices/list-devices";
 import type { DeviceFilter } from "@/lib/validation/device";
-import { DevicesTable } from "./devices-table";
+import { DevicesTable, type RecordCleanupOption } from "./devices-table";
 import { devicesPageLink, type DevicesLinkParams } from "./devices-page-link";
 
 /**
@@ -9,11 +9,25 @@ import { devicesPageLink, type DevicesLinkParams } from "./devices-page-link";
  * streams it inside a Suspense boundary: counts and filters show while the rows are read. The page
  * starts reading them (`rows`) before anything else, so the two reads run side by side.
  */
-export async function DevicesList({ rows, filter, base, canProvision }: { rows: Promise<DevicePage>; filter: DeviceFilter; base: DevicesLinkParams; canProvision: boolean }) {
+export async function DevicesList({
+  rows,
+  filter,
+  base,
+  canProvision,
+  canManage,
+  recordCleanup,
+}: {
+  rows: Promise<DevicePage>;
+  filter: DeviceFilter;
+  base: DevicesLinkParams;
+  canProvision: boolean;
+  canManage: boolean;
+  recordCleanup: RecordCleanupOption;
+}) {
   const page = await rows;
   return (
     <>
-      <DevicesTable devices={page.devices} canProvision={canProvision} />
+      <DevicesTable devices={page.devices} canProvision={canProvision} canManage={canManage} recordCleanup={recordCleanup} />
       <nav aria-label="Pages" className="mt-4 flex gap-4 text-sm">
         {filter.after || filter.before ? (
           <Link href={devicesPageLink(base)} className="text-link underline">

@@ -12,6 +12,7 @@ import { formatDateTime } from "@/lib/format";
 import { StatusBadge } from "./status-badge";
 import { DeviceErrorSummary } from "./device-error";
 import { DeviceCardList } from "./device-card-list";
+import { RemoveSelectedDialog } from "./remove-selected-dialog";
 
 const none = <span className="text-muted-foreground">—</span>;
 
@@ -34,7 +35,10 @@ const CELLS: Record<DeviceColumnId, { className?: string; render: (device: Devic
   lastError: { className: "text-xs", render: (d) => <DeviceErrorSummary device={d} /> },
 };
 
-export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; canProvision: boolean }) {
+export type RecordCleanupOption = { available: boolean; policyName: string | null };
+
+export function DevicesTable({ devices, canProvision, canManage, recordCleanup }: { devices: DeviceDto[]; canProvision: boolean; canManage: boolean; recordCleanup: RecordCleanupOption }) {
+  const canSelect = canProvision || canManage;
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [pending, startTransition] = useTransition();
   const allSelected = devices.length > 0 && devices.every((d) => selected.has(d.id));
@@ -58,7 +62,7 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
 
   return (
     <div className="grid gap-2">
-      {canProvision ? (
+      {canSelect ? (
         <div className="flex min-h-9 flex-wrap items-center gap-3 text-sm">
           {devices.length > 0 ? (
             <label className="flex items-center gap-2 md:hidden">
@@ -71,20 +75,23 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
               Select all
             </label>
           ) : null}
-          <span className="text-muted-foreground">{selected.size ? `${selected.size} selected` : "Select devices to re-provision them."}</span>
-          {selected.size ? (
+          <span className="text-muted-foreground">
+            {selected.size ? `${selected.size} selected` : canProvision && canManage ? "Select devices to re-provision or remove them." : canProvision ? "Select devices to re-provision them." : "Select devices to remove them."}
+          </span>
+          {selected.size && canProvision ? (
             <Button size="sm" onClick={reprovisionSelected} disabled={pending}>
               {pending ? "Re-provisioning…" : "Re-provision selected"}
             </Button>
           ) : null}
+          {selected.size && canManage ? <RemoveSelectedDialog deviceIds={[...selected]} recordCleanup={recordCleanup} onDone={() => setSelected(new Set())} /> : null}
         </div>
       ) : null}
-      <DeviceCardList devices={devices} selected={canProvision ? selected : null} onToggle={toggle} className="md:hidden" />
+      <DeviceCardList devices={devices} selected={canSelect ? selected : null} onToggle={toggle} className="md:hidden" />
       <div className="hidden min-w-0 md:block">
         <Table aria-label="Devices">
           <TableHeader>
             <tr>
-              {canProvision ? (
+              {canSelect ? (
                 <TableHead className="w-8">
                   <input
                     type="checkbox"
@@ -102,14 +109,14 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
           <TableBody>
             {devices.length === 0 ? (
               <TableRow>
-                <TableCell colSpan={DEVICE_COLUMNS.length + (canProvision ? 1 : 0)} className="py-10 text-center text-muted-foreground">
+                <TableCell colSpan={DEVICE_COLUMNS.length + (canSelect ? 1 : 0)} className="py-10 text-center text-muted-foreground">
                   No devices match. Add a device or import a CSV file, or clear the filters.
                 </TableCell>
               </TableRow>
             ) : (
               devices.map((d) => (
                 <TableRow key={d.id}>
-                  {canProvision ? (
+                  {canSelect ? (
                     <TableCell>
                       <input type="checkbox" aria-label={`Select ${d.registrationId}`} checked={selected.has(d.id)} onChange={() => toggle(d.id)} />
                     </TableCell>

@@ -10,6 +10,7 @@ const TRIGGER_LABELS: Record<string, string> = {
   reprovision: "Re-provision",
   retry: "Retry",
   automatic: "Automatic retry",
+  remove: "Removal",
 };
 
 /** Each attempt, newest first; a move to another hub stands out because support staff ask about exactly that. */
@@ -19,7 +20,9 @@ export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
     <ol className="grid gap-3" aria-label="Provisioning history">
       {entries.map((e) => {
         const failed = e.outcome !== "assigned";
-        const explanation = failed && e.errorKind ? explainDpsError({ kind: e.errorKind, dpsErrorCode: e.errorCode ? Number(e.errorCode) : undefined, message: e.errorMessage ?? undefined }) : null;
+        // A removal DPS refused carries its own explanation (the service API's, not the device API's).
+        const removal = e.trigger === "remove";
+        const explanation = failed && e.errorKind && !removal ? explainDpsError({ kind: e.errorKind, dpsErrorCode: e.errorCode ? Number(e.errorCode) : undefined, message: e.errorMessage ?? undefined }) : null;
         return (
           <li key={e.id} className={cn("rounded-md border p-3 text-sm", e.hubChanged ? "border-amber-300 bg-amber-50" : failed ? "border-red-200 bg-red-50/50" : "border-slate-200 bg-white")}>
             <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -46,6 +49,7 @@ export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
                 .filter(Boolean)
                 .join(" · ")}
             </p>
+            {removal && e.errorMessage ? <p className="mt-1 text-xs text-red-900">The device was kept. {e.errorMessage}</p> : null}
             {explanation ? (
               <p className="mt-1 text-xs text-red-900">
                 {explanation.title}. {explanation.nextStep}

@@ -9,6 +9,9 @@ type Queryable = Pick<pg.Pool, "query">;
 
 export const FINDINGS_PAGE_SIZE = 50;
 
+/** The filter without paging, as the export takes it. */
+export type FindingsQuery = Pick<RegistrationRecordsFilter, "finding"> & Partial<Pick<RegistrationRecordsFilter, "hub" | "q">>;
+
 type Row = {
   registration_key: string;
   registration_id: string;
@@ -65,7 +68,7 @@ function escapeLike(text: string): string {
  * The filter as SQL conditions, each one an index's leading columns after the run id
  * (kind, hub, or a partial index per difference), so every filter pages by key in index order.
  */
-function conditions(runId: number, filter: Pick<RegistrationRecordsFilter, "finding" | "hub" | "q">, values: unknown[]): string[] {
+function conditions(runId: number, filter: FindingsQuery, values: unknown[]): string[] {
   values.push(runId);
   const where = [`run_id = $${values.length}`];
   switch (filter.finding) {
@@ -146,7 +149,7 @@ export async function findFinding(db: Queryable, runId: number, registrationId: 
 export const FINDINGS_CSV_HEADER = FINDING_COLUMNS.map((column) => column.csv);
 
 /** The filter's findings as CSV, in keyset batches (flat memory at a million rows); every cell neutralised against formulas. */
-export async function* exportFindingsCsv(db: Queryable, runId: number, filter: Pick<RegistrationRecordsFilter, "finding" | "hub" | "q">, batchSize = 5000): AsyncGenerator<string> {
+export async function* exportFindingsCsv(db: Queryable, runId: number, filter: FindingsQuery, batchSize = 5000): AsyncGenerator<string> {
   yield Papa.unparse([FINDINGS_CSV_HEADER], { newline: "\r\n" }) + "\r\n";
   let after: string | null = null;
   for (;;) {

@@ -9,7 +9,7 @@ import { readDpsIntegrationRow } from "@/lib/integrations/azure-dps/integration-
 import { enqueueReconciliation } from "@/lib/provisioning/queue/service-jobs";
 import { getEngine } from "@/lib/provisioning/engine";
 import type { RegistrationRecordsFilter } from "@/lib/validation/registration-records";
-import { exportFindingsCsv, findFinding, listFindings, type FindingsPage } from "./list-findings";
+import { exportFindingsCsv, findFinding, listFindings, type FindingsPage, type FindingsQuery } from "./list-findings";
 import { forgetRegistration, insertRun } from "./records-store";
 import { latestRuns, toRunDto, type ReconciliationRunDto } from "./runs";
 
@@ -79,7 +79,7 @@ export async function listRegistrationFindings(filter: RegistrationRecordsFilter
   return { ...(await listFindings(db, latest.id, filter)), runId: latest.id };
 }
 
-export async function exportRegistrationFindings(filter: Pick<RegistrationRecordsFilter, "finding" | "hub" | "q">): Promise<AsyncGenerator<string>> {
+export async function exportRegistrationFindings(filter: FindingsQuery): Promise<AsyncGenerator<string>> {
   await requirePermission("registrations.view");
   const db = getDb().$client;
   const { latest } = await latestRuns(db);

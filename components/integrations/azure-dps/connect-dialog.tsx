@@ -13,7 +13,7 @@ import {
   type DpsIntegrationFormInput,
 } from "@/lib/integrations/azure-dps/schema";
 import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
-import type { DpsErrorExplanation } from "@/lib/integrations/azure-dps/explain-dps-error";
+import type { ConnectionTestDto } from "@/lib/integrations/azure-dps/integration-dal";
 import { saveDpsIntegrationAction } from "@/lib/actions/save-dps-integration";
 import { testDpsConnectionAction } from "@/lib/actions/test-dps-connection";
 import type { ActionRefusal } from "@/lib/actions/result";
@@ -26,7 +26,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { ConnectionTestResult } from "./connection-test-result";
 import { SecretInput } from "../secret-input";
 
-const ADVANCED_FIELDS = ["secondaryKey", "registrationsPerMinute", "removeSecondaryKey"] as const;
+const ADVANCED_FIELDS = ["secondaryKey", "registrationsPerMinute", "removeSecondaryKey", "serviceConnectionString", "removeServiceConnectionString", "enrollmentGroupId"] as const;
 
 function defaultsFor(integration: DpsIntegrationDto): DpsIntegrationFormInput {
   return {
@@ -38,6 +38,10 @@ function defaultsFor(integration: DpsIntegrationDto): DpsIntegrationFormInput {
     secondaryKey: "",
     removeSecondaryKey: false,
     registrationsPerMinute: integration.registrationsPerMinute,
+    serviceConnectionString: "",
+    removeServiceConnectionString: false,
+    // Not a secret: an id entered earlier is shown; one found from the key is not (blank = find it again).
+    enrollmentGroupId: integration.enrollmentGroup?.source === "entered" ? (integration.enrollmentGroup.id ?? "") : "",
   };
 }
 
@@ -61,12 +65,15 @@ export function DpsConnectDialog({
   const { form, submitTo, showRefusal } = useActionForm(dpsIntegrationSchema, defaultsFor(integration));
   const { errors, isSubmitting } = form.formState;
   const [advancedOpen, setAdvancedOpen] = useState(false);
-  const [testResult, setTestResult] = useState<{ accepted: boolean; explanation: DpsErrorExplanation } | null>(null);
+  const [testResult, setTestResult] = useState<ConnectionTestDto | null>(null);
   const [serverError, setServerError] = useState<{ message: string; conflict: boolean } | null>(null);
   const [testing, setTesting] = useState(false);
   const [reloading, startReload] = useTransition();
   const idScope = useWatch({ control: form.control, name: "idScope" });
   const removeSecondary = useWatch({ control: form.control, name: "removeSecondaryKey" });
+  const removeService = useWatch({ control: form.control, name: "removeServiceConnectionString" });
+  const storedService = editing ? integration.service : null;
+  const foundGroupId = integration.enrollmentGroup?.source === "found-by-key" ? integration.enrollmentGroup.id : null;
   const scopeWarning = idScopeWarning(idScope);
   const advancedHasErrors = ADVANCED_FIELDS.some((field) => errors[field]);
   const showAdvanced = advancedOpen || advancedHasErrors;
@@ -183,7 +190,7 @@ export function DpsConnectDialog({
             >
               <ChevronRight aria-hidden className={`size-4 transition-transform ${showAdvanced ? "rotate-90" : ""}`} />
               Advanced
-              <span className="font-normal text-slate-500">— secondary key, registrations per minute</span>
+              <span className="font-normal text-slate-500">— secondary key, registrations per minute, service connection string</span>
             </button>
             <div id={`${ids}-advanced`} hidden={!showAdvanced} className="grid gap-4 border-t border-slate-200 px-3 py-3">
               <FormField
@@ -219,6 +226,44 @@ export function DpsConnectDialog({
                 hint="The DPS quota the provisioning engine stays under, shared by all workers. 1,000 is the documented limit per DPS unit."
               >
                 {(aria) => <Input type="number" inputMode="numeric" min={1} max={1_000_000} step={1} className="w-40" {...aria} {...form.register("registrationsPerMinute")} />}
+              </FormField>
+              <FormField
+                id={`${ids}-service-connection-string`}
+                label={DPS_FIELD_LABELS.serviceConnectionString}
+                error={errors.serviceConnectionString?.message}
+                hint={
+                  storedService
+                    ? `A connection string of the policy "${storedService.policyName}" is stored (encrypted). Leave empty to keep it, or paste another to replace it.`
+                    : "A shared access policy's Primary connection string (Azure portal → the DPS instance → Shared access policies). With it the tile shows the enrollment group, registration records can be reconciled, and removing a device can delete its DPS record. Rights it uses: Enrollment read, Registration status read, Registration status write (to delete)."
+                }
+              >
+                {(aria) => (
+                  <SecretInput
+                    revealLabel="service connection string"
+                    disabled={Boolean(removeService)}
+                    placeholder={storedService ? "Leave empty to keep the stored one" : "HostName=…;SharedAccessKeyName=…;SharedAccessKey=…"}
+                    {...aria}
+                    {...form.register("serviceConnectionString")}
+                  />
+                )}
+              </FormField>
+              {storedService ? (
+                <label className="flex items-center gap-2 text-sm text-slate-800">
+                  <input type="checkbox" className="size-4 rounded border-slate-300 accent-red-700" {...form.register("removeServiceConnectionString")} />
+                  Remove the stored service connection string
+                </label>
+              ) : null}
+              <FormField
+                id={`${ids}-enrollment-group-id`}
+                label={DPS_FIELD_LABELS.enrollmentGroupId}
+                error={errors.enrollmentGroupId?.message}
+                hint={
+                  foundGroupId
+                    ? `Found from the enrollment group key: ${foundGroupId}. Enter an ID only to use another group.`
+                    : "Leave empty to find the group from its key (needs Enrollment read). Enter it when it cannot be found, as Manage enrollments shows it."
+                }
+              >
+                {(aria) => <Input autoComplete="off" spellCheck={false} className="font-mono" {...aria} {...form.register("enrollmentGroupId")} />}
               </FormField>
             </div>
           </div>

@@ -6,16 +6,41 @@ import { Alert } from "@/components/ui/alert";
 import { Card, CardContent, CardFooter, CardHeader } from "@/components/ui/card";
 import { DpsStateBadge } from "./state-badge";
 import { DpsTileActions } from "./tile-actions";
+import { Fact } from "./fact";
+import { ServiceRights } from "./service-rights";
+import { EnrollmentGroupFacts } from "./enrollment-group-facts";
 
 const TITLE_ID = "azure-dps-tile-title";
+const GROUP_TITLE_ID = "azure-dps-group-title";
 
-// A dt/dd pair in its own div: the one wrapper a <dl> allows around its groups.
-function Fact({ label, className, children }: { label: string; className?: string; children: React.ReactNode }) {
+/** The enrollment group at a glance, when a service connection string lets the app ask DPS about it. */
+function EnrollmentGroupSection({ group }: { group: NonNullable<DpsIntegrationDto["enrollmentGroup"]> }) {
   return (
-    <div className={`grid min-w-0 content-start gap-0.5 ${className ?? ""}`}>
-      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-      <dd className="text-sm text-slate-900">{children}</dd>
-    </div>
+    <section aria-labelledby={GROUP_TITLE_ID} className="grid gap-3 border-t border-slate-200 pt-4">
+      <h3 id={GROUP_TITLE_ID} className="text-sm font-semibold text-slate-900">
+        Enrollment group
+      </h3>
+      {group.problem ? (
+        <Alert tone="warning" className="grid gap-1">
+          <p className="font-semibold">{group.problem.title}</p>
+          <p>
+            <span className="font-medium">Next step: </span>
+            {group.problem.nextStep}
+          </p>
+        </Alert>
+      ) : null}
+      <dl className="grid gap-x-8 gap-y-4 sm:grid-cols-2">
+        <Fact label="Group ID">
+          {group.id ? <span className="break-all font-mono">{group.id}</span> : "Not known yet"}
+          {group.id ? <span className="block text-xs text-slate-600">{group.source === "entered" ? "entered under Advanced" : "found from the enrollment group key"}</span> : null}
+        </Fact>
+        {group.summary ? <EnrollmentGroupFacts group={group.summary} /> : null}
+        <Fact label="Read from DPS">
+          {group.checkedAt ? formatDateTime(group.checkedAt) : "Not yet"}
+          <span className="block text-xs text-slate-600">Again every 5 minutes and on Test connection</span>
+        </Fact>
+      </dl>
+    </section>
   );
 }
 
@@ -29,6 +54,7 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
   const connected = integration.primaryKeyConfigured;
   const { lastSuccess, lastFailure } = integration;
   const failureNeedsAttention = integration.attention?.cause === "failure" && lastFailure !== null;
+  const attentionNextStep = failureNeedsAttention ? lastFailure.explanation.nextStep : (integration.attention?.nextStep ?? null);
   return (
     <Card aria-labelledby={TITLE_ID} className="max-w-3xl">
       <CardHeader className="flex-row flex-wrap items-start gap-x-4 gap-y-2">
@@ -55,14 +81,12 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
             <TriangleAlert aria-hidden className="mt-0.5 size-4 shrink-0" />
             <div className="grid gap-1">
               <p className="font-semibold">{failureNeedsAttention ? lastFailure.explanation.title : integration.attention.message}</p>
-              {failureNeedsAttention ? (
-                <>
-                  <p>{integration.attention.message}</p>
-                  <p>
-                    <span className="font-medium">Next step: </span>
-                    {lastFailure.explanation.nextStep}
-                  </p>
-                </>
+              {failureNeedsAttention ? <p>{integration.attention.message}</p> : null}
+              {attentionNextStep ? (
+                <p>
+                  <span className="font-medium">Next step: </span>
+                  {attentionNextStep}
+                </p>
               ) : null}
             </div>
           </Alert>
@@ -76,6 +100,21 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
           </Fact>
           <Fact label="Enrollment group key">{keysText(integration)}</Fact>
           <Fact label="Registrations per minute">{integration.registrationsPerMinute.toLocaleString("en-US")}</Fact>
+          {connected ? (
+            <Fact label="Service connection (optional)" className="sm:col-span-2">
+              {integration.service ? (
+                <>
+                  Policy <span className="font-mono">{integration.service.policyName}</span> on <span className="break-all font-mono">{integration.service.host}</span> (key stored
+                  encrypted)
+                  <div className="mt-1">
+                    <ServiceRights rights={integration.service.rights} />
+                  </div>
+                </>
+              ) : (
+                "None: add a service connection string under Edit → Advanced to see the enrollment group here and reconcile registration records."
+              )}
+            </Fact>
+          ) : null}
           <Fact label="Last changed">
             {integration.updatedAt ? (
               <>
@@ -110,6 +149,7 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
             )}
           </Fact>
         </dl>
+        {connected && integration.enrollmentGroup ? <EnrollmentGroupSection group={integration.enrollmentGroup} /> : null}
       </CardContent>
       {canManage ? (
         <CardFooter>

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState, useTransition } from "react";
 import { toast } from "sonner";
 import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
-import type { DpsErrorExplanation } from "@/lib/integrations/azure-dps/explain-dps-error";
+import type { ConnectionTestDto } from "@/lib/integrations/azure-dps/integration-dal";
 import { testDpsConnectionAction } from "@/lib/actions/test-dps-connection";
 import { Button } from "@/components/ui/button";
 import { ConnectionTestResult } from "./connection-test-result";
@@ -14,7 +14,7 @@ import { DpsDisconnectDialog } from "./disconnect-dialog";
 export function DpsTileActions({ integration }: { integration: DpsIntegrationDto }) {
   const [dialogOpen, setDialogOpen] = useState(false);
   const [testing, startTest] = useTransition();
-  const [testResult, setTestResult] = useState<{ accepted: boolean; explanation: DpsErrorExplanation } | null>(null);
+  const [testResult, setTestResult] = useState<ConnectionTestDto | null>(null);
   const connected = integration.primaryKeyConfigured;
   const buttons = useRef<HTMLDivElement>(null);
   const dialogClosedAt = useRef(0);

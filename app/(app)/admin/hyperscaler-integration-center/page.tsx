@@ -4,7 +4,7 @@ import { guardPage } from "@/lib/auth/guard-page";
 import { hasPermission } from "@/lib/auth/permissions";
 import { INTEGRATION_PROVIDERS } from "@/lib/integrations/providers";
 import { PageHeader } from "@/components/shell/page-header";
-import { IntegrationTabs } from "@/components/integrations/integration-tabs";
+import { IntegrationCenterNav } from "@/components/integrations/integration-center-nav";
 import { PROVIDER_TILES } from "@/components/integrations/provider-tiles";
 import { TileSkeleton } from "@/components/integrations/tile-skeleton";
 
@@ -19,19 +19,18 @@ export default async function HyperscalerIntegrationCenterPage() {
         title="Hyperscaler Integration Center"
         description="Connect the platform to a cloud provider's device provisioning service, so every device is registered there and lands on the right hub."
       />
-      <IntegrationTabs>
-        <div className="grid gap-6">
-          {/* Each tile reads its own provider's state, and streams in when it has it. */}
-          {INTEGRATION_PROVIDERS.map(({ id, name }) => {
-            const Tile = PROVIDER_TILES[id];
-            return (
-              <Suspense key={id} fallback={<TileSkeleton name={name} />}>
-                <Tile canManage={canManage} />
-              </Suspense>
-            );
-          })}
-        </div>
-      </IntegrationTabs>
+      <IntegrationCenterNav showRecords={hasPermission(me.role, "registrations.view")} />
+      <div className="grid gap-6">
+        {/* Each tile reads its own provider's state, and streams in when it has it. */}
+        {INTEGRATION_PROVIDERS.map(({ id, name }) => {
+          const Tile = PROVIDER_TILES[id];
+          return (
+            <Suspense key={id} fallback={<TileSkeleton name={name} />}>
+              <Tile canManage={canManage} />
+            </Suspense>
+          );
+        })}
+      </div>
     </>
   );
 }

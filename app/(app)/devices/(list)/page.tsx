@@ -30,7 +30,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
   // The rows are read alongside the overview; DevicesList awaits them inside its Suspense boundary.
   const rows = listDevicesForView(filter);
   rows.catch(() => {}); // if the overview fails first, the page's error is the one to report
-  const { counts, engine, reprovisionEstimate } = await getDevicesOverview();
+  const { counts, engine, reprovisionEstimate, recordCleanup } = await getDevicesOverview();
   const canManage = hasPermission(user.role, "devices.manage");
   const canProvision = hasPermission(user.role, "devices.provision");
   const base = { status: filter.status, hub: filter.hub, q: filter.q, sort: filter.sort === "registrationId" ? undefined : filter.sort };
@@ -114,7 +114,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
       <DevicesFilters filter={filter} hubs={counts.byHub.map((h) => h.hub)} />
       {/* Keyed by the filter and page, so a new query shows the placeholder instead of the old rows. */}
       <Suspense key={JSON.stringify(filter)} fallback={<DevicesTableSkeleton />}>
-        <DevicesList rows={rows} filter={filter} base={base} canProvision={canProvision} />
+        <DevicesList rows={rows} filter={filter} base={base} canProvision={canProvision} canManage={canManage} recordCleanup={recordCleanup} />
       </Suspense>
     </>
   );

@@ -20,7 +20,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
   const user = await guardPage("devices.view");
   const { id } = await params;
   if (!/^\d{1,15}$/.test(id)) notFound();
-  const [found, { engine }] = await Promise.all([getDeviceForView(Number(id)), getDevicesOverview()]);
+  const [found, { engine, recordCleanup }] = await Promise.all([getDeviceForView(Number(id)), getDevicesOverview()]);
   if (!found) notFound();
   const { device, history } = found;
   const explanation = explainDeviceError(device);
@@ -58,6 +58,8 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
             canProvision={hasPermission(user.role, "devices.provision")}
             canManage={hasPermission(user.role, "devices.manage")}
             connected={engine.connected}
+            hub={device.assignedHub}
+            recordCleanup={recordCleanup}
           />
         }
       />
