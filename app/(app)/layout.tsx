@@ -19,9 +19,9 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             <SidebarNavMobile sections={visibleSections(user.permissions)} />
           </div>
           <div className="ml-auto flex items-center gap-3 text-sm">
-            <span className="text-slate-700">
+            <a href="/account" className="text-slate-700 hover:underline" title="Your account: password and sessions">
               <span className="font-medium">{user.email}</span> · {ROLE_LABELS[user.role]}
-            </span>
+            </a>
             <form action={signOutAction}>
               <Button type="submit" variant="secondary" size="sm">
                 Sign out

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 
 export type RunningApp = { url: string; child: ChildProcess; stop: () => Promise<void> };
 
@@ -17,12 +18,15 @@ async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: num
   throw new Error(`The web server did not answer on ${url} within ${timeoutMs / 1000} s.`);
 }
 
-/** `next start` as a child process with the environment the app needs. */
+/**
+ * The production server (scripts/web-server.mjs: Next.js's handler behind a server that tells the
+ * app each request's socket address) as a child process with the environment the app needs.
+ */
 export async function startNextServer(options: { root: string; host: string; port: number; env: NodeJS.ProcessEnv }): Promise<RunningApp> {
-  const child = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-H", options.host, "-p", String(options.port)], {
+  const child = spawn(process.execPath, [path.join(options.root, "scripts", "web-server.mjs")], {
     cwd: options.root,
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...options.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+    env: { ...options.env, HOST: options.host, PORT: String(options.port), NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
   });
   const displayHost = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
   const url = `http://${displayHost.includes(":") ? `[${displayHost}]` : displayHost}:${options.port}`;
