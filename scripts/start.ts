@@ -38,7 +38,7 @@ async function main() {
   const port = Number(process.env.PORT || 3000);
   const host = process.env.HOST || "127.0.0.1";
   const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, DATABASE_URL: database.url, HIC_DATA_DIR: dataDir };
-  if (localDps) env.NODE_EXTRA_CA_CERTS = localDps.caBundle;
+  if (localDps) Object.assign(env, localDps.env);
   const app = await startNextServer({ root, host, port, env });
   onShutdown(() => app.stop());
   app.child.once("exit", (code) => {

@@ -7,14 +7,15 @@
  * Tuning (environment): HIC_WORKER_CONCURRENCY (DPS calls in flight, default 64), HIC_LEASE_SECONDS
  * (default 90), HIC_MAX_ATTEMPTS (default 6), HIC_RETRY_BASE_MS / HIC_RETRY_MAX_MS (backoff, 5 s …
  * 5 min), HIC_WORKER_POLL_MS (default 1000), HIC_SHUTDOWN_GRACE_MS (default 8000),
- * HIC_ENGINE_POOL_SIZE (default 10), HIC_DPS_CA_FILE (an extra CA for DPS, e.g. the emulator's).
+ * HIC_ENGINE_POOL_SIZE (default 10), HIC_DPS_CA_FILE (an extra CA for DPS), HIC_DPS_EMULATOR_HOST and
+ * HIC_DPS_EMULATOR_CA_FILE (a local emulator; read from the data directory next to `npm start`).
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
 import { connectDatabase } from "@/lib/launcher/database";
 import { closeDb } from "@/db/client";
-import { fetchTrustingCa, shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
+import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
 const log = (line: string) => console.log(`[hic-worker] ${line}`);
 
@@ -26,11 +27,19 @@ function loadSecretKey(dataDir: string): void {
   process.env.HIC_SECRET_KEY = readFileSync(file, "utf8").trim();
 }
 
-/** Next to `npm start`, trust the local DPS emulator's CA the way the launcher makes the app trust it. */
-function localCaFetch(dataDir: string) {
-  if (process.env.NODE_EXTRA_CA_CERTS || process.env.HIC_DPS_CA_FILE) return undefined;
-  const bundle = path.join(dataDir, "extra-ca-certs.pem");
-  return existsSync(bundle) ? fetchTrustingCa(readFileSync(bundle, "utf8")) : undefined;
+/**
+ * Next to `npm start`, reach the local DPS emulator the way the launcher lets the app reach it:
+ * its host is allowed, and its CA is trusted for that host only.
+ */
+function reachLocalEmulator(dataDir: string): void {
+  if (process.env.HIC_DPS_EMULATOR_HOST) return;
+  const connectionFile = path.join(dataDir, "dps-emulator", "connection.json");
+  const caFile = path.join(dataDir, "dps-emulator", "ca.pem");
+  if (!existsSync(connectionFile) || !existsSync(caFile)) return;
+  const { host } = JSON.parse(readFileSync(connectionFile, "utf8")) as { host?: string };
+  if (!host) return;
+  process.env.HIC_DPS_EMULATOR_HOST = host;
+  process.env.HIC_DPS_EMULATOR_CA_FILE = caFile;
 }
 
 async function main() {
@@ -38,8 +47,8 @@ async function main() {
   loadSecretKey(dataDir);
   const database = await connectDatabase({ dataDir, log });
   process.env.DATABASE_URL = database.url;
-  const fetch = localCaFetch(dataDir);
-  const worker = await startProvisioningWorker(fetch ? { fetch } : {});
+  reachLocalEmulator(dataDir);
+  const worker = await startProvisioningWorker({});
   log(`Working (pid ${process.pid}). Stop with Ctrl+C.`);
 
   let stopping = false;

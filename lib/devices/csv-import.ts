@@ -1,6 +1,7 @@
 import Papa from "papaparse";
 import { pipeline, Readable } from "node:stream";
 import { sql } from "drizzle-orm";
+import type { PoolClient } from "pg";
 import { getDb } from "@/db/client";
 import { newDeviceSchema } from "@/lib/validation/device";
 import { neutralizeCell } from "./csv-export";
@@ -240,6 +241,8 @@ export async function importDevicesCsv(
   let queue: Queued[] = [];
   let batchSeen = new Map<string, number>();
   let pendingCount = 0;
+  // One connection for the whole import (released at the end, whatever happens).
+  const held: { client: PoolClient | null } = { client: null };
 
   const startImport = async () => {
     const result = await db.execute<{ id: string }>(sql`
@@ -255,10 +258,27 @@ export async function importDevicesCsv(
     batchSeen = new Map();
     if (items.length === 0) return;
     if (importId === null) await startImport();
+    held.client ??= await db.$client.connect();
+    const tx = held.client;
+    // One transaction per batch: its devices, its report lines and the running counts commit
+    // together, so an import that stops (even by a crash) leaves a report and counts that match
+    // the devices it added. Batches commit without waiting for the disk; the final status update
+    // below waits, which makes every batch before it durable before the answer goes out.
+    await tx.query("begin; set local synchronous_commit = off");
+    try {
+      await writeBatch(tx, items);
+      await tx.query("commit");
+    } catch (error) {
+      await tx.query("rollback").catch(() => undefined);
+      throw error;
+    }
+  };
+
+  const writeBatch = async (tx: PoolClient, items: Queued[]) => {
     const rows = items.flatMap((q) => ("pending" in q ? [q.pending] : []));
     const inserted = new Map<string, number>();
     if (rows.length > 0) {
-      const result = await db.$client.query<{ id: string; key: string }>(
+      const result = await tx.query<{ id: string; key: string }>(
         `insert into devices (registration_id, name, payload, created_by_id, created_by_email)
          select r, n, p::jsonb, $4, $5 from unnest($1::text[], $2::text[], $3::text[]) as t(r, n, p)
          on conflict do nothing returning id, lower(registration_id) as key`,
@@ -271,7 +291,7 @@ export async function importDevicesCsv(
     const collided = rows.map((r) => r.registrationId.toLowerCase()).filter((key) => !inserted.has(key));
     const earlierInFile = new Set<string>();
     if (collided.length > 0) {
-      const existing = await db.$client.query<{ id: string; key: string }>(
+      const existing = await tx.query<{ id: string; key: string }>(
         `select id, lower(registration_id) as key from devices where lower(registration_id) collate "C" = any($1::text[])`,
         [collided],
       );
@@ -296,14 +316,11 @@ export async function importDevicesCsv(
         if (problems.length < 50) problems.push({ ...l, registrationId: reportCell(l.registrationId) });
       }
     }
-    // The batch's report lines and the running counts land together, so an import that stops
-    // (even by a crash) leaves a report and counts that match the devices it added.
-    await db.execute(sql`
-      with chunk as (
-        insert into device_import_report_chunks (import_id, seq, csv) values (${importId}, ${chunkSeq++}, ${reportRows(lines) + "\n"})
-      )
-      update device_imports set total = ${counts.total}, added = ${counts.added}, duplicates = ${counts.duplicates}, refused = ${counts.refused}
-      where id = ${importId}`);
+    await tx.query(
+      `with chunk as (insert into device_import_report_chunks (import_id, seq, csv) values ($1, $2, $3))
+       update device_imports set total = $4, added = $5, duplicates = $6, refused = $7 where id = $1`,
+      [importId, chunkSeq++, `${reportRows(lines)}\n`, counts.total, counts.added, counts.duplicates, counts.refused],
+    );
   };
 
   let stop: ImportStopped | null = null;
@@ -348,6 +365,7 @@ export async function importDevicesCsv(
       if (importId !== null) {
         await db.execute(sql`update device_imports set status = 'cut-short', stop_reason = 'server-error', finished_at = now() where id = ${importId}`).catch(() => undefined);
       }
+      held.client?.release();
       throw error;
     }
     stop = error;
@@ -355,8 +373,12 @@ export async function importDevicesCsv(
     source.destroy();
   }
   stop ??= sourceState.stop;
-  // Every row in the queue came from a complete line: handle it like the others, then say where it stopped.
-  await flush();
+  try {
+    // Every row in the queue came from a complete line: handle it like the others, then say where it stopped.
+    await flush();
+  } finally {
+    held.client?.release();
+  }
   if (importId === null) {
     if (stop) throw stop;
     throw new ImportFormatError(lineNumber === 0 ? "The file is empty. Expected lines of registrationId,name,payload." : "The file has a header line but no devices.");

@@ -6,7 +6,7 @@ import { createUser } from "@/lib/users/store";
 import { truncate } from "@/tests/support/db";
 
 const session = vi.hoisted(() => ({ userId: null as string | null }));
-vi.mock("@/lib/auth/session-source", () => ({ sessionUserId: async () => session.userId }));
+vi.mock("@/lib/auth/session-source", () => ({ sessionClaims: async () => (session.userId ? { userId: session.userId, generation: 0 } : null) }));
 vi.mock("react", async (orig) => ({ ...(await orig<typeof import("react")>()), cache: <T>(fn: T) => fn }));
 
 const dal = await import("./devices-dal");

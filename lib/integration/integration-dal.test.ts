@@ -11,7 +11,7 @@ import { dpsIntegrationSchema } from "@/lib/validation/dps-integration";
 
 const session = vi.hoisted(() => ({ userId: null as string | null }));
 const provisioning = vi.hoisted(() => ({ calls: [] as unknown[], fail: false }));
-vi.mock("@/lib/auth/session-source", () => ({ sessionUserId: async () => session.userId }));
+vi.mock("@/lib/auth/session-source", () => ({ sessionClaims: async () => (session.userId ? { userId: session.userId, generation: 0 } : null) }));
 // React's per-request cache would keep one answer for the whole test file.
 vi.mock("react", async (orig) => ({ ...(await orig<typeof import("react")>()), cache: <T>(fn: T) => fn }));
 vi.mock("@/lib/provisioning", () => ({

@@ -10,7 +10,7 @@ import { CONNECTION_PROBE_REGISTRATION_ID } from "./test-connection";
 const session = vi.hoisted(() => ({ userId: null as string | null }));
 const dps = vi.hoisted(() => ({ client: null as DpsClient | null }));
 const logged = vi.hoisted(() => [] as string[]);
-vi.mock("@/lib/auth/session-source", () => ({ sessionUserId: async () => session.userId }));
+vi.mock("@/lib/auth/session-source", () => ({ sessionClaims: async () => (session.userId ? { userId: session.userId, generation: 0 } : null) }));
 vi.mock("react", async (orig) => ({ ...(await orig<typeof import("react")>()), cache: <T>(fn: T) => fn }));
 // A failing engine makes the save path log, so the log is part of what is checked.
 vi.mock("@/lib/provisioning", () => ({
@@ -41,6 +41,7 @@ beforeAll(async () => {
   const config = testConfig();
   emulator = await startTestEmulator({ ...config, enrollmentGroups: [{ enrollmentGroupId: "fleet", primaryKey: SENTINEL_SECONDARY, secondaryKey: SENTINEL_SECONDARY }] });
   dps.client = createDpsClient({ fetch: createFetchWithCa(emulator.caPem), requestTimeoutMs: 5_000, retryPolicy: { maxAttempts: 1 } });
+  process.env.HIC_DPS_ALLOWED_HOSTS = `localhost:${emulator.port}`;
   const admin = await createUser({ email: "leak-admin@example.com", password: "password-123456", role: "admin" });
   session.userId = admin.id;
 });

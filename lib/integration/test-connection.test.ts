@@ -11,7 +11,7 @@ import { probeDpsConnection } from "./test-connection";
 
 const session = vi.hoisted(() => ({ userId: null as string | null }));
 const dps = vi.hoisted(() => ({ client: null as DpsClient | null }));
-vi.mock("@/lib/auth/session-source", () => ({ sessionUserId: async () => session.userId }));
+vi.mock("@/lib/auth/session-source", () => ({ sessionClaims: async () => (session.userId ? { userId: session.userId, generation: 0 } : null) }));
 vi.mock("react", async (orig) => ({ ...(await orig<typeof import("react")>()), cache: <T>(fn: T) => fn }));
 vi.mock("@/lib/provisioning", () => ({ requestProvisioningOfUnassigned: async () => ({}) }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
@@ -44,6 +44,8 @@ beforeAll(async () => {
   client = createDpsClient({ ...quick, fetch: createFetchWithCa(emulator.caPem) });
   host = `localhost:${emulator.port}`;
   refusingHost = `127.0.0.1:${await closedPort()}`;
+  // The outbound host policy lets the app reach Azure and the launcher's emulator; these are neither.
+  process.env.HIC_DPS_ALLOWED_HOSTS = `${host},${refusingHost}`;
 });
 afterAll(async () => emulator?.dispose());
 
@@ -144,9 +146,29 @@ describe("testDpsConnection (data-access layer)", () => {
     await saveDpsIntegration(form());
     const result = await testDpsConnection(form({ mode: "edit", version: 1, primaryKey: "" }));
     expect(result).toMatchObject({ accepted: true, recordedOnTile: true });
-    const otherHost = await testDpsConnection(form({ mode: "edit", version: 1, primaryKey: "", host: refusingHost }));
+    const otherHost = await testDpsConnection(form({ mode: "edit", version: 1, primaryKey: FLEET_PRIMARY_KEY, host: refusingHost }));
     expect(otherHost).toMatchObject({ accepted: false, recordedOnTile: false, explanation: { title: "Connection refused" } });
     expect((await getDpsIntegration()).lastFailure).toBeNull();
+  });
+
+  it("never sends the stored key to a newly typed host: the key must be entered again", async () => {
+    await saveDpsIntegration(form());
+    const before = emulator.admin.counters().byEndpoint.status.total;
+    await expect(testDpsConnection(form({ mode: "edit", version: 1, primaryKey: "", host: refusingHost }))).rejects.toMatchObject({
+      fieldErrors: { primaryKey: [expect.stringMatching(/hostname changed/)] },
+    });
+    await expect(saveDpsIntegration(form({ mode: "edit", version: 1, primaryKey: "", host: refusingHost }))).rejects.toMatchObject({
+      fieldErrors: { primaryKey: [expect.stringMatching(/hostname changed/)] },
+    });
+    expect(emulator.admin.counters().byEndpoint.status.total).toBe(before);
+  });
+
+  it("refuses a host outside the outbound policy at the field, naming the setting, before any request", async () => {
+    for (const bad of ["127.0.0.1:5432", "169.254.169.254", "10.0.0.8:443", "dps.example.com"]) {
+      await expect(testDpsConnection(form({ host: bad }))).rejects.toMatchObject({ fieldErrors: { host: [expect.stringMatching(/HIC_DPS_ALLOWED_HOSTS/)] } });
+      await expect(saveDpsIntegration(form({ host: bad }))).rejects.toMatchObject({ fieldErrors: { host: [expect.stringMatching(/HIC_DPS_ALLOWED_HOSTS/)] } });
+    }
+    expect(await getDb().select().from(integrations)).toHaveLength(0);
   });
 
   it("refuses to test a stored configuration that does not exist", async () => {

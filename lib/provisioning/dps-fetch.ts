@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { createSecureContext, rootCertificates } from "node:tls";
 import { Agent, request } from "undici";
 import type { DpsFetch, DpsFetchResponse } from "@/lib/dps";
+import { assertDpsUrlAllowed } from "@/lib/security/dps-host-policy";
+import { securitySettings } from "@/lib/security/settings";
 
 type HeaderValue = string | string[] | undefined;
 
@@ -27,12 +29,15 @@ function headerReader(headers: Record<string, HeaderValue>): DpsFetchResponse["h
  * once, because passing `ca` per connection makes Node parse every root certificate again for each
  * new connection. Without it, the default roots apply (NODE_EXTRA_CA_CERTS included).
  */
-export function createDpsFetch(options: { caPem?: string } = {}): DpsFetch {
+export function createDpsFetch(options: { caPem?: string; enforceHostPolicy?: boolean } = {}): DpsFetch {
   const connect = options.caPem ? { secureContext: createSecureContext({ ca: [...rootCertificates, options.caPem] }) } : undefined;
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, ...(connect ? { connect } : {}) });
+  const emulator = localEmulatorDispatcher();
   return async (url, init) => {
+    // Defence in depth: the hostname was checked when it was saved; check again before a SAS token leaves.
+    if (options.enforceHostPolicy) assertDpsUrlAllowed(url);
     const response = await request(url, {
-      dispatcher,
+      dispatcher: emulator?.serves(url) ? emulator.dispatcher : dispatcher,
       method: (init.method ?? "GET") as "GET",
       headers: init.headers,
       body: init.body ?? null,
@@ -41,8 +46,31 @@ export function createDpsFetch(options: { caPem?: string } = {}): DpsFetch {
     return {
       status: response.statusCode,
       headers: headerReader(response.headers),
+      body: response.body,
       text: () => response.body.text(),
     };
+  };
+}
+
+/**
+ * The local emulator's CA is trusted for connections to the emulator only (the host:port the
+ * launcher passes in HIC_DPS_EMULATOR_HOST), never for anything else this process connects to.
+ */
+function localEmulatorDispatcher(): { serves: (url: string) => boolean; dispatcher: Agent } | null {
+  const { dpsEmulatorHost, dpsEmulatorCaFile } = securitySettings();
+  if (!dpsEmulatorHost || !dpsEmulatorCaFile) return null;
+  const port = dpsEmulatorHost.slice(dpsEmulatorHost.lastIndexOf(":") + 1);
+  const hosts = new Set([dpsEmulatorHost, `localhost:${port}`, `127.0.0.1:${port}`]);
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: { secureContext: createSecureContext({ ca: readFileSync(dpsEmulatorCaFile, "utf8") }) } });
+  return {
+    serves: (url) => {
+      try {
+        return hosts.has(new URL(url).host);
+      } catch {
+        return false;
+      }
+    },
+    dispatcher,
   };
 }
 
@@ -50,6 +78,6 @@ export function fetchTrustingCa(caPem: string): DpsFetch {
   return createDpsFetch({ caPem });
 }
 
-export function fetchTrustingCaFile(file: string): DpsFetch {
-  return fetchTrustingCa(readFileSync(file, "utf8"));
+export function fetchTrustingCaFile(file: string, options: { enforceHostPolicy?: boolean } = {}): DpsFetch {
+  return createDpsFetch({ caPem: readFileSync(file, "utf8"), ...options });
 }

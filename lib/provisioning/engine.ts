@@ -51,10 +51,13 @@ function createEnginePool(): pg.Pool {
   return pool;
 }
 
-/** HIC_DPS_CA_FILE trusts one more CA for DPS only; NODE_EXTRA_CA_CERTS (whole process) works too. */
+/**
+ * HIC_DPS_CA_FILE trusts one more CA for DPS only; NODE_EXTRA_CA_CERTS (whole process) works too.
+ * Every request goes only to a host the outbound policy allows (lib/security/dps-host-policy).
+ */
 function defaultFetch(): DpsFetch {
   const caFile = process.env.HIC_DPS_CA_FILE;
-  return caFile ? fetchTrustingCaFile(caFile) : createDpsFetch();
+  return caFile ? fetchTrustingCaFile(caFile, { enforceHostPolicy: true }) : createDpsFetch({ enforceHostPolicy: true });
 }
 
 /** Ends every DPS call well before its lease, so a slow call is recorded as a timeout and retried. */
