@@ -1,7 +1,15 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { isWellFormedActionBody } from "@/lib/security/action-body";
 
-/** A fresh nonce per request lets Next.js's own scripts run while every injected script is refused. */
-export function proxy(request: NextRequest) {
+/**
+ * A fresh nonce per request lets Next.js's own scripts run while every injected script is refused.
+ * A server-action call whose body the app's own pages could not have sent is answered 400 here:
+ * React's decoder would throw on it and Next.js would answer 500.
+ */
+export async function proxy(request: NextRequest) {
+  if (request.method === "POST" && request.headers.has("next-action") && !(await isWellFormedActionBody(request.clone()))) {
+    return NextResponse.json({ ok: false, message: "Malformed request." }, { status: 400 });
+  }
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
   const isDev = process.env.NODE_ENV === "development";
   const csp = [

@@ -101,7 +101,9 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hic-e2e-"));
   chmodSync(dataDir, 0o755);
   const port = await pickPort(0);
-  const env = { ...process.env, DATABASE_URL: databaseUrl, HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: "", HIC_ADMIN_PASSWORD: "" };
+  // A small upload cap, so the adversarial suite can exceed it cheaply.
+  const importCap = String(1024 * 1024);
+  const env = { ...process.env, DATABASE_URL: databaseUrl, HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: "", HIC_ADMIN_PASSWORD: "", HIC_IMPORT_MAX_BYTES: importCap };
   const app = await startApp(env);
   log(`App under test: ${app.url} (log: test-results/app.log)`);
   const report = path.join(resultsDir, "e2e.json");
@@ -113,6 +115,7 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
       E2E_DATABASE_URL: databaseUrl,
       E2E_DATA_DIR: dataDir,
       E2E_JSON_REPORT: report,
+      E2E_IMPORT_MAX_BYTES: importCap,
     });
     const json = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(report);
     if (!json) return { passed: 0, failed: Math.max(1, code), skipped: 0 };
@@ -128,6 +131,7 @@ async function main() {
   const only = args.includes("--unit") ? "unit" : args.includes("--e2e") ? "e2e" : "all";
   const extra = args.filter((a) => a !== "--unit" && a !== "--e2e");
   mkdirSync(resultsDir, { recursive: true });
+  rmSync(path.join(resultsDir, "adversarial-summary.json"), { force: true });
   const total: Counts = { passed: 0, failed: 0, skipped: 0 };
   const add = (c: Counts) => {
     total.passed += c.passed;
