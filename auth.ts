@@ -3,6 +3,7 @@ import Credentials from "next-auth/providers/credentials";
 import { signInSchema } from "@/lib/validation/user";
 import { authenticate } from "@/lib/auth/authenticate";
 import { clientAddressFrom } from "@/lib/auth/client-address";
+import { logger } from "@/lib/logger";
 
 /** The lock's end travels in the code (epoch seconds), so the sign-in form can say when to try again. */
 class ThrottledSignIn extends CredentialsSignin {
@@ -17,6 +18,13 @@ class BusySignIn extends CredentialsSignin {
 }
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
+  // A refused sign-in is expected and already audited; Auth.js would log each with a stack trace.
+  logger: {
+    error(error) {
+      if ((error as { type?: string }).type === "CredentialsSignin") return;
+      logger.error({ err: { name: error.name, message: error.message } }, "auth error");
+    },
+  },
   // The launcher serves on whatever host the operator chooses; Auth.js must trust the Host header.
   trustHost: true,
   session: { strategy: "jwt", maxAge: 8 * 60 * 60 },

@@ -39,6 +39,11 @@ const server = http.createServer((req, res) => {
   });
 });
 
+// Longer than the idle timeout of common clients and proxies, so the server is not the side that
+// closes a kept-alive connection at the moment a client reuses it.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+
 server.on("clientError", (_error, socket) => {
   if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
   else socket.destroy();

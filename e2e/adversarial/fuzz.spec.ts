@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { sql } from "../support/db";
 import { discoverPages, discoverServerActions, serverActionIds } from "./surface";
 import { ACTIONS } from "./expectations";
-import { BASE_URL, encodeActionArgs, postAction, snapshot } from "./http";
+import { BASE_URL, request, encodeActionArgs, postAction, snapshot } from "./http";
 import { runId, setUpFixture } from "./fixture";
 import { addFigures } from "./summary";
 
@@ -102,7 +102,7 @@ test.describe("fuzzing", () => {
     await fc.assert(
       fc.asyncProperty(body, fc.option(fc.string({ maxLength: 300 })), async (csv, fileName) => {
         const [{ n: before }] = (await sql<{ n: string }>("select count(*) as n from devices where created_by_email = $1", [admin.email])) as [{ n: string }];
-        const response = await fetch(`${BASE_URL}/api/devices/import`, {
+        const response = await request(`${BASE_URL}/api/devices/import`, {
           method: "POST",
           headers: { Cookie: admin.cookie, "Content-Type": "text/csv", ...(fileName !== null ? { "X-File-Name": encodeURIComponent(fileName) } : {}) },
           body: csv,
@@ -133,7 +133,7 @@ test.describe("fuzzing", () => {
         fc.asyncProperty(query, deviceId, async (params, id) => {
           const path = pattern.replace("[id]", encodeURIComponent(id));
           const search = new URLSearchParams(params).toString();
-          const response = await fetch(`${BASE_URL}${path}${search ? `?${search}` : ""}`, { redirect: "manual", headers: { Cookie: admin.cookie } });
+          const response = await request(`${BASE_URL}${path}${search ? `?${search}` : ""}`, { redirect: "manual", headers: { Cookie: admin.cookie } });
           await response.arrayBuffer();
           cases++;
           if (response.status >= 500) serverErrors++;

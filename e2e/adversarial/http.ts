@@ -9,6 +9,20 @@ export const BASE_URL = (() => {
 
 export type Session = { email: string; cookie: string };
 
+/**
+ * fetch, tried once more when the connection was reset before any answer: the server closes a
+ * connection whose upload it refused unread, and the client may already have picked it for reuse.
+ */
+export async function request(url: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== "ECONNRESET" && code !== "UND_ERR_SOCKET") throw error;
+    return fetch(url, init);
+  }
+}
+
 function cookieJar() {
   const cookies = new Map<string, string>();
   return {
@@ -26,10 +40,10 @@ function cookieJar() {
 /** One sign-in through Auth.js's credentials callback, as a browser posts it; the outcome is in `location`. */
 export async function postCredentials(email: string, password: string, headers: Record<string, string> = {}): Promise<{ status: number; location: string; cookie: string }> {
   const jar = cookieJar();
-  const csrf = await fetch(`${BASE_URL}/api/auth/csrf`);
+  const csrf = await request(`${BASE_URL}/api/auth/csrf`);
   jar.keep(csrf);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const response = await fetch(`${BASE_URL}/api/auth/callback/credentials`, {
+  const response = await request(`${BASE_URL}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
     headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: jar.header(), ...headers },
@@ -56,7 +70,7 @@ export function encodeActionArgs(args: unknown[]): string {
 export type ActionReply = { status: number; text: string; result: { ok?: boolean; message?: string; fieldErrors?: unknown } | null };
 
 export async function postAction(session: Session | null, path: string, actionId: string, body: string): Promise<ActionReply> {
-  const response = await fetch(`${BASE_URL}${path}`, {
+  const response = await request(`${BASE_URL}${path}`, {
     method: "POST",
     redirect: "manual",
     headers: { "Next-Action": actionId, "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component", ...(session ? { Cookie: session.cookie } : {}) },

@@ -1,7 +1,8 @@
 import { test, expect } from "@playwright/test";
 import { connect } from "node:net";
+import { Agent } from "undici";
 import { sql } from "../support/db";
-import { BASE_URL } from "./http";
+import { BASE_URL, request } from "./http";
 import { runId, setUpFixture } from "./fixture";
 
 /**
@@ -41,7 +42,7 @@ test.describe("CSV uploads that stop early", () => {
 
   test("an upload announced larger than the cap gets 413 before anything is read", async () => {
     const prefix = `advcap-${run}`;
-    const response = await fetch(`${BASE_URL}/api/devices/import`, {
+    const response = await request(`${BASE_URL}/api/devices/import`, {
       method: "POST",
       headers: { Cookie: fixture.sessions.get("operator")!.cookie, "Content-Type": "text/csv" },
       body: csv(prefix, CAP + 100_000),
@@ -61,11 +62,14 @@ test.describe("CSV uploads that stop early", () => {
         controller.close();
       },
     });
-    const response = await fetch(`${BASE_URL}/api/devices/import`, {
+    // Its own connection pool: the server closes a connection whose upload it stopped reading.
+    const dispatcher = new Agent();
+    const response = await request(`${BASE_URL}/api/devices/import`, {
       method: "POST",
       headers: { Cookie: fixture.sessions.get("operator")!.cookie, "Content-Type": "text/csv" },
       body,
       duplex: "half",
+      dispatcher,
     } as RequestInit);
     expect(response.status).toBe(413);
     const json = (await response.json()) as { ok: boolean; message: string; summary: { importId: number; status: string; added: number; total: number } };
@@ -74,6 +78,7 @@ test.describe("CSV uploads that stop early", () => {
     expect(await devicesWithPrefix(prefix)).toBe(json.summary.added);
     const [row] = await sql<{ status: string; stop_reason: string; added: number }>("select status, stop_reason, added from device_imports where id = $1", [json.summary.importId]);
     expect(row).toMatchObject({ status: "cut-short", stop_reason: "too-large", added: json.summary.added });
+    await dispatcher.close();
   });
 
   test("an upload the client cuts off half-way is recorded as cut short, and its partial last line is not a device", async () => {

@@ -1,7 +1,7 @@
 import { test, expect } from "@playwright/test";
 import { discoverRouteHandlers, discoverServerActions, serverActionIds } from "./surface";
 import { ACTIONS, CALLERS, ROUTES, isAllowed, type Caller } from "./expectations";
-import { BASE_URL, encodeActionArgs, postAction, REFUSAL, snapshot } from "./http";
+import { BASE_URL, request, encodeActionArgs, postAction, REFUSAL, snapshot } from "./http";
 import { runId, setUpFixture } from "./fixture";
 import { addFigures } from "./summary";
 
@@ -73,7 +73,7 @@ test.describe("role × action matrix", () => {
         const before = await snapshot();
         const { path, init = {} } = expectation.request(fixture.ctx);
         const session = fixture.sessions.get(caller);
-        const response = await fetch(`${BASE_URL}${path}`, { redirect: "manual", ...init, headers: { ...(init.headers as Record<string, string>), ...(session ? { Cookie: session.cookie } : {}) } });
+        const response = await request(`${BASE_URL}${path}`, { redirect: "manual", ...init, headers: { ...(init.headers as Record<string, string>), ...(session ? { Cookie: session.cookie } : {}) } });
         const text = await response.text();
         const where = `${key} as ${caller}: HTTP ${response.status} ${text.slice(0, 200)}`;
         expect(response.status, where).toBeLessThan(500);

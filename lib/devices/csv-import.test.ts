@@ -92,6 +92,12 @@ describe("CSV import", () => {
     expect(summary.problems[1]!.registrationId.length).toBeLessThanOrEqual(201);
   });
 
+  it("stores a refused line's NUL and control bytes as a visible mark, never failing the import", async () => {
+    const summary = await importDevicesCsv(csv("ok-nul-1\nbad\u0000id\nname-nul,a\u0000b\n"), { fileName: "fleet\u0000.csv", actor: null });
+    expect(summary).toMatchObject({ status: "complete", added: 1, refused: 2 });
+    expect((await reportOf(summary.importId)).join("\n")).toContain("bad\ufffdid");
+  });
+
   it("accepts a file without a header in the documented column order", async () => {
     const summary = await importDevicesCsv(csv("noheader-1,One\nnoheader-2,Two\n"), { fileName: null, actor: null });
     expect(summary).toMatchObject({ total: 2, added: 2 });

@@ -59,10 +59,14 @@ type Pending = { line: number; registrationId: string; name: string | null; payl
 // Verdicts wait beside the rows still to be inserted, so the report keeps the file's line order.
 type Queued = { pending: Pending } | { verdict: ImportLine };
 
-/** What a report cell may show of a value from the file: bounded, and never a live spreadsheet formula. */
+/**
+ * What a report cell may show of a value from the file: bounded, control characters (which
+ * PostgreSQL cannot store, or a terminal would act on) shown as U+FFFD, and never a live
+ * spreadsheet formula.
+ */
 export function reportCell(value: string): string {
   const bounded = value.length > REPORT_CELL_MAX ? `${value.slice(0, REPORT_CELL_MAX)}…` : value;
-  return neutralizeCell(bounded);
+  return neutralizeCell(bounded.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "\ufffd"));
 }
 
 function reportRows(lines: ImportLine[]): string {
@@ -244,10 +248,11 @@ export async function importDevicesCsv(
   // One connection for the whole import (released at the end, whatever happens).
   const held: { client: PoolClient | null } = { client: null };
 
+  const fileName = options.fileName === null ? null : reportCell(options.fileName).slice(0, 255);
   const startImport = async () => {
     const result = await db.execute<{ id: string }>(sql`
       insert into device_imports (created_by_email, file_name, status, total, added, duplicates, refused)
-      values (${options.actor?.email ?? "cli"}, ${options.fileName}, 'running', 0, 0, 0, 0) returning id`);
+      values (${options.actor?.email ?? "cli"}, ${fileName}, 'running', 0, 0, 0, 0) returning id`);
     importId = Number(result.rows[0]!.id);
   };
 

@@ -16,14 +16,17 @@ const STOP_STATUS: Record<ImportStopReason, number> = {
   "server-stopping": 503,
 };
 
+/** The browser's file name, for the report and the audit log: decoded if it can be, without control characters, bounded. */
 function fileNameFrom(request: Request): string | null {
   const header = request.headers.get("x-file-name");
   if (!header) return null;
+  let name: string;
   try {
-    return decodeURIComponent(header).slice(0, 255);
+    name = decodeURIComponent(header);
   } catch {
-    return header.slice(0, 255);
+    name = header;
   }
+  return name.replace(/[\u0000-\u001f\u007f]/g, "").slice(0, 255) || null;
 }
 
 /** The CSV arrives as the raw request body and is parsed as it streams in, never held whole in memory. */
@@ -42,10 +45,11 @@ export async function POST(request: Request) {
     });
     if (summary.status === "complete") return Response.json({ ok: true, summary });
     const added = `${summary.added.toLocaleString("en")} device${summary.added === 1 ? " was" : "s were"} added from the first ${summary.total.toLocaleString("en")} lines (see the report).`;
-    return Response.json({ ok: false, message: `${summary.stopMessage} ${added}`, summary }, { status: STOP_STATUS[summary.stopReason ?? "client-gone"] });
+    // The rest of the upload was not read: the connection cannot carry another request after it.
+    return Response.json({ ok: false, message: `${summary.stopMessage} ${added}`, summary }, { status: STOP_STATUS[summary.stopReason ?? "client-gone"], headers: { Connection: "close" } });
   } catch (error) {
     if (error instanceof ImportStopped) {
-      return Response.json({ ok: false, message: `${error.message} No devices were added.` }, { status: STOP_STATUS[error.reason] });
+      return Response.json({ ok: false, message: `${error.message} No devices were added.` }, { status: STOP_STATUS[error.reason], headers: { Connection: "close" } });
     }
     return routeError(error, "devices.import");
   }
