@@ -245,6 +245,7 @@ export async function importDevicesCsv(
   let queue: Queued[] = [];
   let batchSeen = new Map<string, number>();
   let pendingCount = 0;
+  let rowsRead = 0;
   // One connection for the whole import (released at the end, whatever happens).
   const held: { client: PoolClient | null } = { client: null };
 
@@ -256,12 +257,10 @@ export async function importDevicesCsv(
     importId = Number(result.rows[0]!.id);
   };
 
-  const flush = async () => {
-    const items = queue;
-    queue = [];
-    pendingCount = 0;
-    batchSeen = new Map();
-    if (items.length === 0) return;
+  // Parsing the next batch overlaps with writing this one (the database works on the other core);
+  // batches are still written one after another, in file order.
+  let inflight: Promise<void> = Promise.resolve();
+  const writeItems = async (items: Queued[]) => {
     if (importId === null) await startImport();
     held.client ??= await db.$client.connect();
     const tx = held.client;
@@ -277,6 +276,19 @@ export async function importDevicesCsv(
       await tx.query("rollback").catch(() => undefined);
       throw error;
     }
+  };
+  /** Hands the queued rows to the writer, after the batch before them has been written. */
+  const flush = async () => {
+    const items = queue;
+    queue = [];
+    pendingCount = 0;
+    batchSeen = new Map();
+    const previous = inflight;
+    if (items.length > 0) {
+      inflight = previous.then(() => writeItems(items));
+      inflight.catch(() => undefined); // surfaced by the next await of it
+    }
+    await previous;
   };
 
   const writeBatch = async (tx: PoolClient, items: Queued[]) => {
@@ -305,6 +317,7 @@ export async function importDevicesCsv(
     const batchIds = [...inserted.values()].sort((a, b) => a - b);
     for (const id of batchIds) addedDeviceIds.push(id);
 
+    counts.total += items.length;
     const lines: ImportLine[] = items.map((item) => {
       if ("verdict" in item) return item.verdict;
       const { line, registrationId } = item.pending;
@@ -340,10 +353,10 @@ export async function importDevicesCsv(
         }
         columns = { registrationid: 0, name: 1, payload: 2 }; // no header: the documented column order
       }
-      if (counts.total >= IMPORT_MAX_ROWS) {
+      if (rowsRead >= IMPORT_MAX_ROWS) {
         throw new ImportStopped("too-many-rows", `The file has more than ${IMPORT_MAX_ROWS.toLocaleString("en")} devices; the first ${IMPORT_MAX_ROWS.toLocaleString("en")} were handled. Import the rest as another file.`);
       }
-      counts.total++;
+      rowsRead++;
       const raw = {
         registrationId: (cells[columns.registrationid] ?? "").trim(),
         name: columns.name >= 0 ? cells[columns.name] : undefined,
@@ -366,6 +379,7 @@ export async function importDevicesCsv(
     }
   } catch (error) {
     if (!(error instanceof ImportStopped)) {
+      await inflight.catch(() => undefined);
       // Not the upload's fault (the database, a bug): never leave the import looking as if it ran on.
       if (importId !== null) {
         await db.execute(sql`update device_imports set status = 'cut-short', stop_reason = 'server-error', finished_at = now() where id = ${importId}`).catch(() => undefined);
@@ -381,6 +395,12 @@ export async function importDevicesCsv(
   try {
     // Every row in the queue came from a complete line: handle it like the others, then say where it stopped.
     await flush();
+    await inflight;
+  } catch (error) {
+    if (importId !== null) {
+      await db.execute(sql`update device_imports set status = 'cut-short', stop_reason = 'server-error', finished_at = now() where id = ${importId}`).catch(() => undefined);
+    }
+    throw error;
   } finally {
     held.client?.release();
   }
