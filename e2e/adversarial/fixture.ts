@@ -12,6 +12,8 @@ export const PASSWORD = "adversarial-password-1";
  */
 export async function setUpFixture(run: string): Promise<{ ctx: Context; sessions: Map<Caller, Session | null>; relogin: (caller: Caller) => Promise<void>; cleanUp: () => Promise<void> }> {
   const [{ now: started }] = (await sql<{ now: Date }>("select now()")) as [{ now: Date }];
+  // The suite runs after the other flows: whatever they left connected, nothing here may reach a real DPS call.
+  await sql("update integrations set primary_key_ciphertext = null, secondary_key_ciphertext = null");
   const emails: Record<Exclude<Caller, "anonymous">, string> = {
     support: `adv-support-${run}@example.com`,
     operator: `adv-operator-${run}@example.com`,
