@@ -45,5 +45,7 @@ export const config = {
         { type: "header", key: "purpose", value: "prefetch" },
       ],
     },
+    // A server-action call always goes through the body check above, prefetch headers or not.
+    { source: "/((?!api/devices/import/?$).*)", has: [{ type: "header", key: "next-action" }] },
   ],
 };

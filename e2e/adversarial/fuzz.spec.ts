@@ -77,10 +77,13 @@ test.describe("fuzzing", () => {
     // Hand-tampered bodies (references React's decoder cannot resolve) are refused before the decoder.
     const addDevice = ids.get("lib/actions/add-device.ts#addDeviceAction")!;
     for (const body of ['["$1"]', '["$@1"]', '["$Q0"]', "{", "", "null", '{"a":1}', '[{"registrationId":"$K9"}]']) {
-      const reply = await postAction(fixture.sessions.get("admin")!, addDevice.pagePattern, addDevice.id, body);
-      cases++;
-      if (reply.status >= 500) serverErrors++;
-      expect(reply.status, `raw body ${JSON.stringify(body)}: ${reply.text.slice(0, 200)}`).toBe(400);
+      // Prefetch headers make Next.js skip the proxy for pages; they must not skip the check.
+      for (const headers of [{}, { Purpose: "prefetch" }, { "Next-Router-Prefetch": "1" }]) {
+        const reply = await postAction(fixture.sessions.get("admin")!, addDevice.pagePattern, addDevice.id, body, headers);
+        cases++;
+        if (reply.status >= 500) serverErrors++;
+        expect(reply.status, `raw body ${JSON.stringify(body)} with ${JSON.stringify(headers)}: ${reply.text.slice(0, 200)}`).toBe(400);
+      }
     }
     addFigures({ "fuzzed action calls": cases });
   });

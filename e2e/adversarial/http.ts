@@ -69,11 +69,11 @@ export function encodeActionArgs(args: unknown[]): string {
 
 export type ActionReply = { status: number; text: string; result: { ok?: boolean; message?: string; fieldErrors?: unknown } | null };
 
-export async function postAction(session: Session | null, path: string, actionId: string, body: string): Promise<ActionReply> {
+export async function postAction(session: Session | null, path: string, actionId: string, body: string, extraHeaders: Record<string, string> = {}): Promise<ActionReply> {
   const response = await request(`${BASE_URL}${path}`, {
     method: "POST",
     redirect: "manual",
-    headers: { "Next-Action": actionId, "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component", ...(session ? { Cookie: session.cookie } : {}) },
+    headers: { "Next-Action": actionId, "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component", ...(session ? { Cookie: session.cookie } : {}), ...extraHeaders },
     body,
   });
   const text = await response.text();
