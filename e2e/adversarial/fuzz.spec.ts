@@ -78,7 +78,7 @@ test.describe("fuzzing", () => {
     const addDevice = ids.get("lib/actions/add-device.ts#addDeviceAction")!;
     for (const body of ['["$1"]', '["$@1"]', '["$Q0"]', "{", "", "null", '{"a":1}', '[{"registrationId":"$K9"}]']) {
       // Prefetch headers make Next.js skip the proxy for pages; they must not skip the check.
-      for (const headers of [{}, { Purpose: "prefetch" }, { "Next-Router-Prefetch": "1" }]) {
+      for (const headers of [{}, { Purpose: "prefetch" }, { "Next-Router-Prefetch": "1" }] as Record<string, string>[]) {
         const reply = await postAction(fixture.sessions.get("admin")!, addDevice.pagePattern, addDevice.id, body, headers);
         cases++;
         if (reply.status >= 500) serverErrors++;
