@@ -5,11 +5,11 @@ import { authenticate } from "@/lib/auth/authenticate";
 import { clientAddressFrom } from "@/lib/auth/client-address";
 import { logger } from "@/lib/logger";
 
-/** The lock's end travels in the code (epoch seconds), so the sign-in form can say when to try again. */
+/** The lock's end travels in the code (epoch milliseconds), so the sign-in form can say when to try again. */
 class ThrottledSignIn extends CredentialsSignin {
   constructor(retryAt: Date) {
     super();
-    this.code = `throttled-${Math.ceil(retryAt.getTime() / 1000)}`;
+    this.code = `throttled-${retryAt.getTime()}`;
   }
 }
 

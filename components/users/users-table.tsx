@@ -89,13 +89,13 @@ export function UsersTable({ users, currentUserId }: { users: UserListItemDto[];
                       Sign out everywhere
                     </Button>
                     <Button
-                  variant={user.disabled ? "secondary" : "destructive"}
-                  size="sm"
-                  disabled={pending}
-                  aria-label={`${user.disabled ? "Enable" : "Disable"} ${user.email}`}
-                  onClick={() => run(() => setUserDisabledAction({ userId: user.id, disabled: !user.disabled }))}
-                >
-                  {user.disabled ? "Enable" : "Disable"}
+                      variant={user.disabled ? "secondary" : "destructive"}
+                      size="sm"
+                      disabled={pending}
+                      aria-label={`${user.disabled ? "Enable" : "Disable"} ${user.email}`}
+                      onClick={() => run(() => setUserDisabledAction({ userId: user.id, disabled: !user.disabled }))}
+                    >
+                      {user.disabled ? "Enable" : "Disable"}
                     </Button>
                   </>
                 )}

@@ -5,8 +5,8 @@ export function lockMessage(retryAt: Date, now = Date.now()): string {
   return `Too many failed sign-ins for this account or from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"} (after ${clock} UTC), or ask an administrator to unlock the account.`;
 }
 
-/** The lock's end from Auth.js's error code `throttled-<epoch seconds>` (see auth.ts). */
+/** The lock's end from Auth.js's error code `throttled-<epoch milliseconds>` (see auth.ts). */
 export function retryAtFromCode(code: string, now = Date.now()): Date {
-  const seconds = Number(code.slice("throttled-".length));
-  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date(now + 15 * 60_000);
+  const ms = Number(code.slice("throttled-".length));
+  return Number.isSafeInteger(ms) && ms > 0 ? new Date(ms) : new Date(now + 15 * 60_000);
 }
