@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { env } from "@/lib/env";
 import { isWellFormedActionBody } from "@/lib/security/action-body";
 
 /**
@@ -11,7 +12,7 @@ export async function proxy(request: NextRequest) {
     return NextResponse.json({ ok: false, message: "Malformed request." }, { status: 400 });
   }
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
-  const isDev = process.env.NODE_ENV === "development";
+  const isDev = env().NODE_ENV === "development";
   const csp = [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${isDev ? " 'unsafe-eval'" : ""}`,

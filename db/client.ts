@@ -1,5 +1,6 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
+import { env } from "@/lib/env";
 import * as schema from "./schema";
 
 export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
@@ -8,10 +9,10 @@ const globalForDb = globalThis as unknown as { hicDb?: Database; hicDbUrl?: stri
 
 /** One pool per process (and per dev-server reload), created on first use from DATABASE_URL. */
 export function getDb(): Database {
-  const url = process.env.DATABASE_URL;
+  const { DATABASE_URL: url, HIC_DB_POOL_SIZE: max } = env();
   if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides it.");
   if (!globalForDb.hicDb || globalForDb.hicDbUrl !== url) {
-    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.HIC_DB_POOL_SIZE || 10) });
+    const pool = new pg.Pool({ connectionString: url, max });
     globalForDb.hicDb = drizzle(pool, { schema, casing: "snake_case" }) as Database;
     globalForDb.hicDbUrl = url;
   }

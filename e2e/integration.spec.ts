@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test, expect, type Locator, type Page } from "@playwright/test";
-import { CONNECTION_PROBE_REGISTRATION_ID } from "@/lib/integration/test-connection";
+import { CONNECTION_PROBE_REGISTRATION_ID } from "@/lib/integrations/azure-dps/test-connection";
 import { leakedForms, secretForms } from "@/lib/secrets/leak-forms";
 import { AUTH_STATE } from "./support/accounts";
 import { sql } from "./support/db";
@@ -242,7 +242,8 @@ test.describe("Azure DPS integration", () => {
     expect(await storedIntegration()).toEqual(before);
     expect(await countTests()).toBe(testsBefore);
     const denied = await sql<{ action: string; actor_email: string }>("select action, actor_email from audit_log where outcome = 'denied' and action like 'integration.%' order by id desc limit 2");
-    expect(denied.map((d) => d.action).sort()).toEqual(["integration.save", "integration.test"]);
+    // Denials are recorded under the intent, as successes are: the forged save was an edit.
+    expect(denied.map((d) => d.action).sort()).toEqual(["integration.test", "integration.update"]);
     expect(denied.every((d) => d.actor_email === "support@example.com")).toBe(true);
   });
 

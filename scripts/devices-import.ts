@@ -7,6 +7,7 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
 import { connectDatabase } from "@/lib/launcher/database";
 import { createWriteStream } from "node:fs";
@@ -14,7 +15,7 @@ import { once } from "node:events";
 import { closeDb } from "@/db/client";
 import { importDevicesCsv, ImportFormatError, importReportChunks, ImportStopped } from "@/lib/devices/csv-import";
 import { recordAudit } from "@/lib/audit/record";
-import { loadDpsCredentials } from "@/lib/integration/credentials";
+import { loadDpsCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { enqueueProvisioning } from "@/lib/provisioning";
 
 class UsageError extends Error {}
@@ -26,7 +27,7 @@ async function main() {
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${file}: no such file`);
 
   const database = await connectDatabase({ dataDir: prepareDataDir(resolveDataDir()), log: () => {} });
-  process.env.DATABASE_URL = database.url;
+  setEnv({ DATABASE_URL: database.url });
   try {
     const summary = await importDevicesCsv(createReadStream(file), { fileName: path.basename(file), actor: null });
     await recordAudit({

@@ -1,5 +1,6 @@
 /**
- * Re-encrypts every stored secret (the DPS enrollment group keys) under a new HIC_SECRET_KEY:
+ * Re-encrypts every stored secret (what each integration provider declares; for Azure DPS the
+ * enrollment group keys) under a new HIC_SECRET_KEY:
  *   npm run secrets:rotate -- --generate --write-data-dir        local run: new random key into the data directory
  *   HIC_SECRET_KEY_OLD=… HIC_SECRET_KEY=… npm run secrets:rotate  keys managed by you
  *   npm run secrets:rotate -- --old-key-file old.key --new-key-file new.key [--write-data-dir]
@@ -10,12 +11,14 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { env, setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
 import { connectDatabase } from "@/lib/launcher/database";
 import { closeDb, getDb } from "@/db/client";
 import { recordAudit } from "@/lib/audit/record";
 import { generateKek, parseKek, SecretDecryptionError, SecretKeyError, type Kek } from "@/lib/secrets/envelope";
 import { rotateStoredSecrets, RotationError } from "@/lib/secrets/rotate";
+import { STORED_SECRETS } from "@/lib/integrations/providers";
 
 class CliError extends Error {}
 
@@ -36,8 +39,8 @@ function readKeyFile(file: string, what: string): KeySource {
   return { kek: parseKek(text, `The ${what} in ${file}`), base64: text, from: file };
 }
 
-function fromEnv(name: string, what: string): KeySource | null {
-  const text = process.env[name]?.trim();
+function fromEnv(name: "HIC_SECRET_KEY_OLD" | "HIC_SECRET_KEY", what: string): KeySource | null {
+  const text = env()[name]?.trim();
   return text ? { kek: parseKek(text, `${name} (the ${what})`), base64: text, from: name } : null;
 }
 
@@ -69,7 +72,7 @@ async function main() {
     (existsSync(dataDirKeyFile) ? readKeyFile(dataDirKeyFile, "old key") : null);
   if (!old) throw new CliError(`No old key: give --old-key-file or HIC_SECRET_KEY_OLD (there is no ${dataDirKeyFile}).\n${USAGE}`);
 
-  if (values.generate && (values["new-key-file"] || process.env.HIC_SECRET_KEY)) {
+  if (values.generate && (values["new-key-file"] || env().HIC_SECRET_KEY)) {
     throw new CliError("--generate makes a new key; do not also give --new-key-file or HIC_SECRET_KEY.");
   }
   if (values.generate && !values["write-data-dir"]) {
@@ -94,8 +97,8 @@ async function main() {
   try {
     const database = await connectDatabase({ dataDir: prepareDataDir(dataDir), log: () => {} });
     stop = database.stop;
-    process.env.DATABASE_URL = database.url;
-    const report = await rotateStoredSecrets(getDb(), old.kek, fresh.kek);
+    setEnv({ DATABASE_URL: database.url });
+    const report = await rotateStoredSecrets(getDb(), old.kek, fresh.kek, STORED_SECRETS);
     await recordAudit({
       action: "secrets.rotate",
       outcome: "success",
@@ -111,7 +114,7 @@ async function main() {
         (report.alreadyCurrent ? ` (${report.alreadyCurrent} already used the new key).` : "."),
     );
     if (values["write-data-dir"]) {
-      console.log(`The new key is in ${dataDirKeyFile}${process.env.HIC_SECRET_KEY ? " (HIC_SECRET_KEY in the environment wins over it)" : ""}.`);
+      console.log(`The new key is in ${dataDirKeyFile}${env().HIC_SECRET_KEY ? " (HIC_SECRET_KEY in the environment wins over it)" : ""}.`);
     } else if (old.from === dataDirKeyFile) {
       console.log(`${dataDirKeyFile} still holds the OLD key: set HIC_SECRET_KEY to the new key wherever the app runs, or run again with --write-data-dir.`);
     }

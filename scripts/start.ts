@@ -3,47 +3,49 @@
  * local DPS emulator → build if needed → web server (with the provisioning worker inside).
  * Each step lives in lib/launcher; this file only composes them.
  */
+import { childProcessEnv, env, setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
-import { ensureSecrets } from "@/lib/runtime/secrets";
+import { ensureSecrets } from "@/lib/runtime/required-secrets";
 import { connectDatabase } from "@/lib/launcher/database";
 import { bootstrapAdminFromEnv } from "@/lib/launcher/bootstrap-admin";
 import { ensureBuild } from "@/lib/launcher/build";
 import { startNextServer } from "@/lib/launcher/next-server";
 import { closeDb } from "@/db/client";
-import { onShutdown } from "@/lib/launcher/shutdown";
+import { bounded, isShuttingDown, onShutdown, shutdown } from "@/lib/launcher/shutdown";
 import { startLocalDps, type LocalDps } from "@/lib/launcher/emulator";
 
 const log = (line: string) => console.log(`[hic] ${line}`);
 
 async function main() {
   const root = process.cwd();
+  const config = env(); // every configuration mistake stops the start here, each one named
   const dataDir = prepareDataDir(resolveDataDir());
-  const secrets = ensureSecrets(dataDir, process.env, log);
+  const secrets = ensureSecrets(dataDir, config, log);
 
   const database = await connectDatabase({ dataDir, log });
   onShutdown(() => database.stop());
-  process.env.DATABASE_URL = database.url;
-  log(database.embedded ? `Embedded PostgreSQL on 127.0.0.1:${database.port} (data in ${dataDir}).` : "Using the PostgreSQL server in DATABASE_URL.");
+  setEnv({ DATABASE_URL: database.url });
+  log(database.embedded ? `Embedded PostgreSQL on 127.0.0.1:${database.port} (cluster in ${database.clusterDir}).` : "Using the PostgreSQL server in DATABASE_URL.");
 
-  const firstRun = await bootstrapAdminFromEnv(process.env, log);
+  const firstRun = await bootstrapAdminFromEnv(config, log);
   await closeDb();
 
   let localDps: LocalDps | null = null;
-  if (process.env.HIC_DPS_EMULATOR !== "off") {
+  if (config.HIC_DPS_EMULATOR === "on") {
     localDps = await startLocalDps(dataDir, log);
-    onShutdown(() => localDps!.emulator.stop());
+    onShutdown(bounded(() => localDps!.emulator.stop(), 3_000));
   }
 
   ensureBuild(root, log);
-  const port = Number(process.env.PORT || 3000);
-  const host = process.env.HOST || "127.0.0.1";
-  const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, DATABASE_URL: database.url, HIC_DATA_DIR: dataDir };
-  if (localDps) Object.assign(env, localDps.env);
-  const app = await startNextServer({ root, host, port, env });
+  const { PORT: port, HOST: host } = config;
+  // The emulator's host and CA: allowed as a DPS host, and its CA trusted for that host only (never process-wide).
+  const appEnv = childProcessEnv({ ...secrets, DATABASE_URL: database.url, HIC_DATA_DIR: dataDir, ...(localDps ? localDps.env : {}) });
+  const app = await startNextServer({ root, host, port, env: appEnv });
   onShutdown(() => app.stop());
-  app.child.once("exit", (code) => {
-    log(`The web server stopped (code ${code}); shutting down.`);
-    process.kill(process.pid, "SIGTERM");
+  app.child.once("exit", (code, signal) => {
+    if (isShuttingDown()) return;
+    process.exitCode = 1;
+    void shutdown(`The web server stopped (${signal ?? `code ${code}`})`);
   });
 
   if (localDps) {
@@ -62,5 +64,5 @@ async function main() {
 main().catch((error: unknown) => {
   console.error(`[hic] ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
-  process.kill(process.pid, "SIGTERM");
+  void shutdown("Could not start");
 });

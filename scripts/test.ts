@@ -13,11 +13,14 @@ import path from "node:path";
 import { startTestServer, type TestServer } from "@/lib/postgres/test-database";
 import { ensureBuild } from "@/lib/launcher/build";
 import { pickPort } from "@/lib/postgres/free-port";
+import { addCounts, closingLine, noCounts, withFailure, type Counts } from "@/tests/runner/counts";
+import { runPlaywright, runVitest } from "@/tests/runner/run";
 
-type Counts = { passed: number; failed: number; skipped: number };
 const root = process.cwd();
 const resultsDir = path.join(root, "test-results");
 const log = (line: string) => console.log(`[test] ${line}`);
+/** What an interrupted run must stop: the app runs in its own process group and would not hear a Ctrl+C. */
+const running: { app: { stop: () => Promise<void> } | null; server: TestServer | null } = { app: null, server: null };
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
@@ -26,24 +29,14 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<n
   });
 }
 
-function readJson<T>(file: string): T | null {
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
-  } catch {
-    return null;
-  }
+function report(runner: string, counts: Counts): Counts {
+  log(`${runner}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  return counts;
 }
 
 async function unitTests(server: TestServer, extra: string[]): Promise<Counts> {
-  const report = path.join(resultsDir, "vitest.json");
-  rmSync(report, { force: true });
-  const code = await run(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...extra], {
-    ...process.env,
-    DATABASE_URL: server.adminUrl,
-  });
-  const json = readJson<{ numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }>(report);
-  if (!json) return { passed: 0, failed: Math.max(1, code), skipped: 0 };
-  return { passed: json.numPassedTests, failed: json.numFailedTests || (code ? 1 : 0), skipped: json.numPendingTests + json.numTodoTests };
+  const { counts } = await runVitest({ root, args: extra, env: { ...process.env, DATABASE_URL: server.adminUrl }, reportFile: path.join(resultsDir, "vitest-summary.json") });
+  return report("vitest", counts);
 }
 
 /** Starts `npm start`'s launcher in its own process group, so stopping it stops everything it started. */
@@ -61,18 +54,24 @@ async function startApp(env: NodeJS.ProcessEnv): Promise<{ url: string; child: C
     });
     child.once("exit", (code) => reject(new Error(`The app exited (code ${code}) before it was ready; see test-results/app.log.`)));
   });
+  // The launcher stops what it started within its own bound (25 s); SIGKILL after 40 s is the
+  // backstop, and its children then exit by themselves. The timer stays referenced: a pending
+  // promise alone would not keep this process waiting.
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      process.kill(-child.pid!, "SIGTERM");
-      setTimeout(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const backstop = setTimeout(() => {
         try {
           process.kill(-child.pid!, "SIGKILL");
         } catch {
           // already gone
         }
-      }, 20_000).unref();
+      }, 40_000);
+      child.once("exit", () => {
+        clearTimeout(backstop);
+        resolve();
+      });
+      process.kill(-child.pid!, "SIGTERM");
     });
   return { url, child, stop };
 }
@@ -105,23 +104,19 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
   const importCap = String(1024 * 1024);
   const env = { ...process.env, DATABASE_URL: databaseUrl, HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: "", HIC_ADMIN_PASSWORD: "", HIC_IMPORT_MAX_BYTES: importCap };
   const app = await startApp(env);
+  running.app = app;
   log(`App under test: ${app.url} (log: test-results/app.log)`);
-  const report = path.join(resultsDir, "e2e.json");
-  rmSync(report, { force: true });
   try {
-    const code = await run(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test", ...extra], {
-      ...env,
-      E2E_BASE_URL: app.url,
-      E2E_DATABASE_URL: databaseUrl,
-      E2E_DATA_DIR: dataDir,
-      E2E_JSON_REPORT: report,
-      E2E_IMPORT_MAX_BYTES: importCap,
+    const { counts } = await runPlaywright({
+      root,
+      args: extra,
+      env: { ...env, E2E_BASE_URL: app.url, E2E_DATABASE_URL: databaseUrl, E2E_DATA_DIR: dataDir, E2E_IMPORT_MAX_BYTES: importCap },
+      reportFile: path.join(resultsDir, "e2e.json"),
     });
-    const json = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(report);
-    if (!json) return { passed: 0, failed: Math.max(1, code), skipped: 0 };
-    return { passed: json.stats.expected + json.stats.flaky, failed: json.stats.unexpected || (code ? 1 : 0), skipped: json.stats.skipped };
+    return report("playwright", counts);
   } finally {
     await app.stop();
+    running.app = null;
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -132,25 +127,32 @@ async function main() {
   const extra = args.filter((a) => a !== "--unit" && a !== "--e2e");
   mkdirSync(resultsDir, { recursive: true });
   rmSync(path.join(resultsDir, "adversarial-summary.json"), { force: true });
-  const total: Counts = { passed: 0, failed: 0, skipped: 0 };
-  const add = (c: Counts) => {
-    total.passed += c.passed;
-    total.failed += c.failed;
-    total.skipped += c.skipped;
-  };
-  const server = await startTestServer();
+  let total = noCounts();
+  let server: TestServer | null = null;
   try {
-    if (only !== "e2e") add(await unitTests(server, only === "unit" ? extra : []));
-    if (only !== "unit") add(await endToEndTests(server, only === "e2e" ? extra : []));
+    server = running.server = await startTestServer();
+    if (only !== "e2e") total = addCounts(total, await unitTests(server, only === "unit" ? extra : []));
+    if (only !== "unit") total = addCounts(total, await endToEndTests(server, only === "e2e" ? extra : []));
   } catch (error) {
     console.error(`[test] ${(error as Error).message}`);
     if (existsSync(path.join(resultsDir, "app.log"))) console.error(readFileSync(path.join(resultsDir, "app.log"), "utf8").slice(-4000));
-    total.failed += 1;
+    total = withFailure(total, `npm test: ${(error as Error).message.split("\n")[0]}`);
   } finally {
-    await server.stop();
+    await server?.stop();
   }
-  console.log(`\nTests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  if (total.failures.length > 0) {
+    console.log(`\n[test] What failed:`);
+    for (const failure of total.failures) console.log(`  ✗ ${failure}`);
+  }
+  console.log(`\n${closingLine(total)}`);
   process.exitCode = total.failed > 0 ? 1 : 0;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the app and the database; the run counts as failed.`);
+    void Promise.allSettled([running.app?.stop(), running.server?.stop()]).then(() => process.exit(130));
+  });
 }
 
 main();

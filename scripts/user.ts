@@ -11,6 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
 import { connectDatabase } from "@/lib/launcher/database";
 import { closeDb } from "@/db/client";
@@ -112,7 +113,7 @@ async function main() {
   try {
     const database = await connectDatabase({ dataDir: prepareDataDir(resolveDataDir()), log: () => {} });
     stop = database.stop;
-    process.env.DATABASE_URL = database.url;
+    setEnv({ DATABASE_URL: database.url });
     await run(args);
   } finally {
     await closeDb();

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { createFetchWithCa } from "@/lib/dps";
+import { createDpsFetch } from "@/lib/dps";
 
 export type EmulatorProcess = {
   url: string;
@@ -34,7 +34,7 @@ export async function startEmulatorProcess(config: Record<string, unknown>, data
   if (!first) throw new Error("the DPS emulator exited before it was ready");
   const ready = JSON.parse(first) as { url: string; caFile: string; idScope: string };
   const caPem = readFileSync(ready.caFile, "utf8");
-  const fetchWithCa = createFetchWithCa(caPem);
+  const fetchWithCa = createDpsFetch({ caPem });
   const groups = config.enrollmentGroups as { primaryKey: string }[];
   return {
     url: ready.url,
@@ -49,9 +49,9 @@ export async function startEmulatorProcess(config: Record<string, unknown>, data
         headers: { "Content-Type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      const json = (await response.json()) as T;
-      if (!response.ok) throw new Error(`emulator admin ${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
-      return json;
+      const text = await response.text();
+      if (response.status < 200 || response.status >= 300) throw new Error(`emulator admin ${method} ${route}: ${response.status} ${text}`);
+      return JSON.parse(text) as T;
     },
     stop: async () => {
       if (child.exitCode !== null) return;

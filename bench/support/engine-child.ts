@@ -6,7 +6,7 @@
  */
 import { closeDb } from "@/db/client";
 import { insertDevice } from "@/lib/devices/device-store";
-import { enqueueProvisioning, provisionDeviceNow, stopProvisioningQueue } from "@/lib/provisioning";
+import { enqueueProvisioning, provisionDeviceNow, shutdownProvisioning } from "@/lib/provisioning";
 
 async function main() {
   const [command, countText, prefix] = process.argv.slice(2);
@@ -27,7 +27,7 @@ async function main() {
   } else {
     throw new Error(`unknown command ${command}`);
   }
-  await stopProvisioningQueue();
+  await shutdownProvisioning();
   await closeDb();
 }
 

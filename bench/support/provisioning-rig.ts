@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { encryptSecret, parseKek } from "@/lib/secrets/envelope";
 import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
-import { DPS_INTEGRATION_ID } from "@/lib/integration/dps-integration-dto";
+import { DPS_INTEGRATION_ID } from "@/lib/integrations/azure-dps/integration-dto";
 import type { EmulatorProcess } from "./emulator-process";
 
 /** What every provisioning scenario needs: a database with DPS "connected" to the emulator. */

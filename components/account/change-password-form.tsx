@@ -1,9 +1,7 @@
 "use client";
 
-import { useForm } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
-import { toast } from "sonner";
-import { changePasswordSchema, type ChangePasswordInput } from "@/lib/validation/user";
+import { useActionForm } from "@/components/forms/use-action-form";
+import { changePasswordSchema } from "@/lib/validation/user";
 import { changePasswordAction } from "@/lib/actions/change-password";
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password-policy";
 import { Button } from "@/components/ui/button";
@@ -11,21 +9,11 @@ import { Input } from "@/components/ui/input";
 import { FormField } from "@/components/ui/form-field";
 
 export function ChangePasswordForm() {
-  const form = useForm<ChangePasswordInput>({
-    resolver: zodResolver(changePasswordSchema),
-    defaultValues: { currentPassword: "", newPassword: "", confirmPassword: "" },
-  });
+  const { form, submitTo } = useActionForm(changePasswordSchema, { currentPassword: "", newPassword: "", confirmPassword: "" });
   const { errors, isSubmitting } = form.formState;
 
-  const onSubmit = form.handleSubmit(async (values) => {
-    // On success the action signs in again with the new password and reloads this page.
-    const result = await changePasswordAction(values);
-    if (result.ok) return;
-    for (const [field, messages] of Object.entries(result.fieldErrors ?? {})) {
-      if (messages?.[0]) form.setError(field as keyof ChangePasswordInput, { message: messages[0] });
-    }
-    toast.error(result.message);
-  });
+  // On success the action signs in again with the new password and reloads this page.
+  const onSubmit = submitTo(changePasswordAction, () => {});
 
   return (
     <form onSubmit={onSubmit} noValidate className="grid max-w-md gap-4">

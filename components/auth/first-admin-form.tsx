@@ -7,10 +7,10 @@ import { useState } from "react";
 import type { z } from "zod";
 import { firstAdminSchema } from "@/lib/validation/user";
 import { createFirstAdminAction } from "@/lib/actions/create-first-admin";
-import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password-policy";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { FormField } from "@/components/ui/form-field";
+import { AccountFields } from "@/components/users/account-fields";
 
 type Values = z.input<typeof firstAdminSchema>;
 
@@ -32,15 +32,7 @@ export function FirstAdminForm() {
 
   return (
     <form onSubmit={onSubmit} noValidate className="grid gap-4">
-      <FormField id="email" label="Email" error={errors.email?.message}>
-        {(aria) => <Input type="email" autoComplete="username" {...aria} {...form.register("email")} />}
-      </FormField>
-      <FormField id="name" label="Name (optional)" error={errors.name?.message}>
-        {(aria) => <Input autoComplete="name" {...aria} {...form.register("name")} />}
-      </FormField>
-      <FormField id="password" label="Password" hint={`At least ${MIN_PASSWORD_LENGTH} characters.`} error={errors.password?.message}>
-        {(aria) => <Input type="password" autoComplete="new-password" {...aria} {...form.register("password")} />}
-      </FormField>
+      <AccountFields form={form} idPrefix="" own />
       <FormField id="confirmPassword" label="Repeat the password" error={errors.confirmPassword?.message}>
         {(aria) => <Input type="password" autoComplete="new-password" {...aria} {...form.register("confirmPassword")} />}
       </FormField>

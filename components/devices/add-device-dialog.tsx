@@ -2,11 +2,11 @@
 
 import { useState } from "react";
 import { useRouter } from "next/navigation";
-import { useForm, useWatch } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
+import { useWatch } from "react-hook-form";
 import { toast } from "sonner";
-import { newDeviceSchema, registrationIdHint, type NewDeviceInput, type NewDevice } from "@/lib/validation/device";
+import { newDeviceSchema, registrationIdHint } from "@/lib/validation/device";
 import { addDeviceAction } from "@/lib/actions/add-device";
+import { useActionForm } from "@/components/forms/use-action-form";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { FormField } from "@/components/ui/form-field";
@@ -15,27 +15,15 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 export function AddDeviceDialog({ connected }: { connected: boolean }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const form = useForm<NewDeviceInput, unknown, NewDevice>({
-    resolver: zodResolver(newDeviceSchema),
-    defaultValues: { registrationId: "", name: "", payload: "" },
-  });
+  const { form, submitTo } = useActionForm(newDeviceSchema, { registrationId: "", name: "", payload: "" });
   const { errors, isSubmitting } = form.formState;
   const registrationId = useWatch({ control: form.control, name: "registrationId" });
 
-  const onSubmit = form.handleSubmit(async () => {
-    // The raw strings go to the server, which parses them with the same schema.
-    const result = await addDeviceAction(form.getValues());
-    if (result.ok) {
-      toast.success(result.message);
-      form.reset();
-      setOpen(false);
-      router.refresh();
-      return;
-    }
-    for (const [field, messages] of Object.entries(result.fieldErrors ?? {})) {
-      if (messages?.[0]) form.setError(field as keyof NewDeviceInput, { message: messages[0] });
-    }
-    toast.error(result.message);
+  const onSubmit = submitTo(addDeviceAction, (result) => {
+    toast.success(result.message);
+    form.reset();
+    setOpen(false);
+    router.refresh();
   });
 
   return (

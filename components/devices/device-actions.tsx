@@ -6,7 +6,8 @@ import { toast } from "sonner";
 import { reprovisionDevicesAction } from "@/lib/actions/reprovision-devices";
 import { removeDeviceAction } from "@/lib/actions/remove-device";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { ConfirmFooter } from "@/components/forms/confirm-footer";
 
 export function DeviceActions({
   deviceId,
@@ -70,14 +71,7 @@ export function DeviceActions({
                 disable or delete its registration in the Azure portal.
               </DialogDescription>
             </DialogHeader>
-            <DialogFooter>
-              <DialogClose asChild>
-                <Button variant="secondary">Cancel</Button>
-              </DialogClose>
-              <Button variant="destructive" onClick={remove} disabled={pending}>
-                {pending ? "Removing…" : "Remove device"}
-              </Button>
-            </DialogFooter>
+            <ConfirmFooter variant="destructive" label="Remove device" pendingLabel="Removing…" pending={pending} onConfirm={remove} />
           </DialogContent>
         </Dialog>
       ) : null}

@@ -1,4 +1,4 @@
-import { explainDpsError } from "@/lib/integration/explain-dps-error";
+import { explainDpsError } from "@/lib/integrations/azure-dps/explain-dps-error";
 import type { DeviceDto } from "@/lib/devices/device-dto";
 
 /** Explains a device's last DPS error in plain words, with the next step, instead of a raw code. */

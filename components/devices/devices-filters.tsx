@@ -1,58 +1,51 @@
 import Link from "next/link";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { SelectOptions } from "@/components/ui/select-options";
 import { Button } from "@/components/ui/button";
-import { DEVICE_STATUSES, type DeviceFilter } from "@/lib/validation/device";
+import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
+import type { DeviceFilter } from "@/lib/validation/device";
 import { STATUS_LABELS } from "./status-badge";
+
+function FilterField({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
+  return (
+    <div className="grid gap-1">
+      <label htmlFor={id} className="text-xs font-medium text-slate-700">
+        {label}
+      </label>
+      {children}
+    </div>
+  );
+}
 
 /** A plain GET form: the filter lives in the URL, so a support person can share the link. */
 export function DevicesFilters({ filter, hubs }: { filter: DeviceFilter; hubs: string[] }) {
   return (
     <form method="get" action="/devices" role="search" aria-label="Filter devices" className="mb-4 flex flex-wrap items-end gap-3">
-      <div className="grid gap-1">
-        <label htmlFor="filter-q" className="text-xs font-medium text-slate-700">
-          Search
-        </label>
+      <FilterField id="filter-q" label="Search">
         <Input id="filter-q" name="q" type="search" defaultValue={filter.q ?? ""} placeholder="Registration ID or name starts with…" className="w-72" />
-      </div>
-      <div className="grid gap-1">
-        <label htmlFor="filter-status" className="text-xs font-medium text-slate-700">
-          Status
-        </label>
+      </FilterField>
+      <FilterField id="filter-status" label="Status">
         <Select id="filter-status" name="status" defaultValue={filter.status ?? ""}>
           <option value="">Any status</option>
-          {DEVICE_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {STATUS_LABELS[s]}
-            </option>
-          ))}
+          <SelectOptions values={DEVICE_STATUSES} label={(status) => STATUS_LABELS[status]} />
         </Select>
-      </div>
-      <div className="grid gap-1">
-        <label htmlFor="filter-hub" className="text-xs font-medium text-slate-700">
-          IoT hub
-        </label>
+      </FilterField>
+      <FilterField id="filter-hub" label="IoT hub">
         <Select id="filter-hub" name="hub" defaultValue={filter.hub ?? ""}>
           <option value="">Any hub</option>
           <option value="(none)">No hub yet</option>
-          {hubs.map((h) => (
-            <option key={h} value={h}>
-              {h}
-            </option>
-          ))}
+          <SelectOptions values={hubs} />
         </Select>
-      </div>
-      <div className="grid gap-1">
-        <label htmlFor="filter-sort" className="text-xs font-medium text-slate-700">
-          Sort by
-        </label>
+      </FilterField>
+      <FilterField id="filter-sort" label="Sort by">
         <Select id="filter-sort" name="sort" defaultValue={filter.sort}>
           <option value="registrationId">Registration ID (A–Z)</option>
           <option value="-registrationId">Registration ID (Z–A)</option>
           <option value="-updated">Last updated (newest first)</option>
           <option value="updated">Last updated (oldest first)</option>
         </Select>
-      </div>
+      </FilterField>
       <Button type="submit" variant="secondary">
         Apply
       </Button>

@@ -4,12 +4,34 @@ import Link from "next/link";
 import { useState, useTransition } from "react";
 import { toast } from "sonner";
 import type { DeviceDto } from "@/lib/devices/device-dto";
+import { DEVICE_COLUMNS, type DeviceColumnId } from "@/lib/devices/device-columns";
 import { reprovisionDevicesAction } from "@/lib/actions/reprovision-devices";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Button } from "@/components/ui/button";
 import { formatDateTime } from "@/lib/format";
 import { StatusBadge } from "./status-badge";
 import { DeviceErrorSummary } from "./device-error";
+
+const none = <span className="text-slate-400">—</span>;
+
+/** One cell per column of DEVICE_COLUMNS, which also orders the headings and the CSV export. */
+const CELLS: Record<DeviceColumnId, { className?: string; render: (device: DeviceDto) => React.ReactNode }> = {
+  registrationId: {
+    className: "whitespace-nowrap font-mono text-xs",
+    render: (d) => (
+      <Link href={`/devices/${d.id}`} className="text-blue-700 underline-offset-2 hover:underline">
+        {d.registrationId}
+      </Link>
+    ),
+  },
+  name: { render: (d) => d.name ?? none },
+  status: { render: (d) => <StatusBadge status={d.status} /> },
+  assignedHub: { className: "whitespace-nowrap font-mono text-xs", render: (d) => d.assignedHub ?? none },
+  deviceId: { className: "whitespace-nowrap font-mono text-xs", render: (d) => d.dpsDeviceId ?? none },
+  substatus: { className: "text-xs", render: (d) => d.substatus ?? none },
+  updatedAt: { className: "whitespace-nowrap text-xs", render: (d) => formatDateTime(d.updatedAt) },
+  lastError: { className: "text-xs", render: (d) => <DeviceErrorSummary device={d} /> },
+};
 
 export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; canProvision: boolean }) {
   const [selected, setSelected] = useState<Set<number>>(new Set());
@@ -58,20 +80,15 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
                 />
               </TableHead>
             ) : null}
-            <TableHead>Registration ID</TableHead>
-            <TableHead>Name</TableHead>
-            <TableHead>Status</TableHead>
-            <TableHead>Assigned IoT hub</TableHead>
-            <TableHead>Device ID</TableHead>
-            <TableHead>Substatus</TableHead>
-            <TableHead>Last updated</TableHead>
-            <TableHead>Last error</TableHead>
+            {DEVICE_COLUMNS.map((column) => (
+              <TableHead key={column.id}>{column.label}</TableHead>
+            ))}
           </tr>
         </TableHeader>
         <TableBody>
           {devices.length === 0 ? (
             <TableRow>
-              <TableCell colSpan={canProvision ? 9 : 8} className="py-10 text-center text-slate-500">
+              <TableCell colSpan={DEVICE_COLUMNS.length + (canProvision ? 1 : 0)} className="py-10 text-center text-slate-500">
                 No devices match. Add a device or import a CSV file, or clear the filters.
               </TableCell>
             </TableRow>
@@ -83,22 +100,11 @@ export function DevicesTable({ devices, canProvision }: { devices: DeviceDto[]; 
                     <input type="checkbox" aria-label={`Select ${d.registrationId}`} checked={selected.has(d.id)} onChange={() => toggle(d.id)} />
                   </TableCell>
                 ) : null}
-                <TableCell className="whitespace-nowrap font-mono text-xs">
-                  <Link href={`/devices/${d.id}`} className="text-blue-700 underline-offset-2 hover:underline">
-                    {d.registrationId}
-                  </Link>
-                </TableCell>
-                <TableCell>{d.name ?? <span className="text-slate-400">—</span>}</TableCell>
-                <TableCell>
-                  <StatusBadge status={d.status} />
-                </TableCell>
-                <TableCell className="whitespace-nowrap font-mono text-xs">{d.assignedHub ?? <span className="text-slate-400">—</span>}</TableCell>
-                <TableCell className="whitespace-nowrap font-mono text-xs">{d.dpsDeviceId ?? <span className="text-slate-400">—</span>}</TableCell>
-                <TableCell className="text-xs">{d.substatus ?? <span className="text-slate-400">—</span>}</TableCell>
-                <TableCell className="whitespace-nowrap text-xs">{formatDateTime(d.updatedAt)}</TableCell>
-                <TableCell className="text-xs">
-                  <DeviceErrorSummary device={d} />
-                </TableCell>
+                {DEVICE_COLUMNS.map(({ id }) => (
+                  <TableCell key={id} className={CELLS[id].className}>
+                    {CELLS[id].render(d)}
+                  </TableCell>
+                ))}
               </TableRow>
             ))
           )}

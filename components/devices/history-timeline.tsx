@@ -1,6 +1,6 @@
 import type { HistoryEntryDto } from "@/lib/devices/device-dto";
 import { formatDateTime } from "@/lib/format";
-import { explainDpsError } from "@/lib/integration/explain-dps-error";
+import { explainDpsError } from "@/lib/integrations/azure-dps/explain-dps-error";
 import { cn } from "@/lib/cn";
 
 const TRIGGER_LABELS: Record<string, string> = {

@@ -5,7 +5,8 @@ import { toast } from "sonner";
 import { reprovisionDevicesAction } from "@/lib/actions/reprovision-devices";
 import { formatDuration } from "@/lib/format-duration";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { ConfirmFooter } from "@/components/forms/confirm-footer";
 
 export function ReprovisionAllDialog({ count, seconds, registrationsPerMinute }: { count: number; seconds: number; registrationsPerMinute: number }) {
   const [open, setOpen] = useState(false);
@@ -35,14 +36,7 @@ export function ReprovisionAllDialog({ count, seconds, registrationsPerMinute }:
             takes about {formatDuration(seconds)}. DPS may move devices to another hub under its allocation policy; each move is recorded in the device&apos;s history.
           </DialogDescription>
         </DialogHeader>
-        <DialogFooter>
-          <DialogClose asChild>
-            <Button variant="secondary">Cancel</Button>
-          </DialogClose>
-          <Button onClick={confirm} disabled={pending}>
-            {pending ? "Queuing…" : `Re-provision ${count.toLocaleString("en")} devices`}
-          </Button>
-        </DialogFooter>
+        <ConfirmFooter label={`Re-provision ${count.toLocaleString("en")} devices`} pendingLabel="Queuing…" pending={pending} onConfirm={confirm} />
       </DialogContent>
     </Dialog>
   );

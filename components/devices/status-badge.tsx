@@ -1,5 +1,5 @@
 import { Badge } from "@/components/ui/badge";
-import type { DeviceStatus } from "@/lib/validation/device";
+import type { DeviceStatus } from "@/lib/devices/device-statuses";
 
 const TONE = { pending: "neutral", assigning: "info", assigned: "success", failed: "danger", disabled: "warning" } as const;
 export const STATUS_LABELS: Record<DeviceStatus, string> = {

@@ -1,42 +1,27 @@
 "use client";
 
 import { useState } from "react";
-import { useForm } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
-import type { z } from "zod";
 import { newUserSchema } from "@/lib/validation/user";
 import { createUserAction } from "@/lib/actions/create-user";
 import { ROLES, ROLE_LABELS } from "@/lib/auth/permissions";
-import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password-policy";
+import { useActionForm } from "@/components/forms/use-action-form";
 import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { SelectOptions } from "@/components/ui/select-options";
 import { FormField } from "@/components/ui/form-field";
+import { AccountFields } from "./account-fields";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
-
-type Values = z.input<typeof newUserSchema>;
 
 export function AddUserDialog() {
   const [open, setOpen] = useState(false);
-  const form = useForm<Values>({
-    resolver: zodResolver(newUserSchema),
-    defaultValues: { email: "", name: "", password: "", role: "operator" },
-  });
+  const { form, submitTo } = useActionForm(newUserSchema, { email: "", name: "", password: "", role: "operator" });
   const { errors, isSubmitting } = form.formState;
 
-  const onSubmit = form.handleSubmit(async (values) => {
-    const result = await createUserAction(values);
-    if (result.ok) {
-      toast.success(result.message);
-      form.reset();
-      setOpen(false);
-      return;
-    }
-    for (const [field, messages] of Object.entries(result.fieldErrors ?? {})) {
-      if (messages?.[0]) form.setError(field as keyof Values, { message: messages[0] });
-    }
-    toast.error(result.message);
+  const onSubmit = submitTo(createUserAction, (result) => {
+    toast.success(result.message);
+    form.reset();
+    setOpen(false);
   });
 
   return (
@@ -50,23 +35,11 @@ export function AddUserDialog() {
           <DialogDescription>The user signs in with this email and password.</DialogDescription>
         </DialogHeader>
         <form onSubmit={onSubmit} noValidate className="grid gap-4">
-          <FormField id="new-user-email" label="Email" error={errors.email?.message}>
-            {(aria) => <Input type="email" autoComplete="off" {...aria} {...form.register("email")} />}
-          </FormField>
-          <FormField id="new-user-name" label="Name (optional)" error={errors.name?.message}>
-            {(aria) => <Input autoComplete="off" {...aria} {...form.register("name")} />}
-          </FormField>
-          <FormField id="new-user-password" label="Password" hint={`At least ${MIN_PASSWORD_LENGTH} characters.`} error={errors.password?.message}>
-            {(aria) => <Input type="password" autoComplete="new-password" {...aria} {...form.register("password")} />}
-          </FormField>
+          <AccountFields form={form} idPrefix="new-user-" own={false} />
           <FormField id="new-user-role" label="Role" error={errors.role?.message}>
             {(aria) => (
               <Select {...aria} {...form.register("role")}>
-                {ROLES.map((role) => (
-                  <option key={role} value={role}>
-                    {ROLE_LABELS[role]}
-                  </option>
-                ))}
+                <SelectOptions values={ROLES} label={(role) => ROLE_LABELS[role]} />
               </Select>
             )}
           </FormField>

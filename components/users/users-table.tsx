@@ -10,6 +10,7 @@ import { unlockUserAction } from "@/lib/actions/unlock-user";
 import { endUserSessionsAction } from "@/lib/actions/end-user-sessions";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Select } from "@/components/ui/select";
+import { SelectOptions } from "@/components/ui/select-options";
 import { Button } from "@/components/ui/button";
 import { Badge } from "@/components/ui/badge";
 import { formatDateTime } from "@/lib/format";
@@ -50,11 +51,7 @@ export function UsersTable({ users, currentUserId }: { users: UserListItemDto[];
                 disabled={pending}
                 onChange={(e) => run(() => setUserRoleAction({ userId: user.id, role: e.target.value as Role }))}
               >
-                {ROLES.map((role) => (
-                  <option key={role} value={role}>
-                    {ROLE_LABELS[role]}
-                  </option>
-                ))}
+                <SelectOptions values={ROLES} label={(role) => ROLE_LABELS[role]} />
               </Select>
             </TableCell>
             <TableCell>

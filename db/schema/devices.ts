@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { DEVICE_STATUSES } from "../../lib/devices/device-statuses";
 import { users } from "./users";
 
-export const deviceStatusEnum = pgEnum("device_status", ["pending", "assigning", "assigned", "failed", "disabled"]);
+export const deviceStatusEnum = pgEnum("device_status", DEVICE_STATUSES);
 
 /**
  * A device of the platform and its latest DPS result. `attemptId` + `leaseExpiresAt` mark the one

@@ -2,8 +2,10 @@ import { integer, pgTable, text, timestamp, uuid, boolean } from "drizzle-orm/pg
 import { users } from "./users";
 
 /**
- * One row per hyperscaler integration (today only `azure-dps`). Keys are stored only as
- * AES-256-GCM ciphertext bound to this row (lib/secrets); `version` guards concurrent edits.
+ * The Azure DPS provider's settings and health: one row, `azure-dps` (lib/integrations/azure-dps).
+ * Keys are stored only as AES-256-GCM ciphertext bound to this row (lib/secrets); `version` guards
+ * concurrent edits. A provider with other settings gets a table of its own, and declares its
+ * encrypted columns in its provider definition so `npm run secrets:rotate` covers them.
  */
 export const integrations = pgTable("integrations", {
   id: text().primaryKey(),

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { hasPermission, type Permission, type Role } from "@/lib/auth/permissions";
 import { changePasswordSchema, firstAdminSchema, newUserSchema, setRoleSchema, signInSchema, userIdSchema } from "@/lib/validation/user";
 import { deviceIdSchema, newDeviceSchema } from "@/lib/validation/device";
-import { disconnectDpsSchema, dpsIntegrationSchema, testDpsConnectionSchema } from "@/lib/validation/dps-integration";
+import { disconnectDpsSchema, dpsIntegrationSchema, testDpsConnectionSchema } from "@/lib/integrations/azure-dps/schema";
 
 /**
  * Who may call each server action and route handler, by lib/auth/permissions.ts, with an input

@@ -30,6 +30,8 @@ test.describe("role × action matrix", () => {
     expect(Object.keys(ACTIONS).filter((key) => !actions.includes(key)), "expectations for actions that no longer exist").toEqual([]);
     expect(routes.filter((key) => !(key in ROUTES)), "route handlers without an entry in e2e/adversarial/expectations.ts").toEqual([]);
     expect(Object.keys(ROUTES).filter((key) => !routes.includes(key)), "expectations for routes that no longer exist").toEqual([]);
+    // The build knows every action a page can call, wherever its file lives: the scan must have found each one.
+    expect([...serverActionIds().keys()].filter((key) => !actions.includes(key)), "server actions in the build that the scan of the sources missed").toEqual([]);
   });
 
   test("server actions refuse every caller the permissions refuse, and change nothing for them", async () => {

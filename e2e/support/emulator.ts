@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createFetchWithCa } from "@/lib/dps/fetch-with-ca";
+import { createDpsFetch } from "@/lib/dps/dps-fetch";
 
 export type EmulatorConnection = { idScope: string; groupKey: string; host: string };
 
@@ -25,7 +25,7 @@ export function emulatorConnection(): EmulatorConnection {
 
 /** Changes the running emulator's configuration through its loopback-only admin API, trusting the emulator's CA. */
 export async function patchEmulatorConfig(changes: Record<string, unknown>): Promise<void> {
-  const fetch = createFetchWithCa(readFileSync(path.join(dataDir(), "dps-emulator", "ca.pem"), "utf8"));
+  const fetch = createDpsFetch({ caPem: readFileSync(path.join(dataDir(), "dps-emulator", "ca.pem"), "utf8") });
   const response = await fetch(`https://${emulatorConnection().host}/_emulator/config`, {
     method: "PATCH",
     headers: { "content-type": "application/json" },

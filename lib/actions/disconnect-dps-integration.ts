@@ -1,8 +1,8 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { disconnectDpsSchema } from "@/lib/validation/dps-integration";
-import { disconnectDpsIntegration } from "@/lib/integration/integration-dal";
+import { disconnectDpsSchema } from "@/lib/integrations/azure-dps/schema";
+import { disconnectDpsIntegration } from "@/lib/integrations/azure-dps/integration-dal";
 import { runAction } from "./run-action";
 
 export async function disconnectDpsIntegrationAction(input: unknown) {

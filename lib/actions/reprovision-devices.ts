@@ -3,15 +3,17 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { deviceIdsSchema } from "@/lib/validation/device";
-import { reprovisionDevices } from "@/lib/devices/devices-dal";
+import { reprovisionDevices, reprovisionIntent, type ReprovisionSelection, type ReprovisionTrigger } from "@/lib/devices/devices-dal";
 import { runAction } from "./run-action";
 
 const schema = z.union([deviceIdsSchema.extend({ retry: z.boolean().optional() }), z.object({ all: z.literal(true) })]);
 
+const selectionOf = (data: z.output<typeof schema>): ReprovisionSelection => ("all" in data ? { all: true } : { deviceIds: data.deviceIds });
+const triggerOf = (data: z.output<typeof schema>): ReprovisionTrigger => ("retry" in data && data.retry ? "retry" : "reprovision");
+
 export async function reprovisionDevicesAction(input: unknown) {
-  return runAction("devices.reprovision", schema, input, async (data) => {
-    const selection = "all" in data ? { all: true as const } : { deviceIds: data.deviceIds };
-    const result = await reprovisionDevices(selection, "retry" in data && data.retry ? "retry" : "reprovision");
+  return runAction((data) => reprovisionIntent(selectionOf(data), triggerOf(data)), schema, input, async (data) => {
+    const result = await reprovisionDevices(selectionOf(data), triggerOf(data));
     revalidatePath("/devices", "layout");
     if (result.inline) {
       const outcome = result.inline;

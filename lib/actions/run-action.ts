@@ -3,30 +3,28 @@ import { z } from "zod";
 import { headers } from "next/headers";
 import { unstable_rethrow } from "next/navigation";
 import { AccessDeniedError, getCurrentUser } from "@/lib/auth/current-user";
+import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import { clientAddressFrom } from "@/lib/auth/client-address";
-import { invalid, type ActionResult } from "./result";
+import { loggableError, SERVER_ERROR_MESSAGE, UserFacingError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
-
-/** A user-facing refusal from the data-access layer (conflict, not found, rule broken). */
-export class UserFacingError extends Error {
-  constructor(message: string, readonly fieldErrors?: Record<string, string[]>) {
-    super(message);
-  }
-}
+import { invalid, type ActionResult } from "./result";
 
 /**
  * The thin-action wrapper: parse with the entity's schema, call the data-access function, and turn
  * refusals into values. Unexpected errors are logged on the server and never reach the browser.
+ * `intent` is the audit action a refusal is recorded under: the one the data-access function records
+ * on success (a function of the input when one action serves two intents, such as pause and resume).
  */
 export async function runAction<S extends z.ZodType, T>(
-  name: string,
+  intent: AuditAction | ((data: z.output<S>) => AuditAction),
   schema: S,
   input: unknown,
   fn: (data: z.output<S>) => Promise<ActionResult<T>>,
 ): Promise<ActionResult<T>> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) return invalid(parsed.error);
+  const name = typeof intent === "function" ? intent(parsed.data) : intent;
   try {
     return await fn(parsed.data);
   } catch (error) {
@@ -44,7 +42,7 @@ export async function runAction<S extends z.ZodType, T>(
       return { ok: false, message: error.message };
     }
     if (error instanceof UserFacingError) return { ok: false, message: error.message, fieldErrors: error.fieldErrors };
-    logger.error({ action: name, err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, "action failed");
-    return { ok: false, message: "Something went wrong on the server. Try again; if it keeps happening, check the server log." };
+    logger.error({ action: name, err: loggableError(error) }, "action failed");
+    return { ok: false, message: SERVER_ERROR_MESSAGE };
   }
 }

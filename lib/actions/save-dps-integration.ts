@@ -1,12 +1,12 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { dpsIntegrationSchema } from "@/lib/validation/dps-integration";
-import { saveDpsIntegration } from "@/lib/integration/integration-dal";
+import { dpsIntegrationSchema } from "@/lib/integrations/azure-dps/schema";
+import { saveDpsIntegration, saveDpsIntegrationIntent } from "@/lib/integrations/azure-dps/integration-dal";
 import { runAction } from "./run-action";
 
 export async function saveDpsIntegrationAction(input: unknown) {
-  return runAction("integration.save", dpsIntegrationSchema, input, async (data) => {
+  return runAction(saveDpsIntegrationIntent, dpsIntegrationSchema, input, async (data) => {
     const { newlyConnected, provisioningStarted } = await saveDpsIntegration(data);
     revalidatePath("/admin/hyperscaler-integration-center");
     const saved = newlyConnected ? "Azure DPS is connected." : "Azure DPS settings saved.";

@@ -2,12 +2,12 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { setEnginePaused } from "@/lib/devices/devices-dal";
+import { provisioningPausedIntent, setProvisioningPaused } from "@/lib/devices/devices-dal";
 import { runAction } from "./run-action";
 
 export async function setProvisioningPausedAction(input: unknown) {
-  return runAction("provisioning.pause", z.object({ paused: z.boolean() }), input, async ({ paused }) => {
-    await setEnginePaused(paused);
+  return runAction(({ paused }) => provisioningPausedIntent(paused), z.object({ paused: z.boolean() }), input, async ({ paused }) => {
+    await setProvisioningPaused(paused);
     revalidatePath("/devices");
     return { ok: true, message: paused ? "Provisioning paused. Queued work waits until you resume." : "Provisioning resumed." };
   });

@@ -1,11 +1,13 @@
 import { getDb } from "@/db/client";
 import { auditLog } from "@/db/schema";
+import type { AuditAction } from "./actions";
+import type { Actor } from "./actor";
 
 export type AuditOutcome = "success" | "failure" | "denied";
 
 export type AuditEntry = {
-  actor?: { id: string; email: string } | null;
-  action: string;
+  actor?: Actor;
+  action: AuditAction;
   target?: string | null;
   outcome: AuditOutcome;
   detail?: Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { securitySettings } from "@/lib/security/settings";
+import { env } from "@/lib/env";
 
 /** Thrown when so many password checks are already waiting that one more would only add latency. */
 export class PasswordCheckBusyError extends Error {
@@ -23,7 +23,7 @@ function gate(): Gate {
  */
 export async function withArgon2Slot<T>(work: () => Promise<T>): Promise<T> {
   const g = gate();
-  const limit = securitySettings().argon2Concurrency;
+  const limit = env().HIC_ARGON2_CONCURRENCY;
   if (g.running >= limit) {
     if (g.waiting.length >= MAX_WAITING) throw new PasswordCheckBusyError();
     await new Promise<void>((resolve) => g.waiting.push(resolve));

@@ -1,3 +1,5 @@
+import type { AuditAction } from "@/lib/audit/actions";
+import type { Actor } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { logger } from "@/lib/logger";
 import { PasswordCheckBusyError } from "./argon2-gate";
@@ -22,8 +24,8 @@ type Purpose = "sign-in" | "confirm-password";
  */
 export async function authenticate(email: string, password: string, clientAddress: string | null, purpose: Purpose = "sign-in"): Promise<AuthenticationResult> {
   const normalized = email.trim().toLowerCase();
-  const action = purpose === "sign-in" ? "auth.sign-in" : "auth.confirm-password";
-  const audit = (outcome: "success" | "failure" | "denied", detail: Record<string, unknown>, actor?: { id: string; email: string }) =>
+  const action: AuditAction = purpose === "sign-in" ? "auth.sign-in" : "auth.confirm-password";
+  const audit = (outcome: "success" | "failure" | "denied", detail: Record<string, unknown>, actor?: Actor) =>
     recordAudit({ action, target: normalized, outcome, detail, actor, clientAddress });
   void purgeExpiredThrottleRows().catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, "could not purge old sign-in throttle rows"));
 

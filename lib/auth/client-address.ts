@@ -1,5 +1,5 @@
 import { BlockList, isIP } from "node:net";
-import { securitySettings } from "@/lib/security/settings";
+import { env } from "@/lib/env";
 
 /**
  * The header in which the app's own HTTP server (scripts/web-server.mjs) passes each request's
@@ -60,7 +60,7 @@ export function clientAddressFrom(headers: Headers): string | null {
   if (!socketHeaderIsOurs()) return null;
   const socket = normalizeAddress(headers.get(SOCKET_ADDRESS_HEADER));
   if (!socket) return null;
-  const proxies = securitySettings().trustedProxies;
+  const proxies = env().HIC_TRUSTED_PROXIES;
   if (proxies.length === 0) return socket;
   const list = trustedProxies(proxies);
   if (!isTrusted(list, socket)) return socket;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hasPermission, PERMISSIONS, ROLE_PERMISSIONS } from "./permissions";
 
-describe("role permissions (DESIGN section 4)", () => {
+describe("role permissions (docs/design.md §3)", () => {
   it("gives administrators every permission", () => {
     for (const p of PERMISSIONS) expect(hasPermission("admin", p)).toBe(true);
   });

@@ -1,4 +1,4 @@
-/** Every permission in the product, and which role holds it (DESIGN section 4). Read by the UI and the server alike. */
+/** Every permission in the product, and which role holds it (docs/design.md §3). Read by the UI and the server alike. */
 export const PERMISSIONS = [
   "integration.view",
   "integration.manage",

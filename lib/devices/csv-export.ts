@@ -3,9 +3,9 @@ import { sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { devices } from "@/db/schema";
 import type { DeviceFilter } from "@/lib/validation/device";
+import { DEVICE_CSV_HEADER, deviceCsvRow } from "./device-columns";
+import { toDeviceDto } from "./device-dto";
 import { filterConditions } from "./list-devices";
-
-const HEADER = ["registrationId", "name", "status", "assignedHub", "deviceId", "substatus", "lastUpdated", "lastErrorCode", "lastErrorMessage"];
 
 /**
  * Spreadsheet programs run a cell that starts with = + - @ (or a tab / carriage return) as a
@@ -17,16 +17,14 @@ export function neutralizeCell(value: string): string {
 
 /** The current filter's devices as CSV, produced in keyset batches so a million rows stream in flat memory. */
 export async function* exportDevicesCsv(filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>, batchSize = 5000): AsyncGenerator<string> {
-  yield Papa.unparse([HEADER], { newline: "\r\n" }) + "\r\n";
+  yield Papa.unparse([DEVICE_CSV_HEADER], { newline: "\r\n" }) + "\r\n";
   let lastId = 0;
   for (;;) {
     const conditions = [...filterConditions(filter), sql`id > ${lastId}`];
     const rows = await getDb().select().from(devices).where(sql.join(conditions, sql` and `)).orderBy(devices.id).limit(batchSize);
     if (rows.length === 0) return;
     lastId = rows.at(-1)!.id;
-    const cells = rows.map((r) =>
-      [r.registrationId, r.name ?? "", r.status, r.assignedHub ?? "", r.dpsDeviceId ?? "", r.substatus ?? "", r.updatedAt.toISOString(), r.lastErrorCode ?? "", r.lastErrorMessage ?? ""].map(neutralizeCell),
-    );
+    const cells = rows.map((row) => deviceCsvRow(toDeviceDto(row)).map(neutralizeCell));
     yield Papa.unparse(cells, { newline: "\r\n" }) + "\r\n";
   }
 }

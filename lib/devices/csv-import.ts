@@ -3,6 +3,7 @@ import { pipeline, Readable } from "node:stream";
 import { sql } from "drizzle-orm";
 import type { PoolClient } from "pg";
 import { getDb } from "@/db/client";
+import type { Actor } from "@/lib/audit/actor";
 import { newDeviceSchema } from "@/lib/validation/device";
 import { neutralizeCell } from "./csv-export";
 
@@ -224,7 +225,7 @@ function containsSorted(ids: number[], id: number): boolean {
  */
 export async function importDevicesCsv(
   input: AsyncIterable<Uint8Array>,
-  options: { fileName: string | null; actor: { id: string; email: string } | null } & ImportLimits,
+  options: { fileName: string | null; actor: Actor } & ImportLimits,
 ): Promise<ImportSummary> {
   const db = getDb();
   const sourceState: SourceState = { stop: null };

@@ -1,5 +1,5 @@
 import type { DeviceRow, ProvisioningHistoryRow } from "@/db/schema";
-import type { DeviceStatus } from "@/lib/validation/device";
+import type { DeviceStatus } from "./device-statuses";
 
 /** A device as every screen sees it: no lease or attempt bookkeeping. */
 export type DeviceDto = {

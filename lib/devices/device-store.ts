@@ -1,7 +1,9 @@
 import { desc, eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { deviceCounts, devices, provisioningHistory } from "@/db/schema";
-import type { NewDevice, DeviceStatus } from "@/lib/validation/device";
+import type { Actor } from "@/lib/audit/actor";
+import type { NewDevice } from "@/lib/validation/device";
+import { zeroCountsByStatus, type DeviceStatus } from "./device-statuses";
 import { toDeviceDetailDto, toHistoryEntryDto, type DeviceDetailDto, type HistoryEntryDto } from "./device-dto";
 
 export class DuplicateDeviceError extends Error {
@@ -9,8 +11,6 @@ export class DuplicateDeviceError extends Error {
     super(`A device with the registration ID ${registrationId} already exists (IDs are compared without regard to case).`);
   }
 }
-
-type Actor = { id: string; email: string } | null;
 
 export async function insertDevice(input: NewDevice, actor: Actor): Promise<DeviceDetailDto> {
   const [row] = await getDb()
@@ -47,7 +47,7 @@ export type DeviceCountsDto = {
 /** From the trigger-maintained counts table: a handful of rows whatever the fleet size. */
 export async function readDeviceCounts(): Promise<DeviceCountsDto> {
   const rows = await getDb().select().from(deviceCounts).where(sql`${deviceCounts.count} > 0`);
-  const byStatus: Record<DeviceStatus, number> = { pending: 0, assigning: 0, assigned: 0, failed: 0, disabled: 0 };
+  const byStatus = zeroCountsByStatus();
   const hubs = new Map<string, number>();
   let withoutHub = 0;
   for (const r of rows) {

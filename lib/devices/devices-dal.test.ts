@@ -1,26 +1,26 @@
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { Readable } from "node:stream";
 import { getDb } from "@/db/client";
-import { devices } from "@/db/schema";
-import { createUser } from "@/lib/users/store";
+import { devices, integrations } from "@/db/schema";
+import { dpsKeyContext } from "@/lib/integrations/azure-dps/provider";
+import { estimateDuration, shutdownProvisioning } from "@/lib/provisioning";
+import { getEngine } from "@/lib/provisioning/engine";
+import { encryptSecret } from "@/lib/secrets/envelope";
+import { currentKek } from "@/lib/secrets/secret-key";
 import { truncate } from "@/tests/support/db";
+import { signInAs, signOut } from "@/tests/support/session";
 
-const session = vi.hoisted(() => ({ userId: null as string | null }));
-vi.mock("@/lib/auth/session-source", () => ({ sessionClaims: async () => (session.userId ? { userId: session.userId, generation: 0 } : null) }));
-vi.mock("react", async (orig) => ({ ...(await orig<typeof import("react")>()), cache: <T>(fn: T) => fn }));
+vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
 
 const dal = await import("./devices-dal");
 const { AccessDeniedError } = await import("@/lib/auth/current-user");
 
-async function signInAs(role: "admin" | "operator" | "support") {
-  const user = await createUser({ email: `${role}-${Date.now()}@example.com`, password: "password-123456", role });
-  session.userId = user.id;
-}
+afterAll(() => shutdownProvisioning());
 
 describe("devices data-access layer permissions", () => {
   beforeEach(async () => {
-    await truncate("devices", "users", "audit_log");
-    session.userId = null;
+    await truncate("devices", "users", "audit_log", "integrations");
+    signOut();
   });
 
   it("lets support staff read devices but refuses every change, and changes nothing", async () => {
@@ -34,7 +34,7 @@ describe("devices data-access layer permissions", () => {
       () => dal.removeDevice(device!.id),
       () => dal.reprovisionDevices({ deviceIds: [device!.id] }),
       () => dal.reprovisionDevices({ all: true }),
-      () => dal.setEnginePaused(true),
+      () => dal.setProvisioningPaused(true),
       () => dal.importDevices(Readable.from([Buffer.from("sneaky-02,,\n")]), "x.csv"),
       () => dal.getImportReport(1),
     ];
@@ -53,5 +53,23 @@ describe("devices data-access layer permissions", () => {
     const { device, provisioning } = await dal.addDevice({ registrationId: "new-01", name: "New", payload: undefined });
     expect(device.status).toBe("pending");
     expect(provisioning).toBeNull();
+  });
+
+  it("estimates re-provisioning every device from the counts it shows, at the tighter DPS quota, only while connected", async () => {
+    await signInAs("operator");
+    await getDb().insert(devices).values(Array.from({ length: 30 }, (_, i) => ({ registrationId: `estimate-${i}` })));
+    expect((await dal.getDevicesOverview()).reprovisionEstimate).toBeNull();
+
+    const key = Buffer.alloc(32, 0x44).toString("base64");
+    await getDb()
+      .insert(integrations)
+      .values({ id: "azure-dps", idScope: "0ne00A1B2C3", host: "dps.example.test", registrationsPerMinute: 600, operationsPerMinute: 600, primaryKeyCiphertext: encryptSecret(key, currentKek(), dpsKeyContext("primary")) });
+    // The engine's view of the connection is cached for a second; the test does not wait it out.
+    getEngine().gate.invalidate();
+    const { counts, reprovisionEstimate } = await dal.getDevicesOverview();
+    expect(counts.total).toBe(30);
+    expect(reprovisionEstimate).toEqual({ count: 30, seconds: estimateDuration(30, 600, 600), registrationsPerMinute: 600 });
+    // Two operations per device: an operations quota equal to the registrations quota halves the pace.
+    expect(reprovisionEstimate!.seconds).toBeGreaterThan(estimateDuration(30, 600));
   });
 });

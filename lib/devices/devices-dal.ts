@@ -3,10 +3,11 @@ import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { deviceImports } from "@/db/schema";
 import { requirePermission } from "@/lib/auth/current-user";
+import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
-import { UserFacingError } from "@/lib/actions/run-action";
-import { loadDpsCredentials } from "@/lib/integration/credentials";
-import { enqueueProvisioning, estimateDuration, getEngineStatus, provisionDeviceNow, setProvisioningPaused } from "@/lib/provisioning";
+import { UserFacingError } from "@/lib/errors";
+import { loadDpsCredentials } from "@/lib/integrations/azure-dps/credentials";
+import { enqueueProvisioning, estimateDuration, getEngineStatus, provisionDeviceNow, setProvisioningPaused as storeProvisioningPaused } from "@/lib/provisioning";
 import type { DeviceFilter, NewDevice } from "@/lib/validation/device";
 import { listDevices, type DevicePage } from "./list-devices";
 import { deleteDevice, deviceHistory, DuplicateDeviceError, findDevice, insertDevice, readDeviceCounts } from "./device-store";
@@ -18,10 +19,26 @@ export async function listDevicesForView(filter: DeviceFilter): Promise<DevicePa
   return listDevices(filter);
 }
 
+export type ReprovisionEstimate = { count: number; seconds: number; registrationsPerMinute: number };
+
+/**
+ * The devices page's counts and engine status and, while DPS is connected, what re-provisioning
+ * every device would take. The estimate comes from what was just read (the counts, and the quotas
+ * in the engine's cached view of the credentials), so the page's auto-refresh every few seconds
+ * neither counts again nor decrypts the key again for it.
+ */
 export async function getDevicesOverview() {
   await requirePermission("devices.view");
   const [counts, engine] = await Promise.all([readDeviceCounts(), getEngineStatus()]);
-  return { counts, engine };
+  const reprovisionEstimate: ReprovisionEstimate | null = engine.connected
+    ? {
+        count: counts.total,
+        // Each device costs a registration and at least one poll: the tighter of the two quotas sets the pace.
+        seconds: estimateDuration(counts.total, engine.registrationsPerMinute, engine.operationsPerMinute),
+        registrationsPerMinute: engine.registrationsPerMinute,
+      }
+    : null;
+  return { counts, engine, reprovisionEstimate };
 }
 
 export async function getDeviceForView(id: number) {
@@ -61,41 +78,49 @@ export async function removeDevice(id: number) {
   return device;
 }
 
-async function requireConnected(): Promise<{ registrationsPerMinute: number; operationsPerMinute: number }> {
-  const credentials = await loadDpsCredentials();
-  if (!credentials) throw new UserFacingError("Azure DPS is not connected. Connect it under Administration → Hyperscaler Integration Center first.");
-  return credentials;
+async function requireConnected(): Promise<void> {
+  if (!(await loadDpsCredentials())) throw new UserFacingError("Azure DPS is not connected. Connect it under Administration → Hyperscaler Integration Center first.");
+}
+
+export type ReprovisionSelection = { deviceIds: number[] } | { all: true };
+export type ReprovisionTrigger = "reprovision" | "retry";
+
+function isSingleDevice(selection: ReprovisionSelection): selection is { deviceIds: [number] } {
+  return "deviceIds" in selection && selection.deviceIds.length === 1;
+}
+
+/** Re-provisioning (or retrying) one device is its own intent; anything more is a bulk run. */
+export function reprovisionIntent(selection: ReprovisionSelection, trigger: ReprovisionTrigger): AuditAction {
+  if (!isSingleDevice(selection)) return "devices.reprovision";
+  return trigger === "retry" ? "device.retry" : "device.reprovision";
 }
 
 /** One device runs inline (the user sees the outcome at once); several go through the queue. */
-export async function reprovisionDevices(selection: { deviceIds: number[] } | { all: true }, trigger: "reprovision" | "retry" = "reprovision") {
+export async function reprovisionDevices(selection: ReprovisionSelection, trigger: ReprovisionTrigger = "reprovision") {
   const actor = await requirePermission("devices.provision");
   await requireConnected();
-  if ("deviceIds" in selection && selection.deviceIds.length === 1) {
-    const id = selection.deviceIds[0]!;
+  const intent = reprovisionIntent(selection, trigger);
+  if (isSingleDevice(selection)) {
+    const id = selection.deviceIds[0];
     const device = await findDevice(id);
     if (!device) throw new UserFacingError("That device no longer exists.");
     const outcome = await provisionDeviceNow(id, { trigger, actor });
-    await recordAudit({ actor, action: `device.${trigger}`, target: device.registrationId, outcome: "success" });
+    await recordAudit({ actor, action: intent, target: device.registrationId, outcome: "success" });
     return { inline: outcome, queued: 0 };
   }
   const { queued, runId } = await enqueueProvisioning(selection, { trigger, actor });
-  await recordAudit({ actor, action: "devices.reprovision", target: "all" in selection ? "all devices" : `${queued} devices`, outcome: "success", detail: { runId, queued } });
+  await recordAudit({ actor, action: intent, target: "all" in selection ? "all devices" : `${queued} devices`, outcome: "success", detail: { runId, queued } });
   return { inline: null, queued };
 }
 
-export async function estimateReprovisionAll() {
-  await requirePermission("devices.provision");
-  const { registrationsPerMinute, operationsPerMinute } = await requireConnected();
-  const { total } = await readDeviceCounts();
-  // Each device costs a registration and at least one poll: the tighter of the two quotas sets the pace.
-  return { count: total, seconds: estimateDuration(total, registrationsPerMinute, operationsPerMinute), registrationsPerMinute };
+export function provisioningPausedIntent(paused: boolean): AuditAction {
+  return paused ? "provisioning.pause" : "provisioning.resume";
 }
 
-export async function setEnginePaused(paused: boolean) {
+export async function setProvisioningPaused(paused: boolean) {
   const actor = await requirePermission("devices.provision");
-  await setProvisioningPaused(paused, actor);
-  await recordAudit({ actor, action: paused ? "provisioning.pause" : "provisioning.resume", outcome: "success" });
+  await storeProvisioningPaused(paused, actor);
+  await recordAudit({ actor, action: provisioningPausedIntent(paused), outcome: "success" });
 }
 
 /**

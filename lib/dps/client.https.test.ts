@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @peculiar/x509 needs the Reflect metadata API; the emulator ships the small polyfill.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { createDpsClient, createFetchWithCa, deriveDeviceKey, parseSasToken, verifySasToken, type DpsClientOptions } from "./index";
+import { createDpsClient, createDpsFetch, deriveDeviceKey, parseSasToken, verifySasToken, type DpsClientOptions } from "./index";
 
 /**
  * The client against real TLS sockets on loopback: a throwaway CA, a server certificate for
@@ -155,7 +155,7 @@ describe("the client over real HTTPS", () => {
   const deviceKeyFor = (registrationId: string) => deriveDeviceKey(groupKey, registrationId);
 
   it("registers through a fetch that trusts the test CA", async () => {
-    const client = createDpsClient({ ...noWait, fetch: createFetchWithCa(caPem) });
+    const client = createDpsClient({ ...noWait, fetch: createDpsFetch({ caPem }) });
     const registrationId = "sn:007.888_abc-01";
     const result = await client.register({
       connection: { idScope, host: dpsHost },
@@ -181,7 +181,7 @@ describe("the client over real HTTPS", () => {
   });
 
   it("looks up status: 404 is not registered, a wrong key is unauthorized", async () => {
-    const client = createDpsClient({ ...noWait, fetch: createFetchWithCa(caPem) });
+    const client = createDpsClient({ ...noWait, fetch: createDpsFetch({ caPem }) });
     const connection = { idScope, host: dpsHost };
     const lookup = await client.lookupStatus({ connection, registrationId: "probe-1", deviceKey: deviceKeyFor("probe-1") });
     expect(lookup).toMatchObject({ kind: "not-registered", httpStatus: 404, dpsErrorCode: 404202, trackingId: "t-404" });
@@ -200,7 +200,7 @@ describe("the client over real HTTPS", () => {
   });
 
   it("reports a certificate for another host name as unreachable tls", async () => {
-    const client = createDpsClient({ ...noWait, fetch: createFetchWithCa(caPem) });
+    const client = createDpsClient({ ...noWait, fetch: createDpsFetch({ caPem }) });
     const result = await client.lookupStatus({
       connection: { idScope, host: wrongNameHost },
       registrationId: "probe-1",
@@ -210,7 +210,7 @@ describe("the client over real HTTPS", () => {
   });
 
   it("reports a closed port as unreachable refused after a couple of tries", async () => {
-    const client = createDpsClient({ ...noWait, fetch: createFetchWithCa(caPem) });
+    const client = createDpsClient({ ...noWait, fetch: createDpsFetch({ caPem }) });
     const result = await client.lookupStatus({
       connection: { idScope, host: closedHost },
       registrationId: "probe-1",
@@ -221,7 +221,7 @@ describe("the client over real HTTPS", () => {
   });
 
   it("retries a dropped connection and then succeeds", async () => {
-    const client = createDpsClient({ ...noWait, fetch: createFetchWithCa(caPem) });
+    const client = createDpsClient({ ...noWait, fetch: createDpsFetch({ caPem }) });
     const result = await client.lookupStatus({
       connection: { idScope, host: dpsHost },
       registrationId: "reset-1",
@@ -233,7 +233,7 @@ describe("the client over real HTTPS", () => {
   it("times out a server that never answers", async () => {
     const client = createDpsClient({
       ...noWait,
-      fetch: createFetchWithCa(caPem),
+      fetch: createDpsFetch({ caPem }),
       requestTimeoutMs: 200,
       retryPolicy: { maxAttempts: 2 },
     });

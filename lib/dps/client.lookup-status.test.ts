@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import vectors from "../../../shared/dps-vectors.json";
+import vectors from "./fixtures/dps-vectors.json";
 import { createScriptedDps, dpsError, jsonReply } from "./test-support";
 
 const connection = { idScope: "0ne00000A0A", host: "dps.example.test" };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import vectors from "../../../shared/dps-vectors.json";
+import vectors from "./fixtures/dps-vectors.json";
 import { DPS_API_VERSION, DPS_USER_AGENT, parseSasToken, verifySasToken } from "./index";
 import {
   assigned,

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { hmacHash } from "azure-iot-common/dist/authorization";
 import { describe, expect, it } from "vitest";
-import vectors from "../../../shared/dps-vectors.json";
+import vectors from "./fixtures/dps-vectors.json";
 import { deriveDeviceKey } from "./index";
 import { validateRegistrationId } from "./validation";
 

@@ -8,25 +8,7 @@ export {
   type SasCheck,
   type SasFields,
 } from "./sas";
-export {
-  canonicalBase64ByteLength,
-  dpsConnectionSchema,
-  dpsHostSchema,
-  groupKeySchema,
-  groupKeysSchema,
-  idScopeSchema,
-  looksLikeUsualIdScope,
-  optionalGroupKeySchema,
-  registrationIdSchema,
-  validateDpsHost,
-  validateGroupKey,
-  validateIdScope,
-  validateRegistrationId,
-  GROUP_KEY_MAX_BYTES,
-  GROUP_KEY_MIN_BYTES,
-  REGISTRATION_ID_MAX_LENGTH,
-  type Checked,
-} from "./validation";
+export * from "./validation";
 export {
   createDpsClient,
   realSleep,
@@ -52,7 +34,7 @@ export {
   type RetryPolicy,
 } from "./retry-policy";
 export { createPollLimiter, DPS_DEVICE_REQUEST_LIMIT, type PollLimit, type PollLimiter } from "./poll-limiter";
-export { createFetchWithCa } from "./fetch-with-ca";
+export { createDpsFetch } from "./dps-fetch";
 export {
   lookupStatusWithGroupKeys,
   registerWithGroupKeys,

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { SharedAccessSignature } from "azure-iot-common";
 import { SymmetricKeySecurityClient } from "azure-iot-security-symmetric-key";
 import { describe, expect, it } from "vitest";
-import vectors from "../../../shared/dps-vectors.json";
+import vectors from "./fixtures/dps-vectors.json";
 import { createSasToken, deriveDeviceKey, parseSasToken, registrationResource, verifySasToken } from "./index";
 
 const NOW = 1_699_990_000;

@@ -119,7 +119,8 @@ export function validateDpsHost(input: string): Checked<string> {
   return validateHostAndPort(value);
 }
 
-function schemaFor(check: (input: string) => Checked<string>, requiredMessage: string) {
+/** A zod schema for a string field checked (and normalised) by one of the checks above. */
+export function schemaFor(check: (input: string) => Checked<string>, requiredMessage: string) {
   return z
     .string({ error: requiredMessage })
     .trim()
@@ -136,17 +137,21 @@ export const registrationIdSchema = schemaFor(validateRegistrationId, "Registrat
 export const groupKeySchema = schemaFor((input) => validateGroupKey(input), "Group key is required.");
 export const dpsHostSchema = schemaFor(validateDpsHost, "DPS host is required.");
 
-/** A blank secondary key means "none", which forms send as an empty string. */
-export const optionalGroupKeySchema = z
-  .string()
-  .optional()
-  .transform((input, ctx) => {
-    if (input === undefined || input.trim() === "") return undefined;
-    const result = validateGroupKey(input, "Secondary group key");
-    if (result.ok) return result.value;
-    ctx.addIssue({ code: "custom", message: result.message });
-    return z.NEVER;
-  });
+/** A key field where blank means "none" (or "keep the stored one"), as forms send an empty string. */
+export function optionalGroupKey(label: string) {
+  return z
+    .string()
+    .optional()
+    .transform((input, ctx) => {
+      if (input === undefined || input.trim() === "") return undefined;
+      const result = validateGroupKey(input, label);
+      if (result.ok) return result.value;
+      ctx.addIssue({ code: "custom", message: result.message });
+      return z.NEVER;
+    });
+}
+
+export const optionalGroupKeySchema = optionalGroupKey("Secondary group key");
 
 export const dpsConnectionSchema = z.object({
   idScope: idScopeSchema,

@@ -1,9 +1,10 @@
 import { countUsers, createFirstAdmin } from "@/lib/users/store";
 import { recordAudit } from "@/lib/audit/record";
 import { emailSchema, passwordSchema } from "@/lib/validation/user";
+import type { Env } from "@/lib/env";
 
 /** First run: HIC_ADMIN_EMAIL and HIC_ADMIN_PASSWORD create the administrator instead of the browser step. */
-export async function bootstrapAdminFromEnv(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<"created" | "skipped" | "needs-setup"> {
+export async function bootstrapAdminFromEnv(env: Pick<Env, "HIC_ADMIN_EMAIL" | "HIC_ADMIN_PASSWORD">, log: (line: string) => void): Promise<"created" | "skipped" | "needs-setup"> {
   if ((await countUsers()) > 0) return "skipped";
   if (!env.HIC_ADMIN_EMAIL || !env.HIC_ADMIN_PASSWORD) return "needs-setup";
   const email = emailSchema.safeParse(env.HIC_ADMIN_EMAIL);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { childProcessEnv } from "@/lib/env";
 
 const SOURCE_ROOTS = ["app", "components", "lib", "db", "public", "auth.ts", "proxy.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
 const STAMP = path.join(".next", "hic-source-hash");
@@ -39,7 +40,7 @@ export function ensureBuild(root: string, log: (line: string) => void): void {
     cwd: root,
     stdio: "inherit",
     // No DATABASE_URL: a page that touched the database at build time would be a bug, and should fail loudly.
-    env: { ...process.env, DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+    env: childProcessEnv({ DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" }),
   });
   if (result.status !== 0) throw new Error("`next build` failed; its output is above.");
   writeFileSync(stamp, wanted);

@@ -1,11 +1,12 @@
 import { startEmbeddedPostgres, type RunningPostgres } from "@/lib/postgres/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { env } from "@/lib/env";
 
 /** DATABASE_URL when given, otherwise the embedded cluster in the data directory; migrated either way. */
-export async function connectDatabase(options: { dataDir: string; log: (line: string) => void }): Promise<RunningPostgres & { embedded: boolean }> {
-  const external = process.env.DATABASE_URL;
+export async function connectDatabase(options: { dataDir: string; log: (line: string) => void }): Promise<Omit<RunningPostgres, "clusterDir"> & { clusterDir: string | null; embedded: boolean }> {
+  const external = env().DATABASE_URL;
   const database = external
-    ? { url: external, port: Number(new URL(external).port || 5432), stop: async () => {}, embedded: false }
+    ? { url: external, port: Number(new URL(external).port || 5432), clusterDir: null, stop: async () => {}, embedded: false }
     : { ...(await startEmbeddedPostgres({ dataDir: options.dataDir, log: options.log })), embedded: true };
   try {
     await migrateDatabase(database.url);

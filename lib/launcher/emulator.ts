@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { startDpsEmulator, type DpsEmulator } from "@/lib/dps-emulator";
+import { startDpsEmulator, type DpsEmulator } from "@/dps-emulator";
+import { env } from "@/lib/env";
 
 export type LocalDps = {
   emulator: DpsEmulator;
@@ -16,8 +17,7 @@ export type LocalDps = {
  */
 export async function startLocalDps(dataDir: string, log: (line: string) => void): Promise<LocalDps> {
   const emulatorDir = path.join(dataDir, "dps-emulator");
-  const preferredPort = process.env.HIC_DPS_EMULATOR_PORT ? Number(process.env.HIC_DPS_EMULATOR_PORT) : undefined;
-  const emulator = await startDpsEmulator({ dataDir: emulatorDir, port: preferredPort, log: (m) => log(`dps-emulator: ${m}`) });
+  const emulator = await startDpsEmulator({ dataDir: emulatorDir, port: env().HIC_DPS_EMULATOR_PORT, log: (m) => log(`dps-emulator: ${m}`) });
   const group = emulator.config.enrollmentGroups[0];
   if (!group) throw new Error("The DPS emulator configuration has no enrollment group.");
   const connection = { idScope: emulator.idScope, groupKey: group.primaryKey, host: `localhost:${emulator.port}` };

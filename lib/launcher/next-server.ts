@@ -1,12 +1,20 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
+import { startNodeChild } from "./child-process";
 
 export type RunningApp = { url: string; child: ChildProcess; stop: () => Promise<void> };
+
+/**
+ * How long the web server may take to finish open requests after SIGTERM before its process group
+ * is killed: Next.js waits for every open request, and a long CSV import must not hold the
+ * shutdown hostage.
+ */
+export const WEB_SERVER_GRACE_MS = 8_000;
 
 async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`The web server exited with code ${child.exitCode}; its output is above.`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`The web server exited with code ${child.exitCode ?? child.signalCode}; its output is above.`);
     try {
       const response = await fetch(`${url}/sign-in`, { redirect: "manual" });
       if (response.status < 500) return;
@@ -20,30 +28,25 @@ async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: num
 
 /**
  * The production server (scripts/web-server.mjs: Next.js's handler behind a server that tells the
- * app each request's socket address) as a child process with the environment the app needs.
+ * app each request's socket address) as a child process (see startNodeChild) with the environment
+ * the app needs.
  */
 export async function startNextServer(options: { root: string; host: string; port: number; env: NodeJS.ProcessEnv }): Promise<RunningApp> {
   // A smaller young generation (V8's default semi-space is 16 MB) keeps the server's memory close to
   // what it actually holds while a large upload streams through; scavenges stay cheap.
-  const child = spawn(process.execPath, ["--max-semi-space-size=4", path.join(options.root, "scripts", "web-server.mjs")], {
+  const server = startNodeChild(["--max-semi-space-size=4", path.join(options.root, "scripts", "web-server.mjs")], {
     cwd: options.root,
     stdio: ["ignore", "inherit", "inherit"],
     env: { ...options.env, HOST: options.host, PORT: String(options.port), NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
   });
   const displayHost = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
   const url = `http://${displayHost.includes(":") ? `[${displayHost}]` : displayHost}:${options.port}`;
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-    });
+  const stop = () => server.stop(WEB_SERVER_GRACE_MS);
   try {
-    await waitUntilServing(url, child, 60_000);
+    await waitUntilServing(url, server.child, 60_000);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url, child, stop };
+  return { url, child: server.child, stop };
 }

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { env } from "@/lib/env";
 import { startEmbeddedPostgres } from "./embedded";
 
 export type TestServer = { adminUrl: string; createDatabase: (prefix: string) => Promise<string>; stop: () => Promise<void> };
@@ -22,15 +23,21 @@ export async function startTestServer(): Promise<TestServer> {
   let adminUrl: string;
   let stopServer: () => Promise<void>;
   let dataDir: string | undefined;
-  if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
+  const external = env().DATABASE_URL;
+  if (external) {
+    adminUrl = external;
     stopServer = async () => {};
   } else {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), "hic-test-"));
-    chmodSync(dataDir, 0o755); // the embedded server runs as `postgres` when we are root
-    const server = await startEmbeddedPostgres({ dataDir });
+    const dir = mkdtempSync(path.join(os.tmpdir(), "hic-test-"));
+    dataDir = dir;
+    chmodSync(dir, 0o755); // the embedded server runs as `postgres` when we are root
+    const server = await startEmbeddedPostgres({ dataDir: dir });
     adminUrl = server.url;
-    stopServer = server.stop;
+    stopServer = async () => {
+      await server.stop();
+      // A cluster kept outside the throwaway directory (its parents were private) goes with it.
+      if (path.relative(dir, server.clusterDir).startsWith("..")) rmSync(path.dirname(server.clusterDir), { recursive: true, force: true });
+    };
   }
   return {
     adminUrl,

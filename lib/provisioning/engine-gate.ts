@@ -1,12 +1,7 @@
-import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { provisioningControl } from "@/db/schema";
-import { loadDpsCredentials, type DpsCredentials } from "@/lib/integration/credentials";
+import { loadDpsCredentials, type DpsCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { logger } from "@/lib/logger";
-import { slotCosts, type SlotCosts } from "./rate-limiter";
-
-/** The one provisioning_control row: engine-wide switches every worker process reads. */
-export const CONTROL_ID = "engine";
+import { readProvisioningPaused } from "./control";
+import { slotCosts, type SlotCosts } from "./pacing/rate-limiter";
 
 export type GateState = {
   paused: boolean;
@@ -14,11 +9,6 @@ export type GateState = {
   credentials: DpsCredentials | null;
   costs: SlotCosts | null;
 };
-
-export async function readPaused(): Promise<boolean> {
-  const [row] = await getDb().select({ paused: provisioningControl.paused }).from(provisioningControl).where(eq(provisioningControl.id, CONTROL_ID));
-  return row?.paused ?? false;
-}
 
 async function loadCredentialsSafely(): Promise<DpsCredentials | null> {
   try {
@@ -57,7 +47,7 @@ export class EngineGate {
   }
 
   private async load(): Promise<GateState> {
-    const [paused, credentials] = await Promise.all([readPaused(), loadCredentialsSafely()]);
+    const [paused, credentials] = await Promise.all([readProvisioningPaused(), loadCredentialsSafely()]);
     const state = { paused, credentials, costs: credentials ? slotCosts(credentials) : null };
     this.cached = { at: Date.now(), state };
     return state;

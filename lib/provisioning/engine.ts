@@ -1,12 +1,15 @@
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import type PgBoss from "pg-boss";
-import { createDpsClient, type DpsClient, type DpsFetch } from "@/lib/dps";
+import type { Actor } from "@/lib/audit/actor";
+import { createDpsClient, createDpsFetch, type DpsClient, type DpsFetch } from "@/lib/dps";
+import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
-import { createDpsFetch, fetchTrustingCaFile } from "./dps-fetch";
+import { writeProvisioningPaused } from "./control";
 import { EngineGate } from "./engine-gate";
-import { HealthReporter } from "./health-reporter";
-import { startBoss } from "./queue";
-import { RequestMeter } from "./request-meter";
+import { HealthReporter } from "./attempts/health-reporter";
+import { startBoss } from "./queue/boss";
+import { RequestMeter } from "./pacing/request-meter";
 import { readEngineSettings, type EngineSettings } from "./settings";
 
 /** Everything one process shares between its worker and inline attempts: one DPS client, one pacing view. */
@@ -23,7 +26,7 @@ export type Engine = {
 };
 
 export type EngineOptions = {
-  /** A fetch for DPS (e.g. `fetchTrustingCa(emulator.caPem)`); every request it sends is paced. */
+  /** A fetch for DPS (e.g. `createDpsFetch({ caPem: emulator.caPem })`); every request it sends is paced. */
   fetch?: DpsFetch;
   /** A ready DPS client; requests it sends are not metered beyond the booked slot per attempt. */
   dpsClient?: DpsClient;
@@ -39,11 +42,11 @@ export type EngineOptions = {
  * registration is idempotent per registration ID).
  */
 function createEnginePool(): pg.Pool {
-  const url = process.env.DATABASE_URL;
+  const { DATABASE_URL: url, HIC_ENGINE_POOL_SIZE: max } = env();
   if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides it.");
   const pool = new pg.Pool({
     connectionString: url,
-    max: Number(process.env.HIC_ENGINE_POOL_SIZE || 10),
+    max,
     options: "-c synchronous_commit=off",
     application_name: "hic-provisioning",
   });
@@ -56,8 +59,8 @@ function createEnginePool(): pg.Pool {
  * Every request goes only to a host the outbound policy allows (lib/security/dps-host-policy).
  */
 function defaultFetch(): DpsFetch {
-  const caFile = process.env.HIC_DPS_CA_FILE;
-  return caFile ? fetchTrustingCaFile(caFile, { enforceHostPolicy: true }) : createDpsFetch({ enforceHostPolicy: true });
+  const caFile = env().HIC_DPS_CA_FILE;
+  return createDpsFetch({ enforceHostPolicy: true, ...(caFile ? { caPem: readFileSync(caFile, "utf8") } : {}) });
 }
 
 /** Ends every DPS call well before its lease, so a slow call is recorded as a timeout and retried. */
@@ -106,9 +109,10 @@ const globalForEngine = globalThis as unknown as {
 /** This process's engine, created on first use (and again if DATABASE_URL changed, as in tests). */
 export function getEngine(): Engine {
   const current = globalForEngine.hicProvisioning;
-  if (current && current.url === process.env.DATABASE_URL) return current.engine;
+  const url = env().DATABASE_URL;
+  if (current && current.url === url) return current.engine;
   const engine = createEngine(globalForEngine.hicProvisioningOptions ?? {});
-  globalForEngine.hicProvisioning = { url: process.env.DATABASE_URL, engine };
+  globalForEngine.hicProvisioning = { url, engine };
   if (current) void current.engine.shutdown().catch(() => {});
   return engine;
 }
@@ -118,7 +122,7 @@ export function configureProvisioningEngine(options: EngineOptions): Engine {
   globalForEngine.hicProvisioningOptions = options;
   const previous = globalForEngine.hicProvisioning;
   const engine = createEngine(options);
-  globalForEngine.hicProvisioning = { url: process.env.DATABASE_URL, engine };
+  globalForEngine.hicProvisioning = { url: env().DATABASE_URL, engine };
   if (previous) void previous.engine.shutdown().catch(() => {});
   return engine;
 }
@@ -128,4 +132,13 @@ export async function shutdownProvisioning(): Promise<void> {
   const current = globalForEngine.hicProvisioning;
   globalForEngine.hicProvisioning = undefined;
   await current?.engine.shutdown();
+}
+
+/**
+ * Pauses or resumes provisioning in every process: workers elsewhere see it within their gate's
+ * cache time (1 s), this process at once.
+ */
+export async function setProvisioningPaused(paused: boolean, actor: Actor): Promise<void> {
+  await writeProvisioningPaused(paused, actor);
+  getEngine().gate.invalidate();
 }

@@ -2,13 +2,18 @@
  * The provisioning engine: jobs on pg-boss, workers in the app (instrumentation.ts) or in
  * `npm run worker`, one global DPS rate limiter in Postgres. No permission checks here (the
  * devices data-access layer checks them) and no `server-only`, so scripts can use it too.
+ *
+ *   queue/     pg-boss jobs: enqueueing runs and single devices, waking idle workers
+ *   attempts/  one DPS call per device: claim, call, judge, record; inline provisioning
+ *   pacing/    the global rate limiter, the per-process call slots, metering extra requests
+ *   runs/      bulk runs' progress and ETA, the engine's status, finishing runs and resuming orphans
+ *   worker/    the worker process: fetch loop, job completion, sweeper, the one inside the web server
  */
-export { provisionDeviceNow } from "./provision-now";
-export { enqueueProvisioning, requestProvisioningOfUnassigned, type ProvisioningSelection } from "./enqueue";
-export { estimateDuration, getEngineStatus, setProvisioningPaused } from "./status";
-export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker";
-export { configureProvisioningEngine, type EngineOptions } from "./engine";
-export { shutdownProvisioning, shutdownProvisioning as stopProvisioningQueue } from "./engine";
-export { fetchTrustingCa } from "./dps-fetch";
-export type { Actor, DeviceStatus, EngineRun, EngineStatus, ProvisioningOutcome, Trigger } from "./types";
+export { provisionDeviceNow } from "./attempts/provision-now";
+export { enqueueProvisioning, requestProvisioningOfUnassigned, type ProvisioningSelection } from "./queue/enqueue";
+export { getEngineStatus } from "./runs/status";
+export { estimateDuration } from "./pacing/rate-limiter";
+export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker/worker";
+export { configureProvisioningEngine, setProvisioningPaused, shutdownProvisioning, type EngineOptions } from "./engine";
+export type { EngineRun, EngineStatus, ProvisioningOutcome, Trigger } from "./types";
 export { TRIGGERS } from "./types";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import { allocateHub } from "@/lib/dps-emulator/allocation";
-import type { TestEmulator } from "@/lib/dps-emulator/test-support";
+import { allocateHub } from "@/dps-emulator/allocation";
+import type { TestEmulator } from "@/dps-emulator/test-support";
 import { enqueueProvisioning, getEngineStatus, startProvisioningWorker, shutdownProvisioning, type ProvisioningWorker } from "./index";
 import { connectDps, HUB_A, HUB_B, insertDevices, startEmulatorAndEngine, waitFor } from "./test-support";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import type { TestEmulator } from "@/lib/dps-emulator/test-support";
+import type { TestEmulator } from "@/dps-emulator/test-support";
 import {
   enqueueProvisioning,
   estimateDuration,
@@ -13,7 +13,7 @@ import {
   type ProvisioningWorker,
 } from "./index";
 import { getEngine } from "./engine";
-import { resumeOrphanedAttempts } from "./sweeper";
+import { resumeOrphanedAttempts } from "./runs/sweeper";
 import { connectDps, disconnectDps, insertDevices, startEmulatorAndEngine, waitFor } from "./test-support";
 
 let emulator: TestEmulator;

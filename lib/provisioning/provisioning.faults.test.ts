@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import type { TestEmulator } from "@/lib/dps-emulator/test-support";
+import type { TestEmulator } from "@/dps-emulator/test-support";
 import { enqueueProvisioning, provisionDeviceNow, shutdownProvisioning, startProvisioningWorker, type ProvisioningWorker } from "./index";
 import { connectDps, FLEET_PRIMARY_KEY, insertDevices, startEmulatorAndEngine, waitFor } from "./test-support";
 

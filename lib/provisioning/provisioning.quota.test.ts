@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { once } from "node:events";
 import type { ChildProcess } from "node:child_process";
 import { getDb } from "@/db/client";
-import type { TestEmulator } from "@/lib/dps-emulator/test-support";
+import type { TestEmulator } from "@/dps-emulator/test-support";
 import { enqueueProvisioning, shutdownProvisioning, startProvisioningWorker, type ProvisioningWorker } from "./index";
 import { connectDps, exited, insertDevices, spawnWorker, startEmulatorAndEngine, waitFor } from "./test-support";
 

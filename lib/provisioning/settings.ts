@@ -1,4 +1,6 @@
-/** Engine tuning, read once per process from the environment (tests shorten the lease and backoff). */
+import { env, type Env } from "@/lib/env";
+
+/** Engine tuning, from the configuration (HIC_WORKER_CONCURRENCY, HIC_LEASE_SECONDS, …; tests shorten the lease and backoff). */
 export type EngineSettings = {
   /** How long one attempt may hold a device before another worker may take it over. */
   leaseSeconds: number;
@@ -14,20 +16,15 @@ export type EngineSettings = {
   shutdownGraceMs: number;
 };
 
-function positive(value: string | undefined, fallback: number, min = 1): number {
-  const parsed = Number(value);
-  return Number.isFinite(parsed) && parsed >= min ? parsed : fallback;
-}
-
-export function readEngineSettings(env: NodeJS.ProcessEnv = process.env): EngineSettings {
+// The default concurrency of 64 keeps one process at ~1,000 registrations/min with DPS's usual 3 s Retry-After.
+export function readEngineSettings(config: Env = env()): EngineSettings {
   return {
-    leaseSeconds: positive(env.HIC_LEASE_SECONDS, 90, 2),
-    // 64 in flight keep one process at ~1,000 registrations/min with DPS's usual 3 s Retry-After.
-    concurrency: Math.floor(positive(env.HIC_WORKER_CONCURRENCY, 64)),
-    maxAttempts: Math.floor(positive(env.HIC_MAX_ATTEMPTS, 6)),
-    retryBaseMs: positive(env.HIC_RETRY_BASE_MS, 5_000, 0),
-    retryMaxMs: positive(env.HIC_RETRY_MAX_MS, 5 * 60_000),
-    pollIntervalMs: positive(env.HIC_WORKER_POLL_MS, 1_000, 50),
-    shutdownGraceMs: positive(env.HIC_SHUTDOWN_GRACE_MS, 8_000, 0),
+    leaseSeconds: config.HIC_LEASE_SECONDS,
+    concurrency: config.HIC_WORKER_CONCURRENCY,
+    maxAttempts: config.HIC_MAX_ATTEMPTS,
+    retryBaseMs: config.HIC_RETRY_BASE_MS,
+    retryMaxMs: config.HIC_RETRY_MAX_MS,
+    pollIntervalMs: config.HIC_WORKER_POLL_MS,
+    shutdownGraceMs: config.HIC_SHUTDOWN_GRACE_MS,
   };
 }

@@ -3,18 +3,19 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { getDb } from "@/db/client";
+import { childProcessEnv, env } from "@/lib/env";
 import { integrations } from "@/db/schema";
-import { fetchTrustingCa } from "./dps-fetch";
-import { startTestEmulator, testConfig, type TestEmulator } from "@/lib/dps-emulator/test-support";
-import type { EmulatorConfigInput } from "@/lib/dps-emulator";
-import { DPS_INTEGRATION_ID } from "@/lib/integration/dps-integration-dto";
+import { createDpsFetch } from "@/lib/dps";
+import { startTestEmulator, testConfig, type TestEmulator } from "@/dps-emulator/test-support";
+import type { EmulatorConfigInput } from "@/dps-emulator";
+import { DPS_INTEGRATION_ID } from "@/lib/integrations/azure-dps/integration-dto";
 import { encryptSecret } from "@/lib/secrets/envelope";
 import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
 import { currentKek } from "@/lib/secrets/secret-key";
 import { configureProvisioningEngine } from "./engine";
 import type { EngineSettings } from "./settings";
 
-export { FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, HUB_A, HUB_B, testConfig } from "@/lib/dps-emulator/test-support";
+export { FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, HUB_A, HUB_B, testConfig } from "@/dps-emulator/test-support";
 
 /** Saves the DPS connection the way the Connect dialog does (keys encrypted), pointing at `emulator`. */
 export async function connectDps(
@@ -44,10 +45,10 @@ export async function disconnectDps(): Promise<void> {
   await getDb().update(integrations).set({ primaryKeyCiphertext: null, secondaryKeyCiphertext: null });
 }
 
-/** The emulator from lib/dps-emulator's test support, with this engine trusting its CA. */
+/** The emulator from dps-emulator's test support, with this engine trusting its CA. */
 export async function startEmulatorAndEngine(config: Partial<EmulatorConfigInput> = {}, settings: Partial<EngineSettings> = {}): Promise<TestEmulator> {
   const emulator = await startTestEmulator(testConfig(config));
-  configureProvisioningEngine({ fetch: fetchTrustingCa(emulator.caPem), settings: { retryBaseMs: 100, retryMaxMs: 1_000, pollIntervalMs: 100, ...settings } });
+  configureProvisioningEngine({ fetch: createDpsFetch({ caPem: emulator.caPem }), settings: { retryBaseMs: 100, retryMaxMs: 1_000, pollIntervalMs: 100, ...settings } });
   return emulator;
 }
 
@@ -78,21 +79,20 @@ export async function countByStatus(): Promise<Record<string, number>> {
 }
 
 /** `npm run worker` as a child process against this test's database and emulator. */
-export function spawnWorker(emulator: TestEmulator, env: Record<string, string> = {}): ChildProcess {
+export function spawnWorker(emulator: TestEmulator, extra: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: path.resolve(__dirname, "../.."),
-    env: {
-      ...process.env,
-      DATABASE_URL: process.env.DATABASE_URL,
-      HIC_SECRET_KEY: process.env.HIC_SECRET_KEY,
+    env: childProcessEnv({
+      DATABASE_URL: env().DATABASE_URL,
+      HIC_SECRET_KEY: env().HIC_SECRET_KEY,
       HIC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "hic-worker-")),
       // The emulator is reached like the launcher's: allowed by the host policy, its CA trusted for it alone.
       HIC_DPS_EMULATOR_HOST: `127.0.0.1:${emulator.port}`,
       HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
       HIC_WORKER_POLL_MS: "100",
       LOG_LEVEL: "warn",
-      ...env,
-    },
+      ...extra,
+    }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", () => {});

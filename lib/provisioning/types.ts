@@ -1,13 +1,9 @@
 import type { DpsErrorKind } from "@/lib/dps";
-import type { DeviceStatus } from "@/lib/validation/device";
+import type { DeviceStatus } from "@/lib/devices/device-statuses";
 
 export const TRIGGERS = ["add", "import", "connect", "reprovision", "retry", "automatic"] as const;
 /** Why an attempt ran; `automatic` is the engine's own retry after a throttled or transient failure. */
 export type Trigger = (typeof TRIGGERS)[number];
-
-export type Actor = { id: string; email: string } | null;
-
-export type { DeviceStatus };
 
 /** `interrupted`: the worker holding the attempt stopped (crash, kill) and its lease ran out. */
 export type AttemptErrorKind = DpsErrorKind | "failed" | "disabled" | "interrupted";
@@ -66,8 +62,9 @@ export type EngineStatus = {
   activeRun: EngineRun | null;
   /** Attempts waiting in the queue (not counting those in flight). */
   queued: number;
-  /** The configured DPS quota; 0 while not connected. */
+  /** The configured DPS quotas; 0 while not connected. */
   registrationsPerMinute: number;
+  operationsPerMinute: number;
 };
 
 /** What a queued job carries; the device row holds everything else. */

@@ -1,9 +1,10 @@
 import { mkdirSync, chmodSync } from "node:fs";
 import path from "node:path";
+import { env } from "@/lib/env";
 
 /** Where local state lives (embedded Postgres, generated secrets, emulator CA). */
-export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.HIC_DATA_DIR || ".data");
+export function resolveDataDir(dir: string = env().HIC_DATA_DIR): string {
+  return path.resolve(dir);
 }
 
 /**

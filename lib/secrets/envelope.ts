@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 
 /**
- * Envelope encryption of stored secrets (DESIGN section 5): AES-256-GCM under a key-encryption key
+ * Envelope encryption of stored secrets (docs/design.md §4): AES-256-GCM under a key-encryption key
  * (KEK), written as `v1:<keyId>:<iv>:<tag>:<ciphertext>` (base64 parts). `keyId` names the KEK so a
  * rotation can tell old ciphertexts from new ones; the caller's `context` (e.g.
  * `integrations/azure-dps/primary`) is authenticated with the header, so a ciphertext copied to

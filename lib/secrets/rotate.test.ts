@@ -11,6 +11,7 @@ import { truncate } from "@/tests/support/db";
 import { decryptSecret, encryptSecret, envelopeKeyId, parseKek } from "./envelope";
 import { integrationKeyContext } from "./encrypted-columns";
 import { rotateStoredSecrets, RotationError } from "./rotate";
+import { STORED_SECRETS } from "@/lib/integrations/providers";
 
 const OLD_TEXT = Buffer.alloc(32, 1).toString("base64");
 const NEW_TEXT = Buffer.alloc(32, 2).toString("base64");
@@ -43,7 +44,7 @@ describe("rotateStoredSecrets", () => {
   it("re-encrypts every stored key under the new KEK, and a second run changes nothing", async () => {
     await storeKeys("azure-dps");
     await storeKeys("another", OLD, SECONDARY, null);
-    const report = await rotateStoredSecrets(getDb(), OLD, NEW);
+    const report = await rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS);
     expect(report).toEqual({ fromKeyId: OLD.id, toKeyId: NEW.id, reencrypted: 3, alreadyCurrent: 0 });
 
     const dps = await row("azure-dps");
@@ -52,15 +53,15 @@ describe("rotateStoredSecrets", () => {
     expect(decryptSecret(dps.secondaryKeyCiphertext!, NEW, integrationKeyContext("azure-dps", "secondary"))).toBe(SECONDARY);
     expect(decryptSecret((await row("another")).primaryKeyCiphertext!, NEW, integrationKeyContext("another", "primary"))).toBe(SECONDARY);
 
-    expect(await rotateStoredSecrets(getDb(), OLD, NEW)).toMatchObject({ reencrypted: 0, alreadyCurrent: 3 });
+    expect(await rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).toMatchObject({ reencrypted: 0, alreadyCurrent: 3 });
   });
 
   it("changes nothing when one value is under an unknown key", async () => {
     await storeKeys("azure-dps");
     await storeKeys("zz-stray", STRAY);
     const before = await row("azure-dps");
-    await expect(rotateStoredSecrets(getDb(), OLD, NEW)).rejects.toThrow(RotationError);
-    await expect(rotateStoredSecrets(getDb(), OLD, NEW)).rejects.toThrow(`neither the old key (${OLD.id}) nor the new key (${NEW.id})`);
+    await expect(rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).rejects.toThrow(RotationError);
+    await expect(rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).rejects.toThrow(`neither the old key (${OLD.id}) nor the new key (${NEW.id})`);
     expect((await row("azure-dps")).primaryKeyCiphertext).toBe(before.primaryKeyCiphertext);
   });
 
@@ -71,12 +72,12 @@ describe("rotateStoredSecrets", () => {
     const moved = (await row("azure-dps")).secondaryKeyCiphertext;
     await getDb().update(integrations).set({ primaryKeyCiphertext: moved }).where(eq(integrations.id, "zz-moved"));
     const before = await row("azure-dps");
-    await expect(rotateStoredSecrets(getDb(), OLD, NEW)).rejects.toThrow(/failed its integrity check/);
+    await expect(rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).rejects.toThrow(/failed its integrity check/);
     expect((await row("azure-dps")).primaryKeyCiphertext).toBe(before.primaryKeyCiphertext);
   });
 
   it("refuses to rotate to the same key", async () => {
-    await expect(rotateStoredSecrets(getDb(), OLD, OLD)).rejects.toThrow(/same key/);
+    await expect(rotateStoredSecrets(getDb(), OLD, OLD, STORED_SECRETS)).rejects.toThrow(/same key/);
   });
 });
 

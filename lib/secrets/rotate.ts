@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { decryptSecret, envelopeKeyId, reencryptSecret, type Kek } from "./envelope";
-import { ENCRYPTED_COLUMNS, type EncryptedColumn } from "./encrypted-columns";
+import type { EncryptedColumn } from "./encrypted-columns";
 
 export class RotationError extends Error {}
 
@@ -15,11 +15,12 @@ export type RotationReport = {
 };
 
 /**
- * Re-encrypts every stored secret from `from` to `to` in one transaction, locking the rows so a
+ * Re-encrypts every value in `columns` (the providers' STORED_SECRETS, lib/integrations/providers.ts)
+ * from `from` to `to` in one transaction, locking the rows so a
  * concurrent save cannot slip between read and write. All or nothing: one value under an unknown key,
  * or one that fails its integrity check, rolls everything back. Safe to run again.
  */
-export async function rotateStoredSecrets(db: Database, from: Kek, to: Kek, columns: readonly EncryptedColumn[] = ENCRYPTED_COLUMNS): Promise<RotationReport> {
+export async function rotateStoredSecrets(db: Database, from: Kek, to: Kek, columns: readonly EncryptedColumn[]): Promise<RotationReport> {
   if (from.id === to.id) throw new RotationError(`The old and the new key are the same key (key id ${to.id}); give a different new key.`);
   return db.transaction(async (tx) => {
     const report: RotationReport = { fromKeyId: from.id, toKeyId: to.id, reencrypted: 0, alreadyCurrent: 0 };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { assertDpsUrlAllowed, DpsHostNotAllowedError, dpsHostRefusal, isDpsHostAllowed } from "./dps-host-policy";
-import { securitySettings } from "./settings";
+import { parseEnv } from "@/lib/env";
 
-const settings = (env: Record<string, string> = {}) => securitySettings({ ...env } as NodeJS.ProcessEnv);
+const settings = (env: Record<string, string> = {}) => parseEnv(env);
 
 describe("the outbound DPS host policy", () => {
   it("allows Azure's DPS endpoints in the public and sovereign clouds, on port 443 only", () => {

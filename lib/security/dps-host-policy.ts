@@ -1,4 +1,7 @@
-import { securitySettings, type SecuritySettings } from "./settings";
+import { env, type Env } from "@/lib/env";
+
+/** The two settings the policy reads (lib/env.ts); tests pass their own. */
+export type DpsHostSettings = Pick<Env, "HIC_DPS_EMULATOR_HOST" | "HIC_DPS_ALLOWED_HOSTS">;
 
 /**
  * Which DPS endpoints the server may send requests (and SAS tokens) to. The hostname is typed by
@@ -30,28 +33,28 @@ function matches(pattern: string, host: { name: string; port: number }): boolean
 }
 
 /** The patterns in force, for messages and the README. */
-export function allowedDpsHostPatterns(settings: SecuritySettings = securitySettings()): string[] {
+export function allowedDpsHostPatterns(settings: DpsHostSettings = env()): string[] {
   const patterns: string[] = AZURE_DPS_DOMAINS.map((domain) => `*.${domain}`);
-  const emulator = settings.dpsEmulatorHost ? split(settings.dpsEmulatorHost) : null;
+  const emulator = settings.HIC_DPS_EMULATOR_HOST ? split(settings.HIC_DPS_EMULATOR_HOST) : null;
   if (emulator) {
     // The emulator's certificate names both loopback spellings; either reaches the same server.
     const names = LOOPBACK_NAMES.includes(emulator.name) ? LOOPBACK_NAMES : [emulator.name];
     for (const name of names) patterns.push(`${name}:${emulator.port}`);
   }
-  return [...patterns, ...settings.dpsAllowedHosts];
+  return [...patterns, ...settings.HIC_DPS_ALLOWED_HOSTS];
 }
 
 /** `host` as the validated form field gives it (`host` or `host:port`, lower case). */
-export function isDpsHostAllowed(host: string, settings: SecuritySettings = securitySettings()): boolean {
+export function isDpsHostAllowed(host: string, settings: DpsHostSettings = env()): boolean {
   const target = split(host);
   if (!target || target.name.includes("*")) return false;
   return allowedDpsHostPatterns(settings).some((pattern) => matches(pattern, target));
 }
 
-export function dpsHostRefusal(host: string, settings: SecuritySettings = securitySettings()): string | null {
+export function dpsHostRefusal(host: string, settings: DpsHostSettings = env()): string | null {
   if (isDpsHostAllowed(host, settings)) return null;
   return `This server only connects to Azure DPS endpoints (*.azure-devices-provisioning.net, .cn or .us on port 443)${
-    settings.dpsEmulatorHost ? ` and the local emulator (${settings.dpsEmulatorHost})` : ""
+    settings.HIC_DPS_EMULATOR_HOST ? ` and the local emulator (${settings.HIC_DPS_EMULATOR_HOST})` : ""
   }. To use ${host}, the server's administrator must add it to HIC_DPS_ALLOWED_HOSTS.`;
 }
 

@@ -5,7 +5,7 @@ import { authenticate } from "@/lib/auth/authenticate";
 import { clientAddressFrom } from "@/lib/auth/client-address";
 import { lockMessage } from "@/lib/auth/lock-message";
 import { recordAudit } from "@/lib/audit/record";
-import { UserFacingError } from "@/lib/actions/run-action";
+import { UserFacingError } from "@/lib/errors";
 import { endUserSessions, setUserPassword } from "./store";
 
 /**

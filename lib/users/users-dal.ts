@@ -1,9 +1,10 @@
 import "server-only";
 import { requirePermission } from "@/lib/auth/current-user";
+import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import type { Role } from "@/lib/auth/permissions";
-import { UserFacingError } from "@/lib/actions/run-action";
 import { lockedAccounts, unlockAccount } from "@/lib/auth/throttle";
+import { UserFacingError } from "@/lib/errors";
 import {
   createUser,
   DuplicateEmailError,
@@ -53,12 +54,17 @@ export async function changeUserRole(userId: string, role: Role): Promise<UserDt
   return result.after;
 }
 
+/** Disabling and enabling are two intents in the audit log. */
+export function userDisabledIntent(disabled: boolean): AuditAction {
+  return disabled ? "user.disable" : "user.enable";
+}
+
 export async function changeUserDisabled(userId: string, disabled: boolean): Promise<UserDto> {
   const actor = await requirePermission("users.manage");
   if (disabled && userId === actor.id) throw new UserFacingError("You cannot disable your own account.");
   const user = await setUserDisabled(userId, disabled).catch(lastAdminRefusal);
   if (!user) throw new UserFacingError("That user no longer exists.");
-  await recordAudit({ actor, action: disabled ? "user.disable" : "user.enable", target: user.email, outcome: "success", detail: disabled ? { sessionsEnded: true } : {} });
+  await recordAudit({ actor, action: userDisabledIntent(disabled), target: user.email, outcome: "success", detail: disabled ? { sessionsEnded: true } : {} });
   return user;
 }
 

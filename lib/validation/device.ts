@@ -1,8 +1,6 @@
 import { z } from "zod";
 import { registrationIdSchema, validateRegistrationId } from "@/lib/dps/validation";
-
-export const DEVICE_STATUSES = ["pending", "assigning", "assigned", "failed", "disabled"] as const;
-export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
 
 export const DEVICE_NAME_MAX = 200;
 export const PAYLOAD_MAX_BYTES = 16 * 1024;

@@ -3,7 +3,7 @@ import { startTestServer } from "@/lib/postgres/test-database";
 import { migrateDatabase } from "@/db/migrate";
 
 /**
- * A real Postgres for the whole vitest run (DESIGN 9: never a mock): one migrated template
+ * A real Postgres for the whole vitest run (docs/design.md §5: never a mock): one migrated template
  * database, from which every test file gets its own copy, so files can run in parallel.
  */
 export default async function setup(project: TestProject) {

@@ -19,6 +19,15 @@ afterAll(async () => {
   await closeDb();
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
+  // Pools resolve end() before their connections have closed; forcing the drop while they close
+  // would hand them a "terminating connection" error no one listens for (an unhandled error).
+  // A connection still open after this grace is a leak, and the forced drop lets it show.
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query("select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [name]);
+    if (rows[0].n === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await client.query(`drop database if exists ${name} with (force)`).catch(() => {});
   await client.end();
 });

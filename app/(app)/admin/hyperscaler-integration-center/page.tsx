@@ -1,16 +1,18 @@
 import type { Metadata } from "next";
+import { Suspense } from "react";
 import { guardPage } from "@/lib/auth/guard-page";
 import { hasPermission } from "@/lib/auth/permissions";
-import { getDpsIntegration } from "@/lib/integration/integration-dal";
+import { INTEGRATION_PROVIDERS } from "@/lib/integrations/providers";
 import { PageHeader } from "@/components/shell/page-header";
 import { IntegrationTabs } from "@/components/integrations/integration-tabs";
-import { DpsIntegrationTile } from "@/components/integrations/dps-integration-tile";
+import { PROVIDER_TILES } from "@/components/integrations/provider-tiles";
+import { TileSkeleton } from "@/components/integrations/tile-skeleton";
 
 export const metadata: Metadata = { title: "Hyperscaler Integration Center" };
 
 export default async function HyperscalerIntegrationCenterPage() {
   const me = await guardPage("integration.view");
-  const integration = await getDpsIntegration();
+  const canManage = hasPermission(me.role, "integration.manage");
   return (
     <>
       <PageHeader
@@ -18,7 +20,17 @@ export default async function HyperscalerIntegrationCenterPage() {
         description="Connect the platform to a cloud provider's device provisioning service, so every device is registered there and lands on the right hub."
       />
       <IntegrationTabs>
-        <DpsIntegrationTile integration={integration} canManage={hasPermission(me.role, "integration.manage")} />
+        <div className="grid gap-6">
+          {/* Each tile reads its own provider's state, and streams in when it has it. */}
+          {INTEGRATION_PROVIDERS.map(({ id, name }) => {
+            const Tile = PROVIDER_TILES[id];
+            return (
+              <Suspense key={id} fallback={<TileSkeleton name={name} />}>
+                <Tile canManage={canManage} />
+              </Suspense>
+            );
+          })}
+        </div>
       </IntegrationTabs>
     </>
   );

@@ -1,6 +1,6 @@
 import { exportDevices } from "@/lib/devices/devices-dal";
 import { deviceFilterSchema } from "@/lib/validation/device";
-import { routeError } from "@/lib/actions/route-errors";
+import { routeError } from "@/lib/errors";
 
 /** Exports the devices matching the page's current filter, streamed as CSV. */
 export async function GET(request: Request) {

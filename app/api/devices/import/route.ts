@@ -1,7 +1,7 @@
 import { importDevices } from "@/lib/devices/devices-dal";
 import { ImportStopped, type ImportStopReason } from "@/lib/devices/csv-import";
-import { isSameOrigin, routeError } from "@/lib/actions/route-errors";
-import { securitySettings } from "@/lib/security/settings";
+import { env } from "@/lib/env";
+import { isSameOrigin, routeError } from "@/lib/errors";
 import { serverStoppingSignal } from "@/lib/runtime/server-stopping";
 
 // proxy.ts leaves this route alone (its matcher excludes it): Next.js would otherwise buffer the
@@ -39,7 +39,7 @@ export async function POST(request: Request) {
   const signal = stopping ? AbortSignal.any([request.signal, stopping]) : request.signal;
   try {
     const summary = await importDevices(request.body as unknown as AsyncIterable<Uint8Array>, fileNameFrom(request), {
-      maxBytes: securitySettings().importMaxBytes,
+      maxBytes: env().HIC_IMPORT_MAX_BYTES,
       expectedBytes: lengthHeader === null ? null : Number(lengthHeader),
       signal,
     });

@@ -1,5 +1,5 @@
 import { getImportReport } from "@/lib/devices/devices-dal";
-import { routeError } from "@/lib/actions/route-errors";
+import { routeError } from "@/lib/errors";
 
 /** The per-line report of one import, streamed chunk by chunk (a million-line report is never held whole). */
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {

@@ -1,0 +1,122 @@
+import { Cloud, TriangleAlert } from "lucide-react";
+import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
+import { azureDps } from "@/lib/integrations/azure-dps/provider";
+import { formatDateTime } from "@/lib/format";
+import { Alert } from "@/components/ui/alert";
+import { Card, CardContent, CardFooter, CardHeader } from "@/components/ui/card";
+import { DpsStateBadge } from "./state-badge";
+import { DpsTileActions } from "./tile-actions";
+
+const TITLE_ID = "azure-dps-tile-title";
+
+function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div className="grid content-start gap-0.5">
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="text-sm text-slate-900">{children}</dd>
+    </div>
+  );
+}
+
+function keysText(integration: DpsIntegrationDto): string {
+  if (!integration.primaryKeyConfigured) return "Not stored";
+  return integration.secondaryKeyConfigured ? "Primary and secondary stored (encrypted)" : "Primary stored (encrypted)";
+}
+
+/** The Azure DPS tile: state, settings, who changed them, and the latest DPS calls. Keys appear only as "stored". */
+export function DpsIntegrationTile({ integration, canManage }: { integration: DpsIntegrationDto; canManage: boolean }) {
+  const connected = integration.primaryKeyConfigured;
+  const { lastSuccess, lastFailure } = integration;
+  const failureNeedsAttention = integration.attention?.cause === "failure" && lastFailure !== null;
+  return (
+    <Card aria-labelledby={TITLE_ID} className="max-w-3xl">
+      <CardHeader className="flex-row items-start gap-4">
+        <div aria-hidden className="flex size-10 shrink-0 items-center justify-center rounded-md bg-blue-50 text-blue-700">
+          <Cloud className="size-5" />
+        </div>
+        <div className="grid flex-1 gap-0.5">
+          <h2 id={TITLE_ID} className="text-base font-semibold text-slate-900">
+            {azureDps.name}
+          </h2>
+          <p className="text-sm text-slate-600">{azureDps.description}</p>
+        </div>
+        <DpsStateBadge state={integration.state} />
+      </CardHeader>
+      <CardContent className="grid gap-5">
+        {!connected ? (
+          <p className="text-sm text-slate-700">
+            Connect with the ID Scope and the Primary Key of a symmetric-key enrollment group. Every device is then registered with DPS and lands on the IoT hub
+            its allocation policy chooses.
+          </p>
+        ) : null}
+        {integration.attention ? (
+          <Alert tone="warning" className="flex gap-3">
+            <TriangleAlert aria-hidden className="mt-0.5 size-4 shrink-0" />
+            <div className="grid gap-1">
+              <p className="font-semibold">{failureNeedsAttention ? lastFailure.explanation.title : integration.attention.message}</p>
+              {failureNeedsAttention ? (
+                <>
+                  <p>{integration.attention.message}</p>
+                  <p>
+                    <span className="font-medium">Next step: </span>
+                    {lastFailure.explanation.nextStep}
+                  </p>
+                </>
+              ) : null}
+            </div>
+          </Alert>
+        ) : null}
+        <dl className="grid gap-x-8 gap-y-4 sm:grid-cols-2">
+          <Fact label="ID Scope">
+            <span className="font-mono">{integration.idScope ?? "—"}</span>
+          </Fact>
+          <Fact label="Hostname">
+            <span className="break-all font-mono">{integration.host}</span>
+          </Fact>
+          <Fact label="Enrollment group key">{keysText(integration)}</Fact>
+          <Fact label="Registrations per minute">{integration.registrationsPerMinute.toLocaleString("en-US")}</Fact>
+          <Fact label="Last changed">
+            {integration.updatedAt ? (
+              <>
+                {formatDateTime(integration.updatedAt)}
+                <span className="block text-xs text-slate-600">by {integration.updatedBy ?? "an unknown user"}</span>
+              </>
+            ) : (
+              "Never"
+            )}
+          </Fact>
+          <Fact label="Last successful DPS call">
+            {lastSuccess ? (
+              <>
+                {formatDateTime(lastSuccess.at)}
+                <span className="block text-xs text-slate-600">{lastSuccess.summary}</span>
+              </>
+            ) : (
+              "None yet"
+            )}
+          </Fact>
+          <div className="sm:col-span-2">
+            <Fact label="Last failed DPS call">
+              {lastFailure ? (
+                <>
+                  {formatDateTime(lastFailure.at)}
+                  {integration.consecutiveFailures > 1 ? <span className="text-slate-600"> · {integration.consecutiveFailures} failures in a row</span> : null}
+                  <span className="mt-1 block font-medium">{lastFailure.explanation.title}</span>
+                  <span className="block text-xs text-slate-600">{lastFailure.explanation.detail}</span>
+                  {failureNeedsAttention ? null : <span className="block text-xs text-slate-600">Next step: {lastFailure.explanation.nextStep}</span>}
+                </>
+              ) : (
+                "None"
+              )}
+            </Fact>
+          </div>
+        </dl>
+      </CardContent>
+      {canManage ? (
+        <CardFooter>
+          <DpsTileActions integration={integration} />
+        </CardFooter>
+      ) : null}
+    </Card>
+  );
+}

@@ -1,0 +1,263 @@
+import { isIP } from "node:net";
+import { cpus } from "node:os";
+import { z } from "zod";
+
+/**
+ * The app's configuration: every environment variable it reads, with its default and what it
+ * means, validated once (on first use, which the launcher, the worker command and the web server's
+ * start-up make the very start). Everything else reads `env()`, never `process.env`. The README's
+ * configuration table is rendered from this list (`configurationTable()`), and a test fails when
+ * the two differ.
+ *
+ * Outside this file only the command-line scripts and the tests touch `process.env`, plus
+ * instrumentation.ts's `NEXT_RUNTIME` check (a constant Next.js's bundler substitutes, so the
+ * Edge bundle can drop the Node-only import), and next.config.js, which Next.js loads on its own.
+ */
+
+/** An empty value means "not set", as `VAR= command` and the launcher's child environments use it. */
+const blankAsUnset = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+
+function optionalText() {
+  return z.preprocess(blankAsUnset, z.string().optional());
+}
+
+function textWithDefault(fallback: string) {
+  return z.preprocess(blankAsUnset, z.string().default(fallback));
+}
+
+function wholeNumber(min: number, fallback: number, max = Number.MAX_SAFE_INTEGER) {
+  const message = max === Number.MAX_SAFE_INTEGER ? `must be a whole number of at least ${min}` : `must be a whole number from ${min} to ${max}`;
+  return z.preprocess(blankAsUnset, z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback));
+}
+
+function optionalPort() {
+  const message = "must be a port number from 0 to 65535";
+  return z.preprocess(blankAsUnset, z.coerce.number({ error: message }).int(message).min(0, message).max(65_535, message).optional());
+}
+
+function atLeast(min: number, fallback: number) {
+  const message = `must be a number of at least ${min}`;
+  return z.preprocess(blankAsUnset, z.coerce.number({ error: message }).min(min, message).default(fallback));
+}
+
+function onOff() {
+  return z.preprocess(
+    (value) => (typeof blankAsUnset(value) === "string" ? (value as string).trim().toLowerCase() : undefined),
+    z.enum(["on", "off"], { error: 'must be "on" or "off"' }).default("on"),
+  );
+}
+
+const postgresUrl = z.preprocess(
+  blankAsUnset,
+  z
+    .string()
+    .refine((value) => URL.canParse(value) && ["postgres:", "postgresql:"].includes(new URL(value).protocol), {
+      error: "must be a postgres:// connection URL",
+    })
+    .optional(),
+);
+
+function commaList(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split("/");
+  if (rest.length > 0 || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+function addressList() {
+  return z
+    .preprocess(blankAsUnset, z.string().optional())
+    .transform(commaList)
+    .refine((entries) => entries.every(isAddressOrCidr), { error: "must be a comma-separated list of IP addresses or CIDR blocks, e.g. 10.0.0.0/8,::1" });
+}
+
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
+
+function hostList() {
+  return z
+    .preprocess(blankAsUnset, z.string().optional())
+    .transform((value) => commaList(value).map((entry) => entry.toLowerCase()))
+    .refine((entries) => entries.every((entry) => HOST_PATTERN.test(entry)), {
+      error: "must be a comma-separated list of host or host:port entries; a leading *. allows every subdomain (e.g. *.dps.example.com,dps.internal:8443)",
+    });
+}
+
+function optionalHost() {
+  return z.preprocess(blankAsUnset, z.string().optional()).transform((value) => value?.trim().toLowerCase());
+}
+
+const BYTE_UNITS: Record<string, number> = { "": 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A size in bytes, plain or with a binary unit (`200MiB`). */
+function byteSize(min: number, fallback: number) {
+  const message = `must be a number of bytes of at least ${min}, optionally with KiB, MiB or GiB (e.g. 200MiB)`;
+  return z.preprocess(blankAsUnset, z.string().optional()).transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const match = /^(\d+)\s*(kib|mib|gib)?$/i.exec(value.trim());
+    const bytes = match ? Number(match[1]) * BYTE_UNITS[(match[2] ?? "").toLowerCase()]! : NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < min) {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+type Variable<S extends z.ZodType = z.ZodType> = {
+  schema: S;
+  /** As the README's table shows it. */
+  default: string;
+  /** Markdown, for the README's table. */
+  meaning: string;
+};
+
+const variable = <S extends z.ZodType>(schema: S, fallback: string, meaning: string): Variable<S> => ({ schema, default: fallback, meaning });
+
+/** In the order the README lists them. */
+const VARIABLES = {
+  PORT: variable(wholeNumber(1, 3000, 65_535), "`3000`", "web server port"),
+  HOST: variable(textWithDefault("127.0.0.1"), "`127.0.0.1`", "interface to listen on (`0.0.0.0` for all)"),
+  DATABASE_URL: variable(postgresUrl, "unset", "PostgreSQL connection URL; unset = embedded PostgreSQL in the data directory"),
+  HIC_DB_POOL_SIZE: variable(wholeNumber(1, 10), "`10`", "database connections per process"),
+  HIC_ENGINE_POOL_SIZE: variable(wholeNumber(1, 10), "`10`", "the provisioning engine's own database connections per process"),
+  HIC_DATA_DIR: variable(textWithDefault(".data"), "`.data`", "local state: embedded PostgreSQL, generated secrets, emulator CA and records"),
+  AUTH_SECRET: variable(
+    optionalText(),
+    "generated",
+    "signs session cookies; generated once into the data directory on a local run, **required** when `NODE_ENV=production`",
+  ),
+  HIC_SECRET_KEY: variable(
+    optionalText(),
+    "generated",
+    "32 random bytes, base64: the key-encryption key for stored integration secrets (AES-256-GCM); same rule as `AUTH_SECRET`",
+  ),
+  HIC_SECRET_KEY_OLD: variable(optionalText(), "unset", "`npm run secrets:rotate` only: the key the stored secrets are encrypted under now"),
+  HIC_ADMIN_EMAIL: variable(optionalText(), "unset", "with `HIC_ADMIN_PASSWORD`: create this administrator on first start instead of the browser step"),
+  HIC_ADMIN_PASSWORD: variable(optionalText(), "unset", "the first administrator's password (see `HIC_ADMIN_EMAIL`)"),
+  HIC_DPS_EMULATOR: variable(onOff(), "`on`", "`off` = do not start the local DPS emulator"),
+  HIC_DPS_EMULATOR_PORT: variable(optionalPort(), "`8443`", "emulator port (a free one is used when taken)"),
+  HIC_DPS_EMULATOR_HOST: variable(
+    optionalHost(),
+    "set by the launcher",
+    "the local emulator's `host:port`: allowed as a DPS host besides Azure's (under both loopback names)",
+  ),
+  HIC_DPS_EMULATOR_CA_FILE: variable(
+    optionalText(),
+    "set by the launcher",
+    "the local emulator's CA certificate (PEM file), trusted for connections to `HIC_DPS_EMULATOR_HOST` only",
+  ),
+  HIC_DPS_ALLOWED_HOSTS: variable(
+    hostList(),
+    "unset",
+    "DPS endpoints allowed besides Azure's (`*.azure-devices-provisioning.net`, `.cn`, `.us` on port 443) and the local emulator: comma-separated `host[:port]`, `*.` for subdomains; without a port, 443",
+  ),
+  HIC_DPS_CA_FILE: variable(
+    optionalText(),
+    "unset",
+    "a CA certificate (PEM file) trusted for DPS requests besides the public ones, for a DPS endpoint behind a private CA",
+  ),
+  NODE_EXTRA_CA_CERTS: variable(
+    optionalText(),
+    "unset",
+    "extra CA bundle for a DPS endpoint behind a private CA (read by Node.js itself, for the whole process); `HIC_DPS_CA_FILE` trusts one for DPS requests only",
+  ),
+  HIC_WORKER: variable(onOff(), "`on`", "`off` = no provisioning worker inside the web server (run `npm run worker` instead)"),
+  HIC_WORKER_CONCURRENCY: variable(wholeNumber(1, 64), "`64`", "DPS calls one worker process has in flight"),
+  HIC_WORKER_POLL_MS: variable(atLeast(50, 1_000), "`1000`", "how often an idle worker looks for queued work (a notification wakes it sooner)"),
+  HIC_LEASE_SECONDS: variable(atLeast(2, 90), "`90`", "how long one attempt may hold a device before another worker may take it over"),
+  HIC_MAX_ATTEMPTS: variable(wholeNumber(1, 6), "`6`", "attempts per request, automatic retries included, before a device shows Failed"),
+  HIC_RETRY_BASE_MS: variable(atLeast(0, 5_000), "`5000`", "first automatic retry delay; it doubles per attempt (with jitter), never sooner than DPS's `Retry-After`"),
+  HIC_RETRY_MAX_MS: variable(atLeast(1, 300_000), "`300000`", "longest delay between automatic retries"),
+  HIC_SHUTDOWN_GRACE_MS: variable(atLeast(0, 8_000), "`8000`", "how long a stopping worker lets DPS calls in flight finish before it aborts them"),
+  HIC_TRUSTED_PROXIES: variable(
+    addressList(),
+    "unset",
+    "comma-separated addresses or CIDR blocks of your reverse proxies (e.g. `10.0.0.0/8,::1`); only then is `X-Forwarded-For` read, from the right, skipping these hops. Unset: the client address is the socket's",
+  ),
+  HIC_IMPORT_MAX_BYTES: variable(byteSize(1024, 100 * 1024 ** 2), "`100MiB`", "largest CSV upload (bytes, or with `KiB`/`MiB`/`GiB`); larger ones get HTTP 413"),
+  HIC_ARGON2_CONCURRENCY: variable(
+    wholeNumber(1, Math.max(1, cpus().length - 1), 64),
+    "cores − 1 (at least 1)",
+    "password hashes computed at once; more sign-ins wait in line",
+  ),
+  LOG_LEVEL: variable(
+    z.preprocess(blankAsUnset, z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info")),
+    "`info`",
+    "server log level (pino)",
+  ),
+  NODE_ENV: variable(
+    z.preprocess(blankAsUnset, z.enum(["development", "production", "test"], { error: "must be development, production or test" }).optional()),
+    "unset",
+    "`production` makes `AUTH_SECRET` and `HIC_SECRET_KEY` required; Next.js sets it for the web server",
+  ),
+} satisfies Record<string, Variable>;
+
+export type EnvName = keyof typeof VARIABLES;
+export type Env = { [K in EnvName]: z.output<(typeof VARIABLES)[K]["schema"]> };
+
+const schema = z.object(Object.fromEntries(Object.entries(VARIABLES).map(([name, { schema }]) => [name, schema])) as { [K in EnvName]: (typeof VARIABLES)[K]["schema"] });
+
+/** Every invalid variable at once, each with what is wrong and the value given. */
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (see the README's Configuration table):\n${problems.map((problem) => `  ${problem}`).join("\n")}`);
+  }
+}
+
+/** Reads the configuration from `source`; throws an EnvError naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data as Env;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    const given = source[name];
+    return `${name} ${issue.message}${given === undefined ? "" : ` (it is "${given.length > 60 ? `${given.slice(0, 60)}…` : given}")`}.`;
+  });
+  throw new EnvError(problems);
+}
+
+let current: Env | null = null;
+
+/** This process's configuration, validated on first use and the same ever after. */
+export function env(): Env {
+  current ??= parseEnv(process.env);
+  return current;
+}
+
+/**
+ * For the command-line scripts, which learn some values only as they run (the embedded database's
+ * URL, the key kept in the data directory) and hand them to the modules they call.
+ */
+export function setEnv(values: Partial<Env>): void {
+  current = { ...env(), ...values };
+}
+
+/** The environment for a child process: this one's, plus `overrides` (an empty string unsets a variable for the child). */
+export function childProcessEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, "\\|");
+}
+
+/** The README's configuration table, as Markdown lines. */
+export function configurationTable(): string[] {
+  return [
+    "| variable | default | meaning |",
+    "|---|---|---|",
+    ...Object.entries(VARIABLES).map(([name, { default: fallback, meaning }]) => `| \`${name}\` | ${escapeCell(fallback)} | ${escapeCell(meaning)} |`),
+  ];
+}

@@ -1,0 +1,304 @@
+import "server-only";
+import { requirePermission, type CurrentUser } from "@/lib/auth/current-user";
+import type { AuditAction } from "@/lib/audit/actions";
+import { recordAudit } from "@/lib/audit/record";
+import { loggableError, UserFacingError } from "@/lib/errors";
+import { formatDateTime } from "@/lib/format";
+import { logger } from "@/lib/logger";
+import { requestProvisioningOfUnassigned } from "@/lib/provisioning";
+import { decryptSecret, encryptSecret, envelopeKeyId, SecretDecryptionError, type Kek } from "@/lib/secrets/envelope";
+import { currentKek } from "@/lib/secrets/secret-key";
+import type { IntegrationRow } from "@/db/schema/integration";
+import type { DpsIntegrationInput, TestDpsConnectionInput } from "@/lib/integrations/azure-dps/schema";
+import { connectionTestDpsClient } from "./connection-test-client";
+import { DPS_INTEGRATION_ID, toDpsIntegrationDto, type DpsIntegrationDto } from "./integration-dto";
+import { dpsKeyContext, type DpsKeySlot } from "./provider";
+import type { DpsErrorExplanation } from "./explain-dps-error";
+import {
+  ensureDpsIntegrationRow,
+  readDpsIntegrationRow,
+  recordDpsCallOutcomeRow,
+  updateDpsIntegrationIfVersion,
+  type IntegrationChanges,
+} from "./integration-store";
+import { probeDpsConnection, type ConnectionTestCredentials } from "./test-connection";
+import { dpsHostRefusal } from "@/lib/security/dps-host-policy";
+
+/**
+ * The Azure DPS integration's data-access layer: every function checks the permission first and
+ * returns DTOs. Keys come in (write-only) and are encrypted here; they never go out.
+ */
+
+const TARGET = DPS_INTEGRATION_ID;
+
+/** The field a version conflict is reported on, so the dialog can offer "Reload". */
+export const CONFLICT_FIELD = "version";
+
+function encryptKey(key: string, slot: DpsKeySlot, kek: Kek): string {
+  return encryptSecret(key, kek, dpsKeyContext(slot));
+}
+
+function decryptKey(ciphertext: string, slot: DpsKeySlot, kek: Kek): string {
+  return decryptSecret(ciphertext, kek, dpsKeyContext(slot));
+}
+
+/** Says, without any secret, why the stored key cannot be used by this server; null when it can. */
+function storedKeyProblem(row: IntegrationRow | undefined, kek: Kek): string | null {
+  if (!row?.primaryKeyCiphertext) return null;
+  for (const ciphertext of [row.primaryKeyCiphertext, row.secondaryKeyCiphertext]) {
+    if (!ciphertext) continue;
+    const keyId = envelopeKeyId(ciphertext);
+    if (keyId !== kek.id) {
+      return `The stored key was encrypted under another HIC_SECRET_KEY (key id ${keyId ?? "unknown"}; this server has ${kek.id}). Start the app with that key, or enter the enrollment group key again.`;
+    }
+  }
+  return null;
+}
+
+/** The DPS hostname must be one this server may connect to (lib/security/dps-host-policy). */
+function assertHostAllowed(host: string): void {
+  const refusal = dpsHostRefusal(host);
+  if (refusal) throw new UserFacingError(refusal, { host: [refusal] });
+}
+
+/**
+ * A stored key is only ever sent to the host it was saved with: a new hostname needs the keys
+ * typed again (or the secondary removed), so nobody can point the stored key at a host of their choosing.
+ */
+function assertStoredKeysStayWithTheirHost(input: { host: string; primaryKey?: string; secondaryKey?: string; removeSecondaryKey?: boolean }, row: IntegrationRow): void {
+  if (!row.host || row.host === input.host) return;
+  const fieldErrors: Record<string, string[]> = {};
+  if (!input.primaryKey) fieldErrors.primaryKey = ["Enter the enrollment group key again: the hostname changed, and a stored key only goes to the host it was saved with."];
+  if (row.secondaryKeyCiphertext && !input.secondaryKey && !input.removeSecondaryKey) {
+    fieldErrors.secondaryKey = ["Enter the secondary key again, or remove it: the hostname changed."];
+  }
+  if (Object.keys(fieldErrors).length > 0) throw new UserFacingError("The hostname changed: enter the key again.", fieldErrors);
+}
+
+function conflictError(row: IntegrationRow | undefined): UserFacingError {
+  const who = row?.updatedByEmail ?? "another administrator";
+  const when = row?.updatedAt ? ` at ${formatDateTime(row.updatedAt)}` : "";
+  const message = `The Azure DPS integration was changed by ${who}${when} meanwhile — reload to see their values. Your changes were not saved.`;
+  return new UserFacingError(message, { [CONFLICT_FIELD]: [message] });
+}
+
+export async function getDpsIntegration(): Promise<DpsIntegrationDto> {
+  await requirePermission("integration.view");
+  const row = await readDpsIntegrationRow();
+  return toDpsIntegrationDto(row, storedKeyProblem(row, currentKek()));
+}
+
+/** Connecting and editing are two intents in the audit log, told apart by the dialog's mode. */
+export function saveDpsIntegrationIntent(input: Pick<DpsIntegrationInput, "mode">): AuditAction {
+  return input.mode === "connect" ? "integration.connect" : "integration.update";
+}
+
+type KeyChange = "added" | "replaced" | "kept" | "removed" | "none";
+
+export type SaveDpsIntegrationResult = { integration: DpsIntegrationDto; newlyConnected: boolean; provisioningStarted: boolean };
+
+/**
+ * Connect or edit. An empty key on edit keeps the stored one; the save only lands if the row is
+ * still at the version the form was loaded with. A successful save asks the provisioning engine to
+ * pick up every device not yet on a hub (once).
+ */
+export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<SaveDpsIntegrationResult> {
+  const actor = await requirePermission("integration.manage");
+  assertHostAllowed(input.host);
+  const kek = currentKek();
+  await ensureDpsIntegrationRow();
+  const current = await readDpsIntegrationRow();
+  if (!current || current.version !== input.version) throw conflictError(current);
+
+  const wasConnected = Boolean(current.primaryKeyCiphertext);
+  if (wasConnected && input.mode === "edit") assertStoredKeysStayWithTheirHost(input, current);
+  if (!input.primaryKey && (input.mode === "connect" || !wasConnected)) {
+    throw new UserFacingError("No enrollment group key is stored yet: enter one.", {
+      primaryKey: ["Enter the enrollment group key: no key is stored yet."],
+    });
+  }
+  if (!input.primaryKey && storedKeyProblem(current, kek)) {
+    throw new UserFacingError("The stored key cannot be read with this server's HIC_SECRET_KEY: enter the enrollment group key again.", {
+      primaryKey: ["Enter the enrollment group key again: the stored one cannot be read with this server's secret key."],
+    });
+  }
+
+  const primary: KeyChange = input.primaryKey ? (wasConnected ? "replaced" : "added") : "kept";
+  let secondary: KeyChange;
+  let secondaryCiphertext: string | null;
+  const hasStoredSecondary = input.mode === "edit" && wasConnected && Boolean(current.secondaryKeyCiphertext);
+  if (input.mode === "edit" && input.removeSecondaryKey) {
+    secondary = hasStoredSecondary ? "removed" : "none";
+    secondaryCiphertext = null;
+  } else if (input.secondaryKey) {
+    secondary = hasStoredSecondary ? "replaced" : "added";
+    secondaryCiphertext = encryptKey(input.secondaryKey, "secondary", kek);
+  } else if (hasStoredSecondary) {
+    secondary = "kept";
+    secondaryCiphertext = current.secondaryKeyCiphertext;
+  } else {
+    secondary = current.secondaryKeyCiphertext ? "removed" : "none";
+    secondaryCiphertext = null;
+  }
+
+  const changes: IntegrationChanges = {
+    idScope: input.idScope,
+    host: input.host,
+    registrationsPerMinute: input.registrationsPerMinute,
+    primaryKeyCiphertext: input.primaryKey ? encryptKey(input.primaryKey, "primary", kek) : current.primaryKeyCiphertext,
+    secondaryKeyCiphertext: secondaryCiphertext,
+    updatedAt: new Date(),
+    updatedById: actor.id,
+    updatedByEmail: actor.email,
+    // New settings start with a clean slate; older failures stay visible as history.
+    consecutiveFailures: 0,
+  };
+  const saved = await updateDpsIntegrationIfVersion(input.version, changes);
+  if (!saved) throw conflictError(await readDpsIntegrationRow());
+
+  await recordAudit({
+    actor,
+    action: saveDpsIntegrationIntent(input),
+    target: TARGET,
+    outcome: "success",
+    detail: {
+      idScope: input.idScope,
+      host: input.host,
+      registrationsPerMinute: input.registrationsPerMinute,
+      primaryKey: primary,
+      secondaryKey: secondary,
+      version: saved.version,
+    },
+  });
+
+  const provisioningStarted = await startProvisioning(actor);
+  return { integration: toDpsIntegrationDto(saved), newlyConnected: !wasConnected, provisioningStarted };
+}
+
+async function startProvisioning(actor: CurrentUser): Promise<boolean> {
+  try {
+    await requestProvisioningOfUnassigned({ id: actor.id, email: actor.email });
+    return true;
+  } catch (error) {
+    // The configuration is saved either way; the engine also picks devices up on its own schedule.
+    logger.error({ err: loggableError(error) }, "could not request provisioning after saving the DPS integration");
+    return false;
+  }
+}
+
+export type ConnectionTestDto = {
+  accepted: boolean;
+  explanation: DpsErrorExplanation;
+  keyUsed: "primary" | "secondary";
+  /** True when the stored configuration was tested, so the result also went to the tile. */
+  recordedOnTile: boolean;
+};
+
+type TestPlan = { credentials: ConnectionTestCredentials; testsStoredConfiguration: boolean };
+
+function planConnectionTest(input: TestDpsConnectionInput, row: IntegrationRow | undefined, kek: Kek): TestPlan {
+  const connected = Boolean(row?.primaryKeyCiphertext && row.idScope && row.host);
+  const stored = () => {
+    if (!row?.primaryKeyCiphertext || !row.idScope || !row.host) throw new UserFacingError("Azure DPS is not connected: there is nothing stored to test.");
+    return {
+      idScope: row.idScope,
+      host: row.host,
+      primaryKey: decryptKey(row.primaryKeyCiphertext, "primary", kek),
+      secondaryKey: row.secondaryKeyCiphertext ? decryptKey(row.secondaryKeyCiphertext, "secondary", kek) : null,
+    };
+  };
+  if (input.mode === "stored") return { credentials: stored(), testsStoredConfiguration: true };
+  if (connected && input.mode === "edit") assertStoredKeysStayWithTheirHost(input, row!);
+
+  const usesStoredKey = !input.primaryKey;
+  if (usesStoredKey && (input.mode === "connect" || !connected)) {
+    throw new UserFacingError("Enter the enrollment group key to test.", { primaryKey: ["Enter the enrollment group key: no key is stored yet."] });
+  }
+  let saved: ConnectionTestCredentials | null = null;
+  try {
+    saved = connected ? stored() : null;
+  } catch (error) {
+    // A stored key this server cannot read does not stop a test of a freshly typed key.
+    if (!(error instanceof SecretDecryptionError) || usesStoredKey) throw error;
+  }
+  const primaryKey = input.primaryKey ?? saved!.primaryKey;
+  const removesSecondary = input.mode === "edit" && input.removeSecondaryKey;
+  const secondaryKey = removesSecondary ? null : (input.secondaryKey ?? (input.mode === "edit" ? (saved?.secondaryKey ?? null) : null));
+  const credentials = { idScope: input.idScope, host: input.host, primaryKey, secondaryKey };
+  const testsStoredConfiguration =
+    saved !== null &&
+    saved.idScope === credentials.idScope &&
+    saved.host === credentials.host &&
+    saved.primaryKey === credentials.primaryKey &&
+    saved.secondaryKey === credentials.secondaryKey;
+  return { credentials, testsStoredConfiguration };
+}
+
+/**
+ * Tests the stored configuration (`mode: "stored"`) or the values typed in the dialog; an empty key
+ * field on edit means the stored key, which is decrypted here and never leaves the server. The
+ * result reaches the tile only when what was tested is what is stored.
+ */
+export async function testDpsConnection(input: TestDpsConnectionInput): Promise<ConnectionTestDto> {
+  const actor = await requirePermission("integration.manage");
+  if (input.mode !== "stored") assertHostAllowed(input.host);
+  const kek = currentKek();
+  const row = await readDpsIntegrationRow();
+  let plan: TestPlan;
+  try {
+    plan = planConnectionTest(input, row, kek);
+  } catch (error) {
+    if (error instanceof SecretDecryptionError) {
+      throw new UserFacingError(`The stored key cannot be used: ${error.message}`, { primaryKey: ["Enter the enrollment group key again to test it."] });
+    }
+    throw error;
+  }
+
+  const result = await probeDpsConnection(connectionTestDpsClient(), plan.credentials);
+  if (plan.testsStoredConfiguration) await recordDpsCallOutcomeRow(result.outcome);
+  await recordAudit({
+    actor,
+    action: "integration.test",
+    target: TARGET,
+    outcome: result.accepted ? "success" : "failure",
+    detail: {
+      tested: plan.testsStoredConfiguration ? "saved configuration" : "values typed in the dialog",
+      idScope: plan.credentials.idScope,
+      host: plan.credentials.host,
+      result: result.code,
+      reason: result.explanation.title,
+      keyUsed: result.keyUsed,
+      httpStatus: result.httpStatus,
+      dpsErrorCode: result.dpsErrorCode,
+    },
+  });
+  return { accepted: result.accepted, explanation: result.explanation, keyUsed: result.keyUsed, recordedOnTile: plan.testsStoredConfiguration };
+}
+
+/**
+ * Deletes the stored keys (provisioning stops); ID Scope, hostname and quota stay for reconnecting.
+ * Devices, their hubs and everything in Azure are left as they are.
+ */
+export async function disconnectDpsIntegration(input: { version: number }): Promise<DpsIntegrationDto> {
+  const actor = await requirePermission("integration.manage");
+  const current = await readDpsIntegrationRow();
+  if (!current?.primaryKeyCiphertext) throw new UserFacingError("Azure DPS is not connected.");
+  if (current.version !== input.version) throw conflictError(current);
+  const saved = await updateDpsIntegrationIfVersion(input.version, {
+    primaryKeyCiphertext: null,
+    secondaryKeyCiphertext: null,
+    updatedAt: new Date(),
+    updatedById: actor.id,
+    updatedByEmail: actor.email,
+    consecutiveFailures: 0,
+  });
+  if (!saved) throw conflictError(await readDpsIntegrationRow());
+  await recordAudit({
+    actor,
+    action: "integration.disconnect",
+    target: TARGET,
+    outcome: "success",
+    detail: { idScope: saved.idScope, host: saved.host, keysDeleted: current.secondaryKeyCiphertext ? ["primary", "secondary"] : ["primary"] },
+  });
+  return toDpsIntegrationDto(saved);
+}

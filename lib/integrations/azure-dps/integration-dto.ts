@@ -1,0 +1,85 @@
+import type { IntegrationRow } from "@/db/schema/integration";
+import { DEFAULT_DPS_HOST, DEFAULT_REGISTRATIONS_PER_MINUTE } from "@/lib/integrations/azure-dps/schema";
+import { azureDps } from "./provider";
+import { explainDpsError, parseDpsFailureCode, type DpsErrorExplanation } from "./explain-dps-error";
+
+export const DPS_INTEGRATION_ID = azureDps.id;
+
+/** Failures that no retry will fix: one is enough to ask an administrator to look. */
+const CONFIGURATION_FAILURE_KINDS = new Set(["unauthorized", "not-found", "bad-request", "unreachable", "disabled"]);
+export const NEEDS_ATTENTION_AFTER_FAILURES = 3;
+
+export type DpsIntegrationState = "not-connected" | "connected" | "needs-attention";
+
+/** What the tile and the dialog may know about the integration: whether keys exist, never the keys. */
+export type DpsIntegrationDto = {
+  state: DpsIntegrationState;
+  /** Why the state is "needs-attention": a failed DPS call, or a stored key this server cannot read. */
+  attention: { cause: "failure" | "stored-key"; message: string } | null;
+  idScope: string | null;
+  host: string;
+  registrationsPerMinute: number;
+  primaryKeyConfigured: boolean;
+  secondaryKeyConfigured: boolean;
+  /** Row version the dialog sends back, so a save over someone else's change is refused. */
+  version: number;
+  updatedAt: string | null;
+  updatedBy: string | null;
+  lastSuccess: { at: string; summary: string } | null;
+  lastFailure: { at: string; code: string; explanation: DpsErrorExplanation } | null;
+  consecutiveFailures: number;
+};
+
+type HealthFacts = Pick<IntegrationRow, "updatedAt" | "lastSuccessAt" | "lastFailureAt" | "lastFailureKind" | "consecutiveFailures">;
+
+/**
+ * Needs attention when the newest event is a failure that happened after the configuration was last
+ * saved, and it is either a configuration failure or the third in a row.
+ */
+export function attentionReason(row: HealthFacts): string | null {
+  const failedAt = row.lastFailureAt?.getTime();
+  if (failedAt === undefined) return null;
+  if (failedAt <= (row.lastSuccessAt?.getTime() ?? -Infinity) || failedAt <= (row.updatedAt?.getTime() ?? -Infinity)) return null;
+  const { kind } = parseDpsFailureCode(row.lastFailureKind ?? "");
+  if (CONFIGURATION_FAILURE_KINDS.has(kind)) return "Retrying will not fix this: the settings or the DPS instance need a change.";
+  if (row.consecutiveFailures >= NEEDS_ATTENTION_AFTER_FAILURES) return `The last ${row.consecutiveFailures} DPS calls failed.`;
+  return null;
+}
+
+/**
+ * `storedKeyProblem` is set by the caller when the stored key cannot be read with this server's
+ * HIC_SECRET_KEY; it makes the integration need attention whatever the call history says.
+ */
+export function toDpsIntegrationDto(row: IntegrationRow | undefined, storedKeyProblem: string | null = null): DpsIntegrationDto {
+  const connected = Boolean(row?.primaryKeyCiphertext);
+  const failure = connected && row ? attentionReason(row) : null;
+  const attention = !connected
+    ? null
+    : storedKeyProblem
+      ? ({ cause: "stored-key", message: storedKeyProblem } as const)
+      : failure
+        ? ({ cause: "failure", message: failure } as const)
+        : null;
+  return {
+    state: !connected ? "not-connected" : attention ? "needs-attention" : "connected",
+    attention,
+    idScope: row?.idScope ?? null,
+    host: row?.host ?? DEFAULT_DPS_HOST,
+    registrationsPerMinute: row?.registrationsPerMinute ?? DEFAULT_REGISTRATIONS_PER_MINUTE,
+    primaryKeyConfigured: connected,
+    secondaryKeyConfigured: Boolean(row?.secondaryKeyCiphertext),
+    version: row?.version ?? 0,
+    updatedAt: row?.updatedAt?.toISOString() ?? null,
+    updatedBy: row?.updatedByEmail ?? null,
+    lastSuccess: row?.lastSuccessAt ? { at: row.lastSuccessAt.toISOString(), summary: row.lastSuccessSummary ?? "" } : null,
+    lastFailure:
+      row?.lastFailureAt && row.lastFailureKind
+        ? {
+            at: row.lastFailureAt.toISOString(),
+            code: row.lastFailureKind,
+            explanation: explainDpsError({ ...parseDpsFailureCode(row.lastFailureKind), message: row.lastFailureMessage }),
+          }
+        : null,
+    consecutiveFailures: row?.consecutiveFailures ?? 0,
+  };
+}

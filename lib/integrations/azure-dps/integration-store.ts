@@ -1,0 +1,52 @@
+import { and, eq, sql } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { integrations, type IntegrationRow } from "@/db/schema/integration";
+import { DPS_INTEGRATION_ID } from "./integration-dto";
+
+/**
+ * Row access for the Azure DPS integration, shared by the data-access layer (which checks
+ * permissions first) and the provisioning engine (which runs without a user).
+ */
+
+const MAX_STORED_TEXT = 500;
+
+export async function readDpsIntegrationRow(): Promise<IntegrationRow | undefined> {
+  const [row] = await getDb().select().from(integrations).where(eq(integrations.id, DPS_INTEGRATION_ID));
+  return row;
+}
+
+/** Creates the row at version 0 if it does not exist, so every save is an `update … where version = $loaded`. */
+export async function ensureDpsIntegrationRow(): Promise<void> {
+  await getDb().insert(integrations).values({ id: DPS_INTEGRATION_ID }).onConflictDoNothing();
+}
+
+export type IntegrationChanges = Partial<Omit<typeof integrations.$inferInsert, "id" | "version">>;
+
+/** Applies `changes` only if nobody saved since `loadedVersion`; undefined means someone did. */
+export async function updateDpsIntegrationIfVersion(loadedVersion: number, changes: IntegrationChanges): Promise<IntegrationRow | undefined> {
+  const [row] = await getDb()
+    .update(integrations)
+    .set({ ...changes, version: sql`${integrations.version} + 1` })
+    .where(and(eq(integrations.id, DPS_INTEGRATION_ID), eq(integrations.version, loadedVersion)))
+    .returning();
+  return row;
+}
+
+export type DpsCallOutcome = { ok: true; summary: string } | { ok: false; kind: string; message: string };
+
+function bounded(text: string): string {
+  return text.length > MAX_STORED_TEXT ? `${text.slice(0, MAX_STORED_TEXT)}…` : text;
+}
+
+/** Health columns only: it never bumps `version`, so an administrator's open dialog stays valid. */
+export async function recordDpsCallOutcomeRow(outcome: DpsCallOutcome, at: Date = new Date()): Promise<void> {
+  const changes = outcome.ok
+    ? { lastSuccessAt: at, lastSuccessSummary: bounded(outcome.summary), consecutiveFailures: 0 }
+    : {
+        lastFailureAt: at,
+        lastFailureKind: bounded(outcome.kind),
+        lastFailureMessage: bounded(outcome.message),
+        consecutiveFailures: sql`${integrations.consecutiveFailures} + 1`,
+      };
+  await getDb().update(integrations).set(changes).where(eq(integrations.id, DPS_INTEGRATION_ID));
+}

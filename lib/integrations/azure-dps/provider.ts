@@ -1,0 +1,24 @@
+import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
+import type { IntegrationProvider } from "../provider";
+
+const ID = "azure-dps";
+
+/** The enrollment group keys are stored in two slots, so a key rotation can run without downtime. */
+export type DpsKeySlot = "primary" | "secondary";
+
+export function dpsKeyContext(slot: DpsKeySlot): string {
+  return integrationKeyContext(ID, slot);
+}
+
+/** Azure IoT Hub Device Provisioning Service: settings in the `integrations` row `azure-dps`. */
+export const azureDps = {
+  id: ID,
+  name: "Azure DPS",
+  description: "Azure IoT Hub Device Provisioning Service",
+  storedSecrets: (["primary", "secondary"] as const).map((slot) => ({
+    table: "integrations",
+    idColumn: "id",
+    column: `${slot}_key_ciphertext`,
+    context: (id: string) => integrationKeyContext(id, slot),
+  })),
+} as const satisfies IntegrationProvider;

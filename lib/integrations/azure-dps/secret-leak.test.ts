@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { sql } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
+import { setEnv } from "@/lib/env";
+import { startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
+import { leakedForms, secretForms } from "@/lib/secrets/leak-forms";
+import { signInAs } from "@/tests/support/session";
+import { CONNECTION_PROBE_REGISTRATION_ID } from "./test-connection";
+
+const dps = vi.hoisted(() => ({ client: null as DpsClient | null }));
+const logged = vi.hoisted(() => [] as string[]);
+vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
+// A failing engine makes the save path log, so the log is part of what is checked.
+vi.mock("@/lib/provisioning", () => ({
+  requestProvisioningOfUnassigned: async () => {
+    throw new Error("engine unavailable");
+  },
+}));
+vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
+vi.mock("next/headers", () => ({ headers: async () => new Headers() }));
+vi.mock("./connection-test-client", () => ({ connectionTestDpsClient: () => dps.client }));
+vi.mock("@/lib/logger", () => {
+  const record = (...args: unknown[]) => void logged.push(JSON.stringify(args));
+  return { logger: { error: record, warn: record, info: record, debug: record, trace: record, fatal: record } };
+});
+
+const { saveDpsIntegrationAction } = await import("@/lib/actions/save-dps-integration");
+const { testDpsConnectionAction } = await import("@/lib/actions/test-dps-connection");
+const { getDpsIntegration } = await import("./integration-dal");
+
+// Printable bytes, so the decoded key is searchable as text too.
+const SENTINEL = Buffer.from("HIC-LEAK-SENTINEL-PRIMARY-0123456", "latin1").toString("base64");
+const SENTINEL_SECONDARY = Buffer.from("HIC-LEAK-SENTINEL-SECONDARY-01234", "latin1").toString("base64");
+const FORMS = [...secretForms(SENTINEL, [CONNECTION_PROBE_REGISTRATION_ID]), ...secretForms(SENTINEL_SECONDARY, [CONNECTION_PROBE_REGISTRATION_ID])];
+
+let emulator: TestEmulator;
+
+beforeAll(async () => {
+  const config = testConfig();
+  emulator = await startTestEmulator({ ...config, enrollmentGroups: [{ enrollmentGroupId: "fleet", primaryKey: SENTINEL_SECONDARY, secondaryKey: SENTINEL_SECONDARY }] });
+  dps.client = createDpsClient({ fetch: createDpsFetch({ caPem: emulator.caPem }), requestTimeoutMs: 5_000, retryPolicy: { maxAttempts: 1 } });
+  setEnv({ HIC_DPS_ALLOWED_HOSTS: [`localhost:${emulator.port}`] });
+  await signInAs("admin", "leak-admin@example.com");
+});
+afterAll(async () => emulator?.dispose());
+
+describe("the enrollment group key stays on the server", () => {
+  it("appears in no action result, DTO, audit record, log line or database column in clear", async () => {
+    const outputs: unknown[] = [];
+    const form = { mode: "connect", version: 0, idScope: TEST_ID_SCOPE, host: `localhost:${emulator.port}`, primaryKey: SENTINEL, secondaryKey: SENTINEL_SECONDARY, registrationsPerMinute: 1000 };
+
+    // Typed values first (the primary is refused, the secondary accepted), then save, then the stored test.
+    outputs.push(await testDpsConnectionAction(form));
+    outputs.push(await saveDpsIntegrationAction(form));
+    outputs.push(await testDpsConnectionAction({ mode: "stored" }));
+    outputs.push(await testDpsConnectionAction({ ...form, mode: "edit", version: 1, primaryKey: "", secondaryKey: "" }));
+    // A refusal that echoes the input must not echo the key either.
+    outputs.push(await saveDpsIntegrationAction({ ...form, mode: "edit", version: 0 }));
+    outputs.push(await saveDpsIntegrationAction({ ...form, idScope: "bad scope!" }));
+    outputs.push(await getDpsIntegration());
+
+    expect(outputs[0]).toMatchObject({ ok: true, data: { accepted: true, keyUsed: "secondary" } });
+    expect(outputs[1]).toMatchObject({ ok: true });
+    expect(outputs[2]).toMatchObject({ ok: true, data: { accepted: true } });
+    expect(logged.length).toBeGreaterThan(0);
+
+    const tables = await getDb().execute<{ name: string }>(sql`select table_name as name from information_schema.tables where table_schema = 'public'`);
+    const dump: string[] = [];
+    for (const { name } of tables.rows) {
+      const rows = await getDb().execute<{ row: string }>(sql`select row_to_json(t)::text as row from ${sql.identifier(name)} t`);
+      dump.push(...rows.rows.map((r) => r.row));
+    }
+    expect(dump.join("\n")).toContain("v1:");
+
+    expect(leakedForms(JSON.stringify(outputs), FORMS)).toEqual([]);
+    expect(leakedForms(logged.join("\n"), FORMS)).toEqual([]);
+    expect(leakedForms(dump.join("\n"), FORMS)).toEqual([]);
+  });
+});

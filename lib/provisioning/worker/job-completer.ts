@@ -1,0 +1,34 @@
+import type PgBoss from "pg-boss";
+import { logger } from "@/lib/logger";
+import { PROVISION_QUEUE } from "../queue/boss";
+
+/** pg-boss `complete` for many jobs in one statement: at 100 jobs, or 100 ms after the first. */
+export class JobCompleter {
+  private ids: string[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly boss: PgBoss) {}
+
+  add(id: string): void {
+    this.ids.push(id);
+    if (this.ids.length >= 100) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), 100);
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const ids = this.ids;
+    this.ids = [];
+    if (ids.length > 0) {
+      this.flushing = this.flushing.then(() =>
+        this.boss.complete(PROVISION_QUEUE, ids).then(
+          () => undefined,
+          (error: Error) => logger.warn({ err: { message: error.message }, jobs: ids.length }, "could not complete provisioning jobs; they will be handed out again and skipped"),
+        ),
+      );
+    }
+    return this.flushing;
+  }
+}

@@ -1,0 +1,193 @@
+import { setMaxListeners } from "node:events";
+import type PgBoss from "pg-boss";
+import { realSleep } from "@/lib/dps";
+import { logger } from "@/lib/logger";
+import { claimRequestFor, continueAttempt, type AttemptRequest, type AttemptResult } from "../attempts/attempt";
+import { claimDevices, RecordBatcher, type Claim } from "../attempts/device-attempt-sql";
+import { CallSlots } from "../pacing/call-slots";
+import { configureProvisioningEngine, getEngine, type Engine, type EngineOptions } from "../engine";
+import { listenForJobs, notifyWorkers } from "../queue/job-notifier";
+import { adjustRunTotal, queueAgain, withTransaction } from "../queue/jobs";
+import { leaseForJob, PROVISION_QUEUE } from "../queue/boss";
+import type { ProvisionJobData } from "../types";
+import { jobsToFetch } from "./fetch-plan";
+import { IdleTimer } from "./idle-timer";
+import { JobCompleter } from "./job-completer";
+import { startSweeper } from "./sweeper-timer";
+
+export type WorkerOptions = EngineOptions & {
+  /** DPS calls in flight in this process (HIC_WORKER_CONCURRENCY, default 64). */
+  concurrency?: number;
+};
+
+export type ProvisioningWorker = { stop(): Promise<void> };
+
+type Job = PgBoss.Job<ProvisionJobData>;
+
+/**
+ * Picks provisioning jobs from the queue and runs one attempt per job, with at most `concurrency`
+ * DPS calls in flight. A few attempts are fetched and claimed ahead of free call slots, so a slot
+ * freed by a finished call is used at once (how many: ./fetch-plan.ts). Completing jobs, waking
+ * up and the sweeper are in their own files beside this one.
+ */
+export async function startProvisioningWorker(options: WorkerOptions = {}): Promise<ProvisioningWorker> {
+  const engine = options.fetch || options.dpsClient || options.settings ? configureProvisioningEngine(options) : getEngine();
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? engine.settings.concurrency));
+  const callSlots = new CallSlots(concurrency);
+  const boss = await engine.boss();
+  const completer = new JobCompleter(boss);
+  const recorder = new RecordBatcher(engine.pool);
+  const stopWaiting = new AbortController();
+  const abortCalls = new AbortController();
+  // Every attempt waiting for its slot listens on these until it starts or stops.
+  setMaxListeners(0, stopWaiting.signal, abortCalls.signal);
+  const inFlight = new Set<Promise<void>>();
+  let beforeCall = 0;
+  let running = true;
+  const waker = new IdleTimer();
+  const nudge = () => waker.nudge();
+  const idle = (ms: number) => waker.idle(ms);
+
+  const requestFor = (job: Job): AttemptRequest => ({
+    deviceId: job.data.deviceId,
+    attemptId: job.id,
+    attempt: job.data.attempt,
+    trigger: job.data.trigger,
+    runId: job.data.runId,
+    actor: job.data.actorId || job.data.actorEmail ? { id: job.data.actorId ?? "", email: job.data.actorEmail ?? "" } : null,
+    // pg returns EXTRACT(epoch …) as a numeric string.
+    leaseSeconds: leaseForJob(Number(job.expireInSeconds)),
+    waitSignal: stopWaiting.signal,
+    callSignal: abortCalls.signal,
+    callSlots,
+    recorder,
+  });
+
+  async function handle(job: Job, request: AttemptRequest, claim: Claim | null): Promise<void> {
+    let counted = true;
+    const callStarted = () => {
+      if (counted) beforeCall -= 1;
+      counted = false;
+      nudge();
+    };
+    try {
+      const result = await continueAttempt(engine, { ...request, onCallStart: callStarted }, claim);
+      await settle(engine, boss, completer, job, result);
+    } catch (error) {
+      logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, jobId: job.id, deviceId: job.data.deviceId }, "provisioning job failed; pg-boss hands it out again");
+      await boss.fail(PROVISION_QUEUE, job.id).catch(() => {});
+    } finally {
+      callStarted();
+    }
+  }
+
+  async function fetchLoop(): Promise<void> {
+    while (running) {
+      try {
+        const gate = await engine.gate.read();
+        if (!gate.credentials || gate.paused) {
+          await idle(engine.settings.pollIntervalMs);
+          continue;
+        }
+        const room = jobsToFetch({ concurrency, busyCallSlots: callSlots.busy, beforeCall, perAttemptMs: gate.costs?.perAttemptMs ?? null });
+        if (room === 0) {
+          await idle(engine.settings.pollIntervalMs);
+          continue;
+        }
+        const jobs = await boss.fetch<ProvisionJobData>(PROVISION_QUEUE, { batchSize: room });
+        if (!running) {
+          // Stopping between fetch and start: hand them straight back.
+          if (jobs.length) await boss.fail(PROVISION_QUEUE, jobs.map((job) => job.id)).catch(() => {});
+          break;
+        }
+        if (jobs.length === 0) {
+          await idle(engine.settings.pollIntervalMs);
+          continue;
+        }
+        const requests = jobs.map(requestFor);
+        let claims: (Claim | null)[];
+        try {
+          // One statement claims the whole fetch and books its DPS slots.
+          claims = await claimDevices(engine.pool, requests.map(claimRequestFor), gate.costs?.perAttemptMs ?? null);
+        } catch (error) {
+          await boss.fail(PROVISION_QUEUE, jobs.map((job) => job.id)).catch(() => {});
+          throw error;
+        }
+        jobs.forEach((job, index) => {
+          beforeCall += 1;
+          const task: Promise<void> = handle(job, requests[index]!, claims[index] ?? null).finally(() => {
+            inFlight.delete(task);
+            nudge();
+          });
+          inFlight.add(task);
+        });
+        if (jobs.length < room) await idle(engine.settings.pollIntervalMs);
+      } catch (error) {
+        logger.error({ err: { message: (error as Error).message } }, "provisioning worker loop error");
+        await idle(engine.settings.pollIntervalMs);
+      }
+    }
+  }
+
+  const sweeper = startSweeper(engine, boss);
+
+  const listener = listenForJobs(nudge);
+  const loop = fetchLoop();
+  logger.info({ concurrency, leaseSeconds: engine.settings.leaseSeconds }, "provisioning worker started");
+
+  let stopping: Promise<void> | null = null;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        running = false;
+        sweeper.stop();
+        // Attempts still waiting for their slot give their device back and are queued again at once;
+        // calls already at DPS get a grace period to finish and be recorded.
+        stopWaiting.abort();
+        nudge();
+        await loop;
+        await listener.close();
+        const settled = new AbortController();
+        const calls = Promise.allSettled([...inFlight]).then(() => settled.abort());
+        await Promise.race([calls, realSleep(engine.settings.shutdownGraceMs, settled.signal)]);
+        abortCalls.abort();
+        await Promise.allSettled([...inFlight]);
+        await completer.flush();
+        logger.info("provisioning worker stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Completes, re-queues or drops the job according to what its attempt came to. */
+async function settle(engine: Engine, boss: PgBoss, completer: JobCompleter, job: Job, result: AttemptResult): Promise<void> {
+  switch (result.type) {
+    case "recorded":
+      completer.add(job.id);
+      return;
+    case "not-claimed":
+      if (result.reason === "busy") {
+        // Another attempt holds the device (or this job came back before its own lease ran out):
+        // ask again once that lease is over.
+        await requeue(engine, boss, job, Math.max(1_000, Math.min(result.leaseLeftMs + 500, 30_000)));
+        return;
+      }
+      if (result.reason === "missing") await adjustRunTotal(engine.pool, job.data.runId, -1);
+      completer.add(job.id);
+      return;
+    case "not-run":
+      await requeue(engine, boss, job, result.retryInMs);
+  }
+}
+
+/** The same request as a new job (a new attempt id), completing the old one in the same transaction. */
+async function requeue(engine: Engine, boss: PgBoss, job: Job, delayMs: number): Promise<void> {
+  const startAfter = delayMs > 0 ? new Date(Date.now() + delayMs) : undefined;
+  await withTransaction(engine.pool, async (client) => {
+    await queueAgain(boss, client, job.data, engine.settings, startAfter);
+    if (!startAfter) await notifyWorkers(client);
+    // pg-boss reads the third argument as output data, so the connection goes fourth.
+    await boss.complete(PROVISION_QUEUE, job.id, {}, { db: { executeSql: (text, values) => client.query(text, values) } });
+  });
+}
