@@ -73,14 +73,14 @@ export function UsersTable({ users, currentUserId }: { users: UserListItemDto[];
                   </Button>
                 ) : null}
                 {user.id === currentUserId ? (
-                  <span className="self-center text-xs text-slate-500">You</span>
+                  <span className="self-center text-xs text-muted-foreground">You</span>
                 ) : (
                   <>
                     <Button
                       variant="secondary"
                       size="sm"
                       disabled={pending}
-                      aria-label={`Sign out ${user.email} everywhere`}
+                      aria-label={`Sign out everywhere for ${user.email}`}
                       onClick={() => run(() => endUserSessionsAction({ userId: user.id }))}
                     >
                       Sign out everywhere
