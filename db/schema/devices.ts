@@ -119,15 +119,37 @@ export const deviceCounts = pgTable(
   (t) => [primaryKey({ columns: [t.status, t.hub] })],
 );
 
-/** A CSV import and its per-line report (line, registration ID, added / duplicate / refused, reason), kept for download. */
+/**
+ * A CSV import: who, which file, the counts, and whether it ran to the end of the file. An upload
+ * cut short (client gone, size cap, server stopping) is `cut-short`, never `complete`; its counts
+ * and report still say exactly which lines were added before it stopped.
+ */
 export const deviceImports = pgTable("device_imports", {
   id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   createdByEmail: text(),
   fileName: text(),
+  status: text().$type<"running" | "complete" | "cut-short">().notNull().default("complete"),
+  stopReason: text(),
+  finishedAt: timestamp({ withTimezone: true }),
   total: integer().notNull(),
   added: integer().notNull(),
   duplicates: integer().notNull(),
   refused: integer().notNull(),
-  reportCsv: text().notNull(),
 });
+
+/**
+ * The per-line report (line, registration ID, added / duplicate / refused, reason) in the order of
+ * the file, one chunk per batch, so an import of a million lines never holds its report in memory.
+ */
+export const deviceImportReportChunks = pgTable(
+  "device_import_report_chunks",
+  {
+    importId: bigint({ mode: "number" })
+      .notNull()
+      .references(() => deviceImports.id, { onDelete: "cascade" }),
+    seq: integer().notNull(),
+    csv: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.seq] })],
+);

@@ -23,9 +23,9 @@ export function emulatorConnection(): EmulatorConnection {
   }
 }
 
-/** Changes the running emulator's configuration through its loopback-only admin API, trusting the CA bundle the launcher gave the app. */
+/** Changes the running emulator's configuration through its loopback-only admin API, trusting the emulator's CA. */
 export async function patchEmulatorConfig(changes: Record<string, unknown>): Promise<void> {
-  const fetch = createDpsFetch({ caPem: readFileSync(path.join(dataDir(), "extra-ca-certs.pem"), "utf8") });
+  const fetch = createDpsFetch({ caPem: readFileSync(path.join(dataDir(), "dps-emulator", "ca.pem"), "utf8") });
   const response = await fetch(`https://${emulatorConnection().host}/_emulator/config`, {
     method: "PATCH",
     headers: { "content-type": "application/json" },

@@ -12,11 +12,32 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString("base64url");
 }
 
-export function decodeCursor(text: string | undefined): Cursor | null {
+// Postgres's text form of a timestamptz, as the cursor carries it (ORDERS.keyText below).
+const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-]\d{2}(?::?\d{2})?)?$/;
+
+/** A timestamp Postgres will read back: the right shape, and a date that exists (no 31 February). */
+export function isTimestampText(text: string): boolean {
+  const m = TIMESTAMP_TEXT.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
+}
+
+/**
+ * The position in a tampered or stale link is only a hint: anything that is not a cursor this
+ * page could have written for `sort` (wrong shape, NUL bytes Postgres cannot store, a date key
+ * that is no date) shows the first page instead of failing.
+ */
+export function decodeCursor(text: string | undefined, sort: DeviceSort = "registrationId"): Cursor | null {
   if (!text) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && Number.isSafeInteger(value[1])) return value as Cursor;
+    if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== "string" || !Number.isSafeInteger(value[1]) || (value[1] as number) < 0) return null;
+    const [key] = value as Cursor;
+    if (key.length > 300 || key.includes("\u0000")) return null;
+    if (!ORDERS[sort].unique && !isTimestampText(key)) return null;
+    return value as Cursor;
   } catch {
     // a mangled link: show the first page
   }
@@ -70,8 +91,8 @@ export type DevicePage = { devices: DeviceDto[]; nextCursor: string | null; prev
 
 /** One page of devices by keyset: a page deep in the list costs what the first one does. */
 export async function listDevices(filter: DeviceFilter, pageSize = DEVICES_PAGE_SIZE): Promise<DevicePage> {
-  const before = decodeCursor(filter.before);
-  const after = before ? null : decodeCursor(filter.after);
+  const before = decodeCursor(filter.before, filter.sort);
+  const after = before ? null : decodeCursor(filter.after, filter.sort);
   const forward = !before;
   const conditions = filterConditions(filter);
   const cursor = before ?? after;

@@ -26,6 +26,9 @@ export const registrationRecordsFilterSchema = z.object({
 });
 export type RegistrationRecordsFilter = z.output<typeof registrationRecordsFilterSchema>;
 
+/** "Reconcile now" takes no input; the stored group and policy decide what is read. */
+export const reconcileSchema = z.object({});
+
 export const deleteOrphanSchema = z.object({
   registrationId: z.string().trim().min(1, "Which registration?").max(128).refine(noControl, "Which registration?"),
 });
