@@ -51,7 +51,7 @@ export const enrollmentGroupSchema = z.strictObject({
   provisioningStatus: z.enum(["enabled", "disabled"]).default("enabled"),
 });
 
-/** A shared access policy of the service API (docs/dps-protocol.md §7.2): its name, two keys, and what it may do. */
+/** A shared access policy of the service API (docs/dps-protocol.md §8.2): its name, two keys, and what it may do. */
 export const servicePolicySchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, "must be 1 to 256 letters, digits or . _ -"),
   primaryKey: groupKey,

@@ -51,7 +51,7 @@ export class SlidingWindowLimiter {
   }
 }
 
-/** Service API calls count against the operations quota only (docs/dps-protocol.md §4). */
+/** Service API calls count against the operations quota only (docs/dps-protocol.md §8.5). */
 export type QuotaEndpoint = "register" | "operation" | "status" | "service";
 
 export type QuotaDecision = { admitted: true } | { admitted: false; retryAfterSeconds: number; limit: keyof Quotas };

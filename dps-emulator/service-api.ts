@@ -194,7 +194,7 @@ function answerServiceRequest(state: EmulatorState, request: IncomingMessage, ro
   }
 }
 
-/** Serves one service API request (docs/dps-protocol.md §7), with the same faults and latency as the device API. */
+/** Serves one service API request (docs/dps-protocol.md §8), with the same faults and latency as the device API. */
 export function handleServiceRequest(
   state: EmulatorState,
   request: IncomingMessage,

@@ -52,7 +52,7 @@ export function toRegistrationState(record: RegistrationRecord): RegistrationSta
   };
 }
 
-/** The service API's shape of a record (docs/dps-protocol.md §7.3): like the device API's, without the group. */
+/** The service API's shape of a record (docs/dps-protocol.md §8.3): like the device API's, without the group. */
 export type ServiceRegistrationState = Omit<RegistrationState, "symmetricKey">;
 
 export function toServiceRegistrationState(record: RegistrationRecord): ServiceRegistrationState {

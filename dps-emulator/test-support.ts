@@ -21,7 +21,7 @@ export const DISABLED_GROUP_KEY = Buffer.alloc(32, 7).toString("base64");
 
 export const FLEET_GROUP = { enrollmentGroupId: "fleet", primaryKey: FLEET_PRIMARY_KEY, secondaryKey: FLEET_SECONDARY_KEY };
 
-/** DPS's default policy name, with every right, and a policy that may only read (docs/dps-protocol.md §7.2). */
+/** DPS's default policy name, with every right, and a policy that may only read (docs/dps-protocol.md §8.2). */
 export const OWNER_POLICY = { name: "provisioningserviceowner", primaryKey: Buffer.alloc(32, 0x4f).toString("base64"), secondaryKey: Buffer.alloc(32, 0x50).toString("base64") };
 export const READER_POLICY = {
   name: "registration-reader",

@@ -3,6 +3,7 @@ import { AUTH_STATE, SIGNED_OUT } from "./support/accounts";
 import { DESKTOP, PHONE, expectNoAxeViolations } from "./support/axe";
 import { ensureFailedDevice, ensureProvisionedDevice } from "./support/devices";
 import { emulatorConnection } from "./support/emulator";
+import { ensureReconciledWithOrphan, RECORDS_PAGE, saveServiceConnectionString } from "./support/registrations";
 import { sql } from "./support/db";
 
 const run = Date.now().toString(36);
@@ -47,6 +48,8 @@ test.describe("accessibility (axe-core)", () => {
   test.beforeAll(async ({ browser }) => {
     assignedId = (await ensureProvisionedDevice(browser, `a11y-${run}`, "Lobby thermostat")).id;
     failedId = await ensureFailedDevice(`a11y-failed-${run}`);
+    // The Registration records view with findings to show (an orphan among them) for every role.
+    await ensureReconciledWithOrphan(browser, `a11y-orphan-${run}`, "hic-demo-hub-1.azure-devices.net");
   });
 
   test.describe("signed out", () => {
@@ -72,7 +75,19 @@ test.describe("accessibility (axe-core)", () => {
       test.use({ storageState: AUTH_STATE[role] });
 
       test(`every page, at desktop and 390 px, has no violation (${role})`, async ({ page }) => {
-        const pages = ["/devices", `/devices/${assignedId}`, `/devices/${failedId}`, INTEGRATION, "/admin/users", "/admin/audit-log", "/account", "/devices/999999999999", "/no-such-page"];
+        const pages = [
+          "/devices",
+          `/devices/${assignedId}`,
+          `/devices/${failedId}`,
+          INTEGRATION,
+          RECORDS_PAGE,
+          `${RECORDS_PAGE}?finding=orphan`,
+          "/admin/users",
+          "/admin/audit-log",
+          "/account",
+          "/devices/999999999999",
+          "/no-such-page",
+        ];
         for (const path of pages) {
           await open(page, path);
           await scanAtBothWidths(page, `${path} as ${role}`);
@@ -175,6 +190,51 @@ test.describe("accessibility (axe-core)", () => {
       await page.getByRole("button", { name: "Remove" }).click();
       await expect(page.getByRole("dialog", { name: `Remove a11y-${run}?` })).toBeVisible();
       await scanAtBothWidths(page, "the remove confirmation");
+      await page.keyboard.press("Escape");
+    });
+
+    test("the service API's screens: the connect dialog's service fields and test result, the tile's enrollment group, deleting an orphan, removing with the DPS record", async ({ page }) => {
+      await saveServiceConnectionString(page, emulatorConnection().serviceConnectionString);
+      const tile = page.getByRole("region", { name: "Azure DPS" });
+      await expect(tile.getByRole("region", { name: "Enrollment group" })).toBeVisible();
+      await scanAtBothWidths(page, "the tile with the enrollment group at a glance");
+
+      await tile.getByRole("button", { name: "Edit", exact: true }).click();
+      const dialog = page.getByRole("dialog", { name: "Edit Azure DPS connection" });
+      await dialog.getByRole("button", { name: /Advanced/ }).click();
+      await dialog.getByLabel("Service connection string (optional)").fill(emulatorConnection().readOnlyServiceConnectionString);
+      await dialog.getByRole("button", { name: "Test connection" }).click();
+      await expect(dialog.getByRole("status", { name: "Service connection test result" })).toContainText("Registration status write: not allowed");
+      await scanAtBothWidths(page, "the edit dialog with the service connection string tested");
+      await dialog.getByLabel("Service connection string (optional)").fill("HostName=hub.azure-devices.net;SharedAccessKeyName=iothubowner;SharedAccessKey=abc=");
+      await dialog.getByRole("button", { name: "Save" }).click();
+      await expect(dialog.getByText(/IoT hub's connection string/)).toBeVisible();
+      await scanAtBothWidths(page, "the edit dialog with a service connection string refused at its field");
+      await page.keyboard.press("Escape");
+
+      await open(page, `${RECORDS_PAGE}?finding=orphan`);
+      await page.getByRole("button", { name: `Delete the DPS record of a11y-orphan-${run}` }).click();
+      await expect(page.getByRole("dialog", { name: `Delete the registration record of a11y-orphan-${run}?` })).toBeVisible();
+      await scanAtBothWidths(page, "the delete-orphan confirmation");
+      await page.keyboard.press("Escape");
+      await page.setViewportSize(PHONE);
+      await page.getByRole("button", { name: /^Filters/ }).click();
+      await expect(page.getByRole("search", { name: "Filter registration records" })).toBeVisible();
+      await expectNoAxeViolations(page, "the registration records filters unfolded at 390 px");
+      await page.setViewportSize(DESKTOP);
+
+      await open(page, `/devices/${assignedId}`);
+      await page.getByRole("button", { name: "Remove", exact: true }).click();
+      const remove = page.getByRole("dialog", { name: `Remove a11y-${run}?` });
+      await remove.getByLabel("Also delete its registration record in Azure DPS").check();
+      await scanAtBothWidths(page, "the remove confirmation with the DPS record option");
+      await page.keyboard.press("Escape");
+
+      await open(page, `/devices?q=a11y-${run}`);
+      await page.getByRole("table", { name: "Devices" }).getByLabel(`Select a11y-${run}`, { exact: true }).check();
+      await page.getByRole("button", { name: "Remove selected" }).click();
+      await page.getByRole("dialog", { name: "Remove 1 device?" }).getByLabel("Also delete its registration record in Azure DPS").check();
+      await scanAtBothWidths(page, "the remove-selected confirmation with the DPS record option");
       await page.keyboard.press("Escape");
     });
 

@@ -5,13 +5,15 @@ import { CONNECTION_PROBE_REGISTRATION_ID } from "@/lib/integrations/azure-dps/t
 import { leakedForms, secretForms } from "@/lib/secrets/leak-forms";
 import { AUTH_STATE } from "./support/accounts";
 import { sql } from "./support/db";
-import { emulatorConnection, upsertEmulatorEnrollmentGroup } from "./support/emulator";
+import { emulatorConnection, patchEmulatorConfig, upsertEmulatorEnrollmentGroup } from "./support/emulator";
 import { captureServerActionId, postServerAction } from "./support/server-action";
 
 const PAGE = "/admin/hyperscaler-integration-center";
 const WRONG_KEY = Buffer.alloc(32, 0x5a).toString("base64");
 // Printable bytes, so the decoded key is searchable as text too.
 const SENTINEL = Buffer.from(`HIC-E2E-LEAK-SENTINEL-${Date.now().toString(36)}`.padEnd(40, "x"), "latin1").toString("base64");
+// The service connection string's policy key, printable for the same reason.
+const SERVICE_SENTINEL = Buffer.from(`HIC-E2E-SERVICE-SENTINEL-${Date.now().toString(36)}`.padEnd(32, "y"), "latin1").toString("base64");
 
 type IntegrationRow = { id_scope: string | null; host: string | null; primary_key_ciphertext: string | null; secondary_key_ciphertext: string | null; version: number; registrations_per_minute: number };
 
@@ -166,9 +168,11 @@ test.describe("Azure DPS integration", () => {
     expect(after).toMatchObject({ registrations_per_minute: 500, version: (before?.version ?? 0) + 1 });
   });
 
-  test("the saved key appears in no page, RSC payload, action result, server log or database column in clear", async ({ page, request }) => {
+  test("the saved keys (group and service policy) appear in no page, RSC payload, action result, server log or database column in clear", async ({ page, request }) => {
     await upsertEmulatorEnrollmentGroup({ enrollmentGroupId: "hic-e2e-sentinel", primaryKey: SENTINEL, secondaryKey: SENTINEL });
-    const forms = secretForms(SENTINEL, [CONNECTION_PROBE_REGISTRATION_ID]);
+    await patchEmulatorConfig({ servicePolicies: [{ name: "hic-e2e-sentinel-policy", primaryKey: SERVICE_SENTINEL, secondaryKey: SERVICE_SENTINEL }] });
+    const serviceConnectionString = `HostName=${emulatorConnection().host};SharedAccessKeyName=hic-e2e-sentinel-policy;SharedAccessKey=${SERVICE_SENTINEL}`;
+    const forms = [...secretForms(SENTINEL, [CONNECTION_PROBE_REGISTRATION_ID]), ...secretForms(SERVICE_SENTINEL), serviceConnectionString];
     const actionBodies: Promise<string>[] = [];
     page.on("response", (response) => {
       if (response.request().headers()["next-action"]) actionBodies.push(response.text().catch(() => ""));
@@ -176,15 +180,22 @@ test.describe("Azure DPS integration", () => {
 
     const dialog = await openDialog(page, "Edit");
     await fillConnection(dialog, { key: SENTINEL });
+    await dialog.getByRole("button", { name: /Advanced/ }).click();
+    await dialog.getByLabel("Service connection string (optional)").fill(serviceConnectionString);
     await dialog.getByRole("button", { name: "Test connection" }).click();
     await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText("DPS accepted the ID Scope and the key");
+    await expect(dialog.getByRole("status", { name: "Service connection test result" })).toContainText("hic-e2e-sentinel");
     await dialog.getByRole("button", { name: "Save" }).click();
     await expect(dialog).toBeHidden();
     await tile(page).getByRole("button", { name: "Test connection" }).click();
     await expect(tile(page).getByRole("status", { name: "Connection test result" })).toContainText("DPS accepted the ID Scope and the key");
+    await expect(tile(page).getByText("Policy hic-e2e-sentinel-policy on")).toBeVisible();
     const reopened = await openDialog(page, "Edit");
     await reopened.getByRole("button", { name: "Show enrollment group key" }).click();
     await expect(reopened.getByLabel("Enrollment group key", { exact: true })).toHaveValue("");
+    await reopened.getByRole("button", { name: /Advanced/ }).click();
+    await reopened.getByRole("button", { name: "Show service connection string" }).click();
+    await expect(reopened.getByLabel("Service connection string (optional)")).toHaveValue("");
     await page.keyboard.press("Escape");
 
     const html = await (await request.get(PAGE)).text();

@@ -2,7 +2,14 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createDpsFetch } from "@/lib/dps/dps-fetch";
 
-export type EmulatorConnection = { idScope: string; groupKey: string; host: string };
+export type EmulatorConnection = {
+  idScope: string;
+  groupKey: string;
+  host: string;
+  /** The demo's service API policies: the owner (every right) and one that may only read. */
+  serviceConnectionString: string;
+  readOnlyServiceConnectionString: string;
+};
 
 function dataDir(): string {
   const dir = process.env.E2E_DATA_DIR;
@@ -23,15 +30,34 @@ export function emulatorConnection(): EmulatorConnection {
   }
 }
 
-/** Changes the running emulator's configuration through its loopback-only admin API, trusting the emulator's CA. */
-export async function patchEmulatorConfig(changes: Record<string, unknown>): Promise<void> {
+/** Calls the running emulator's loopback-only admin API (`/_emulator/<route>`), trusting the emulator's CA; the status and parsed body. */
+export async function emulatorAdmin<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
   const fetch = createDpsFetch({ caPem: readFileSync(path.join(dataDir(), "dps-emulator", "ca.pem"), "utf8") });
-  const response = await fetch(`https://${emulatorConnection().host}/_emulator/config`, {
-    method: "PATCH",
+  const response = await fetch(`https://${emulatorConnection().host}/_emulator/${route}`, {
+    method,
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(changes),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  if (response.status !== 200) throw new Error(`The emulator refused the change: HTTP ${response.status} ${await response.text()}`);
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** Changes the running emulator's configuration through its admin API. */
+export async function patchEmulatorConfig(changes: Record<string, unknown>): Promise<void> {
+  const { status, body } = await emulatorAdmin("PATCH", "config", changes);
+  if (status !== 200) throw new Error(`The emulator refused the change: HTTP ${status} ${JSON.stringify(body)}`);
+}
+
+/** Registration records made outside the app (another tool, a removal elsewhere), straight into the emulator. */
+export async function addEmulatorRegistrations(records: { registrationId: string; assignedHub?: string }[]): Promise<void> {
+  const { status, body } = await emulatorAdmin("POST", "registrations", records);
+  if (status !== 201) throw new Error(`The emulator refused the records: HTTP ${status} ${JSON.stringify(body)}`);
+}
+
+/** The emulator's record of a registration, or null when DPS has none. */
+export async function emulatorRegistration(registrationId: string): Promise<{ registrationId: string; assignedHub?: string; etag: string } | null> {
+  const { status, body } = await emulatorAdmin<{ registrationId: string; assignedHub?: string; etag: string }>("GET", `registrations/${encodeURIComponent(registrationId)}`);
+  return status === 200 ? body : null;
 }
 
 /** Adds (or updates) an enrollment group, to make the emulator accept a test's own key. */

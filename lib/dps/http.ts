@@ -26,16 +26,16 @@ export const MAX_DPS_RESPONSE_BYTES = 64 * 1024;
 
 export class DpsResponseTooLargeError extends Error {
   readonly code = "HIC_DPS_RESPONSE_TOO_LARGE";
-  constructor() {
-    super(`The DPS endpoint answered with more than ${MAX_DPS_RESPONSE_BYTES / 1024} KiB; that is not a DPS response, so the rest was not read.`);
+  constructor(limit: number) {
+    super(`The DPS endpoint answered with more than ${Math.round(limit / 1024)} KiB; that is not a DPS response, so the rest was not read.`);
   }
 }
 
-async function readBody(response: DpsFetchResponse): Promise<string> {
+async function readBody(response: DpsFetchResponse, limit: number): Promise<string> {
   const body = response.body as AsyncIterable<Uint8Array> | null | undefined;
   if (!body || typeof body[Symbol.asyncIterator] !== "function") {
     const text = await response.text();
-    if (Buffer.byteLength(text) > MAX_DPS_RESPONSE_BYTES) throw new DpsResponseTooLargeError();
+    if (Buffer.byteLength(text) > limit) throw new DpsResponseTooLargeError(limit);
     return text;
   }
   const chunks: Buffer[] = [];
@@ -43,7 +43,7 @@ async function readBody(response: DpsFetchResponse): Promise<string> {
   // Leaving the loop early cancels the stream, so an endless answer is never read to its end.
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > MAX_DPS_RESPONSE_BYTES) throw new DpsResponseTooLargeError();
+    if (size > limit) throw new DpsResponseTooLargeError(limit);
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks).toString("utf8");
@@ -76,6 +76,8 @@ export type DpsHttpRequest = {
   body?: unknown;
   /** Besides the ones every request carries (the service API's paging and If-Match headers). */
   headers?: Record<string, string>;
+  /** The most of the answer that is read; MAX_DPS_RESPONSE_BYTES unless the call expects a page of items. */
+  maxResponseBytes?: number;
 };
 
 export type HttpReply = { status: number; headers: DpsFetchResponse["headers"]; body: string };
@@ -136,7 +138,7 @@ export async function exchange(
       }),
       signal,
     );
-    const body = await untilAborted(readBody(response), signal);
+    const body = await untilAborted(readBody(response, request.maxResponseBytes ?? MAX_DPS_RESPONSE_BYTES), signal);
     return { type: "reply", reply: { status: response.status, headers: response.headers, body } };
   } catch (error) {
     if (options.signal?.aborted) return { type: "aborted" };

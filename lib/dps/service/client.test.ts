@@ -100,6 +100,15 @@ describe("the DPS service client", () => {
     expect(await client.getEnrollmentGroup(CONNECTION, "fleet")).toMatchObject({ ok: false, failure: { kind: "transient", cause: "malformed" }, attempts: 5 });
   });
 
+  it("reads a page of many records past the single-answer bound, but not a single answer that large", async () => {
+    const many = Array.from({ length: 400 }, (_, i) => state(`device-${String(i).padStart(4, "0")}`, { payload: { site: "x".repeat(100) } }));
+    expect(JSON.stringify(many).length).toBeGreaterThan(64 * 1024);
+    const { client } = scripted([{ status: 200, body: many }, ...Array.from({ length: 5 }, () => ({ status: 200, body: state("huge", { payload: "x".repeat(70 * 1024) }) }))]);
+    const page = await client.queryRegistrationStates(CONNECTION, "fleet", { pageSize: 400 });
+    expect(page.ok && page.value.items).toHaveLength(400);
+    expect(await client.getRegistrationState(CONNECTION, "huge")).toMatchObject({ ok: false, failure: { kind: "transient", message: expect.stringContaining("more than 64 KiB") } });
+  });
+
   it("never returns the policy key or the token it signed, even when DPS echoes them", async () => {
     const { client, sent } = scripted([{ status: 401, body: { errorCode: 401002, message: `Unauthorized: key ${KEY}` } }]);
     const result = await client.getEnrollmentGroup(CONNECTION, "fleet");

@@ -1,5 +1,5 @@
 import { abortedFailure, failureFromNetworkError, failureFromReply, redact, transientFailure } from "../errors";
-import { exchange, type DpsFetch, type HttpReply } from "../http";
+import { exchange, MAX_DPS_RESPONSE_BYTES, type DpsFetch, type HttpReply } from "../http";
 import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry-policy";
 import { parseSasToken } from "../sas";
 import type { DpsFailure } from "../types";
@@ -58,6 +58,16 @@ export type DpsServiceClientOptions = {
 /** Our reading: DPS documents no maximum page size; a smaller page than asked is fine, the token carries on. */
 export const DEFAULT_PAGE_SIZE = 1000;
 
+/**
+ * A page is read up to this much per item asked for (a registration state is a few hundred bytes; a
+ * custom allocation payload can add a few KB), on top of the single-answer bound.
+ */
+const BYTES_PER_ITEM = 8 * 1024;
+
+function pageSizeOf(page: PageRequest = {}): number {
+  return Math.max(1, Math.floor(page.pageSize ?? DEFAULT_PAGE_SIZE));
+}
+
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
@@ -72,7 +82,7 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
 
 type Interpret<T> = (reply: HttpReply) => { ok: true; value: T } | { ok: false; failure: DpsFailure };
 
-type Request = { method: "GET" | "POST" | "DELETE"; url: string; body?: unknown; headers?: Record<string, string> };
+type Request = { method: "GET" | "POST" | "DELETE"; url: string; body?: unknown; headers?: Record<string, string>; maxResponseBytes?: number };
 
 function malformed(reply: HttpReply, what: string): { ok: false; failure: DpsFailure } {
   return { ok: false, failure: transientFailure("malformed", `DPS answered HTTP ${reply.status} with ${what}.`, { httpStatus: reply.status }) };
@@ -133,9 +143,12 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
     };
   }
 
-  const pagingHeaders = (page: PageRequest = {}) => ({
-    [MAX_ITEM_COUNT_HEADER]: String(Math.max(1, Math.floor(page.pageSize ?? DEFAULT_PAGE_SIZE))),
-    ...(page.continuationToken ? { [CONTINUATION_HEADER]: page.continuationToken } : {}),
+  const paging = (page: PageRequest = {}) => ({
+    headers: {
+      [MAX_ITEM_COUNT_HEADER]: String(pageSizeOf(page)),
+      ...(page.continuationToken ? { [CONTINUATION_HEADER]: page.continuationToken } : {}),
+    },
+    maxResponseBytes: MAX_DPS_RESPONSE_BYTES + pageSizeOf(page) * BYTES_PER_ITEM,
   });
 
   return {
@@ -144,14 +157,14 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
     queryEnrollmentGroups: (connection, page, signal) =>
       call(
         connection,
-        { method: "POST", url: enrollmentGroupQueryUrl(connection.host), body: SELECT_ALL, headers: pagingHeaders(page) },
+        { method: "POST", url: enrollmentGroupQueryUrl(connection.host), body: SELECT_ALL, ...paging(page) },
         pageOf(readEnrollmentGroupPage, "a list of enrollment groups"),
         signal,
       ),
     queryRegistrationStates: (connection, enrollmentGroupId, page, signal) =>
       call(
         connection,
-        { method: "POST", url: registrationStateQueryUrl(connection.host, enrollmentGroupId), body: SELECT_ALL, headers: pagingHeaders(page) },
+        { method: "POST", url: registrationStateQueryUrl(connection.host, enrollmentGroupId), body: SELECT_ALL, ...paging(page) },
         pageOf(readRegistrationStatePage, "a list of registration states"),
         signal,
       ),

@@ -1,7 +1,7 @@
 import { canonicalBase64ByteLength, validateDpsHost, type Checked } from "../validation";
 
 /**
- * A DPS shared access policy's connection string, for the service API (docs/dps-protocol.md §7):
+ * A DPS shared access policy's connection string, for the service API (docs/dps-protocol.md §8):
  * `HostName=<instance>.azure-devices-provisioning.net;SharedAccessKeyName=<policy>;SharedAccessKey=<base64>`.
  * Browser-safe (no Node built-ins): the connect form checks its shape with the same rules.
  */

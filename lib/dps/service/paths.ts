@@ -1,7 +1,7 @@
 import { DPS_API_VERSION } from "../http";
 
 /**
- * The service API's resources (docs/dps-protocol.md §7.3). Every call names the api-version; the
+ * The service API's resources (docs/dps-protocol.md §8.3). Every call names the api-version; the
  * paging headers are the service API's, not HTTP's.
  */
 

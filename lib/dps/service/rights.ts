@@ -1,5 +1,5 @@
 /**
- * The rights a DPS shared access policy can grant on the service API (docs/dps-protocol.md §7.2).
+ * The rights a DPS shared access policy can grant on the service API (docs/dps-protocol.md §8.2).
  * The data plane has no call that lists a policy's rights, so the app learns them by probing
  * (lib/dps/service/probe.ts). Browser-safe.
  */

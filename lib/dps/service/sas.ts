@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { SasFields } from "../sas";
 
 /**
- * Service API tokens (docs/dps-protocol.md §7.1): `SharedAccessSignature sr=<host>&sig=…&se=…&skn=<policy>`,
+ * Service API tokens (docs/dps-protocol.md §8.1): `SharedAccessSignature sr=<host>&sig=…&se=…&skn=<policy>`,
  * signed with the base64-decoded policy key over `<sr as sent>\n<se>`. The client URL-encodes `sr`
  * (upper-case hex), as Azure's documentation does; the official Node SDK sends the host raw, which
  * only differs when the host carries a port.

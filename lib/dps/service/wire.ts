@@ -1,7 +1,7 @@
 import { readRegistrationState, type WireRegistrationState } from "../wire";
 
 /**
- * The service API's bodies (docs/dps-protocol.md §7.3): the enrollment group and the device
+ * The service API's bodies (docs/dps-protocol.md §8.3): the enrollment group and the device
  * registration state, as DPS sends them and as the client reads them. Readers are lenient like
  * lib/dps/wire.ts: a field of the wrong type reads as absent.
  */
