@@ -1,9 +1,10 @@
 /**
  * `npm run bench` (full) and `npm run bench -- --quick` (under five minutes): provisioning against
  * the quota, throughput against the official SDK, time to hub, the devices page at scale, CSV
- * import. Runs against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator;
- * prints a table and writes the same figures to bench/results/latest.json.
- *   --only quota,throughput,time-to-hub,devices-page,csv-import   run some scenarios
+ * import, reconciling 100,000 registration records, the Registration records view at scale. Runs
+ * against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator; prints a table
+ * and writes the same figures to bench/results/latest.json.
+ *   --only quota,throughput,time-to-hub,devices-page,csv-import,reconciliation,records-view   run some scenarios
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -14,6 +15,7 @@ import type { BenchResult } from "./support/result";
 import { devicesPageScenario } from "./scenarios/devices-page";
 import { csvImportScenario } from "./scenarios/csv-import";
 import { SCENARIO_RUNNERS } from "./scenarios/provisioning";
+import { reconciliationScenario, recordsViewScenario } from "./scenarios/reconciliation";
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
@@ -53,6 +55,17 @@ async function main() {
       log("CSV import over HTTP…");
       ensureBuild(process.cwd(), log);
       results.push(await csvImportScenario({ databaseUrl: await benchDatabase(server, "bench_import"), rows: quick ? 200_000 : 1_000_000, workDir: work.dir, log }));
+    }
+    if (wanted("reconciliation")) {
+      log("registration records reconciliation…");
+      ensureBuild(process.cwd(), log);
+      results.push(await reconciliationScenario({ databaseUrl: await benchDatabase(server, "bench_reconcile"), records: 100_000, workDir: work.dir, log }));
+    }
+    if (wanted("records-view")) {
+      log("registration records view…");
+      ensureBuild(process.cwd(), log);
+      const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
+      results.push(...(await recordsViewScenario({ databaseUrl: await benchDatabase(server, "bench_records_view"), sizes, log })));
     }
   } finally {
     await server.stop();

@@ -204,7 +204,7 @@ test.describe("accessibility (axe-core)", () => {
       await dialog.getByRole("button", { name: /Advanced/ }).click();
       await dialog.getByLabel("Service connection string (optional)").fill(emulatorConnection().readOnlyServiceConnectionString);
       await dialog.getByRole("button", { name: "Test connection" }).click();
-      await expect(dialog.getByRole("status", { name: "Service connection test result" })).toContainText("Registration status write: not allowed");
+      await expect(dialog.getByRole("status", { name: "Test result of the service connection string" })).toContainText("Registration status write: not allowed");
       await scanAtBothWidths(page, "the edit dialog with the service connection string tested");
       await dialog.getByLabel("Service connection string (optional)").fill("HostName=hub.azure-devices.net;SharedAccessKeyName=iothubowner;SharedAccessKey=abc=");
       await dialog.getByRole("button", { name: "Save" }).click();
@@ -213,7 +213,7 @@ test.describe("accessibility (axe-core)", () => {
       await page.keyboard.press("Escape");
 
       await open(page, `${RECORDS_PAGE}?finding=orphan`);
-      await page.getByRole("button", { name: `Delete the DPS record of a11y-orphan-${run}` }).click();
+      await page.getByRole("button", { name: `Delete record of a11y-orphan-${run}` }).click();
       await expect(page.getByRole("dialog", { name: `Delete the registration record of a11y-orphan-${run}?` })).toBeVisible();
       await scanAtBothWidths(page, "the delete-orphan confirmation");
       await page.keyboard.press("Escape");

@@ -184,7 +184,7 @@ test.describe("Azure DPS integration", () => {
     await dialog.getByLabel("Service connection string (optional)").fill(serviceConnectionString);
     await dialog.getByRole("button", { name: "Test connection" }).click();
     await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText("DPS accepted the ID Scope and the key");
-    await expect(dialog.getByRole("status", { name: "Service connection test result" })).toContainText("hic-e2e-sentinel");
+    await expect(dialog.getByRole("status", { name: "Test result of the service connection string" })).toContainText("hic-e2e-sentinel");
     await dialog.getByRole("button", { name: "Save" }).click();
     await expect(dialog).toBeHidden();
     await tile(page).getByRole("button", { name: "Test connection" }).click();

@@ -63,7 +63,7 @@ test.describe("Azure DPS's service API: the group at a glance, registration reco
       await expect(row).toContainText("In DPS only");
       await expect(row).toContainText(HUB);
 
-      await row.getByRole("button", { name: `Delete the DPS record of ${ORPHAN}` }).click();
+      await row.getByRole("button", { name: `Delete record of ${ORPHAN}` }).click();
       const dialog = page.getByRole("dialog", { name: `Delete the registration record of ${ORPHAN}?` });
       await expect(dialog).toContainText(`The device identity ${ORPHAN} in the IoT hub ${HUB} stays`);
       await dialog.getByRole("button", { name: "Delete record in DPS" }).click();
@@ -118,7 +118,7 @@ test.describe("Azure DPS's service API: the group at a glance, registration reco
       await expect(page.getByRole("table", { name: "Registration records" }).getByRole("row").filter({ hasText: KEPT })).toContainText("In DPS only");
       await expect(page.getByRole("list", { name: "What the last reconciliation found" })).toBeVisible();
       await expect(page.getByRole("button", { name: "Reconcile now" })).toHaveCount(0);
-      await expect(page.getByRole("button", { name: /^Delete the DPS record/ })).toHaveCount(0);
+      await expect(page.getByRole("button", { name: /^Delete record of/ })).toHaveCount(0);
 
       const id = serverActionIds().get("lib/actions/delete-orphan-registration.ts#deleteOrphanRegistrationAction")!.id;
       const answer = await postServerAction(page.request, RECORDS, id, [{ registrationId: KEPT }]);

@@ -25,7 +25,7 @@ export function DeleteOrphanDialog({ registrationId, hub }: { registrationId: st
   return (
     <Dialog open={open} onOpenChange={setOpen}>
       <DialogTrigger asChild>
-        <Button variant="secondary" size="sm" aria-label={`Delete the DPS record of ${registrationId}`}>
+        <Button variant="secondary" size="sm" aria-label={`Delete record of ${registrationId} in Azure DPS`}>
           Delete record
         </Button>
       </DialogTrigger>

@@ -29,7 +29,7 @@ export async function saveServiceConnectionString(page: Page, connectionString: 
   if (await removeSecondary.count()) await removeSecondary.check();
   await dialog.getByLabel("Service connection string (optional)").fill(connectionString);
   await dialog.getByRole("button", { name: "Test connection" }).click();
-  await expect(dialog.getByRole("status", { name: "Service connection test result" })).toContainText("DPS accepted the service connection string");
+  await expect(dialog.getByRole("status", { name: "Test result of the service connection string" })).toContainText("DPS accepted the service connection string");
   await dialog.getByRole("button", { name: "Save" }).click();
   await expect(dialog).toBeHidden();
 }

@@ -22,7 +22,7 @@ function Explanation({ explanation }: { explanation: DpsErrorExplanation }) {
 function ServiceTestResult({ service }: { service: ServiceTestDto }) {
   const Icon = service.accepted ? CircleCheck : CircleAlert;
   return (
-    <Alert tone={service.accepted ? "success" : "danger"} aria-label="Service connection test result" className="flex gap-3">
+    <Alert tone={service.accepted ? "success" : "danger"} aria-label="Test result of the service connection string" className="flex gap-3">
       <Icon aria-hidden className="mt-0.5 size-4 shrink-0" />
       <div className="grid min-w-0 gap-1">
         <Explanation explanation={service.explanation} />
