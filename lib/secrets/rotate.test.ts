@@ -56,6 +56,19 @@ describe("rotateStoredSecrets", () => {
     expect(await rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).toMatchObject({ reencrypted: 0, alreadyCurrent: 3 });
   });
 
+  it("re-encrypts the service policy key along with the group keys", async () => {
+    await storeKeys("azure-dps");
+    const service = Buffer.alloc(32, 0xcc).toString("base64");
+    await getDb()
+      .update(integrations)
+      .set({ serviceKeyCiphertext: encryptSecret(service, OLD, integrationKeyContext("azure-dps", "service")) })
+      .where(eq(integrations.id, "azure-dps"));
+    expect(await rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).toMatchObject({ reencrypted: 3, alreadyCurrent: 0 });
+    const stored = (await row("azure-dps")).serviceKeyCiphertext!;
+    expect(envelopeKeyId(stored)).toBe(NEW.id);
+    expect(decryptSecret(stored, NEW, integrationKeyContext("azure-dps", "service"))).toBe(service);
+  });
+
   it("changes nothing when one value is under an unknown key", async () => {
     await storeKeys("azure-dps");
     await storeKeys("zz-stray", STRAY);

@@ -4,6 +4,7 @@ import { getDb } from "@/db/client";
 import { auditLog, integrations } from "@/db/schema";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { createDpsServiceClient, type DpsServiceClient } from "@/lib/dps/service/client";
+import { setEnv } from "@/lib/env";
 import { FLEET_PRIMARY_KEY, OWNER_POLICY, READER_POLICY, serviceConnectionString, startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
 import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
@@ -28,6 +29,8 @@ beforeAll(async () => {
   const fetch = createDpsFetch({ caPem: emulator.caPem });
   dps.client = createDpsClient({ fetch, retryPolicy: { maxAttempts: 1 } });
   dps.service = createDpsServiceClient({ fetch, retryPolicy: { maxAttempts: 1 } });
+  // The outbound host policy admits the emulator the launcher starts; this one is started here.
+  setEnv({ HIC_DPS_ALLOWED_HOSTS: [`localhost:${emulator.port}`] });
 });
 afterAll(async () => emulator?.dispose());
 
