@@ -9,6 +9,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureBuild } from "@/lib/launcher/build";
+import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
+import { localActionsKey } from "@/lib/runtime/required-secrets";
 import { benchDatabase, startTestServer, tempDir } from "./support/database";
 import type { BenchResult } from "./support/result";
 import { devicesPageScenario } from "./scenarios/devices-page";
@@ -45,13 +47,13 @@ async function main() {
     }
     if (wanted("devices-page")) {
       log("devices page…");
-      ensureBuild(process.cwd(), log);
+      ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
       results.push(...(await devicesPageScenario({ databaseUrl: await benchDatabase(server, "bench_page"), sizes, log })));
     }
     if (wanted("csv-import")) {
       log("CSV import over HTTP…");
-      ensureBuild(process.cwd(), log);
+      ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       results.push(await csvImportScenario({ databaseUrl: await benchDatabase(server, "bench_import"), rows: quick ? 200_000 : 1_000_000, workDir: work.dir, log }));
     }
   } finally {
