@@ -85,6 +85,9 @@ export const ROUTES: Record<string, RouteExpectation> = {
     request: (c) => ({ path: "/api/devices/import", init: { method: "POST", headers: { "Content-Type": "text/csv" }, body: `registrationId\nadv-route-${c.run}-${c.next()}\n` } }),
   },
   "app/api/devices/imports/[id]/report/route.ts#GET": { access: "devices.manage", request: (c) => ({ path: `/api/devices/imports/${c.victimImportId}/report` }), neverChanges: true },
+  // For load balancers and orchestrators: unauthenticated by design, and they reveal nothing secret.
+  "app/api/health/route.ts#GET": { access: "public", request: () => ({ path: "/api/health" }), neverChanges: true },
+  "app/api/ready/route.ts#GET": { access: "public", request: () => ({ path: "/api/ready" }), neverChanges: true },
 };
 
 export function isAllowed(access: Access, caller: Caller): boolean {
