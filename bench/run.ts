@@ -49,7 +49,7 @@ async function main() {
       log("devices page…");
       ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
-      results.push(...(await devicesPageScenario({ databaseUrl: await benchDatabase(server, "bench_page"), sizes, log })));
+      results.push(...(await devicesPageScenario({ databaseUrl: await benchDatabase(server, "bench_page"), sizes, quick, log })));
     }
     if (wanted("csv-import")) {
       log("CSV import over HTTP…");
