@@ -3,7 +3,7 @@
  * the quota, throughput against the official SDK, time to hub, the devices page at scale, CSV
  * import. Runs against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator;
  * prints a table and writes the same figures to bench/results/latest.json.
- *   --only quota,throughput,time-to-hub,devices-page,csv-import   run some scenarios
+ *   --only quota,throughput,time-to-hub,devices-page,csv-import,fleet   run some scenarios
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -16,6 +16,7 @@ import type { BenchResult } from "./support/result";
 import { devicesPageScenario } from "./scenarios/devices-page";
 import { csvImportScenario } from "./scenarios/csv-import";
 import { SCENARIO_RUNNERS } from "./scenarios/provisioning";
+import { fleetScaleScenario } from "./scenarios/fleet-scale";
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
@@ -55,6 +56,12 @@ async function main() {
       log("CSV import over HTTP…");
       ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       results.push(await csvImportScenario({ databaseUrl: await benchDatabase(server, "bench_import"), rows: quick ? 200_000 : 1_000_000, workDir: work.dir, log }));
+    }
+    if (wanted("fleet")) {
+      log("1 vs 2 web servers + 2 workers behind a balancer…");
+      const actionsKey = localActionsKey(prepareDataDir(resolveDataDir()), log);
+      ensureBuild(process.cwd(), actionsKey, log);
+      results.push(...(await fleetScaleScenario({ server, quick, workDir: work.dir, log, actionsKey })));
     }
   } finally {
     await server.stop();
