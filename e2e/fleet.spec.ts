@@ -6,7 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import journal from "@/db/migrations/meta/_journal.json";
 import { pickPort } from "@/lib/postgres/free-port";
-import { actionIds, buildIn, stopBuilds, copyProject, startBareWebServer, startEmulator, startInstance, startRoundRobin, type Balancer, type Emulator, type Instance } from "./support/fleet";
+import { actionIds, buildIn, crossServerActions, stopBuilds, copyProject, startBareWebServer, startEmulator, startInstance, startRoundRobin, type Balancer, type Emulator, type Instance } from "./support/fleet";
 
 /**
  * Outgrowing one machine: two web servers built separately (this checkout's build and a copy of
@@ -39,6 +39,16 @@ function tempDir(prefix: string): string {
 
 const buildIdOf = (dir: string) => readFileSync(path.join(dir, ".next", "BUILD_ID"), "utf8").trim();
 
+/** Devices → Add device: a server action that provisions the device at once. */
+async function addDevice(page: Page, registrationId: string, timeout: number): Promise<void> {
+  await page.goto("/devices");
+  await page.getByRole("button", { name: "Add device" }).click();
+  const addDialog = page.getByRole("dialog", { name: "Add device" });
+  await addDialog.getByLabel("Registration ID").fill(registrationId);
+  await addDialog.getByRole("button", { name: "Add device" }).click();
+  await expect(page.getByText(new RegExp(`${registrationId} is on hic-demo-hub-`))).toBeVisible({ timeout });
+}
+
 /**
  * The administrator's path through the app: sign in, connect Azure DPS in the dialog, add a
  * device, import a CSV, re-provision a device. `timeout` bounds each wait.
@@ -64,12 +74,7 @@ async function connectAddImportReprovision(page: Page, databaseUrl: string, emul
   await expect(page.getByRole("button", { name: "Edit", exact: true })).toBeVisible({ timeout });
 
   const added = `${prefix}-add`;
-  await page.goto("/devices");
-  await page.getByRole("button", { name: "Add device" }).click();
-  const addDialog = page.getByRole("dialog", { name: "Add device" });
-  await addDialog.getByLabel("Registration ID").fill(added);
-  await addDialog.getByRole("button", { name: "Add device" }).click();
-  await expect(page.getByText(new RegExp(`${added} is on hic-demo-hub-`))).toBeVisible({ timeout });
+  await addDevice(page, added, timeout);
 
   await page.getByRole("button", { name: "Import CSV" }).click();
   const importDialog = page.getByRole("dialog", { name: "Import devices from CSV" });
@@ -189,22 +194,32 @@ test.describe("two web servers and a worker on one database, behind a round-robi
   test("connect, add a device, import a CSV and re-provision through the balancer, every request alternating between the servers", async ({ browser }) => {
     balancer = await startRoundRobin([webA.url!, webB.url!]);
     const context = await browser.newContext({ baseURL: balancer.url, storageState: { cookies: [], origins: [] } });
+    const forwarded = balancer.forwarded;
+    const actionsBy = (server: number) => forwarded.filter((f) => f.action && f.upstream === server).length;
     try {
-      await connectAddImportReprovision(await context.newPage(), databaseUrl, emulator, `fleet-${run}`, 15_000);
+      const page = await context.newPage();
+      await connectAddImportReprovision(page, databaseUrl, emulator, `fleet-${run}`, 15_000);
+      // Strict alternation decides which server gets each call by the parity of the requests before
+      // it. Until both servers have answered an action and one action was answered by the other
+      // server than the one that rendered its page, the user adds more devices (rarely needed).
+      for (let more = 1; actionsBy(0) === 0 || actionsBy(1) === 0 || crossServerActions(forwarded).length === 0; more++) {
+        expect(more, "a form rendered by one server and sent to the other, within 10 more devices").toBeLessThanOrEqual(10);
+        await addDevice(page, `fleet-${run}-more-${more}`, 15_000);
+      }
     } finally {
       await context.close();
     }
 
-    const forwarded = balancer.forwarded;
     const perServer = [0, 1].map((i) => forwarded.filter((f) => f.upstream === i));
-    const figures = `${forwarded.length} requests: web A ${perServer[0]!.length}, web B ${perServer[1]!.length}; server actions ${perServer.map((p) => p.filter((f) => f.action).length).join(" / ")}`;
+    const crossing = crossServerActions(forwarded);
+    const figures = `${forwarded.length} requests: web A ${perServer[0]!.length}, web B ${perServer[1]!.length}; server actions ${actionsBy(0)} / ${actionsBy(1)}, ${crossing.length} answered by the other server than the page's`;
     test.info().annotations.push({ type: "requests", description: figures });
     console.log(`[fleet] ${figures}`);
     forwarded.forEach((f, i) => expect(f.upstream, `request ${i} (${f.method} ${f.path})`).toBe(i % 2));
     expect(Math.abs(perServer[0]!.length - perServer[1]!.length)).toBeLessThanOrEqual(1);
     for (const requests of perServer) {
       expect(requests.length).toBeGreaterThan(20);
-      expect(requests.filter((f) => f.action).length, "server actions answered by each server").toBeGreaterThanOrEqual(2);
+      expect(requests.filter((f) => f.action).length, "server actions answered by each server").toBeGreaterThanOrEqual(1);
     }
     expect(forwarded.filter((f) => f.status >= 500 || f.actionNotFound), "failed requests").toEqual([]);
     for (const web of [webA, webB]) expect(web.output()).not.toContain("Failed to find Server Action");

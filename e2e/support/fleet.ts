@@ -189,9 +189,22 @@ export type Forwarded = {
   status: number;
   /** A server-action call (Next-Action header). */
   action: boolean;
+  /** A page load (the browser's Sec-Fetch-Dest: document). */
+  document: boolean;
   /** The server did not know the action (Next.js's `x-nextjs-action-not-found` answer). */
   actionNotFound: boolean;
 };
+
+/** Server-action calls answered by another server than the one whose page (the last document load before them) sent them. */
+export function crossServerActions(forwarded: Forwarded[]): Forwarded[] {
+  let pageFrom = -1;
+  const crossing: Forwarded[] = [];
+  for (const f of forwarded) {
+    if (f.document) pageFrom = f.upstream;
+    else if (f.action && pageFrom >= 0 && f.upstream !== pageFrom) crossing.push(f);
+  }
+  return crossing;
+}
 
 export type Balancer = {
   url: string;
@@ -219,7 +232,7 @@ export async function startRoundRobin(upstreams: string[], sourceAddress = "127.
     // The Host header passes through unchanged, as a reverse proxy must pass it: Next.js refuses a
     // server-action call whose Origin is not the host the browser asked.
     const headers = { ...req.headers, "x-forwarded-for": [req.headers["x-forwarded-for"], req.socket.remoteAddress].filter(Boolean).join(", ") };
-    const entry: Forwarded = { upstream: index, method: req.method!, path: req.url!, status: 0, action: Boolean(req.headers["next-action"]), actionNotFound: false };
+    const entry: Forwarded = { upstream: index, method: req.method!, path: req.url!, status: 0, action: Boolean(req.headers["next-action"]), document: req.headers["sec-fetch-dest"] === "document", actionNotFound: false };
     forwarded.push(entry);
     const upstream = http.request(target, { method: req.method, headers, agent: agents[index] }, (answer) => {
       entry.status = answer.statusCode ?? 0;
