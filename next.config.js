@@ -1,6 +1,11 @@
+const { buildIdFor } = require("./lib/launcher/build-id.cjs");
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   poweredByHeader: false,
+  // Same sources + same NEXT_SERVER_ACTIONS_ENCRYPTION_KEY → same build ID (and, from Next.js, the
+  // same action IDs): builds made on different machines are interchangeable behind one load balancer.
+  generateBuildId: () => buildIdFor(__dirname, process.env.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY),
   // `npm run typecheck` checks the whole project, tests included; the build need not repeat it.
   typescript: { ignoreBuildErrors: true },
   // Native and process-spawning packages must stay outside the server bundle.

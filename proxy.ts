@@ -39,8 +39,9 @@ export const config = {
   matcher: [
     {
       // Not the CSV import: a route the proxy runs for gets its request body buffered by Next.js and
-      // cut at 10 MB. That route answers JSON only, so it needs no CSP.
-      source: "/((?!_next/static|_next/image|favicon.ico|api/devices/import/?$).*)",
+      // cut at 10 MB. That route answers JSON only, so it needs no CSP. Nor the health checks: probes
+      // come every few seconds from every balancer, and answer JSON only.
+      source: "/((?!_next/static|_next/image|favicon.ico|api/devices/import/?$|api/health/?$|api/ready/?$).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

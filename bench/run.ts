@@ -1,21 +1,25 @@
 /**
  * `npm run bench` (full) and `npm run bench -- --quick` (under five minutes): provisioning against
  * the quota, throughput against the official SDK, time to hub, the devices page at scale, CSV
- * import, reconciling 100,000 registration records, the Registration records view at scale. Runs
- * against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator; prints a table
- * and writes the same figures to bench/results/latest.json.
- *   --only quota,throughput,time-to-hub,devices-page,csv-import,reconciliation,records-view   run some scenarios
+ * import, reconciling 100,000 registration records, the Registration records view at scale, 1 vs 2
+ * web servers + 2 workers behind a balancer. Runs against embedded PostgreSQL (or DATABASE_URL's
+ * server) and the local DPS emulator; prints a table and writes the same figures to
+ * bench/results/latest.json.
+ *   --only quota,throughput,time-to-hub,devices-page,csv-import,reconciliation,records-view,fleet   run some scenarios
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureBuild } from "@/lib/launcher/build";
+import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
+import { localActionsKey } from "@/lib/runtime/required-secrets";
 import { benchDatabase, startTestServer, tempDir } from "./support/database";
 import type { BenchResult } from "./support/result";
 import { devicesPageScenario } from "./scenarios/devices-page";
 import { csvImportScenario } from "./scenarios/csv-import";
 import { SCENARIO_RUNNERS } from "./scenarios/provisioning";
 import { reconciliationScenario, recordsViewScenario } from "./scenarios/reconciliation";
+import { fleetScaleScenario } from "./scenarios/fleet-scale";
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
@@ -47,25 +51,31 @@ async function main() {
     }
     if (wanted("devices-page")) {
       log("devices page…");
-      ensureBuild(process.cwd(), log);
+      ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
       results.push(...(await devicesPageScenario({ databaseUrl: await benchDatabase(server, "bench_page"), sizes, quick, log })));
     }
     if (wanted("csv-import")) {
       log("CSV import over HTTP…");
-      ensureBuild(process.cwd(), log);
+      ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       results.push(await csvImportScenario({ databaseUrl: await benchDatabase(server, "bench_import"), rows: quick ? 200_000 : 1_000_000, workDir: work.dir, log }));
     }
     if (wanted("reconciliation")) {
       log("registration records reconciliation…");
-      ensureBuild(process.cwd(), log);
+      ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       results.push(await reconciliationScenario({ databaseUrl: await benchDatabase(server, "bench_reconcile"), records: 100_000, workDir: work.dir, log }));
     }
     if (wanted("records-view")) {
       log("registration records view…");
-      ensureBuild(process.cwd(), log);
+      ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
       results.push(...(await recordsViewScenario({ databaseUrl: await benchDatabase(server, "bench_records_view"), sizes, log })));
+    }
+    if (wanted("fleet")) {
+      log("1 vs 2 web servers + 2 workers behind a balancer…");
+      const actionsKey = localActionsKey(prepareDataDir(resolveDataDir()), log);
+      ensureBuild(process.cwd(), actionsKey, log);
+      results.push(...(await fleetScaleScenario({ server, quick, workDir: work.dir, log, actionsKey })));
     }
   } finally {
     await server.stop();

@@ -13,6 +13,10 @@ export function getDb(): Database {
   if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start`, which provides it.");
   if (!globalForDb.hicDb || globalForDb.hicDbUrl !== url) {
     const pool = new pg.Pool({ connectionString: url, max });
+    // An idle connection the server cut (restart, failover, outage) must not end the process: the
+    // pool drops it, and the next query connects again.
+    // (The logger is imported only then: it reads the configuration when loaded, which must not happen before the caller sets it.)
+    pool.on("error", (error) => void import("@/lib/logger").then(({ logger }) => logger.warn({ err: { message: error.message } }, "idle database connection failed")));
     globalForDb.hicDb = drizzle(pool, { schema, casing: "snake_case" }) as Database;
     globalForDb.hicDbUrl = url;
   }

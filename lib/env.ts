@@ -40,6 +40,17 @@ function atLeast(min: number, fallback: number) {
   return z.preprocess(blankAsUnset, z.coerce.number({ error: message }).min(min, message).default(fallback));
 }
 
+function optionalOnOff() {
+  return z.preprocess(
+    (value) => (typeof blankAsUnset(value) === "string" ? (value as string).trim().toLowerCase() : undefined),
+    z.enum(["on", "off"], { error: 'must be "on" or "off"' }).optional(),
+  );
+}
+
+/** What one `npm start` runs (see `HIC_ROLE`). */
+export const ROLES = ["all", "web", "worker"] as const;
+export type Role = (typeof ROLES)[number];
+
 function onOff() {
   return z.preprocess(
     (value) => (typeof blankAsUnset(value) === "string" ? (value as string).trim().toLowerCase() : undefined),
@@ -143,10 +154,19 @@ const VARIABLES = {
     "generated",
     "32 random bytes, base64: the key-encryption key for stored integration secrets (AES-256-GCM); same rule as `AUTH_SECRET`",
   ),
+  NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: variable(
+    optionalText(),
+    "generated",
+    "16, 24 or 32 random bytes, base64: Next.js derives the server actions' IDs from it at build time and encrypts their bound values with it; every web server of a deployment needs the same one, when building and when running. Same rule as `AUTH_SECRET`",
+  ),
   HIC_SECRET_KEY_OLD: variable(optionalText(), "unset", "`npm run secrets:rotate` only: the key the stored secrets are encrypted under now"),
   HIC_ADMIN_EMAIL: variable(optionalText(), "unset", "with `HIC_ADMIN_PASSWORD`: create this administrator on first start instead of the browser step"),
   HIC_ADMIN_PASSWORD: variable(optionalText(), "unset", "the first administrator's password (see `HIC_ADMIN_EMAIL`)"),
-  HIC_DPS_EMULATOR: variable(onOff(), "`on`", "`off` = do not start the local DPS emulator"),
+  HIC_DPS_EMULATOR: variable(
+    optionalOnOff(),
+    "`on` with `HIC_ROLE=all`, else `off`",
+    "whether `npm start` runs the local DPS emulator next to what `HIC_ROLE` starts",
+  ),
   HIC_DPS_EMULATOR_PORT: variable(optionalPort(), "`8443`", "emulator port (a free one is used when taken)"),
   HIC_DPS_EMULATOR_HOST: variable(
     optionalHost(),
@@ -173,7 +193,15 @@ const VARIABLES = {
     "unset",
     "extra CA bundle for a DPS endpoint behind a private CA (read by Node.js itself, for the whole process); `HIC_DPS_CA_FILE` trusts one for DPS requests only",
   ),
-  HIC_WORKER: variable(onOff(), "`on`", "`off` = no provisioning worker inside the web server (run `npm run worker` instead)"),
+  HIC_ROLE: variable(
+    z.preprocess(
+      (value) => (typeof blankAsUnset(value) === "string" ? (value as string).trim().toLowerCase() : undefined),
+      z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` }).default("all"),
+    ),
+    "`all`",
+    "what `npm start` runs: `all` = the web server with a provisioning worker inside; `web` = the web server only; `worker` = a provisioning worker only (as `npm run worker`). See Deploying",
+  ),
+  HIC_WORKER: variable(onOff(), "`on`", "`off` = no provisioning worker inside the web server (as `HIC_ROLE=web`; run `npm run worker` instead)"),
   HIC_WORKER_CONCURRENCY: variable(wholeNumber(1, 64), "`64`", "DPS calls one worker process has in flight"),
   HIC_WORKER_POLL_MS: variable(atLeast(50, 1_000), "`1000`", "how often an idle worker looks for queued work (a notification wakes it sooner)"),
   HIC_LEASE_SECONDS: variable(atLeast(2, 90), "`90`", "how long one attempt may hold a device before another worker may take it over"),
@@ -200,7 +228,7 @@ const VARIABLES = {
   NODE_ENV: variable(
     z.preprocess(blankAsUnset, z.enum(["development", "production", "test"], { error: "must be development, production or test" }).optional()),
     "unset",
-    "`production` makes `AUTH_SECRET` and `HIC_SECRET_KEY` required; Next.js sets it for the web server",
+    "`production` makes `AUTH_SECRET`, `HIC_SECRET_KEY` and `NEXT_SERVER_ACTIONS_ENCRYPTION_KEY` required (a worker needs only `HIC_SECRET_KEY`); Next.js sets it for the web server",
   ),
 } satisfies Record<string, Variable>;
 
@@ -242,6 +270,11 @@ export function env(): Env {
  */
 export function setEnv(values: Partial<Env>): void {
   current = { ...env(), ...values };
+}
+
+/** Whether `npm start` runs the local DPS emulator: asked for explicitly, or by default only for `HIC_ROLE=all` (the local run). */
+export function wantsDpsEmulator(config: Pick<Env, "HIC_DPS_EMULATOR" | "HIC_ROLE">): boolean {
+  return (config.HIC_DPS_EMULATOR ?? (config.HIC_ROLE === "all" ? "on" : "off")) === "on";
 }
 
 /** The environment for a child process: this one's, plus `overrides` (an empty string unsets a variable for the child). */

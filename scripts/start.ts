@@ -1,45 +1,77 @@
 /**
- * `npm start`: data directory and secrets → database → migrations → first administrator →
- * local DPS emulator → build if needed → web server (with the provisioning worker inside).
- * Each step lives in lib/launcher; this file only composes them.
+ * `npm start`: data directory and secrets → database → migrations → first administrator → joining
+ * the fleet of instances sharing the database → local DPS emulator (where asked) → what HIC_ROLE
+ * says: `all` (default) the web server with the provisioning worker inside, `web` the web server
+ * alone, `worker` a provisioning worker alone. Each step lives in lib/launcher or lib/fleet; this
+ * file only composes them.
  */
-import { childProcessEnv, env, setEnv } from "@/lib/env";
+import { childProcessEnv, env, setEnv, wantsDpsEmulator } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
-import { ensureSecrets } from "@/lib/runtime/required-secrets";
+import { ensureSecrets, secretsForRole } from "@/lib/runtime/required-secrets";
 import { connectDatabase } from "@/lib/launcher/database";
 import { bootstrapAdminFromEnv } from "@/lib/launcher/bootstrap-admin";
-import { ensureBuild } from "@/lib/launcher/build";
+import { ensureBuild, expectedBuildId } from "@/lib/launcher/build";
 import { startNextServer } from "@/lib/launcher/next-server";
+import { loadSecretKey } from "@/lib/launcher/worker-role";
+import { instanceFacts, joinFleet } from "@/lib/fleet/registry";
 import { closeDb } from "@/db/client";
 import { bounded, isShuttingDown, onShutdown, shutdown } from "@/lib/launcher/shutdown";
 import { startLocalDps, type LocalDps } from "@/lib/launcher/emulator";
+import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
 const log = (line: string) => console.log(`[hic] ${line}`);
 
 async function main() {
   const root = process.cwd();
   const config = env(); // every configuration mistake stops the start here, each one named
+  const role = config.HIC_ROLE;
   const dataDir = prepareDataDir(resolveDataDir());
-  const secrets = ensureSecrets(dataDir, config, log);
+  const secrets = role === "worker" ? { HIC_SECRET_KEY: loadSecretKey(dataDir) } : ensureSecrets(dataDir, config, log, secretsForRole(role));
+  const buildId = role === "worker" ? null : expectedBuildId(root, secrets.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY!);
 
   const database = await connectDatabase({ dataDir, log });
   onShutdown(() => database.stop());
   setEnv({ DATABASE_URL: database.url });
   log(database.embedded ? `Embedded PostgreSQL on 127.0.0.1:${database.port} (cluster in ${database.clusterDir}).` : "Using the PostgreSQL server in DATABASE_URL.");
 
-  const firstRun = await bootstrapAdminFromEnv(config, log);
+  const firstRun = role === "worker" ? "skipped" : await bootstrapAdminFromEnv(config, log);
   await closeDb();
 
+  // Refuses (one line) when this instance's keys or build disagree with the running ones.
+  const fleet = await joinFleet(database.url, instanceFacts(role, buildId, secrets), { log });
+  onShutdown(() => fleet.leave());
+
   let localDps: LocalDps | null = null;
-  if (config.HIC_DPS_EMULATOR === "on") {
+  if (wantsDpsEmulator(config)) {
     localDps = await startLocalDps(dataDir, log);
     onShutdown(bounded(() => localDps!.emulator.stop(), 3_000));
   }
 
-  ensureBuild(root, log);
+  if (role === "worker") {
+    if (localDps) setEnv(localDps.env);
+    const worker = await startProvisioningWorker({});
+    onShutdown(async () => {
+      await worker.stop();
+      await shutdownProvisioning();
+      await closeDb();
+    });
+    await fleet.markServing();
+    if (localDps) printEmulator(localDps);
+    log(`Ready: provisioning worker (pid ${process.pid}), no web server (HIC_ROLE=worker).`);
+    log("Stop with Ctrl+C.");
+    return;
+  }
+
+  ensureBuild(root, secrets.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY!, log);
   const { PORT: port, HOST: host } = config;
   // The emulator's host and CA: allowed as a DPS host, and its CA trusted for that host only (never process-wide).
-  const appEnv = childProcessEnv({ ...secrets, DATABASE_URL: database.url, HIC_DATA_DIR: dataDir, ...(localDps ? localDps.env : {}) });
+  const appEnv = childProcessEnv({
+    ...secrets,
+    DATABASE_URL: database.url,
+    HIC_DATA_DIR: dataDir,
+    ...(role === "web" ? { HIC_WORKER: "off" } : {}),
+    ...(localDps ? localDps.env : {}),
+  });
   const app = await startNextServer({ root, host, port, env: appEnv });
   onShutdown(() => app.stop());
   app.child.once("exit", (code, signal) => {
@@ -47,19 +79,22 @@ async function main() {
     process.exitCode = 1;
     void shutdown(`The web server stopped (${signal ?? `code ${code}`})`);
   });
+  await fleet.markServing();
 
-  if (localDps) {
-    const { idScope, groupKey, host: dpsHost, serviceConnectionString } = localDps.connection;
-    log(`Local DPS emulator: ${localDps.emulator.url} (turn off with HIC_DPS_EMULATOR=off). To try it, connect with:`);
-    log(`  ID Scope:                                  ${idScope}`);
-    log(`  Enrollment group key:                      ${groupKey}`);
-    log(`  Device Provisioning Service hostname:      ${dpsHost}`);
-    log(`  Service connection string (optional, under Advanced): ${serviceConnectionString}`);
-  }
-  log(`Ready: ${app.url}`);
+  if (localDps) printEmulator(localDps);
+  log(`Ready: ${app.url}${role === "web" ? " (web server only: HIC_ROLE=web)" : ""}`);
   log(firstRun === "needs-setup" ? `Next: open ${app.url} and create the first administrator.` : `Next: open ${app.url} and sign in.`);
   if (localDps) log("Then: Administration → Hyperscaler Integration Center → Connect, paste the values above, and add devices under Devices.");
   log("Stop with Ctrl+C.");
+}
+
+function printEmulator(localDps: LocalDps): void {
+  const { idScope, groupKey, host: dpsHost, serviceConnectionString } = localDps.connection;
+  log(`Local DPS emulator: ${localDps.emulator.url} (turn off with HIC_DPS_EMULATOR=off). To try it, connect with:`);
+  log(`  ID Scope:                                  ${idScope}`);
+  log(`  Enrollment group key:                      ${groupKey}`);
+  log(`  Device Provisioning Service hostname:      ${dpsHost}`);
+  log(`  Service connection string (optional, under Advanced): ${serviceConnectionString}`);
 }
 
 main().catch((error: unknown) => {

@@ -12,6 +12,8 @@ import os from "node:os";
 import path from "node:path";
 import { startTestServer, type TestServer } from "@/lib/postgres/test-database";
 import { ensureBuild } from "@/lib/launcher/build";
+import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
+import { localActionsKey } from "@/lib/runtime/required-secrets";
 import { pickPort } from "@/lib/postgres/free-port";
 import { addCounts, closingLine, noCounts, withFailure, type Counts } from "@/tests/runner/counts";
 import { runPlaywright, runVitest } from "@/tests/runner/run";
@@ -95,14 +97,16 @@ async function ensureChromium(): Promise<void> {
 
 async function endToEndTests(server: TestServer, extra: string[]): Promise<Counts> {
   await ensureChromium();
-  ensureBuild(root, log);
+  // The local build's key (the data directory's, as `npm start` uses), so tests reuse that build.
+  const actionsKey = localActionsKey(prepareDataDir(resolveDataDir()), log);
+  ensureBuild(root, actionsKey, log);
   const databaseUrl = await server.createDatabase("hic_e2e");
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hic-e2e-"));
   chmodSync(dataDir, 0o755);
   const port = await pickPort(0);
   // A small upload cap, so the adversarial suite can exceed it cheaply.
   const importCap = String(1024 * 1024);
-  const env = { ...process.env, DATABASE_URL: databaseUrl, HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: "", HIC_ADMIN_PASSWORD: "", HIC_IMPORT_MAX_BYTES: importCap };
+  const env = { ...process.env, DATABASE_URL: databaseUrl, HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: "", HIC_ADMIN_PASSWORD: "", HIC_IMPORT_MAX_BYTES: importCap, NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: actionsKey };
   const app = await startApp(env);
   running.app = app;
   log(`App under test: ${app.url} (log: test-results/app.log)`);

@@ -9,46 +9,30 @@
  * HIC_DPS_EMULATOR_HOST and HIC_DPS_EMULATOR_CA_FILE (a local emulator) are read from the data
  * directory next to `npm start` when not set.
  */
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { env, setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
 import { connectDatabase } from "@/lib/launcher/database";
+import { loadSecretKey, reachLocalEmulator } from "@/lib/launcher/worker-role";
+import { instanceFacts, joinFleet } from "@/lib/fleet/registry";
 import { closeDb } from "@/db/client";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
 const log = (line: string) => console.log(`[hic-worker] ${line}`);
 
-/** The app decrypts the DPS key with HIC_SECRET_KEY; a local run keeps it in the data directory. */
-function loadSecretKey(dataDir: string): void {
-  if (env().HIC_SECRET_KEY) return;
-  const file = path.join(dataDir, "hic_secret_key.secret");
-  if (!existsSync(file)) throw new Error(`HIC_SECRET_KEY is not set and ${file} does not exist: set it to the key the app uses.`);
-  setEnv({ HIC_SECRET_KEY: readFileSync(file, "utf8").trim() });
-}
-
-/**
- * Next to `npm start`, reach the local DPS emulator the way the launcher lets the app reach it:
- * its host is allowed, and its CA is trusted for that host only.
- */
-function reachLocalEmulator(dataDir: string): void {
-  if (env().HIC_DPS_EMULATOR_HOST) return;
-  const connectionFile = path.join(dataDir, "dps-emulator", "connection.json");
-  const caFile = path.join(dataDir, "dps-emulator", "ca.pem");
-  if (!existsSync(connectionFile) || !existsSync(caFile)) return;
-  const { host } = JSON.parse(readFileSync(connectionFile, "utf8")) as { host?: string };
-  if (!host) return;
-  setEnv({ HIC_DPS_EMULATOR_HOST: host.toLowerCase(), HIC_DPS_EMULATOR_CA_FILE: caFile });
-}
-
 async function main() {
   env(); // every configuration mistake stops the worker here, each one named
   const dataDir = prepareDataDir(resolveDataDir());
-  loadSecretKey(dataDir);
+  const secretKey = loadSecretKey(dataDir);
   const database = await connectDatabase({ dataDir, log });
   setEnv({ DATABASE_URL: database.url });
+  // Its HIC_SECRET_KEY must be the one the running instances use (lib/fleet).
+  const fleet = await joinFleet(database.url, instanceFacts("worker", null, { HIC_SECRET_KEY: secretKey }), { log }).catch(async (error: unknown) => {
+    await database.stop();
+    throw error;
+  });
   reachLocalEmulator(dataDir);
   const worker = await startProvisioningWorker({});
+  await fleet.markServing();
   log(`Working (pid ${process.pid}). Stop with Ctrl+C.`);
 
   let stopping = false;
@@ -63,6 +47,7 @@ async function main() {
       await worker.stop();
       await shutdownProvisioning();
       await closeDb();
+      await fleet.leave();
       await database.stop();
     } finally {
       process.exit(0);

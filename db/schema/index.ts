@@ -3,3 +3,4 @@ export * from "./audit";
 export * from "./integration";
 export * from "./devices";
 export * from "./registrations";
+export * from "./fleet";

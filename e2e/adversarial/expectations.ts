@@ -97,6 +97,9 @@ export const ROUTES: Record<string, RouteExpectation> = {
   },
   "app/api/devices/imports/[id]/report/route.ts#GET": { access: "devices.manage", request: (c) => ({ path: `/api/devices/imports/${c.victimImportId}/report` }), neverChanges: true },
   "app/api/registration-records/export/route.ts#GET": { access: "registrations.view", request: () => ({ path: "/api/registration-records/export?finding=orphan" }), neverChanges: true },
+  // For load balancers and orchestrators: unauthenticated by design, and they reveal nothing secret.
+  "app/api/health/route.ts#GET": { access: "public", request: () => ({ path: "/api/health" }), neverChanges: true },
+  "app/api/ready/route.ts#GET": { access: "public", request: () => ({ path: "/api/ready" }), neverChanges: true },
 };
 
 export function isAllowed(access: Access, caller: Caller): boolean {

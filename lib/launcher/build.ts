@@ -1,47 +1,40 @@
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { childProcessEnv } from "@/lib/env";
+import { buildIdFor } from "./build-id.cjs";
 
-const SOURCE_ROOTS = ["app", "components", "lib", "db", "public", "auth.ts", "proxy.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
-const STAMP = path.join(".next", "hic-source-hash");
+export { sourceHash } from "./build-id.cjs";
 
-function* files(entry: string): Generator<string> {
-  if (!existsSync(entry)) return;
-  if (statSync(entry).isFile()) {
-    yield entry;
-    return;
-  }
-  for (const name of readdirSync(entry).sort()) {
-    if (name === "node_modules" || name.endsWith(".test.ts")) continue;
-    yield* files(path.join(entry, name));
-  }
+/** The ID of the build in `root/.next`, or null when there is none. */
+export function currentBuildId(root: string): string | null {
+  const file = path.join(root, ".next", "BUILD_ID");
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : null;
 }
 
-/** A hash of everything that goes into `next build`, so a stale build is noticed without timestamps. */
-export function sourceHash(root: string): string {
-  const hash = createHash("sha256");
-  for (const root_ of SOURCE_ROOTS) {
-    for (const file of files(path.join(root, root_))) {
-      hash.update(path.relative(root, file)).update("\0").update(readFileSync(file)).update("\0");
-    }
-  }
-  return hash.digest("hex");
+/** The build ID `next build` gives these sources with this server-actions key (next.config.js uses the same function). */
+export function expectedBuildId(root: string, actionsKey: string): string {
+  const id = buildIdFor(root, actionsKey);
+  if (!id) throw new Error("A server-actions key is needed to build (NEXT_SERVER_ACTIONS_ENCRYPTION_KEY).");
+  return id;
 }
 
-/** Builds the production bundle unless the current one was built from exactly these sources. */
-export function ensureBuild(root: string, log: (line: string) => void): void {
-  const wanted = sourceHash(root);
-  const stamp = path.join(root, STAMP);
-  if (existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stamp) && readFileSync(stamp, "utf8") === wanted) return;
-  log("Building the app (first start or changed sources; takes a minute or two)…");
+/**
+ * Builds the production bundle unless the current one was built from exactly these sources with
+ * this server-actions key (its build ID says so). Returns the build ID.
+ */
+export function ensureBuild(root: string, actionsKey: string, log: (line: string) => void): string {
+  const wanted = expectedBuildId(root, actionsKey);
+  if (currentBuildId(root) === wanted) return wanted;
+  log("Building the app (first start, changed sources or another server-actions key; takes a minute or two)…");
   const result = spawnSync(process.execPath, [require.resolve("next/dist/bin/next"), "build"], {
     cwd: root,
     stdio: "inherit",
     // No DATABASE_URL: a page that touched the database at build time would be a bug, and should fail loudly.
-    env: childProcessEnv({ DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" }),
+    env: childProcessEnv({ DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: actionsKey }),
   });
   if (result.status !== 0) throw new Error("`next build` failed; its output is above.");
-  writeFileSync(stamp, wanted);
+  const built = currentBuildId(root);
+  if (built !== wanted) throw new Error(`The build came out as ${built ?? "nothing"}, not ${wanted}: did the sources change while it ran? Start again.`);
+  return wanted;
 }

@@ -1,5 +1,6 @@
 import { startEmbeddedPostgres, type RunningPostgres } from "@/lib/postgres/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { SchemaNewerError } from "@/db/schema-version";
 import { env } from "@/lib/env";
 
 /** DATABASE_URL when given, otherwise the embedded cluster in the data directory; migrated either way. */
@@ -12,6 +13,7 @@ export async function connectDatabase(options: { dataDir: string; log: (line: st
     await migrateDatabase(database.url);
   } catch (error) {
     await database.stop();
+    if (error instanceof SchemaNewerError) throw error;
     throw new Error(`Could not prepare the database: ${(error as Error).message}`);
   }
   return database;
