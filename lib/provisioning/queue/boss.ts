@@ -61,8 +61,8 @@ export function jobInsert(data: ProvisionJobData, settings: EngineSettings, star
   };
 }
 
-/** A started pg-boss on `pool` (the engine's pool) with the provisioning queue created. */
-export async function startBoss(pool: pg.Pool, settings: EngineSettings): Promise<PgBoss> {
+/** One try at starting pg-boss and creating the queues; a failed try stops what it started. */
+async function startBossOnce(pool: pg.Pool, settings: EngineSettings): Promise<PgBoss> {
   const boss = new PgBoss({
     db: bossDb(pool),
     schema: BOSS_SCHEMA,
@@ -75,16 +75,42 @@ export async function startBoss(pool: pg.Pool, settings: EngineSettings): Promis
     deleteAfterDays: 1,
   });
   boss.on("error", (error: Error) => logger.warn({ err: { name: error.name, message: error.message } }, "pg-boss error"));
-  await boss.start();
-  await boss.createQueue(PROVISION_QUEUE, {
-    name: PROVISION_QUEUE,
-    policy: "short",
-    retryLimit: CRASH_REDELIVERIES,
-    retryDelay: 1,
-    retentionMinutes: RETENTION_DAYS * 24 * 60,
-  });
-  // A crashed slice is handed out again after it expires; the run resumes from its stored token.
-  await boss.createQueue(RECONCILE_QUEUE, { name: RECONCILE_QUEUE, policy: "standard", retryLimit: CRASH_REDELIVERIES, retryDelay: 5, retentionMinutes: RETENTION_DAYS * 24 * 60 });
-  await boss.createQueue(REMOVAL_QUEUE, { name: REMOVAL_QUEUE, policy: "standard", retryLimit: CRASH_REDELIVERIES, retryDelay: 5, retentionMinutes: RETENTION_DAYS * 24 * 60 });
+  try {
+    await boss.start();
+    await boss.createQueue(PROVISION_QUEUE, {
+      name: PROVISION_QUEUE,
+      policy: "short",
+      retryLimit: CRASH_REDELIVERIES,
+      retryDelay: 1,
+      retentionMinutes: RETENTION_DAYS * 24 * 60,
+    });
+    // A crashed slice is handed out again after it expires; the run resumes from its stored token.
+    await boss.createQueue(RECONCILE_QUEUE, { name: RECONCILE_QUEUE, policy: "standard", retryLimit: CRASH_REDELIVERIES, retryDelay: 5, retentionMinutes: RETENTION_DAYS * 24 * 60 });
+    await boss.createQueue(REMOVAL_QUEUE, { name: REMOVAL_QUEUE, policy: "standard", retryLimit: CRASH_REDELIVERIES, retryDelay: 5, retentionMinutes: RETENTION_DAYS * 24 * 60 });
+  } catch (error) {
+    await boss.stop({ graceful: false, wait: true }).catch(() => {});
+    throw error;
+  }
   return boss;
+}
+
+const DEADLOCK = "40P01";
+const START_TRIES = 6;
+
+/**
+ * A started pg-boss on `pool` (the engine's pool) with the queues created. Processes that start
+ * together on a database without pg-boss's tables (or a queue) deadlock in PostgreSQL: creating a
+ * queue attaches a partition to the job table. The loser's work is rolled back and every step is
+ * idempotent, so it simply tries again a moment later.
+ */
+export async function startBoss(pool: pg.Pool, settings: EngineSettings): Promise<PgBoss> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBossOnce(pool, settings);
+    } catch (error) {
+      if ((error as { code?: string }).code !== DEADLOCK || attempt >= START_TRIES) throw error;
+      logger.info({ attempt }, "pg-boss start met another process starting at the same moment; trying again");
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 200));
+    }
+  }
 }
