@@ -109,6 +109,11 @@ export async function handleDeviceRequest(
     await sleep(faults.extraLatencyMs);
     if (response.destroyed) return;
   }
+  if (faults.unreachable) {
+    state.counters.countOutageDrop();
+    request.socket.destroy();
+    return;
+  }
   const requestId = randomUUID();
   const fault = drawFault(faults, state.random);
   let answer: Answer;
@@ -121,6 +126,8 @@ export async function handleDeviceRequest(
       fault.status === 500
         ? failure(500, ErrorCodes.internalError, "Internal server error (injected by the emulator)", requestId)
         : failure(503, ErrorCodes.serviceUnavailable, "Service unavailable (injected by the emulator)", requestId, { "retry-after": "1" });
+  } else if (fault.kind === "throttled") {
+    answer = failure(429, ErrorCodes.throttled, "Too many requests (injected by the emulator)", requestId, { "retry-after": "1" });
   } else if (body === null) {
     answer = failure(413, ErrorCodes.bodyTooLarge, "The request body exceeds 96 KB", requestId);
   } else {
@@ -129,6 +136,6 @@ export async function handleDeviceRequest(
   let text = JSON.stringify(answer.body);
   // The fault models a success lost in transit; error answers stay readable so tests can tell the two apart.
   if (fault.kind === "malformed" && answer.status < 300) text = truncateBody(text);
-  state.counters.count(route.endpoint, answer.status);
+  state.counters.count(route.endpoint, answer.status, fault.kind === "throttled");
   writeJson(response, answer.status, text, { ...answer.headers, "x-ms-request-id": requestId });
 }
