@@ -2,3 +2,4 @@ export * from "./users";
 export * from "./audit";
 export * from "./integration";
 export * from "./devices";
+export * from "./engine";

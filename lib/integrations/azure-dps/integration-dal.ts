@@ -5,7 +5,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { loggableError, UserFacingError } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { logger } from "@/lib/logger";
-import { requestProvisioningOfUnassigned } from "@/lib/provisioning";
+import { getDpsHealth, requestProvisioningOfUnassigned, resumeAfterKeyAccepted } from "@/lib/provisioning";
 import { decryptSecret, encryptSecret, envelopeKeyId, SecretDecryptionError, type Kek } from "@/lib/secrets/envelope";
 import { currentKek } from "@/lib/secrets/secret-key";
 import type { IntegrationRow } from "@/db/schema/integration";
@@ -63,8 +63,8 @@ function conflictError(row: IntegrationRow | undefined): UserFacingError {
 
 export async function getDpsIntegration(): Promise<DpsIntegrationDto> {
   await requirePermission("integration.view");
-  const row = await readDpsIntegrationRow();
-  return toDpsIntegrationDto(row, storedKeyProblem(row, currentKek()));
+  const [row, health] = await Promise.all([readDpsIntegrationRow(), getDpsHealth()]);
+  return toDpsIntegrationDto(row, storedKeyProblem(row, currentKek()), health);
 }
 
 /** Connecting and editing are two intents in the audit log, told apart by the dialog's mode. */
@@ -231,6 +231,8 @@ export async function testDpsConnection(input: TestDpsConnectionInput): Promise<
 
   const result = await probeDpsConnection(connectionTestDpsClient(), plan.credentials);
   if (plan.testsStoredConfiguration) await recordDpsCallOutcomeRow(result.outcome);
+  // DPS accepts the stored key again (fixed in Azure, or a rotation undone): waiting devices resume by themselves.
+  const resumed = plan.testsStoredConfiguration && result.accepted ? await resumeAfterKeyAccepted() : false;
   await recordAudit({
     actor,
     action: "integration.test",
@@ -245,6 +247,7 @@ export async function testDpsConnection(input: TestDpsConnectionInput): Promise<
       keyUsed: result.keyUsed,
       httpStatus: result.httpStatus,
       dpsErrorCode: result.dpsErrorCode,
+      ...(resumed ? { provisioning: "resumed: DPS accepts the stored key again" } : {}),
     },
   });
   return { accepted: result.accepted, explanation: result.explanation, keyUsed: result.keyUsed, recordedOnTile: plan.testsStoredConfiguration };
