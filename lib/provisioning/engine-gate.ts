@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { isDatabaseUnreachable } from "@/db/connection-errors";
 import { loadDpsCredentials, type DpsCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { logger } from "@/lib/logger";
 import { readProvisioningPaused } from "./control";
@@ -21,6 +22,8 @@ async function loadCredentialsSafely(): Promise<DpsCredentials | null> {
   try {
     return await loadDpsCredentials();
   } catch (error) {
+    // The database is away: that is the gate's failure to read, not a bad key.
+    if (isDatabaseUnreachable(error)) throw error;
     // A key saved under another HIC_SECRET_KEY: the tile says so; the engine waits like when disconnected.
     logger.error({ err: { name: (error as Error).name, message: (error as Error).message } }, "cannot load the DPS credentials; provisioning waits");
     return null;

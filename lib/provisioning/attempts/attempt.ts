@@ -3,6 +3,7 @@ import { logger } from "@/lib/logger";
 import { describeVerdict, judgeAttempt, type AttemptVerdict } from "./attempt-outcome";
 import { claimDevices, explainRefusedClaim, recordAttempt, releaseDevice, type Claim, type ClaimRequest, type RecordBatcher, type WaitingReason } from "./device-attempt-sql";
 import { whileDatabaseIsAway } from "./database-retry";
+import { isDatabaseUnreachable } from "@/db/connection-errors";
 import { refuseKey } from "../health/circuit-store";
 import { dpsFailureCode } from "@/lib/integrations/azure-dps/explain-dps-error";
 import type { Engine } from "../engine";
@@ -153,7 +154,14 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
   if (claim.waitMs > 0) await realSleep(claim.waitMs, request.waitSignal);
   if (request.waitSignal?.aborted) return giveBack("stopped");
   // Paused, disconnected, DPS found unreachable or the key refused while waiting for the slot: DPS is not called.
-  const gate = await engine.gate.read(request.gateMaxAgeMs);
+  let gate: GateState;
+  try {
+    gate = await engine.gate.read(request.gateMaxAgeMs);
+  } catch (error) {
+    // The database went away: give the device back once it is back, rather than strand it for a lease.
+    if (isDatabaseUnreachable(error)) return giveBack("stopped");
+    throw error;
+  }
   const refusal = gateRefusal(gate);
   if (refusal) return giveBack(refusal.reason);
   const credentials = gate.credentials!;

@@ -3,7 +3,9 @@ import type PgBoss from "pg-boss";
 import { realSleep } from "@/lib/dps";
 import { logger } from "@/lib/logger";
 import { claimRequestFor, continueAttempt, type AttemptRequest, type AttemptResult } from "../attempts/attempt";
-import { claimDevices, RecordBatcher, type Claim } from "../attempts/device-attempt-sql";
+import { claimDevices, RecordBatcher, releaseDevice, type Claim } from "../attempts/device-attempt-sql";
+import { isDatabaseUnreachable } from "@/db/connection-errors";
+import { OutageLog } from "./outage-log";
 import { CallSlots } from "../pacing/call-slots";
 import { configureProvisioningEngine, getEngine, type Engine, type EngineOptions } from "../engine";
 import { listenForJobs, notifyWorkers } from "../queue/job-notifier";
@@ -55,6 +57,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
   let beforeCall = 0;
   let running = true;
   const waker = new IdleTimer();
+  const databaseAway = new OutageLog("the database is unreachable; the worker waits and resumes when it is back");
   const nudge = () => waker.nudge();
   const idle = (ms: number) => waker.idle(ms);
 
@@ -86,7 +89,11 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
       await settle(engine, boss, completer, job, result);
     } catch (error) {
       logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, jobId: job.id, deviceId: job.data.deviceId }, "provisioning job failed; pg-boss hands it out again");
-      await whileDatabaseIsAway(() => boss.fail(PROVISION_QUEUE, job.id), Date.now() + 60_000).catch(() => {});
+      // Whatever failed, the device must not stay held by this attempt until its lease ends: the job
+      // comes back (same attempt id) and must find it claimable. A no-op once a result was written.
+      const until = Date.now() + request.leaseSeconds * 1000;
+      if (claim) await whileDatabaseIsAway(() => releaseDevice(engine.pool, job.data.deviceId, job.id, claim.previousStatus), until).catch(() => {});
+      await whileDatabaseIsAway(() => boss.fail(PROVISION_QUEUE, job.id), until).catch(() => {});
     } finally {
       callStarted();
     }
@@ -147,7 +154,8 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
         });
         if (jobs.length < room) await idle(engine.settings.pollIntervalMs);
       } catch (error) {
-        logger.error({ err: { message: (error as Error).message } }, "provisioning worker loop error");
+        if (isDatabaseUnreachable(error)) databaseAway.report(error);
+        else logger.error({ err: { message: (error as Error).message } }, "provisioning worker loop error");
         await idle(engine.settings.pollIntervalMs);
       }
     }
