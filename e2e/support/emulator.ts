@@ -23,15 +23,24 @@ export function emulatorConnection(): EmulatorConnection {
   }
 }
 
-/** Changes the running emulator's configuration through its loopback-only admin API, trusting the CA bundle the launcher gave the app. */
-export async function patchEmulatorConfig(changes: Record<string, unknown>): Promise<void> {
+async function patchEmulator(resource: "config" | "faults", changes: Record<string, unknown>): Promise<void> {
   const fetch = createDpsFetch({ caPem: readFileSync(path.join(dataDir(), "extra-ca-certs.pem"), "utf8") });
-  const response = await fetch(`https://${emulatorConnection().host}/_emulator/config`, {
+  const response = await fetch(`https://${emulatorConnection().host}/_emulator/${resource}`, {
     method: "PATCH",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(changes),
   });
   if (response.status !== 200) throw new Error(`The emulator refused the change: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** Changes the running emulator's configuration through its loopback-only admin API, trusting the CA bundle the launcher gave the app. */
+export async function patchEmulatorConfig(changes: Record<string, unknown>): Promise<void> {
+  await patchEmulator("config", changes);
+}
+
+/** Switches the emulator's faults, e.g. `{ unreachable: true }` for an outage (fields left out stay as they are). */
+export async function patchEmulatorFaults(changes: Record<string, unknown>): Promise<void> {
+  await patchEmulator("faults", changes);
 }
 
 /** Adds (or updates) an enrollment group, to make the emulator accept a test's own key. */

@@ -177,3 +177,8 @@ export async function setProvisioningPaused(paused: boolean, actor: Actor): Prom
   await writeProvisioningPaused(paused, actor);
   getEngine().gate.invalidate();
 }
+
+/** The DPS connection was saved or removed: this process's next look at it reads it anew (a refusal of old keys ends at once). */
+export function noteIntegrationChanged(): void {
+  globalForEngine.hicProvisioning?.engine.gate.invalidate();
+}

@@ -16,6 +16,6 @@ export { getDpsHealth, getEngineStatus } from "./runs/status";
 export { resumeAfterKeyAccepted } from "./health/key-refusal";
 export { estimateDuration } from "./pacing/rate-limiter";
 export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker/worker";
-export { configureProvisioningEngine, setProvisioningPaused, shutdownProvisioning, type EngineOptions } from "./engine";
+export { configureProvisioningEngine, noteIntegrationChanged, setProvisioningPaused, shutdownProvisioning, type EngineOptions } from "./engine";
 export type { DpsHealth, EngineRun, EngineStatus, ProvisioningOutcome, Trigger } from "./types";
 export { TRIGGERS } from "./types";

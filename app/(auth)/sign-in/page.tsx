@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
 import type { Metadata } from "next";
 import { countUsers } from "@/lib/users/store";
+import { orDatabaseUnavailable } from "@/db/connection-errors";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { SignInForm } from "@/components/auth/sign-in-form";
 import { Card, CardContent, CardHeader } from "@/components/ui/card";
@@ -8,7 +9,7 @@ import { Card, CardContent, CardHeader } from "@/components/ui/card";
 export const metadata: Metadata = { title: "Sign in" };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; created?: string }> }) {
-  if ((await countUsers()) === 0) redirect("/setup");
+  if ((await orDatabaseUnavailable(countUsers())) === 0) redirect("/setup");
   if (await getCurrentUser()) redirect("/");
   const { callbackUrl, created } = await searchParams;
   return (

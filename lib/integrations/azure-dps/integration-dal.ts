@@ -5,7 +5,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { loggableError, UserFacingError } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { logger } from "@/lib/logger";
-import { getDpsHealth, requestProvisioningOfUnassigned, resumeAfterKeyAccepted } from "@/lib/provisioning";
+import { getDpsHealth, noteIntegrationChanged, requestProvisioningOfUnassigned, resumeAfterKeyAccepted } from "@/lib/provisioning";
 import { decryptSecret, encryptSecret, envelopeKeyId, SecretDecryptionError, type Kek } from "@/lib/secrets/envelope";
 import { currentKek } from "@/lib/secrets/secret-key";
 import type { IntegrationRow } from "@/db/schema/integration";
@@ -132,6 +132,7 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
   };
   const saved = await updateDpsIntegrationIfVersion(input.version, changes);
   if (!saved) throw conflictError(await readDpsIntegrationRow());
+  noteIntegrationChanged();
 
   await recordAudit({
     actor,
@@ -271,6 +272,7 @@ export async function disconnectDpsIntegration(input: { version: number }): Prom
     consecutiveFailures: 0,
   });
   if (!saved) throw conflictError(await readDpsIntegrationRow());
+  noteIntegrationChanged();
   await recordAudit({
     actor,
     action: "integration.disconnect",

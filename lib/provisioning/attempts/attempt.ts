@@ -197,12 +197,16 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
     // Every stored key was refused (the secondary too, when there is one): a key rotated or revoked
     // in Azure. The whole fleet waits for a working key instead of failing device after device.
     await refuseKeyOnce(engine, credentials.version, result);
+    await reportHealth(engine, claim.registrationId, result);
     return giveBack("key-refused", 0, waitingReason(result));
   }
   if (isOutageFailure(result)) {
     // Our own failures may be what opens the circuit: report them before asking.
     await engine.circuit.flush();
-    if ((await engine.gate.read(250)).dps === "unreachable") return giveBack("dps-unreachable", 0, waitingReason(result));
+    if ((await engine.gate.read(250)).dps === "unreachable") {
+      await reportHealth(engine, claim.registrationId, result);
+      return giveBack("dps-unreachable", 0, waitingReason(result));
+    }
   }
 
   const verdict = judgeAttempt(result, request.attempt, engine.settings);
