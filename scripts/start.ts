@@ -22,7 +22,17 @@ async function main() {
   const dataDir = prepareDataDir(resolveDataDir());
   const secrets = ensureSecrets(dataDir, config, log);
 
-  const database = await connectDatabase({ dataDir, log });
+  const database = await connectDatabase({
+    dataDir,
+    log,
+    supervise: {
+      isShuttingDown,
+      giveUp: (reason) => {
+        process.exitCode = 1;
+        void shutdown(`${reason}; the app cannot run without its database`);
+      },
+    },
+  });
   onShutdown(() => database.stop());
   setEnv({ DATABASE_URL: database.url });
   log(database.embedded ? `Embedded PostgreSQL on 127.0.0.1:${database.port} (cluster in ${database.clusterDir}).` : "Using the PostgreSQL server in DATABASE_URL.");
