@@ -50,12 +50,3 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-/** For pages: a database that cannot be reached becomes DatabaseUnavailableError, anything else is rethrown as is. */
-export async function orDatabaseUnavailable<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (isDatabaseUnreachable(error)) throw new DatabaseUnavailableError({ cause: error });
-    throw error;
-  }
-}

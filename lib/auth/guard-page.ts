@@ -1,6 +1,7 @@
 import "server-only";
 import { forbidden, redirect } from "next/navigation";
 import { DatabaseUnavailableError, isDatabaseUnreachable } from "@/db/connection-errors";
+import { markDatabaseDown } from "@/db/availability";
 import { AccessDeniedError, getCurrentUser, requirePermission, type CurrentUser } from "./current-user";
 import type { Permission } from "./permissions";
 
@@ -18,7 +19,10 @@ export async function guardPage(permission?: Permission): Promise<CurrentUser> {
       if (error.reason === "unauthenticated") redirect("/sign-in");
       forbidden();
     }
-    if (isDatabaseUnreachable(error)) throw new DatabaseUnavailableError({ cause: error });
+    if (isDatabaseUnreachable(error)) {
+      markDatabaseDown();
+      throw new DatabaseUnavailableError({ cause: error });
+    }
     throw error;
   }
   if (!user) redirect("/sign-in");
