@@ -14,6 +14,7 @@ import type { BenchResult } from "./support/result";
 import { devicesPageScenario } from "./scenarios/devices-page";
 import { csvImportScenario } from "./scenarios/csv-import";
 import { SCENARIO_RUNNERS } from "./scenarios/provisioning";
+import { RESILIENCE_RUNNERS } from "./scenarios/resilience";
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
@@ -39,6 +40,13 @@ async function main() {
   const server = await startTestServer();
   try {
     for (const [name, runner] of Object.entries(SCENARIO_RUNNERS)) {
+      if (!wanted(name)) continue;
+      log(`${name}…`);
+      results.push(...(await runner({ server, quick, workDir: work.dir, log })));
+    }
+    const needsBuild = Object.keys(RESILIENCE_RUNNERS).some(wanted);
+    if (needsBuild) ensureBuild(process.cwd(), log);
+    for (const [name, runner] of Object.entries(RESILIENCE_RUNNERS)) {
       if (!wanted(name)) continue;
       log(`${name}…`);
       results.push(...(await runner({ server, quick, workDir: work.dir, log })));
