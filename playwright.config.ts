@@ -28,6 +28,8 @@ export default defineConfig({
   },
   projects: [
     { name: "setup", testMatch: /.*\.setup\.ts/ },
-    { name: "chromium", use: { ...devices["Desktop Chrome"] }, dependencies: ["setup"], testIgnore: /.*\.setup\.ts/ },
+    { name: "chromium", use: { ...devices["Desktop Chrome"] }, dependencies: ["setup"], testIgnore: [/.*\.setup\.ts/, /adversarial\//] },
+    // Last: its hundreds of refused and fuzzed requests fill the audit log the flows above read.
+    { name: "adversarial", use: { ...devices["Desktop Chrome"] }, dependencies: ["setup"], testMatch: /adversarial\/.*\.spec\.ts/ },
   ],
 });

@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { env } from "@/lib/env";
 import { databaseSeemsAvailable } from "@/db/availability";
+import { isWellFormedActionBody } from "@/lib/security/action-body";
 
 /**
  * While this server finds its database away, a page request (a document, not the app's own
@@ -32,8 +33,15 @@ const DATABASE_UNAVAILABLE_HTML = `<!doctype html>
 <p style="color: #475569">This page tries again every few seconds.</p>
 </main></body></html>`;
 
-/** A fresh nonce per request lets Next.js's own scripts run while every injected script is refused. */
+/**
+ * A fresh nonce per request lets Next.js's own scripts run while every injected script is refused.
+ * A server-action call whose body the app's own pages could not have sent is answered 400 here:
+ * React's decoder would throw on it and Next.js would answer 500.
+ */
 export async function proxy(request: NextRequest) {
+  if (request.method === "POST" && request.headers.has("next-action") && !(await isWellFormedActionBody(request.clone()))) {
+    return NextResponse.json({ ok: false, message: "Malformed request." }, { status: 400 });
+  }
   const unavailable = await databaseUnavailablePage(request);
   if (unavailable) return unavailable;
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
@@ -63,11 +71,15 @@ export async function proxy(request: NextRequest) {
 export const config = {
   matcher: [
     {
-      source: "/((?!_next/static|_next/image|favicon.ico).*)",
+      // Not the CSV import: a route the proxy runs for gets its request body buffered by Next.js and
+      // cut at 10 MB. That route answers JSON only, so it needs no CSP.
+      source: "/((?!_next/static|_next/image|favicon.ico|api/devices/import/?$).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },
       ],
     },
+    // A server-action call always goes through the body check above, prefetch headers or not.
+    { source: "/((?!api/devices/import/?$).*)", has: [{ type: "header", key: "next-action" }] },
   ],
 };

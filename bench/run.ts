@@ -55,11 +55,12 @@ async function main() {
       log("devices page…");
       ensureBuild(process.cwd(), log);
       const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
-      results.push(...(await devicesPageScenario({ databaseUrl: await benchDatabase(server, "bench_page"), sizes, log })));
+      results.push(...(await devicesPageScenario({ databaseUrl: await benchDatabase(server, "bench_page"), sizes, quick, log })));
     }
     if (wanted("csv-import")) {
-      log("CSV import…");
-      results.push(await csvImportScenario({ databaseUrl: await benchDatabase(server, "bench_import"), rows: 100_000, workDir: work.dir }));
+      log("CSV import over HTTP…");
+      ensureBuild(process.cwd(), log);
+      results.push(await csvImportScenario({ databaseUrl: await benchDatabase(server, "bench_import"), rows: quick ? 200_000 : 1_000_000, workDir: work.dir, log }));
     }
   } finally {
     await server.stop();

@@ -39,5 +39,17 @@ async function logIdleConnectionError(error: Error): Promise<void> {
 export async function closeDb(): Promise<void> {
   const db = globalForDb.hicDb;
   globalForDb.hicDb = undefined;
-  await db?.$client.end();
+  if (!db) return;
+  const pool = db.$client;
+  // end() resolves before its connections have said goodbye. Wait for them too: a database
+  // dropped or stopped right after would cut one off mid-way, an error nobody listens for.
+  let open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    if (open === 0) resolve();
+    pool.on("remove", () => {
+      if (--open <= 0) resolve();
+    });
+  });
+  await pool.end();
+  await closed;
 }

@@ -6,6 +6,8 @@ import path from "node:path";
 import "reflect-metadata";
 
 import * as x509 from "@peculiar/x509";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { GeneralName, GeneralSubtree, GeneralSubtrees, id_ce_nameConstraints, NameConstraints } from "@peculiar/asn1-x509";
 
 const crypto = webcrypto as Crypto;
 const EC_KEY = { name: "ECDSA", namedCurve: "P-256" } as const;
@@ -41,6 +43,26 @@ async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
   return x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", key), "PRIVATE KEY");
 }
 
+/**
+ * The CA may only vouch for loopback names (DNS localhost, 127.0.0.0/8, ::1): even if its key,
+ * which sits in the data directory, were copied, it could not impersonate any other host to a
+ * client that trusts it. Critical, so a client that cannot check it refuses the CA outright.
+ */
+function loopbackNameConstraints(): x509.Extension {
+  const permitted = new GeneralSubtrees([
+    new GeneralSubtree({ base: new GeneralName({ dNSName: "localhost" }) }),
+    new GeneralSubtree({ base: new GeneralName({ iPAddress: "127.0.0.0/8" }) }),
+    new GeneralSubtree({ base: new GeneralName({ iPAddress: "::1/128" }) }),
+  ]);
+  return new x509.Extension(id_ce_nameConstraints, true, AsnConvert.serialize(new NameConstraints({ permittedSubtrees: permitted })));
+}
+
+/** Data directories from before the constraint hold an unconstrained CA: it is replaced, not reused. */
+function hasLoopbackNameConstraints(certificate: x509.X509Certificate): boolean {
+  const extension = certificate.extensions.find((e) => e.type === id_ce_nameConstraints);
+  return Boolean(extension?.critical) && Buffer.from(extension!.value).equals(Buffer.from(loopbackNameConstraints().value));
+}
+
 async function createCertificateAuthority(): Promise<CertificateAuthority> {
   const keys = (await crypto.subtle.generateKey(EC_KEY, true, ["sign", "verify"])) as CryptoKeyPair;
   const notBefore = new Date(Date.now() - DAY_MS);
@@ -56,6 +78,7 @@ async function createCertificateAuthority(): Promise<CertificateAuthority> {
         new x509.BasicConstraintsExtension(true, 0, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+        loopbackNameConstraints(),
       ],
     },
     crypto,
@@ -68,6 +91,7 @@ async function loadCertificateAuthority(caPath: string, keyPath: string): Promis
     const [caPem, keyPem] = await Promise.all([readFile(caPath, "utf8"), readFile(keyPath, "utf8")]);
     const certificate = new x509.X509Certificate(caPem);
     if (certificate.notAfter.getTime() - Date.now() < CA_RENEWAL_MARGIN_DAYS * DAY_MS) return null;
+    if (!hasLoopbackNameConstraints(certificate)) return null;
     const der = x509.PemConverter.decodeFirst(keyPem);
     const privateKey = await crypto.subtle.importKey("pkcs8", der, EC_KEY, false, ["sign"]);
     // A key that does not belong to the certificate would issue server certificates no client accepts.

@@ -72,7 +72,7 @@ test.describe("accessibility (axe-core)", () => {
       test.use({ storageState: AUTH_STATE[role] });
 
       test(`every page, at desktop and 390 px, has no violation (${role})`, async ({ page }) => {
-        const pages = ["/devices", `/devices/${assignedId}`, `/devices/${failedId}`, INTEGRATION, "/admin/users", "/admin/audit-log", "/devices/999999999999", "/no-such-page"];
+        const pages = ["/devices", `/devices/${assignedId}`, `/devices/${failedId}`, INTEGRATION, "/admin/users", "/admin/audit-log", "/account", "/devices/999999999999", "/no-such-page"];
         for (const path of pages) {
           await open(page, path);
           await scanAtBothWidths(page, `${path} as ${role}`);

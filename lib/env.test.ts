@@ -42,6 +42,31 @@ describe("configuration", () => {
     expect(config).toMatchObject({ PORT: 8080, HIC_WORKER: "off", HIC_LEASE_SECONDS: 4.5, DATABASE_URL: "postgresql://u:p@db.example:5433/hic" });
   });
 
+  it("reads byte sizes with units and comma-separated address and host lists, refusing malformed ones", () => {
+    expect(parseEnv({})).toMatchObject({ HIC_IMPORT_MAX_BYTES: 100 * 1024 * 1024, HIC_TRUSTED_PROXIES: [], HIC_DPS_ALLOWED_HOSTS: [] });
+    const config = parseEnv({
+      HIC_IMPORT_MAX_BYTES: "200MiB",
+      HIC_TRUSTED_PROXIES: "10.0.0.0/8, ::1",
+      HIC_DPS_ALLOWED_HOSTS: "*.DPS.example.com,dps.internal:8443",
+      HIC_DPS_EMULATOR_HOST: "LOCALHOST:8443",
+      HIC_ARGON2_CONCURRENCY: "3",
+    });
+    expect(config).toMatchObject({
+      HIC_IMPORT_MAX_BYTES: 200 * 1024 * 1024,
+      HIC_TRUSTED_PROXIES: ["10.0.0.0/8", "::1"],
+      HIC_DPS_ALLOWED_HOSTS: ["*.dps.example.com", "dps.internal:8443"],
+      HIC_DPS_EMULATOR_HOST: "localhost:8443",
+      HIC_ARGON2_CONCURRENCY: 3,
+    });
+    let error: unknown;
+    try {
+      parseEnv({ HIC_IMPORT_MAX_BYTES: "lots", HIC_TRUSTED_PROXIES: "proxy.local", HIC_DPS_ALLOWED_HOSTS: "https://dps.example.com/", HIC_ARGON2_CONCURRENCY: "0" });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as EnvError).problems.map((problem) => problem.split(" ")[0]).sort()).toEqual(["HIC_ARGON2_CONCURRENCY", "HIC_DPS_ALLOWED_HOSTS", "HIC_IMPORT_MAX_BYTES", "HIC_TRUSTED_PROXIES"]);
+  });
+
   it("refuses bad values, naming every bad variable at once with the value it has", () => {
     const bad = { PORT: "eighty", HIC_WORKER: "maybe", HIC_LEASE_SECONDS: "1", HIC_WORKER_CONCURRENCY: "2.5", DATABASE_URL: "mysql://db/hic", LOG_LEVEL: "loud" };
     let error: unknown;

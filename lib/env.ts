@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+import { cpus } from "node:os";
 import { z } from "zod";
 
 /**
@@ -63,6 +65,62 @@ const postgresUrl = z.preprocess(
     .optional(),
 );
 
+function commaList(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split("/");
+  if (rest.length > 0 || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+function addressList() {
+  return z
+    .preprocess(blankAsUnset, z.string().optional())
+    .transform(commaList)
+    .refine((entries) => entries.every(isAddressOrCidr), { error: "must be a comma-separated list of IP addresses or CIDR blocks, e.g. 10.0.0.0/8,::1" });
+}
+
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
+
+function hostList() {
+  return z
+    .preprocess(blankAsUnset, z.string().optional())
+    .transform((value) => commaList(value).map((entry) => entry.toLowerCase()))
+    .refine((entries) => entries.every((entry) => HOST_PATTERN.test(entry)), {
+      error: "must be a comma-separated list of host or host:port entries; a leading *. allows every subdomain (e.g. *.dps.example.com,dps.internal:8443)",
+    });
+}
+
+function optionalHost() {
+  return z.preprocess(blankAsUnset, z.string().optional()).transform((value) => value?.trim().toLowerCase());
+}
+
+const BYTE_UNITS: Record<string, number> = { "": 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A size in bytes, plain or with a binary unit (`200MiB`). */
+function byteSize(min: number, fallback: number) {
+  const message = `must be a number of bytes of at least ${min}, optionally with KiB, MiB or GiB (e.g. 200MiB)`;
+  return z.preprocess(blankAsUnset, z.string().optional()).transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const match = /^(\d+)\s*(kib|mib|gib)?$/i.exec(value.trim());
+    const bytes = match ? Number(match[1]) * BYTE_UNITS[(match[2] ?? "").toLowerCase()]! : NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < min) {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 type Variable<S extends z.ZodType = z.ZodType> = {
@@ -98,15 +156,30 @@ const VARIABLES = {
   HIC_ADMIN_PASSWORD: variable(optionalText(), "unset", "the first administrator's password (see `HIC_ADMIN_EMAIL`)"),
   HIC_DPS_EMULATOR: variable(onOff(), "`on`", "`off` = do not start the local DPS emulator"),
   HIC_DPS_EMULATOR_PORT: variable(optionalPort(), "`8443`", "emulator port (a free one is used when taken)"),
+  HIC_DPS_EMULATOR_HOST: variable(
+    optionalHost(),
+    "set by the launcher",
+    "the local emulator's `host:port`: allowed as a DPS host besides Azure's (under both loopback names)",
+  ),
+  HIC_DPS_EMULATOR_CA_FILE: variable(
+    optionalText(),
+    "set by the launcher",
+    "the local emulator's CA certificate (PEM file), trusted for connections to `HIC_DPS_EMULATOR_HOST` only",
+  ),
+  HIC_DPS_ALLOWED_HOSTS: variable(
+    hostList(),
+    "unset",
+    "DPS endpoints allowed besides Azure's (`*.azure-devices-provisioning.net`, `.cn`, `.us` on port 443) and the local emulator: comma-separated `host[:port]`, `*.` for subdomains; without a port, 443",
+  ),
   HIC_DPS_CA_FILE: variable(
     optionalText(),
     "unset",
-    "a CA certificate (PEM file) the provisioning engine trusts for DPS besides the public ones, e.g. the emulator's `ca.pem`",
+    "a CA certificate (PEM file) trusted for DPS requests besides the public ones, for a DPS endpoint behind a private CA",
   ),
   NODE_EXTRA_CA_CERTS: variable(
     optionalText(),
     "unset",
-    "extra CA bundle for a DPS endpoint behind a private CA (read by Node.js itself); the launcher appends the emulator's CA, never replaces yours",
+    "extra CA bundle for a DPS endpoint behind a private CA (read by Node.js itself, for the whole process); `HIC_DPS_CA_FILE` trusts one for DPS requests only",
   ),
   HIC_WORKER: variable(onOff(), "`on`", "`off` = no provisioning worker inside the web server (run `npm run worker` instead)"),
   HIC_WORKER_CONCURRENCY: variable(
@@ -137,6 +210,17 @@ const VARIABLES = {
   ),
   HIC_DPS_PROBE_MIN_MS: variable(atLeast(50, 1_000), "`1000`", "first wait before probing an unreachable DPS; it doubles per failed probe"),
   HIC_DPS_PROBE_MAX_MS: variable(atLeast(50, 3_000), "`3000`", "longest wait between probes of an unreachable DPS (a probe is one status lookup)"),
+  HIC_TRUSTED_PROXIES: variable(
+    addressList(),
+    "unset",
+    "comma-separated addresses or CIDR blocks of your reverse proxies (e.g. `10.0.0.0/8,::1`); only then is `X-Forwarded-For` read, from the right, skipping these hops. Unset: the client address is the socket's",
+  ),
+  HIC_IMPORT_MAX_BYTES: variable(byteSize(1024, 100 * 1024 ** 2), "`100MiB`", "largest CSV upload (bytes, or with `KiB`/`MiB`/`GiB`); larger ones get HTTP 413"),
+  HIC_ARGON2_CONCURRENCY: variable(
+    wholeNumber(1, Math.max(1, cpus().length - 1), 64),
+    "cores − 1 (at least 1)",
+    "password hashes computed at once; more sign-ins wait in line",
+  ),
   LOG_LEVEL: variable(
     z.preprocess(blankAsUnset, z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info")),
     "`info`",

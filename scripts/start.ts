@@ -48,7 +48,8 @@ async function main() {
 
   ensureBuild(root, log);
   const { PORT: port, HOST: host } = config;
-  const appEnv = childProcessEnv({ ...secrets, DATABASE_URL: database.url, HIC_DATA_DIR: dataDir, ...(localDps ? { NODE_EXTRA_CA_CERTS: localDps.caBundle } : {}) });
+  // The emulator's host and CA: allowed as a DPS host, and its CA trusted for that host only (never process-wide).
+  const appEnv = childProcessEnv({ ...secrets, DATABASE_URL: database.url, HIC_DATA_DIR: dataDir, ...(localDps ? localDps.env : {}) });
   const app = await startNextServer({ root, host, port, env: appEnv });
   onShutdown(() => app.stop());
   app.child.once("exit", (code, signal) => {

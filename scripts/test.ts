@@ -100,7 +100,9 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hic-e2e-"));
   chmodSync(dataDir, 0o755);
   const port = await pickPort(0);
-  const env = { ...process.env, DATABASE_URL: databaseUrl, HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: "", HIC_ADMIN_PASSWORD: "" };
+  // A small upload cap, so the adversarial suite can exceed it cheaply.
+  const importCap = String(1024 * 1024);
+  const env = { ...process.env, DATABASE_URL: databaseUrl, HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: "", HIC_ADMIN_PASSWORD: "", HIC_IMPORT_MAX_BYTES: importCap };
   const app = await startApp(env);
   running.app = app;
   log(`App under test: ${app.url} (log: test-results/app.log)`);
@@ -108,7 +110,7 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
     const { counts } = await runPlaywright({
       root,
       args: extra,
-      env: { ...env, E2E_BASE_URL: app.url, E2E_DATABASE_URL: databaseUrl, E2E_DATA_DIR: dataDir },
+      env: { ...env, E2E_BASE_URL: app.url, E2E_DATABASE_URL: databaseUrl, E2E_DATA_DIR: dataDir, E2E_IMPORT_MAX_BYTES: importCap },
       reportFile: path.join(resultsDir, "e2e.json"),
     });
     return report("playwright", counts);
@@ -124,6 +126,7 @@ async function main() {
   const only = args.includes("--unit") ? "unit" : args.includes("--e2e") ? "e2e" : "all";
   const extra = args.filter((a) => a !== "--unit" && a !== "--e2e");
   mkdirSync(resultsDir, { recursive: true });
+  rmSync(path.join(resultsDir, "adversarial-summary.json"), { force: true });
   let total = noCounts();
   let server: TestServer | null = null;
   try {

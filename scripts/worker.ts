@@ -6,6 +6,8 @@
  *
  * Tuning: the HIC_WORKER_*, HIC_LEASE_SECONDS, HIC_MAX_ATTEMPTS, HIC_RETRY_*, HIC_SHUTDOWN_GRACE_MS,
  * HIC_ENGINE_POOL_SIZE and HIC_DPS_CA_FILE variables (lib/env.ts; the README's Configuration table).
+ * HIC_DPS_EMULATOR_HOST and HIC_DPS_EMULATOR_CA_FILE (a local emulator) are read from the data
+ * directory next to `npm start` when not set.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -13,7 +15,6 @@ import { env, setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
 import { connectDatabase } from "@/lib/launcher/database";
 import { closeDb } from "@/db/client";
-import { createDpsFetch } from "@/lib/dps";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
 const log = (line: string) => console.log(`[hic-worker] ${line}`);
@@ -26,11 +27,18 @@ function loadSecretKey(dataDir: string): void {
   setEnv({ HIC_SECRET_KEY: readFileSync(file, "utf8").trim() });
 }
 
-/** Next to `npm start`, trust the local DPS emulator's CA the way the launcher makes the app trust it. */
-function localCaFetch(dataDir: string) {
-  if (env().NODE_EXTRA_CA_CERTS || env().HIC_DPS_CA_FILE) return undefined;
-  const bundle = path.join(dataDir, "extra-ca-certs.pem");
-  return existsSync(bundle) ? createDpsFetch({ caPem: readFileSync(bundle, "utf8") }) : undefined;
+/**
+ * Next to `npm start`, reach the local DPS emulator the way the launcher lets the app reach it:
+ * its host is allowed, and its CA is trusted for that host only.
+ */
+function reachLocalEmulator(dataDir: string): void {
+  if (env().HIC_DPS_EMULATOR_HOST) return;
+  const connectionFile = path.join(dataDir, "dps-emulator", "connection.json");
+  const caFile = path.join(dataDir, "dps-emulator", "ca.pem");
+  if (!existsSync(connectionFile) || !existsSync(caFile)) return;
+  const { host } = JSON.parse(readFileSync(connectionFile, "utf8")) as { host?: string };
+  if (!host) return;
+  setEnv({ HIC_DPS_EMULATOR_HOST: host.toLowerCase(), HIC_DPS_EMULATOR_CA_FILE: caFile });
 }
 
 async function main() {
@@ -39,8 +47,8 @@ async function main() {
   loadSecretKey(dataDir);
   const database = await connectDatabase({ dataDir, log });
   setEnv({ DATABASE_URL: database.url });
-  const fetch = localCaFetch(dataDir);
-  const worker = await startProvisioningWorker(fetch ? { fetch } : {});
+  reachLocalEmulator(dataDir);
+  const worker = await startProvisioningWorker({});
   log(`Working (pid ${process.pid}). Stop with Ctrl+C.`);
 
   let stopping = false;

@@ -4,7 +4,7 @@ import { StatusMessage } from "@/components/shell/status-message";
 export default function NotFound() {
   return (
     <StatusMessage title="Page not found">
-      The address may be mistyped, or what it pointed to was removed.
+      The address may be mistyped, or what it pointed to (a device, an import) was removed.
     </StatusMessage>
   );
 }

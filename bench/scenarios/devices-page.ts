@@ -6,27 +6,32 @@ import { hashPassword } from "@/lib/auth/password";
 import { encodeCursor } from "@/lib/devices/list-devices";
 import { percentile, round } from "../support/stats";
 import { signInOverHttp } from "../support/sign-in";
+import { measureSearches, sampledSearches } from "./devices-search-sample";
 import type { BenchResult } from "../support/result";
 
 const HUBS = ["hub-west.azure-devices.net", "hub-east.azure-devices.net", "hub-north.azure-devices.net"];
 const SAMPLES = 40;
 const WARMUP = 8;
 
-/** Grows the table to `target` rows in one set-based statement, with a realistic mix of states. */
+/**
+ * Grows the table to `target` rows in one set-based statement, with a realistic mix of states:
+ * registration IDs `dev-00000001` … and names `Meter 1` …, newest first by device number. The
+ * vacuum stands in for the autovacuum a table that grew to this size has had.
+ */
 async function seedTo(client: pg.Client, from: number, target: number): Promise<void> {
   await client.query(
     `insert into devices (registration_id, name, status, assigned_hub, dps_device_id, substatus, last_error_kind, last_error_code, last_error_message, updated_at)
-     select 'dev-' || lpad(g::text, 7, '0'), 'Device ' || g,
+     select 'dev-' || lpad(g::text, 8, '0'), 'Meter ' || g,
        (case when g % 50 = 0 then 'failed' when g % 20 = 0 then 'pending' else 'assigned' end)::device_status,
        case when g % 50 <> 0 and g % 20 <> 0 then ($3::text[])[1 + (g % 3)] end,
-       case when g % 50 <> 0 and g % 20 <> 0 then 'dev-' || lpad(g::text, 7, '0') end,
+       case when g % 50 <> 0 and g % 20 <> 0 then 'dev-' || lpad(g::text, 8, '0') end,
        case when g % 50 <> 0 and g % 20 <> 0 then 'initialAssignment' end,
        case when g % 50 = 0 then 'unauthorized' end, case when g % 50 = 0 then '401002' end, case when g % 50 = 0 then 'Unauthorized' end,
        now() - (g * interval '1 second')
      from generate_series($1::int, $2::int) g`,
     [from + 1, target, HUBS],
   );
-  await client.query("analyze devices");
+  await client.query("vacuum (analyze) devices");
 }
 
 async function timeRequest(url: string, cookie: string): Promise<number> {
@@ -37,7 +42,7 @@ async function timeRequest(url: string, cookie: string): Promise<number> {
   return performance.now() - start;
 }
 
-export async function devicesPageScenario(options: { databaseUrl: string; sizes: number[]; log: (line: string) => void }): Promise<BenchResult[]> {
+export async function devicesPageScenario(options: { databaseUrl: string; sizes: number[]; quick: boolean; log: (line: string) => void }): Promise<BenchResult[]> {
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   const password = "bench-support-password";
@@ -72,8 +77,8 @@ export async function devicesPageScenario(options: { databaseUrl: string; sizes:
         "first page": "/devices",
         "status filter": "/devices?status=failed",
         "hub filter": `/devices?hub=${encodeURIComponent(HUBS[2]!)}`,
-        "prefix search": `/devices?q=dev-${String(Math.floor(size / 2)).padStart(7, "0").slice(0, 6)}`,
-        "deep page": `/devices?after=${encodeCursor([`dev-${String(deep).padStart(7, "0")}`, deep])}`,
+        "prefix search": `/devices?q=dev-${String(Math.floor(size / 2)).padStart(8, "0").slice(0, 6)}`,
+        "deep page": `/devices?after=${encodeCursor([`dev-${String(deep).padStart(8, "0")}`, deep])}`,
       };
       const timings: Record<string, { p50: number; p95: number }> = {};
       for (const [name, path] of Object.entries(queries)) {
@@ -84,8 +89,19 @@ export async function devicesPageScenario(options: { databaseUrl: string; sizes:
       }
       perSize.set(size, timings);
     }
-    const smallest = options.sizes[0]!;
     const largest = options.sizes.at(-1)!;
+    const searches = await sampledSearches(client, largest, HUBS, options.quick);
+    results.push(
+      await measureSearches({
+        searches,
+        size: largest,
+        time: (path) => timeRequest(app.url + path, cookie),
+        samples: options.quick ? 5 : 20,
+        rerun: { count: 5, warmup: WARMUP, samples: SAMPLES },
+        log: options.log,
+      }),
+    );
+    const smallest = options.sizes[0]!;
     for (const name of Object.keys(perSize.get(smallest)!)) {
       const metrics: Record<string, number | string> = {};
       for (const size of options.sizes) {

@@ -29,7 +29,6 @@ export async function startAppRig(rig: Rig, emulator: EmulatorProcess, options: 
   const env: NodeJS.ProcessEnv = {
     ...workerEnv(rig, emulator, 0),
     HIC_WORKER_CONCURRENCY: "auto",
-    HIC_DPS_CA_FILE: emulator.caFile,
     ...options.extraEnv,
   };
   const web = await startNextServer({

@@ -46,7 +46,8 @@ export function workerEnv(rig: Rig, emulator: EmulatorProcess, concurrency: numb
     ...process.env,
     DATABASE_URL: rig.databaseUrl,
     HIC_SECRET_KEY: rig.secretKey,
-    NODE_EXTRA_CA_CERTS: emulator.caFile,
+    HIC_DPS_EMULATOR_HOST: `127.0.0.1:${emulator.port}`,
+    HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
     HIC_WORKER_CONCURRENCY: String(concurrency),
     LOG_LEVEL: "warn",
   };

@@ -6,4 +6,6 @@ export type BenchResult = {
   target: string;
   met: boolean | null;
   notes?: string;
+  /** Per-case figures behind the metrics, kept in the JSON only. */
+  details?: unknown;
 };

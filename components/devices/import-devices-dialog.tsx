@@ -29,13 +29,15 @@ export function ImportDevicesDialog() {
       // The file goes as the raw body: the server parses it while it streams in.
       const response = await fetch("/api/devices/import", { method: "POST", body: file, headers: { "Content-Type": "text/csv", "X-File-Name": encodeURIComponent(file.name) } });
       const json = (await response.json().catch(() => null)) as { ok: boolean; message?: string; summary?: Summary } | null;
-      if (!json?.ok || !json.summary) {
-        setError(json?.message ?? `The import failed (HTTP ${response.status}).`);
+      if (json?.summary) {
+        // A complete import, or one cut short part-way: either way the summary says exactly what was added.
+        setSummary(json.summary);
+        if (json.ok) toast.success(`Imported ${json.summary.added.toLocaleString("en")} of ${json.summary.total.toLocaleString("en")} devices.`);
+        else toast.error(json.message ?? "The import stopped before the end of the file.");
+        router.refresh();
         return;
       }
-      setSummary(json.summary);
-      toast.success(`Imported ${json.summary.added.toLocaleString("en")} of ${json.summary.total.toLocaleString("en")} devices.`);
-      router.refresh();
+      setError(json?.message ?? `The import failed (HTTP ${response.status}).`);
     } catch {
       setError("The upload did not reach the server. Check the connection and try again.");
     } finally {
@@ -66,6 +68,11 @@ export function ImportDevicesDialog() {
         </DialogHeader>
         {summary ? (
           <div className="grid gap-3 text-sm">
+            {summary.status === "cut-short" ? (
+              <p role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-amber-900">
+                <strong>The import stopped before the end of the file.</strong> {summary.stopMessage} Only the lines counted below were read.
+              </p>
+            ) : null}
             <p role="status">
               <strong>{summary.total.toLocaleString("en")}</strong> lines: <strong>{summary.added.toLocaleString("en")}</strong> added,{" "}
               <strong>{summary.duplicates.toLocaleString("en")}</strong> skipped as duplicates, <strong>{summary.refused.toLocaleString("en")}</strong> refused.

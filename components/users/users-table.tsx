@@ -2,10 +2,12 @@
 
 import { useTransition } from "react";
 import { toast } from "sonner";
-import type { UserDto } from "@/lib/users/store";
+import type { UserListItemDto } from "@/lib/users/users-dal";
 import { ROLES, ROLE_LABELS, type Role } from "@/lib/auth/permissions";
 import { setUserRoleAction } from "@/lib/actions/set-user-role";
 import { setUserDisabledAction } from "@/lib/actions/set-user-disabled";
+import { unlockUserAction } from "@/lib/actions/unlock-user";
+import { endUserSessionsAction } from "@/lib/actions/end-user-sessions";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Select } from "@/components/ui/select";
 import { SelectOptions } from "@/components/ui/select-options";
@@ -13,7 +15,7 @@ import { Button } from "@/components/ui/button";
 import { Badge } from "@/components/ui/badge";
 import { formatDateTime } from "@/lib/format";
 
-export function UsersTable({ users, currentUserId }: { users: UserDto[]; currentUserId: string }) {
+export function UsersTable({ users, currentUserId }: { users: UserListItemDto[]; currentUserId: string }) {
   const [pending, startTransition] = useTransition();
 
   const run = (work: () => Promise<{ ok: boolean; message?: string }>) =>
@@ -52,22 +54,49 @@ export function UsersTable({ users, currentUserId }: { users: UserDto[]; current
                 <SelectOptions values={ROLES} label={(role) => ROLE_LABELS[role]} />
               </Select>
             </TableCell>
-            <TableCell>{user.disabled ? <Badge tone="danger">Disabled</Badge> : <Badge tone="success">Active</Badge>}</TableCell>
+            <TableCell>
+              <div className="flex flex-wrap gap-1">
+                {user.disabled ? <Badge tone="danger">Disabled</Badge> : <Badge tone="success">Active</Badge>}
+                {user.lockedUntil ? (
+                  <Badge tone="warning" title={`After repeated wrong passwords; lifts at ${formatDateTime(user.lockedUntil)}`}>
+                    Locked until {formatDateTime(user.lockedUntil).slice(11, 16)} UTC
+                  </Badge>
+                ) : null}
+              </div>
+            </TableCell>
             <TableCell>{user.lastSignInAt ? formatDateTime(user.lastSignInAt) : "Never"}</TableCell>
             <TableCell className="text-right">
-              {user.id === currentUserId ? (
-                <span className="text-xs text-slate-500">You</span>
-              ) : (
-                <Button
-                  variant={user.disabled ? "secondary" : "destructive"}
-                  size="sm"
-                  disabled={pending}
-                  aria-label={`${user.disabled ? "Enable" : "Disable"} ${user.email}`}
-                  onClick={() => run(() => setUserDisabledAction({ userId: user.id, disabled: !user.disabled }))}
-                >
-                  {user.disabled ? "Enable" : "Disable"}
-                </Button>
-              )}
+              <div className="flex flex-wrap justify-end gap-2">
+                {user.lockedUntil ? (
+                  <Button variant="secondary" size="sm" disabled={pending} aria-label={`Unlock ${user.email}`} onClick={() => run(() => unlockUserAction({ userId: user.id }))}>
+                    Unlock
+                  </Button>
+                ) : null}
+                {user.id === currentUserId ? (
+                  <span className="self-center text-xs text-muted-foreground">You</span>
+                ) : (
+                  <>
+                    <Button
+                      variant="secondary"
+                      size="sm"
+                      disabled={pending}
+                      aria-label={`Sign out everywhere for ${user.email}`}
+                      onClick={() => run(() => endUserSessionsAction({ userId: user.id }))}
+                    >
+                      Sign out everywhere
+                    </Button>
+                    <Button
+                      variant={user.disabled ? "secondary" : "destructive"}
+                      size="sm"
+                      disabled={pending}
+                      aria-label={`${user.disabled ? "Enable" : "Disable"} ${user.email}`}
+                      onClick={() => run(() => setUserDisabledAction({ userId: user.id, disabled: !user.disabled }))}
+                    >
+                      {user.disabled ? "Enable" : "Disable"}
+                    </Button>
+                  </>
+                )}
+              </div>
             </TableCell>
           </TableRow>
         ))}

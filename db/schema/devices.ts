@@ -40,14 +40,35 @@ export const devices = pgTable(
   },
   (t) => [
     // DPS treats registration IDs case-insensitively; so do we. The "C" collation lets one index
-    // serve both prefix search (a range scan) and keyset ordering.
+    // serve both prefix search (a range scan) and keyset ordering. Migration 0009 adds
+    // INCLUDE (registration_id, updated_at, id, status, assigned_hub), which drizzle cannot declare,
+    // so that a search sorted by last update reads a registration-ID range from the index alone.
     uniqueIndex("devices_registration_id_idx").using("btree", sql`lower(${t.registrationId}) collate "C"`),
-    index("devices_status_reg_idx").using("btree", t.status, sql`lower(${t.registrationId}) collate "C"`),
-    index("devices_hub_reg_idx").using("btree", t.assignedHub, sql`lower(${t.registrationId}) collate "C"`),
-    index("devices_name_idx").using("btree", sql`lower(${t.name}) collate "C"`, t.id),
+    // Name prefix search. Status first: a search filtered by status reads only its devices
+    // (without a status filter Postgres skips from one status to the next). The trailing columns
+    // let a search read a whole name range from the index alone, sorted key included (Postgres
+    // wants the plain columns too before it will read an expression from an index).
+    index("devices_name_idx").using(
+      "btree",
+      t.status,
+      sql`lower(${t.name}) collate "C"`,
+      t.id,
+      t.name,
+      t.registrationId,
+      sql`lower(${t.registrationId}) collate "C"`,
+      t.updatedAt,
+      t.assignedHub,
+    ),
     index("devices_updated_idx").on(t.updatedAt, t.id),
+    // The devices page filters by status, by hub or by both, in either order: each combination
+    // has an index that leads with its equalities and then holds the order, so a page is one
+    // ordered range scan. "No hub" is '' here (an equality keeps the order; IS NULL would not).
+    index("devices_status_reg_idx").using("btree", t.status, sql`lower(${t.registrationId}) collate "C"`),
+    index("devices_hub_reg_idx").using("btree", sql`coalesce(${t.assignedHub}, '')`, sql`lower(${t.registrationId}) collate "C"`),
+    index("devices_status_hub_reg_idx").using("btree", t.status, sql`coalesce(${t.assignedHub}, '')`, sql`lower(${t.registrationId}) collate "C"`),
     index("devices_status_updated_idx").on(t.status, t.updatedAt, t.id),
-    index("devices_hub_updated_idx").on(t.assignedHub, t.updatedAt, t.id),
+    index("devices_hub_updated_idx").using("btree", sql`coalesce(${t.assignedHub}, '')`, t.updatedAt, t.id),
+    index("devices_status_hub_updated_idx").using("btree", t.status, sql`coalesce(${t.assignedHub}, '')`, t.updatedAt, t.id),
     // The engine looks for work it must resume: expired leases and due retries.
     index("devices_lease_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'assigning'`),
   ],
@@ -121,15 +142,37 @@ export const deviceCounts = pgTable(
   (t) => [primaryKey({ columns: [t.status, t.hub] })],
 );
 
-/** A CSV import and its per-line report (line, registration ID, added / duplicate / refused, reason), kept for download. */
+/**
+ * A CSV import: who, which file, the counts, and whether it ran to the end of the file. An upload
+ * cut short (client gone, size cap, server stopping) is `cut-short`, never `complete`; its counts
+ * and report still say exactly which lines were added before it stopped.
+ */
 export const deviceImports = pgTable("device_imports", {
   id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   createdByEmail: text(),
   fileName: text(),
+  status: text().$type<"running" | "complete" | "cut-short">().notNull().default("complete"),
+  stopReason: text(),
+  finishedAt: timestamp({ withTimezone: true }),
   total: integer().notNull(),
   added: integer().notNull(),
   duplicates: integer().notNull(),
   refused: integer().notNull(),
-  reportCsv: text().notNull(),
 });
+
+/**
+ * The per-line report (line, registration ID, added / duplicate / refused, reason) in the order of
+ * the file, one chunk per batch, so an import of a million lines never holds its report in memory.
+ */
+export const deviceImportReportChunks = pgTable(
+  "device_import_report_chunks",
+  {
+    importId: bigint({ mode: "number" })
+      .notNull()
+      .references(() => deviceImports.id, { onDelete: "cascade" }),
+    seq: integer().notNull(),
+    csv: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.seq] })],
+);

@@ -13,6 +13,9 @@ export const users = pgTable(
     role: roleEnum().notNull(),
     disabledAt: timestamp({ withTimezone: true }),
     lastSignInAt: timestamp({ withTimezone: true }),
+    // Carried in every session token; raising it ends every session issued before (password change,
+    // disable, "Sign out everywhere").
+    sessionGeneration: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

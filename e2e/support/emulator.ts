@@ -23,8 +23,9 @@ export function emulatorConnection(): EmulatorConnection {
   }
 }
 
+/** Changes the running emulator through its loopback-only admin API, trusting the emulator's CA. */
 async function patchEmulator(resource: "config" | "faults", changes: Record<string, unknown>): Promise<void> {
-  const fetch = createDpsFetch({ caPem: readFileSync(path.join(dataDir(), "extra-ca-certs.pem"), "utf8") });
+  const fetch = createDpsFetch({ caPem: readFileSync(path.join(dataDir(), "dps-emulator", "ca.pem"), "utf8") });
   const response = await fetch(`https://${emulatorConnection().host}/_emulator/${resource}`, {
     method: "PATCH",
     headers: { "content-type": "application/json" },
@@ -33,7 +34,7 @@ async function patchEmulator(resource: "config" | "faults", changes: Record<stri
   if (response.status !== 200) throw new Error(`The emulator refused the change: HTTP ${response.status} ${await response.text()}`);
 }
 
-/** Changes the running emulator's configuration through its loopback-only admin API, trusting the CA bundle the launcher gave the app. */
+/** Changes the running emulator's configuration. */
 export async function patchEmulatorConfig(changes: Record<string, unknown>): Promise<void> {
   await patchEmulator("config", changes);
 }

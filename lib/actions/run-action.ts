@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { headers } from "next/headers";
+import { unstable_rethrow } from "next/navigation";
 import { AccessDeniedError, getCurrentUser } from "@/lib/auth/current-user";
 import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
@@ -28,6 +29,8 @@ export async function runAction<S extends z.ZodType, T>(
   try {
     return await fn(parsed.data);
   } catch (error) {
+    // Redirects (after a sign-in or sign-out inside an action) travel as exceptions.
+    unstable_rethrow(error);
     if (error instanceof AccessDeniedError) {
       const user = await getCurrentUser().catch(() => null);
       await recordAudit({

@@ -21,8 +21,8 @@ describe("CSV export", () => {
     const rows = Papa.parse<string[]>(text.trim()).data;
     expect(rows[0]).toEqual(["registrationId", "status", "assignedHub", "name", "deviceId", "substatus", "lastUpdated", "lastErrorCode", "lastErrorMessage"]);
     expect(rows.slice(1).map((r) => [r[0], r[1], r[2], r[3]])).toEqual([
-      ["exp-1", "'=HYPERLINK(\"x\")", "assigned", "hub-a"],
-      ["exp-3", "", "assigned", "hub-b"],
+      ["exp-1", "assigned", "hub-a", "'=HYPERLINK(\"x\")"],
+      ["exp-3", "assigned", "hub-b", ""],
     ]);
   });
 });

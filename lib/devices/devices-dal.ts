@@ -1,5 +1,4 @@
 import "server-only";
-import type { Readable } from "node:stream";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { deviceImports } from "@/db/schema";
@@ -12,7 +11,7 @@ import { enqueueProvisioning, estimateDuration, getEngineStatus, provisionDevice
 import type { DeviceFilter, NewDevice } from "@/lib/validation/device";
 import { listDevices, type DevicePage } from "./list-devices";
 import { deleteDevice, deviceHistory, DuplicateDeviceError, findDevice, insertDevice, readDeviceCounts } from "./device-store";
-import { importDevicesCsv, ImportFormatError, type ImportSummary } from "./csv-import";
+import { importDevicesCsv, ImportFormatError, importReportChunks, ImportStopped, tooLargeMessage, type ImportLimits, type ImportSummary } from "./csv-import";
 import { exportDevicesCsv } from "./csv-export";
 
 export async function listDevicesForView(filter: DeviceFilter): Promise<DevicePage> {
@@ -124,17 +123,35 @@ export async function setProvisioningPaused(paused: boolean) {
   await recordAudit({ actor, action: provisioningPausedIntent(paused), outcome: "success" });
 }
 
-export async function importDevices(input: Readable, fileName: string | null): Promise<ImportSummary & { queued: number }> {
+/**
+ * Imports a CSV as it streams in. The caller passes the limits of its transport (the size cap, the
+ * announced length, an abort signal); an import cut short is audited as a failure and says which
+ * lines were added before it stopped. Devices added are queued for provisioning either way.
+ */
+export async function importDevices(input: AsyncIterable<Uint8Array>, fileName: string | null, limits: ImportLimits = {}): Promise<ImportSummary & { queued: number }> {
   const actor = await requirePermission("devices.manage");
+  if (limits.maxBytes !== undefined && limits.expectedBytes != null && limits.expectedBytes > limits.maxBytes) {
+    await recordAudit({ actor, action: "devices.import", target: fileName, outcome: "denied", detail: { reason: "too-large", bytes: limits.expectedBytes, maxBytes: limits.maxBytes } });
+    throw new ImportStopped("too-large", tooLargeMessage(limits.maxBytes, limits.expectedBytes));
+  }
   let summary: ImportSummary;
   try {
-    summary = await importDevicesCsv(input, { fileName, actor });
+    summary = await importDevicesCsv(input, { fileName, actor, ...limits });
   } catch (error) {
     if (error instanceof ImportFormatError) throw new UserFacingError(error.message);
+    if (error instanceof ImportStopped) {
+      await recordAudit({ actor, action: "devices.import", target: fileName, outcome: "failure", detail: { reason: error.reason, added: 0 } });
+    }
     throw error;
   }
   const { addedDeviceIds, ...counts } = summary;
-  await recordAudit({ actor, action: "devices.import", target: fileName, outcome: "success", detail: { importId: counts.importId, total: counts.total, added: counts.added, duplicates: counts.duplicates, refused: counts.refused } });
+  await recordAudit({
+    actor,
+    action: "devices.import",
+    target: fileName,
+    outcome: summary.status === "complete" ? "success" : "failure",
+    detail: { importId: counts.importId, status: counts.status, stopReason: counts.stopReason, total: counts.total, added: counts.added, duplicates: counts.duplicates, refused: counts.refused },
+  });
   let queued = 0;
   if (addedDeviceIds.length > 0 && (await loadDpsCredentials())) {
     queued = (await enqueueProvisioning({ deviceIds: addedDeviceIds }, { trigger: "import", actor })).queued;
@@ -142,10 +159,10 @@ export async function importDevices(input: Readable, fileName: string | null): P
   return { ...summary, addedDeviceIds: [], queued };
 }
 
-export async function getImportReport(id: number): Promise<{ fileName: string | null; csv: string } | null> {
+export async function getImportReport(id: number): Promise<{ fileName: string | null; chunks: AsyncGenerator<string> } | null> {
   await requirePermission("devices.manage");
-  const [row] = await getDb().select({ fileName: deviceImports.fileName, csv: deviceImports.reportCsv }).from(deviceImports).where(eq(deviceImports.id, id));
-  return row ?? null;
+  const [row] = await getDb().select({ fileName: deviceImports.fileName }).from(deviceImports).where(eq(deviceImports.id, id));
+  return row ? { fileName: row.fileName, chunks: importReportChunks(id) } : null;
 }
 
 export async function exportDevices(filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>): Promise<AsyncGenerator<string>> {

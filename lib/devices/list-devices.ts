@@ -1,89 +1,106 @@
-import { sql, type SQL } from "drizzle-orm";
+import { inArray, sql, type SQL } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { devices } from "@/db/schema";
-import type { DeviceFilter, DeviceSort } from "@/lib/validation/device";
+import { devices, type DeviceRow } from "@/db/schema";
+import type { DeviceFilter } from "@/lib/validation/device";
 import { toDeviceDto, type DeviceDto } from "./device-dto";
+import { cursorFits, orderOnTable, pastCursor, sortKey, type Cursor } from "./device-sort";
+import { prefixRange } from "./prefix-range";
+import { nameMatches, registrationIdMatches, searchDevices, type KeyedId } from "./prefix-search";
 
 export const DEVICES_PAGE_SIZE = 50;
-
-type Cursor = [key: string, id: number];
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString("base64url");
 }
 
+/**
+ * The position in a tampered or stale link is only a hint: anything that is not a cursor a page
+ * could have written (wrong shape, a negative id, an absurdly long key) shows the first page;
+ * `cursorFits` then checks the key against the sort order.
+ */
 export function decodeCursor(text: string | undefined): Cursor | null {
-  if (!text) return null;
+  if (!text || text.length > 1_000) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && Number.isSafeInteger(value[1])) return value as Cursor;
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && value[0].length <= 300 && Number.isSafeInteger(value[1]) && (value[1] as number) >= 0) {
+      return value as Cursor;
+    }
   } catch {
     // a mangled link: show the first page
   }
   return null;
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** The search text as a lower-case prefix; null when nothing can match (text never holds NUL). */
+function searchPrefix(q: string) {
+  return q.includes("\u0000") ? null : prefixRange(q.toLowerCase());
 }
 
 /**
- * The sort key of each order, written so that one index serves filter and order together
- * (see the devices indexes): registration IDs compare lower-cased in the "C" collation, and the
- * last-updated order breaks ties by id. Timestamps travel in cursors as Postgres text, which
- * keeps the microseconds a JS Date would drop.
+ * status and hub conditions, written as the devices indexes lead with them. "No hub" is the empty
+ * hub in those indexes (as in device_counts), so that it is an equality and the index order holds.
  */
-const ORDERS: Record<DeviceSort, { key: SQL; keyText: SQL; desc: boolean; unique: boolean }> = {
-  registrationId: { key: sql`lower(devices.registration_id) collate "C"`, keyText: sql`lower(devices.registration_id)`, desc: false, unique: true },
-  "-registrationId": { key: sql`lower(devices.registration_id) collate "C"`, keyText: sql`lower(devices.registration_id)`, desc: true, unique: true },
-  updated: { key: sql`devices.updated_at`, keyText: sql`devices.updated_at::text`, desc: false, unique: false },
-  "-updated": { key: sql`devices.updated_at`, keyText: sql`devices.updated_at::text`, desc: true, unique: false },
-};
-
-function cursorCondition(sort: DeviceSort, cursor: Cursor, forward: boolean): SQL {
-  const order = ORDERS[sort];
-  // Forward through an ascending order (or back through a descending one) means "greater than".
-  const op = order.desc !== forward ? sql`>` : sql`<`;
-  if (order.unique) return sql`${order.key} ${op} (${cursor[0]} collate "C")`;
-  return sql`(${order.key}, devices.id) ${op} (${cursor[0]}::timestamptz, ${cursor[1]})`;
-}
-
-function orderBy(sort: DeviceSort, forward: boolean): SQL {
-  const order = ORDERS[sort];
-  const desc = order.desc === forward;
-  const dir = desc ? sql`desc` : sql`asc`;
-  return order.unique ? sql`${order.key} ${dir}` : sql`${order.key} ${dir}, devices.id ${dir}`;
-}
-
-export function filterConditions(filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>): SQL[] {
+function exactFilters(filter: Partial<Pick<DeviceFilter, "status" | "hub">>): SQL[] {
   const conditions: SQL[] = [];
-  if (filter.status) conditions.push(sql`status = ${filter.status}`);
-  if (filter.hub) conditions.push(filter.hub === "(none)" ? sql`assigned_hub is null` : sql`assigned_hub = ${filter.hub}`);
+  if (filter.status) conditions.push(sql`devices.status = ${filter.status}`);
+  if (filter.hub) conditions.push(sql`coalesce(devices.assigned_hub, '') = ${filter.hub === "(none)" ? "" : filter.hub}`);
+  return conditions;
+}
+
+/** Every filter of the devices page as SQL conditions (the CSV export uses them too). */
+export function filterConditions(filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>): SQL[] {
+  const conditions = exactFilters(filter);
   if (filter.q) {
-    const pattern = `${escapeLike(filter.q.toLowerCase())}%`;
-    conditions.push(sql`(lower(registration_id) collate "C" like ${pattern} or lower(name) collate "C" like ${pattern})`);
+    const prefix = searchPrefix(filter.q);
+    conditions.push(prefix ? sql`(${registrationIdMatches(prefix)} or ${nameMatches(prefix)})` : sql`false`);
   }
   return conditions;
 }
 
 export type DevicePage = { devices: DeviceDto[]; nextCursor: string | null; prevCursor: string | null };
 
-/** One page of devices by keyset: a page deep in the list costs what the first one does. */
-export async function listDevices(filter: DeviceFilter, pageSize = DEVICES_PAGE_SIZE): Promise<DevicePage> {
-  const before = decodeCursor(filter.before);
-  const after = before ? null : decodeCursor(filter.after);
-  const forward = !before;
-  const conditions = filterConditions(filter);
-  const cursor = before ?? after;
-  if (cursor) conditions.push(cursorCondition(filter.sort, cursor, forward));
-  const order = ORDERS[filter.sort];
-
-  const rows = await getDb()
-    .select({ row: devices, key: sql<string>`${order.keyText}` })
+/** Without a search, one index (see the devices indexes) serves the filters and the order: one ordered range scan. */
+async function listKeys(filter: DeviceFilter, forward: boolean, cursor: Cursor | null, limit: number): Promise<{ row: DeviceRow; key: string }[]> {
+  const conditions = exactFilters(filter);
+  if (cursor) conditions.push(pastCursor(filter.sort, cursor, forward));
+  return getDb()
+    .select({ row: devices, key: sql<string>`${sortKey(filter.sort).text}` })
     .from(devices)
     .where(conditions.length ? sql.join(conditions, sql` and `) : undefined)
-    .orderBy(orderBy(filter.sort, forward))
-    .limit(pageSize + 1);
+    .orderBy(orderOnTable(filter.sort, forward))
+    .limit(limit);
+}
+
+async function withRows(keys: KeyedId[]): Promise<{ row: DeviceRow; key: string }[]> {
+  if (keys.length === 0) return [];
+  const rows = await getDb()
+    .select()
+    .from(devices)
+    .where(inArray(devices.id, keys.map((k) => k.id)));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  // A device removed since its key was read is simply not on the page.
+  return keys.flatMap((k) => {
+    const row = byId.get(k.id);
+    return row ? [{ row, key: k.key }] : [];
+  });
+}
+
+/** One page of devices by keyset: a page deep in the list costs what the first one does. */
+export async function listDevices(filter: DeviceFilter, pageSize = DEVICES_PAGE_SIZE, options: { probeRows?: number } = {}): Promise<DevicePage> {
+  const fits = (c: Cursor | null) => (c && cursorFits(filter.sort, c) ? c : null);
+  const before = fits(decodeCursor(filter.before));
+  const after = before ? null : fits(decodeCursor(filter.after));
+  const forward = !before;
+  const cursor = before ?? after;
+  const limit = pageSize + 1;
+
+  let rows: { row: DeviceRow; key: string }[];
+  if (filter.q) {
+    const prefix = searchPrefix(filter.q);
+    rows = prefix ? await withRows(await searchDevices({ sort: filter.sort, forward, cursor, filters: exactFilters(filter), prefix, limit, probeRows: options.probeRows })) : [];
+  } else {
+    rows = await listKeys(filter, forward, cursor, limit);
+  }
   const more = rows.length > pageSize;
   const page = rows.slice(0, pageSize);
   if (!forward) page.reverse();

@@ -16,8 +16,38 @@ export type DpsFetchInit = {
 export type DpsFetchResponse = {
   status: number;
   headers: { get(name: string): string | null };
+  /** When it is an async iterable of bytes (undici's and WHATWG streams are), the body is read from here, up to MAX_DPS_RESPONSE_BYTES. */
+  body?: unknown;
   text(): Promise<string>;
 };
+
+/** DPS answers are a few hundred bytes; anything near this is not DPS, and is not read further. */
+export const MAX_DPS_RESPONSE_BYTES = 64 * 1024;
+
+export class DpsResponseTooLargeError extends Error {
+  readonly code = "HIC_DPS_RESPONSE_TOO_LARGE";
+  constructor() {
+    super(`The DPS endpoint answered with more than ${MAX_DPS_RESPONSE_BYTES / 1024} KiB; that is not a DPS response, so the rest was not read.`);
+  }
+}
+
+async function readBody(response: DpsFetchResponse): Promise<string> {
+  const body = response.body as AsyncIterable<Uint8Array> | null | undefined;
+  if (!body || typeof body[Symbol.asyncIterator] !== "function") {
+    const text = await response.text();
+    if (Buffer.byteLength(text) > MAX_DPS_RESPONSE_BYTES) throw new DpsResponseTooLargeError();
+    return text;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Leaving the loop early cancels the stream, so an endless answer is never read to its end.
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_DPS_RESPONSE_BYTES) throw new DpsResponseTooLargeError();
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 export type DpsFetch = (url: string, init: DpsFetchInit) => Promise<DpsFetchResponse>;
 
@@ -103,7 +133,7 @@ export async function exchange(
       }),
       signal,
     );
-    const body = await untilAborted(response.text(), signal);
+    const body = await untilAborted(readBody(response), signal);
     return { type: "reply", reply: { status: response.status, headers: response.headers, body } };
   } catch (error) {
     if (options.signal?.aborted) return { type: "aborted" };

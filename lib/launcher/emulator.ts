@@ -1,14 +1,19 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { startDpsEmulator, type DpsEmulator } from "@/dps-emulator";
 import { env } from "@/lib/env";
 
-export type LocalDps = { emulator: DpsEmulator; connection: { idScope: string; groupKey: string; host: string }; caBundle: string };
+export type LocalDps = {
+  emulator: DpsEmulator;
+  connection: { idScope: string; groupKey: string; host: string };
+  /** For the app: the outbound policy allows this host, and the emulator's CA is trusted for it alone. */
+  env: { HIC_DPS_EMULATOR_HOST: string; HIC_DPS_EMULATOR_CA_FILE: string };
+};
 
 /**
  * The local DPS emulator with its demo configuration, so a newcomer can connect and provision
- * without Azure. Its CA is appended to any NODE_EXTRA_CA_CERTS bundle already in force, never
- * replacing it, and the app process gets the combined file.
+ * without Azure. Its CA (name-constrained to loopback) is trusted by the app for connections to
+ * the emulator only, never process-wide.
  */
 export async function startLocalDps(dataDir: string, log: (line: string) => void): Promise<LocalDps> {
   const emulatorDir = path.join(dataDir, "dps-emulator");
@@ -19,9 +24,5 @@ export async function startLocalDps(dataDir: string, log: (line: string) => void
   // For scripts and tests that drive the demo (file mode 600: it holds the demo group key).
   writeFileSync(path.join(emulatorDir, "connection.json"), `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600 });
 
-  const existing = env().NODE_EXTRA_CA_CERTS;
-  const caBundle = path.join(dataDir, "extra-ca-certs.pem");
-  const inherited = existing && existsSync(existing) ? `${readFileSync(existing, "utf8").trim()}\n` : "";
-  writeFileSync(caBundle, `${inherited}${emulator.caPem.trim()}\n`);
-  return { emulator, connection, caBundle };
+  return { emulator, connection, env: { HIC_DPS_EMULATOR_HOST: connection.host, HIC_DPS_EMULATOR_CA_FILE: emulator.caFile } };
 }

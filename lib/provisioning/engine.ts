@@ -65,10 +65,13 @@ function createEnginePool(): pg.Pool {
   return pool;
 }
 
-/** HIC_DPS_CA_FILE trusts one more CA for DPS only; NODE_EXTRA_CA_CERTS (whole process) works too. */
+/**
+ * HIC_DPS_CA_FILE trusts one more CA for DPS only; NODE_EXTRA_CA_CERTS (whole process) works too.
+ * Every request goes only to a host the outbound policy allows (lib/security/dps-host-policy).
+ */
 function defaultFetch(): DpsFetch {
   const caFile = env().HIC_DPS_CA_FILE;
-  return createDpsFetch(caFile ? { caPem: readFileSync(caFile, "utf8") } : {});
+  return createDpsFetch({ enforceHostPolicy: true, ...(caFile ? { caPem: readFileSync(caFile, "utf8") } : {}) });
 }
 
 /** Ends every DPS call well before its lease, so a slow call is recorded as a timeout and retried. */

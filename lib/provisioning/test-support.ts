@@ -88,7 +88,9 @@ export function spawnWorker(emulator: TestEmulator, extra: Record<string, string
       DATABASE_URL: env().DATABASE_URL,
       HIC_SECRET_KEY: env().HIC_SECRET_KEY,
       HIC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "hic-worker-")),
-      NODE_EXTRA_CA_CERTS: emulator.caFile,
+      // The emulator is reached like the launcher's: allowed by the host policy, its CA trusted for it alone.
+      HIC_DPS_EMULATOR_HOST: `127.0.0.1:${emulator.port}`,
+      HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
       HIC_WORKER_POLL_MS: "100",
       LOG_LEVEL: "warn",
       ...extra,

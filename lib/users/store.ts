@@ -93,15 +93,74 @@ export async function listUsers(): Promise<UserDto[]> {
   return rows.map(toUserDto);
 }
 
-export async function setUserRole(id: string, role: Role): Promise<UserDto | null> {
-  const [row] = await getDb().update(users).set({ role, updatedAt: new Date() }).where(eq(users.id, id)).returning();
+export class LastAdminError extends Error {
+  constructor() {
+    super("This is the last active administrator; make someone else an administrator first.");
+  }
+}
+
+// Every change that could remove an active administrator takes this lock, so two at once cannot
+// both see "another administrator remains" and together leave none.
+const LAST_ADMIN_LOCK = 727003;
+
+/**
+ * Applies `changes` to one user unless that would leave no active administrator, in one
+ * transaction under the last-administrator lock. Returns the row before and after, or null when
+ * the user does not exist. The one place the rule lives: the Users page and the CLI both call it.
+ */
+async function updateKeepingAnAdmin(id: string, changes: { role?: Role; disabled?: boolean }): Promise<{ before: UserRow; after: UserRow } | null> {
+  return getDb().transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${LAST_ADMIN_LOCK})`);
+    const [before] = await tx.select().from(users).where(eq(users.id, id)).for("update");
+    if (!before) return null;
+    const staysActiveAdmin = (changes.role ?? before.role) === "admin" && !(changes.disabled ?? before.disabledAt !== null);
+    if (before.role === "admin" && !before.disabledAt && !staysActiveAdmin) {
+      const [others] = await tx
+        .select({ value: count() })
+        .from(users)
+        .where(sql`${users.role} = 'admin' and ${users.disabledAt} is null and ${users.id} <> ${id}`);
+      if ((others?.value ?? 0) === 0) throw new LastAdminError();
+    }
+    const set: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
+    if (changes.role) set.role = changes.role;
+    if (changes.disabled !== undefined) {
+      set.disabledAt = changes.disabled ? (before.disabledAt ?? new Date()) : null;
+      // Disabling ends every session at once; re-enabling must not revive them.
+      if (changes.disabled && !before.disabledAt) set.sessionGeneration = sql`${users.sessionGeneration} + 1` as unknown as number;
+    }
+    const [after] = await tx.update(users).set(set).where(eq(users.id, id)).returning();
+    return { before, after: after! };
+  });
+}
+
+/** Throws LastAdminError when this would demote the last active administrator. */
+export async function setUserRole(id: string, role: Role): Promise<{ before: UserDto; after: UserDto } | null> {
+  const result = await updateKeepingAnAdmin(id, { role });
+  return result && { before: toUserDto(result.before), after: toUserDto(result.after) };
+}
+
+/** Throws LastAdminError when this would disable the last active administrator. Disabling ends the user's sessions. */
+export async function setUserDisabled(id: string, disabled: boolean): Promise<UserDto | null> {
+  const result = await updateKeepingAnAdmin(id, { disabled });
+  return result && toUserDto(result.after);
+}
+
+/** Sets a new password and ends every session of the user. */
+export async function setUserPassword(id: string, password: string): Promise<UserDto | null> {
+  const passwordHash = await hashPassword(password);
+  const [row] = await getDb()
+    .update(users)
+    .set({ passwordHash, sessionGeneration: sql`${users.sessionGeneration} + 1`, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning();
   return row ? toUserDto(row) : null;
 }
 
-export async function setUserDisabled(id: string, disabled: boolean): Promise<UserDto | null> {
+/** "Sign out everywhere": every session issued so far stops working on its next request. */
+export async function endUserSessions(id: string): Promise<UserDto | null> {
   const [row] = await getDb()
     .update(users)
-    .set({ disabledAt: disabled ? new Date() : null, updatedAt: new Date() })
+    .set({ sessionGeneration: sql`${users.sessionGeneration} + 1`, updatedAt: new Date() })
     .where(eq(users.id, id))
     .returning();
   return row ? toUserDto(row) : null;
@@ -109,13 +168,4 @@ export async function setUserDisabled(id: string, disabled: boolean): Promise<Us
 
 export async function recordSignIn(id: string): Promise<void> {
   await getDb().update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, id));
-}
-
-/** Counts the administrators who could still sign in, so the last one cannot be demoted or disabled. */
-export async function countActiveAdmins(): Promise<number> {
-  const [row] = await getDb()
-    .select({ value: count() })
-    .from(users)
-    .where(sql`${users.role} = 'admin' and ${users.disabledAt} is null`);
-  return row?.value ?? 0;
 }

@@ -3,21 +3,27 @@ import { requirePermission } from "@/lib/auth/current-user";
 import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import type { Role } from "@/lib/auth/permissions";
+import { lockedAccounts, unlockAccount } from "@/lib/auth/throttle";
 import { UserFacingError } from "@/lib/errors";
 import {
-  countActiveAdmins,
   createUser,
   DuplicateEmailError,
+  endUserSessions,
   findUserById,
+  LastAdminError,
   listUsers,
   setUserDisabled,
   setUserRole,
+  toUserDto,
   type UserDto,
 } from "./store";
 
-export async function listUsersForAdmin(): Promise<UserDto[]> {
+export type UserListItemDto = UserDto & { lockedUntil: string | null };
+
+export async function listUsersForAdmin(): Promise<UserListItemDto[]> {
   await requirePermission("users.manage");
-  return listUsers();
+  const [users, locks] = await Promise.all([listUsers(), lockedAccounts()]);
+  return users.map((u) => ({ ...u, lockedUntil: locks.get(u.email.toLowerCase())?.toISOString() ?? null }));
 }
 
 export async function addUser(input: { email: string; name?: string; password: string; role: Role }): Promise<UserDto> {
@@ -35,21 +41,17 @@ export async function addUser(input: { email: string; name?: string; password: s
   }
 }
 
-async function ensureAnotherAdminRemains(userId: string): Promise<void> {
-  const target = await findUserById(userId);
-  if (target?.role === "admin" && !target.disabledAt && (await countActiveAdmins()) <= 1) {
-    throw new UserFacingError("This is the last active administrator; make someone else an administrator first.");
-  }
+function lastAdminRefusal(error: unknown): never {
+  if (error instanceof LastAdminError) throw new UserFacingError(error.message);
+  throw error;
 }
 
 export async function changeUserRole(userId: string, role: Role): Promise<UserDto> {
   const actor = await requirePermission("users.manage");
-  if (role !== "admin") await ensureAnotherAdminRemains(userId);
-  const before = await findUserById(userId);
-  const user = await setUserRole(userId, role);
-  if (!user || !before) throw new UserFacingError("That user no longer exists.");
-  await recordAudit({ actor, action: "user.set-role", target: user.email, outcome: "success", detail: { from: before.role, to: role } });
-  return user;
+  const result = await setUserRole(userId, role).catch(lastAdminRefusal);
+  if (!result) throw new UserFacingError("That user no longer exists.");
+  await recordAudit({ actor, action: "user.set-role", target: result.after.email, outcome: "success", detail: { from: result.before.role, to: role } });
+  return result.after;
 }
 
 /** Disabling and enabling are two intents in the audit log. */
@@ -59,12 +61,28 @@ export function userDisabledIntent(disabled: boolean): AuditAction {
 
 export async function changeUserDisabled(userId: string, disabled: boolean): Promise<UserDto> {
   const actor = await requirePermission("users.manage");
-  if (disabled) {
-    if (userId === actor.id) throw new UserFacingError("You cannot disable your own account.");
-    await ensureAnotherAdminRemains(userId);
-  }
-  const user = await setUserDisabled(userId, disabled);
+  if (disabled && userId === actor.id) throw new UserFacingError("You cannot disable your own account.");
+  const user = await setUserDisabled(userId, disabled).catch(lastAdminRefusal);
   if (!user) throw new UserFacingError("That user no longer exists.");
-  await recordAudit({ actor, action: userDisabledIntent(disabled), target: user.email, outcome: "success" });
+  await recordAudit({ actor, action: userDisabledIntent(disabled), target: user.email, outcome: "success", detail: disabled ? { sessionsEnded: true } : {} });
+  return user;
+}
+
+/** Lets a locked-out user try again at once (the lock after repeated wrong passwords). */
+export async function unlockUser(userId: string): Promise<{ user: UserDto; wasLocked: boolean }> {
+  const actor = await requirePermission("users.manage");
+  const row = await findUserById(userId);
+  if (!row) throw new UserFacingError("That user no longer exists.");
+  const wasLocked = await unlockAccount(row.email);
+  await recordAudit({ actor, action: "user.unlock", target: row.email, outcome: "success", detail: { wasLocked } });
+  return { user: toUserDto(row), wasLocked };
+}
+
+/** Ends every session of another user (their next request goes to the sign-in page). */
+export async function endSessionsOfUser(userId: string): Promise<UserDto> {
+  const actor = await requirePermission("users.manage");
+  const user = await endUserSessions(userId);
+  if (!user) throw new UserFacingError("That user no longer exists.");
+  await recordAudit({ actor, action: "user.end-sessions", target: user.email, outcome: "success" });
   return user;
 }

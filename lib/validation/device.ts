@@ -19,6 +19,8 @@ export function parsePayload(text: string | undefined | null): PayloadCheck {
     return { ok: false, message: 'Payload must be valid JSON, like {"site": "berlin"}.' };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, message: "Payload must be a JSON object ({ … }), not a list or a single value." };
+  // PostgreSQL's jsonb cannot hold the NUL character or half a surrogate pair anywhere in it.
+  if (/\\u(0000|d[89a-f][0-9a-f]{2})/i.test(JSON.stringify(value))) return { ok: false, message: "Payload must not contain the NUL character (\\u0000) or broken Unicode escapes." };
   return { ok: true, value: value as Record<string, unknown> };
 }
 
@@ -34,10 +36,14 @@ const payloadSchema = z
     return result.value;
   });
 
+/** Control characters (NUL above all, which PostgreSQL cannot store) have no place in text a person reads. */
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 export const deviceNameSchema = z
   .string()
   .trim()
   .max(DEVICE_NAME_MAX, `Name must be at most ${DEVICE_NAME_MAX} characters.`)
+  .refine((v) => !CONTROL_CHARACTERS.test(v), "Name must not contain control characters.")
   .optional()
   .transform((v) => v || undefined);
 
@@ -63,8 +69,8 @@ export type DeviceSort = (typeof DEVICE_SORTS)[number];
 /** The devices page's URL parameters: shareable links for support staff. Bad values fall back to defaults. */
 export const deviceFilterSchema = z.object({
   status: z.enum(DEVICE_STATUSES).optional().catch(undefined),
-  hub: z.string().trim().max(255).optional().catch(undefined).transform((v) => v || undefined),
-  q: z.string().trim().max(128).optional().catch(undefined).transform((v) => v || undefined),
+  hub: z.string().trim().max(255).refine((v) => !CONTROL_CHARACTERS.test(v)).optional().catch(undefined).transform((v) => v || undefined),
+  q: z.string().trim().max(128).refine((v) => !CONTROL_CHARACTERS.test(v)).optional().catch(undefined).transform((v) => v || undefined),
   sort: z.enum(DEVICE_SORTS).default("registrationId").catch("registrationId"),
   after: z.string().max(600).optional().catch(undefined),
   before: z.string().max(600).optional().catch(undefined),

@@ -19,7 +19,14 @@ export const roleSchema = z.enum(ROLES, { error: "Choose a role: admin, operator
 
 export const newUserSchema = z.object({
   email: emailSchema,
-  name: z.string().trim().max(120, "Use at most 120 characters.").optional().transform((v) => v || undefined),
+  name: z
+    .string()
+    .trim()
+    .max(120, "Use at most 120 characters.")
+    // Control characters (NUL above all, which PostgreSQL cannot store) have no place in a name.
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), "Use letters, digits, spaces and punctuation only.")
+    .optional()
+    .transform((v) => v || undefined),
   password: passwordSchema,
   role: roleSchema,
 });
@@ -37,3 +44,13 @@ export const signInSchema = z.object({
 
 export const setRoleSchema = z.object({ userId: z.uuid(), role: roleSchema });
 export const userIdSchema = z.object({ userId: z.uuid() });
+
+export const changePasswordSchema = z
+  .object({
+    currentPassword: z.string().min(1, "Enter your current password.").max(256),
+    newPassword: passwordSchema,
+    confirmPassword: z.string(),
+  })
+  .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "The passwords do not match." })
+  .refine((v) => v.newPassword !== v.currentPassword, { path: ["newPassword"], message: "Choose a password different from the current one." });
+export type ChangePasswordInput = z.input<typeof changePasswordSchema>;

@@ -22,6 +22,7 @@ import {
   type IntegrationChanges,
 } from "./integration-store";
 import { probeDpsConnection, type ConnectionTestCredentials } from "./test-connection";
+import { dpsHostRefusal } from "@/lib/security/dps-host-policy";
 
 /**
  * The Azure DPS integration's data-access layer: every function checks the permission first and
@@ -54,6 +55,26 @@ function storedKeyProblem(row: IntegrationRow | undefined, kek: Kek): string | n
   return null;
 }
 
+/** The DPS hostname must be one this server may connect to (lib/security/dps-host-policy). */
+function assertHostAllowed(host: string): void {
+  const refusal = dpsHostRefusal(host);
+  if (refusal) throw new UserFacingError(refusal, { host: [refusal] });
+}
+
+/**
+ * A stored key is only ever sent to the host it was saved with: a new hostname needs the keys
+ * typed again (or the secondary removed), so nobody can point the stored key at a host of their choosing.
+ */
+function assertStoredKeysStayWithTheirHost(input: { host: string; primaryKey?: string; secondaryKey?: string; removeSecondaryKey?: boolean }, row: IntegrationRow): void {
+  if (!row.host || row.host === input.host) return;
+  const fieldErrors: Record<string, string[]> = {};
+  if (!input.primaryKey) fieldErrors.primaryKey = ["Enter the enrollment group key again: the hostname changed, and a stored key only goes to the host it was saved with."];
+  if (row.secondaryKeyCiphertext && !input.secondaryKey && !input.removeSecondaryKey) {
+    fieldErrors.secondaryKey = ["Enter the secondary key again, or remove it: the hostname changed."];
+  }
+  if (Object.keys(fieldErrors).length > 0) throw new UserFacingError("The hostname changed: enter the key again.", fieldErrors);
+}
+
 function conflictError(row: IntegrationRow | undefined): UserFacingError {
   const who = row?.updatedByEmail ?? "another administrator";
   const when = row?.updatedAt ? ` at ${formatDateTime(row.updatedAt)}` : "";
@@ -83,12 +104,14 @@ export type SaveDpsIntegrationResult = { integration: DpsIntegrationDto; newlyCo
  */
 export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<SaveDpsIntegrationResult> {
   const actor = await requirePermission("integration.manage");
+  assertHostAllowed(input.host);
   const kek = currentKek();
   await ensureDpsIntegrationRow();
   const current = await readDpsIntegrationRow();
   if (!current || current.version !== input.version) throw conflictError(current);
 
   const wasConnected = Boolean(current.primaryKeyCiphertext);
+  if (wasConnected && input.mode === "edit") assertStoredKeysStayWithTheirHost(input, current);
   if (!input.primaryKey && (input.mode === "connect" || !wasConnected)) {
     throw new UserFacingError("No enrollment group key is stored yet: enter one.", {
       primaryKey: ["Enter the enrollment group key: no key is stored yet."],
@@ -186,6 +209,7 @@ function planConnectionTest(input: TestDpsConnectionInput, row: IntegrationRow |
     };
   };
   if (input.mode === "stored") return { credentials: stored(), testsStoredConfiguration: true };
+  if (connected && input.mode === "edit") assertStoredKeysStayWithTheirHost(input, row!);
 
   const usesStoredKey = !input.primaryKey;
   if (usesStoredKey && (input.mode === "connect" || !connected)) {
@@ -218,6 +242,7 @@ function planConnectionTest(input: TestDpsConnectionInput, row: IntegrationRow |
  */
 export async function testDpsConnection(input: TestDpsConnectionInput): Promise<ConnectionTestDto> {
   const actor = await requirePermission("integration.manage");
+  if (input.mode !== "stored") assertHostAllowed(input.host);
   const kek = currentKek();
   const row = await readDpsIntegrationRow();
   let plan: TestPlan;

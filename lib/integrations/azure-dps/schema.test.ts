@@ -43,6 +43,10 @@ describe("DPS integration schema", () => {
     expect(parsed.version).toBe(3);
   });
 
+  it("refuses a value that is not an object without throwing", () => {
+    for (const value of [null, undefined, 1, "x", []]) expect(dpsIntegrationSchema.safeParse(value).success).toBe(false);
+  });
+
   it("shows every field's error at once, the missing key included", () => {
     const errors = errorsOf({ mode: "connect", version: 0, idScope: "", primaryKey: "", host: "", registrationsPerMinute: "" });
     expect(Object.keys(errors).sort()).toEqual(["host", "idScope", "primaryKey", "registrationsPerMinute"]);

@@ -59,8 +59,9 @@ export const dpsIntegrationSchema = z
   .refine((value) => value.mode !== "connect" || value.primaryKey !== undefined, {
     path: ["primaryKey"],
     message: "Enter the enrollment group key: paste the Primary Key of a symmetric-key enrollment group.",
-    // Run even when other fields are wrong, so every field's error shows at once.
-    when: (payload) => !payload.issues.some((issue) => issue.path?.[0] === "primaryKey"),
+    // Run even when other fields are wrong, so every field's error shows at once (but never on a
+    // value that is not an object at all: there is nothing to check then).
+    when: (payload) => typeof payload.value === "object" && payload.value !== null && !payload.issues.some((issue) => issue.path?.[0] === "primaryKey"),
   });
 
 export type DpsIntegrationFormInput = z.input<typeof dpsIntegrationSchema>;

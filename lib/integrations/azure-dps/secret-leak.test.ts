@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
+import { setEnv } from "@/lib/env";
 import { startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
 import { leakedForms, secretForms } from "@/lib/secrets/leak-forms";
 import { signInAs } from "@/tests/support/session";
@@ -42,6 +43,7 @@ beforeAll(async () => {
   const config = testConfig();
   emulator = await startTestEmulator({ ...config, enrollmentGroups: [{ enrollmentGroupId: "fleet", primaryKey: SENTINEL_SECONDARY, secondaryKey: SENTINEL_SECONDARY }] });
   dps.client = createDpsClient({ fetch: createDpsFetch({ caPem: emulator.caPem }), requestTimeoutMs: 5_000, retryPolicy: { maxAttempts: 1 } });
+  setEnv({ HIC_DPS_ALLOWED_HOSTS: [`localhost:${emulator.port}`] });
   await signInAs("admin", "leak-admin@example.com");
 });
 afterAll(async () => emulator?.dispose());

@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { auditLog, integrations } from "@/db/schema";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
+import { setEnv } from "@/lib/env";
 import { startTestEmulator, testConfig, FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
 import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
@@ -22,7 +23,7 @@ vi.mock("@/lib/provisioning", () => ({
 }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ headers: async () => new Headers() }));
-// The production client trusts NODE_EXTRA_CA_CERTS; here the emulator's CA is trusted explicitly.
+// The production client trusts the launcher's emulator (HIC_DPS_EMULATOR_CA_FILE); here the test emulator's CA is trusted explicitly.
 vi.mock("./connection-test-client", () => ({ connectionTestDpsClient: () => dps.client }));
 
 const { saveDpsIntegration, testDpsConnection, getDpsIntegration } = await import("./integration-dal");
@@ -50,6 +51,8 @@ beforeAll(async () => {
   client = createDpsClient({ ...quick, fetch: createDpsFetch({ caPem: emulator.caPem }) });
   host = `localhost:${emulator.port}`;
   refusingHost = `127.0.0.1:${await closedPort()}`;
+  // The outbound host policy lets the app reach Azure and the launcher's emulator; these are neither.
+  setEnv({ HIC_DPS_ALLOWED_HOSTS: [host, refusingHost] });
 });
 afterAll(async () => emulator?.dispose());
 
@@ -155,9 +158,29 @@ describe("testDpsConnection (data-access layer)", () => {
     await saveDpsIntegration(form());
     const result = await testDpsConnection(form({ mode: "edit", version: 1, primaryKey: "" }));
     expect(result).toMatchObject({ accepted: true, recordedOnTile: true });
-    const otherHost = await testDpsConnection(form({ mode: "edit", version: 1, primaryKey: "", host: refusingHost }));
+    const otherHost = await testDpsConnection(form({ mode: "edit", version: 1, primaryKey: FLEET_PRIMARY_KEY, host: refusingHost }));
     expect(otherHost).toMatchObject({ accepted: false, recordedOnTile: false, explanation: { title: "Connection refused" } });
     expect((await getDpsIntegration()).lastFailure).toBeNull();
+  });
+
+  it("never sends the stored key to a newly typed host: the key must be entered again", async () => {
+    await saveDpsIntegration(form());
+    const before = emulator.admin.counters().byEndpoint.status.total;
+    await expect(testDpsConnection(form({ mode: "edit", version: 1, primaryKey: "", host: refusingHost }))).rejects.toMatchObject({
+      fieldErrors: { primaryKey: [expect.stringMatching(/hostname changed/)] },
+    });
+    await expect(saveDpsIntegration(form({ mode: "edit", version: 1, primaryKey: "", host: refusingHost }))).rejects.toMatchObject({
+      fieldErrors: { primaryKey: [expect.stringMatching(/hostname changed/)] },
+    });
+    expect(emulator.admin.counters().byEndpoint.status.total).toBe(before);
+  });
+
+  it("refuses a host outside the outbound policy at the field, naming the setting, before any request", async () => {
+    for (const bad of ["127.0.0.1:5432", "169.254.169.254", "10.0.0.8:443", "dps.example.com"]) {
+      await expect(testDpsConnection(form({ host: bad }))).rejects.toMatchObject({ fieldErrors: { host: [expect.stringMatching(/HIC_DPS_ALLOWED_HOSTS/)] } });
+      await expect(saveDpsIntegration(form({ host: bad }))).rejects.toMatchObject({ fieldErrors: { host: [expect.stringMatching(/HIC_DPS_ALLOWED_HOSTS/)] } });
+    }
+    expect(await getDb().select().from(integrations)).toHaveLength(0);
   });
 
   it("refuses to test a stored configuration that does not exist", async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE "device_imports" DROP COLUMN "report_csv";

@@ -1,0 +1,94 @@
+import type { z } from "zod";
+import { hasPermission, type Permission, type Role } from "@/lib/auth/permissions";
+import { changePasswordSchema, firstAdminSchema, newUserSchema, setRoleSchema, signInSchema, userIdSchema } from "@/lib/validation/user";
+import { deviceIdSchema, newDeviceSchema } from "@/lib/validation/device";
+import { disconnectDpsSchema, dpsIntegrationSchema, testDpsConnectionSchema } from "@/lib/integrations/azure-dps/schema";
+
+/**
+ * Who may call each server action and route handler, by lib/auth/permissions.ts, with an input
+ * that passes validation (so a refusal proves the permission check, not the schema) and does no
+ * harm when it is allowed. Every action and route the scan finds must have an entry here.
+ */
+export type Access = Permission | "public" | "signed-in";
+export type Caller = Role | "anonymous";
+export const CALLERS: Caller[] = ["anonymous", "support", "operator", "admin"];
+
+export type Context = { run: string; next: () => number; victimUserId: string; victimDeviceId: number; victimImportId: number };
+
+export type ActionExpectation = {
+  access: Access;
+  /** The schema the action validates with, so the fuzzer knows which inputs must change nothing. */
+  schema: z.ZodType | null;
+  input: (ctx: Context) => unknown;
+  /** Never changes the state the suite compares, whoever calls it (e.g. first-run setup once users exist). */
+  neverChanges?: boolean;
+  /** Ends the caller's own session when allowed: the suite signs in again afterwards. */
+  endsSession?: boolean;
+};
+
+const KEY = Buffer.alloc(32, 9).toString("base64");
+// A host outside the outbound policy: an allowed caller gets a field error, and nothing is sent anywhere.
+const dpsForm = { mode: "connect", version: 999_999, idScope: "0ne00000000", primaryKey: KEY, host: "dps.example.com", secondaryKey: "", registrationsPerMinute: "1000" };
+
+export const ACTIONS: Record<string, ActionExpectation> = {
+  "lib/actions/add-device.ts#addDeviceAction": { access: "devices.manage", schema: newDeviceSchema, input: (c) => ({ registrationId: `adv-${c.run}-${c.next()}` }) },
+  "lib/actions/remove-device.ts#removeDeviceAction": { access: "devices.manage", schema: deviceIdSchema, input: (c) => ({ deviceId: c.victimDeviceId }) },
+  "lib/actions/reprovision-devices.ts#reprovisionDevicesAction": { access: "devices.provision", schema: null, input: (c) => ({ deviceIds: [c.victimDeviceId] }) },
+  "lib/actions/set-provisioning-paused.ts#setProvisioningPausedAction": { access: "devices.provision", schema: null, input: () => ({ paused: false }) },
+  "lib/actions/save-dps-integration.ts#saveDpsIntegrationAction": { access: "integration.manage", schema: dpsIntegrationSchema, input: () => dpsForm, neverChanges: true },
+  "lib/actions/test-dps-connection.ts#testDpsConnectionAction": { access: "integration.manage", schema: testDpsConnectionSchema, input: () => dpsForm, neverChanges: true },
+  "lib/actions/disconnect-dps-integration.ts#disconnectDpsIntegrationAction": { access: "integration.manage", schema: disconnectDpsSchema, input: () => ({ version: 999_999 }), neverChanges: true },
+  "lib/actions/create-user.ts#createUserAction": {
+    access: "users.manage",
+    schema: newUserSchema,
+    input: (c) => ({ email: `adv-new-${c.run}-${c.next()}@example.com`, password: "adversarial-password-1", role: "support" }),
+  },
+  "lib/actions/set-user-role.ts#setUserRoleAction": { access: "users.manage", schema: setRoleSchema, input: (c) => ({ userId: c.victimUserId, role: "admin" }) },
+  "lib/actions/set-user-disabled.ts#setUserDisabledAction": { access: "users.manage", schema: null, input: (c) => ({ userId: c.victimUserId, disabled: true }) },
+  "lib/actions/unlock-user.ts#unlockUserAction": { access: "users.manage", schema: userIdSchema, input: (c) => ({ userId: c.victimUserId }), neverChanges: true },
+  "lib/actions/end-user-sessions.ts#endUserSessionsAction": { access: "users.manage", schema: userIdSchema, input: (c) => ({ userId: c.victimUserId }) },
+  "lib/actions/change-password.ts#changePasswordAction": {
+    access: "signed-in",
+    schema: changePasswordSchema,
+    // The current password is wrong: an allowed caller is refused at the field and nothing changes.
+    input: () => ({ currentPassword: "not-the-current-one", newPassword: "a-new-password-123", confirmPassword: "a-new-password-123" }),
+    neverChanges: true,
+  },
+  "lib/actions/sign-out-everywhere.ts#signOutEverywhereAction": { access: "signed-in", schema: null, input: () => ({}), endsSession: true },
+  "lib/actions/sign-out.ts#signOutAction": { access: "public", schema: null, input: () => undefined, neverChanges: true },
+  "lib/actions/sign-in.ts#signInAction": { access: "public", schema: signInSchema, input: (c) => ({ email: `adv-nobody-${c.run}@example.com`, password: "wrong-password-1" }), neverChanges: true },
+  "lib/actions/create-first-admin.ts#createFirstAdminAction": {
+    access: "public",
+    schema: firstAdminSchema,
+    // Users exist, so the first-run step refuses everyone.
+    input: (c) => ({ email: `adv-first-${c.run}@example.com`, password: "adversarial-password-1", confirmPassword: "adversarial-password-1" }),
+    neverChanges: true,
+  },
+};
+
+export type RouteExpectation = {
+  access: Access;
+  request: (ctx: Context) => { path: string; init?: RequestInit };
+  neverChanges?: boolean;
+};
+
+export const ROUTES: Record<string, RouteExpectation> = {
+  "app/api/auth/[...nextauth]/route.ts#GET": { access: "public", request: () => ({ path: "/api/auth/session" }), neverChanges: true },
+  "app/api/auth/[...nextauth]/route.ts#POST": {
+    access: "public",
+    request: () => ({ path: "/api/auth/signout", init: { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "csrfToken=forged" } }),
+    neverChanges: true,
+  },
+  "app/api/devices/export/route.ts#GET": { access: "devices.view", request: () => ({ path: "/api/devices/export" }), neverChanges: true },
+  "app/api/devices/import/route.ts#POST": {
+    access: "devices.manage",
+    request: (c) => ({ path: "/api/devices/import", init: { method: "POST", headers: { "Content-Type": "text/csv" }, body: `registrationId\nadv-route-${c.run}-${c.next()}\n` } }),
+  },
+  "app/api/devices/imports/[id]/report/route.ts#GET": { access: "devices.manage", request: (c) => ({ path: `/api/devices/imports/${c.victimImportId}/report` }), neverChanges: true },
+};
+
+export function isAllowed(access: Access, caller: Caller): boolean {
+  if (access === "public") return true;
+  if (caller === "anonymous") return false;
+  return access === "signed-in" || hasPermission(caller, access);
+}

@@ -1,0 +1,93 @@
+import { test, expect } from "@playwright/test";
+import { discoverRouteHandlers, discoverServerActions, serverActionIds } from "./surface";
+import { ACTIONS, CALLERS, ROUTES, isAllowed, type Caller } from "./expectations";
+import { BASE_URL, request, encodeActionArgs, postAction, REFUSAL, snapshot } from "./http";
+import { runId, setUpFixture } from "./fixture";
+import { addFigures } from "./summary";
+
+/**
+ * Every server action and route handler the code defines, called over HTTP as anonymous, support,
+ * operator and administrator. Where lib/auth/permissions.ts says no, the answer is a refusal and the
+ * database is exactly as before; where it says yes, the call is not refused for permission. Never a 5xx.
+ */
+test.describe("role × action matrix", () => {
+  test.describe.configure({ mode: "serial" });
+  const run = runId();
+  let fixture: Awaited<ReturnType<typeof setUpFixture>>;
+
+  test.beforeAll(async () => {
+    fixture = await setUpFixture(run);
+  });
+  test.afterAll(async () => {
+    await fixture?.cleanUp();
+  });
+
+  test("every server action and route handler in the code has an expectation, and every expectation still exists", () => {
+    const actions = discoverServerActions().map((a) => a.key);
+    const routes = discoverRouteHandlers().map((r) => r.key);
+    expect(actions.length).toBeGreaterThan(10);
+    expect(actions.filter((key) => !(key in ACTIONS)), "server actions without an entry in e2e/adversarial/expectations.ts").toEqual([]);
+    expect(Object.keys(ACTIONS).filter((key) => !actions.includes(key)), "expectations for actions that no longer exist").toEqual([]);
+    expect(routes.filter((key) => !(key in ROUTES)), "route handlers without an entry in e2e/adversarial/expectations.ts").toEqual([]);
+    expect(Object.keys(ROUTES).filter((key) => !routes.includes(key)), "expectations for routes that no longer exist").toEqual([]);
+    // The build knows every action a page can call, wherever its file lives: the scan must have found each one.
+    expect([...serverActionIds().keys()].filter((key) => !actions.includes(key)), "server actions in the build that the scan of the sources missed").toEqual([]);
+  });
+
+  test("server actions refuse every caller the permissions refuse, and change nothing for them", async () => {
+    test.setTimeout(120_000);
+    const ids = serverActionIds();
+    let cells = 0;
+    for (const { key } of discoverServerActions()) {
+      const expectation = ACTIONS[key]!;
+      const built = ids.get(key);
+      // An action no page imports has no id in the build: nothing can call it over HTTP.
+      if (!built) continue;
+      const path = built.pagePattern.replace("[id]", String(fixture.ctx.victimDeviceId));
+      for (const caller of CALLERS) {
+        const allowed = isAllowed(expectation.access, caller);
+        const before = await snapshot();
+        const input = expectation.input(fixture.ctx);
+        const reply = await postAction(fixture.sessions.get(caller) ?? null, path, built.id, encodeActionArgs(input === undefined ? [] : [input]));
+        const where = `${key} as ${caller}: HTTP ${reply.status} ${reply.text.slice(0, 300)}`;
+        expect(reply.status, where).toBeLessThan(500);
+        if (!allowed) {
+          expect(reply.result?.ok, where).toBe(false);
+          expect(reply.result?.message ?? "", where).toMatch(REFUSAL);
+        } else if (reply.result) {
+          expect(reply.result.message ?? "", where).not.toMatch(REFUSAL);
+        }
+        if (!allowed || expectation.neverChanges) expect(await snapshot(), where).toEqual(before);
+        if (allowed && expectation.endsSession) await fixture.relogin(caller);
+        cells++;
+      }
+    }
+    expect(cells).toBe(Object.keys(ACTIONS).length * CALLERS.length);
+    addFigures({ "action × caller cells": cells });
+  });
+
+  test("route handlers refuse every caller the permissions refuse, and change nothing for them", async () => {
+    let cells = 0;
+    for (const { key } of discoverRouteHandlers()) {
+      const expectation = ROUTES[key]!;
+      for (const caller of CALLERS as Caller[]) {
+        const allowed = isAllowed(expectation.access, caller);
+        const before = await snapshot();
+        const { path, init = {} } = expectation.request(fixture.ctx);
+        const session = fixture.sessions.get(caller);
+        const response = await request(`${BASE_URL}${path}`, { redirect: "manual", ...init, headers: { ...(init.headers as Record<string, string>), ...(session ? { Cookie: session.cookie } : {}) } });
+        const text = await response.text();
+        const where = `${key} as ${caller}: HTTP ${response.status} ${text.slice(0, 200)}`;
+        expect(response.status, where).toBeLessThan(500);
+        if (!allowed) {
+          expect(response.status, where).toBe(caller === "anonymous" ? 401 : 403);
+        } else {
+          expect([401, 403], where).not.toContain(response.status);
+        }
+        if (!allowed || expectation.neverChanges) expect(await snapshot(), where).toEqual(before);
+        cells++;
+      }
+    }
+    addFigures({ "route × caller cells": cells });
+  });
+});
