@@ -43,7 +43,7 @@ describe("explainDpsError", () => {
 
   it("explains each network failure with its own next step", () => {
     expect(explainDpsError({ kind: "unreachable", cause: "dns" })).toMatchObject({ title: "Host not found", nextStep: expect.stringMatching(/Check the Device Provisioning Service hostname/) });
-    expect(explainDpsError({ kind: "unreachable", cause: "tls" }).nextStep).toMatch(/NODE_EXTRA_CA_CERTS/);
+    expect(explainDpsError({ kind: "unreachable", cause: "tls" }).nextStep).toMatch(/HIC_DPS_CA_FILE/);
     expect(title({ kind: "unreachable", cause: "refused" })).toBe("Connection refused");
     expect(title({ kind: "unreachable", cause: "no-route" })).toBe("No network route to DPS");
     expect(title({ kind: "transient", cause: "timeout" })).toBe("DPS did not answer in time");

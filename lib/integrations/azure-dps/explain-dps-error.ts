@@ -167,7 +167,7 @@ function explainUnreachable(cause: string | null): DpsErrorExplanation {
       return {
         title: "The DPS server's certificate is not trusted",
         detail: "The secure (TLS) connection failed: the certificate the host presented is not trusted, has expired, or does not match the hostname.",
-        nextStep: "Check that the hostname is the DPS endpoint. For a private certificate authority (a TLS-inspecting proxy or the local DPS emulator), start the app with NODE_EXTRA_CA_CERTS set to that CA's PEM file.",
+        nextStep: "Check that the hostname is the DPS endpoint. For a private certificate authority (a TLS-inspecting proxy, or a DPS emulator the app did not start itself), start the app with HIC_DPS_CA_FILE set to that CA's PEM file (trusted for DPS requests only; NODE_EXTRA_CA_CERTS works too, for the whole process).",
       };
     case "refused":
       return {

@@ -97,11 +97,11 @@ describe("probeDpsConnection against the local DPS emulator", () => {
     expect(result.explanation.title).toBe("Host not found");
   });
 
-  it("reports an untrusted certificate as a TLS failure with the NODE_EXTRA_CA_CERTS hint", async () => {
+  it("reports an untrusted certificate as a TLS failure with the HIC_DPS_CA_FILE hint", async () => {
     const untrusting = createDpsClient(quick);
     const result = await probeDpsConnection(untrusting, { idScope: TEST_ID_SCOPE, host, primaryKey: FLEET_PRIMARY_KEY, secondaryKey: null });
     expect(result).toMatchObject({ accepted: false, code: "unreachable:tls" });
-    expect(result.explanation.nextStep).toMatch(/NODE_EXTRA_CA_CERTS/);
+    expect(result.explanation.nextStep).toMatch(/HIC_DPS_CA_FILE/);
   });
 });
 
