@@ -3,7 +3,9 @@
  * the quota, throughput against the official SDK, time to hub, the devices page at scale, CSV
  * import. Runs against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator;
  * prints a table and writes the same figures to bench/results/latest.json.
- *   --only quota,throughput,time-to-hub,devices-page,csv-import   run some scenarios
+ *   --only quota,throughput,time-to-hub,ten-units,soak,recovery,devices-page,csv-import   run some scenarios
+ *   --soak-devices N        the soak's fleet (full run: 100,000; --quick: 5,000)
+ *   --ten-units-devices N   the 10,000/min run's fleet (full run: 50,000; --quick: 10,000)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -28,12 +30,21 @@ function printTable(results: BenchResult[]): void {
   }
 }
 
+function sizeArgument(args: string[], flag: string): number | undefined {
+  const index = args.indexOf(flag);
+  if (index < 0) return undefined;
+  const value = Number(args[index + 1]);
+  if (!Number.isInteger(value) || value < 100) throw new Error(`${flag} needs a whole number of devices (at least 100), got ${args[index + 1] ?? "nothing"}`);
+  return value;
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const quick = args.includes("--quick");
   const onlyIndex = args.indexOf("--only");
   const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1]?.split(",")) : null;
   const wanted = (name: string) => !only || only.has(name);
+  const fleets = { soak: sizeArgument(args, "--soak-devices"), tenUnits: sizeArgument(args, "--ten-units-devices") };
   const started = Date.now();
   const results: BenchResult[] = [];
   const work = tempDir("hic-bench-");
@@ -49,7 +60,7 @@ async function main() {
     for (const [name, runner] of Object.entries(RESILIENCE_RUNNERS)) {
       if (!wanted(name)) continue;
       log(`${name}…`);
-      results.push(...(await runner({ server, quick, workDir: work.dir, log })));
+      results.push(...(await runner({ server, quick, workDir: work.dir, log, sizes: fleets })));
     }
     if (wanted("devices-page")) {
       log("devices page…");

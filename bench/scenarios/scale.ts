@@ -23,7 +23,7 @@ const SUPPORT = { email: "support@bench.local", password: "bench-support-passwor
  * and before the run the same page is timed on the idle app.
  */
 export async function tenUnits(context: ScenarioContext): Promise<BenchResult[]> {
-  const devices = context.quick ? 10_000 : 50_000;
+  const devices = context.sizes?.tenUnits ?? (context.quick ? 10_000 : 50_000);
   const groupKey = randomBytes(64).toString("base64");
   const emulator = await startEmulatorProcess(emulatorConfig({ groupKey, registrationsPerMinute: QUOTA, retryAfterSeconds: RETRY_AFTER_SECONDS }), path.join(context.workDir, "emulator-ten-units"));
   const databaseUrl = await benchDatabase(context.server, "bench_ten_units");
