@@ -18,10 +18,14 @@ function state(): Availability {
   return (global[KEY] ??= { downSince: null, checkedAt: 0, checking: null });
 }
 
-export function markDatabaseDown(): void {
+/**
+ * `suspectOnly`: a sign that may have another cause (an idle connection closed by the server), so
+ * the next page request checks at once instead of trusting it for a second.
+ */
+export function markDatabaseDown(options: { suspectOnly?: boolean } = {}): void {
   const current = state();
   current.downSince ??= Date.now();
-  current.checkedAt = Date.now();
+  current.checkedAt = options.suspectOnly ? 0 : Date.now();
 }
 
 /** False only while the database was found away and a fresh check (at most once a second) says it still is. */

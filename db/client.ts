@@ -22,7 +22,7 @@ export function getDb(): Database {
   if (!globalForDb.hicDb || globalForDb.hicDbUrl !== url) {
     // A connection attempt to a host that does not answer must not hang a page for minutes.
     const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
-    pool.on("error", (error) => void logIdleConnectionError(error));
+    pool.on("error", (error) => void idleConnectionFailed(error));
     globalForDb.hicDb = drizzle(pool, { schema, casing: "snake_case" }) as Database;
     globalForDb.hicDbUrl = url;
   }
@@ -31,8 +31,11 @@ export function getDb(): Database {
 
 // Imported on use: the logger reads the configuration when it loads, and this module is loaded by
 // test set-up before that set-up has put the test database's URL into the environment.
-async function logIdleConnectionError(error: Error): Promise<void> {
-  const { logger } = await import("@/lib/logger");
+// Noting the database as suspect makes the next page request check it (one quick query) in the
+// proxy, which then answers with the plain "database unavailable" page if it is away.
+async function idleConnectionFailed(error: Error): Promise<void> {
+  const [{ logger }, { markDatabaseDown }] = await Promise.all([import("@/lib/logger"), import("./availability")]);
+  markDatabaseDown({ suspectOnly: true });
   logger.warn({ err: { message: error.message } }, "an idle database connection failed (database restarted?); the pool reconnects on demand");
 }
 
