@@ -2,10 +2,12 @@
  * `npm run bench` (full) and `npm run bench -- --quick` (under five minutes): provisioning against
  * the quota, throughput against the official SDK, time to hub, the devices page at scale, CSV
  * import, reconciling 100,000 registration records, the Registration records view at scale, 1 vs 2
- * web servers + 2 workers behind a balancer. Runs against embedded PostgreSQL (or DATABASE_URL's
- * server) and the local DPS emulator; prints a table and writes the same figures to
- * bench/results/latest.json.
- *   --only quota,throughput,time-to-hub,devices-page,csv-import,reconciliation,records-view,fleet   run some scenarios
+ * web servers + 2 workers behind a balancer, 10,000 registrations/min, a soak with faults, recovery
+ * times. Runs against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator;
+ * prints a table and writes the same figures to bench/results/latest.json.
+ *   --only quota,throughput,time-to-hub,ten-units,soak,recovery,devices-page,csv-import,reconciliation,records-view,fleet   run some scenarios
+ *   --soak-devices N        the soak's fleet (full run: 100,000; --quick: 5,000)
+ *   --ten-units-devices N   the 10,000/min run's fleet (full run: 50,000; --quick: 10,000)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -20,6 +22,7 @@ import { csvImportScenario } from "./scenarios/csv-import";
 import { SCENARIO_RUNNERS } from "./scenarios/provisioning";
 import { reconciliationScenario, recordsViewScenario } from "./scenarios/reconciliation";
 import { fleetScaleScenario } from "./scenarios/fleet-scale";
+import { RESILIENCE_RUNNERS } from "./scenarios/resilience";
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
@@ -33,12 +36,21 @@ function printTable(results: BenchResult[]): void {
   }
 }
 
+function sizeArgument(args: string[], flag: string): number | undefined {
+  const index = args.indexOf(flag);
+  if (index < 0) return undefined;
+  const value = Number(args[index + 1]);
+  if (!Number.isInteger(value) || value < 100) throw new Error(`${flag} needs a whole number of devices (at least 100), got ${args[index + 1] ?? "nothing"}`);
+  return value;
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const quick = args.includes("--quick");
   const onlyIndex = args.indexOf("--only");
   const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1]?.split(",")) : null;
   const wanted = (name: string) => !only || only.has(name);
+  const fleets = { soak: sizeArgument(args, "--soak-devices"), tenUnits: sizeArgument(args, "--ten-units-devices") };
   const started = Date.now();
   const results: BenchResult[] = [];
   const work = tempDir("hic-bench-");
@@ -48,6 +60,13 @@ async function main() {
       if (!wanted(name)) continue;
       log(`${name}…`);
       results.push(...(await runner({ server, quick, workDir: work.dir, log })));
+    }
+    const needsBuild = Object.keys(RESILIENCE_RUNNERS).some(wanted);
+    if (needsBuild) ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
+    for (const [name, runner] of Object.entries(RESILIENCE_RUNNERS)) {
+      if (!wanted(name)) continue;
+      log(`${name}…`);
+      results.push(...(await runner({ server, quick, workDir: work.dir, log, sizes: fleets })));
     }
     if (wanted("devices-page")) {
       log("devices page…");

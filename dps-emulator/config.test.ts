@@ -26,7 +26,7 @@ describe("emulator configuration", () => {
       retryAfterSeconds: 3,
       assignmentDelayMs: 0,
       quotas: { registrationsPerMinute: 1000, operationsPerMinute: 1000, pollsPer10sPerDevice: 5 },
-      faults: { serverErrorRate: 0, resetRate: 0, malformedRate: 0, extraLatencyMs: 0 },
+      faults: { serverErrorRate: 0, resetRate: 0, malformedRate: 0, throttleRate: 0, extraLatencyMs: 0, unreachable: false },
       linkedHubs: [{ allocationWeight: 1, applyAllocationPolicy: true }],
       enrollmentGroups: [{ allocationPolicy: "hashed", iotHubs: [], provisioningStatus: "enabled", reprovisionPolicy: { updateHubAssignment: true, migrateDeviceData: true } }],
     });

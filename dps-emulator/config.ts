@@ -4,7 +4,7 @@ import { SERVICE_RIGHTS } from "@/lib/dps/service/rights";
 
 /** Real DPS limits (docs/dps-protocol.md §4), so the app meets throttling locally before it meets it in Azure. */
 export const DEFAULT_QUOTAS = { registrationsPerMinute: 1000, operationsPerMinute: 1000, pollsPer10sPerDevice: 5 };
-export const NO_FAULTS = { serverErrorRate: 0, resetRate: 0, malformedRate: 0, extraLatencyMs: 0 };
+export const NO_FAULTS = { serverErrorRate: 0, resetRate: 0, malformedRate: 0, throttleRate: 0, extraLatencyMs: 0, unreachable: false };
 
 function isBase64KeyOf16To64Bytes(value: string): boolean {
   if (value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
@@ -69,6 +69,10 @@ export const faultsSchema = z.strictObject({
   serverErrorRate: rate.default(0),
   resetRate: rate.default(0),
   malformedRate: rate.default(0),
+  /** 429 answers with `Retry-After: 1` that no quota caused (a DPS throttling the whole instance). */
+  throttleRate: rate.default(0),
+  /** An outage: every device request's connection is dropped at once (the admin API still answers). */
+  unreachable: z.boolean().default(false),
   extraLatencyMs: z.number().int("must be a whole number").min(0, "must be 0 to 120000").max(120_000, "must be 0 to 120000").default(0),
 });
 

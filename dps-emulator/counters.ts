@@ -7,10 +7,14 @@ export type EndpointCounts = { total: number; byStatus: Record<string, number> }
 export type CountersSnapshot = {
   total: number;
   byEndpoint: Record<Endpoint, EndpointCounts>;
-  /** 429 answers, whichever limit caused them. */
+  /** 429 answers of the quota limits, whichever limit caused them (injected ones are not counted here). */
   throttled: number;
+  /** 429 answers injected by the `throttleRate` fault. */
+  injectedThrottles: number;
   /** Connections destroyed by the reset fault; they have no HTTP status. */
   resets: number;
+  /** Connections dropped while the `unreachable` outage was on. */
+  outageDrops: number;
 };
 
 const ENDPOINTS: readonly Endpoint[] = ["register", "operation", "status", "other", "service"];
@@ -19,26 +23,35 @@ const ENDPOINTS: readonly Endpoint[] = ["register", "operation", "status", "othe
 export class RequestCounters {
   private byEndpoint = new Map<Endpoint, Map<number, number>>();
   private throttled = 0;
+  private injectedThrottles = 0;
   private resets = 0;
+  private outageDrops = 0;
 
-  count(endpoint: Endpoint, status: number): void {
+  count(endpoint: Endpoint, status: number, injected = false): void {
     let statuses = this.byEndpoint.get(endpoint);
     if (statuses === undefined) {
       statuses = new Map();
       this.byEndpoint.set(endpoint, statuses);
     }
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    if (status === 429) this.throttled += 1;
+    if (status === 429 && injected) this.injectedThrottles += 1;
+    else if (status === 429) this.throttled += 1;
   }
 
   countReset(): void {
     this.resets += 1;
   }
 
+  countOutageDrop(): void {
+    this.outageDrops += 1;
+  }
+
   reset(): void {
     this.byEndpoint.clear();
     this.throttled = 0;
+    this.injectedThrottles = 0;
     this.resets = 0;
+    this.outageDrops = 0;
   }
 
   snapshot(): CountersSnapshot {
@@ -53,6 +66,6 @@ export class RequestCounters {
       total += counts.total;
       byEndpoint[endpoint] = counts;
     }
-    return { total, byEndpoint, throttled: this.throttled, resets: this.resets };
+    return { total, byEndpoint, throttled: this.throttled, injectedThrottles: this.injectedThrottles, resets: this.resets, outageDrops: this.outageDrops };
   }
 }

@@ -63,6 +63,26 @@ describe("faults over HTTP", () => {
     expect(() => JSON.parse(response.text)).toThrow();
   });
 
+  it("answers 429 with Retry-After at throttleRate 1, counted apart from quota refusals", async () => {
+    emulator.admin.setFaults({ throttleRate: 1 });
+    const before = emulator.admin.counters();
+    const response = await register("fault-throttled");
+    expect(response.status).toBe(429);
+    expect(response.headers["retry-after"]).toBe("1");
+    const after = emulator.admin.counters();
+    expect(after.injectedThrottles).toBe(before.injectedThrottles + 1);
+    expect(after.throttled).toBe(before.throttled);
+  });
+
+  it("drops every device request while unreachable, answers the admin API, and serves again once switched back", async () => {
+    const on = await rawRequest(emulator, "PATCH", "/_emulator/faults", { body: { unreachable: true } });
+    expect(on.json).toMatchObject({ unreachable: true });
+    await expect(register("fault-outage")).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|socket hang up/i) });
+    expect(emulator.admin.counters().outageDrops).toBeGreaterThan(0);
+    await rawRequest(emulator, "PATCH", "/_emulator/faults", { body: { unreachable: false } });
+    expect((await register("fault-outage")).status).toBe(202);
+  });
+
   it("delays answers by extraLatencyMs and can be switched off over the admin API", async () => {
     emulator.admin.setFaults({ extraLatencyMs: 300 });
     const started = performance.now();

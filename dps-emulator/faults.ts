@@ -6,11 +6,13 @@ export type FaultDraw =
   | { kind: "none" }
   | { kind: "reset" }
   | { kind: "server-error"; status: 500 | 503 }
-  | { kind: "malformed" };
+  | { kind: "malformed" }
+  | { kind: "throttled" };
 
 /**
  * Decides which failure, if any, a device request suffers. Each rate draws only when it is set, so a
  * test that injects a scripted random source gets one draw per configured fault, in this order.
+ * (An outage, `unreachable`, is not drawn: while it is on, every request fails.)
  */
 export function drawFault(faults: Faults, random: RandomSource): FaultDraw {
   if (faults.resetRate > 0 && random() < faults.resetRate) return { kind: "reset" };
@@ -18,6 +20,7 @@ export function drawFault(faults: Faults, random: RandomSource): FaultDraw {
     return { kind: "server-error", status: random() < 0.5 ? 500 : 503 };
   }
   if (faults.malformedRate > 0 && random() < faults.malformedRate) return { kind: "malformed" };
+  if (faults.throttleRate > 0 && random() < faults.throttleRate) return { kind: "throttled" };
   return { kind: "none" };
 }
 

@@ -32,6 +32,11 @@ export async function serveWithFaults(
     await sleep(faults.extraLatencyMs);
     if (response.destroyed) return;
   }
+  if (faults.unreachable) {
+    state.counters.countOutageDrop();
+    request.socket.destroy();
+    return;
+  }
   const requestId = randomUUID();
   const fault = drawFault(faults, state.random);
   let result: Answer;
@@ -44,6 +49,8 @@ export async function serveWithFaults(
       fault.status === 500
         ? failure(500, ErrorCodes.internalError, "Internal server error (injected by the emulator)", requestId)
         : failure(503, ErrorCodes.serviceUnavailable, "Service unavailable (injected by the emulator)", requestId, { "retry-after": "1" });
+  } else if (fault.kind === "throttled") {
+    result = failure(429, ErrorCodes.throttled, "Too many requests (injected by the emulator)", requestId, { "retry-after": "1" });
   } else if (body === null) {
     result = failure(413, ErrorCodes.bodyTooLarge, "The request body exceeds 96 KB", requestId);
   } else {
@@ -52,6 +59,6 @@ export async function serveWithFaults(
   let text = result.body === undefined ? "" : JSON.stringify(result.body);
   // The fault models a success lost in transit; error answers stay readable so tests can tell the two apart.
   if (fault.kind === "malformed" && result.status < 300 && text !== "") text = truncateBody(text);
-  state.counters.count(endpoint, result.status);
+  state.counters.count(endpoint, result.status, fault.kind === "throttled");
   writeJson(response, result.status, text, { ...result.headers, "x-ms-request-id": requestId });
 }

@@ -28,7 +28,7 @@ describe("configuration", () => {
       HOST: "127.0.0.1",
       HIC_DATA_DIR: ".data",
       HIC_WORKER: "on",
-      HIC_WORKER_CONCURRENCY: 64,
+      HIC_WORKER_CONCURRENCY: "auto",
       HIC_LEASE_SECONDS: 90,
       HIC_RETRY_MAX_MS: 300_000,
       LOG_LEVEL: "info",
@@ -81,7 +81,7 @@ describe("configuration", () => {
     expect(problems).toContain('PORT must be a whole number from 1 to 65535 (it is "eighty").');
     expect(problems).toContain('HIC_WORKER must be "on" or "off" (it is "maybe").');
     expect(problems).toContain('HIC_LEASE_SECONDS must be a number of at least 2 (it is "1").');
-    expect(problems).toContain('HIC_WORKER_CONCURRENCY must be a whole number of at least 1 (it is "2.5").');
+    expect(problems).toContain('HIC_WORKER_CONCURRENCY must be "auto" or a whole number of at least 1 (it is "2.5").');
     expect(problems).toContain('DATABASE_URL must be a postgres:// connection URL (it is "mysql://db/hic").');
     expect((error as EnvError).message).toMatch(/^Invalid configuration/);
   });

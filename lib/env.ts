@@ -35,6 +35,14 @@ function optionalPort() {
   return z.preprocess(blankAsUnset, z.coerce.number({ error: message }).int(message).min(0, message).max(65_535, message).optional());
 }
 
+function autoOrWholeNumber(min: number) {
+  const message = `must be "auto" or a whole number of at least ${min}`;
+  return z.preprocess(
+    (value) => (typeof blankAsUnset(value) === "string" ? (value as string).trim().toLowerCase() : undefined),
+    z.union([z.literal("auto"), z.coerce.number({ error: message }).int(message).min(min, message)], { error: message }).default("auto"),
+  );
+}
+
 function atLeast(min: number, fallback: number) {
   const message = `must be a number of at least ${min}`;
   return z.preprocess(blankAsUnset, z.coerce.number({ error: message }).min(min, message).default(fallback));
@@ -202,13 +210,34 @@ const VARIABLES = {
     "what `npm start` runs: `all` = the web server with a provisioning worker inside; `web` = the web server only; `worker` = a provisioning worker only (as `npm run worker`). See Deploying",
   ),
   HIC_WORKER: variable(onOff(), "`on`", "`off` = no provisioning worker inside the web server (as `HIC_ROLE=web`; run `npm run worker` instead)"),
-  HIC_WORKER_CONCURRENCY: variable(wholeNumber(1, 64), "`64`", "DPS calls one worker process has in flight"),
+  HIC_WORKER_CONCURRENCY: variable(
+    autoOrWholeNumber(1),
+    "`auto`",
+    "DPS calls one worker process has in flight; `auto` = the configured quota × how long DPS takes per device (its `Retry-After`), shared among the running workers (64 when no quota is set)",
+  ),
   HIC_WORKER_POLL_MS: variable(atLeast(50, 1_000), "`1000`", "how often an idle worker looks for queued work (a notification wakes it sooner)"),
   HIC_LEASE_SECONDS: variable(atLeast(2, 90), "`90`", "how long one attempt may hold a device before another worker may take it over"),
   HIC_MAX_ATTEMPTS: variable(wholeNumber(1, 6), "`6`", "attempts per request, automatic retries included, before a device shows Failed"),
   HIC_RETRY_BASE_MS: variable(atLeast(0, 5_000), "`5000`", "first automatic retry delay; it doubles per attempt (with jitter), never sooner than DPS's `Retry-After`"),
   HIC_RETRY_MAX_MS: variable(atLeast(1, 300_000), "`300000`", "longest delay between automatic retries"),
-  HIC_SHUTDOWN_GRACE_MS: variable(atLeast(0, 8_000), "`8000`", "how long a stopping worker lets DPS calls in flight finish before it aborts them"),
+  HIC_SHUTDOWN_GRACE_MS: variable(
+    atLeast(0, 5_000),
+    "`5000`",
+    "how long a stopping worker lets DPS calls in flight finish before it aborts them and hands them back (the launcher gives the web server 8 s in all)",
+  ),
+  HIC_HEARTBEAT_MS: variable(atLeast(100, 2_000), "`2000`", "how often each provisioning process records in the database that it is alive"),
+  HIC_HEARTBEAT_STALE_MS: variable(
+    atLeast(500, 10_000),
+    "`10000`",
+    "a provisioning process silent this long is taken for dead (kill -9, crash): its attempts are taken over at once instead of after their lease",
+  ),
+  HIC_DPS_CIRCUIT_FAILURES: variable(
+    wholeNumber(1, 5),
+    "`5`",
+    "failed DPS requests in a row (no connection, timeouts, 5xx, 429), counted across all workers, after which the engine stops sending device work and probes DPS instead",
+  ),
+  HIC_DPS_PROBE_MIN_MS: variable(atLeast(50, 1_000), "`1000`", "first wait before probing an unreachable DPS; it doubles per failed probe"),
+  HIC_DPS_PROBE_MAX_MS: variable(atLeast(50, 3_000), "`3000`", "longest wait between probes of an unreachable DPS (a probe is one status lookup)"),
   HIC_TRUSTED_PROXIES: variable(
     addressList(),
     "unset",

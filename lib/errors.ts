@@ -1,6 +1,7 @@
 import "server-only";
 import { AccessDeniedError } from "@/lib/auth/current-user";
 import { logger } from "@/lib/logger";
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnreachable } from "@/db/connection-errors";
 
 /**
  * Errors as the people using the app see them. The data-access layer throws UserFacingError for a
@@ -29,6 +30,10 @@ export function routeError(error: unknown, route: string): Response {
     return Response.json({ ok: false, message: error.message }, { status: error.reason === "unauthenticated" ? 401 : 403 });
   }
   if (error instanceof UserFacingError) return Response.json({ ok: false, message: error.message }, { status: 400 });
+  if (isDatabaseUnreachable(error)) {
+    logger.warn({ route, err: loggableError(error) }, "route failed: the database is unreachable");
+    return Response.json({ ok: false, message: DATABASE_UNAVAILABLE_MESSAGE }, { status: 503, headers: { "Retry-After": "5" } });
+  }
   logger.error({ route, err: loggableError(error) }, "route failed");
   return Response.json({ ok: false, message: SERVER_ERROR_MESSAGE }, { status: 500 });
 }

@@ -29,7 +29,17 @@ async function main() {
   const secrets = role === "worker" ? { HIC_SECRET_KEY: loadSecretKey(dataDir) } : ensureSecrets(dataDir, config, log, secretsForRole(role));
   const buildId = role === "worker" ? null : expectedBuildId(root, secrets.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY!);
 
-  const database = await connectDatabase({ dataDir, log });
+  const database = await connectDatabase({
+    dataDir,
+    log,
+    supervise: {
+      isShuttingDown,
+      giveUp: (reason) => {
+        process.exitCode = 1;
+        void shutdown(`${reason}; the app cannot run without its database`);
+      },
+    },
+  });
   onShutdown(() => database.stop());
   setEnv({ DATABASE_URL: database.url });
   log(database.embedded ? `Embedded PostgreSQL on 127.0.0.1:${database.port} (cluster in ${database.clusterDir}).` : "Using the PostgreSQL server in DATABASE_URL.");

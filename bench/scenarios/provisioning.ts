@@ -9,7 +9,14 @@ import { emulatorConfig, startEmulatorProcess, type EmulatorProcess } from "../s
 import { connectRig, seedDevices, startWorkerProcess, waitForAssigned, workerEnv, type Rig } from "../support/provisioning-rig";
 import { percentile, round } from "../support/stats";
 
-export type ScenarioContext = { server: TestServer; quick: boolean; workDir: string; log: (line: string) => void };
+export type ScenarioContext = {
+  server: TestServer;
+  quick: boolean;
+  workDir: string;
+  log: (line: string) => void;
+  /** Fleet sizes given on the command line (`--soak-devices`, `--ten-units-devices`), instead of the scenario's own. */
+  sizes?: { soak?: number; tenUnits?: number };
+};
 
 async function runChild(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });

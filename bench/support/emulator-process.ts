@@ -7,6 +7,8 @@ import { createInterface } from "node:readline";
 import { createDpsFetch } from "@/lib/dps";
 
 export type EmulatorProcess = {
+  /** The emulator's process, for its CPU use. */
+  pid: number;
   url: string;
   port: number;
   caFile: string;
@@ -37,6 +39,7 @@ export async function startEmulatorProcess(config: Record<string, unknown>, data
   const fetchWithCa = createDpsFetch({ caPem });
   const groups = config.enrollmentGroups as { primaryKey: string }[];
   return {
+    pid: child.pid!,
     url: ready.url,
     port: Number(new URL(ready.url).port),
     caFile: ready.caFile,

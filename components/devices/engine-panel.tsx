@@ -5,10 +5,16 @@ import { toast } from "sonner";
 import { setProvisioningPausedAction } from "@/lib/actions/set-provisioning-paused";
 import { formatDuration } from "@/lib/format-duration";
 import { Button } from "@/components/ui/button";
+import { DpsKeyRefusedNotice, DpsUnreachableNotice } from "@/components/integrations/azure-dps/dps-health-notice";
+import type { DpsHealth } from "@/lib/provisioning/types";
 
 export type EnginePanelProps = {
   connected: boolean;
   paused: boolean;
+  /** DPS's health as the engine sees it: while unreachable or refusing the key, provisioning waits. */
+  dps: DpsHealth;
+  /** May change the integration (to say who can end a refused key). */
+  canManageIntegration: boolean;
   queued: number;
   registrationsPerMinute: number;
   activeRun: { trigger: string; total: number; done: number; failed: number; ratePerMinute: number; etaSeconds: number | null } | null;
@@ -16,7 +22,7 @@ export type EnginePanelProps = {
 };
 
 /** Bulk provisioning at a glance: progress, rate against the quota, ETA, and pause/resume. */
-export function EnginePanel({ connected, paused, queued, registrationsPerMinute, activeRun, canControl }: EnginePanelProps) {
+export function EnginePanel({ connected, paused, dps, canManageIntegration, queued, registrationsPerMinute, activeRun, canControl }: EnginePanelProps) {
   const [pending, startTransition] = useTransition();
   const toggle = () =>
     startTransition(async () => {
@@ -28,15 +34,21 @@ export function EnginePanel({ connected, paused, queued, registrationsPerMinute,
   const percent = activeRun && activeRun.total > 0 ? Math.min(100, Math.round((activeRun.done / activeRun.total) * 100)) : 0;
   return (
     <div className="grid gap-2 text-sm" aria-label="Provisioning engine">
-      <p>
-        {!connected ? (
-          <span className="text-amber-800">Azure DPS is not connected: provisioning waits.</span>
-        ) : paused ? (
-          <span className="font-medium text-amber-800">Paused: queued work waits until you resume.</span>
-        ) : (
-          <span className="text-slate-700">Running, at most {registrationsPerMinute.toLocaleString("en")} registrations per minute.</span>
-        )}
-      </p>
+      {connected && dps.state === "unreachable" ? (
+        <DpsUnreachableNotice health={dps} />
+      ) : connected && dps.state === "key-refused" ? (
+        <DpsKeyRefusedNotice health={dps} canManageIntegration={canManageIntegration} />
+      ) : (
+        <p>
+          {!connected ? (
+            <span className="text-amber-800">Azure DPS is not connected: provisioning waits.</span>
+          ) : paused ? (
+            <span className="font-medium text-amber-800">Paused: queued work waits until you resume.</span>
+          ) : (
+            <span className="text-slate-700">Running, at most {registrationsPerMinute.toLocaleString("en")} registrations per minute.</span>
+          )}
+        </p>
+      )}
       {activeRun ? (
         <div className="grid gap-1">
           <div className="flex justify-between text-xs text-slate-600">

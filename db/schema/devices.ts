@@ -33,6 +33,8 @@ export const devices = pgTable(
     attemptCount: integer().notNull().default(0),
     nextRetryAt: timestamp({ withTimezone: true }),
     attemptId: uuid(),
+    /** The engine process (provisioning_processes.id) running the attempt in flight. */
+    attemptOwner: uuid(),
     leaseExpiresAt: timestamp({ withTimezone: true }),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

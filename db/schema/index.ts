@@ -4,3 +4,4 @@ export * from "./integration";
 export * from "./devices";
 export * from "./registrations";
 export * from "./fleet";
+export * from "./engine";

@@ -60,6 +60,12 @@ export async function emulatorRegistration(registrationId: string): Promise<{ re
   return status === 200 ? body : null;
 }
 
+/** Switches the emulator's faults, e.g. `{ unreachable: true }` for an outage (fields left out stay as they are). */
+export async function patchEmulatorFaults(changes: Record<string, unknown>): Promise<void> {
+  const { status, body } = await emulatorAdmin("PATCH", "faults", changes);
+  if (status !== 200) throw new Error(`The emulator refused the change: HTTP ${status} ${JSON.stringify(body)}`);
+}
+
 /** Adds (or updates) an enrollment group, to make the emulator accept a test's own key. */
 export async function upsertEmulatorEnrollmentGroup(group: { enrollmentGroupId: string; primaryKey: string; secondaryKey: string }): Promise<void> {
   await patchEmulatorConfig({ enrollmentGroups: [group] });

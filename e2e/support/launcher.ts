@@ -24,15 +24,25 @@ export function throwawayDataDir(): { dir: string; remove: () => void } {
 
 /**
  * `npm start`'s launcher as a user runs it (node directly, as `npm run` does not pass SIGTERM
- * on), with embedded PostgreSQL and the emulator in `dataDir`, an administrator from the
- * environment, and the build `npm test` made.
+ * on), with embedded PostgreSQL (unless `env` gives a DATABASE_URL) and the emulator in `dataDir`,
+ * an administrator from the environment, and the build `npm test` made.
  */
-export async function startLauncher(dataDir: string, admin: { email: string; password: string }): Promise<Launcher> {
+export async function startLauncher(dataDir: string, admin: { email: string; password: string }, env: Record<string, string> = {}): Promise<Launcher> {
   const port = await pickPort(0);
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: process.cwd(),
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, DATABASE_URL: "", HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: admin.email, HIC_ADMIN_PASSWORD: admin.password, LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      DATABASE_URL: "",
+      HIC_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      HIC_ADMIN_EMAIL: admin.email,
+      HIC_ADMIN_PASSWORD: admin.password,
+      LOG_LEVEL: "warn",
+      ...env,
+    },
   });
   let output = "";
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));

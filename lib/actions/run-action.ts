@@ -8,6 +8,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { clientAddressFrom } from "@/lib/auth/client-address";
 import { loggableError, SERVER_ERROR_MESSAGE, UserFacingError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnreachable } from "@/db/connection-errors";
 import { invalid, type ActionResult } from "./result";
 
 /**
@@ -42,6 +43,10 @@ export async function runAction<S extends z.ZodType, T>(
       return { ok: false, message: error.message };
     }
     if (error instanceof UserFacingError) return { ok: false, message: error.message, fieldErrors: error.fieldErrors };
+    if (isDatabaseUnreachable(error)) {
+      logger.warn({ action: name, err: loggableError(error) }, "action failed: the database is unreachable");
+      return { ok: false, message: DATABASE_UNAVAILABLE_MESSAGE };
+    }
     logger.error({ action: name, err: loggableError(error) }, "action failed");
     return { ok: false, message: SERVER_ERROR_MESSAGE };
   }

@@ -82,6 +82,20 @@ describe("register: throttling and server errors are retried with backoff", () =
     expect(dps.sleeps).toEqual([]);
   });
 
+  it("stops retrying once told to (an outage seen by others), returning the failure at once, while polls of an accepted operation go on", async () => {
+    const stopRetrying = new AbortController();
+    const failing = createScriptedDps((_request, index) => {
+      if (index === 1) stopRetrying.abort();
+      return dpsError(503, 503000, "Service unavailable");
+    });
+    const result = await failing.client.register({ ...registration, stopRetrying: stopRetrying.signal });
+    expect(result).toMatchObject({ kind: "transient", cause: "http-5xx", attempts: 2 });
+
+    // Already stopped: an operation in progress is still polled to its verdict.
+    const polling = createScriptedDps([jsonReply(202, { operationId: "op-1", status: "assigning" }, { "Retry-After": "3" }), assigned()]);
+    expect(await polling.client.register({ ...registration, stopRetrying: stopRetrying.signal })).toMatchObject({ kind: "assigned", attempts: 2 });
+  });
+
   it("retries a 503, then succeeds", async () => {
     const dps = createScriptedDps([dpsError(503, 503000, "Service unavailable"), assigned()]);
     expect(await dps.client.register(registration)).toMatchObject({ kind: "assigned", attempts: 2 });

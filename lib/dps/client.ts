@@ -91,6 +91,7 @@ type Call = {
   registrationId: string;
   deviceKey: string;
   signal: AbortSignal | undefined;
+  stopRetrying: AbortSignal | undefined;
   startedAt: number;
   deadline: number;
   attempts: number;
@@ -142,13 +143,14 @@ function deadlineFailure(call: Call, waitingFor: string): DpsFailure {
   );
 }
 
-/** Sleeps unless the wait would pass the deadline; false means "stop now" (deadline or abort). */
-async function pause(call: Call, ms: number): Promise<boolean> {
+/** Sleeps unless the wait would pass the deadline; false means "stop now" (deadline or abort). `alsoWakeOn` ends the sleep early too. */
+async function pause(call: Call, ms: number, alsoWakeOn?: AbortSignal): Promise<boolean> {
   if (ms <= 0) return !call.signal?.aborted;
   // Waking up exactly at the deadline would leave no time for the request.
   if (call.settings.now() + ms >= call.deadline) return false;
+  const wake = alsoWakeOn && call.signal ? AbortSignal.any([call.signal, alsoWakeOn]) : (alsoWakeOn ?? call.signal);
   try {
-    await call.settings.sleep(ms, call.signal);
+    await call.settings.sleep(ms, wake);
   } catch {
     // An injected sleep may reject on abort; the signal check below tells the two apart.
   }
@@ -203,8 +205,9 @@ async function send<T>(
     if (step.done) return step;
     lastFailure = step.failure;
     const decision = decideRetry(step.failure, attempt, settings.retryPolicy, settings.random);
-    if (!decision.retry) return step;
-    if (!(await pause(call, decision.delayMs))) return stopped(call, lastFailure, "DPS to answer");
+    if (!decision.retry || call.stopRetrying?.aborted) return step;
+    if (!(await pause(call, decision.delayMs, call.stopRetrying))) return stopped(call, lastFailure, "DPS to answer");
+    if (call.stopRetrying?.aborted) return step;
   }
 }
 
@@ -286,7 +289,7 @@ function verdict(call: Call, { operation, httpStatus }: PendingOperation) {
 
 function startCall(
   settings: Settings,
-  input: { connection: DpsConnection; registrationId: string; deviceKey: string; signal?: AbortSignal | undefined },
+  input: { connection: DpsConnection; registrationId: string; deviceKey: string; signal?: AbortSignal | undefined; stopRetrying?: AbortSignal | undefined },
 ): Call {
   const { connection, registrationId } = checkedInput(input.connection, input.registrationId, input.deviceKey);
   const startedAt = settings.now();
@@ -296,6 +299,7 @@ function startCall(
     registrationId,
     deviceKey: input.deviceKey,
     signal: input.signal,
+    stopRetrying: input.stopRetrying,
     startedAt,
     deadline: startedAt + settings.operationTimeoutMs,
     attempts: 0,

@@ -11,6 +11,8 @@ export type GroupKeyRequest = {
   registrationId: string;
   groupKeys: GroupKeys;
   signal?: AbortSignal;
+  /** See RegisterRequest.stopRetrying. */
+  stopRetrying?: AbortSignal;
 };
 
 /**
@@ -39,9 +41,9 @@ export function registerWithGroupKeys(
   client: DpsClient,
   request: GroupKeyRequest & { payload?: JsonObject },
 ): Promise<WithKeyUsed<RegisterResult>> {
-  const { connection, registrationId, payload, signal } = request;
+  const { connection, registrationId, payload, signal, stopRetrying } = request;
   return withGroupKeys(request, (deviceKey) =>
-    client.register({ connection, registrationId, deviceKey, payload, signal }),
+    client.register({ connection, registrationId, deviceKey, payload, signal, stopRetrying }),
   );
 }
 

@@ -18,18 +18,31 @@ export type PollLimiter = {
  */
 export function createPollLimiter(limit: PollLimit = DPS_DEVICE_REQUEST_LIMIT): PollLimiter {
   const slotsByKey = new Map<string, number[]>();
+  let nextSweepAt = Number.NEGATIVE_INFINITY;
 
-  function forgetOldSlots(nowMs: number) {
+  function forgetOldSlots(slots: number[], nowMs: number) {
+    while (slots.length > 0 && (slots[0] ?? 0) <= nowMs - limit.windowMs) slots.shift();
+  }
+
+  /**
+   * Devices that stopped sending are dropped in one pass per half window, not on every request: a
+   * worker with hundreds of devices in flight sends hundreds of requests a second, and a pass over
+   * every device per request cost more CPU than the requests themselves.
+   */
+  function sweep(nowMs: number) {
+    if (nowMs < nextSweepAt) return;
+    nextSweepAt = nowMs + limit.windowMs / 2;
     for (const [key, slots] of slotsByKey) {
-      while (slots.length > 0 && (slots[0] ?? 0) <= nowMs - limit.windowMs) slots.shift();
+      forgetOldSlots(slots, nowMs);
       if (slots.length === 0) slotsByKey.delete(key);
     }
   }
 
   return {
     reserve(key, nowMs) {
-      forgetOldSlots(nowMs);
+      sweep(nowMs);
       const slots = slotsByKey.get(key) ?? [];
+      forgetOldSlots(slots, nowMs);
       let slot = Math.max(nowMs, slots[slots.length - 1] ?? nowMs);
       const blocking = slots[slots.length - limit.maxRequests];
       if (blocking !== undefined) slot = Math.max(slot, blocking + limit.windowMs);

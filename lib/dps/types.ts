@@ -101,6 +101,11 @@ export type RegisterRequest = {
   /** Forwarded to custom allocation. */
   payload?: JsonObject;
   signal?: AbortSignal;
+  /**
+   * Once aborted, a failed request is not retried: the failure is returned at once (a retry
+   * already waiting wakes up). Polls for an operation DPS accepted go on; `signal` stops everything.
+   */
+  stopRetrying?: AbortSignal;
 };
 
 export type LookupStatusRequest = Omit<RegisterRequest, "payload">;

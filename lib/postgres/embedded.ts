@@ -14,6 +14,8 @@ export type RunningPostgres = {
   /** The cluster's directory: `<dataDir>/postgres`, or where the data directory's record points. */
   clusterDir: string;
   stop: () => Promise<void>;
+  /** Resolves when this server exits, however it ended (never, for a cluster another process runs). */
+  exited: Promise<void>;
 };
 
 const DEFAULT_PORT = 54329;
@@ -146,7 +148,7 @@ export async function startEmbeddedPostgres(options: {
   if ((await stopOrphanedPostmaster(clusterDir, ownerFile)) === "in-use" && existsSync(portFile)) {
     // A running app owns the cluster: share it (CLI commands, extra workers) and leave stopping to the owner.
     const port = Number(readFileSync(portFile, "utf8").trim());
-    return { url: clusterUrl(password, port, DATABASE), port, clusterDir, stop: async () => {} };
+    return { url: clusterUrl(password, port, DATABASE), port, clusterDir, stop: async () => {}, exited: new Promise(() => {}) };
   }
   const runtime = runtimeFor(account, relocated ? [sharedDir] : [sharedDir, options.dataDir], options.runtime ?? packagedRuntime());
 
@@ -184,6 +186,7 @@ export async function startEmbeddedPostgres(options: {
     url: clusterUrl(password, port, DATABASE),
     port,
     clusterDir,
+    exited: postmaster.exited,
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -9,6 +9,9 @@ import { logger } from "@/lib/logger";
 import { writeProvisioningPaused } from "./control";
 import { EngineGate } from "./engine-gate";
 import { HealthReporter } from "./attempts/health-reporter";
+import { CircuitReporter } from "./health/circuit-reporter";
+import { Heartbeat } from "./health/heartbeat";
+import { OutageSignal } from "./health/outage-signal";
 import { startBoss } from "./queue/boss";
 import { RequestMeter } from "./pacing/request-meter";
 import { pacedFetch } from "./pacing/paced-fetch";
@@ -25,6 +28,14 @@ export type Engine = {
   gate: EngineGate;
   health: HealthReporter;
   meter: RequestMeter;
+  /** This process's heartbeat; its id names the process on every attempt it claims. */
+  heartbeat: Heartbeat;
+  /** Reports this process's DPS request failures to the shared circuit. */
+  circuit: CircuitReporter;
+  /** For probing an unreachable DPS: one request per probe, no retries of its own. */
+  probeClient: DpsClient;
+  /** Aborted while this process knows DPS is unreachable: calls in flight stop retrying. */
+  outage: OutageSignal;
   boss(): Promise<PgBoss>;
   shutdown(): Promise<void>;
 };
@@ -76,20 +87,45 @@ function operationTimeoutMs(leaseSeconds: number): number {
 function createEngine(options: EngineOptions): Engine {
   const settings = { ...readEngineSettings(), ...options.settings };
   const pool = createEnginePool();
-  const gate = new EngineGate();
+  // The gate is read before the reporter exists only in theory: the reporter is made right below.
+  let circuit: CircuitReporter | null = null;
+  const outage = new OutageSignal();
+  const gate = new EngineGate(pool, (state) => {
+    circuit?.noteFleetStreak(state.circuit.consecutiveFailures);
+    if (state.dps === "unreachable") outage.trip();
+    else outage.clear();
+  });
+  circuit = new CircuitReporter(pool, settings, () => {
+    outage.trip();
+    gate.invalidate();
+  });
   const meter = new RequestMeter(pool, () => gate.last()?.costs ?? null);
   const fetch = options.fetch ?? defaultFetch();
-  const client = options.dpsClient ?? createDpsClient({ fetch: meter.wrap(fetch), operationTimeoutMs: operationTimeoutMs(settings.leaseSeconds) });
+  const client =
+    options.dpsClient ?? createDpsClient({ fetch: meter.wrap(circuit.wrap(fetch)), operationTimeoutMs: operationTimeoutMs(settings.leaseSeconds) });
+  const probeClient =
+    options.dpsClient ??
+    createDpsClient({
+      fetch: meter.wrap(fetch),
+      requestTimeoutMs: 10_000,
+      operationTimeoutMs: 15_000,
+      retryPolicy: { maxAttempts: 1, maxUnreachableAttempts: 1 },
+    });
   const serviceClient = createDpsServiceClient({ fetch: pacedFetch(fetch, pool, async () => (await gate.read()).costs), requestTimeoutMs: 30_000 });
+  const heartbeat = new Heartbeat(pool, settings);
   let boss: Promise<PgBoss> | null = null;
   return {
     settings,
     pool,
     client,
     serviceClient,
+    probeClient,
     gate,
     health: new HealthReporter(),
     meter,
+    heartbeat,
+    circuit,
+    outage,
     boss() {
       boss ??= startBoss(pool, settings).catch((error: unknown) => {
         boss = null;
@@ -98,6 +134,9 @@ function createEngine(options: EngineOptions): Engine {
       return boss;
     },
     async shutdown() {
+      circuit.dispose();
+      await circuit.flush().catch(() => {});
+      await heartbeat.stop();
       const started = await boss?.catch(() => null);
       await started?.stop({ graceful: false, close: false, wait: true });
       await pool.end();
@@ -146,4 +185,9 @@ export async function shutdownProvisioning(): Promise<void> {
 export async function setProvisioningPaused(paused: boolean, actor: Actor): Promise<void> {
   await writeProvisioningPaused(paused, actor);
   getEngine().gate.invalidate();
+}
+
+/** The DPS connection was saved or removed: this process's next look at it reads it anew (a refusal of old keys ends at once). */
+export function noteIntegrationChanged(): void {
+  globalForEngine.hicProvisioning?.engine.gate.invalidate();
 }

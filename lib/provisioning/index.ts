@@ -7,13 +7,15 @@
  *   attempts/  one DPS call per device: claim, call, judge, record; inline provisioning
  *   pacing/    the global rate limiter, the per-process call slots, metering extra requests
  *   runs/      bulk runs' progress and ETA, the engine's status, finishing runs and resuming orphans
- *   worker/    the worker process: fetch loop, job completion, sweeper, the one inside the web server
+ *   health/    DPS's health shared by every worker (circuit, probe, refused key), process heartbeats
+ *   worker/    the worker process: fetch loop, concurrency, job completion, sweeper, the one inside the web server
  */
 export { provisionDeviceNow } from "./attempts/provision-now";
 export { enqueueProvisioning, requestProvisioningOfUnassigned, type ProvisioningSelection } from "./queue/enqueue";
-export { getEngineStatus } from "./runs/status";
+export { getDpsHealth, getEngineStatus } from "./runs/status";
+export { resumeAfterKeyAccepted } from "./health/key-refusal";
 export { estimateDuration } from "./pacing/rate-limiter";
 export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker/worker";
-export { configureProvisioningEngine, setProvisioningPaused, shutdownProvisioning, type EngineOptions } from "./engine";
-export type { EngineRun, EngineStatus, ProvisioningOutcome, Trigger } from "./types";
+export { configureProvisioningEngine, noteIntegrationChanged, setProvisioningPaused, shutdownProvisioning, type EngineOptions } from "./engine";
+export type { DpsHealth, EngineRun, EngineStatus, ProvisioningOutcome, Trigger } from "./types";
 export { TRIGGERS } from "./types";

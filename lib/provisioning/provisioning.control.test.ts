@@ -120,7 +120,9 @@ describe("engine control", () => {
     const engine = getEngine();
     expect(await resumeOrphanedAttempts(engine.pool, await engine.boss(), engine.settings)).toBe(1);
     const [device] = await sql<{ status: string; last_error_kind: string }>("select status, last_error_kind from devices where id = $1", [id]);
-    expect(device).toEqual({ status: "pending", last_error_kind: "interrupted" });
+    // Handed back as interrupted; the test's running worker may already have claimed it again.
+    expect(device!.last_error_kind).toBe("interrupted");
+    expect(["pending", "assigning", "assigned"]).toContain(device!.status);
     await waitFor(() => statusesOf("orphan"), (rows) => rows[0]?.status === "assigned", 10_000, "the orphaned device assigned");
     const history = await sql<{ trigger: string; outcome: string }>("select trigger, outcome from provisioning_history where device_id = $1", [id]);
     expect(history).toEqual([{ trigger: "automatic", outcome: "assigned" }]);

@@ -5,13 +5,15 @@ import type { TestEmulator } from "@/dps-emulator/test-support";
 import { enqueueProvisioning, shutdownProvisioning } from "./index";
 import { connectDps, exited, insertDevices, spawnWorker, startEmulatorAndEngine, waitFor } from "./test-support";
 
-// Short leases so a killed worker's attempts are taken over within seconds.
-const LEASE_SECONDS = "4";
+// A lease far longer than the test waits: a killed worker's attempts must be taken over through its
+// stale heartbeat (1.5 s of silence), and a stopped worker's handed back, never by the lease running out.
+const LEASE_SECONDS = "60";
+const HEARTBEAT = { HIC_HEARTBEAT_MS: "300", HIC_HEARTBEAT_STALE_MS: "1500" };
 let emulator: TestEmulator;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  emulator = await startEmulatorAndEngine({ retryAfterSeconds: 1 }, { leaseSeconds: Number(LEASE_SECONDS) });
+  emulator = await startEmulatorAndEngine({ retryAfterSeconds: 1 }, { leaseSeconds: Number(LEASE_SECONDS), heartbeatMs: 300, heartbeatStaleMs: 1_500 });
   await connectDps(emulator);
 });
 
@@ -23,7 +25,7 @@ afterAll(async () => {
 });
 
 function worker(): ChildProcess {
-  const child = spawnWorker(emulator, { HIC_LEASE_SECONDS: LEASE_SECONDS, HIC_WORKER_CONCURRENCY: "32" });
+  const child = spawnWorker(emulator, { HIC_LEASE_SECONDS: LEASE_SECONDS, HIC_WORKER_CONCURRENCY: "32", ...HEARTBEAT });
   children.push(child);
   return child;
 }
@@ -47,7 +49,7 @@ async function expectEachDeviceAssignedOnce(prefix: string, runId: number, count
 }
 
 describe("worker processes that stop", () => {
-  it("a worker killed with SIGKILL mid-run: after a restart every device is assigned exactly once, none stuck", { timeout: 60_000 }, async () => {
+  it("a worker killed with SIGKILL mid-run: its attempts are taken over once its heartbeat is stale, long before their lease ends; each device assigned once", { timeout: 60_000 }, async () => {
     const ids = await insertDevices(200, "crash");
     const { runId } = await enqueueProvisioning({ deviceIds: ids }, { trigger: "import", actor: null });
 
@@ -57,13 +59,18 @@ describe("worker processes that stop", () => {
     await exited(first);
     expect(await assigningNow("crash")).toBeGreaterThan(0);
 
+    const restartedAt = Date.now();
     worker();
-    await waitFor(() => assignedInRun(runId), (n) => n === 200, 45_000, "the restarted worker to finish the run");
+    // The 60 s lease would hold the killed worker's devices for a minute; its silent heartbeat does not.
+    await waitFor(() => assignedInRun(runId), (n) => n === 200, 40_000, "the restarted worker to finish the run");
+    expect(Date.now() - restartedAt).toBeLessThan(Number(LEASE_SECONDS) * 1000);
+    const interrupted = await sql<{ n: string }>("select count(*) as n from provisioning_history where run_id = $1 and trigger = 'automatic'", [runId]);
+    expect(Number(interrupted[0]!.n)).toBeGreaterThan(0);
     await waitFor(() => assigningNow("crash"), (n) => n === 0, 5_000, "no device left assigning");
     await expectEachDeviceAssignedOnce("crash", runId, 200);
   });
 
-  it("a worker stopped with SIGTERM finishes its in-flight attempts and exits cleanly", { timeout: 40_000 }, async () => {
+  it("a worker stopped with SIGTERM finishes its in-flight attempts, hands the rest back and exits cleanly", { timeout: 40_000 }, async () => {
     for (const child of children.splice(0)) {
       child.kill("SIGKILL");
       await exited(child);
@@ -75,11 +82,13 @@ describe("worker processes that stop", () => {
     stopping.kill("SIGTERM");
     expect(await exited(stopping)).toBe(0);
     expect(await assigningNow("term")).toBe(0);
+    // Nothing left to take over, so its heartbeat row is gone with it.
+    expect(await sql("select id from provisioning_processes where pid = $1", [stopping.pid])).toEqual([]);
     const done = await assignedInRun(runId);
     expect(done).toBeLessThan(150);
 
     worker();
-    await waitFor(() => assignedInRun(runId), (n) => n === 150, 30_000, "another worker to finish the run");
+    await waitFor(() => assignedInRun(runId), (n) => n === 150, 30_000, "another worker to finish the run (no lease to wait out)");
     await expectEachDeviceAssignedOnce("term", runId, 150);
   });
 });

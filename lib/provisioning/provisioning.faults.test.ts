@@ -54,28 +54,6 @@ describe("failures on the way to DPS", () => {
     expect(perDevice.every((row) => row.assigned === "1")).toBe(true);
   });
 
-  it("does not retry a key DPS refuses: the device shows failed, with the reason", async () => {
-    await connectDps(emulator, { primaryKey: WRONG_KEY });
-    const [id] = await insertDevices(1, "wrong-key");
-    const outcome = await provisionDeviceNow(id!, { trigger: "add", actor: null });
-    expect(outcome).toMatchObject({ kind: "error", status: "failed", errorKind: "unauthorized", willRetry: false });
-
-    const [device] = await sql<{ status: string; last_error_kind: string; last_error_code: string; attempt_count: number; next_retry_at: Date | null }>(
-      "select status, last_error_kind, last_error_code, attempt_count, next_retry_at from devices where id = $1",
-      [id],
-    );
-    expect(device).toMatchObject({ status: "failed", last_error_kind: "unauthorized", last_error_code: "401002", attempt_count: 1, next_retry_at: null });
-    const history = await sql<{ outcome: string; error_kind: string }>("select outcome, error_kind from provisioning_history where device_id = $1", [id]);
-    expect(history).toEqual([{ outcome: "failed", error_kind: "unauthorized" }]);
-    expect(emulator.admin.counters().byEndpoint.register.total).toBe(1);
-    const [tile] = await sql<{ last_failure_kind: string }>("select last_failure_kind from integrations");
-    expect(tile?.last_failure_kind).toMatch(/^unauthorized/);
-
-    // Nothing was queued for it: a second later it is still one attempt.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(emulator.admin.counters().byEndpoint.register.total).toBe(1);
-  });
-
   it("falls back to the secondary key when DPS refuses the primary", async () => {
     await connectDps(emulator, { primaryKey: WRONG_KEY, secondaryKey: FLEET_PRIMARY_KEY });
     const [id] = await insertDevices(1, "rotated");

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { childProcessEnv, env } from "@/lib/env";
 import { integrations } from "@/db/schema";
@@ -35,10 +36,11 @@ export async function connectDps(
     secondaryKeyCiphertext: secondary ? encryptSecret(secondary, kek, integrationKeyContext(DPS_INTEGRATION_ID, "secondary")) : null,
     updatedAt: new Date(),
   };
+  // A new version, as every save makes: a refusal of the keys saved before no longer applies.
   await getDb()
     .insert(integrations)
-    .values({ id: DPS_INTEGRATION_ID, ...values })
-    .onConflictDoUpdate({ target: integrations.id, set: values });
+    .values({ id: DPS_INTEGRATION_ID, ...values, version: 1 })
+    .onConflictDoUpdate({ target: integrations.id, set: { ...values, version: sql`${integrations.version} + 1` } });
 }
 
 /**

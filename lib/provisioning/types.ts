@@ -40,7 +40,7 @@ export type ProvisioningOutcome =
   | (OutcomeBase & {
       /** Not attempted now; a queued job does it when the engine can. */
       kind: "deferred";
-      reason: "paused" | "not-connected" | "in-progress" | "cancelled";
+      reason: "paused" | "not-connected" | "in-progress" | "cancelled" | "dps-unreachable" | "key-refused";
     })
   | (OutcomeBase & { kind: "device-not-found" });
 
@@ -55,9 +55,19 @@ export type EngineRun = {
   etaSeconds: number | null;
 };
 
+/**
+ * DPS's health as the whole engine sees it (the dps_circuit row): reachable; unreachable since
+ * `since`, probed again at `nextCheckAt`; or refusing the stored key since `since`.
+ */
+export type DpsHealth =
+  | { state: "available" }
+  | { state: "unreachable"; since: string; nextCheckAt: string | null; lastError: string | null }
+  | { state: "key-refused"; since: string; lastError: string | null };
+
 export type EngineStatus = {
   connected: boolean;
   paused: boolean;
+  dps: DpsHealth;
   counts: Record<DeviceStatus, number>;
   activeRun: EngineRun | null;
   /** Attempts waiting in the queue (not counting those in flight). */

@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
 import type { Metadata } from "next";
 import { countUsers } from "@/lib/users/store";
+import { orDatabaseUnavailable } from "@/db/availability";
 import { FirstAdminForm } from "@/components/auth/first-admin-form";
 import { Card, CardContent, CardHeader } from "@/components/ui/card";
 
@@ -8,7 +9,7 @@ export const metadata: Metadata = { title: "Create the first administrator" };
 
 export default async function SetupPage() {
   // The one-time step disappears as soon as any account exists.
-  if ((await countUsers()) > 0) redirect("/sign-in");
+  if ((await orDatabaseUnavailable(countUsers())) > 0) redirect("/sign-in");
   return (
     <Card>
       <CardHeader>

@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
 import type { Metadata } from "next";
 import { countUsers } from "@/lib/users/store";
+import { orDatabaseUnavailable } from "@/db/availability";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { lockMessage, retryAtFromCode } from "@/lib/auth/lock-message";
 import { SignInForm } from "@/components/auth/sign-in-form";
@@ -23,7 +24,7 @@ function errorMessage(params: Params): string | null {
 }
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Params> }) {
-  if ((await countUsers()) === 0) redirect("/setup");
+  if ((await orDatabaseUnavailable(countUsers())) === 0) redirect("/setup");
   if (await getCurrentUser()) redirect("/");
   const params = await searchParams;
   const callbackUrl = one(params.callbackUrl);

@@ -9,6 +9,10 @@ import { DpsTileActions } from "./tile-actions";
 import { Fact } from "./fact";
 import { ServiceRights } from "./service-rights";
 import { EnrollmentGroupFacts } from "./enrollment-group-facts";
+import { DpsUnreachableNotice } from "./dps-health-notice";
+
+const KEY_REFUSED_NEXT_STEP =
+  "In the Azure portal, open the DPS instance → Manage enrollments → the enrollment group and copy its current Primary Key; here, choose Edit, paste it as the Enrollment group key and Save. Provisioning resumes by itself, nobody needs to retry devices. If the key in Azure was changed back instead, Test connection resumes it as well.";
 
 const TITLE_ID = "azure-dps-tile-title";
 const GROUP_TITLE_ID = "azure-dps-group-title";
@@ -76,7 +80,20 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
             its allocation policy chooses.
           </p>
         ) : null}
-        {integration.attention ? (
+        {integration.dps.state === "unreachable" ? <DpsUnreachableNotice health={integration.dps} /> : null}
+        {integration.attention?.cause === "key-refused" && integration.dps.state === "key-refused" ? (
+          <Alert tone="warning" className="flex gap-3">
+            <TriangleAlert aria-hidden className="mt-0.5 size-4 shrink-0" />
+            <div className="grid gap-1">
+              <p className="font-semibold">DPS refuses the enrollment group key (since {formatDateTime(integration.dps.since)})</p>
+              <p>{integration.attention.message}</p>
+              <p>
+                <span className="font-medium">Next step: </span>
+                {KEY_REFUSED_NEXT_STEP}
+              </p>
+            </div>
+          </Alert>
+        ) : integration.attention ? (
           <Alert tone="warning" className="flex gap-3">
             <TriangleAlert aria-hidden className="mt-0.5 size-4 shrink-0" />
             <div className="grid gap-1">

@@ -4,6 +4,7 @@ import type { DpsIntegrationState } from "@/lib/integrations/azure-dps/integrati
 const LOOK: Record<DpsIntegrationState, { label: string; tone: "neutral" | "success" | "warning" }> = {
   "not-connected": { label: "Not connected", tone: "neutral" },
   connected: { label: "Connected", tone: "success" },
+  unreachable: { label: "DPS unreachable", tone: "warning" },
   "needs-attention": { label: "Needs attention", tone: "warning" },
 };
 

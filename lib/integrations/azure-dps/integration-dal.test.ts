@@ -8,10 +8,17 @@ import { encryptSecret, envelopeKeyId, parseKek } from "@/lib/secrets/envelope";
 import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
 import type { DpsIntegrationFormInput } from "@/lib/integrations/azure-dps/schema";
 import { dpsIntegrationSchema } from "@/lib/integrations/azure-dps/schema";
+import type { DpsHealth } from "@/lib/provisioning/types";
 
-const provisioning = vi.hoisted(() => ({ calls: [] as unknown[], fail: false }));
+const provisioning = vi.hoisted(() => ({ calls: [] as unknown[], fail: false, health: { state: "available" } as DpsHealth, resumed: 0 }));
 vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
 vi.mock("@/lib/provisioning", () => ({
+  getDpsHealth: async () => provisioning.health,
+  noteIntegrationChanged: () => {},
+  resumeAfterKeyAccepted: async () => {
+    provisioning.resumed += 1;
+    return true;
+  },
   requestProvisioningOfUnassigned: async (actor: unknown) => {
     provisioning.calls.push(actor);
     if (provisioning.fail) throw new Error("queue is down");
@@ -225,6 +232,27 @@ describe("tile health", () => {
     expect(dto.lastFailure?.explanation.title).toBe("DPS rejected the ID Scope or the key");
     await recordDpsCallOutcome({ ok: true, summary: "Registered device-1 on hub-a" });
     expect(await getDpsIntegration()).toMatchObject({ state: "connected", lastSuccess: { summary: "Registered device-1 on hub-a" }, consecutiveFailures: 0 });
+  });
+
+  it("says DPS is unreachable, not that an administrator must act, while the engine waits for DPS", async () => {
+    await connected();
+    await recordDpsCallOutcome({ ok: false, kind: "unreachable:refused", message: "ECONNREFUSED" });
+    provisioning.health = { state: "unreachable", since: "2026-01-01T10:00:00.000Z", nextCheckAt: "2026-01-01T10:00:03.000Z", lastError: "unreachable:refused" };
+    try {
+      expect(await getDpsIntegration()).toMatchObject({ state: "unreachable", attention: null, dps: { state: "unreachable", nextCheckAt: "2026-01-01T10:00:03.000Z" } });
+    } finally {
+      provisioning.health = { state: "available" };
+    }
+  });
+
+  it("needs attention, with the refused key as the cause, while DPS refuses the stored key", async () => {
+    await connected();
+    provisioning.health = { state: "key-refused", since: "2026-01-01T10:00:00.000Z", lastError: "unauthorized::401:401002" };
+    try {
+      expect(await getDpsIntegration()).toMatchObject({ state: "needs-attention", attention: { cause: "key-refused", message: expect.stringMatching(/devices stay Pending/) } });
+    } finally {
+      provisioning.health = { state: "available" };
+    }
   });
 
   it("needs attention after three passing failures in a row, not after two", async () => {

@@ -5,7 +5,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { loggableError, UserFacingError } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { logger } from "@/lib/logger";
-import { requestProvisioningOfUnassigned } from "@/lib/provisioning";
+import { getDpsHealth, noteIntegrationChanged, requestProvisioningOfUnassigned, resumeAfterKeyAccepted } from "@/lib/provisioning";
 import { decryptSecret, encryptSecret, envelopeKeyId, SecretDecryptionError, type Kek } from "@/lib/secrets/envelope";
 import { currentKek } from "@/lib/secrets/secret-key";
 import type { IntegrationRow } from "@/db/schema/integration";
@@ -96,8 +96,8 @@ function conflictError(row: IntegrationRow | undefined): UserFacingError {
 
 export async function getDpsIntegration(): Promise<DpsIntegrationDto> {
   await requirePermission("integration.view");
-  const row = await readDpsIntegrationRow();
-  return toDpsIntegrationDto(row, storedKeyProblem(row, currentKek()));
+  const [row, health] = await Promise.all([readDpsIntegrationRow(), getDpsHealth()]);
+  return toDpsIntegrationDto(row, storedKeyProblem(row, currentKek()), health);
 }
 
 /** Connecting and editing are two intents in the audit log, told apart by the dialog's mode. */
@@ -170,6 +170,7 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
   };
   const saved = await updateDpsIntegrationIfVersion(input.version, changes);
   if (!saved) throw conflictError(await readDpsIntegrationRow());
+  noteIntegrationChanged();
 
   await recordAudit({
     actor,
@@ -409,6 +410,8 @@ export async function testDpsConnection(input: TestDpsConnectionInput): Promise<
   if (plan.testsStoredConfiguration) await recordDpsCallOutcomeRow(result.outcome);
   const serviceRecorded = Boolean(check && service?.isStored && plan.testsStoredConfiguration && row);
   if (check && serviceRecorded) await recordServiceCheckRow(row!.version, serviceCheckColumns(check, new Date()));
+  // DPS accepts the stored key again (fixed in Azure, or a rotation undone): waiting devices resume by themselves.
+  const resumed = plan.testsStoredConfiguration && result.accepted ? await resumeAfterKeyAccepted() : false;
   await recordAudit({
     actor,
     action: "integration.test",
@@ -436,6 +439,7 @@ export async function testDpsConnection(input: TestDpsConnectionInput): Promise<
             },
           }
         : {}),
+      ...(resumed ? { provisioning: "resumed: DPS accepts the stored key again" } : {}),
     },
   });
   return {
@@ -466,6 +470,7 @@ export async function disconnectDpsIntegration(input: { version: number }): Prom
     consecutiveFailures: 0,
   });
   if (!saved) throw conflictError(await readDpsIntegrationRow());
+  noteIntegrationChanged();
   await recordAudit({
     actor,
     action: "integration.disconnect",

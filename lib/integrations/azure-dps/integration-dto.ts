@@ -1,5 +1,6 @@
 import type { IntegrationRow } from "@/db/schema/integration";
 import { DEFAULT_DPS_HOST, DEFAULT_REGISTRATIONS_PER_MINUTE } from "@/lib/integrations/azure-dps/schema";
+import type { DpsHealth } from "@/lib/provisioning/types";
 import { azureDps } from "./provider";
 import { explainDpsError, parseDpsFailureCode, type DpsErrorExplanation } from "./explain-dps-error";
 import { GROUP_PROBLEMS, isGroupProblem } from "./explain-service-error";
@@ -11,13 +12,16 @@ export const DPS_INTEGRATION_ID = azureDps.id;
 const CONFIGURATION_FAILURE_KINDS = new Set(["unauthorized", "not-found", "bad-request", "unreachable", "disabled"]);
 export const NEEDS_ATTENTION_AFTER_FAILURES = 3;
 
-export type DpsIntegrationState = "not-connected" | "connected" | "needs-attention";
+/** `unreachable`: connected, but DPS does not answer now (the engine waits and probes it); `needs-attention` asks an administrator to act. */
+export type DpsIntegrationState = "not-connected" | "connected" | "unreachable" | "needs-attention";
 
 /** What the tile and the dialog may know about the integration: whether keys exist, never the keys. */
 export type DpsIntegrationDto = {
   state: DpsIntegrationState;
-  /** Why the state is "needs-attention": a failed DPS call, a stored key this server cannot read, or a disabled enrollment group. */
-  attention: { cause: "failure" | "stored-key" | "group-disabled"; message: string; nextStep?: string } | null;
+  /** Why the state is "needs-attention": a failed DPS call, a stored key this server cannot read, DPS refusing the stored key, or a disabled enrollment group. */
+  attention: { cause: "failure" | "stored-key" | "key-refused" | "group-disabled"; message: string; nextStep?: string } | null;
+  /** DPS's health as the provisioning engine sees it (`available` while not connected). */
+  dps: DpsHealth;
   idScope: string | null;
   host: string;
   registrationsPerMinute: number;
@@ -70,23 +74,30 @@ export function attentionReason(row: HealthFacts): string | null {
  * `storedKeyProblem` is set by the caller when the stored key cannot be read with this server's
  * HIC_SECRET_KEY; it makes the integration need attention whatever the call history says.
  */
-export function toDpsIntegrationDto(row: IntegrationRow | undefined, storedKeyProblem: string | null = null): DpsIntegrationDto {
+export const KEY_REFUSED_MESSAGE =
+  "DPS refused the stored enrollment group key (and the secondary key, if one is stored). Provisioning waits: devices stay Pending, and no attempts are used up.";
+
+export function toDpsIntegrationDto(row: IntegrationRow | undefined, storedKeyProblem: string | null = null, health: DpsHealth = { state: "available" }): DpsIntegrationDto {
   const connected = Boolean(row?.primaryKeyCiphertext);
+  const dps: DpsHealth = connected ? health : { state: "available" };
   const failure = connected && row ? attentionReason(row) : null;
   const group = row?.serviceKeyCiphertext && row.enrollmentGroup?.provisioningStatus === "disabled" ? row.enrollmentGroup : null;
   const attention = !connected
     ? null
     : storedKeyProblem
       ? ({ cause: "stored-key", message: storedKeyProblem } as const)
-      : group
-        ? ({ cause: "group-disabled", ...disabledGroupAttention(group.enrollmentGroupId) } as const)
-        : failure
-          ? ({ cause: "failure", message: failure } as const)
-          : null;
+      : dps.state === "key-refused"
+        ? ({ cause: "key-refused", message: KEY_REFUSED_MESSAGE } as const)
+        : group
+          ? ({ cause: "group-disabled", ...disabledGroupAttention(group.enrollmentGroupId) } as const)
+          : failure && dps.state !== "unreachable"
+            ? ({ cause: "failure", message: failure } as const)
+            : null;
   const hasService = Boolean(row?.serviceKeyCiphertext && row.serviceHost && row.servicePolicyName);
   return {
-    state: !connected ? "not-connected" : attention ? "needs-attention" : "connected",
+    state: !connected ? "not-connected" : attention ? "needs-attention" : dps.state === "unreachable" ? "unreachable" : "connected",
     attention,
+    dps,
     idScope: row?.idScope ?? null,
     host: row?.host ?? DEFAULT_DPS_HOST,
     registrationsPerMinute: row?.registrationsPerMinute ?? DEFAULT_REGISTRATIONS_PER_MINUTE,

@@ -14,6 +14,9 @@ const logged = vi.hoisted(() => [] as string[]);
 vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
 // A failing engine makes the save path log, so the log is part of what is checked.
 vi.mock("@/lib/provisioning", () => ({
+  getDpsHealth: async () => ({ state: "available" }),
+  noteIntegrationChanged: () => {},
+  resumeAfterKeyAccepted: async () => false,
   requestProvisioningOfUnassigned: async () => {
     throw new Error("engine unavailable");
   },

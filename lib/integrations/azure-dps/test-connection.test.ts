@@ -10,9 +10,17 @@ import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
 import { probeDpsConnection } from "./test-connection";
 
-const dps = vi.hoisted(() => ({ client: null as DpsClient | null }));
+const dps = vi.hoisted(() => ({ client: null as DpsClient | null, resumed: 0 }));
 vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
-vi.mock("@/lib/provisioning", () => ({ requestProvisioningOfUnassigned: async () => ({}) }));
+vi.mock("@/lib/provisioning", () => ({
+  getDpsHealth: async () => ({ state: "available" }),
+  noteIntegrationChanged: () => {},
+  resumeAfterKeyAccepted: async () => {
+    dps.resumed += 1;
+    return true;
+  },
+  requestProvisioningOfUnassigned: async () => ({}),
+}));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ headers: async () => new Headers() }));
 // The production client trusts the launcher's emulator (HIC_DPS_EMULATOR_CA_FILE); here the test emulator's CA is trusted explicitly.
@@ -115,7 +123,9 @@ describe("testDpsConnection (data-access layer)", () => {
   }
 
   it("tests typed values before saving, without touching the tile", async () => {
+    dps.resumed = 0;
     const result = await testDpsConnection(form({ primaryKey: WRONG_KEY }));
+    expect(dps.resumed).toBe(0);
     expect(result).toMatchObject({ accepted: false, recordedOnTile: false, explanation: { title: "DPS rejected the ID Scope or the key" } });
     expect(await getDb().select().from(integrations)).toHaveLength(0);
     const audit = await lastTestAudit();
@@ -125,13 +135,18 @@ describe("testDpsConnection (data-access layer)", () => {
 
   it("tests the stored configuration and records the outcome on the tile", async () => {
     await saveDpsIntegration(form());
+    dps.resumed = 0;
     expect(await testDpsConnection({ mode: "stored" })).toMatchObject({ accepted: true, recordedOnTile: true });
+    // DPS accepts the stored key: provisioning that waited for a working key resumes by itself.
+    expect(dps.resumed).toBe(1);
+    expect(await lastTestAudit()).toMatchObject({ detail: { provisioning: "resumed: DPS accepts the stored key again" } });
     expect((await getDpsIntegration()).lastSuccess?.summary).toMatch(/DPS accepted the primary key/);
 
     // The group's keys are regenerated in Azure: the stored key stops working.
     emulator.admin.patchConfig({ enrollmentGroups: [{ enrollmentGroupId: "fleet", primaryKey: WRONG_KEY, secondaryKey: WRONG_KEY }] });
     try {
       expect(await testDpsConnection({ mode: "stored" })).toMatchObject({ accepted: false, recordedOnTile: true });
+      expect(dps.resumed).toBe(1);
     } finally {
       emulator.admin.reset({ restoreStartupConfig: true });
     }

@@ -1,7 +1,11 @@
 import { realSleep, registerWithGroupKeys, type JsonObject, type RegisterResult, type WithKeyUsed } from "@/lib/dps";
 import { logger } from "@/lib/logger";
 import { describeVerdict, judgeAttempt, type AttemptVerdict } from "./attempt-outcome";
-import { claimDevices, explainRefusedClaim, recordAttempt, releaseDevice, type Claim, type ClaimRequest, type RecordBatcher } from "./device-attempt-sql";
+import { claimDevices, explainRefusedClaim, recordAttempt, releaseDevice, type Claim, type ClaimRequest, type RecordBatcher, type WaitingReason } from "./device-attempt-sql";
+import { whileDatabaseIsAway } from "./database-retry";
+import { isDatabaseUnreachable } from "@/db/connection-errors";
+import { refuseKey } from "../health/circuit-store";
+import { dpsFailureCode } from "@/lib/integrations/azure-dps/explain-dps-error";
 import type { Engine } from "../engine";
 import type { GateState } from "../engine-gate";
 import type { CallSlots } from "../pacing/call-slots";
@@ -39,7 +43,14 @@ export type AttemptResult =
   | { type: "not-claimed"; reason: "missing" | "done" }
   | { type: "not-claimed"; reason: "busy"; leaseLeftMs: number }
   /** Nothing was sent to DPS; the caller queues the work again (after `retryInMs`). */
-  | { type: "not-run"; reason: "paused" | "not-connected" | "stopped" | "no-slot-in-time" | "lease-lost"; retryInMs: number };
+  | { type: "not-run"; reason: NotRunReason; retryInMs: number };
+
+/**
+ * Why an attempt gave its device back without a result: it did not reach DPS (paused, not
+ * connected, stopping, no slot in time), or it met an outage or a refused key, which is DPS's
+ * state rather than the device's, so its retry budget is not spent (the same attempt is queued again).
+ */
+export type NotRunReason = "paused" | "not-connected" | "stopped" | "no-slot-in-time" | "lease-lost" | "dps-unreachable" | "key-refused";
 
 /**
  * A signal that aborts when any source does or after `timeoutMs`; `dispose` detaches it again, so
@@ -79,11 +90,33 @@ function minimumCallBudgetMs(leaseSeconds: number): number {
 
 type NotRun = Extract<AttemptResult, { type: "not-run" }>;
 
-/** Whether the engine may call DPS at all right now (connected, not paused). */
+/** Whether the engine may call DPS at all right now (connected, not paused, DPS reachable, the key not refused). */
 export function gateRefusal(gate: GateState): NotRun | null {
   if (!gate.credentials) return { type: "not-run", reason: "not-connected", retryInMs: 0 };
   if (gate.paused) return { type: "not-run", reason: "paused", retryInMs: 0 };
+  if (gate.dps === "unreachable") return { type: "not-run", reason: "dps-unreachable", retryInMs: 0 };
+  if (gate.dps === "key-refused") return { type: "not-run", reason: "key-refused", retryInMs: 0 };
   return null;
+}
+
+/** Failures that say DPS as a whole is not serving (no connection, timeouts, 5xx, 429), not this device. */
+export function isOutageFailure(result: RegisterResult): boolean {
+  switch (result.kind) {
+    case "throttled":
+      return true;
+    case "transient":
+      return result.cause !== "malformed";
+    case "unreachable":
+      return result.cause !== "tls";
+    default:
+      return false;
+  }
+}
+
+function waitingReason(result: RegisterResult): WaitingReason {
+  const cause = "cause" in result ? result.cause : null;
+  const code = result.dpsErrorCode ?? result.httpStatus ?? ("networkCode" in result ? result.networkCode : null);
+  return { kind: result.kind, code: code === null ? null : String(code), message: result.message ?? dpsFailureCode({ kind: result.kind, cause }) };
 }
 
 export function claimRequestFor(request: AttemptRequest): ClaimRequest {
@@ -99,7 +132,8 @@ export async function runAttempt(engine: Engine, request: AttemptRequest): Promi
   const gate = await engine.gate.read(request.gateMaxAgeMs);
   const refusal = gateRefusal(gate);
   if (refusal) return refusal;
-  const [claim] = await claimDevices(engine.pool, [claimRequestFor(request)], gate.costs?.perAttemptMs ?? null);
+  await engine.heartbeat.ensure("inline");
+  const [claim] = await claimDevices(engine.pool, [claimRequestFor(request)], gate.costs?.perAttemptMs ?? null, engine.heartbeat.id);
   return continueAttempt(engine, request, claim ?? null);
 }
 
@@ -110,17 +144,27 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
     return refusal.reason === "busy" ? { type: "not-claimed", ...refusal } : { type: "not-claimed", reason: refusal.reason };
   }
   const claimedAt = Date.now();
-  const giveBack = async (reason: NotRun["reason"], retryInMs = 0): Promise<AttemptResult> => {
-    await releaseDevice(engine.pool, request.deviceId, request.attemptId, claim.previousStatus);
+  const leaseEndsAt = claimedAt + claim.leaseMs;
+  const giveBack = async (reason: NotRun["reason"], retryInMs = 0, waiting?: WaitingReason): Promise<AttemptResult> => {
+    await whileDatabaseIsAway(() => releaseDevice(engine.pool, request.deviceId, request.attemptId, claim.previousStatus, waiting), leaseEndsAt);
     return { type: "not-run", reason, retryInMs };
   };
 
   if (claim.waitMs > claim.leaseMs - minimumCallBudgetMs(request.leaseSeconds)) return giveBack("no-slot-in-time", claim.waitMs);
   if (claim.waitMs > 0) await realSleep(claim.waitMs, request.waitSignal);
   if (request.waitSignal?.aborted) return giveBack("stopped");
-  // Paused or disconnected while waiting for the slot: DPS is not called.
-  const { credentials, paused } = await engine.gate.read(request.gateMaxAgeMs);
-  if (!credentials || paused) return giveBack(credentials ? "paused" : "not-connected");
+  // Paused, disconnected, DPS found unreachable or the key refused while waiting for the slot: DPS is not called.
+  let gate: GateState;
+  try {
+    gate = await engine.gate.read(request.gateMaxAgeMs);
+  } catch (error) {
+    // The database went away: give the device back once it is back, rather than strand it for a lease.
+    if (isDatabaseUnreachable(error)) return giveBack("stopped");
+    throw error;
+  }
+  const refusal = gateRefusal(gate);
+  if (refusal) return giveBack(refusal.reason);
+  const credentials = gate.credentials!;
 
   if (request.callSlots && !(await request.callSlots.acquire(request.waitSignal))) return giveBack("stopped");
   // A backstop under the client's own operation timeout: never keep calling DPS past our lease.
@@ -137,6 +181,7 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
       groupKeys: { primary: credentials.primaryKey, secondary: credentials.secondaryKey ?? undefined },
       payload: asPayload(claim.payload),
       signal: call.signal,
+      stopRetrying: engine.outage.current(),
     });
   } catch (error) {
     // Only input the client refuses to send throws (e.g. an ID Scope saved with invalid characters).
@@ -148,6 +193,21 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
     engine.meter.settle(claim.registrationId);
   }
   if (result.kind === "aborted") return giveBack(call.timedOut() ? "lease-lost" : "stopped");
+  if (result.kind === "unauthorized") {
+    // Every stored key was refused (the secondary too, when there is one): a key rotated or revoked
+    // in Azure. The whole fleet waits for a working key instead of failing device after device.
+    await refuseKeyOnce(engine, credentials.version, result);
+    await reportHealth(engine, claim.registrationId, result);
+    return giveBack("key-refused", 0, waitingReason(result));
+  }
+  if (isOutageFailure(result)) {
+    // Our own failures may be what opens the circuit: report them before asking.
+    await engine.circuit.flush();
+    if ((await engine.gate.read(250)).dps === "unreachable") {
+      await reportHealth(engine, claim.registrationId, result);
+      return giveBack("dps-unreachable", 0, waitingReason(result));
+    }
+  }
 
   const verdict = judgeAttempt(result, request.attempt, engine.settings);
   const nextRetryAt = verdict.retryInMs === null ? null : new Date(Date.now() + verdict.retryInMs);
@@ -175,13 +235,17 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
       attempt: request.attempt + 1,
     };
     const boss = await engine.boss();
-    written = await withTransaction(engine.pool, async (client) => {
-      if (!(await recordAttempt(client, record))) return false;
-      await queueAgain(boss, client, retry, engine.settings, nextRetryAt);
-      return true;
-    });
+    written = await whileDatabaseIsAway(
+      () =>
+        withTransaction(engine.pool, async (client) => {
+          if (!(await recordAttempt(client, record))) return false;
+          await queueAgain(boss, client, retry, engine.settings, nextRetryAt);
+          return true;
+        }),
+      leaseEndsAt,
+    );
   } else {
-    written = request.recorder ? await request.recorder.record(record) : await recordAttempt(engine.pool, record);
+    written = request.recorder ? await request.recorder.record(record, leaseEndsAt) : await whileDatabaseIsAway(() => recordAttempt(engine.pool, record), leaseEndsAt);
   }
   if (!written) {
     logger.warn({ deviceId: request.deviceId, attemptId: request.attemptId }, "attempt lost its lease before recording; its result was dropped");
@@ -203,6 +267,18 @@ async function reportHealth(engine: Engine, registrationId: string, result: Regi
       message: result.message,
     });
   }
+}
+
+/** One refusal per key version is enough; every worker hears of it through the gate. */
+async function refuseKeyOnce(engine: Engine, version: number, result: RegisterResult): Promise<void> {
+  const reason = waitingReason(result);
+  try {
+    const changed = await refuseKey(engine.pool, version, { kind: dpsFailureCode({ kind: "unauthorized", httpStatus: result.httpStatus, dpsErrorCode: result.dpsErrorCode }), message: reason.message });
+    if (changed) logger.warn({ version }, "DPS refused the enrollment group key: provisioning waits until a working key is saved or tested");
+  } catch (error) {
+    logger.warn({ err: { message: (error as Error).message } }, "could not record that DPS refused the key");
+  }
+  engine.gate.invalidate();
 }
 
 export function outcomeMessage(result: Extract<AttemptResult, { type: "recorded" }>): string {

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { isDatabaseUnreachable } from "@/db/connection-errors";
 import { DPS_RATE_LIMITER } from "../pacing/rate-limiter";
 import type { AttemptVerdict } from "./attempt-outcome";
 import type { Actor } from "@/lib/audit/actor";
@@ -19,7 +20,7 @@ const CLAIM = `
     select * from unnest($1::bigint[], $2::uuid[], $3::float8[], $4::int[]) with ordinality as t(device_id, attempt_id, lease_s, attempt, ord)
   ), claimed as (
     update devices d set
-      status = 'assigning', attempt_id = i.attempt_id, lease_expires_at = clock_timestamp() + i.lease_s * interval '1 second',
+      status = 'assigning', attempt_id = i.attempt_id, attempt_owner = $5::uuid, lease_expires_at = clock_timestamp() + i.lease_s * interval '1 second',
       attempt_count = i.attempt, next_retry_at = null, updated_at = now()
     from input i, devices prev
     where d.id = i.device_id and prev.id = d.id
@@ -35,11 +36,11 @@ const CLAIM_ONLY = `${CLAIM} select r.*, 0::float8 as wait_ms from ranked r`;
 
 // One booking for all devices claimed (none if none was): the k-th of n starts (n - k + 1) costs before the bucket's new end.
 const CLAIM_AND_BOOK = `${CLAIM}, slot as (
-    update rate_limiter set next_slot_at = greatest(next_slot_at, clock_timestamp()) + (select count(*) from claimed) * $6::float8 * interval '1 millisecond'
-    where name = $5 and exists (select 1 from claimed)
+    update rate_limiter set next_slot_at = greatest(next_slot_at, clock_timestamp()) + (select count(*) from claimed) * $7::float8 * interval '1 millisecond'
+    where name = $6 and exists (select 1 from claimed)
     returning (extract(epoch from (next_slot_at - clock_timestamp())) * 1000)::float8 as end_ms
   )
-  select r.*, greatest(0, coalesce(s.end_ms, 0) - (r.claimed_count - r.position + 1) * $6::float8)::float8 as wait_ms
+  select r.*, greatest(0, coalesce(s.end_ms, 0) - (r.claimed_count - r.position + 1) * $7::float8)::float8 as wait_ms
   from ranked r left join slot s on true`;
 
 export type Claim = {
@@ -69,11 +70,12 @@ const limiterRowReady = new WeakSet<object>();
 
 /**
  * Claims several devices and books their DPS slots in one statement (a worker claims what one
- * fetch returned). Returns a claim, or null where the device was not claimable, in input order.
+ * fetch returned), naming `owner` (this process's heartbeat id) as the process running them.
+ * Returns a claim, or null where the device was not claimable, in input order.
  */
-export async function claimDevices(db: Queryable, requests: ClaimRequest[], slotCostMs: number | null): Promise<(Claim | null)[]> {
+export async function claimDevices(db: Queryable, requests: ClaimRequest[], slotCostMs: number | null, owner: string): Promise<(Claim | null)[]> {
   if (requests.length === 0) return [];
-  const arrays = [requests.map((r) => r.deviceId), requests.map((r) => r.attemptId), requests.map((r) => r.leaseSeconds), requests.map((r) => r.attempt)];
+  const arrays = [requests.map((r) => r.deviceId), requests.map((r) => r.attemptId), requests.map((r) => r.leaseSeconds), requests.map((r) => r.attempt), owner];
   let rows: ClaimRow[];
   if (slotCostMs) {
     if (!limiterRowReady.has(db)) {
@@ -132,7 +134,7 @@ const RECORD = `
       etag = coalesce(i.etag, d.etag), dps_created_at = coalesce(i.dps_created_at, d.dps_created_at),
       dps_updated_at = coalesce(i.dps_updated_at, d.dps_updated_at), last_operation_id = coalesce(i.operation_id, d.last_operation_id),
       last_error_kind = i.error_kind, last_error_code = i.error_code, last_error_message = i.error_message,
-      next_retry_at = i.next_retry_at, lease_expires_at = null, updated_at = now()
+      next_retry_at = i.next_retry_at, lease_expires_at = null, attempt_owner = null, updated_at = now()
     from input i
     where d.id = i.device_id and d.attempt_id = i.attempt_id and d.status = 'assigning'
     returning i.*
@@ -210,7 +212,8 @@ export async function recordAttempt(db: Queryable, record: AttemptRecord): Promi
  * fleet from queueing on those rows. Used off the critical path (the DPS call slot is already free).
  */
 export class RecordBatcher {
-  private pending: { record: AttemptRecord; done: (written: boolean) => void; fail: (error: unknown) => void }[] = [];
+  private pending: { record: AttemptRecord; deadline: number; done: (written: boolean) => void; fail: (error: unknown) => void }[] = [];
+  private awayPauseMs = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -219,9 +222,10 @@ export class RecordBatcher {
     private readonly maxBatch = 100,
   ) {}
 
-  record(record: AttemptRecord): Promise<boolean> {
+  /** Resolves whether the result was written; while the database is away it keeps trying until `deadline` (the attempt's lease end). */
+  record(record: AttemptRecord, deadline = Date.now()): Promise<boolean> {
     return new Promise((done, fail) => {
-      this.pending.push({ record, done, fail });
+      this.pending.push({ record, deadline, done, fail });
       if (this.pending.length >= this.maxBatch) void this.flush();
       else this.timer ??= setTimeout(() => void this.flush(), this.windowMs);
     });
@@ -235,22 +239,45 @@ export class RecordBatcher {
     if (batch.length === 0) return;
     try {
       const written = await recordAttempts(this.db, batch.map((entry) => entry.record));
+      this.awayPauseMs = 0;
       for (const entry of batch) entry.done(written.has(entry.record.attemptId));
-    } catch {
+    } catch (error) {
+      if (isDatabaseUnreachable(error)) return this.retryLater(batch, error);
       // One unwritable result must not take the others down with it: write them one by one.
       for (const entry of batch) await recordAttempt(this.db, entry.record).then(entry.done, entry.fail);
     }
   }
+
+  /** The database is away: results are kept and written when it is back, each until its lease ends. */
+  private retryLater(batch: typeof this.pending, error: unknown): void {
+    this.awayPauseMs = Math.min(2_000, Math.max(250, this.awayPauseMs * 2));
+    const now = Date.now();
+    for (const entry of batch) {
+      if (entry.deadline > now + this.awayPauseMs) this.pending.push(entry);
+      else entry.fail(error);
+    }
+    if (this.pending.length > 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.flush(), this.awayPauseMs);
+    }
+  }
 }
 
+/** Why a device waits without a result of its own (DPS unreachable, the key refused): shown as its last error. */
+export type WaitingReason = { kind: string; code: string | null; message: string };
+
 /**
- * Gives a device back untouched when its attempt did not reach DPS (pause, shutdown, no slot in
- * time): the status it had before, and no lease.
+ * Gives a device back when its attempt came to no result of its own (pause, shutdown, no slot in
+ * time, an outage, a refused key): the status it had before, no lease, no owner; with `waiting`,
+ * the reason it waits becomes its last error.
  */
-export async function releaseDevice(db: Queryable, deviceId: number, attemptId: string, previousStatus: DeviceStatus): Promise<void> {
+export async function releaseDevice(db: Queryable, deviceId: number, attemptId: string, previousStatus: DeviceStatus, waiting?: WaitingReason): Promise<void> {
   await db.query(
-    `update devices set status = $3::device_status, attempt_id = null, lease_expires_at = null, updated_at = now()
+    `update devices set status = $3::device_status, attempt_id = null, attempt_owner = null, lease_expires_at = null, updated_at = now(),
+       last_error_kind = case when $4::text is null then last_error_kind else $4 end,
+       last_error_code = case when $4::text is null then last_error_code else $5 end,
+       last_error_message = case when $4::text is null then last_error_message else $6 end
      where id = $1 and attempt_id = $2 and status = 'assigning'`,
-    [deviceId, attemptId, previousStatus === "assigning" ? "pending" : previousStatus],
+    [deviceId, attemptId, previousStatus === "assigning" ? "pending" : previousStatus, waiting?.kind ?? null, waiting?.code ?? null, waiting?.message ?? null],
   );
 }

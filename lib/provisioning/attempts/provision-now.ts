@@ -3,6 +3,7 @@ import { getDb } from "@/db/client";
 import { outcomeMessage, runAttempt } from "./attempt";
 import { enqueueDevice } from "../queue/enqueue";
 import { getEngine } from "../engine";
+import { probeIfDue } from "../health/probe";
 import type { Actor } from "@/lib/audit/actor";
 import type { DeviceStatus } from "@/lib/devices/device-statuses";
 import type { ProvisioningOutcome, Trigger } from "../types";
@@ -17,6 +18,8 @@ const DEFERRED_MESSAGES = {
   "not-connected": "Azure DPS is not connected; the device is provisioned once it is.",
   "in-progress": "The device is being provisioned right now; its result appears shortly.",
   cancelled: "The request was cancelled before DPS was called; the device is queued instead.",
+  "dps-unreachable": "Azure DPS is unreachable right now; the device is queued and provisioned as soon as DPS answers again.",
+  "key-refused": "Azure DPS refuses the enrollment group key; the device is queued and provisioned once an administrator saves a working key.",
 } as const;
 
 /**
@@ -28,7 +31,7 @@ const DEFERRED_MESSAGES = {
 export async function provisionDeviceNow(deviceId: number, options: { trigger: Trigger; actor: Actor; signal?: AbortSignal }): Promise<ProvisioningOutcome> {
   const engine = getEngine();
   const attemptId = randomUUID();
-  const result = await runAttempt(engine, {
+  const attempt = () => runAttempt(engine, {
     deviceId,
     attemptId,
     attempt: 1,
@@ -40,6 +43,11 @@ export async function provisionDeviceNow(deviceId: number, options: { trigger: T
     callSignal: options.signal,
     gateMaxAgeMs: 0,
   });
+  let result = await attempt();
+  if (result.type === "not-run" && result.reason === "dps-unreachable") {
+    // Whoever asks next may find DPS back: probe now if a probe is due (no worker may be running).
+    if ((await probeIfDue(engine, await engine.gate.read(0))) === "reachable") result = await attempt();
+  }
 
   if (result.type === "recorded") {
     const { verdict, claim } = result;
@@ -63,7 +71,7 @@ export async function provisionDeviceNow(deviceId: number, options: { trigger: T
   }
   let reason: Extract<ProvisioningOutcome, { kind: "deferred" }>["reason"] = "in-progress";
   if (result.type === "not-run") {
-    reason = result.reason === "paused" || result.reason === "not-connected" ? result.reason : "cancelled";
+    reason = result.reason === "paused" || result.reason === "not-connected" || result.reason === "dps-unreachable" || result.reason === "key-refused" ? result.reason : "cancelled";
     await enqueueDevice(deviceId, { trigger: options.trigger, actor: options.actor });
   }
   const state = await currentState(deviceId);

@@ -7,10 +7,20 @@ export class CallSlots {
   private inUse = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly size: number) {}
+  constructor(private size: number) {}
 
   get busy(): number {
     return this.inUse;
+  }
+
+  get capacity(): number {
+    return this.size;
+  }
+
+  /** Auto concurrency follows the quota and the number of workers; a smaller size lets calls in flight finish. */
+  resize(size: number): void {
+    this.size = Math.max(1, size);
+    while (this.inUse < this.size && this.waiting.length > 0) this.waiting.shift()?.();
   }
 
   /** Resolves true with a slot, or false if `signal` aborts first. */

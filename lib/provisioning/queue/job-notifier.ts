@@ -13,30 +13,42 @@ export async function notifyWorkers(executor: Executor): Promise<void> {
 }
 
 /**
- * Wakes the worker as soon as jobs are queued, instead of on its next poll. One connection per
- * worker process; it reconnects on its own, and polling still covers the time it is away.
+ * Wakes the worker as soon as jobs are queued (JOBS_CHANNEL), instead of on its next poll, and
+ * tells it at once when DPS's health changes (`extraChannels`, e.g. the circuit's). One connection
+ * per worker process; it reconnects on its own (a database restart), and since notifications sent
+ * while it was away are lost, every handler is called once it is back. Polling covers the gap.
  */
-export function listenForJobs(onJobs: () => void): { close(): Promise<void> } {
+export function listenForJobs(onJobs: () => void, extraChannels: Record<string, () => void> = {}): { close(): Promise<void> } {
   let client: pg.Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | null = null;
+  let lostOnce = false;
+  const handlers: Record<string, () => void> = { ...extraChannels, [JOBS_CHANNEL]: onJobs };
+
+  const lost = (next: pg.Client, message: string) => {
+    if (client !== next && client !== null) return;
+    if (client === next) client = null;
+    if (!closed) logger.warn({ err: { message } }, "provisioning notifications lost their connection; reconnecting");
+    lostOnce = true;
+    void next.end().catch(() => {});
+    schedule();
+  };
 
   const connect = async () => {
     const next = new pg.Client({ connectionString: env().DATABASE_URL, application_name: "hic-provisioning-listen" });
-    next.on("notification", () => onJobs());
-    next.on("error", (error) => {
-      logger.warn({ err: { message: error.message } }, "provisioning job notifications lost their connection; reconnecting");
-      void next.end().catch(() => {});
-      if (client === next) client = null;
-      schedule();
+    next.on("notification", (message) => handlers[message.channel]?.());
+    next.on("error", (error) => lost(next, error.message));
+    next.on("end", () => {
+      if (!closed && client === next) lost(next, "connection ended");
     });
     try {
       await next.connect();
-      await next.query(`listen ${JOBS_CHANNEL}`);
+      for (const channel of Object.keys(handlers)) await next.query(`listen ${channel}`);
       if (closed) return void (await next.end());
       client = next;
+      if (lostOnce) for (const handler of Object.values(handlers)) handler();
     } catch (error) {
-      logger.warn({ err: { message: (error as Error).message } }, "cannot listen for provisioning job notifications; polling only");
+      logger.warn({ err: { message: (error as Error).message } }, "cannot listen for provisioning notifications; polling only until it can");
       void next.end().catch(() => {});
       schedule();
     }

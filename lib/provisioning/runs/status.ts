@@ -4,7 +4,8 @@ import { FAILED_OUTCOMES, FINAL_OUTCOMES } from "../attempts/attempt-outcome";
 import { getEngine } from "../engine";
 import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";
 import { devicesPerMinute, RATE_SAFETY } from "../pacing/rate-limiter";
-import type { EngineRun, EngineStatus } from "../types";
+import { dpsHealthOf } from "../health/dps-health";
+import type { DpsHealth, EngineRun, EngineStatus } from "../types";
 
 /**
  * Device counts come from `device_counts`, which triggers keep exact (a handful of rows at any
@@ -95,10 +96,16 @@ export async function getEngineStatus(): Promise<EngineStatus> {
   return {
     connected: credentials !== null,
     paused: gate.paused,
+    dps: dpsHealthOf(gate),
     counts,
     activeRun,
     queued,
     registrationsPerMinute: credentials?.registrationsPerMinute ?? 0,
     operationsPerMinute: credentials?.operationsPerMinute ?? 0,
   };
+}
+
+/** DPS's health for the integration tile: the engine's shared view, at most a second old. */
+export async function getDpsHealth(): Promise<DpsHealth> {
+  return dpsHealthOf(await getEngine().gate.read());
 }

@@ -8,24 +8,39 @@ import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";
 import type { EngineSettings } from "../settings";
 import type { ProvisionJobData } from "../types";
 
-type Orphan = { id: number; attempt_id: string; attempt_count: number; data: ProvisionJobData | null };
+type Orphan = { id: number; attempt_id: string; attempt_count: number; data: ProvisionJobData | null; owner_gone: boolean };
+
+export type SweepingProcess = {
+  /** This process's heartbeat id: its own attempts are never orphans to it. */
+  id: string;
+  /** False right after this process was cut off itself (see Heartbeat.mayJudgeOthers). */
+  mayJudgeOthers: boolean;
+};
 
 /**
- * Devices left "assigning" whose lease ran out and whose job pg-boss will not hand out again: an
- * inline attempt whose process died, or a job that exhausted its redeliveries. (A job that is still
- * active or waiting to be retried is pg-boss's to redeliver; its attempt id resumes the device.)
- * Each goes back to pending with a fresh job, or to failed when it has no attempts left.
+ * Devices left "assigning" by an attempt that will not finish:
+ * - its process is gone: the process's heartbeat is older than HIC_HEARTBEAT_STALE_MS, or its row
+ *   was removed (a stopped process removes its row once it has handed its work back). Taken over
+ *   at once, without waiting for the lease.
+ * - its lease ran out and pg-boss will not hand its job out again: an inline attempt of a process
+ *   that had no heartbeat, or a job that exhausted its redeliveries.
+ * Each goes back to pending with a fresh job (or to failed when it has no attempts left); its old
+ * job is closed in the same transaction, so it is not handed out again on top of the new one.
  */
-export async function resumeOrphanedAttempts(pool: pg.Pool, boss: PgBoss, settings: EngineSettings): Promise<number> {
+export async function resumeOrphanedAttempts(pool: pg.Pool, boss: PgBoss, settings: EngineSettings, me: SweepingProcess | null = null): Promise<number> {
   const { rows } = await pool.query<Orphan>(
-    `select d.id, d.attempt_id, d.attempt_count, j.data
+    `select d.id, d.attempt_id, d.attempt_count, j.data,
+       (d.attempt_owner is not null and (p.id is null or p.heartbeat_at < clock_timestamp() - $3::float8 * interval '1 millisecond')) as owner_gone
      from devices d
      left join ${BOSS_SCHEMA}.job j on j.name = $1 and j.id = d.attempt_id
-     where d.status = 'assigning' and d.lease_expires_at < clock_timestamp() - interval '2 seconds'
-       and (j.id is null or j.state > 'active')
+     left join provisioning_processes p on p.id = d.attempt_owner
+     where d.status = 'assigning'
+       and ((d.lease_expires_at < clock_timestamp() - interval '2 seconds' and (j.id is null or j.state > 'active'))
+         or ($4::boolean and d.attempt_owner is distinct from $2::uuid and d.attempt_owner is not null
+             and (p.id is null or p.heartbeat_at < clock_timestamp() - $3::float8 * interval '1 millisecond')))
      order by d.lease_expires_at
-     limit 200`,
-    [PROVISION_QUEUE],
+     limit 500`,
+    [PROVISION_QUEUE, me?.id ?? null, settings.heartbeatStaleMs, me?.mayJudgeOthers ?? false],
   );
   let resumed = 0;
   for (const orphan of rows) {
@@ -33,10 +48,10 @@ export async function resumeOrphanedAttempts(pool: pg.Pool, boss: PgBoss, settin
     const exhausted = next > settings.maxAttempts;
     const done = await withTransaction(pool, async (client) => {
       const { rowCount } = await client.query(
-        `update devices set status = $3::device_status, attempt_id = null, lease_expires_at = null,
+        `update devices set status = $3::device_status, attempt_id = null, attempt_owner = null, lease_expires_at = null,
            last_error_kind = 'interrupted', last_error_code = null,
            last_error_message = $4, next_retry_at = case when $3::device_status = 'pending' then now() else null end, updated_at = now()
-         where id = $1 and attempt_id = $2 and status = 'assigning' and lease_expires_at < clock_timestamp()`,
+         where id = $1 and attempt_id = $2 and status = 'assigning'`,
         [
           orphan.id,
           orphan.attempt_id,
@@ -46,7 +61,14 @@ export async function resumeOrphanedAttempts(pool: pg.Pool, boss: PgBoss, settin
             : "The provisioning attempt was interrupted (its worker stopped); it was queued again.",
         ],
       );
-      if (!rowCount || exhausted) return Boolean(rowCount);
+      if (!rowCount) return false;
+      // The old job must not come back (pg-boss would redeliver it when it expires, as a second attempt).
+      await client.query(
+        `update ${BOSS_SCHEMA}.job set state = 'completed', completed_on = now(), output = '{"takenOver": true}'::jsonb
+         where name = $1 and id = $2 and state < 'completed'`,
+        [PROVISION_QUEUE, orphan.attempt_id],
+      );
+      if (exhausted) return true;
       const data: ProvisionJobData = {
         deviceId: orphan.id,
         runId: orphan.data?.runId ?? null,
@@ -61,8 +83,13 @@ export async function resumeOrphanedAttempts(pool: pg.Pool, boss: PgBoss, settin
     });
     if (done) resumed += 1;
   }
-  if (resumed > 0) logger.info({ resumed }, "resumed provisioning attempts interrupted by a stopped worker");
+  if (resumed > 0) logger.info({ resumed, ofStoppedProcesses: rows.filter((row) => row.owner_gone).length }, "resumed provisioning attempts interrupted by a stopped process");
   return resumed;
+}
+
+/** Rows of processes gone for a day: their attempts were taken over long ago. */
+export async function forgetLongGoneProcesses(pool: pg.Pool): Promise<void> {
+  await pool.query("delete from provisioning_processes where heartbeat_at < now() - interval '1 day'");
 }
 
 /** Marks bulk runs finished once each of their devices has a final result. */

@@ -1,12 +1,18 @@
 import type PgBoss from "pg-boss";
+import { isDatabaseUnreachable } from "@/db/connection-errors";
 import { logger } from "@/lib/logger";
 import { PROVISION_QUEUE } from "../queue/boss";
+
+/** About two minutes of a database away; jobs not completed by then are handed out again and found done. */
+const MAX_RETRIES = 120;
 
 /** pg-boss `complete` for many jobs in one statement: at 100 jobs, or 100 ms after the first. */
 export class JobCompleter {
   private ids: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** Consecutive retries while the database is away; reset by a completion that gets through. */
+  private retries = 0;
 
   constructor(private readonly boss: PgBoss) {}
 
@@ -24,8 +30,19 @@ export class JobCompleter {
     if (ids.length > 0) {
       this.flushing = this.flushing.then(() =>
         this.boss.complete(PROVISION_QUEUE, ids).then(
-          () => undefined,
-          (error: Error) => logger.warn({ err: { message: error.message }, jobs: ids.length }, "could not complete provisioning jobs; they will be handed out again and skipped"),
+          () => {
+            this.retries = 0;
+          },
+          (error: Error) => {
+            if (isDatabaseUnreachable(error) && this.retries < MAX_RETRIES) {
+              // The database is restarting: complete them once it is back.
+              this.retries += 1;
+              this.ids.push(...ids);
+              this.timer ??= setTimeout(() => void this.flush(), 1_000);
+              return;
+            }
+            logger.warn({ err: { message: error.message }, jobs: ids.length }, "could not complete provisioning jobs; they will be handed out again and skipped");
+          },
         ),
       );
     }

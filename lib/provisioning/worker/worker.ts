@@ -3,7 +3,9 @@ import type PgBoss from "pg-boss";
 import { realSleep } from "@/lib/dps";
 import { logger } from "@/lib/logger";
 import { claimRequestFor, continueAttempt, type AttemptRequest, type AttemptResult } from "../attempts/attempt";
-import { claimDevices, RecordBatcher, type Claim } from "../attempts/device-attempt-sql";
+import { claimDevices, RecordBatcher, releaseDevice, type Claim } from "../attempts/device-attempt-sql";
+import { isDatabaseUnreachable } from "@/db/connection-errors";
+import { OutageLog } from "./outage-log";
 import { CallSlots } from "../pacing/call-slots";
 import { configureProvisioningEngine, getEngine, type Engine, type EngineOptions } from "../engine";
 import { listenForJobs, notifyWorkers } from "../queue/job-notifier";
@@ -11,14 +13,18 @@ import { adjustRunTotal, queueAgain, withTransaction } from "../queue/jobs";
 import { leaseForJob, PROVISION_QUEUE } from "../queue/boss";
 import type { ProvisionJobData } from "../types";
 import { jobsToFetch } from "./fetch-plan";
+import { autoConcurrency, CallTimer, CONCURRENCY_WITHOUT_QUOTA } from "./concurrency";
+import { whileDatabaseIsAway } from "../attempts/database-retry";
+import { HEALTH_CHANNEL } from "../health/circuit-store";
+import { probeIfDue } from "../health/probe";
 import { IdleTimer } from "./idle-timer";
 import { JobCompleter } from "./job-completer";
 import { startSweeper } from "./sweeper-timer";
 import { startServiceWorkers } from "./service-workers";
 
 export type WorkerOptions = EngineOptions & {
-  /** DPS calls in flight in this process (HIC_WORKER_CONCURRENCY, default 64). */
-  concurrency?: number;
+  /** DPS calls in flight in this process (HIC_WORKER_CONCURRENCY; `auto`, the default, follows the quota: ./concurrency.ts). */
+  concurrency?: number | "auto";
 };
 
 export type ProvisioningWorker = { stop(): Promise<void> };
@@ -33,8 +39,14 @@ type Job = PgBoss.Job<ProvisionJobData>;
  */
 export async function startProvisioningWorker(options: WorkerOptions = {}): Promise<ProvisioningWorker> {
   const engine = options.fetch || options.dpsClient || options.settings ? configureProvisioningEngine(options) : getEngine();
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? engine.settings.concurrency));
-  const callSlots = new CallSlots(concurrency);
+  const configured = options.concurrency ?? engine.settings.concurrency;
+  const fixed = configured === "auto" ? null : Math.max(1, Math.floor(configured));
+  const callTimer = new CallTimer();
+  const concurrencyFor = (perAttemptMs: number | null) =>
+    fixed ?? autoConcurrency({ perAttemptMs, callMs: callTimer.callMs(), workers: engine.heartbeat.liveWorkers() });
+  const callSlots = new CallSlots(fixed ?? CONCURRENCY_WITHOUT_QUOTA);
+  // The heartbeat row exists before the first claim names this process.
+  await engine.heartbeat.ensure("worker");
   const boss = await engine.boss();
   const completer = new JobCompleter(boss);
   const recorder = new RecordBatcher(engine.pool);
@@ -46,6 +58,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
   let beforeCall = 0;
   let running = true;
   const waker = new IdleTimer();
+  const databaseAway = new OutageLog("the database is unreachable; the worker waits and resumes when it is back");
   const nudge = () => waker.nudge();
   const idle = (ms: number) => waker.idle(ms);
 
@@ -73,10 +86,15 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
     };
     try {
       const result = await continueAttempt(engine, { ...request, onCallStart: callStarted }, claim);
+      if (result.type === "recorded" && result.verdict.outcome === "assigned") callTimer.record(result.durationMs);
       await settle(engine, boss, completer, job, result);
     } catch (error) {
       logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, jobId: job.id, deviceId: job.data.deviceId }, "provisioning job failed; pg-boss hands it out again");
-      await boss.fail(PROVISION_QUEUE, job.id).catch(() => {});
+      // Whatever failed, the device must not stay held by this attempt until its lease ends: the job
+      // comes back (same attempt id) and must find it claimable. A no-op once a result was written.
+      const until = Date.now() + request.leaseSeconds * 1000;
+      if (claim) await whileDatabaseIsAway(() => releaseDevice(engine.pool, job.data.deviceId, job.id, claim.previousStatus), until).catch(() => {});
+      await whileDatabaseIsAway(() => boss.fail(PROVISION_QUEUE, job.id), until).catch(() => {});
     } finally {
       callStarted();
     }
@@ -86,11 +104,22 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
     while (running) {
       try {
         const gate = await engine.gate.read();
-        if (!gate.credentials || gate.paused) {
+        if (!gate.credentials || gate.paused || gate.dps === "key-refused") {
           await idle(engine.settings.pollIntervalMs);
           continue;
         }
-        const room = jobsToFetch({ concurrency, busyCallSlots: callSlots.busy, beforeCall, perAttemptMs: gate.costs?.perAttemptMs ?? null });
+        if (gate.dps === "unreachable") {
+          // No device work while DPS is away: one worker at a time probes it instead, and a
+          // notification wakes everyone the moment a probe succeeds.
+          await probeIfDue(engine, gate);
+          const untilProbe = gate.circuit.nextProbeAt ? gate.circuit.nextProbeAt.getTime() - Date.now() : engine.settings.pollIntervalMs;
+          await idle(Math.max(50, Math.min(engine.settings.pollIntervalMs, untilProbe)));
+          continue;
+        }
+        const perAttemptMs = gate.costs?.perAttemptMs ?? null;
+        const concurrency = concurrencyFor(perAttemptMs);
+        if (concurrency !== callSlots.capacity) callSlots.resize(concurrency);
+        const room = jobsToFetch({ concurrency, busyCallSlots: callSlots.busy, beforeCall, perAttemptMs });
         if (room === 0) {
           await idle(engine.settings.pollIntervalMs);
           continue;
@@ -109,9 +138,11 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
         let claims: (Claim | null)[];
         try {
           // One statement claims the whole fetch and books its DPS slots.
-          claims = await claimDevices(engine.pool, requests.map(claimRequestFor), gate.costs?.perAttemptMs ?? null);
+          claims = await claimDevices(engine.pool, requests.map(claimRequestFor), perAttemptMs, engine.heartbeat.id);
         } catch (error) {
-          await boss.fail(PROVISION_QUEUE, jobs.map((job) => job.id)).catch(() => {});
+          // Unclaimed, so nothing else holds them: back to the queue (as soon as the database answers).
+          const ids = jobs.map((job) => job.id);
+          void whileDatabaseIsAway(() => boss.fail(PROVISION_QUEUE, ids), Date.now() + 60_000).catch(() => {});
           throw error;
         }
         jobs.forEach((job, index) => {
@@ -124,7 +155,8 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
         });
         if (jobs.length < room) await idle(engine.settings.pollIntervalMs);
       } catch (error) {
-        logger.error({ err: { message: (error as Error).message } }, "provisioning worker loop error");
+        if (isDatabaseUnreachable(error)) databaseAway.report(error);
+        else logger.error({ err: { message: (error as Error).message } }, "provisioning worker loop error");
         await idle(engine.settings.pollIntervalMs);
       }
     }
@@ -133,9 +165,14 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
   const sweeper = startSweeper(engine, boss);
   const serviceWorkers = await startServiceWorkers(engine, boss);
 
-  const listener = listenForJobs(nudge);
+  const listener = listenForJobs(nudge, {
+    [HEALTH_CHANNEL]: () => {
+      engine.gate.invalidate();
+      nudge();
+    },
+  });
   const loop = fetchLoop();
-  logger.info({ concurrency, leaseSeconds: engine.settings.leaseSeconds }, "provisioning worker started");
+  logger.info({ concurrency: configured, leaseSeconds: engine.settings.leaseSeconds, process: engine.heartbeat.id }, "provisioning worker started");
 
   let stopping: Promise<void> | null = null;
   return {
@@ -157,6 +194,8 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
         await Promise.allSettled([...inFlight]);
         await completer.flush();
         await servicesStopped;
+        // Everything is handed back: no one needs to wait for this process's heartbeat to go stale.
+        await engine.heartbeat.stop();
         logger.info("provisioning worker stopped");
       })();
       return stopping;
@@ -181,6 +220,7 @@ async function settle(engine: Engine, boss: PgBoss, completer: JobCompleter, job
       completer.add(job.id);
       return;
     case "not-run":
+      // The same request again (the same attempt number: an outage or a refused key spends no retry).
       await requeue(engine, boss, job, result.retryInMs);
   }
 }
@@ -188,10 +228,15 @@ async function settle(engine: Engine, boss: PgBoss, completer: JobCompleter, job
 /** The same request as a new job (a new attempt id), completing the old one in the same transaction. */
 async function requeue(engine: Engine, boss: PgBoss, job: Job, delayMs: number): Promise<void> {
   const startAfter = delayMs > 0 ? new Date(Date.now() + delayMs) : undefined;
-  await withTransaction(engine.pool, async (client) => {
-    await queueAgain(boss, client, job.data, engine.settings, startAfter);
-    if (!startAfter) await notifyWorkers(client);
-    // pg-boss reads the third argument as output data, so the connection goes fourth.
-    await boss.complete(PROVISION_QUEUE, job.id, {}, { db: { executeSql: (text, values) => client.query(text, values) } });
-  });
+  // Through a database restart too: the job stays active meanwhile, so nothing runs twice.
+  await whileDatabaseIsAway(
+    () =>
+      withTransaction(engine.pool, async (client) => {
+        await queueAgain(boss, client, job.data, engine.settings, startAfter);
+        if (!startAfter) await notifyWorkers(client);
+        // pg-boss reads the third argument as output data, so the connection goes fourth.
+        await boss.complete(PROVISION_QUEUE, job.id, {}, { db: { executeSql: (text, values) => client.query(text, values) } });
+      }),
+    Date.now() + leaseForJob(Number(job.expireInSeconds)) * 1000,
+  );
 }

@@ -35,7 +35,8 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
   const canProvision = hasPermission(user.role, "devices.provision");
   const base = { status: filter.status, hub: filter.hub, q: filter.q, sort: filter.sort === "registrationId" ? undefined : filter.sort };
   const exportHref = `/api/devices/export${devicesPageLink(base).replace("/devices", "")}`;
-  const busy = counts.byStatus.assigning > 0 || Boolean(engine.activeRun);
+  // While DPS is away or refuses the key the page is read again too, so the notice goes once it is over.
+  const busy = counts.byStatus.assigning > 0 || Boolean(engine.activeRun) || engine.dps.state !== "available";
   const estimate = canProvision ? reprovisionEstimate : null;
 
   return (
@@ -102,6 +103,8 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
             <EnginePanel
               connected={engine.connected}
               paused={engine.paused}
+              dps={engine.dps}
+              canManageIntegration={hasPermission(user.role, "integration.manage")}
               queued={engine.queued}
               registrationsPerMinute={engine.registrationsPerMinute}
               activeRun={engine.activeRun}
