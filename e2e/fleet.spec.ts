@@ -62,7 +62,10 @@ async function connectAddImportReprovision(page: Page, databaseUrl: string, emul
 
   await page.goto("/admin/hyperscaler-integration-center");
   const connect = page.getByRole("button", { name: "Connect", exact: true });
-  if ((await connect.count()) > 0) {
+  const edit = page.getByRole("button", { name: "Edit", exact: true });
+  // The tile streams in after the page: wait for it before deciding whether to connect.
+  await expect(connect.or(edit)).toBeVisible({ timeout });
+  if (await connect.isVisible()) {
     await connect.click();
     const dialog = page.getByRole("dialog");
     await dialog.getByLabel("ID Scope").fill(emulator.idScope);
@@ -71,7 +74,7 @@ async function connectAddImportReprovision(page: Page, databaseUrl: string, emul
     await dialog.getByRole("button", { name: "Save" }).click();
     await expect(dialog).toBeHidden({ timeout });
   }
-  await expect(page.getByRole("button", { name: "Edit", exact: true })).toBeVisible({ timeout });
+  await expect(edit).toBeVisible({ timeout });
 
   const added = `${prefix}-add`;
   await addDevice(page, added, timeout);
