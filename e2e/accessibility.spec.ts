@@ -123,6 +123,8 @@ test.describe("accessibility (axe-core)", () => {
       await open(page, INTEGRATION);
       const tile = page.getByRole("region", { name: "Azure DPS" });
       const disconnect = tile.getByRole("button", { name: "Disconnect", exact: true });
+      // The tile streams in after the page: wait for it before looking for Disconnect.
+      await expect(tile.getByRole("button", { name: /^(Connect|Edit)$/ })).toBeVisible();
       if (await disconnect.count()) {
         await disconnect.click();
         await page.getByRole("dialog", { name: "Disconnect Azure DPS?" }).getByRole("button", { name: "Disconnect", exact: true }).click();

@@ -50,6 +50,8 @@ async function fillConnection(dialog: Locator, values: { idScope?: string; key?:
 async function ensureDisconnected(page: Page) {
   await page.goto(PAGE);
   const disconnect = tile(page).getByRole("button", { name: "Disconnect", exact: true });
+  // The tile streams in after the page: wait for it before looking for Disconnect.
+  await expect(tile(page).getByRole("button", { name: /^(Connect|Edit)$/ })).toBeVisible();
   if ((await disconnect.count()) === 0) return;
   await disconnect.click();
   await dialogOf(page).getByRole("button", { name: "Disconnect", exact: true }).click();

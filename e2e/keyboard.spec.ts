@@ -47,6 +47,8 @@ test.describe("keyboard only", () => {
 
     // Start disconnected, by keyboard too.
     const disconnect = tile.getByRole("button", { name: "Disconnect", exact: true });
+    // The tile streams in after the page: wait for it before looking for Disconnect.
+    await expect(tile.getByRole("button", { name: /^(Connect|Edit)$/ })).toBeVisible();
     if (await disconnect.count()) {
       await tabTo(page, disconnect);
       await page.keyboard.press("Enter");
