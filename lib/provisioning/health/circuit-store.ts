@@ -118,10 +118,12 @@ export async function claimProbe(db: Queryable, owner: string, holdMs: number): 
 }
 
 /**
- * DPS answered again: close the circuit and let the work flow at once. The rate limiter's bucket
- * is brought back to now (DPS admitted nothing while it was unreachable, so the slots booked by
- * attempts that were handed back are owed to no one), retries that were scheduled for later are
- * due now, and every worker is woken.
+ * DPS answered again: close the circuit and let the work flow at once. After an outage the rate
+ * limiter's bucket is brought back to now (DPS admitted nothing while it was unreachable, so the
+ * slots booked by attempts that were handed back are owed to no one) and retries scheduled for
+ * later are due now. Not after a run of 429s: DPS was admitting requests then, its quota window is
+ * full of them, and a burst on closing would only fill it over again (and open the circuit again).
+ * Every worker is woken either way.
  */
 export async function closeCircuit(db: Queryable, from: CircuitState): Promise<boolean> {
   const { rows } = await db.query<{ closed: boolean }>(
@@ -129,13 +131,13 @@ export async function closeCircuit(db: Queryable, from: CircuitState): Promise<b
        update dps_circuit set state = 'closed', consecutive_failures = 0, failing_since = null, since = null, next_probe_at = null,
          failed_probes = 0, probe_owner = null, probe_until = null, refused_version = null, changed_at = clock_timestamp()
        where id = $1 and state = $2
-       returning 1
+       returning coalesce(last_error_kind, '') like 'throttled%' as throttled
      ), bucket as (
        update rate_limiter set next_slot_at = least(next_slot_at, clock_timestamp())
-       where name = $3 and exists (select 1 from closed)
+       where name = $3 and exists (select 1 from closed where not throttled)
      ), due as (
        update ${BOSS_SCHEMA}.job set start_after = now()
-       where name = $4 and state in ('created', 'retry') and start_after > now() and exists (select 1 from closed)
+       where name = $4 and state in ('created', 'retry') and start_after > now() and exists (select 1 from closed where not throttled)
      )
      select true as closed, pg_notify($5, 'closed'), pg_notify($6, '') from closed`,
     [CIRCUIT_ROW, from, DPS_RATE_LIMITER, PROVISION_QUEUE, HEALTH_CHANNEL, JOBS_CHANNEL],
