@@ -1,36 +1,8 @@
 "use client";
 
-import Link from "next/link";
-import { DATABASE_UNAVAILABLE_DIGEST } from "@/db/connection-errors";
-import { DatabaseUnavailable } from "@/components/shell/database-unavailable";
-import { Button } from "@/components/ui/button";
+import { PageError } from "@/components/shell/page-error";
 
-/**
- * A page (or the app's frame) that failed on the server. Next.js sends the browser only the
- * error's digest, never its message or stack: a database that cannot be reached has a digest of
- * its own (db/connection-errors.ts) and gets its own plain message; anything else a fixed one.
- */
-export default function RootError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
-  if (error.digest === DATABASE_UNAVAILABLE_DIGEST) return <DatabaseUnavailable reset={reset} standalone />;
-  return (
-    <main className="mx-auto max-w-lg p-6 sm:p-10">
-      <h1 className="text-xl font-semibold">Something went wrong</h1>
-      <p className="mt-2 text-muted-foreground">
-        This page could not be shown. Try again; if it keeps happening, an administrator can find the details in the server log
-        {error.digest ? (
-          <>
-            {" "}
-            under the reference <code className="rounded bg-muted px-1">{error.digest}</code>
-          </>
-        ) : null}
-        .
-      </p>
-      <div className="mt-4 flex gap-3">
-        <Button onClick={reset}>Try again</Button>
-        <Button asChild variant="secondary">
-          <Link href="/">Back to the start page</Link>
-        </Button>
-      </div>
-    </main>
-  );
+/** A page (or the app's frame itself) that failed on the server, outside the frame. */
+export default function RootError(props: { error: Error & { digest?: string }; reset: () => void }) {
+  return <PageError {...props} standalone />;
 }

@@ -1,5 +1,5 @@
-/** A CSV download streamed from `chunks` (pulled as the client reads, so a million rows stay in flat memory). */
-export function csvResponse(chunks: AsyncGenerator<string>, fileNamePrefix: string): Response {
+/** A CSV download named `fileName`, streamed from `chunks` (pulled as the client reads, so a million rows stay in flat memory). */
+export function csvDownload(chunks: AsyncGenerator<string>, fileName: string): Response {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -11,8 +11,13 @@ export function csvResponse(chunks: AsyncGenerator<string>, fileNamePrefix: stri
       await chunks.return(undefined);
     },
   });
-  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
   return new Response(body, {
-    headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${fileNamePrefix}-${stamp}.csv"`, "Cache-Control": "no-store" },
+    headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${fileName}"`, "Cache-Control": "no-store" },
   });
+}
+
+/** A CSV export named by its prefix and the moment it was taken. */
+export function csvResponse(chunks: AsyncGenerator<string>, fileNamePrefix: string): Response {
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+  return csvDownload(chunks, `${fileNamePrefix}-${stamp}.csv`);
 }

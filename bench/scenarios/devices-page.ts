@@ -8,6 +8,7 @@ import { percentile, round } from "../support/stats";
 import { signInOverHttp } from "../support/sign-in";
 import { measureSearches, sampledSearches } from "./devices-search-sample";
 import type { BenchResult } from "../support/result";
+import { timeRequest } from "../support/measure";
 
 const HUBS = ["hub-west.azure-devices.net", "hub-east.azure-devices.net", "hub-north.azure-devices.net"];
 const SAMPLES = 40;
@@ -34,13 +35,6 @@ async function seedTo(client: pg.Client, from: number, target: number): Promise<
   await client.query("vacuum (analyze) devices");
 }
 
-async function timeRequest(url: string, cookie: string): Promise<number> {
-  const start = performance.now();
-  const response = await fetch(url, { headers: { Cookie: cookie } });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
-  return performance.now() - start;
-}
 
 export async function devicesPageScenario(options: { databaseUrl: string; sizes: number[]; quick: boolean; log: (line: string) => void }): Promise<BenchResult[]> {
   const client = new pg.Client({ connectionString: options.databaseUrl });

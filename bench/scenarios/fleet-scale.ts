@@ -12,6 +12,7 @@ import { signInOverHttp } from "../support/sign-in";
 import { percentile, round } from "../support/stats";
 import type { BenchResult } from "../support/result";
 import type { ScenarioContext } from "./provisioning";
+import { timeRequest } from "../support/measure";
 
 /**
  * Spreading out: the same work with one web server and with two, each time with two provisioning
@@ -29,13 +30,6 @@ const IDLE_SAMPLES = 60;
 
 type Figures = { devicesPerSecond: number; busy: number[]; idle: number[]; webServers: number; workers: number };
 
-async function timePage(url: string, cookie: string): Promise<number> {
-  const start = performance.now();
-  const response = await fetch(url, { headers: { Cookie: cookie } });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
-  return performance.now() - start;
-}
 
 async function oneTopology(context: ScenarioContext, webServers: number, devices: number, actionsKey: string): Promise<Figures> {
   const workers = 2;
@@ -94,7 +88,7 @@ async function oneTopology(context: ScenarioContext, webServers: number, devices
 
     const operator = await signInOverHttp(base, "operator@bench.local", "bench-fleet-password");
     const support = await signInOverHttp(base, "support@bench.local", "bench-fleet-password");
-    for (let i = 0; i < 10; i++) await timePage(base + PAGES[i % PAGES.length]!, support); // warm-up, every server
+    for (let i = 0; i < 10; i++) await timeRequest(base + PAGES[i % PAGES.length]!, support); // warm-up, every server
 
     const csv = ["registrationId,name", ...Array.from({ length: devices }, (_, i) => `fleet-${String(i).padStart(6, "0")},Fleet ${i}`)].join("\n");
     const uploadStartedAt = Date.now();
@@ -106,7 +100,7 @@ async function oneTopology(context: ScenarioContext, webServers: number, devices
     const busy: number[] = [];
     const deadline = Date.now() + Math.max(300_000, devices * 100);
     for (let i = 0; ; i++) {
-      busy.push(await timePage(base + PAGES[i % PAGES.length]!, support));
+      busy.push(await timeRequest(base + PAGES[i % PAGES.length]!, support));
       if (i % 5 === 0) {
         const [row] = await rig.sql<{ n: number }>("select count(*)::int as n from devices where registration_id like 'fleet-%' and status = 'assigned'");
         if (row!.n >= devices) break;
@@ -119,7 +113,7 @@ async function oneTopology(context: ScenarioContext, webServers: number, devices
     const seconds = (span!.last.getTime() - uploadStartedAt) / 1000;
 
     const idle: number[] = [];
-    for (let i = 0; i < IDLE_SAMPLES; i++) idle.push(await timePage(base + PAGES[i % PAGES.length]!, support));
+    for (let i = 0; i < IDLE_SAMPLES; i++) idle.push(await timeRequest(base + PAGES[i % PAGES.length]!, support));
     const perServer = balancer.current.forwarded.reduce<number[]>((counts, f) => ((counts[f.upstream] = (counts[f.upstream] ?? 0) + 1), counts), []);
     context.log(`fleet: ${webServers} web: ${round(devices / seconds)} devices/s; requests per web server ${perServer.join(" / ")}`);
     return { devicesPerSecond: devices / seconds, busy, idle, webServers, workers };

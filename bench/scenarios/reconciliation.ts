@@ -15,6 +15,7 @@ import { startWorkerProcess } from "../support/provisioning-rig";
 import { signInOverHttp } from "../support/sign-in";
 import { percentile, round } from "../support/stats";
 import type { BenchResult } from "../support/result";
+import { timeRequest } from "../support/measure";
 
 const HUB_1 = "bench-hub-1.azure-devices.net";
 const HUB_2 = "bench-hub-2.azure-devices.net";
@@ -171,13 +172,6 @@ export async function reconciliationScenario(options: { databaseUrl: string; rec
   }
 }
 
-async function timeRequest(url: string, cookie: string): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(url, { headers: { Cookie: cookie } });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
-  return performance.now() - started;
-}
 
 /** A completed run with `size` findings, written straight to the database (the view is what is measured here). */
 async function seedFindings(client: pg.Client, from: number, size: number, runId: number): Promise<void> {

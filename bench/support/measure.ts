@@ -1,6 +1,7 @@
 import type { EmulatorProcess } from "./emulator-process";
 
-async function timeRequest(url: string, cookie: string): Promise<number> {
+/** One GET of `url` with the session `cookie`, read to the end: its time in ms (anything but 200 is an error). */
+export async function timeRequest(url: string, cookie: string): Promise<number> {
   const start = performance.now();
   const response = await fetch(url, { headers: { Cookie: cookie } });
   await response.arrayBuffer();

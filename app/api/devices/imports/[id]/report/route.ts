@@ -1,5 +1,6 @@
 import { getImportReport } from "@/lib/devices/devices-dal";
 import { routeError } from "@/lib/errors";
+import { csvDownload } from "@/lib/csv-response";
 
 /** The per-line report of one import, streamed chunk by chunk (a million-line report is never held whole). */
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
@@ -8,21 +9,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
   try {
     const report = await getImportReport(Number(id));
     if (!report) return Response.json({ ok: false, message: "No such import." }, { status: 404 });
-    const encoder = new TextEncoder();
-    const { chunks } = report;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const next = await chunks.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
-      },
-      async cancel() {
-        await chunks.return(undefined);
-      },
-    });
-    return new Response(body, {
-      headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="import-${id}-report.csv"`, "Cache-Control": "no-store" },
-    });
+    return csvDownload(report.chunks, `import-${id}-report.csv`);
   } catch (error) {
     return routeError(error, "devices.import-report");
   }
