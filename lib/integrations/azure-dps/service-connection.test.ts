@@ -11,10 +11,15 @@ import { truncate } from "@/tests/support/db";
 
 const dps = vi.hoisted(() => ({ client: null as DpsClient | null, service: null as DpsServiceClient | null }));
 vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
-vi.mock("@/lib/provisioning", () => ({ requestProvisioningOfUnassigned: async () => ({}) }));
+vi.mock("@/lib/provisioning", () => ({
+  requestProvisioningOfUnassigned: async () => ({}),
+  getDpsHealth: async () => ({ state: "available" }),
+  noteIntegrationChanged: () => {},
+  resumeAfterKeyAccepted: async () => false,
+}));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ headers: async () => new Headers() }));
-// The production clients trust NODE_EXTRA_CA_CERTS; here the emulator's CA is trusted explicitly.
+// Here the emulator's CA is trusted explicitly, as the launcher does for its own emulator.
 vi.mock("./connection-test-client", () => ({ connectionTestDpsClient: () => dps.client, connectionTestServiceClient: () => dps.service }));
 
 const { saveDpsIntegration, testDpsConnection, getDpsIntegration, disconnectDpsIntegration } = await import("./integration-dal");
