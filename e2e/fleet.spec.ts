@@ -54,6 +54,9 @@ async function addDevice(page: Page, registrationId: string, timeout: number): P
  * device, import a CSV, re-provision a device. `timeout` bounds each wait.
  */
 async function connectAddImportReprovision(page: Page, databaseUrl: string, emulator: Emulator, prefix: string, timeout: number): Promise<void> {
+  // Every click, fill and navigation too: a page whose scripts came from the other build never
+  // hydrates, and an action on it would otherwise wait for the whole test's timeout.
+  page.setDefaultTimeout(timeout);
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(ADMIN.email);
   await page.getByLabel("Password").fill(ADMIN.password);
