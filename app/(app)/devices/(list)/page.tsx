@@ -92,7 +92,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
                 </li>
               ))}
             </ul>
-            {counts.withoutHub ? <p className="mt-2 text-xs text-muted-foreground">{counts.withoutHub.toLocaleString("en")} devices have no hub yet.</p> : null}
+            {counts.withoutHub ? <p className="mt-2 text-xs text-muted-foreground">{counts.withoutHub === 1 ? "1 device has no hub yet." : `${counts.withoutHub.toLocaleString("en")} devices have no hub yet.`}</p> : null}
           </CardContent>
         </Card>
         <Card>
