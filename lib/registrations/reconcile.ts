@@ -3,6 +3,7 @@ import type { DpsServiceClient } from "@/lib/dps/service/client";
 import type { DpsFailure } from "@/lib/dps";
 import type { DpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { explainServiceError } from "@/lib/integrations/azure-dps/explain-service-error";
+import { withTransaction } from "@/lib/provisioning/queue/jobs";
 import { claimRun, completeRun, dropOlderFindings, failRun, releaseRun, storePage, type RunCounts } from "./records-store";
 
 /**
@@ -41,21 +42,6 @@ export const RETRY_LATER_MS = 30_000;
 export const MAX_RESUMES = 50;
 
 const PERMANENT: ReadonlySet<DpsFailure["kind"]> = new Set(["unauthorized", "not-found", "bad-request"]);
-
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
-    const result = await work(client);
-    await client.query("commit");
-    return result;
-  } catch (error) {
-    await client.query("rollback").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 function describe(failure: DpsFailure): string {
   const explanation = explainServiceError({
@@ -106,7 +92,7 @@ export async function runReconciliationSlice(deps: ReconcileDeps, runId: number,
       return { kind: "retry-later", delayMs: RETRY_LATER_MS };
     }
     const next = page.value.continuationToken;
-    const stored = await inTransaction(deps.pool, (client) => storePage(client, current, page.value.items, next));
+    const stored = await withTransaction(deps.pool, (client) => storePage(client, current, page.value.items, next));
     if (!stored) return { kind: "not-claimed" };
     token = next;
     pagingDone = token === null;
@@ -115,7 +101,7 @@ export async function runReconciliationSlice(deps: ReconcileDeps, runId: number,
       return { kind: "continue" };
     }
   }
-  const counts = await inTransaction(deps.pool, (client) => completeRun(client, runId, owner));
+  const counts = await withTransaction(deps.pool, (client) => completeRun(client, runId, owner));
   if (counts === null) return { kind: "not-claimed" };
   await dropOlderFindings(deps.pool, runId);
   return { kind: "completed", counts };

@@ -1,4 +1,4 @@
-import { realSleep, registerWithGroupKeys, type JsonObject, type RegisterResult, type WithKeyUsed } from "@/lib/dps";
+import { realSleep, registerWithGroupKeys, type JsonObject, type RegisterResult, type LookupStatusResult, type WithKeyUsed } from "@/lib/dps";
 import { logger } from "@/lib/logger";
 import { describeVerdict, judgeAttempt, type AttemptVerdict } from "./attempt-outcome";
 import { claimDevices, explainRefusedClaim, recordAttempt, releaseDevice, type Claim, type ClaimRequest, type RecordBatcher, type WaitingReason } from "./device-attempt-sql";
@@ -100,7 +100,7 @@ export function gateRefusal(gate: GateState): NotRun | null {
 }
 
 /** Failures that say DPS as a whole is not serving (no connection, timeouts, 5xx, 429), not this device. */
-export function isOutageFailure(result: RegisterResult): boolean {
+export function isOutageFailure(result: RegisterResult | LookupStatusResult): boolean {
   switch (result.kind) {
     case "throttled":
       return true;

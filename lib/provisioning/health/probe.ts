@@ -1,29 +1,16 @@
-import { lookupStatusWithGroupKeys, type LookupStatusResult } from "@/lib/dps";
+import { lookupStatusWithGroupKeys } from "@/lib/dps";
 import { dpsFailureCode } from "@/lib/integrations/azure-dps/explain-dps-error";
 import { CONNECTION_PROBE_REGISTRATION_ID } from "@/lib/integrations/azure-dps/test-connection";
 import { logger } from "@/lib/logger";
 import type { Engine } from "../engine";
 import type { GateState } from "../engine-gate";
+import { isOutageFailure } from "../attempts/attempt";
 import { claimProbe, closeCircuit, probeFailed, refuseKey } from "./circuit-store";
 
 /** A probe's claim outlives its longest request, so two processes never probe at once. */
 const PROBE_HOLD_MS = 20_000;
 
 export type ProbeOutcome = "not-due" | "reachable" | "unreachable" | "key-refused";
-
-/** No answer, a timeout, 5xx or 429: DPS is still not serving. Anything DPS answers itself means it is back. */
-function stillUnreachable(result: LookupStatusResult): boolean {
-  switch (result.kind) {
-    case "throttled":
-      return true;
-    case "transient":
-      return result.cause !== "malformed";
-    case "unreachable":
-      return result.cause !== "tls";
-    default:
-      return false;
-  }
-}
 
 /**
  * While the circuit is open, one process at a time (whoever claims the due probe) asks DPS for the
@@ -48,7 +35,7 @@ export async function probeIfDue(engine: Engine, gate: GateState): Promise<Probe
   if (result.kind === "unauthorized") {
     await refuseKey(engine.pool, credentials.version, { kind: dpsFailureCode(facts), message: result.message ?? "DPS refused the key." });
     outcome = "key-refused";
-  } else if (stillUnreachable(result)) {
+  } else if (isOutageFailure(result)) {
     await probeFailed(engine.pool, engine.heartbeat.id, { kind: dpsFailureCode(facts), message: result.message ?? "" }, engine.settings.probeMinMs, engine.settings.probeMaxMs);
     outcome = "unreachable";
   } else {
