@@ -2,6 +2,7 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { env } from "@/lib/env";
 import * as schema from "./schema";
+import { surviveLostConnections } from "./lost-connections";
 
 export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 
@@ -22,7 +23,7 @@ export function getDb(): Database {
   if (!globalForDb.hicDb || globalForDb.hicDbUrl !== url) {
     // A connection attempt to a host that does not answer must not hang a page for minutes.
     const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
-    pool.on("error", (error) => void idleConnectionFailed(error));
+    surviveLostConnections(pool, (error) => void idleConnectionFailed(error));
     globalForDb.hicDb = drizzle(pool, { schema, casing: "snake_case" }) as Database;
     globalForDb.hicDbUrl = url;
   }

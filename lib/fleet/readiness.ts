@@ -4,6 +4,7 @@ import pg from "pg";
 import { compareSchema, type SchemaState } from "@/db/schema-version";
 import { env } from "@/lib/env";
 import { FLEET_TTL_SECONDS } from "./agreement";
+import { surviveLostConnections } from "@/db/lost-connections";
 
 /**
  * What a load balancer or an orchestrator asks before sending this web server traffic
@@ -42,7 +43,7 @@ function readinessPool(url: string): pg.Pool {
       idleTimeoutMillis: 30_000,
       application_name: "hic-readiness",
     });
-    state.pool.on("error", () => {}); // an idle connection cut by the server: the next probe reconnects
+    surviveLostConnections(state.pool); // a connection cut by the server: the next probe reconnects
     state.url = url;
   }
   return state.pool;

@@ -6,6 +6,7 @@ import type { Role } from "@/lib/env";
 import { fingerprint } from "@/lib/launcher/build-id.cjs";
 import type { Secrets } from "@/lib/runtime/required-secrets";
 import { FLEET_TTL_SECONDS, HEARTBEAT_SECONDS, refusalFor, servesPages, type InstanceFacts, type RunningInstance } from "./agreement";
+import { surviveLostConnections } from "@/db/lost-connections";
 
 /** Serialises joins, so two instances starting at the same moment with different keys cannot both pass. */
 const JOIN_LOCK = 727004;
@@ -111,7 +112,7 @@ export async function joinFleet(
   const ttlSeconds = options.ttlSeconds ?? FLEET_TTL_SECONDS;
   const log = options.log ?? (() => {});
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, application_name: "hic-fleet" });
-  pool.on("error", () => {}); // an idle connection cut by the server; the next heartbeat reconnects
+  surviveLostConnections(pool); // a connection cut by the server: the next heartbeat reconnects
   const id = randomUUID();
   try {
     await join(pool, id, me, ttlSeconds);

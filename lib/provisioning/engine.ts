@@ -16,6 +16,7 @@ import { startBoss } from "./queue/boss";
 import { RequestMeter } from "./pacing/request-meter";
 import { pacedFetch } from "./pacing/paced-fetch";
 import { readEngineSettings, type EngineSettings } from "./settings";
+import { surviveLostConnections } from "@/db/lost-connections";
 
 /** Everything one process shares between its worker and inline attempts: one DPS client, one pacing view. */
 export type Engine = {
@@ -65,7 +66,7 @@ function createEnginePool(): pg.Pool {
     options: "-c synchronous_commit=off",
     application_name: "hic-provisioning",
   });
-  pool.on("error", (error) => logger.warn({ err: { message: error.message } }, "idle provisioning database connection failed"));
+  surviveLostConnections(pool, (error) => logger.warn({ err: { message: error.message } }, "idle provisioning database connection failed"));
   return pool;
 }
 

@@ -1,3 +1,4 @@
+import type { PoolClient } from "pg";
 import { realSleep, registerWithGroupKeys, type JsonObject, type RegisterResult, type LookupStatusResult, type WithKeyUsed } from "@/lib/dps";
 import { logger } from "@/lib/logger";
 import { describeVerdict, judgeAttempt, type AttemptVerdict } from "./attempt-outcome";
@@ -35,6 +36,12 @@ export type AttemptRequest = {
   callSlots?: CallSlots;
   /** Called when the DPS call starts (the worker counts attempts waiting for a slot). */
   onCallStart?: () => void;
+  /**
+   * Queues the work again (after `retryInMs`) inside the transaction that gives the device back, so
+   * a process dying in between cannot leave a released device whose only job it still holds. Without
+   * it the device is just released and the caller queues the work ("not-run" says so).
+   */
+  handBack?: (client: PoolClient, retryInMs: number) => Promise<void>;
 };
 
 export type AttemptResult =
@@ -42,7 +49,7 @@ export type AttemptResult =
   /** The device is gone, this attempt already has its result, or another attempt holds the device. */
   | { type: "not-claimed"; reason: "missing" | "done" }
   | { type: "not-claimed"; reason: "busy"; leaseLeftMs: number }
-  /** Nothing was sent to DPS; the caller queues the work again (after `retryInMs`). */
+  /** Nothing was sent to DPS; the work is queued again (after `retryInMs`): by `handBack` when the request has one, else by the caller. */
   | { type: "not-run"; reason: NotRunReason; retryInMs: number };
 
 /**
@@ -146,7 +153,12 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
   const claimedAt = Date.now();
   const leaseEndsAt = claimedAt + claim.leaseMs;
   const giveBack = async (reason: NotRun["reason"], retryInMs = 0, waiting?: WaitingReason): Promise<AttemptResult> => {
-    await whileDatabaseIsAway(() => releaseDevice(engine.pool, request.deviceId, request.attemptId, claim.previousStatus, waiting), leaseEndsAt);
+    const release = (db: Pick<PoolClient, "query">) => releaseDevice(db, request.deviceId, request.attemptId, claim.previousStatus, waiting);
+    const { handBack } = request;
+    await whileDatabaseIsAway(
+      () => (handBack ? withTransaction(engine.pool, async (client) => (await release(client), await handBack(client, retryInMs))) : release(engine.pool)),
+      leaseEndsAt,
+    );
     return { type: "not-run", reason, retryInMs };
   };
 

@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import type { PoolClient } from "pg";
 import type PgBoss from "pg-boss";
 import { realSleep } from "@/lib/dps";
 import { logger } from "@/lib/logger";
@@ -10,9 +11,10 @@ import { CallSlots } from "../pacing/call-slots";
 import { configureProvisioningEngine, getEngine, type Engine, type EngineOptions } from "../engine";
 import { listenForJobs, notifyWorkers } from "../queue/job-notifier";
 import { adjustRunTotal, queueAgain, withTransaction } from "../queue/jobs";
-import { leaseForJob, PROVISION_QUEUE } from "../queue/boss";
+import { bossDb, leaseForJob, PROVISION_QUEUE } from "../queue/boss";
 import type { ProvisionJobData } from "../types";
 import { jobsToFetch } from "./fetch-plan";
+import { fetchAndClaim } from "./fetch-and-claim";
 import { autoConcurrency, CallTimer, CONCURRENCY_WITHOUT_QUOTA } from "./concurrency";
 import { whileDatabaseIsAway } from "../attempts/database-retry";
 import { HEALTH_CHANNEL } from "../health/circuit-store";
@@ -75,6 +77,8 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
     callSignal: abortCalls.signal,
     callSlots,
     recorder,
+    // Given back without a result: queued again in the transaction that releases the device.
+    handBack: (client, retryInMs) => queueInstead(engine, boss, client, job, retryInMs),
   });
 
   async function handle(job: Job, request: AttemptRequest, claim: Claim | null): Promise<void> {
@@ -124,27 +128,20 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
           await idle(engine.settings.pollIntervalMs);
           continue;
         }
-        const jobs = await boss.fetch<ProvisionJobData>(PROVISION_QUEUE, { batchSize: room });
-        if (!running) {
-          // Stopping between fetch and start: hand them straight back.
-          if (jobs.length) await boss.fail(PROVISION_QUEUE, jobs.map((job) => job.id)).catch(() => {});
-          break;
-        }
+        // One transaction fetches and claims (and books the fetch's DPS slots): a process killed in
+        // between leaves no job behind that only pg-boss's expiry would hand out again.
+        const { jobs, claims } = await fetchAndClaim(
+          engine.pool,
+          boss,
+          room,
+          (client, fetched) => claimDevices(client, fetched.map((job) => claimRequestFor(requestFor(job))), perAttemptMs, engine.heartbeat.id),
+          () => running,
+        );
         if (jobs.length === 0) {
-          await idle(engine.settings.pollIntervalMs);
+          if (running) await idle(engine.settings.pollIntervalMs);
           continue;
         }
         const requests = jobs.map(requestFor);
-        let claims: (Claim | null)[];
-        try {
-          // One statement claims the whole fetch and books its DPS slots.
-          claims = await claimDevices(engine.pool, requests.map(claimRequestFor), perAttemptMs, engine.heartbeat.id);
-        } catch (error) {
-          // Unclaimed, so nothing else holds them: back to the queue (as soon as the database answers).
-          const ids = jobs.map((job) => job.id);
-          void whileDatabaseIsAway(() => boss.fail(PROVISION_QUEUE, ids), Date.now() + 60_000).catch(() => {});
-          throw error;
-        }
         jobs.forEach((job, index) => {
           beforeCall += 1;
           const task: Promise<void> = handle(job, requests[index]!, claims[index] ?? null).finally(() => {
@@ -220,23 +217,28 @@ async function settle(engine: Engine, boss: PgBoss, completer: JobCompleter, job
       completer.add(job.id);
       return;
     case "not-run":
-      // The same request again (the same attempt number: an outage or a refused key spends no retry).
-      await requeue(engine, boss, job, result.retryInMs);
+      // Queued again already, with the device given back (see handBack in the worker's requests).
+      return;
   }
 }
 
-/** The same request as a new job (a new attempt id), completing the old one in the same transaction. */
+/** The same request as a new job (a new attempt id) after `delayMs`, completing the old one in the same transaction. */
 async function requeue(engine: Engine, boss: PgBoss, job: Job, delayMs: number): Promise<void> {
-  const startAfter = delayMs > 0 ? new Date(Date.now() + delayMs) : undefined;
   // Through a database restart too: the job stays active meanwhile, so nothing runs twice.
   await whileDatabaseIsAway(
-    () =>
-      withTransaction(engine.pool, async (client) => {
-        await queueAgain(boss, client, job.data, engine.settings, startAfter);
-        if (!startAfter) await notifyWorkers(client);
-        // pg-boss reads the third argument as output data, so the connection goes fourth.
-        await boss.complete(PROVISION_QUEUE, job.id, {}, { db: { executeSql: (text, values) => client.query(text, values) } });
-      }),
+    () => withTransaction(engine.pool, (client) => queueInstead(engine, boss, client, job, delayMs)),
     Date.now() + leaseForJob(Number(job.expireInSeconds)) * 1000,
   );
+}
+
+/**
+ * In `client`'s transaction: `job`'s request as a new job (the same attempt number: work that could
+ * not run, e.g. in an outage or with a refused key, spends no retry), and `job` completed.
+ */
+async function queueInstead(engine: Engine, boss: PgBoss, client: PoolClient, job: Job, delayMs: number): Promise<void> {
+  const startAfter = delayMs > 0 ? new Date(Date.now() + delayMs) : undefined;
+  await queueAgain(boss, client, job.data, engine.settings, startAfter);
+  if (!startAfter) await notifyWorkers(client);
+  // pg-boss reads the third argument as output data, so the connection goes fourth.
+  await boss.complete(PROVISION_QUEUE, job.id, {}, { db: bossDb(client) });
 }
