@@ -155,10 +155,12 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
   const giveBack = async (reason: NotRun["reason"], retryInMs = 0, waiting?: WaitingReason): Promise<AttemptResult> => {
     const release = (db: Pick<PoolClient, "query">) => releaseDevice(db, request.deviceId, request.attemptId, claim.previousStatus, waiting);
     const { handBack } = request;
-    await whileDatabaseIsAway(
-      () => (handBack ? withTransaction(engine.pool, async (client) => (await release(client), await handBack(client, retryInMs))) : release(engine.pool)),
-      leaseEndsAt,
-    );
+    const handBackTogether = (handOn: NonNullable<AttemptRequest["handBack"]>) =>
+      withTransaction(engine.pool, async (client) => {
+        await release(client);
+        await handOn(client, retryInMs);
+      });
+    await whileDatabaseIsAway(() => (handBack ? handBackTogether(handBack) : release(engine.pool)), leaseEndsAt);
     return { type: "not-run", reason, retryInMs };
   };
 
