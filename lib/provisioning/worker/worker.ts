@@ -130,21 +130,25 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
         }
         // One transaction fetches and claims (and books the fetch's DPS slots): a process killed in
         // between leaves no job behind that only pg-boss's expiry would hand out again.
-        const { jobs, claims } = await fetchAndClaim(
+        const { jobs, claims: started } = await fetchAndClaim(
           engine.pool,
           boss,
           room,
-          (client, fetched) => claimDevices(client, fetched.map((job) => claimRequestFor(requestFor(job))), perAttemptMs, engine.heartbeat.id),
+          async (client, fetched) => {
+            const requests = fetched.map(requestFor);
+            const claims = await claimDevices(client, requests.map(claimRequestFor), perAttemptMs, engine.heartbeat.id);
+            return requests.map((request, index) => ({ request, claim: claims[index] ?? null }));
+          },
           () => running,
         );
         if (jobs.length === 0) {
           if (running) await idle(engine.settings.pollIntervalMs);
           continue;
         }
-        const requests = jobs.map(requestFor);
         jobs.forEach((job, index) => {
           beforeCall += 1;
-          const task: Promise<void> = handle(job, requests[index]!, claims[index] ?? null).finally(() => {
+          const { request, claim } = started[index]!;
+          const task: Promise<void> = handle(job, request, claim).finally(() => {
             inFlight.delete(task);
             nudge();
           });
