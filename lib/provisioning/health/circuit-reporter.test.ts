@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { observeNetworkError, observeStatus } from "./circuit-reporter";
+import type pg from "pg";
+import { CircuitReporter, observeNetworkError, observeStatus } from "./circuit-reporter";
 
 const coded = (code: string) => Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(code), { code }) });
 
@@ -20,5 +21,42 @@ describe("what a DPS request says about DPS's health", () => {
     expect(observeNetworkError(coded("ECONNRESET"))).toMatchObject({ answered: false, kind: "transient:reset" });
     expect(observeNetworkError(coded("UND_ERR_CONNECT_TIMEOUT"))).toMatchObject({ answered: false, kind: "transient:timeout" });
     expect(observeNetworkError(coded("DEPTH_ZERO_SELF_SIGNED_CERT"))).toBeNull();
+  });
+});
+
+describe("reporting DPS request outcomes to the shared circuit row", () => {
+  const failure = { answered: false as const, kind: "transient:reset", message: "reset" };
+
+  it("a flush made while a report is under way resolves only after what was observed before it is reported too", async () => {
+    const tails: number[] = [];
+    let release!: () => void;
+    const firstReportHeld = new Promise<void>((resolve) => (release = resolve));
+    // The shared row, as reportRequests sees it: it opens at 3 failures in a row.
+    const row = {
+      async query(config: { values: unknown[] }) {
+        const tail = config.values[2] as number;
+        if (tails.push(tail) === 1) await firstReportHeld;
+        const failures = tails.reduce((sum, n) => sum + n, 0);
+        return { rows: [{ state: failures >= 3 ? "open" : "closed", consecutive_failures: failures }] };
+      },
+    } as unknown as Pick<pg.Pool, "query">;
+    let opened = 0;
+    const reporter = new CircuitReporter(row, { circuitFailures: 3, probeMinMs: 1_000 }, () => (opened += 1));
+
+    reporter.observe(failure);
+    reporter.observe(failure);
+    const first = reporter.flush();
+    while (tails.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    // The first report is at the database with 2 failures; a third arrives meanwhile.
+    reporter.observe(failure);
+    const second = reporter.flush();
+    const third = reporter.flush();
+    release();
+    await Promise.all([first, second]);
+
+    expect(tails).toEqual([2, 1]);
+    expect(opened).toBe(1);
+    expect(third).toBe(second);
+    reporter.dispose();
   });
 });

@@ -40,10 +40,13 @@ export class CircuitReporter {
   /** Whether the shared row may hold a streak an answer should end (ours, or one the gate saw). */
   private streakKnown = false;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  /** The last report started or queued (reports never reject: a failed one keeps its counts for the next). */
+  private previous: Promise<void> = Promise.resolve();
+  /** The queued report that has not started yet. */
+  private next: Promise<void> | null = null;
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pool: Pick<pg.Pool, "query">,
     private readonly settings: Pick<EngineSettings, "circuitFailures" | "probeMinMs">,
     /** Called when this process's report opened the circuit. */
     private readonly onOpened: () => void,
@@ -81,13 +84,20 @@ export class CircuitReporter {
     if (consecutiveFailures > 0) this.streakKnown = true;
   }
 
+  /**
+   * Resolves once everything observed before the call is in the shared row (an attempt asks right
+   * after whether its own failures opened the circuit). A report already under way started without
+   * the latest observations, so the next one queues behind it; calls made meanwhile share that one.
+   */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.running ??= this.report().finally(() => {
-      this.running = null;
+    this.next ??= this.previous.then(() => {
+      this.next = null;
+      return this.report();
     });
-    return this.running;
+    this.previous = this.next;
+    return this.next;
   }
 
   private async report(): Promise<void> {
