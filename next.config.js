@@ -1,4 +1,4 @@
-const { buildIdFor } = require("./lib/launcher/build-id.cjs");
+const { buildIdFor } = require("./ops/launcher/build-id.cjs");
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {

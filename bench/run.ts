@@ -12,9 +12,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ensureBuild } from "@/lib/launcher/build";
-import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
-import { localActionsKey } from "@/lib/runtime/required-secrets";
+import { ensureBuild } from "@/ops/launcher/build";
+import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
+import { localActionsKey } from "@/ops/runtime/required-secrets";
 import { benchDatabase, startTestServer, tempDir } from "./support/database";
 import type { BenchResult } from "./support/result";
 import { devicesPageScenario } from "./scenarios/devices-page";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { test, expect, type Browser, type Page } from "@playwright/test";
-import { DEMO_ENROLLMENT_GROUP_ID } from "@/dps-emulator/demo-config";
+import { DEMO_ENROLLMENT_GROUP_ID } from "@/emulators/dps/demo-config";
 import { AUTH_STATE } from "./support/accounts";
 import { DESKTOP, PHONE, expectNoAxeViolations } from "./support/axe";
 import { sql } from "./support/db";

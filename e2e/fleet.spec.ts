@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import journal from "@/db/migrations/meta/_journal.json";
-import { pickPort } from "@/lib/postgres/free-port";
+import { pickPort } from "@/ops/postgres/free-port";
 import { actionIds, buildIn, crossServerActions, stopBuilds, copyProject, startBareWebServer, startEmulator, startInstance, startRoundRobin, type Balancer, type Emulator, type Instance } from "./support/fleet";
 
 /**

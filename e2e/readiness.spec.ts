@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
-import { pickPort } from "@/lib/postgres/free-port";
+import { pickPort } from "@/ops/postgres/free-port";
 import { throwawayDataDir } from "./support/launcher";
 import { startInstance, type Instance } from "./support/fleet";
 

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 
-import { CliUsageError, parseCliArgs, USAGE } from "@/dps-emulator/cli-args";
-import { DEFAULT_DATA_DIR, DEMO_ENROLLMENT_GROUP_ID, EmulatorConfigError, startDpsEmulator } from "@/dps-emulator";
+import { CliUsageError, parseCliArgs, USAGE } from "@/emulators/dps/cli-args";
+import { DEFAULT_DATA_DIR, DEMO_ENROLLMENT_GROUP_ID, EmulatorConfigError, startDpsEmulator } from "@/emulators/dps";
 
 /** Bad arguments or configuration: one line, no stack, exit code 2 (the caller can fix and rerun). */
 function refuse(message: string): never {

@@ -12,8 +12,8 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "nod
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { env, setEnv } from "@/lib/env";
-import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
-import { connectDatabase } from "@/lib/launcher/database";
+import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
+import { connectDatabase } from "@/ops/launcher/database";
 import { closeDb, getDb } from "@/db/client";
 import { recordAudit } from "@/lib/audit/record";
 import { generateKek, parseKek, SecretDecryptionError, SecretKeyError, type Kek } from "@/lib/secrets/envelope";

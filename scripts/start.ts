@@ -2,21 +2,21 @@
  * `npm start`: data directory and secrets → database → migrations → first administrator → joining
  * the fleet of instances sharing the database → local DPS emulator (where asked) → what HIC_ROLE
  * says: `all` (default) the web server with the provisioning worker inside, `web` the web server
- * alone, `worker` a provisioning worker alone. Each step lives in lib/launcher or lib/fleet; this
+ * alone, `worker` a provisioning worker alone. Each step lives in ops/launcher or ops/fleet; this
  * file only composes them.
  */
 import { childProcessEnv, env, setEnv, wantsDpsEmulator } from "@/lib/env";
-import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
-import { ensureSecrets, secretsForRole } from "@/lib/runtime/required-secrets";
-import { connectDatabase } from "@/lib/launcher/database";
-import { bootstrapAdminFromEnv } from "@/lib/launcher/bootstrap-admin";
-import { ensureBuild, expectedBuildId } from "@/lib/launcher/build";
-import { startNextServer } from "@/lib/launcher/next-server";
-import { loadSecretKey } from "@/lib/launcher/worker-role";
-import { instanceFacts, joinFleet } from "@/lib/fleet/registry";
+import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
+import { ensureSecrets, secretsForRole } from "@/ops/runtime/required-secrets";
+import { connectDatabase } from "@/ops/launcher/database";
+import { bootstrapAdminFromEnv } from "@/ops/launcher/bootstrap-admin";
+import { ensureBuild, expectedBuildId } from "@/ops/launcher/build";
+import { startNextServer } from "@/ops/launcher/next-server";
+import { loadSecretKey } from "@/ops/launcher/worker-role";
+import { instanceFacts, joinFleet } from "@/ops/fleet/registry";
 import { closeDb } from "@/db/client";
-import { bounded, isShuttingDown, onShutdown, shutdown } from "@/lib/launcher/shutdown";
-import { startLocalDps, type LocalDps } from "@/lib/launcher/emulator";
+import { bounded, isShuttingDown, onShutdown, shutdown } from "@/ops/launcher/shutdown";
+import { startLocalDps, type LocalDps } from "@/ops/launcher/emulator";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
 const log = (line: string) => console.log(`[hic] ${line}`);

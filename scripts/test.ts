@@ -10,11 +10,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startTestServer, type TestServer } from "@/lib/postgres/test-database";
-import { ensureBuild } from "@/lib/launcher/build";
-import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
-import { localActionsKey } from "@/lib/runtime/required-secrets";
-import { pickPort } from "@/lib/postgres/free-port";
+import { startTestServer, type TestServer } from "@/tests/support/test-database";
+import { ensureBuild } from "@/ops/launcher/build";
+import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
+import { localActionsKey } from "@/ops/runtime/required-secrets";
+import { pickPort } from "@/ops/postgres/free-port";
 import { addCounts, closingLine, noCounts, withFailure, type Counts } from "@/tests/runner/counts";
 import { runPlaywright, runVitest } from "@/tests/runner/run";
 

@@ -12,8 +12,8 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { setEnv } from "@/lib/env";
-import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
-import { connectDatabase } from "@/lib/launcher/database";
+import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
+import { connectDatabase } from "@/ops/launcher/database";
 import { closeDb } from "@/db/client";
 import { createUser, DuplicateEmailError, endUserSessions, findUserByEmail, LastAdminError, listUsers, setUserDisabled, setUserPassword, setUserRole } from "@/lib/users/store";
 import { unlockAccount } from "@/lib/auth/throttle";

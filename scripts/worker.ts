@@ -10,10 +10,10 @@
  * directory next to `npm start` when not set.
  */
 import { env, setEnv } from "@/lib/env";
-import { resolveDataDir, prepareDataDir } from "@/lib/runtime/data-dir";
-import { connectDatabase } from "@/lib/launcher/database";
-import { loadSecretKey, reachLocalEmulator } from "@/lib/launcher/worker-role";
-import { instanceFacts, joinFleet } from "@/lib/fleet/registry";
+import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
+import { connectDatabase } from "@/ops/launcher/database";
+import { loadSecretKey, reachLocalEmulator } from "@/ops/launcher/worker-role";
+import { instanceFacts, joinFleet } from "@/ops/fleet/registry";
 import { closeDb } from "@/db/client";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
@@ -25,7 +25,7 @@ async function main() {
   const secretKey = loadSecretKey(dataDir);
   const database = await connectDatabase({ dataDir, log });
   setEnv({ DATABASE_URL: database.url });
-  // Its HIC_SECRET_KEY must be the one the running instances use (lib/fleet).
+  // Its HIC_SECRET_KEY must be the one the running instances use (ops/fleet).
   const fleet = await joinFleet(database.url, instanceFacts("worker", null, { HIC_SECRET_KEY: secretKey }), { log }).catch(async (error: unknown) => {
     await database.stop();
     throw error;

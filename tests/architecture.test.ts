@@ -33,7 +33,7 @@ describe("the layout's rules", () => {
   });
 
   it("lets the DPS emulator use only lib/dps's pure protocol code from the app", () => {
-    const emulator = APP.filter((file) => file.startsWith("dps-emulator/"));
+    const emulator = APP.filter((file) => file.startsWith("emulators/dps/"));
     expect(emulator.length).toBeGreaterThan(10);
     const appImports = emulator.flatMap((file) => importsOf(file).filter((spec) => spec.startsWith("@/")).map((spec) => `${file}: ${spec}`));
     expect(appImports.filter((line) => !/: @\/lib\/dps\/(derive-device-key|sas|service\/(sas|rights|wire))$/.test(line))).toEqual([]);

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { randomBytes } from "node:crypto";
-import { startNextServer } from "@/lib/launcher/next-server";
-import { pickPort } from "@/lib/postgres/free-port";
+import { startNextServer } from "@/ops/launcher/next-server";
+import { pickPort } from "@/ops/postgres/free-port";
 import { hashPassword } from "@/lib/auth/password";
 import { encodeCursor } from "@/lib/devices/list-devices";
 import { percentile, round } from "../support/stats";

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { hashPassword } from "@/lib/auth/password";
-import { pickPort } from "@/lib/postgres/free-port";
+import { pickPort } from "@/ops/postgres/free-port";
 import { startInstance, startRoundRobin, type Instance } from "@/e2e/support/fleet";
 import { benchDatabase } from "../support/database";
 import { emulatorConfig, startEmulatorProcess } from "../support/emulator-process";

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import type { TestServer } from "@/lib/postgres/test-database";
+import type { TestServer } from "@/tests/support/test-database";
 import type { BenchResult } from "../support/result";
 import { benchDatabase } from "../support/database";
 import { emulatorConfig, startEmulatorProcess, type EmulatorProcess } from "../support/emulator-process";

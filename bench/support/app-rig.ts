@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { startNextServer, type RunningApp } from "@/lib/launcher/next-server";
-import { pickPort } from "@/lib/postgres/free-port";
+import { startNextServer, type RunningApp } from "@/ops/launcher/next-server";
+import { pickPort } from "@/ops/postgres/free-port";
 import { hashPassword } from "@/lib/auth/password";
 import type { EmulatorProcess } from "./emulator-process";
 import { startWorkerProcess, workerEnv, type Rig, type WorkerProcess } from "./provisioning-rig";

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startTestServer, type TestServer } from "@/lib/postgres/test-database";
+import { startTestServer, type TestServer } from "@/tests/support/test-database";
 import { migrateDatabase } from "@/db/migrate";
 
 /** A fresh, migrated database on the embedded server (or DATABASE_URL's), dropped when the bench ends. */

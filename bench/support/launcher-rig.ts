@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { pickPort } from "@/lib/postgres/free-port";
+import { pickPort } from "@/ops/postgres/free-port";
 
 /** `npm start` as a user runs it (node directly), in a data directory of the benchmark's own. */
 export type LauncherRun = {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { deriveDeviceKey } from "@/lib/dps/derive-device-key";
-import { officialSdkClient } from "@/dps-emulator/official-sdk-client";
+import { officialSdkClient } from "@/emulators/dps/official-sdk-client";
 
 type Options = { port: number; caFile: string; idScope: string; groupKey: string; prefix: string; count: number; concurrency: number };
 

@@ -2,7 +2,7 @@ import { boolean, index, integer, pgTable, text, timestamp, uuid } from "drizzle
 
 /**
  * Every running instance (one `npm start` or `npm run worker`) sharing this database, kept fresh
- * by its heartbeat (lib/fleet). What must agree across instances is recorded as fingerprints,
+ * by its heartbeat (ops/fleet). What must agree across instances is recorded as fingerprints,
  * never the secrets: an instance whose keys or build disagree with the running ones refuses to start.
  */
 export const fleetInstances = pgTable(
@@ -13,7 +13,7 @@ export const fleetInstances = pgTable(
     role: text().notNull(),
     host: text().notNull(),
     pid: integer().notNull(),
-    /** The web server's build (null for a worker): lib/launcher/build-id.cjs. */
+    /** The web server's build (null for a worker): ops/launcher/build-id.cjs. */
     buildId: text(),
     actionsKeyFingerprint: text(),
     authSecretFingerprint: text(),

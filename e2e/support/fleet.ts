@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { pickPort } from "@/lib/postgres/free-port";
+import { pickPort } from "@/ops/postgres/free-port";
 
 /**
  * Several instances of the app on one database, as a deployment runs them: each `npm start` in a

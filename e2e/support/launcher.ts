@@ -4,7 +4,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import { pickPort } from "@/lib/postgres/free-port";
+import { pickPort } from "@/ops/postgres/free-port";
 
 export type Launcher = { child: ChildProcess; url: string; output: () => string };
 

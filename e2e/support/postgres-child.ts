@@ -1,10 +1,10 @@
 /**
  * A PostgreSQL server of a test's own, in a process of its own (Playwright's loader cannot load
- * lib/postgres itself): prints one JSON line `{ url, port }` when it accepts connections, and
+ * ops/postgres itself): prints one JSON line `{ url, port }` when it accepts connections, and
  * stops the server on SIGTERM.
  *   node --import tsx e2e/support/postgres-child.ts DATA_DIR [PORT]
  */
-import { startEmbeddedPostgres } from "@/lib/postgres/embedded";
+import { startEmbeddedPostgres } from "@/ops/postgres/embedded";
 
 async function main() {
   const [dataDir, port] = process.argv.slice(2);

@@ -4,7 +4,7 @@
  * DATA_DIR PORT` prints one JSON line `{ url, port }` once it accepts connections, and stops the
  * server (fast shutdown) on SIGTERM. Started again with the same arguments, it reuses the cluster.
  */
-import { startEmbeddedPostgres } from "@/lib/postgres/embedded";
+import { startEmbeddedPostgres } from "@/ops/postgres/embedded";
 
 async function main() {
   const [dataDir, port] = process.argv.slice(2);

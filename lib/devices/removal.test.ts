@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { auditLog } from "@/db/schema";
-import { fleetToken, OWNER_POLICY, READER_POLICY, registerAndWait, type TestEmulator } from "@/dps-emulator/test-support";
+import { fleetToken, OWNER_POLICY, READER_POLICY, registerAndWait, type TestEmulator } from "@/tests/support/dps-emulator";
 import { provisionDeviceNow, shutdownProvisioning, startProvisioningWorker, type ProvisioningWorker } from "@/lib/provisioning";
-import { connectDps, connectDpsService, insertDevices, startEmulatorAndEngine, waitFor } from "@/lib/provisioning/test-support";
+import { connectDps, connectDpsService, insertDevices, startEmulatorAndEngine, waitFor } from "@/tests/support/provisioning";
 import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
 

@@ -8,7 +8,7 @@ import {
   jsonReply,
   networkError,
   neverSettles,
-} from "./test-support";
+} from "../../tests/support/scripted-dps";
 
 const connection = { idScope: "0ne00000A0A", host: "dps.example.test" };
 const registration = { connection, registrationId: "device-001", deviceKey: vectors.deviceKeys[0]!.deviceKey };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import vectors from "./fixtures/dps-vectors.json";
-import { createScriptedDps, dpsError, jsonReply } from "./test-support";
+import { createScriptedDps, dpsError, jsonReply } from "../../tests/support/scripted-dps";
 
 const connection = { idScope: "0ne00000A0A", host: "dps.example.test" };
 const lookup = { connection, registrationId: "device-001", deviceKey: vectors.deviceKeys[0]!.deviceKey };

@@ -11,7 +11,7 @@ import {
   networkError,
   type RecordedRequest,
   type ScriptedReply,
-} from "./test-support";
+} from "../../tests/support/scripted-dps";
 
 const connection = { idScope: "0ne00000A0A", host: "dps.example.test" };
 const deviceKey = vectors.deviceKeys[0]!.deviceKey;

@@ -9,7 +9,7 @@ import {
   jsonReply,
   START_TIME,
   type RecordedRequest,
-} from "./test-support";
+} from "../../tests/support/scripted-dps";
 
 const connection = { idScope: "0ne00000A0A", host: "dps.example.test" };
 const deviceKey = vectors.deviceKeys[0]!.deviceKey;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { deriveDeviceKey, lookupStatusWithGroupKeys, parseSasToken, registerWithGroupKeys, verifySasToken } from "./index";
-import { assigned, createScriptedDps, dpsError, jsonReply, type RecordedRequest } from "./test-support";
+import { assigned, createScriptedDps, dpsError, jsonReply, type RecordedRequest } from "../../tests/support/scripted-dps";
 
 const connection = { idScope: "0ne00000A0A", host: "dps.example.test" };
 const registrationId = "device-001";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createPollLimiter } from "./poll-limiter";
-import { busiestWindow } from "./test-support";
+import { busiestWindow } from "../../tests/support/scripted-dps";
 
 describe("poll limiter", () => {
   it("lets five requests through at once and makes the sixth wait for the window", () => {

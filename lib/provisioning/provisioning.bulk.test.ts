@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import { allocateHub } from "@/dps-emulator/allocation";
-import type { TestEmulator } from "@/dps-emulator/test-support";
+import { allocateHub } from "@/emulators/dps/allocation";
+import type { TestEmulator } from "@/tests/support/dps-emulator";
 import { enqueueProvisioning, getEngineStatus, startProvisioningWorker, shutdownProvisioning, type ProvisioningWorker } from "./index";
-import { connectDps, HUB_A, HUB_B, insertDevices, startEmulatorAndEngine, waitFor } from "./test-support";
+import { connectDps, HUB_A, HUB_B, insertDevices, startEmulatorAndEngine, waitFor } from "../../tests/support/provisioning";
 
 let emulator: TestEmulator;
 let worker: ProvisioningWorker;

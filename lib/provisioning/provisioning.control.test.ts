@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import type { TestEmulator } from "@/dps-emulator/test-support";
+import type { TestEmulator } from "@/tests/support/dps-emulator";
 import {
   enqueueProvisioning,
   estimateDuration,
@@ -14,7 +14,7 @@ import {
 } from "./index";
 import { getEngine } from "./engine";
 import { resumeOrphanedAttempts } from "./runs/sweeper";
-import { connectDps, disconnectDps, insertDevices, startEmulatorAndEngine, waitFor } from "./test-support";
+import { connectDps, disconnectDps, insertDevices, startEmulatorAndEngine, waitFor } from "../../tests/support/provisioning";
 
 let emulator: TestEmulator;
 let worker: ProvisioningWorker;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
 import { getDb } from "@/db/client";
-import type { TestEmulator } from "@/dps-emulator/test-support";
+import type { TestEmulator } from "@/tests/support/dps-emulator";
 import { enqueueProvisioning, shutdownProvisioning } from "./index";
-import { connectDps, exited, insertDevices, spawnWorker, startEmulatorAndEngine, waitFor } from "./test-support";
+import { connectDps, exited, insertDevices, spawnWorker, startEmulatorAndEngine, waitFor } from "../../tests/support/provisioning";
 
 // A lease far longer than the test waits: a killed worker's attempts must be taken over through its
 // stale heartbeat (1.5 s of silence), and a stopped worker's handed back, never by the lease running out.

@@ -6,10 +6,10 @@ import path from "node:path";
 import { closeDb, getDb } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { env, setEnv } from "@/lib/env";
-import { startEmbeddedPostgres, type RunningPostgres } from "@/lib/postgres/embedded";
-import type { TestEmulator } from "@/dps-emulator/test-support";
+import { startEmbeddedPostgres, type RunningPostgres } from "@/ops/postgres/embedded";
+import type { TestEmulator } from "@/tests/support/dps-emulator";
 import { enqueueProvisioning, shutdownProvisioning } from "./index";
-import { connectDps, exited, insertDevices, spawnWorker, startEmulatorAndEngine, waitFor } from "./test-support";
+import { connectDps, exited, insertDevices, spawnWorker, startEmulatorAndEngine, waitFor } from "../../tests/support/provisioning";
 
 /**
  * A PostgreSQL server of this file's own (the shared test server cannot be restarted under the

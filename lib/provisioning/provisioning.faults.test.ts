@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import type { TestEmulator } from "@/dps-emulator/test-support";
+import type { TestEmulator } from "@/tests/support/dps-emulator";
 import { enqueueProvisioning, provisionDeviceNow, shutdownProvisioning, startProvisioningWorker, type ProvisioningWorker } from "./index";
-import { connectDps, FLEET_PRIMARY_KEY, insertDevices, startEmulatorAndEngine, waitFor } from "./test-support";
+import { connectDps, FLEET_PRIMARY_KEY, insertDevices, startEmulatorAndEngine, waitFor } from "../../tests/support/provisioning";
 
 let emulator: TestEmulator;
 let worker: ProvisioningWorker;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import type { TestEmulator } from "@/dps-emulator/test-support";
+import type { TestEmulator } from "@/tests/support/dps-emulator";
 import { enqueueProvisioning, getEngineStatus, provisionDeviceNow, resumeAfterKeyAccepted, shutdownProvisioning, startProvisioningWorker, type ProvisioningWorker } from "./index";
 import { readCircuit } from "./health/circuit-store";
 import { getEngine } from "./engine";
-import { connectDps, FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, insertDevices, startEmulatorAndEngine, waitFor } from "./test-support";
+import { connectDps, FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, insertDevices, startEmulatorAndEngine, waitFor } from "../../tests/support/provisioning";
 
 // A short streak and quick probes, so an outage is seen and its end noticed within a second or two.
 const SETTINGS = { circuitFailures: 3, probeMinMs: 200, probeMaxMs: 400, maxAttempts: 3 };

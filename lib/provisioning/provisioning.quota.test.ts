@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { once } from "node:events";
 import type { ChildProcess } from "node:child_process";
 import { getDb } from "@/db/client";
-import type { TestEmulator } from "@/dps-emulator/test-support";
+import type { TestEmulator } from "@/tests/support/dps-emulator";
 import { enqueueProvisioning, shutdownProvisioning, startProvisioningWorker, type ProvisioningWorker } from "./index";
-import { connectDps, exited, insertDevices, spawnWorker, startEmulatorAndEngine, waitFor } from "./test-support";
+import { connectDps, exited, insertDevices, spawnWorker, startEmulatorAndEngine, waitFor } from "../../tests/support/provisioning";
 
 const QUOTA = 120;
 let emulator: TestEmulator;

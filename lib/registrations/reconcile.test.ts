@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import { OWNER_POLICY, type TestEmulator } from "@/dps-emulator/test-support";
+import { OWNER_POLICY, type TestEmulator } from "@/tests/support/dps-emulator";
 import { loadDpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { getEngine, shutdownProvisioning } from "@/lib/provisioning/engine";
-import { connectDps, connectDpsService, HUB_A, HUB_B, startEmulatorAndEngine } from "@/lib/provisioning/test-support";
+import { connectDps, connectDpsService, HUB_A, HUB_B, startEmulatorAndEngine } from "@/tests/support/provisioning";
 import { registrationRecordsFilterSchema } from "@/lib/validation/registration-records";
 import { truncate } from "@/tests/support/db";
 import { exportFindingsCsv, listFindings } from "./list-findings";

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { auditLog } from "@/db/schema";
-import { HUB_A, OWNER_POLICY, READER_POLICY, type TestEmulator } from "@/dps-emulator/test-support";
+import { HUB_A, OWNER_POLICY, READER_POLICY, type TestEmulator } from "@/tests/support/dps-emulator";
 import { shutdownProvisioning, startProvisioningWorker, type ProvisioningWorker } from "@/lib/provisioning";
-import { connectDps, connectDpsService, startEmulatorAndEngine, waitFor } from "@/lib/provisioning/test-support";
+import { connectDps, connectDpsService, startEmulatorAndEngine, waitFor } from "@/tests/support/provisioning";
 import { registrationRecordsFilterSchema } from "@/lib/validation/registration-records";
 import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";

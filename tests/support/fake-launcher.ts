@@ -4,7 +4,7 @@
  * will not stop while a long import runs), prints its pid, and then, if asked, exits without stopping it:
  *   node --import tsx tests/support/fake-launcher.ts [exit-after-ms]
  */
-import { startNodeChild } from "@/lib/launcher/child-process";
+import { startNodeChild } from "@/ops/launcher/child-process";
 
 export const STUBBORN_CHILD = `process.on("SIGTERM", () => {}); require("node:child_process").spawn("sleep", ["600"], { stdio: "ignore" }); setInterval(() => {}, 1000);`;
 

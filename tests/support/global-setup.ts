@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startTestServer } from "@/lib/postgres/test-database";
+import { startTestServer } from "@/tests/support/test-database";
 import { migrateDatabase } from "@/db/migrate";
 
 /**

@@ -1,4 +1,4 @@
-import { checkReadiness } from "@/lib/fleet/readiness";
+import { checkReadiness } from "@/ops/fleet/readiness";
 
 /**
  * Readiness for a load balancer or an orchestrator: 200 when this web server should get traffic

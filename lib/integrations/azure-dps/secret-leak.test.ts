@@ -4,7 +4,7 @@ import { getDb } from "@/db/client";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { createDpsServiceClient, type DpsServiceClient } from "@/lib/dps/service/client";
 import { setEnv } from "@/lib/env";
-import { startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
+import { startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/tests/support/dps-emulator";
 import { leakedForms, secretForms } from "@/lib/secrets/leak-forms";
 import { signInAs } from "@/tests/support/session";
 import { CONNECTION_PROBE_REGISTRATION_ID } from "./test-connection";

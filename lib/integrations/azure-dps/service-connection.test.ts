@@ -5,7 +5,7 @@ import { auditLog, integrations } from "@/db/schema";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { createDpsServiceClient, type DpsServiceClient } from "@/lib/dps/service/client";
 import { setEnv } from "@/lib/env";
-import { FLEET_PRIMARY_KEY, OWNER_POLICY, READER_POLICY, serviceConnectionString, startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
+import { FLEET_PRIMARY_KEY, OWNER_POLICY, READER_POLICY, serviceConnectionString, startTestEmulator, testConfig, TEST_ID_SCOPE, type TestEmulator } from "@/tests/support/dps-emulator";
 import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
 

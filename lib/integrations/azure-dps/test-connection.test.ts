@@ -5,7 +5,7 @@ import { getDb } from "@/db/client";
 import { auditLog, integrations } from "@/db/schema";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { setEnv } from "@/lib/env";
-import { startTestEmulator, testConfig, FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, TEST_ID_SCOPE, type TestEmulator } from "@/dps-emulator/test-support";
+import { startTestEmulator, testConfig, FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, TEST_ID_SCOPE, type TestEmulator } from "@/tests/support/dps-emulator";
 import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
 import { probeDpsConnection } from "./test-connection";

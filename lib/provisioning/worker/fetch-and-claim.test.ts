@@ -6,7 +6,7 @@ import { readEngineSettings } from "../settings";
 import { claimDevices } from "../attempts/device-attempt-sql";
 import { jobInsert, leaseForJob, PROVISION_QUEUE, startBoss } from "../queue/boss";
 import { insertJobs } from "../queue/jobs";
-import { insertDevices } from "../test-support";
+import { insertDevices } from "../../../tests/support/provisioning";
 import { fetchAndClaim } from "./fetch-and-claim";
 import { surviveLostConnections } from "@/db/lost-connections";
 

@@ -2,7 +2,7 @@ import { importDevices } from "@/lib/devices/devices-dal";
 import { ImportStopped, type ImportStopReason } from "@/lib/devices/csv-import";
 import { env } from "@/lib/env";
 import { isSameOrigin, routeError } from "@/lib/errors";
-import { serverStoppingSignal } from "@/lib/runtime/server-stopping";
+import { serverStoppingSignal } from "@/ops/runtime/server-stopping";
 
 // proxy.ts leaves this route alone (its matcher excludes it): Next.js would otherwise buffer the
 // body for the proxy and cut it at 10 MB. The body streams from the socket straight into the parser.

@@ -1,0 +1,49 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { DEMO_OWNER_POLICY, DEMO_READ_ONLY_POLICY, startDpsEmulator, type DpsEmulator } from "@/emulators/dps";
+import { env } from "@/lib/env";
+
+export type LocalDpsConnection = {
+  idScope: string;
+  groupKey: string;
+  host: string;
+  /** The service API's connection strings of the demo's owner policy (every right) and of a policy that may only read. */
+  serviceConnectionString: string;
+  readOnlyServiceConnectionString: string;
+};
+
+export type LocalDps = {
+  emulator: DpsEmulator;
+  connection: LocalDpsConnection;
+  /** For the app: the outbound policy allows this host, and the emulator's CA is trusted for it alone. */
+  env: { HIC_DPS_EMULATOR_HOST: string; HIC_DPS_EMULATOR_CA_FILE: string };
+};
+
+/**
+ * The local DPS emulator with its demo configuration, so a newcomer can connect and provision
+ * without Azure. Its CA (name-constrained to loopback) is trusted by the app for connections to
+ * the emulator only, never process-wide.
+ */
+export async function startLocalDps(dataDir: string, log: (line: string) => void): Promise<LocalDps> {
+  const emulatorDir = path.join(dataDir, "dps-emulator");
+  const emulator = await startDpsEmulator({ dataDir: emulatorDir, port: env().HIC_DPS_EMULATOR_PORT, log: (m) => log(`dps-emulator: ${m}`) });
+  const group = emulator.config.enrollmentGroups[0];
+  if (!group) throw new Error("The DPS emulator configuration has no enrollment group.");
+  const host = `localhost:${emulator.port}`;
+  const policy = (name: string) => {
+    const found = emulator.config.servicePolicies.find((candidate) => candidate.name === name);
+    if (!found) throw new Error(`The DPS emulator configuration has no service policy "${name}".`);
+    return `HostName=${host};SharedAccessKeyName=${found.name};SharedAccessKey=${found.primaryKey}`;
+  };
+  const connection: LocalDpsConnection = {
+    idScope: emulator.idScope,
+    groupKey: group.primaryKey,
+    host,
+    serviceConnectionString: policy(DEMO_OWNER_POLICY),
+    readOnlyServiceConnectionString: policy(DEMO_READ_ONLY_POLICY),
+  };
+  // For scripts and tests that drive the demo (file mode 600: it holds the demo keys).
+  writeFileSync(path.join(emulatorDir, "connection.json"), `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600 });
+
+  return { emulator, connection, env: { HIC_DPS_EMULATOR_HOST: connection.host, HIC_DPS_EMULATOR_CA_FILE: emulator.caFile } };
+}
