@@ -35,8 +35,13 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       authorize: async (credentials, request) => {
         const parsed = signInSchema.safeParse(credentials);
         if (!parsed.success) return null;
-        const result = await authenticate(parsed.data.email, parsed.data.password, clientAddressFrom(request.headers));
-        if (result.ok) return { id: result.user.id, email: result.user.email, generation: result.user.sessionGeneration };
+        const result = await authenticate(
+          parsed.data.email,
+          parsed.data.password,
+          clientAddressFrom(request.headers),
+        );
+        if (result.ok)
+          return { id: result.user.id, email: result.user.email, generation: result.user.sessionGeneration };
         if (result.reason === "throttled") throw new ThrottledSignIn(result.retryAt);
         if (result.reason === "busy") throw new BusySignIn();
         return null;

@@ -12,7 +12,8 @@ import { isWellFormedActionBody } from "@/lib/security/action-body";
  * Costs nothing while the database is up.
  */
 async function databaseUnavailablePage(request: NextRequest): Promise<Response | null> {
-  if (request.method !== "GET" || request.headers.has("rsc") || request.nextUrl.pathname.startsWith("/api/")) return null;
+  if (request.method !== "GET" || request.headers.has("rsc") || request.nextUrl.pathname.startsWith("/api/"))
+    return null;
   if (await databaseSeemsAvailable()) return null;
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
   return new Response(databaseUnavailableHtml(nonce), {
@@ -44,7 +45,11 @@ const databaseUnavailableHtml = (nonce: string) => `<!doctype html>
  * React's decoder would throw on it and Next.js would answer 500.
  */
 export async function proxy(request: NextRequest) {
-  if (request.method === "POST" && request.headers.has("next-action") && !(await isWellFormedActionBody(request.clone()))) {
+  if (
+    request.method === "POST" &&
+    request.headers.has("next-action") &&
+    !(await isWellFormedActionBody(request.clone()))
+  ) {
     return NextResponse.json({ ok: false, message: "Malformed request." }, { status: 400 });
   }
   const unavailable = await databaseUnavailablePage(request);
@@ -79,7 +84,8 @@ export const config = {
       // Not the CSV import: a route the proxy runs for gets its request body buffered by Next.js and
       // cut at 10 MB. That route answers JSON only, so it needs no CSP. Nor the health checks: probes
       // come every few seconds from every balancer, and answer JSON only.
-      source: "/((?!_next/static|_next/image|favicon.ico|api/devices/import/?$|api/health/?$|api/ready/?$).*)",
+      source:
+        "/((?!_next/static|_next/image|favicon.ico|api/devices/import/?$|api/health/?$|api/ready/?$).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

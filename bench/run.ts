@@ -31,7 +31,8 @@ function printTable(results: BenchResult[]): void {
     const verdict = r.met === null ? "  " : r.met ? "OK" : "--";
     console.log(`\n${verdict} ${r.scenario}\n   setup:  ${r.setup}\n   target: ${r.target}`);
     const width = Math.max(...Object.keys(r.metrics).map((k) => k.length));
-    for (const [k, v] of Object.entries(r.metrics)) console.log(`   ${k.padEnd(width)}  ${typeof v === "number" ? v.toLocaleString("en") : v}`);
+    for (const [k, v] of Object.entries(r.metrics))
+      console.log(`   ${k.padEnd(width)}  ${typeof v === "number" ? v.toLocaleString("en") : v}`);
     if (r.notes) console.log(`   note:   ${r.notes}`);
   }
 }
@@ -40,7 +41,10 @@ function sizeArgument(args: string[], flag: string): number | undefined {
   const index = args.indexOf(flag);
   if (index < 0) return undefined;
   const value = Number(args[index + 1]);
-  if (!Number.isInteger(value) || value < 100) throw new Error(`${flag} needs a whole number of devices (at least 100), got ${args[index + 1] ?? "nothing"}`);
+  if (!Number.isInteger(value) || value < 100)
+    throw new Error(
+      `${flag} needs a whole number of devices (at least 100), got ${args[index + 1] ?? "nothing"}`,
+    );
   return value;
 }
 
@@ -50,7 +54,10 @@ async function main() {
   const onlyIndex = args.indexOf("--only");
   const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1]?.split(",")) : null;
   const wanted = (name: string) => !only || only.has(name);
-  const fleets = { soak: sizeArgument(args, "--soak-devices"), tenUnits: sizeArgument(args, "--ten-units-devices") };
+  const fleets = {
+    soak: sizeArgument(args, "--soak-devices"),
+    tenUnits: sizeArgument(args, "--ten-units-devices"),
+  };
   const started = Date.now();
   const results: BenchResult[] = [];
   const work = tempDir("hic-bench-");
@@ -72,23 +79,50 @@ async function main() {
       log("devices page…");
       ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
-      results.push(...(await devicesPageScenario({ databaseUrl: await benchDatabase(server, "bench_page"), sizes, quick, log })));
+      results.push(
+        ...(await devicesPageScenario({
+          databaseUrl: await benchDatabase(server, "bench_page"),
+          sizes,
+          quick,
+          log,
+        })),
+      );
     }
     if (wanted("csv-import")) {
       log("CSV import over HTTP…");
       ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
-      results.push(await csvImportScenario({ databaseUrl: await benchDatabase(server, "bench_import"), rows: quick ? 200_000 : 1_000_000, workDir: work.dir, log }));
+      results.push(
+        await csvImportScenario({
+          databaseUrl: await benchDatabase(server, "bench_import"),
+          rows: quick ? 200_000 : 1_000_000,
+          workDir: work.dir,
+          log,
+        }),
+      );
     }
     if (wanted("reconciliation")) {
       log("registration records reconciliation…");
       ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
-      results.push(await reconciliationScenario({ databaseUrl: await benchDatabase(server, "bench_reconcile"), records: 100_000, workDir: work.dir, log }));
+      results.push(
+        await reconciliationScenario({
+          databaseUrl: await benchDatabase(server, "bench_reconcile"),
+          records: 100_000,
+          workDir: work.dir,
+          log,
+        }),
+      );
     }
     if (wanted("records-view")) {
       log("registration records view…");
       ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
-      results.push(...(await recordsViewScenario({ databaseUrl: await benchDatabase(server, "bench_records_view"), sizes, log })));
+      results.push(
+        ...(await recordsViewScenario({
+          databaseUrl: await benchDatabase(server, "bench_records_view"),
+          sizes,
+          log,
+        })),
+      );
     }
     if (wanted("fleet")) {
       log("1 vs 2 web servers + 2 workers behind a balancer…");
@@ -102,7 +136,13 @@ async function main() {
   }
   printTable(results);
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const report = { date: new Date().toISOString(), mode: quick ? "quick" : "full", machine, durationSeconds: Math.round((Date.now() - started) / 1000), results };
+  const report = {
+    date: new Date().toISOString(),
+    mode: quick ? "quick" : "full",
+    machine,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    results,
+  };
   mkdirSync(path.join("bench", "results"), { recursive: true });
   writeFileSync(path.join("bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
   log(`Done in ${report.durationSeconds} s on ${machine}; figures in bench/results/latest.json.`);

@@ -38,7 +38,9 @@ export async function databaseSeemsAvailable(): Promise<boolean> {
     try {
       await Promise.race([
         getDb().$client.query("select 1"),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("no answer")), CHECK_TIMEOUT_MS).unref()),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error("no answer")), CHECK_TIMEOUT_MS).unref(),
+        ),
       ]);
       current.downSince = null;
       return true;

@@ -35,9 +35,15 @@ export function getDb(): Database {
 // Noting the database as suspect makes the next page request check it (one quick query) in the
 // proxy, which then answers with the plain "database unavailable" page if it is away.
 async function idleConnectionFailed(error: Error): Promise<void> {
-  const [{ logger }, { markDatabaseDown }] = await Promise.all([import("@/lib/logger"), import("./availability")]);
+  const [{ logger }, { markDatabaseDown }] = await Promise.all([
+    import("@/lib/logger"),
+    import("./availability"),
+  ]);
   markDatabaseDown({ suspectOnly: true });
-  logger.warn({ err: { message: error.message } }, "an idle database connection failed (database restarted?); the pool reconnects on demand");
+  logger.warn(
+    { err: { message: error.message } },
+    "an idle database connection failed (database restarted?); the pool reconnects on demand",
+  );
 }
 
 export async function closeDb(): Promise<void> {

@@ -8,7 +8,10 @@ import type pg from "pg";
  * and its caller deals with it, and the pool drops the dead connection when it is released, so the
  * client's event needs no more than a listener; `idleFailed` hears of the idle ones.
  */
-export function surviveLostConnections(pool: pg.Pool, idleFailed: (error: Error) => void = () => {}): pg.Pool {
+export function surviveLostConnections(
+  pool: pg.Pool,
+  idleFailed: (error: Error) => void = () => {},
+): pg.Pool {
   pool.on("error", idleFailed);
   pool.on("connect", (client) => client.on("error", () => {}));
   return pool;

@@ -21,7 +21,11 @@ async function emptyDatabase(): Promise<string> {
   return url.toString();
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+async function query<T extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -44,20 +48,31 @@ describe("migrations at start-up", () => {
     const states = await Promise.all([migrateDatabase(url), migrateDatabase(url), migrateDatabase(url)]);
     // One of them found everything pending and applied it; the others waited for the lock and found nothing to do.
     expect(states.map((s) => s.status).sort()).toEqual(["current", "current", "pending"]);
-    const rows = await query<{ hash: string; created_at: string }>(url, "select hash, created_at from drizzle.__drizzle_migrations");
+    const rows = await query<{ hash: string; created_at: string }>(
+      url,
+      "select hash, created_at from drizzle.__drizzle_migrations",
+    );
     expect(rows).toHaveLength(journal.entries.length);
     expect(new Set(rows.map((r) => r.hash)).size).toBe(journal.entries.length);
     expect(rows.map((r) => Number(r.created_at)).sort()).toEqual(journal.entries.map((e) => e.when).sort());
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    expect(await readSchemaState(client)).toMatchObject({ status: "current", applied: journal.entries.length, unknown: [] });
+    expect(await readSchemaState(client)).toMatchObject({
+      status: "current",
+      applied: journal.entries.length,
+      unknown: [],
+    });
     await client.end();
   });
 
   it("reads an empty database as pending, not as an error", async () => {
     const client = new pg.Client({ connectionString: await emptyDatabase() });
     await client.connect();
-    expect(await readSchemaState(client)).toMatchObject({ status: "pending", applied: 0, known: journal.entries.length });
+    expect(await readSchemaState(client)).toMatchObject({
+      status: "pending",
+      applied: 0,
+      known: journal.entries.length,
+    });
     await client.end();
   });
 
@@ -66,7 +81,11 @@ describe("migrations at start-up", () => {
     await migrateDatabase(url);
     // What a later release's migration leaves behind.
     const later = Math.max(...journal.entries.map((e) => e.when)) + 86_400_000;
-    await query(url, "insert into drizzle.__drizzle_migrations (hash, created_at) values ('from-a-later-release', $1)", [later]);
+    await query(
+      url,
+      "insert into drizzle.__drizzle_migrations (hash, created_at) values ('from-a-later-release', $1)",
+      [later],
+    );
     const error = await migrateDatabase(url).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SchemaNewerError);
     const message = (error as Error).message;
@@ -74,6 +93,8 @@ describe("migrations at start-up", () => {
     expect(message).toContain("the database's schema is newer than this code");
     expect(message).toContain(CODE_SCHEMA_VERSION);
     // Nothing was changed by the refused start.
-    expect(await query(url, "select 1 from drizzle.__drizzle_migrations")).toHaveLength(journal.entries.length + 1);
+    expect(await query(url, "select 1 from drizzle.__drizzle_migrations")).toHaveLength(
+      journal.entries.length + 1,
+    );
   });
 });

@@ -26,15 +26,24 @@ export function compareSchema(appliedWhen: number[]): SchemaState {
   const unknown = appliedWhen.filter((when) => !known.has(when));
   const lastApplied = appliedWhen.length > 0 ? Math.max(...appliedWhen) : -Infinity;
   const pending = KNOWN.filter((entry) => entry.when > lastApplied).length;
-  return { status: unknown.length > 0 ? "newer" : pending > 0 ? "pending" : "current", applied: appliedWhen.length, known: KNOWN.length, unknown };
+  return {
+    status: unknown.length > 0 ? "newer" : pending > 0 ? "pending" : "current",
+    applied: appliedWhen.length,
+    known: KNOWN.length,
+    unknown,
+  };
 }
 
 /** Reads what the database has applied (nothing, before the first migration). */
 export async function readSchemaState(client: Queryable): Promise<SchemaState> {
-  const { rows } = await client.query("select coalesce(array_agg(created_at::float8), '{}') as applied from drizzle.__drizzle_migrations").catch(async (error: { code?: string }) => {
-    if (error.code === "42P01" || error.code === "3F000") return { rows: [{ applied: [] }] }; // no table or schema yet
-    throw error;
-  });
+  const { rows } = await client
+    .query(
+      "select coalesce(array_agg(created_at::float8), '{}') as applied from drizzle.__drizzle_migrations",
+    )
+    .catch(async (error: { code?: string }) => {
+      if (error.code === "42P01" || error.code === "3F000") return { rows: [{ applied: [] }] }; // no table or schema yet
+      throw error;
+    });
   return compareSchema(((rows[0]?.applied as number[] | undefined) ?? []).map(Number));
 }
 

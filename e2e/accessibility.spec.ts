@@ -3,7 +3,11 @@ import { AUTH_STATE, SIGNED_OUT } from "./support/accounts";
 import { DESKTOP, PHONE, expectNoAxeViolations } from "./support/axe";
 import { ensureFailedDevice, ensureProvisionedDevice } from "./support/devices";
 import { emulatorConnection } from "./support/emulator";
-import { ensureReconciledWithOrphan, RECORDS_PAGE, saveServiceConnectionString } from "./support/registrations";
+import {
+  ensureReconciledWithOrphan,
+  RECORDS_PAGE,
+  saveServiceConnectionString,
+} from "./support/registrations";
 import { sql } from "./support/db";
 
 const run = Date.now().toString(36);
@@ -14,7 +18,12 @@ let failedId = 0;
 
 /** Lets layout, ResizeObserver callbacks and the React updates they cause settle. */
 async function settle(page: Page) {
-  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 50)))));
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) =>
+        requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 50))),
+      ),
+  );
 }
 
 /**
@@ -23,7 +32,10 @@ async function settle(page: Page) {
  * tables scroll inside their own region instead of the page scrolling sideways.
  */
 async function scanAtBothWidths(page: Page, what: string) {
-  for (const [label, size] of [["desktop", DESKTOP], ["390 px", PHONE]] as const) {
+  for (const [label, size] of [
+    ["desktop", DESKTOP],
+    ["390 px", PHONE],
+  ] as const) {
     await page.setViewportSize(size);
     await settle(page);
     await expectNoAxeViolations(page, `${what} at ${label}`);
@@ -119,7 +131,9 @@ test.describe("accessibility (axe-core)", () => {
   test.describe("dialogs, as the administrator", () => {
     test.use({ storageState: AUTH_STATE.admin });
 
-    test("the integration tile in each state, the connect dialog with its errors, the test result and the disconnect confirmation", async ({ page }) => {
+    test("the integration tile in each state, the connect dialog with its errors, the test result and the disconnect confirmation", async ({
+      page,
+    }) => {
       await open(page, INTEGRATION);
       const tile = page.getByRole("region", { name: "Azure DPS" });
       const disconnect = tile.getByRole("button", { name: "Disconnect", exact: true });
@@ -127,7 +141,10 @@ test.describe("accessibility (axe-core)", () => {
       await expect(tile.getByRole("button", { name: /^(Connect|Edit)$/ })).toBeVisible();
       if (await disconnect.count()) {
         await disconnect.click();
-        await page.getByRole("dialog", { name: "Disconnect Azure DPS?" }).getByRole("button", { name: "Disconnect", exact: true }).click();
+        await page
+          .getByRole("dialog", { name: "Disconnect Azure DPS?" })
+          .getByRole("button", { name: "Disconnect", exact: true })
+          .click();
       }
       await expect(tile.getByText("Not connected")).toBeVisible();
       await scanAtBothWidths(page, "the tile, not connected");
@@ -143,17 +160,23 @@ test.describe("accessibility (axe-core)", () => {
 
       const demo = emulatorConnection();
       await dialog.getByLabel("ID Scope").fill(demo.idScope);
-      await dialog.getByLabel("Enrollment group key", { exact: true }).fill(Buffer.alloc(32, 0x5a).toString("base64"));
+      await dialog
+        .getByLabel("Enrollment group key", { exact: true })
+        .fill(Buffer.alloc(32, 0x5a).toString("base64"));
       await dialog.getByLabel("Device Provisioning Service hostname").fill(demo.host);
       await dialog.getByRole("button", { name: "Test connection" }).click();
-      await expect(dialog.getByRole("alert", { name: "Connection test result" })).toContainText("DPS rejected");
+      await expect(dialog.getByRole("alert", { name: "Connection test result" })).toContainText(
+        "DPS rejected",
+      );
       await scanAtBothWidths(page, "the connect dialog with a refused connection test");
 
       await dialog.getByLabel("Enrollment group key", { exact: true }).fill(demo.groupKey);
       await dialog.getByRole("button", { name: "Save" }).click();
       await expect(dialog).toBeHidden();
       await tile.getByRole("button", { name: "Test connection" }).click();
-      await expect(tile.getByRole("status", { name: "Connection test result" })).toContainText("DPS accepted");
+      await expect(tile.getByRole("status", { name: "Connection test result" })).toContainText(
+        "DPS accepted",
+      );
       await scanAtBothWidths(page, "the connected tile with a connection test result");
 
       await tile.getByRole("button", { name: "Disconnect", exact: true }).click();
@@ -162,7 +185,9 @@ test.describe("accessibility (axe-core)", () => {
       await page.keyboard.press("Escape");
     });
 
-    test("the devices dialogs: add device with an error, import CSV and its report, re-provision all, remove", async ({ page }) => {
+    test("the devices dialogs: add device with an error, import CSV and its report, re-provision all, remove", async ({
+      page,
+    }) => {
       await open(page, "/devices");
       await page.getByRole("button", { name: "Add device" }).click();
       const add = page.getByRole("dialog", { name: "Add device" });
@@ -175,8 +200,15 @@ test.describe("accessibility (axe-core)", () => {
       await page.getByRole("button", { name: "Import CSV" }).click();
       const importDialog = page.getByRole("dialog", { name: "Import devices from CSV" });
       await scanAtBothWidths(page, "the import dialog");
-      const csv = ["registrationId,name,payload", `a11y-csv-${run}-1,First,`, `a11y-csv-${run}-1,Again,`, "not valid!,,"].join("\n");
-      await importDialog.getByLabel("CSV file").setInputFiles({ name: "fleet.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+      const csv = [
+        "registrationId,name,payload",
+        `a11y-csv-${run}-1,First,`,
+        `a11y-csv-${run}-1,Again,`,
+        "not valid!,,",
+      ].join("\n");
+      await importDialog
+        .getByLabel("CSV file")
+        .setInputFiles({ name: "fleet.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
       await importDialog.getByRole("button", { name: "Import" }).click();
       await expect(importDialog.getByRole("status")).toContainText("3 lines: 1 added");
       await scanAtBothWidths(page, "the import dialog's report");
@@ -195,7 +227,9 @@ test.describe("accessibility (axe-core)", () => {
       await page.keyboard.press("Escape");
     });
 
-    test("the service API's screens: the connect dialog's service fields and test result, the tile's enrollment group, deleting an orphan, removing with the DPS record", async ({ page }) => {
+    test("the service API's screens: the connect dialog's service fields and test result, the tile's enrollment group, deleting an orphan, removing with the DPS record", async ({
+      page,
+    }) => {
       await saveServiceConnectionString(page, emulatorConnection().serviceConnectionString);
       const tile = page.getByRole("region", { name: "Azure DPS" });
       await expect(tile.getByRole("region", { name: "Enrollment group" })).toBeVisible();
@@ -204,11 +238,17 @@ test.describe("accessibility (axe-core)", () => {
       await tile.getByRole("button", { name: "Edit", exact: true }).click();
       const dialog = page.getByRole("dialog", { name: "Edit Azure DPS connection" });
       await dialog.getByRole("button", { name: /Advanced/ }).click();
-      await dialog.getByLabel("Service connection string (optional)").fill(emulatorConnection().readOnlyServiceConnectionString);
+      await dialog
+        .getByLabel("Service connection string (optional)")
+        .fill(emulatorConnection().readOnlyServiceConnectionString);
       await dialog.getByRole("button", { name: "Test connection" }).click();
-      await expect(dialog.getByRole("status", { name: "Test result of the service connection string" })).toContainText("Registration status write: not allowed");
+      await expect(
+        dialog.getByRole("status", { name: "Test result of the service connection string" }),
+      ).toContainText("Registration status write: not allowed");
       await scanAtBothWidths(page, "the edit dialog with the service connection string tested");
-      await dialog.getByLabel("Service connection string (optional)").fill("HostName=hub.azure-devices.net;SharedAccessKeyName=iothubowner;SharedAccessKey=abc=");
+      await dialog
+        .getByLabel("Service connection string (optional)")
+        .fill("HostName=hub.azure-devices.net;SharedAccessKeyName=iothubowner;SharedAccessKey=abc=");
       await dialog.getByRole("button", { name: "Save" }).click();
       await expect(dialog.getByText(/IoT hub's connection string/)).toBeVisible();
       await scanAtBothWidths(page, "the edit dialog with a service connection string refused at its field");
@@ -216,7 +256,9 @@ test.describe("accessibility (axe-core)", () => {
 
       await open(page, `${RECORDS_PAGE}?finding=orphan`);
       await page.getByRole("button", { name: `Delete record of a11y-orphan-${run}` }).click();
-      await expect(page.getByRole("dialog", { name: `Delete the registration record of a11y-orphan-${run}?` })).toBeVisible();
+      await expect(
+        page.getByRole("dialog", { name: `Delete the registration record of a11y-orphan-${run}?` }),
+      ).toBeVisible();
       await scanAtBothWidths(page, "the delete-orphan confirmation");
       await page.keyboard.press("Escape");
       await page.setViewportSize(PHONE);
@@ -233,9 +275,15 @@ test.describe("accessibility (axe-core)", () => {
       await page.keyboard.press("Escape");
 
       await open(page, `/devices?q=a11y-${run}`);
-      await page.getByRole("table", { name: "Devices" }).getByLabel(`Select a11y-${run}`, { exact: true }).check();
+      await page
+        .getByRole("table", { name: "Devices" })
+        .getByLabel(`Select a11y-${run}`, { exact: true })
+        .check();
       await page.getByRole("button", { name: "Remove selected" }).click();
-      await page.getByRole("dialog", { name: "Remove 1 device?" }).getByLabel("Also delete its registration record in Azure DPS").check();
+      await page
+        .getByRole("dialog", { name: "Remove 1 device?" })
+        .getByLabel("Also delete its registration record in Azure DPS")
+        .check();
       await scanAtBothWidths(page, "the remove-selected confirmation with the DPS record option");
       await page.keyboard.press("Escape");
     });

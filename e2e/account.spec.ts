@@ -3,7 +3,9 @@ import { SIGNED_OUT, signIn } from "./support/accounts";
 import { ensureUser, sql } from "./support/db";
 
 test.describe("your account", () => {
-  test("changing the password keeps this session, ends the others, and Sign out everywhere ends this one too", async ({ browser }) => {
+  test("changing the password keeps this session, ends the others, and Sign out everywhere ends this one too", async ({
+    browser,
+  }) => {
     const account = { email: `account-${Date.now()}@example.com`, password: "first-password-123" };
     await ensureUser(account.email, account.password, "operator");
     const here = await (await browser.newContext(SIGNED_OUT)).newPage();
@@ -30,7 +32,10 @@ test.describe("your account", () => {
     await expect(here).toHaveURL(/\/sign-in\?signed-out=everywhere/);
     await expect(here.getByText("You are signed out on every device.")).toBeVisible();
 
-    const audit = await sql<{ action: string; outcome: string }>("select action, outcome from audit_log where target = $1 and action like 'user.%' order by id", [account.email]);
+    const audit = await sql<{ action: string; outcome: string }>(
+      "select action, outcome from audit_log where target = $1 and action like 'user.%' order by id",
+      [account.email],
+    );
     expect(audit).toEqual([
       { action: "user.change-password", outcome: "failure" },
       { action: "user.change-password", outcome: "success" },

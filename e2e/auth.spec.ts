@@ -50,7 +50,10 @@ test.describe("signing in and out", () => {
 test.describe("users and roles", () => {
   test.use({ storageState: AUTH_STATE.admin });
 
-  test("an administrator creates a support user, who signs in without Users in the navigation and is refused the page", async ({ page, browser }) => {
+  test("an administrator creates a support user, who signs in without Users in the navigation and is refused the page", async ({
+    page,
+    browser,
+  }) => {
     const email = `helpdesk-${Date.now()}@example.com`;
     await page.goto("/admin/users");
     await page.getByRole("button", { name: "Add user" }).click();
@@ -75,14 +78,19 @@ test.describe("users and roles", () => {
     await context.close();
   });
 
-  test("a hand-made server-action POST from a support user is refused and changes nothing", async ({ page, browser }) => {
+  test("a hand-made server-action POST from a support user is refused and changes nothing", async ({
+    page,
+    browser,
+  }) => {
     await page.goto("/admin/users");
     await page.getByRole("button", { name: "Add user" }).click();
     const dialog = page.getByRole("dialog", { name: "Add user" });
     const legit = `legit-${Date.now()}@example.com`;
     await dialog.getByLabel("Email").fill(legit);
     await dialog.getByLabel("Password").fill("legit-password-12");
-    const actionId = await captureServerActionId(page, () => dialog.getByRole("button", { name: "Create user" }).click());
+    const actionId = await captureServerActionId(page, () =>
+      dialog.getByRole("button", { name: "Create user" }).click(),
+    );
     await expect(page.getByRole("cell", { name: legit, exact: true })).toBeVisible();
 
     const supportContext = await browser.newContext({ storageState: AUTH_STATE.support });
@@ -92,7 +100,9 @@ test.describe("users and roles", () => {
     ]);
     expect(body).toContain("You do not have permission to do this.");
     expect(await sql("select 1 from users where email = $1", [forged])).toHaveLength(0);
-    const [denied] = await sql<{ actor_email: string }>("select actor_email from audit_log where action = 'user.create' and outcome = 'denied' order by id desc limit 1");
+    const [denied] = await sql<{ actor_email: string }>(
+      "select actor_email from audit_log where action = 'user.create' and outcome = 'denied' order by id desc limit 1",
+    );
     expect(denied?.actor_email).toBe("support@example.com");
     await supportContext.close();
   });

@@ -33,11 +33,16 @@ test.describe("the database going away under a running app", () => {
     dataDir.remove();
   });
 
-  test("a server in DATABASE_URL stopped and started again: a plain 'database unavailable' page meanwhile, the app serving again by itself after", async ({ page }) => {
+  test("a server in DATABASE_URL stopped and started again: a plain 'database unavailable' page meanwhile, the app serving again by itself after", async ({
+    page,
+  }) => {
     const databaseDir = throwawayDataDir();
     let server: PostgresServer | null = await startPostgresServer(databaseDir.dir);
     try {
-      launcher = await startLauncher(dataDir.dir, ADMIN, { DATABASE_URL: server.url, HIC_DPS_EMULATOR: "off" });
+      launcher = await startLauncher(dataDir.dir, ADMIN, {
+        DATABASE_URL: server.url,
+        HIC_DPS_EMULATOR: "off",
+      });
       await signInTo(page, launcher.url, ADMIN);
       await page.goto(`${launcher.url}/devices`);
       await expectDevicesPageBack(page, 15_000);
@@ -46,7 +51,9 @@ test.describe("the database going away under a running app", () => {
       await server.stop();
       server = null;
       await page.reload();
-      await expect(page.getByRole("heading", { level: 1, name: "The database is unavailable" })).toBeVisible();
+      await expect(
+        page.getByRole("heading", { level: 1, name: "The database is unavailable" }),
+      ).toBeVisible();
       await expect(page.getByText(/tries again every few seconds/)).toBeVisible();
       // Plain words only: no error text, stack or digest.
       await expect(page.locator("body")).not.toContainText(/ECONNREFUSED|Error:|at async|digest/i);
@@ -56,7 +63,12 @@ test.describe("the database going away under a running app", () => {
       expect(server.port).toBe(port);
       // Nobody reloads: the page tries again on its own.
       const backAfter = await expectDevicesPageBack(page, 20_000);
-      test.info().annotations.push({ type: "devices page back", description: `${(backAfter / 1000).toFixed(1)} s after PostgreSQL accepted connections again` });
+      test
+        .info()
+        .annotations.push({
+          type: "devices page back",
+          description: `${(backAfter / 1000).toFixed(1)} s after PostgreSQL accepted connections again`,
+        });
       expect(launcher.child.exitCode, launcher.output().slice(-3000)).toBeNull();
     } finally {
       await stop(launcher);
@@ -66,14 +78,18 @@ test.describe("the database going away under a running app", () => {
     }
   });
 
-  test("the embedded PostgreSQL killed under npm start: the launcher starts it again and the app serves pages again", async ({ page }) => {
+  test("the embedded PostgreSQL killed under npm start: the launcher starts it again and the app serves pages again", async ({
+    page,
+  }) => {
     launcher = await startLauncher(dataDir.dir, ADMIN, { HIC_DPS_EMULATOR: "off" });
     await signInTo(page, launcher.url, ADMIN);
     await page.goto(`${launcher.url}/devices`);
     await expectDevicesPageBack(page, 15_000);
 
     const record = path.join(dataDir.dir, "postgres.location");
-    const clusterDir = existsSync(record) ? readFileSync(record, "utf8").trim() : path.join(dataDir.dir, "postgres");
+    const clusterDir = existsSync(record)
+      ? readFileSync(record, "utf8").trim()
+      : path.join(dataDir.dir, "postgres");
     const postmaster = Number(readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0]);
     // A crash, not a stop: nothing is told beforehand.
     process.kill(postmaster, "SIGKILL");

@@ -44,7 +44,10 @@ test.describe("devices and provisioning", () => {
       const row = page.getByRole("row", { name: new RegExp(id) });
       await expect(row.getByText("Assigned", { exact: true })).toBeVisible();
       await expect(row.getByRole("cell", { name: HUB })).toBeVisible();
-      const [stored] = await sql<{ status: string; assigned_hub: string }>("select status, assigned_hub from devices where registration_id = $1", [id]);
+      const [stored] = await sql<{ status: string; assigned_hub: string }>(
+        "select status, assigned_hub from devices where registration_id = $1",
+        [id],
+      );
       expect(stored?.status).toBe("assigned");
       expect(stored?.assigned_hub).toMatch(HUB);
     });
@@ -59,14 +62,27 @@ test.describe("devices and provisioning", () => {
       await expect(dialog.getByLabel("Registration ID")).toHaveAttribute("aria-invalid", "true");
     });
 
-    test("importing a CSV reports added, duplicate and refused lines, and the report downloads", async ({ page }) => {
+    test("importing a CSV reports added, duplicate and refused lines, and the report downloads", async ({
+      page,
+    }) => {
       await page.goto("/devices");
       await page.getByRole("button", { name: "Import CSV" }).click();
       const dialog = page.getByRole("dialog", { name: "Import devices from CSV" });
-      const csv = ["registrationId,name,payload", `e2e-csv-${run}-1,First,`, `e2e-csv-${run}-2,Second,`, `e2e-csv-${run}-1,Again,`, "not valid!,,", `e2e-csv-${run}-3,,{oops`].join("\n");
-      await dialog.getByLabel("CSV file").setInputFiles({ name: "fleet.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+      const csv = [
+        "registrationId,name,payload",
+        `e2e-csv-${run}-1,First,`,
+        `e2e-csv-${run}-2,Second,`,
+        `e2e-csv-${run}-1,Again,`,
+        "not valid!,,",
+        `e2e-csv-${run}-3,,{oops`,
+      ].join("\n");
+      await dialog
+        .getByLabel("CSV file")
+        .setInputFiles({ name: "fleet.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
       await dialog.getByRole("button", { name: "Import" }).click();
-      await expect(dialog.getByRole("status")).toContainText("5 lines: 2 added, 1 skipped as duplicates, 2 refused");
+      await expect(dialog.getByRole("status")).toContainText(
+        "5 lines: 2 added, 1 skipped as duplicates, 2 refused",
+      );
       const problems = dialog.getByRole("table", { name: "Lines not imported" });
       await expect(problems.getByRole("row", { name: /^4 .*Skipped \(duplicate\)/ })).toBeVisible();
       await expect(problems.getByRole("row", { name: /^5 .*Refused.*letters, digits/ })).toBeVisible();
@@ -77,7 +93,17 @@ test.describe("devices and provisioning", () => {
       expect(report.headers()["content-type"]).toContain("text/csv");
       expect((await report.text()).trim().split("\n")).toHaveLength(6);
       // Queued provisioning finishes in the background.
-      await expect.poll(async () => (await sql("select 1 from devices where registration_id like $1 and status = 'assigned'", [`e2e-csv-${run}-%`])).length, { timeout: 30_000 }).toBe(2);
+      await expect
+        .poll(
+          async () =>
+            (
+              await sql("select 1 from devices where registration_id like $1 and status = 'assigned'", [
+                `e2e-csv-${run}-%`,
+              ])
+            ).length,
+          { timeout: 30_000 },
+        )
+        .toBe(2);
     });
 
     test("re-provisioning a device records a second attempt on the same hub", async ({ page }) => {
@@ -98,12 +124,17 @@ test.describe("devices and provisioning", () => {
       await page.getByRole("link", { name: id }).click();
       await page.getByRole("button", { name: "Remove" }).click();
       const dialog = page.getByRole("dialog", { name: `Remove ${id}?` });
-      await expect(dialog).toContainText("removed from this platform only: it stays registered in the Azure DPS enrollment group (its registration record is kept)");
+      await expect(dialog).toContainText(
+        "removed from this platform only: it stays registered in the Azure DPS enrollment group (its registration record is kept)",
+      );
       await expect(dialog).toContainText("Its device identity stays in");
       await dialog.getByRole("button", { name: "Remove device" }).click();
       await expect(page).toHaveURL(/\/devices$/);
       expect(await sql("select 1 from devices where registration_id = $1", [id])).toHaveLength(0);
-      const [audit] = await sql<{ outcome: string }>("select outcome from audit_log where action = 'device.remove' and target = $1", [id]);
+      const [audit] = await sql<{ outcome: string }>(
+        "select outcome from audit_log where action = 'device.remove' and target = $1",
+        [id],
+      );
       expect(audit?.outcome).toBe("success");
     });
   });
@@ -121,7 +152,13 @@ test.describe("devices and provisioning", () => {
       await page.goto(`/devices?status=assigned`);
       await expect(page.getByRole("combobox", { name: "Status" })).toHaveValue("assigned");
       await expect(page.getByRole("cell", { name: HUB }).first()).toBeVisible();
-      for (const name of ["Add device", "Import CSV", "Re-provision all", "Re-provision selected", "Pause provisioning"]) {
+      for (const name of [
+        "Add device",
+        "Import CSV",
+        "Re-provision all",
+        "Re-provision selected",
+        "Pause provisioning",
+      ]) {
         await expect(page.getByRole("button", { name })).toHaveCount(0);
       }
       await expect(page.getByRole("checkbox")).toHaveCount(0);
@@ -132,30 +169,43 @@ test.describe("devices and provisioning", () => {
       await row.getByRole("link", { name: failedId }).click();
       await expect(page.getByText("Next step:")).toBeVisible();
       await expect(page.getByText(/key/i).first()).toBeVisible();
-      for (const name of ["Re-provision", "Retry", "Remove"]) await expect(page.getByRole("button", { name })).toHaveCount(0);
+      for (const name of ["Re-provision", "Retry", "Remove"])
+        await expect(page.getByRole("button", { name })).toHaveCount(0);
 
       await page.goto(`/devices?q=e2e-re-${run}`);
       await page.getByRole("link", { name: `e2e-re-${run}` }).click();
-      await expect(page.getByRole("list", { name: "Provisioning history" }).getByRole("listitem")).toHaveCount(2);
+      await expect(
+        page.getByRole("list", { name: "Provisioning history" }).getByRole("listitem"),
+      ).toHaveCount(2);
     });
 
-    test("a hand-made add-device POST from support is refused and adds nothing", async ({ page, browser }) => {
+    test("a hand-made add-device POST from support is refused and adds nothing", async ({
+      page,
+      browser,
+    }) => {
       const operator = await browser.newContext({ storageState: AUTH_STATE.operator });
       const operatorPage = await operator.newPage();
       await operatorPage.goto("/devices");
       await operatorPage.getByRole("button", { name: "Add device" }).click();
       const dialog = operatorPage.getByRole("dialog", { name: "Add device" });
       await dialog.getByLabel("Registration ID").fill(`e2e-legit-${run}`);
-      const actionId = await captureServerActionId(operatorPage, () => dialog.getByRole("button", { name: "Add device" }).click());
+      const actionId = await captureServerActionId(operatorPage, () =>
+        dialog.getByRole("button", { name: "Add device" }).click(),
+      );
       await operator.close();
 
       const forged = `e2e-forged-${run}`;
       const body = await postServerAction(page.request, "/devices", actionId, [{ registrationId: forged }]);
       expect(body).toContain("You do not have permission to do this.");
       expect(await sql("select 1 from devices where registration_id = $1", [forged])).toHaveLength(0);
-      const import_ = await page.request.post("/api/devices/import", { data: `${forged}-csv,,\n`, headers: { "Content-Type": "text/csv" } });
+      const import_ = await page.request.post("/api/devices/import", {
+        data: `${forged}-csv,,\n`,
+        headers: { "Content-Type": "text/csv" },
+      });
       expect(import_.status()).toBe(403);
-      expect(await sql("select 1 from devices where registration_id like $1", [`${forged}%`])).toHaveLength(0);
+      expect(await sql("select 1 from devices where registration_id like $1", [`${forged}%`])).toHaveLength(
+        0,
+      );
     });
   });
 
@@ -168,19 +218,42 @@ test.describe("devices and provisioning", () => {
       const ids = Array.from({ length: 24 }, (_, i) => `meter-${run}-${String(i + 1).padStart(3, "0")}`);
       await page.goto("/devices");
       await page.getByRole("button", { name: "Import CSV" }).click();
-      const csv = ["registrationId,name,payload", ...ids.map((id, i) => `${id},Meter ${i + 1} (building ${1 + (i % 3)}),`)].join("\n");
-      await page.getByLabel("CSV file").setInputFiles({ name: "meters.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+      const csv = [
+        "registrationId,name,payload",
+        ...ids.map((id, i) => `${id},Meter ${i + 1} (building ${1 + (i % 3)}),`),
+      ].join("\n");
+      await page
+        .getByLabel("CSV file")
+        .setInputFiles({ name: "meters.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
       await page.getByRole("button", { name: "Import" }).click();
       await expect(page.getByRole("status").filter({ hasText: "24 added" })).toBeVisible();
       await page.keyboard.press("Escape");
-      await expect.poll(async () => (await sql("select 1 from devices where registration_id like $1 and status = 'assigned'", [`meter-${run}-%`])).length, { timeout: 30_000 }).toBe(24);
+      await expect
+        .poll(
+          async () =>
+            (
+              await sql("select 1 from devices where registration_id like $1 and status = 'assigned'", [
+                `meter-${run}-%`,
+              ])
+            ).length,
+          { timeout: 30_000 },
+        )
+        .toBe(24);
 
       // Take the device's hub out of allocation, so re-provisioning moves it and migrates its data.
       const moving = ids[0]!;
-      const [before] = await sql<{ assigned_hub: string }>("select assigned_hub from devices where registration_id = $1", [moving]);
+      const [before] = await sql<{ assigned_hub: string }>(
+        "select assigned_hub from devices where registration_id = $1",
+        [moving],
+      );
       const hubs = ["hic-demo-hub-1.azure-devices.net", "hic-demo-hub-2.azure-devices.net"];
       const linkedHubs = (excluded: string | null) =>
-        hubs.map((name, i) => ({ name, allocationWeight: i === 0 ? 1 : 3, applyAllocationPolicy: name !== excluded, latencyMs: i === 0 ? 40 : 25 }));
+        hubs.map((name, i) => ({
+          name,
+          allocationWeight: i === 0 ? 1 : 3,
+          applyAllocationPolicy: name !== excluded,
+          latencyMs: i === 0 ? 40 : 25,
+        }));
       await patchEmulatorConfig({ linkedHubs: linkedHubs(before!.assigned_hub) });
       try {
         await page.goto(`/devices?q=${moving}`);
@@ -189,7 +262,11 @@ test.describe("devices and provisioning", () => {
         await expect(page.getByText(/Hub changed:/)).toBeVisible();
         await expect(page.getByText(/deviceDataMigrated/).first()).toBeVisible();
         await page.reload(); // without the toast
-        await page.screenshot({ path: path.join(shots, "device-history.png"), fullPage: true, animations: "disabled" });
+        await page.screenshot({
+          path: path.join(shots, "device-history.png"),
+          fullPage: true,
+          animations: "disabled",
+        });
       } finally {
         await patchEmulatorConfig({ linkedHubs: linkedHubs(null) });
       }
@@ -197,7 +274,11 @@ test.describe("devices and provisioning", () => {
       await page.goto("/devices");
       await expect(page.getByRole("table", { name: "Devices" })).toBeVisible();
       await page.waitForTimeout(500); // let the chart lay out
-      await page.screenshot({ path: path.join(shots, "devices-page.png"), fullPage: true, animations: "disabled" });
+      await page.screenshot({
+        path: path.join(shots, "devices-page.png"),
+        fullPage: true,
+        animations: "disabled",
+      });
     });
   });
 });

@@ -6,7 +6,20 @@ import path from "node:path";
 import pg from "pg";
 import journal from "@/db/migrations/meta/_journal.json";
 import { pickPort } from "@/ops/postgres/free-port";
-import { actionIds, buildIn, crossServerActions, stopBuilds, copyProject, startBareWebServer, startEmulator, startInstance, startRoundRobin, type Balancer, type Emulator, type Instance } from "./support/fleet";
+import {
+  actionIds,
+  buildIn,
+  crossServerActions,
+  stopBuilds,
+  copyProject,
+  startBareWebServer,
+  startEmulator,
+  startInstance,
+  startRoundRobin,
+  type Balancer,
+  type Emulator,
+  type Instance,
+} from "./support/fleet";
 
 /**
  * Outgrowing one machine: two web servers built separately (this checkout's build and a copy of
@@ -18,10 +31,18 @@ import { actionIds, buildIn, crossServerActions, stopBuilds, copyProject, startB
 const root = process.cwd();
 const ADMIN = { email: "fleet-admin@example.com", password: "fleet-admin-password-1" };
 const actionsKey = process.env.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY ?? "";
-const shared = { AUTH_SECRET: randomBytes(32).toString("base64"), HIC_SECRET_KEY: randomBytes(32).toString("base64"), NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: actionsKey };
+const shared = {
+  AUTH_SECRET: randomBytes(32).toString("base64"),
+  HIC_SECRET_KEY: randomBytes(32).toString("base64"),
+  NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: actionsKey,
+};
 const run = Date.now().toString(36);
 
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+async function sql<T extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -53,7 +74,13 @@ async function addDevice(page: Page, registrationId: string, timeout: number): P
  * The administrator's path through the app: sign in, connect Azure DPS in the dialog, add a
  * device, import a CSV, re-provision a device. `timeout` bounds each wait.
  */
-async function connectAddImportReprovision(page: Page, databaseUrl: string, emulator: Emulator, prefix: string, timeout: number): Promise<void> {
+async function connectAddImportReprovision(
+  page: Page,
+  databaseUrl: string,
+  emulator: Emulator,
+  prefix: string,
+  timeout: number,
+): Promise<void> {
   // Every click, fill and navigation too: a page whose scripts came from the other build never
   // hydrates, and an action on it would otherwise wait for the whole test's timeout.
   page.setDefaultTimeout(timeout);
@@ -85,13 +112,25 @@ async function connectAddImportReprovision(page: Page, databaseUrl: string, emul
   await page.getByRole("button", { name: "Import CSV" }).click();
   const importDialog = page.getByRole("dialog", { name: "Import devices from CSV" });
   const csv = ["registrationId,name", ...[1, 2, 3].map((i) => `${prefix}-csv-${i},Imported ${i}`)].join("\n");
-  await importDialog.getByLabel("CSV file").setInputFiles({ name: "fleet.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await importDialog
+    .getByLabel("CSV file")
+    .setInputFiles({ name: "fleet.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
   await importDialog.getByRole("button", { name: "Import" }).click();
   await expect(importDialog.getByRole("status")).toContainText("3 added", { timeout });
   await page.keyboard.press("Escape");
   // Queued provisioning: only the worker instance runs a provisioning worker.
   await expect
-    .poll(async () => (await sql(databaseUrl, "select 1 from devices where registration_id like $1 and status = 'assigned'", [`${prefix}-csv-%`])).length, { timeout: Math.max(timeout, 30_000) })
+    .poll(
+      async () =>
+        (
+          await sql(
+            databaseUrl,
+            "select 1 from devices where registration_id like $1 and status = 'assigned'",
+            [`${prefix}-csv-%`],
+          )
+        ).length,
+      { timeout: Math.max(timeout, 30_000) },
+    )
     .toBe(3);
 
   await page.goto(`/devices?q=${added}`);
@@ -99,7 +138,10 @@ async function connectAddImportReprovision(page: Page, databaseUrl: string, emul
   await expect(page.getByRole("heading", { name: added })).toBeVisible({ timeout });
   await page.getByRole("button", { name: "Re-provision" }).click();
   await expect(page.getByText(/Provisioned onto hic-demo-hub-/)).toBeVisible({ timeout });
-  await expect(page.getByRole("list", { name: "Provisioning history" }).getByRole("listitem")).toHaveCount(2, { timeout });
+  await expect(page.getByRole("list", { name: "Provisioning history" }).getByRole("listitem")).toHaveCount(
+    2,
+    { timeout },
+  );
 }
 
 test.describe("two web servers and a worker on one database, behind a round-robin load balancer", () => {
@@ -137,7 +179,11 @@ test.describe("two web servers and a worker on one database, behind a round-robi
     await emulator?.stop();
     secondMachine?.remove();
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-    if (databaseUrl) await sql(process.env.E2E_DATABASE_URL!, `drop database if exists ${new URL(databaseUrl).pathname.slice(1)} with (force)`);
+    if (databaseUrl)
+      await sql(
+        process.env.E2E_DATABASE_URL!,
+        `drop database if exists ${new URL(databaseUrl).pathname.slice(1)} with (force)`,
+      );
   });
 
   async function instanceEnv(role: "web" | "worker"): Promise<Record<string, string>> {
@@ -167,7 +213,11 @@ test.describe("two web servers and a worker on one database, behind a round-robi
   });
 
   test("started at the same moment on an empty database: migrations applied once, every instance serves", async () => {
-    const [envA, envB, envWorker] = await Promise.all([instanceEnv("web"), instanceEnv("web"), instanceEnv("worker")]);
+    const [envA, envB, envWorker] = await Promise.all([
+      instanceEnv("web"),
+      instanceEnv("web"),
+      instanceEnv("worker"),
+    ]);
     const started = await Promise.allSettled([
       startInstance("web A", root, envA, { logFile: path.join(logs, "fleet-web-a.log") }),
       startInstance("web B", secondMachine.dir, envB, { logFile: path.join(logs, "fleet-web-b.log") }),
@@ -177,17 +227,29 @@ test.describe("two web servers and a worker on one database, behind a round-robi
     for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
     [webA, webB] = instances as [Instance, Instance];
 
-    const migrations = await sql<{ hash: string }>(databaseUrl, "select hash from drizzle.__drizzle_migrations");
+    const migrations = await sql<{ hash: string }>(
+      databaseUrl,
+      "select hash from drizzle.__drizzle_migrations",
+    );
     expect(migrations).toHaveLength(journal.entries.length);
     expect(new Set(migrations.map((m) => m.hash)).size).toBe(journal.entries.length);
     for (const web of [webA, webB]) {
       const ready = await fetch(`${web.url}/api/ready`);
       expect(ready.status, web.name).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: "ready", checks: { database: "ok", migrations: "current", build: "current" }, engine: { workers: 1 } });
-      expect(web.output(), `${web.name} runs no provisioning worker (HIC_ROLE=web)`).not.toContain("provisioning worker started");
+      expect(await ready.json()).toMatchObject({
+        status: "ready",
+        checks: { database: "ok", migrations: "current", build: "current" },
+        engine: { workers: 1 },
+      });
+      expect(web.output(), `${web.name} runs no provisioning worker (HIC_ROLE=web)`).not.toContain(
+        "provisioning worker started",
+      );
     }
     expect(instances[2]!.output()).toContain("provisioning worker started");
-    const fleet = await sql<{ role: string; serving: boolean }>(databaseUrl, "select role, serving from fleet_instances order by role");
+    const fleet = await sql<{ role: string; serving: boolean }>(
+      databaseUrl,
+      "select role, serving from fleet_instances order by role",
+    );
     expect(fleet).toEqual([
       { role: "web", serving: true },
       { role: "web", serving: true },
@@ -197,9 +259,14 @@ test.describe("two web servers and a worker on one database, behind a round-robi
     expect(await sql(databaseUrl, "select 1 from users")).toHaveLength(1);
   });
 
-  test("connect, add a device, import a CSV and re-provision through the balancer, every request alternating between the servers", async ({ browser }) => {
+  test("connect, add a device, import a CSV and re-provision through the balancer, every request alternating between the servers", async ({
+    browser,
+  }) => {
     balancer = await startRoundRobin([webA.url!, webB.url!]);
-    const context = await browser.newContext({ baseURL: balancer.url, storageState: { cookies: [], origins: [] } });
+    const context = await browser.newContext({
+      baseURL: balancer.url,
+      storageState: { cookies: [], origins: [] },
+    });
     const forwarded = balancer.forwarded;
     const actionsBy = (server: number) => forwarded.filter((f) => f.action && f.upstream === server).length;
     try {
@@ -208,8 +275,15 @@ test.describe("two web servers and a worker on one database, behind a round-robi
       // Strict alternation decides which server gets each call by the parity of the requests before
       // it. Until both servers have answered an action and one action was answered by the other
       // server than the one that rendered its page, the user adds more devices (rarely needed).
-      for (let more = 1; actionsBy(0) === 0 || actionsBy(1) === 0 || crossServerActions(forwarded).length === 0; more++) {
-        expect(more, "a form rendered by one server and sent to the other, within 10 more devices").toBeLessThanOrEqual(10);
+      for (
+        let more = 1;
+        actionsBy(0) === 0 || actionsBy(1) === 0 || crossServerActions(forwarded).length === 0;
+        more++
+      ) {
+        expect(
+          more,
+          "a form rendered by one server and sent to the other, within 10 more devices",
+        ).toBeLessThanOrEqual(10);
         await addDevice(page, `fleet-${run}-more-${more}`, 15_000);
       }
     } finally {
@@ -225,21 +299,39 @@ test.describe("two web servers and a worker on one database, behind a round-robi
     expect(Math.abs(perServer[0]!.length - perServer[1]!.length)).toBeLessThanOrEqual(1);
     for (const requests of perServer) {
       expect(requests.length).toBeGreaterThan(20);
-      expect(requests.filter((f) => f.action).length, "server actions answered by each server").toBeGreaterThanOrEqual(1);
+      expect(
+        requests.filter((f) => f.action).length,
+        "server actions answered by each server",
+      ).toBeGreaterThanOrEqual(1);
     }
-    expect(forwarded.filter((f) => f.status >= 500 || f.actionNotFound), "failed requests").toEqual([]);
+    expect(
+      forwarded.filter((f) => f.status >= 500 || f.actionNotFound),
+      "failed requests",
+    ).toEqual([]);
     for (const web of [webA, webB]) expect(web.output()).not.toContain("Failed to find Server Action");
 
     // The servers saw the balancer's address (127.0.0.2) and, trusting it, recorded the browser's.
-    const [signIn] = await sql<{ client_address: string }>(databaseUrl, "select client_address from audit_log where action = 'auth.sign-in' and outcome = 'success' order by id desc limit 1");
+    const [signIn] = await sql<{ client_address: string }>(
+      databaseUrl,
+      "select client_address from audit_log where action = 'auth.sign-in' and outcome = 'success' order by id desc limit 1",
+    );
     expect(signIn?.client_address).toBe("127.0.0.1");
   });
 
-  test("without the shared key: the launcher refuses to start, and a server started without that check breaks the same flow", async ({ browser }) => {
+  test("without the shared key: the launcher refuses to start, and a server started without that check breaks the same flow", async ({
+    browser,
+  }) => {
     const otherKey = randomBytes(32).toString("base64");
-    const refused = await startInstance("web C", secondMachine.dir, { ...(await instanceEnv("web")), NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: otherKey }, { expectExit: true, timeoutMs: 60_000 });
+    const refused = await startInstance(
+      "web C",
+      secondMachine.dir,
+      { ...(await instanceEnv("web")), NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: otherKey },
+      { expectExit: true, timeoutMs: 60_000 },
+    );
     expect(await refused.exited).toBe(1);
-    expect(refused.output()).toMatch(/\[hic\] Refusing to start: NEXT_SERVER_ACTIONS_ENCRYPTION_KEY differs from the one the running web servers use \(2 running: /);
+    expect(refused.output()).toMatch(
+      /\[hic\] Refusing to start: NEXT_SERVER_ACTIONS_ENCRYPTION_KEY differs from the one the running web servers use \(2 running: /,
+    );
     expect(refused.output(), "refused before building anything").not.toContain("Building the app");
 
     // The second machine builds without the deployment's key (Next.js draws one) and serves without the launcher.
@@ -247,22 +339,39 @@ test.describe("two web servers and a worker on one database, behind a round-robi
     await buildIn(secondMachine.dir, null, path.join(logs, "fleet-build-c.log"));
     expect(actionIds(secondMachine.dir)).not.toEqual(actionIds(root));
     const envC = await instanceEnv("web");
-    const bare = await startBareWebServer(secondMachine.dir, { ...process.env, ...envC, HIC_WORKER: "off", NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: "" }, path.join(logs, "fleet-web-c-bare.log"));
+    const bare = await startBareWebServer(
+      secondMachine.dir,
+      { ...process.env, ...envC, HIC_WORKER: "off", NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: "" },
+      path.join(logs, "fleet-web-c-bare.log"),
+    );
     instances.push(bare);
     balancer!.setUpstream(1, bare.url!);
     balancer!.forwarded.length = 0;
 
-    const context = await browser.newContext({ baseURL: balancer!.url, storageState: { cookies: [], origins: [] } });
-    const outcome = await connectAddImportReprovision(await context.newPage(), databaseUrl, emulator, `broken-${run}`, 5_000).then(
+    const context = await browser.newContext({
+      baseURL: balancer!.url,
+      storageState: { cookies: [], origins: [] },
+    });
+    const outcome = await connectAddImportReprovision(
+      await context.newPage(),
+      databaseUrl,
+      emulator,
+      `broken-${run}`,
+      5_000,
+    ).then(
       () => "completed",
       (error: Error) => error.message.split("\n")[0],
     );
     await context.close();
     test.info().annotations.push({ type: "the flow stopped at", description: outcome });
     // What the other build cannot answer: its server actions ("not found"), or the page's script chunks (404).
-    const otherBuild = balancer!.forwarded.filter((f) => f.actionNotFound || (f.status === 404 && f.path.startsWith("/_next/static/")));
+    const otherBuild = balancer!.forwarded.filter(
+      (f) => f.actionNotFound || (f.status === 404 && f.path.startsWith("/_next/static/")),
+    );
     const actionsNotFound = otherBuild.filter((f) => f.actionNotFound).length;
-    console.log(`[fleet] without the shared key the flow stopped at: ${outcome}; ${actionsNotFound} server-action calls not found, ${otherBuild.length - actionsNotFound} script chunks missing`);
+    console.log(
+      `[fleet] without the shared key the flow stopped at: ${outcome}; ${actionsNotFound} server-action calls not found, ${otherBuild.length - actionsNotFound} script chunks missing`,
+    );
     expect(outcome).not.toBe("completed");
     expect(otherBuild.length, "requests only the other build could answer").toBeGreaterThan(0);
     if (actionsNotFound > 0) expect(webA.output() + bare.output()).toContain("Failed to find Server Action");

@@ -11,11 +11,24 @@ import { captureServerActionId, postServerAction } from "./support/server-action
 const PAGE = "/admin/hyperscaler-integration-center";
 const WRONG_KEY = Buffer.alloc(32, 0x5a).toString("base64");
 // Printable bytes, so the decoded key is searchable as text too.
-const SENTINEL = Buffer.from(`HIC-E2E-LEAK-SENTINEL-${Date.now().toString(36)}`.padEnd(40, "x"), "latin1").toString("base64");
+const SENTINEL = Buffer.from(
+  `HIC-E2E-LEAK-SENTINEL-${Date.now().toString(36)}`.padEnd(40, "x"),
+  "latin1",
+).toString("base64");
 // The service connection string's policy key, printable for the same reason.
-const SERVICE_SENTINEL = Buffer.from(`HIC-E2E-SERVICE-SENTINEL-${Date.now().toString(36)}`.padEnd(32, "y"), "latin1").toString("base64");
+const SERVICE_SENTINEL = Buffer.from(
+  `HIC-E2E-SERVICE-SENTINEL-${Date.now().toString(36)}`.padEnd(32, "y"),
+  "latin1",
+).toString("base64");
 
-type IntegrationRow = { id_scope: string | null; host: string | null; primary_key_ciphertext: string | null; secondary_key_ciphertext: string | null; version: number; registrations_per_minute: number };
+type IntegrationRow = {
+  id_scope: string | null;
+  host: string | null;
+  primary_key_ciphertext: string | null;
+  secondary_key_ciphertext: string | null;
+  version: number;
+  registrations_per_minute: number;
+};
 
 async function storedIntegration(): Promise<IntegrationRow | undefined> {
   const [row] = await sql<IntegrationRow>(
@@ -35,10 +48,15 @@ async function openDialog(page: Page, button: "Connect" | "Edit"): Promise<Locat
   return dialog;
 }
 
-async function fillConnection(dialog: Locator, values: { idScope?: string; key?: string; host?: string; registrationsPerMinute?: string }) {
+async function fillConnection(
+  dialog: Locator,
+  values: { idScope?: string; key?: string; host?: string; registrationsPerMinute?: string },
+) {
   if (values.idScope !== undefined) await dialog.getByLabel("ID Scope").fill(values.idScope);
-  if (values.key !== undefined) await dialog.getByLabel("Enrollment group key", { exact: true }).fill(values.key);
-  if (values.host !== undefined) await dialog.getByLabel("Device Provisioning Service hostname").fill(values.host);
+  if (values.key !== undefined)
+    await dialog.getByLabel("Enrollment group key", { exact: true }).fill(values.key);
+  if (values.host !== undefined)
+    await dialog.getByLabel("Device Provisioning Service hostname").fill(values.host);
   if (values.registrationsPerMinute !== undefined) {
     const field = dialog.getByLabel("Registrations per minute");
     if (!(await field.isVisible())) await dialog.getByRole("button", { name: /Advanced/ }).click();
@@ -62,7 +80,9 @@ test.describe("Azure DPS integration", () => {
   test.describe.configure({ mode: "serial" });
   test.use({ storageState: AUTH_STATE.admin });
 
-  test("an administrator's wrong values are refused at each field, announced to screen readers", async ({ page }) => {
+  test("an administrator's wrong values are refused at each field, announced to screen readers", async ({
+    page,
+  }) => {
     await ensureDisconnected(page);
     // Start as a fresh install: no ID Scope or hostname kept from an earlier connection.
     await sql("delete from integrations where id = 'azure-dps'");
@@ -75,8 +95,13 @@ test.describe("Azure DPS integration", () => {
     const dialog = dialogOf(page);
     await expect(dialog.getByRole("heading", { name: "Connect Azure DPS" })).toBeVisible();
     await expect(dialog.getByLabel("ID Scope")).toBeFocused();
-    await expect(dialog.getByLabel("Device Provisioning Service hostname")).toHaveValue("global.azure-devices-provisioning.net");
-    await expect(dialog.getByLabel("Enrollment group key", { exact: true })).toHaveAttribute("type", "password");
+    await expect(dialog.getByLabel("Device Provisioning Service hostname")).toHaveValue(
+      "global.azure-devices-provisioning.net",
+    );
+    await expect(dialog.getByLabel("Enrollment group key", { exact: true })).toHaveAttribute(
+      "type",
+      "password",
+    );
     await page.keyboard.type("0ne-bad!");
     await page.keyboard.press("Tab");
     await expect(dialog.getByLabel("Enrollment group key", { exact: true })).toBeFocused();
@@ -88,10 +113,18 @@ test.describe("Azure DPS integration", () => {
     const idScope = dialog.getByLabel("ID Scope");
     await expect(idScope).toHaveAttribute("aria-invalid", "true");
     await expect(idScope).toHaveAccessibleDescription(/ID Scope may contain only letters and digits\./);
-    await expect(dialog.getByRole("alert").filter({ hasText: "ID Scope may contain only letters and digits." })).toBeVisible();
-    await expect(dialog.getByLabel("Enrollment group key", { exact: true })).toHaveAccessibleDescription(/Enrollment group key must be standard base64/);
-    await expect(dialog.getByLabel("Device Provisioning Service hostname")).toHaveAccessibleDescription(/DPS only accepts HTTPS/);
-    await expect(dialog.getByLabel("Registrations per minute")).toHaveAccessibleDescription(/must be at least 1/);
+    await expect(
+      dialog.getByRole("alert").filter({ hasText: "ID Scope may contain only letters and digits." }),
+    ).toBeVisible();
+    await expect(dialog.getByLabel("Enrollment group key", { exact: true })).toHaveAccessibleDescription(
+      /Enrollment group key must be standard base64/,
+    );
+    await expect(dialog.getByLabel("Device Provisioning Service hostname")).toHaveAccessibleDescription(
+      /DPS only accepts HTTPS/,
+    );
+    await expect(dialog.getByLabel("Registrations per minute")).toHaveAccessibleDescription(
+      /must be at least 1/,
+    );
 
     // A too-short key, and an unusual ID Scope: the scope gets a hint but no error.
     await fillConnection(dialog, { idScope: "MyScope42", key: Buffer.alloc(8).toString("base64") });
@@ -109,17 +142,23 @@ test.describe("Azure DPS integration", () => {
     expect((await storedIntegration())?.primary_key_ciphertext ?? null).toBeNull();
   });
 
-  test("Test connection in the dialog says whether DPS accepts the key, then Save connects", async ({ page }) => {
+  test("Test connection in the dialog says whether DPS accepts the key, then Save connects", async ({
+    page,
+  }) => {
     const demo = emulatorConnection();
     const dialog = await openDialog(page, "Connect");
 
     await fillConnection(dialog, { idScope: demo.idScope, key: WRONG_KEY, host: `https://${demo.host}/` });
     await dialog.getByRole("button", { name: "Test connection" }).click();
-    await expect(dialog.getByRole("alert", { name: "Connection test result" })).toContainText("DPS rejected the ID Scope or the key");
+    await expect(dialog.getByRole("alert", { name: "Connection test result" })).toContainText(
+      "DPS rejected the ID Scope or the key",
+    );
 
     await fillConnection(dialog, { key: demo.groupKey });
     await dialog.getByRole("button", { name: "Test connection" }).click();
-    await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText("DPS accepted the ID Scope and the key");
+    await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText(
+      "DPS accepted the ID Scope and the key",
+    );
     // A test of typed values changes nothing yet.
     expect((await storedIntegration())?.primary_key_ciphertext ?? null).toBeNull();
 
@@ -136,21 +175,36 @@ test.describe("Azure DPS integration", () => {
     expect(row).toMatchObject({ id_scope: demo.idScope, host: demo.host });
     expect(row?.primary_key_ciphertext).toMatch(/^v1:[0-9a-f]{8}:/);
     expect(JSON.stringify(row)).not.toContain(demo.groupKey);
-    const tests = await sql<{ outcome: string; detail: { result: string } }>("select outcome, detail from audit_log where action = 'integration.test' order by id");
-    expect(tests.map((t) => [t.outcome, t.detail.result])).toEqual(expect.arrayContaining([["failure", "unauthorized::401:401002"], ["success", "accepted"]]));
+    const tests = await sql<{ outcome: string; detail: { result: string } }>(
+      "select outcome, detail from audit_log where action = 'integration.test' order by id",
+    );
+    expect(tests.map((t) => [t.outcome, t.detail.result])).toEqual(
+      expect.arrayContaining([
+        ["failure", "unauthorized::401:401002"],
+        ["success", "accepted"],
+      ]),
+    );
   });
 
-  test("Test connection on the tile checks the stored key and shows the result on the tile", async ({ page }) => {
+  test("Test connection on the tile checks the stored key and shows the result on the tile", async ({
+    page,
+  }) => {
     await page.goto(PAGE);
     const region = tile(page);
     const clickedAt = Math.floor(Date.now() / 1000) * 1000;
     await region.getByRole("button", { name: "Test connection" }).click();
-    await expect(region.getByRole("status", { name: "Connection test result" })).toContainText("DPS accepted the ID Scope and the key");
+    await expect(region.getByRole("status", { name: "Connection test result" })).toContainText(
+      "DPS accepted the ID Scope and the key",
+    );
     // "Last successful DPS call" is the newest success of any kind: devices other test files provision at the same
     // moment may have replaced the test's line, but never with an older time.
-    const lastSuccess = region.locator("dt", { hasText: "Last successful DPS call" }).locator("xpath=following-sibling::dd");
+    const lastSuccess = region
+      .locator("dt", { hasText: "Last successful DPS call" })
+      .locator("xpath=following-sibling::dd");
     await expect(lastSuccess).toContainText(/Connection test: DPS accepted the primary key|Provisioned /);
-    const shown = Date.parse(`${/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.exec((await lastSuccess.textContent()) ?? "")?.[0]}Z`);
+    const shown = Date.parse(
+      `${/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.exec((await lastSuccess.textContent()) ?? "")?.[0]}Z`,
+    );
     expect(shown).toBeGreaterThanOrEqual(clickedAt);
   });
 
@@ -164,7 +218,9 @@ test.describe("Azure DPS integration", () => {
 
     // Testing with the key field empty uses the stored key on the server.
     await dialog.getByRole("button", { name: "Test connection" }).click();
-    await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText("DPS accepted the ID Scope and the key");
+    await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText(
+      "DPS accepted the ID Scope and the key",
+    );
 
     await fillConnection(dialog, { registrationsPerMinute: "500" });
     await dialog.getByRole("button", { name: "Save" }).click();
@@ -176,11 +232,26 @@ test.describe("Azure DPS integration", () => {
     expect(after).toMatchObject({ registrations_per_minute: 500, version: (before?.version ?? 0) + 1 });
   });
 
-  test("the saved keys (group and service policy) appear in no page, RSC payload, action result, server log or database column in clear", async ({ page, request }) => {
-    await upsertEmulatorEnrollmentGroup({ enrollmentGroupId: "hic-e2e-sentinel", primaryKey: SENTINEL, secondaryKey: SENTINEL });
-    await patchEmulatorConfig({ servicePolicies: [{ name: "hic-e2e-sentinel-policy", primaryKey: SERVICE_SENTINEL, secondaryKey: SERVICE_SENTINEL }] });
+  test("the saved keys (group and service policy) appear in no page, RSC payload, action result, server log or database column in clear", async ({
+    page,
+    request,
+  }) => {
+    await upsertEmulatorEnrollmentGroup({
+      enrollmentGroupId: "hic-e2e-sentinel",
+      primaryKey: SENTINEL,
+      secondaryKey: SENTINEL,
+    });
+    await patchEmulatorConfig({
+      servicePolicies: [
+        { name: "hic-e2e-sentinel-policy", primaryKey: SERVICE_SENTINEL, secondaryKey: SERVICE_SENTINEL },
+      ],
+    });
     const serviceConnectionString = `HostName=${emulatorConnection().host};SharedAccessKeyName=hic-e2e-sentinel-policy;SharedAccessKey=${SERVICE_SENTINEL}`;
-    const forms = [...secretForms(SENTINEL, [CONNECTION_PROBE_REGISTRATION_ID]), ...secretForms(SERVICE_SENTINEL), serviceConnectionString];
+    const forms = [
+      ...secretForms(SENTINEL, [CONNECTION_PROBE_REGISTRATION_ID]),
+      ...secretForms(SERVICE_SENTINEL),
+      serviceConnectionString,
+    ];
     const actionBodies: Promise<string>[] = [];
     page.on("response", (response) => {
       if (response.request().headers()["next-action"]) actionBodies.push(response.text().catch(() => ""));
@@ -191,12 +262,18 @@ test.describe("Azure DPS integration", () => {
     await dialog.getByRole("button", { name: /Advanced/ }).click();
     await dialog.getByLabel("Service connection string (optional)").fill(serviceConnectionString);
     await dialog.getByRole("button", { name: "Test connection" }).click();
-    await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText("DPS accepted the ID Scope and the key");
-    await expect(dialog.getByRole("status", { name: "Test result of the service connection string" })).toContainText("hic-e2e-sentinel");
+    await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText(
+      "DPS accepted the ID Scope and the key",
+    );
+    await expect(
+      dialog.getByRole("status", { name: "Test result of the service connection string" }),
+    ).toContainText("hic-e2e-sentinel");
     await dialog.getByRole("button", { name: "Save" }).click();
     await expect(dialog).toBeHidden();
     await tile(page).getByRole("button", { name: "Test connection" }).click();
-    await expect(tile(page).getByRole("status", { name: "Connection test result" })).toContainText("DPS accepted the ID Scope and the key");
+    await expect(tile(page).getByRole("status", { name: "Connection test result" })).toContainText(
+      "DPS accepted the ID Scope and the key",
+    );
     await expect(tile(page).getByText("Policy hic-e2e-sentinel-policy on")).toBeVisible();
     const reopened = await openDialog(page, "Edit");
     await reopened.getByRole("button", { name: "Show enrollment group key" }).click();
@@ -215,9 +292,16 @@ test.describe("Azure DPS integration", () => {
     const bodies = await Promise.all(actionBodies);
     expect(bodies.length).toBeGreaterThanOrEqual(3);
 
-    const tables = await sql<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public'");
+    const tables = await sql<{ name: string }>(
+      "select table_name as name from information_schema.tables where table_schema = 'public'",
+    );
     const dump: string[] = [];
-    for (const { name } of tables) dump.push(...(await sql<{ row: string }>(`select row_to_json(t)::text as row from "${name}" t`)).map((r) => r.row));
+    for (const { name } of tables)
+      dump.push(
+        ...(await sql<{ row: string }>(`select row_to_json(t)::text as row from "${name}" t`)).map(
+          (r) => r.row,
+        ),
+      );
     const appLog = readFileSync(path.join(process.cwd(), "test-results", "app.log"), "utf8");
 
     expect(leakedForms(html, forms), "HTML").toEqual([]);
@@ -230,7 +314,9 @@ test.describe("Azure DPS integration", () => {
   test.describe("as support", () => {
     test.use({ storageState: AUTH_STATE.support });
 
-    test("support sees the tile and its state but no Connect, Edit, Test connection or Disconnect", async ({ page }) => {
+    test("support sees the tile and its state but no Connect, Edit, Test connection or Disconnect", async ({
+      page,
+    }) => {
       await page.goto(PAGE);
       const region = tile(page);
       await expect(region.getByText("Connected", { exact: true })).toBeVisible();
@@ -242,31 +328,58 @@ test.describe("Azure DPS integration", () => {
     });
   });
 
-  test("a hand-made server-action POST from a support user is refused and changes nothing", async ({ page, browser }) => {
+  test("a hand-made server-action POST from a support user is refused and changes nothing", async ({
+    page,
+    browser,
+  }) => {
     const dialog = await openDialog(page, "Edit");
-    const saveId = await captureServerActionId(page, () => dialog.getByRole("button", { name: "Save" }).click());
+    const saveId = await captureServerActionId(page, () =>
+      dialog.getByRole("button", { name: "Save" }).click(),
+    );
     await expect(dialog).toBeHidden();
-    const testId = await captureServerActionId(page, () => tile(page).getByRole("button", { name: "Test connection" }).click());
+    const testId = await captureServerActionId(page, () =>
+      tile(page).getByRole("button", { name: "Test connection" }).click(),
+    );
     await expect(tile(page).getByRole("status", { name: "Connection test result" })).toBeVisible();
     const before = await storedIntegration();
-    const countTests = async () => (await sql<{ count: string }>("select count(*) from audit_log where action = 'integration.test' and outcome <> 'denied'"))[0]?.count;
+    const countTests = async () =>
+      (
+        await sql<{ count: string }>(
+          "select count(*) from audit_log where action = 'integration.test' and outcome <> 'denied'",
+        )
+      )[0]?.count;
     const testsBefore = await countTests();
 
     const support = await browser.newContext({ storageState: AUTH_STATE.support });
-    const forged = { mode: "edit", version: before?.version, idScope: "0neF0RGED00", primaryKey: WRONG_KEY, host: "evil.example.com", registrationsPerMinute: 1 };
-    expect(await postServerAction(support.request, PAGE, saveId, [forged])).toContain("You do not have permission to do this.");
-    expect(await postServerAction(support.request, PAGE, testId, [{ mode: "stored" }])).toContain("You do not have permission to do this.");
+    const forged = {
+      mode: "edit",
+      version: before?.version,
+      idScope: "0neF0RGED00",
+      primaryKey: WRONG_KEY,
+      host: "evil.example.com",
+      registrationsPerMinute: 1,
+    };
+    expect(await postServerAction(support.request, PAGE, saveId, [forged])).toContain(
+      "You do not have permission to do this.",
+    );
+    expect(await postServerAction(support.request, PAGE, testId, [{ mode: "stored" }])).toContain(
+      "You do not have permission to do this.",
+    );
     await support.close();
 
     expect(await storedIntegration()).toEqual(before);
     expect(await countTests()).toBe(testsBefore);
-    const denied = await sql<{ action: string; actor_email: string }>("select action, actor_email from audit_log where outcome = 'denied' and action like 'integration.%' order by id desc limit 2");
+    const denied = await sql<{ action: string; actor_email: string }>(
+      "select action, actor_email from audit_log where outcome = 'denied' and action like 'integration.%' order by id desc limit 2",
+    );
     // Denials are recorded under the intent, as successes are: the forged save was an edit.
     expect(denied.map((d) => d.action).sort()).toEqual(["integration.test", "integration.update"]);
     expect(denied.every((d) => d.actor_email === "support@example.com")).toBe(true);
   });
 
-  test("Disconnect says what happens, deletes the stored keys and keeps ID Scope and hostname", async ({ page }) => {
+  test("Disconnect says what happens, deletes the stored keys and keeps ID Scope and hostname", async ({
+    page,
+  }) => {
     const demo = emulatorConnection();
     await page.goto(PAGE);
     await tile(page).getByRole("button", { name: "Disconnect", exact: true }).click();
@@ -281,8 +394,15 @@ test.describe("Azure DPS integration", () => {
     await expect(tile(page).getByText("Not connected")).toBeVisible();
     await expect(tile(page).getByText("Not stored")).toBeVisible();
     const row = await storedIntegration();
-    expect(row).toMatchObject({ primary_key_ciphertext: null, secondary_key_ciphertext: null, id_scope: demo.idScope, host: demo.host });
-    const [audit] = await sql<{ outcome: string }>("select outcome from audit_log where action = 'integration.disconnect' order by id desc limit 1");
+    expect(row).toMatchObject({
+      primary_key_ciphertext: null,
+      secondary_key_ciphertext: null,
+      id_scope: demo.idScope,
+      host: demo.host,
+    });
+    const [audit] = await sql<{ outcome: string }>(
+      "select outcome from audit_log where action = 'integration.disconnect' order by id desc limit 1",
+    );
     expect(audit?.outcome).toBe("success");
 
     const reconnect = await openDialog(page, "Connect");
@@ -296,14 +416,20 @@ test.describe("screenshots for the docs", () => {
   test.use({ storageState: AUTH_STATE.admin, viewport: { width: 1280, height: 900 } });
   const shots = path.join(process.cwd(), "docs", "screenshots");
 
-  test("connect dialog, its errors, the connected tile, the edit dialog and a tile that needs attention", async ({ page }) => {
+  test("connect dialog, its errors, the connected tile, the edit dialog and a tile that needs attention", async ({
+    page,
+  }) => {
     await ensureDisconnected(page);
     await sql("delete from integrations where id = 'azure-dps'");
     const dialog = await openDialog(page, "Connect");
     await page.mouse.move(0, 0);
     await dialog.screenshot({ path: path.join(shots, "connect-dialog-empty.png"), animations: "disabled" });
 
-    await fillConnection(dialog, { idScope: "0ne-00A1B2", key: "paste-the-key-here", host: "https://global.azure-devices-provisioning.net/path" });
+    await fillConnection(dialog, {
+      idScope: "0ne-00A1B2",
+      key: "paste-the-key-here",
+      host: "https://global.azure-devices-provisioning.net/path",
+    });
     await dialog.getByRole("button", { name: "Save" }).click();
     await expect(dialog.getByText(/must be standard base64/)).toBeVisible();
     await dialog.screenshot({ path: path.join(shots, "connect-dialog-errors.png"), animations: "disabled" });
@@ -311,14 +437,23 @@ test.describe("screenshots for the docs", () => {
 
     const demo = emulatorConnection();
     const again = await openDialog(page, "Connect");
-    await fillConnection(again, { idScope: demo.idScope, key: demo.groupKey, host: demo.host, registrationsPerMinute: "1000" });
+    await fillConnection(again, {
+      idScope: demo.idScope,
+      key: demo.groupKey,
+      host: demo.host,
+      registrationsPerMinute: "1000",
+    });
     await again.getByLabel("Secondary key", { exact: true }).fill(demo.groupKey);
     await again.getByRole("button", { name: "Save" }).click();
     await expect(again).toBeHidden();
     await tile(page).getByRole("button", { name: "Test connection" }).click();
     await expect(tile(page).getByRole("status", { name: "Connection test result" })).toBeVisible();
     await page.reload();
-    await page.screenshot({ path: path.join(shots, "dps-tile-connected.png"), fullPage: true, animations: "disabled" });
+    await page.screenshot({
+      path: path.join(shots, "dps-tile-connected.png"),
+      fullPage: true,
+      animations: "disabled",
+    });
 
     await page.setViewportSize({ width: 1280, height: 1200 });
     const advanced = await openDialog(page, "Edit");
@@ -338,7 +473,11 @@ test.describe("screenshots for the docs", () => {
     await tile(page).getByRole("button", { name: "Test connection" }).click();
     await expect(tile(page).getByText("Needs attention")).toBeVisible();
     await page.reload();
-    await page.screenshot({ path: path.join(shots, "dps-tile-needs-attention.png"), fullPage: true, animations: "disabled" });
+    await page.screenshot({
+      path: path.join(shots, "dps-tile-needs-attention.png"),
+      fullPage: true,
+      animations: "disabled",
+    });
     await ensureDisconnected(page);
   });
 });

@@ -40,7 +40,9 @@ test.describe("keyboard only", () => {
   test.describe.configure({ mode: "serial" });
   test.use({ storageState: AUTH_STATE.admin });
 
-  test("an administrator connects DPS, adds a device, imports a CSV, re-provisions and removes a device without a mouse", async ({ page }) => {
+  test("an administrator connects DPS, adds a device, imports a CSV, re-provisions and removes a device without a mouse", async ({
+    page,
+  }) => {
     const demo = emulatorConnection();
     await page.goto(INTEGRATION);
     const tile = page.getByRole("region", { name: "Azure DPS" });
@@ -64,7 +66,10 @@ test.describe("keyboard only", () => {
     await expect(page.getByRole("link", { name: "Skip to main content" })).toBeFocused();
     await page.keyboard.press("Enter");
     await page.keyboard.press("Tab");
-    expect(await page.getByRole("main").evaluate((main) => main.contains(document.activeElement)), `focus is on ${await focusedName(page)}`).toBe(true);
+    expect(
+      await page.getByRole("main").evaluate((main) => main.contains(document.activeElement)),
+      `focus is on ${await focusedName(page)}`,
+    ).toBe(true);
 
     // Connect DPS.
     const connect = tile.getByRole("button", { name: "Connect", exact: true });
@@ -82,7 +87,9 @@ test.describe("keyboard only", () => {
     await retype(page, demo.host);
     await tabTo(page, dialog.getByRole("button", { name: "Test connection" }));
     await page.keyboard.press("Enter");
-    await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText("DPS accepted the ID Scope and the key");
+    await expect(dialog.getByRole("status", { name: "Connection test result" })).toContainText(
+      "DPS accepted the ID Scope and the key",
+    );
     await tabTo(page, dialog.getByRole("button", { name: "Save" }));
     await page.keyboard.press("Enter");
     await expect(dialog).toBeHidden();
@@ -122,7 +129,9 @@ test.describe("keyboard only", () => {
     await tabTo(page, importDialog.getByLabel("CSV file"));
     const chooser = page.waitForEvent("filechooser");
     await page.keyboard.press("Space");
-    const csv = ["registrationId,name,payload", `kb-csv-${run}-1,First,`, `kb-csv-${run}-2,Second,`].join("\n");
+    const csv = ["registrationId,name,payload", `kb-csv-${run}-1,First,`, `kb-csv-${run}-2,Second,`].join(
+      "\n",
+    );
     await (await chooser).setFiles({ name: "fleet.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await tabTo(page, importDialog.getByRole("button", { name: "Import" }));
     await page.keyboard.press("Enter");
@@ -142,7 +151,9 @@ test.describe("keyboard only", () => {
     await tabTo(page, page.getByRole("button", { name: "Re-provision", exact: true }));
     await page.keyboard.press("Enter");
     await expectAnnounced(page, HUB);
-    await expect(page.getByRole("list", { name: "Provisioning history" }).getByRole("listitem")).toHaveCount(2);
+    await expect(page.getByRole("list", { name: "Provisioning history" }).getByRole("listitem")).toHaveCount(
+      2,
+    );
 
     // Remove it: the confirmation opens on Cancel, Escape backs out, Enter on Remove device confirms.
     const remove = page.getByRole("button", { name: "Remove", exact: true });
@@ -162,7 +173,9 @@ test.describe("keyboard only", () => {
     expect(await sql("select 1 from devices where registration_id = $1", [id])).toHaveLength(0);
   });
 
-  test("an administrator adds a user, changes the role and disables the account without a mouse", async ({ page }) => {
+  test("an administrator adds a user, changes the role and disables the account without a mouse", async ({
+    page,
+  }) => {
     const email = `kb-user-${run}@example.com`;
     await page.goto("/admin/users");
     const add = page.getByRole("button", { name: "Add user" });
@@ -187,7 +200,12 @@ test.describe("keyboard only", () => {
     await tabTo(page, role);
     await page.keyboard.press("o"); // type-to-select: the first role starting with O
     await expectAnnounced(page, `${email} is now operator.`);
-    await expect.poll(async () => (await sql<{ role: string }>("select role from users where email = $1", [email]))[0]?.role).toBe("operator");
+    await expect
+      .poll(
+        async () =>
+          (await sql<{ role: string }>("select role from users where email = $1", [email]))[0]?.role,
+      )
+      .toBe("operator");
 
     const disable = page.getByRole("button", { name: `Disable ${email}` });
     await tabTo(page, disable);

@@ -1,5 +1,10 @@
 import { test, expect } from "@playwright/test";
-import { descendantsOf, describeProcesses, stillRunning, type ProcessRef } from "@/tests/support/process-tree";
+import {
+  descendantsOf,
+  describeProcesses,
+  stillRunning,
+  type ProcessRef,
+} from "@/tests/support/process-tree";
 import { signInTo, startEndlessImport, startLauncher, throwawayDataDir } from "./support/launcher";
 
 const ADMIN = { email: "launcher-admin@example.com", password: "launcher-password-1" };
@@ -23,28 +28,45 @@ test.describe("stopping npm start", () => {
   });
   test.afterAll(() => dataDir.remove());
 
-  test("SIGTERM to the launcher while an import is uploading stops every process it started within 30 s", async ({ page }) => {
+  test("SIGTERM to the launcher while an import is uploading stops every process it started within 30 s", async ({
+    page,
+  }) => {
     const launcher = await startLauncher(dataDir.dir, ADMIN);
     const cookie = await signInTo(page, launcher.url, ADMIN);
     const upload = await startEndlessImport(launcher.url, cookie);
     const tree = (leftovers = processTree(launcher.child.pid!));
-    expect(tree.map((p) => p.command)).toEqual(expect.arrayContaining([expect.stringMatching(/^next-server/), "postgres"]));
+    expect(tree.map((p) => p.command)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^next-server/), "postgres"]),
+    );
 
     const stopping = Date.now();
     launcher.child.kill("SIGTERM");
-    await expect.poll(() => describeProcesses(stillRunning(tree)), { timeout: 30_000, intervals: [250] }).toBe("");
-    test.info().annotations.push({ type: "stopped in", description: `${((Date.now() - stopping) / 1000).toFixed(1)} s, ${tree.length} processes` });
+    await expect
+      .poll(() => describeProcesses(stillRunning(tree)), { timeout: 30_000, intervals: [250] })
+      .toBe("");
+    test
+      .info()
+      .annotations.push({
+        type: "stopped in",
+        description: `${((Date.now() - stopping) / 1000).toFixed(1)} s, ${tree.length} processes`,
+      });
     expect(launcher.child.exitCode, launcher.output().slice(-3000)).toBe(0);
     upload.destroy();
   });
 
-  test("kill -9 of the launcher: the web server and PostgreSQL notice and exit by themselves", async ({ page }) => {
+  test("kill -9 of the launcher: the web server and PostgreSQL notice and exit by themselves", async ({
+    page,
+  }) => {
     const launcher = await startLauncher(dataDir.dir, ADMIN);
     await signInTo(page, launcher.url, ADMIN);
     const tree = (leftovers = processTree(launcher.child.pid!));
-    expect(tree.map((p) => p.command)).toEqual(expect.arrayContaining([expect.stringMatching(/^next-server/), "postgres"]));
+    expect(tree.map((p) => p.command)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^next-server/), "postgres"]),
+    );
 
     launcher.child.kill("SIGKILL");
-    await expect.poll(() => describeProcesses(stillRunning(tree)), { timeout: 30_000, intervals: [250] }).toBe("");
+    await expect
+      .poll(() => describeProcesses(stillRunning(tree)), { timeout: 30_000, intervals: [250] })
+      .toBe("");
   });
 });

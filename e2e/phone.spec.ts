@@ -10,7 +10,11 @@ let device = { id: 0, hub: "" };
 
 /** Nothing on the page is wider than the phone: no sideways scrolling. */
 async function expectNoSidewaysScroll(page: Page) {
-  const widths = await page.evaluate(() => ({ document: document.documentElement.scrollWidth, body: document.body.scrollWidth, viewport: window.innerWidth }));
+  const widths = await page.evaluate(() => ({
+    document: document.documentElement.scrollWidth,
+    body: document.body.scrollWidth,
+    viewport: window.innerWidth,
+  }));
   expect(widths.document, "document scrollWidth").toBeLessThanOrEqual(widths.viewport);
   expect(widths.body, "body scrollWidth").toBeLessThanOrEqual(widths.viewport);
 }
@@ -31,7 +35,9 @@ test.describe("on a phone (390 px)", () => {
     device = await ensureProvisionedDevice(browser, deviceId, "Cold-store door sensor");
   });
 
-  test("support staff find a device's IoT hub without scrolling sideways, using the menu, the folded filters and the cards", async ({ page }) => {
+  test("support staff find a device's IoT hub without scrolling sideways, using the menu, the folded filters and the cards", async ({
+    page,
+  }) => {
     await page.goto("/devices");
     await expect(page.getByRole("heading", { level: 1, name: "Devices" })).toBeVisible();
     await expectNoSidewaysScroll(page);
@@ -53,7 +59,10 @@ test.describe("on a phone (390 px)", () => {
 
     // The devices are cards: Registration ID, Status and the Assigned IoT hub, whole, on screen.
     await expect(page.getByRole("table", { name: "Devices" })).toBeHidden();
-    const card = page.getByRole("list", { name: "Devices", exact: true }).getByRole("listitem").filter({ hasText: deviceId });
+    const card = page
+      .getByRole("list", { name: "Devices", exact: true })
+      .getByRole("listitem")
+      .filter({ hasText: deviceId });
     await expect(card.getByRole("link", { name: deviceId })).toBeVisible();
     await expect(card.getByText("Assigned", { exact: true })).toBeVisible();
     await expectWithinViewportWidth(card.getByText(device.hub, { exact: true }));
@@ -62,7 +71,9 @@ test.describe("on a phone (390 px)", () => {
     // The device page shows the hub on screen too.
     await card.getByRole("link", { name: deviceId }).tap();
     await expect(page.getByRole("heading", { level: 1, name: deviceId })).toBeVisible();
-    await expectWithinViewportWidth(page.getByRole("definition").filter({ hasText: device.hub }).getByText(device.hub, { exact: true }));
+    await expectWithinViewportWidth(
+      page.getByRole("definition").filter({ hasText: device.hub }).getByText(device.hub, { exact: true }),
+    );
     await expectNoSidewaysScroll(page);
 
     // The menu: a sheet with the sections support may use, and client-side navigation (no reload).
@@ -78,7 +89,9 @@ test.describe("on a phone (390 px)", () => {
     await nav.getByRole("link", { name: "Hyperscaler Integration Center" }).tap();
     await expect(page).toHaveURL(/\/admin\/hyperscaler-integration-center$/);
     await expect(sheet).toBeHidden();
-    expect(await page.evaluate(() => (window as unknown as { hicNoReload?: boolean }).hicNoReload)).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { hicNoReload?: boolean }).hicNoReload)).toBe(
+      true,
+    );
 
     // The tile reads at this width.
     const tile = page.getByRole("region", { name: "Azure DPS" });
@@ -90,13 +103,17 @@ test.describe("on a phone (390 px)", () => {
     // The audit log's wide table scrolls inside its own region, which the keyboard can reach.
     await page.goto("/admin/audit-log");
     await expectNoSidewaysScroll(page);
-    await expect(page.getByRole("region", { name: /Audit log \(scrolls sideways\)/ })).toHaveAttribute("tabindex", "0");
+    await expect(page.getByRole("region", { name: /Audit log \(scrolls sideways\)/ })).toHaveAttribute(
+      "tabindex",
+      "0",
+    );
   });
 
   test.describe("screenshots for the docs", () => {
     test.skip(process.env.HIC_SCREENSHOTS !== "1", "set HIC_SCREENSHOTS=1 to refresh docs/screenshots");
     const shots = path.join(process.cwd(), "docs", "screenshots");
-    const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: path.join(shots, name), fullPage, animations: "disabled" });
+    const shot = (page: Page, name: string, fullPage = false) =>
+      page.screenshot({ path: path.join(shots, name), fullPage, animations: "disabled" });
 
     test("the phone layout: devices as cards, the menu, a device, the tile", async ({ page }) => {
       await ensureFailedDevice(`phone-${run}-refused`);

@@ -17,8 +17,15 @@ type Database = { url: string; port: number; stop: () => Promise<void> };
 
 /** A PostgreSQL server in `dataDir` on `port`, in a process of its own (e2e/support/postgres-process.ts). */
 async function startDatabase(dataDir: string, port: number): Promise<Database> {
-  const child = spawn(process.execPath, ["--import", "tsx", "e2e/support/postgres-process.ts", dataDir, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
-  const [line] = (await Promise.race([once(createInterface({ input: child.stdout! }), "line"), once(child, "exit").then(() => [null])])) as [string | null];
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "e2e/support/postgres-process.ts", dataDir, String(port)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const [line] = (await Promise.race([
+    once(createInterface({ input: child.stdout! }), "line"),
+    once(child, "exit").then(() => [null]),
+  ])) as [string | null];
   if (!line) throw new Error("The PostgreSQL server did not start.");
   const { url, port: actual } = JSON.parse(line) as { url: string; port: number };
   return {
@@ -83,13 +90,18 @@ test.describe("readiness follows the database", () => {
     const ready = `${web.url}/api/ready`;
     const health = `${web.url}/api/health`;
     await expect.poll(async () => (await probe(ready)).status, { timeout: 10_000 }).toBe(200);
-    expect((await probe(ready)).body).toMatchObject({ status: "ready", checks: { database: "ok", migrations: "current" } });
+    expect((await probe(ready)).body).toMatchObject({
+      status: "ready",
+      checks: { database: "ok", migrations: "current" },
+    });
 
     const stopping = Date.now();
     await database.stop();
     database = null;
     const stopped = Date.now();
-    await expect.poll(async () => (await probe(ready)).status, { timeout: 5_000, intervals: [100] }).toBe(503);
+    await expect
+      .poll(async () => (await probe(ready)).status, { timeout: 5_000, intervals: [100] })
+      .toBe(503);
     const unreadyAfter = Date.now() - stopped;
     const outage = await probe(ready);
     expect(outage.body).toEqual({ status: "unready", checks: { database: "unreachable" } });
@@ -102,7 +114,9 @@ test.describe("readiness follows the database", () => {
     database = await startDatabase(databaseDir.dir, port);
     expect(database.port, "the database came back where the server looks for it").toBe(port);
     const restarted = Date.now();
-    await expect.poll(async () => (await probe(ready)).status, { timeout: 10_000, intervals: [100] }).toBe(200);
+    await expect
+      .poll(async () => (await probe(ready)).status, { timeout: 10_000, intervals: [100] })
+      .toBe(200);
     const readyAfter = Date.now() - restarted;
     expect((await probe(health)).status).toBe(200);
     // The app's own connections recover too: the sign-in page reads the database.

@@ -18,7 +18,10 @@ describe("configuration", () => {
   it("is documented in the README exactly as lib/env.ts defines it, variable by variable", () => {
     const expected = configurationTable();
     // On a mismatch, the message carries the table to paste into the README.
-    expect(readmeConfigurationTable(), `README.md's configuration table is out of date; it should read:\n\n${expected.join("\n")}\n`).toEqual(expected);
+    expect(
+      readmeConfigurationTable(),
+      `README.md's configuration table is out of date; it should read:\n\n${expected.join("\n")}\n`,
+    ).toEqual(expected);
   });
 
   it("applies the documented defaults when nothing is set, and reads an empty value as unset", () => {
@@ -38,12 +41,26 @@ describe("configuration", () => {
   });
 
   it("reads numbers, switches and URLs into their types", () => {
-    const config = parseEnv({ PORT: "8080", HIC_WORKER: "OFF", HIC_LEASE_SECONDS: "4.5", DATABASE_URL: "postgresql://u:p@db.example:5433/hic" });
-    expect(config).toMatchObject({ PORT: 8080, HIC_WORKER: "off", HIC_LEASE_SECONDS: 4.5, DATABASE_URL: "postgresql://u:p@db.example:5433/hic" });
+    const config = parseEnv({
+      PORT: "8080",
+      HIC_WORKER: "OFF",
+      HIC_LEASE_SECONDS: "4.5",
+      DATABASE_URL: "postgresql://u:p@db.example:5433/hic",
+    });
+    expect(config).toMatchObject({
+      PORT: 8080,
+      HIC_WORKER: "off",
+      HIC_LEASE_SECONDS: 4.5,
+      DATABASE_URL: "postgresql://u:p@db.example:5433/hic",
+    });
   });
 
   it("reads byte sizes with units and comma-separated address and host lists, refusing malformed ones", () => {
-    expect(parseEnv({})).toMatchObject({ HIC_IMPORT_MAX_BYTES: 100 * 1024 * 1024, HIC_TRUSTED_PROXIES: [], HIC_DPS_ALLOWED_HOSTS: [] });
+    expect(parseEnv({})).toMatchObject({
+      HIC_IMPORT_MAX_BYTES: 100 * 1024 * 1024,
+      HIC_TRUSTED_PROXIES: [],
+      HIC_DPS_ALLOWED_HOSTS: [],
+    });
     const config = parseEnv({
       HIC_IMPORT_MAX_BYTES: "200MiB",
       HIC_TRUSTED_PROXIES: "10.0.0.0/8, ::1",
@@ -60,15 +77,32 @@ describe("configuration", () => {
     });
     let error: unknown;
     try {
-      parseEnv({ HIC_IMPORT_MAX_BYTES: "lots", HIC_TRUSTED_PROXIES: "proxy.local", HIC_DPS_ALLOWED_HOSTS: "https://dps.example.com/", HIC_ARGON2_CONCURRENCY: "0" });
+      parseEnv({
+        HIC_IMPORT_MAX_BYTES: "lots",
+        HIC_TRUSTED_PROXIES: "proxy.local",
+        HIC_DPS_ALLOWED_HOSTS: "https://dps.example.com/",
+        HIC_ARGON2_CONCURRENCY: "0",
+      });
     } catch (caught) {
       error = caught;
     }
-    expect((error as EnvError).problems.map((problem) => problem.split(" ")[0]).sort()).toEqual(["HIC_ARGON2_CONCURRENCY", "HIC_DPS_ALLOWED_HOSTS", "HIC_IMPORT_MAX_BYTES", "HIC_TRUSTED_PROXIES"]);
+    expect((error as EnvError).problems.map((problem) => problem.split(" ")[0]).sort()).toEqual([
+      "HIC_ARGON2_CONCURRENCY",
+      "HIC_DPS_ALLOWED_HOSTS",
+      "HIC_IMPORT_MAX_BYTES",
+      "HIC_TRUSTED_PROXIES",
+    ]);
   });
 
   it("refuses bad values, naming every bad variable at once with the value it has", () => {
-    const bad = { PORT: "eighty", HIC_WORKER: "maybe", HIC_LEASE_SECONDS: "1", HIC_WORKER_CONCURRENCY: "2.5", DATABASE_URL: "mysql://db/hic", LOG_LEVEL: "loud" };
+    const bad = {
+      PORT: "eighty",
+      HIC_WORKER: "maybe",
+      HIC_LEASE_SECONDS: "1",
+      HIC_WORKER_CONCURRENCY: "2.5",
+      DATABASE_URL: "mysql://db/hic",
+      LOG_LEVEL: "loud",
+    };
     let error: unknown;
     try {
       parseEnv(bad);
@@ -81,7 +115,9 @@ describe("configuration", () => {
     expect(problems).toContain('PORT must be a whole number from 1 to 65535 (it is "eighty").');
     expect(problems).toContain('HIC_WORKER must be "on" or "off" (it is "maybe").');
     expect(problems).toContain('HIC_LEASE_SECONDS must be a number of at least 2 (it is "1").');
-    expect(problems).toContain('HIC_WORKER_CONCURRENCY must be "auto" or a whole number of at least 1 (it is "2.5").');
+    expect(problems).toContain(
+      'HIC_WORKER_CONCURRENCY must be "auto" or a whole number of at least 1 (it is "2.5").',
+    );
     expect(problems).toContain('DATABASE_URL must be a postgres:// connection URL (it is "mysql://db/hic").');
     expect((error as EnvError).message).toMatch(/^Invalid configuration/);
   });

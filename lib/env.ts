@@ -15,7 +15,8 @@ import { z } from "zod";
  */
 
 /** An empty value means "not set", as `VAR= command` and the launcher's child environments use it. */
-const blankAsUnset = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const blankAsUnset = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
 
 function optionalText() {
   return z.preprocess(blankAsUnset, z.string().optional());
@@ -26,20 +27,33 @@ function textWithDefault(fallback: string) {
 }
 
 function wholeNumber(min: number, fallback: number, max = Number.MAX_SAFE_INTEGER) {
-  const message = max === Number.MAX_SAFE_INTEGER ? `must be a whole number of at least ${min}` : `must be a whole number from ${min} to ${max}`;
-  return z.preprocess(blankAsUnset, z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback));
+  const message =
+    max === Number.MAX_SAFE_INTEGER
+      ? `must be a whole number of at least ${min}`
+      : `must be a whole number from ${min} to ${max}`;
+  return z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback),
+  );
 }
 
 function optionalPort() {
   const message = "must be a port number from 0 to 65535";
-  return z.preprocess(blankAsUnset, z.coerce.number({ error: message }).int(message).min(0, message).max(65_535, message).optional());
+  return z.preprocess(
+    blankAsUnset,
+    z.coerce.number({ error: message }).int(message).min(0, message).max(65_535, message).optional(),
+  );
 }
 
 function autoOrWholeNumber(min: number) {
   const message = `must be "auto" or a whole number of at least ${min}`;
   return z.preprocess(
     (value) => (typeof blankAsUnset(value) === "string" ? (value as string).trim().toLowerCase() : undefined),
-    z.union([z.literal("auto"), z.coerce.number({ error: message }).int(message).min(min, message)], { error: message }).default("auto"),
+    z
+      .union([z.literal("auto"), z.coerce.number({ error: message }).int(message).min(min, message)], {
+        error: message,
+      })
+      .default("auto"),
   );
 }
 
@@ -70,9 +84,12 @@ const postgresUrl = z.preprocess(
   blankAsUnset,
   z
     .string()
-    .refine((value) => URL.canParse(value) && ["postgres:", "postgresql:"].includes(new URL(value).protocol), {
-      error: "must be a postgres:// connection URL",
-    })
+    .refine(
+      (value) => URL.canParse(value) && ["postgres:", "postgresql:"].includes(new URL(value).protocol),
+      {
+        error: "must be a postgres:// connection URL",
+      },
+    )
     .optional(),
 );
 
@@ -97,7 +114,9 @@ function addressList() {
   return z
     .preprocess(blankAsUnset, z.string().optional())
     .transform(commaList)
-    .refine((entries) => entries.every(isAddressOrCidr), { error: "must be a comma-separated list of IP addresses or CIDR blocks, e.g. 10.0.0.0/8,::1" });
+    .refine((entries) => entries.every(isAddressOrCidr), {
+      error: "must be a comma-separated list of IP addresses or CIDR blocks, e.g. 10.0.0.0/8,::1",
+    });
 }
 
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
@@ -107,7 +126,8 @@ function hostList() {
     .preprocess(blankAsUnset, z.string().optional())
     .transform((value) => commaList(value).map((entry) => entry.toLowerCase()))
     .refine((entries) => entries.every((entry) => HOST_PATTERN.test(entry)), {
-      error: "must be a comma-separated list of host or host:port entries; a leading *. allows every subdomain (e.g. *.dps.example.com,dps.internal:8443)",
+      error:
+        "must be a comma-separated list of host or host:port entries; a leading *. allows every subdomain (e.g. *.dps.example.com,dps.internal:8443)",
     });
 }
 
@@ -142,16 +162,32 @@ type Variable<S extends z.ZodType = z.ZodType> = {
   meaning: string;
 };
 
-const variable = <S extends z.ZodType>(schema: S, fallback: string, meaning: string): Variable<S> => ({ schema, default: fallback, meaning });
+const variable = <S extends z.ZodType>(schema: S, fallback: string, meaning: string): Variable<S> => ({
+  schema,
+  default: fallback,
+  meaning,
+});
 
 /** In the order the README lists them. */
 const VARIABLES = {
   PORT: variable(wholeNumber(1, 3000, 65_535), "`3000`", "web server port"),
   HOST: variable(textWithDefault("127.0.0.1"), "`127.0.0.1`", "interface to listen on (`0.0.0.0` for all)"),
-  DATABASE_URL: variable(postgresUrl, "unset", "PostgreSQL connection URL; unset = embedded PostgreSQL in the data directory"),
+  DATABASE_URL: variable(
+    postgresUrl,
+    "unset",
+    "PostgreSQL connection URL; unset = embedded PostgreSQL in the data directory",
+  ),
   HIC_DB_POOL_SIZE: variable(wholeNumber(1, 10), "`10`", "database connections per process"),
-  HIC_ENGINE_POOL_SIZE: variable(wholeNumber(1, 10), "`10`", "the provisioning engine's own database connections per process"),
-  HIC_DATA_DIR: variable(textWithDefault(".data"), "`.data`", "local state: embedded PostgreSQL, generated secrets, emulator CA and records"),
+  HIC_ENGINE_POOL_SIZE: variable(
+    wholeNumber(1, 10),
+    "`10`",
+    "the provisioning engine's own database connections per process",
+  ),
+  HIC_DATA_DIR: variable(
+    textWithDefault(".data"),
+    "`.data`",
+    "local state: embedded PostgreSQL, generated secrets, emulator CA and records",
+  ),
   AUTH_SECRET: variable(
     optionalText(),
     "generated",
@@ -167,9 +203,21 @@ const VARIABLES = {
     "generated",
     "16, 24 or 32 random bytes, base64: Next.js derives the server actions' IDs from it at build time and encrypts their bound values with it; every web server of a deployment needs the same one, when building and when running. Same rule as `AUTH_SECRET`",
   ),
-  HIC_SECRET_KEY_OLD: variable(optionalText(), "unset", "`npm run secrets:rotate` only: the key the stored secrets are encrypted under now"),
-  HIC_ADMIN_EMAIL: variable(optionalText(), "unset", "with `HIC_ADMIN_PASSWORD`: create this administrator on first start instead of the browser step"),
-  HIC_ADMIN_PASSWORD: variable(optionalText(), "unset", "the first administrator's password (see `HIC_ADMIN_EMAIL`)"),
+  HIC_SECRET_KEY_OLD: variable(
+    optionalText(),
+    "unset",
+    "`npm run secrets:rotate` only: the key the stored secrets are encrypted under now",
+  ),
+  HIC_ADMIN_EMAIL: variable(
+    optionalText(),
+    "unset",
+    "with `HIC_ADMIN_PASSWORD`: create this administrator on first start instead of the browser step",
+  ),
+  HIC_ADMIN_PASSWORD: variable(
+    optionalText(),
+    "unset",
+    "the first administrator's password (see `HIC_ADMIN_EMAIL`)",
+  ),
   HIC_DPS_EMULATOR: variable(
     optionalOnOff(),
     "`on` with `HIC_ROLE=all`, else `off`",
@@ -203,29 +251,54 @@ const VARIABLES = {
   ),
   HIC_ROLE: variable(
     z.preprocess(
-      (value) => (typeof blankAsUnset(value) === "string" ? (value as string).trim().toLowerCase() : undefined),
+      (value) =>
+        typeof blankAsUnset(value) === "string" ? (value as string).trim().toLowerCase() : undefined,
       z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` }).default("all"),
     ),
     "`all`",
     "what `npm start` runs: `all` = the web server with a provisioning worker inside; `web` = the web server only; `worker` = a provisioning worker only (as `npm run worker`). See Deploying",
   ),
-  HIC_WORKER: variable(onOff(), "`on`", "`off` = no provisioning worker inside the web server (as `HIC_ROLE=web`; run `npm run worker` instead)"),
+  HIC_WORKER: variable(
+    onOff(),
+    "`on`",
+    "`off` = no provisioning worker inside the web server (as `HIC_ROLE=web`; run `npm run worker` instead)",
+  ),
   HIC_WORKER_CONCURRENCY: variable(
     autoOrWholeNumber(1),
     "`auto`",
     "DPS calls one worker process has in flight; `auto` = the configured quota × how long DPS takes per device (its `Retry-After`), shared among the running workers (64 when no quota is set)",
   ),
-  HIC_WORKER_POLL_MS: variable(atLeast(50, 1_000), "`1000`", "how often an idle worker looks for queued work (a notification wakes it sooner)"),
-  HIC_LEASE_SECONDS: variable(atLeast(2, 90), "`90`", "how long one attempt may hold a device before another worker may take it over"),
-  HIC_MAX_ATTEMPTS: variable(wholeNumber(1, 6), "`6`", "attempts per request, automatic retries included, before a device shows Failed"),
-  HIC_RETRY_BASE_MS: variable(atLeast(0, 5_000), "`5000`", "first automatic retry delay; it doubles per attempt (with jitter), never sooner than DPS's `Retry-After`"),
+  HIC_WORKER_POLL_MS: variable(
+    atLeast(50, 1_000),
+    "`1000`",
+    "how often an idle worker looks for queued work (a notification wakes it sooner)",
+  ),
+  HIC_LEASE_SECONDS: variable(
+    atLeast(2, 90),
+    "`90`",
+    "how long one attempt may hold a device before another worker may take it over",
+  ),
+  HIC_MAX_ATTEMPTS: variable(
+    wholeNumber(1, 6),
+    "`6`",
+    "attempts per request, automatic retries included, before a device shows Failed",
+  ),
+  HIC_RETRY_BASE_MS: variable(
+    atLeast(0, 5_000),
+    "`5000`",
+    "first automatic retry delay; it doubles per attempt (with jitter), never sooner than DPS's `Retry-After`",
+  ),
   HIC_RETRY_MAX_MS: variable(atLeast(1, 300_000), "`300000`", "longest delay between automatic retries"),
   HIC_SHUTDOWN_GRACE_MS: variable(
     atLeast(0, 5_000),
     "`5000`",
     "how long a stopping worker lets DPS calls in flight finish before it aborts them and hands them back (the launcher gives the web server 8 s in all)",
   ),
-  HIC_HEARTBEAT_MS: variable(atLeast(100, 2_000), "`2000`", "how often each provisioning process records in the database that it is alive"),
+  HIC_HEARTBEAT_MS: variable(
+    atLeast(100, 2_000),
+    "`2000`",
+    "how often each provisioning process records in the database that it is alive",
+  ),
   HIC_HEARTBEAT_STALE_MS: variable(
     atLeast(500, 10_000),
     "`10000`",
@@ -236,26 +309,46 @@ const VARIABLES = {
     "`5`",
     "failed DPS requests in a row (no connection, timeouts, 5xx, 429), counted across all workers, after which the engine stops sending device work and probes DPS instead",
   ),
-  HIC_DPS_PROBE_MIN_MS: variable(atLeast(50, 1_000), "`1000`", "first wait before probing an unreachable DPS; it doubles per failed probe"),
-  HIC_DPS_PROBE_MAX_MS: variable(atLeast(50, 3_000), "`3000`", "longest wait between probes of an unreachable DPS (a probe is one status lookup)"),
+  HIC_DPS_PROBE_MIN_MS: variable(
+    atLeast(50, 1_000),
+    "`1000`",
+    "first wait before probing an unreachable DPS; it doubles per failed probe",
+  ),
+  HIC_DPS_PROBE_MAX_MS: variable(
+    atLeast(50, 3_000),
+    "`3000`",
+    "longest wait between probes of an unreachable DPS (a probe is one status lookup)",
+  ),
   HIC_TRUSTED_PROXIES: variable(
     addressList(),
     "unset",
     "comma-separated addresses or CIDR blocks of your reverse proxies (e.g. `10.0.0.0/8,::1`); only then is `X-Forwarded-For` read, from the right, skipping these hops. Unset: the client address is the socket's",
   ),
-  HIC_IMPORT_MAX_BYTES: variable(byteSize(1024, 100 * 1024 ** 2), "`100MiB`", "largest CSV upload (bytes, or with `KiB`/`MiB`/`GiB`); larger ones get HTTP 413"),
+  HIC_IMPORT_MAX_BYTES: variable(
+    byteSize(1024, 100 * 1024 ** 2),
+    "`100MiB`",
+    "largest CSV upload (bytes, or with `KiB`/`MiB`/`GiB`); larger ones get HTTP 413",
+  ),
   HIC_ARGON2_CONCURRENCY: variable(
     wholeNumber(1, Math.max(1, cpus().length - 1), 64),
     "cores − 1 (at least 1)",
     "password hashes computed at once; more sign-ins wait in line",
   ),
   LOG_LEVEL: variable(
-    z.preprocess(blankAsUnset, z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info")),
+    z.preprocess(
+      blankAsUnset,
+      z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+    ),
     "`info`",
     "server log level (pino)",
   ),
   NODE_ENV: variable(
-    z.preprocess(blankAsUnset, z.enum(["development", "production", "test"], { error: "must be development, production or test" }).optional()),
+    z.preprocess(
+      blankAsUnset,
+      z
+        .enum(["development", "production", "test"], { error: "must be development, production or test" })
+        .optional(),
+    ),
     "unset",
     "`production` makes `AUTH_SECRET`, `HIC_SECRET_KEY` and `NEXT_SERVER_ACTIONS_ENCRYPTION_KEY` required (a worker needs only `HIC_SECRET_KEY`); Next.js sets it for the web server",
   ),
@@ -264,12 +357,18 @@ const VARIABLES = {
 export type EnvName = keyof typeof VARIABLES;
 export type Env = { [K in EnvName]: z.output<(typeof VARIABLES)[K]["schema"]> };
 
-const schema = z.object(Object.fromEntries(Object.entries(VARIABLES).map(([name, { schema }]) => [name, schema])) as { [K in EnvName]: (typeof VARIABLES)[K]["schema"] });
+const schema = z.object(
+  Object.fromEntries(Object.entries(VARIABLES).map(([name, { schema }]) => [name, schema])) as {
+    [K in EnvName]: (typeof VARIABLES)[K]["schema"];
+  },
+);
 
 /** Every invalid variable at once, each with what is wrong and the value given. */
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration (see the README's Configuration table):\n${problems.map((problem) => `  ${problem}`).join("\n")}`);
+    super(
+      `Invalid configuration (see the README's Configuration table):\n${problems.map((problem) => `  ${problem}`).join("\n")}`,
+    );
   }
 }
 
@@ -320,6 +419,9 @@ export function configurationTable(): string[] {
   return [
     "| variable | default | meaning |",
     "|---|---|---|",
-    ...Object.entries(VARIABLES).map(([name, { default: fallback, meaning }]) => `| \`${name}\` | ${escapeCell(fallback)} | ${escapeCell(meaning)} |`),
+    ...Object.entries(VARIABLES).map(
+      ([name, { default: fallback, meaning }]) =>
+        `| \`${name}\` | ${escapeCell(fallback)} | ${escapeCell(meaning)} |`,
+    ),
   ];
 }

@@ -12,12 +12,16 @@ import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnreachable } from "@/db/connec
 
 /** A refusal meant for the user, with the fields it concerns when it is about form input. */
 export class UserFacingError extends Error {
-  constructor(message: string, readonly fieldErrors?: Record<string, string[]>) {
+  constructor(
+    message: string,
+    readonly fieldErrors?: Record<string, string[]>,
+  ) {
     super(message);
   }
 }
 
-export const SERVER_ERROR_MESSAGE = "Something went wrong on the server. Try again; if it keeps happening, check the server log.";
+export const SERVER_ERROR_MESSAGE =
+  "Something went wrong on the server. Try again; if it keeps happening, check the server log.";
 
 /** What the server log keeps of an unexpected error: its name and message, not the object (which may carry inputs). */
 export function loggableError(error: unknown): { name: string; message: string } | string {
@@ -27,12 +31,19 @@ export function loggableError(error: unknown): { name: string; message: string }
 /** Route handlers answer like actions do: a refusal in words with the right status, never a stack trace. */
 export function routeError(error: unknown, route: string): Response {
   if (error instanceof AccessDeniedError) {
-    return Response.json({ ok: false, message: error.message }, { status: error.reason === "unauthenticated" ? 401 : 403 });
+    return Response.json(
+      { ok: false, message: error.message },
+      { status: error.reason === "unauthenticated" ? 401 : 403 },
+    );
   }
-  if (error instanceof UserFacingError) return Response.json({ ok: false, message: error.message }, { status: 400 });
+  if (error instanceof UserFacingError)
+    return Response.json({ ok: false, message: error.message }, { status: 400 });
   if (isDatabaseUnreachable(error)) {
     logger.warn({ route, err: loggableError(error) }, "route failed: the database is unreachable");
-    return Response.json({ ok: false, message: DATABASE_UNAVAILABLE_MESSAGE }, { status: 503, headers: { "Retry-After": "5" } });
+    return Response.json(
+      { ok: false, message: DATABASE_UNAVAILABLE_MESSAGE },
+      { status: 503, headers: { "Retry-After": "5" } },
+    );
   }
   logger.error({ route, err: loggableError(error) }, "route failed");
   return Response.json({ ok: false, message: SERVER_ERROR_MESSAGE }, { status: 500 });

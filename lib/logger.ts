@@ -14,5 +14,16 @@ function logLevel(): string {
 /** Structured logs on stdout. Keys and tokens are redacted by path as a second line of defence. */
 export const logger = pino({
   level: logLevel(),
-  redact: { paths: ["*.password", "*.primaryKey", "*.secondaryKey", "*.groupKey", "*.deviceKey", "*.authorization", "*.sas"], censor: "[redacted]" },
+  redact: {
+    paths: [
+      "*.password",
+      "*.primaryKey",
+      "*.secondaryKey",
+      "*.groupKey",
+      "*.deviceKey",
+      "*.authorization",
+      "*.sas",
+    ],
+    censor: "[redacted]",
+  },
 });

@@ -2,7 +2,12 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 
 import { CliUsageError, parseCliArgs, USAGE } from "@/emulators/dps/cli-args";
-import { DEFAULT_DATA_DIR, DEMO_ENROLLMENT_GROUP_ID, EmulatorConfigError, startDpsEmulator } from "@/emulators/dps";
+import {
+  DEFAULT_DATA_DIR,
+  DEMO_ENROLLMENT_GROUP_ID,
+  EmulatorConfigError,
+  startDpsEmulator,
+} from "@/emulators/dps";
 
 /** Bad arguments or configuration: one line, no stack, exit code 2 (the caller can fix and rerun). */
 function refuse(message: string): never {
@@ -52,9 +57,13 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  process.stdout.write(`${JSON.stringify({ event: "ready", url: emulator.url, caFile: emulator.caFile, idScope: emulator.idScope })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event: "ready", url: emulator.url, caFile: emulator.caFile, idScope: emulator.idScope })}\n`,
+  );
   if (config === undefined) {
-    const group = emulator.config.enrollmentGroups.find((candidate) => candidate.enrollmentGroupId === DEMO_ENROLLMENT_GROUP_ID);
+    const group = emulator.config.enrollmentGroups.find(
+      (candidate) => candidate.enrollmentGroupId === DEMO_ENROLLMENT_GROUP_ID,
+    );
     log(`demo enrollment group "${DEMO_ENROLLMENT_GROUP_ID}" (keys kept in ${dataDir}):`);
     log(`  primary key   ${group?.primaryKey}`);
     log(`  secondary key ${group?.secondaryKey}`);

@@ -16,7 +16,13 @@ import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
 import { connectDatabase } from "@/ops/launcher/database";
 import { closeDb, getDb } from "@/db/client";
 import { recordAudit } from "@/lib/audit/record";
-import { generateKek, parseKek, SecretDecryptionError, SecretKeyError, type Kek } from "@/lib/secrets/envelope";
+import {
+  generateKek,
+  parseKek,
+  SecretDecryptionError,
+  SecretKeyError,
+  type Kek,
+} from "@/lib/secrets/envelope";
 import { rotateStoredSecrets, RotationError } from "@/lib/secrets/rotate";
 import { STORED_SECRETS } from "@/lib/integrations/providers";
 
@@ -34,7 +40,9 @@ function readKeyFile(file: string, what: string): KeySource {
   try {
     text = readFileSync(file, "utf8").trim();
   } catch (error) {
-    throw new CliError(`Cannot read the ${what} from ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+    throw new CliError(
+      `Cannot read the ${what} from ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+    );
   }
   return { kek: parseKek(text, `The ${what} in ${file}`), base64: text, from: file };
 }
@@ -70,23 +78,35 @@ async function main() {
     (values["old-key-file"] ? readKeyFile(values["old-key-file"], "old key") : null) ??
     fromEnv("HIC_SECRET_KEY_OLD", "old key") ??
     (existsSync(dataDirKeyFile) ? readKeyFile(dataDirKeyFile, "old key") : null);
-  if (!old) throw new CliError(`No old key: give --old-key-file or HIC_SECRET_KEY_OLD (there is no ${dataDirKeyFile}).\n${USAGE}`);
+  if (!old)
+    throw new CliError(
+      `No old key: give --old-key-file or HIC_SECRET_KEY_OLD (there is no ${dataDirKeyFile}).\n${USAGE}`,
+    );
 
   if (values.generate && (values["new-key-file"] || env().HIC_SECRET_KEY)) {
     throw new CliError("--generate makes a new key; do not also give --new-key-file or HIC_SECRET_KEY.");
   }
   if (values.generate && !values["write-data-dir"]) {
-    throw new CliError("--generate needs --write-data-dir, so the new key is stored where the app reads it and is not lost.");
+    throw new CliError(
+      "--generate needs --write-data-dir, so the new key is stored where the app reads it and is not lost.",
+    );
   }
   let fresh: KeySource | null = null;
   if (values.generate) {
     const generated = generateKek();
     fresh = { ...generated, from: "a newly generated key" };
   }
-  fresh ??= (values["new-key-file"] ? readKeyFile(values["new-key-file"], "new key") : null) ?? fromEnv("HIC_SECRET_KEY", "new key");
-  if (!fresh) throw new CliError(`No new key: give --new-key-file, HIC_SECRET_KEY, or --generate --write-data-dir.\n${USAGE}`);
+  fresh ??=
+    (values["new-key-file"] ? readKeyFile(values["new-key-file"], "new key") : null) ??
+    fromEnv("HIC_SECRET_KEY", "new key");
+  if (!fresh)
+    throw new CliError(
+      `No new key: give --new-key-file, HIC_SECRET_KEY, or --generate --write-data-dir.\n${USAGE}`,
+    );
   if (fresh.kek.id === old.kek.id) {
-    throw new CliError(`The old key (${old.from}) and the new key (${fresh.from}) are the same key (key id ${old.kek.id}).`);
+    throw new CliError(
+      `The old key (${old.from}) and the new key (${fresh.from}) are the same key (key id ${old.kek.id}).`,
+    );
   }
 
   // A generated key is on disk before the database uses it, so a crash between the two cannot lose it.
@@ -102,7 +122,13 @@ async function main() {
     await recordAudit({
       action: "secrets.rotate",
       outcome: "success",
-      detail: { fromKeyId: report.fromKeyId, toKeyId: report.toKeyId, reencrypted: report.reencrypted, alreadyCurrent: report.alreadyCurrent, via: "cli" },
+      detail: {
+        fromKeyId: report.fromKeyId,
+        toKeyId: report.toKeyId,
+        reencrypted: report.reencrypted,
+        alreadyCurrent: report.alreadyCurrent,
+        via: "cli",
+      },
     });
     if (values["write-data-dir"]) {
       if (values.generate) renameSync(pendingKeyFile, dataDirKeyFile);
@@ -114,9 +140,13 @@ async function main() {
         (report.alreadyCurrent ? ` (${report.alreadyCurrent} already used the new key).` : "."),
     );
     if (values["write-data-dir"]) {
-      console.log(`The new key is in ${dataDirKeyFile}${env().HIC_SECRET_KEY ? " (HIC_SECRET_KEY in the environment wins over it)" : ""}.`);
+      console.log(
+        `The new key is in ${dataDirKeyFile}${env().HIC_SECRET_KEY ? " (HIC_SECRET_KEY in the environment wins over it)" : ""}.`,
+      );
     } else if (old.from === dataDirKeyFile) {
-      console.log(`${dataDirKeyFile} still holds the OLD key: set HIC_SECRET_KEY to the new key wherever the app runs, or run again with --write-data-dir.`);
+      console.log(
+        `${dataDirKeyFile} still holds the OLD key: set HIC_SECRET_KEY to the new key wherever the app runs, or run again with --write-data-dir.`,
+      );
     }
     console.log(
       "Restart the app and every worker with the new key now: a process still running with the old key can no longer read the stored keys. " +
@@ -132,7 +162,11 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof CliError || error instanceof SecretKeyError || (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")) {
+  if (
+    error instanceof CliError ||
+    error instanceof SecretKeyError ||
+    (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")
+  ) {
     console.error(`error: ${(error as Error).message}`);
     process.exit(2);
   }

@@ -26,8 +26,12 @@ async function main() {
   const config = env(); // every configuration mistake stops the start here, each one named
   const role = config.HIC_ROLE;
   const dataDir = prepareDataDir(resolveDataDir());
-  const secrets = role === "worker" ? { HIC_SECRET_KEY: loadSecretKey(dataDir) } : ensureSecrets(dataDir, config, log, secretsForRole(role));
-  const buildId = role === "worker" ? null : expectedBuildId(root, secrets.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY!);
+  const secrets =
+    role === "worker"
+      ? { HIC_SECRET_KEY: loadSecretKey(dataDir) }
+      : ensureSecrets(dataDir, config, log, secretsForRole(role));
+  const buildId =
+    role === "worker" ? null : expectedBuildId(root, secrets.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY!);
 
   const database = await connectDatabase({
     dataDir,
@@ -42,7 +46,11 @@ async function main() {
   });
   onShutdown(() => database.stop());
   setEnv({ DATABASE_URL: database.url });
-  log(database.embedded ? `Embedded PostgreSQL on 127.0.0.1:${database.port} (cluster in ${database.clusterDir}).` : "Using the PostgreSQL server in DATABASE_URL.");
+  log(
+    database.embedded
+      ? `Embedded PostgreSQL on 127.0.0.1:${database.port} (cluster in ${database.clusterDir}).`
+      : "Using the PostgreSQL server in DATABASE_URL.",
+  );
 
   const firstRun = role === "worker" ? "skipped" : await bootstrapAdminFromEnv(config, log);
   await closeDb();
@@ -93,14 +101,23 @@ async function main() {
 
   if (localDps) printEmulator(localDps);
   log(`Ready: ${app.url}${role === "web" ? " (web server only: HIC_ROLE=web)" : ""}`);
-  log(firstRun === "needs-setup" ? `Next: open ${app.url} and create the first administrator.` : `Next: open ${app.url} and sign in.`);
-  if (localDps) log("Then: Administration → Hyperscaler Integration Center → Connect, paste the values above, and add devices under Devices.");
+  log(
+    firstRun === "needs-setup"
+      ? `Next: open ${app.url} and create the first administrator.`
+      : `Next: open ${app.url} and sign in.`,
+  );
+  if (localDps)
+    log(
+      "Then: Administration → Hyperscaler Integration Center → Connect, paste the values above, and add devices under Devices.",
+    );
   log("Stop with Ctrl+C.");
 }
 
 function printEmulator(localDps: LocalDps): void {
   const { idScope, groupKey, host: dpsHost, serviceConnectionString } = localDps.connection;
-  log(`Local DPS emulator: ${localDps.emulator.url} (turn off with HIC_DPS_EMULATOR=off). To try it, connect with:`);
+  log(
+    `Local DPS emulator: ${localDps.emulator.url} (turn off with HIC_DPS_EMULATOR=off). To try it, connect with:`,
+  );
   log(`  ID Scope:                                  ${idScope}`);
   log(`  Enrollment group key:                      ${groupKey}`);
   log(`  Device Provisioning Service hostname:      ${dpsHost}`);

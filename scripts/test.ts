@@ -7,7 +7,15 @@
  * Extra arguments after `--` go to the runner (e.g. a file filter).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startTestServer, type TestServer } from "@/tests/support/test-database";
@@ -22,7 +30,10 @@ const root = process.cwd();
 const resultsDir = path.join(root, "test-results");
 const log = (line: string) => console.log(`[test] ${line}`);
 /** What an interrupted run must stop: the app runs in its own process group and would not hear a Ctrl+C. */
-const running: { app: { stop: () => Promise<void> } | null; server: TestServer | null } = { app: null, server: null };
+const running: { app: { stop: () => Promise<void> } | null; server: TestServer | null } = {
+  app: null,
+  server: null,
+};
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
@@ -37,14 +48,26 @@ function report(runner: string, counts: Counts): Counts {
 }
 
 async function unitTests(server: TestServer, extra: string[]): Promise<Counts> {
-  const { counts } = await runVitest({ root, args: extra, env: { ...process.env, DATABASE_URL: server.adminUrl }, reportFile: path.join(resultsDir, "vitest-summary.json") });
+  const { counts } = await runVitest({
+    root,
+    args: extra,
+    env: { ...process.env, DATABASE_URL: server.adminUrl },
+    reportFile: path.join(resultsDir, "vitest-summary.json"),
+  });
   return report("vitest", counts);
 }
 
 /** Starts `npm start`'s launcher in its own process group, so stopping it stops everything it started. */
-async function startApp(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+async function startApp(
+  env: NodeJS.ProcessEnv,
+): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
   const appLog = createWriteStream(path.join(resultsDir, "app.log"));
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stderr!.pipe(appLog);
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = "";
@@ -54,7 +77,9 @@ async function startApp(env: NodeJS.ProcessEnv): Promise<{ url: string; child: C
       const match = /\[hic\] Ready: (\S+)/.exec(buffer);
       if (match?.[1]) resolve(match[1]);
     });
-    child.once("exit", (code) => reject(new Error(`The app exited (code ${code}) before it was ready; see test-results/app.log.`)));
+    child.once("exit", (code) =>
+      reject(new Error(`The app exited (code ${code}) before it was ready; see test-results/app.log.`)),
+    );
   });
   // The launcher stops what it started within its own bound (25 s); SIGKILL after 40 s is the
   // backstop, and its children then exit by themselves. The timer stays referenced: a pending
@@ -85,12 +110,17 @@ async function startApp(env: NodeJS.ProcessEnv): Promise<{ url: string; child: C
 async function ensureChromium(): Promise<void> {
   if (existsSync("/usr/bin/chromium")) return;
   if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) {
-    log("Chromium not found at /usr/bin/chromium: install it (Debian: apt-get install -y chromium) or run `npx playwright install chromium`.");
+    log(
+      "Chromium not found at /usr/bin/chromium: install it (Debian: apt-get install -y chromium) or run `npx playwright install chromium`.",
+    );
     return;
   }
   log("Installing Debian's Chromium for the browser tests (apt-get install -y chromium)…");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  if ((await run("apt-get", ["update", "-qq"], env)) !== 0 || (await run("apt-get", ["install", "-y", "-qq", "chromium"], env)) !== 0) {
+  if (
+    (await run("apt-get", ["update", "-qq"], env)) !== 0 ||
+    (await run("apt-get", ["install", "-y", "-qq", "chromium"], env)) !== 0
+  ) {
     throw new Error("Could not install Chromium with apt-get; install it by hand and run the tests again.");
   }
 }
@@ -106,7 +136,17 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
   const port = await pickPort(0);
   // A small upload cap, so the adversarial suite can exceed it cheaply.
   const importCap = String(1024 * 1024);
-  const env = { ...process.env, DATABASE_URL: databaseUrl, HIC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", HIC_ADMIN_EMAIL: "", HIC_ADMIN_PASSWORD: "", HIC_IMPORT_MAX_BYTES: importCap, NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: actionsKey };
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    HIC_DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    HIC_ADMIN_EMAIL: "",
+    HIC_ADMIN_PASSWORD: "",
+    HIC_IMPORT_MAX_BYTES: importCap,
+    NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: actionsKey,
+  };
   const app = await startApp(env);
   running.app = app;
   log(`App under test: ${app.url} (log: test-results/app.log)`);
@@ -114,7 +154,13 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
     const { counts } = await runPlaywright({
       root,
       args: extra,
-      env: { ...env, E2E_BASE_URL: app.url, E2E_DATABASE_URL: databaseUrl, E2E_DATA_DIR: dataDir, E2E_IMPORT_MAX_BYTES: importCap },
+      env: {
+        ...env,
+        E2E_BASE_URL: app.url,
+        E2E_DATABASE_URL: databaseUrl,
+        E2E_DATA_DIR: dataDir,
+        E2E_IMPORT_MAX_BYTES: importCap,
+      },
       reportFile: path.join(resultsDir, "e2e.json"),
     });
     return report("playwright", counts);
@@ -139,7 +185,8 @@ async function main() {
     if (only !== "unit") total = addCounts(total, await endToEndTests(server, only === "e2e" ? extra : []));
   } catch (error) {
     console.error(`[test] ${(error as Error).message}`);
-    if (existsSync(path.join(resultsDir, "app.log"))) console.error(readFileSync(path.join(resultsDir, "app.log"), "utf8").slice(-4000));
+    if (existsSync(path.join(resultsDir, "app.log")))
+      console.error(readFileSync(path.join(resultsDir, "app.log"), "utf8").slice(-4000));
     total = withFailure(total, `npm test: ${(error as Error).message.split("\n")[0]}`);
   } finally {
     await server?.stop();

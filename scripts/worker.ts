@@ -26,7 +26,9 @@ async function main() {
   const database = await connectDatabase({ dataDir, log });
   setEnv({ DATABASE_URL: database.url });
   // Its HIC_SECRET_KEY must be the one the running instances use (ops/fleet).
-  const fleet = await joinFleet(database.url, instanceFacts("worker", null, { HIC_SECRET_KEY: secretKey }), { log }).catch(async (error: unknown) => {
+  const fleet = await joinFleet(database.url, instanceFacts("worker", null, { HIC_SECRET_KEY: secretKey }), {
+    log,
+  }).catch(async (error: unknown) => {
     await database.stop();
     throw error;
   });
@@ -38,7 +40,9 @@ async function main() {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
-      log(`${signal} again: exiting now; unfinished attempts are resumed by other workers after their lease.`);
+      log(
+        `${signal} again: exiting now; unfinished attempts are resumed by other workers after their lease.`,
+      );
       process.exit(1);
     }
     stopping = true;

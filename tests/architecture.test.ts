@@ -15,18 +15,31 @@ function sources(dir: string): string[] {
 }
 
 const ALL = sources(".").map((file) => file.replace(/^\.\//, ""));
-const isTest = (file: string) => /\.test\.tsx?$/.test(file) || /(^|\/)test-support\.ts$/.test(file) || /^(tests|e2e|bench)\//.test(file) || file === "playwright.config.ts";
+const isTest = (file: string) =>
+  /\.test\.tsx?$/.test(file) ||
+  /(^|\/)test-support\.ts$/.test(file) ||
+  /^(tests|e2e|bench)\//.test(file) ||
+  file === "playwright.config.ts";
 const APP = ALL.filter((file) => !isTest(file) && !file.startsWith("scripts/"));
-const importsOf = (file: string) => [...readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map((match) => match[1]!);
+const importsOf = (file: string) =>
+  [...readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map(
+    (match) => match[1]!,
+  );
 
 describe("the layout's rules", () => {
   it("reads the environment only in lib/env.ts (plus Next.js's own NEXT_RUNTIME switch)", () => {
-    const readers = APP.filter((file) => file !== "lib/env.ts" && /process\.env(?!\.NEXT_RUNTIME\b)/.test(readFileSync(file, "utf8").replace(/^\s*(\*|\/\/).*$/gm, "")));
+    const readers = APP.filter(
+      (file) =>
+        file !== "lib/env.ts" &&
+        /process\.env(?!\.NEXT_RUNTIME\b)/.test(readFileSync(file, "utf8").replace(/^\s*(\*|\/\/).*$/gm, "")),
+    );
     expect(readers).toEqual([]);
   });
 
   it("keeps the actions on top: nothing else under lib/ imports lib/actions", () => {
-    const offenders = APP.filter((file) => file.startsWith("lib/") && !file.startsWith("lib/actions/")).filter((file) =>
+    const offenders = APP.filter(
+      (file) => file.startsWith("lib/") && !file.startsWith("lib/actions/"),
+    ).filter((file) =>
       importsOf(file).some((spec) => spec.startsWith("@/lib/actions/") || spec.includes("/actions/")),
     );
     expect(offenders).toEqual([]);
@@ -35,7 +48,15 @@ describe("the layout's rules", () => {
   it("lets the DPS emulator use only lib/dps's pure protocol code from the app", () => {
     const emulator = APP.filter((file) => file.startsWith("emulators/dps/"));
     expect(emulator.length).toBeGreaterThan(10);
-    const appImports = emulator.flatMap((file) => importsOf(file).filter((spec) => spec.startsWith("@/")).map((spec) => `${file}: ${spec}`));
-    expect(appImports.filter((line) => !/: @\/lib\/dps\/(derive-device-key|sas|service\/(sas|rights|wire))$/.test(line))).toEqual([]);
+    const appImports = emulator.flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => spec.startsWith("@/"))
+        .map((spec) => `${file}: ${spec}`),
+    );
+    expect(
+      appImports.filter(
+        (line) => !/: @\/lib\/dps\/(derive-device-key|sas|service\/(sas|rights|wire))$/.test(line),
+      ),
+    ).toEqual([]);
   });
 });

@@ -20,7 +20,10 @@ export default async function AppLayout({ children }: { children: React.ReactNod
       <div className="hidden w-64 shrink-0 bg-sidebar text-sidebar-foreground md:block">
         <div className="sticky top-0 px-3 py-5">
           <SidebarNav sections={sections}>
-            <Link href="/" className="rounded-md px-3 text-sm font-semibold text-sidebar-accent-foreground focus-visible:outline-sidebar-ring">
+            <Link
+              href="/"
+              className="rounded-md px-3 text-sm font-semibold text-sidebar-accent-foreground focus-visible:outline-sidebar-ring"
+            >
               Hyperscaler Integration Center
             </Link>
           </SidebarNav>
@@ -34,7 +37,11 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           <Link href="/" className="min-w-0 truncate rounded-sm text-sm font-semibold md:hidden">
             Hyperscaler Integration Center
           </Link>
-          <AccountMenu email={user.email} roleLabel={ROLE_LABELS[user.role]} className="ml-auto hidden md:flex" />
+          <AccountMenu
+            email={user.email}
+            roleLabel={ROLE_LABELS[user.role]}
+            className="ml-auto hidden md:flex"
+          />
         </header>
         <main id="main" tabIndex={-1} className="min-w-0 flex-1 px-4 py-6 focus-visible:outline-none md:px-6">
           {children}

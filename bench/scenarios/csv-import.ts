@@ -36,7 +36,12 @@ function rssMb(pid: number): number {
  * (`POST /api/devices/import`, the Import CSV dialog's request, with its Content-Length), and the
  * web server's resident memory is sampled from /proc every 50 ms while it works.
  */
-export async function csvImportScenario(options: { databaseUrl: string; rows: number; workDir: string; log: (line: string) => void }): Promise<BenchResult> {
+export async function csvImportScenario(options: {
+  databaseUrl: string;
+  rows: number;
+  workDir: string;
+  log: (line: string) => void;
+}): Promise<BenchResult> {
   const file = path.join(options.workDir, "devices.csv");
   await writeCsv(file, options.rows);
   const bytes = statSync(file).size;
@@ -44,7 +49,10 @@ export async function csvImportScenario(options: { databaseUrl: string; rows: nu
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   const password = "bench-operator-password";
-  await client.query("insert into users (email, password_hash, role) values ($1, $2, 'operator')", ["operator@bench.local", await hashPassword(password)]);
+  await client.query("insert into users (email, password_hash, role) values ($1, $2, 'operator')", [
+    "operator@bench.local",
+    await hashPassword(password),
+  ]);
 
   const app = await startNextServer({
     root: process.cwd(),
@@ -66,20 +74,27 @@ export async function csvImportScenario(options: { databaseUrl: string; rows: nu
     let peakRss = idleRss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 50);
     const body = readFileSync(file);
-    options.log(`CSV import: uploading ${options.rows.toLocaleString("en")} rows (${(bytes / 2 ** 20).toFixed(1)} MiB) as an operator over HTTP…`);
+    options.log(
+      `CSV import: uploading ${options.rows.toLocaleString("en")} rows (${(bytes / 2 ** 20).toFixed(1)} MiB) as an operator over HTTP…`,
+    );
     const started = performance.now();
     const response = await fetch(`${app.url}/api/devices/import`, {
       method: "POST",
       headers: { Cookie: cookie, "Content-Type": "text/csv", "X-File-Name": "bench.csv" },
       body,
     });
-    const json = (await response.json()) as { ok: boolean; message?: string; summary?: { added: number; total: number; status: string } };
+    const json = (await response.json()) as {
+      ok: boolean;
+      message?: string;
+      summary?: { added: number; total: number; status: string };
+    };
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     peakRss = Math.max(peakRss, rssMb(pid));
     const { rows } = await client.query<{ n: string }>("select count(*) as n from devices");
     const inDatabase = Number(rows[0]!.n);
-    if (!json.ok || !json.summary) throw new Error(`the import answered HTTP ${response.status}: ${json.message ?? "no summary"}`);
+    if (!json.ok || !json.summary)
+      throw new Error(`the import answered HTTP ${response.status}: ${json.message ?? "no summary"}`);
     const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
     return {
       scenario: "CSV import over HTTP",
@@ -93,7 +108,8 @@ export async function csvImportScenario(options: { databaseUrl: string; rows: nu
         "devices in the database": inDatabase,
       },
       target: "all added, <= 60 s and web server peak RSS <= 300 MB",
-      met: json.summary.added === options.rows && inDatabase === options.rows && seconds <= 60 && peakRss <= 300,
+      met:
+        json.summary.added === options.rows && inDatabase === options.rows && seconds <= 60 && peakRss <= 300,
     };
   } finally {
     await app.stop();

@@ -28,16 +28,33 @@ const BACKGROUND_DEVICES = 100_000;
 const PAGES = ["/devices", "/devices?status=pending", "/devices?q=fleet-0001"];
 const IDLE_SAMPLES = 60;
 
-type Figures = { devicesPerSecond: number; busy: number[]; idle: number[]; webServers: number; workers: number };
+type Figures = {
+  devicesPerSecond: number;
+  busy: number[];
+  idle: number[];
+  webServers: number;
+  workers: number;
+};
 
-
-async function oneTopology(context: ScenarioContext, webServers: number, devices: number, actionsKey: string): Promise<Figures> {
+async function oneTopology(
+  context: ScenarioContext,
+  webServers: number,
+  devices: number,
+  actionsKey: string,
+): Promise<Figures> {
   const workers = 2;
   const name = `${webServers}web`;
   // Directories of this run alone: the emulator keeps its registrations between starts.
   const runDir = path.join(context.workDir, `fleet-${name}-${Date.now().toString(36)}`);
   const databaseUrl = await benchDatabase(context.server, `bench_fleet_${name}`);
-  const emulator = await startEmulatorProcess(emulatorConfig({ groupKey: randomBytes(64).toString("base64"), registrationsPerMinute: 0, retryAfterSeconds: 1 }), path.join(runDir, "emulator"));
+  const emulator = await startEmulatorProcess(
+    emulatorConfig({
+      groupKey: randomBytes(64).toString("base64"),
+      registrationsPerMinute: 0,
+      retryAfterSeconds: 1,
+    }),
+    path.join(runDir, "emulator"),
+  );
   const rig = await connectRig(databaseUrl, emulator, 1_000_000);
   const instances: Instance[] = [];
   const balancer = { current: null as Awaited<ReturnType<typeof startRoundRobin>> | null };
@@ -54,7 +71,11 @@ async function oneTopology(context: ScenarioContext, webServers: number, devices
       ["operator@bench.local", "operator"],
       ["support@bench.local", "support"],
     ] as const) {
-      await rig.sql("insert into users (email, password_hash, role) values ($1, $2, $3)", [email, await hashPassword("bench-fleet-password"), role]);
+      await rig.sql("insert into users (email, password_hash, role) values ($1, $2, $3)", [
+        email,
+        await hashPassword("bench-fleet-password"),
+        role,
+      ]);
     }
 
     const shared = {
@@ -71,12 +92,20 @@ async function oneTopology(context: ScenarioContext, webServers: number, devices
       HOST: "127.0.0.1",
       LOG_LEVEL: "warn",
     };
-    const roles = [...Array.from({ length: webServers }, () => "web"), ...Array.from({ length: workers }, () => "worker")];
+    const roles = [
+      ...Array.from({ length: webServers }, () => "web"),
+      ...Array.from({ length: workers }, () => "worker"),
+    ];
     const started = await Promise.allSettled(
       roles.map(async (role, i) => {
         const dataDir = path.join(runDir, `${role}-${i}`);
         mkdirSync(dataDir, { recursive: true });
-        return startInstance(`${role} ${i}`, process.cwd(), { ...shared, HIC_ROLE: role, HIC_DATA_DIR: dataDir, PORT: String(await pickPort(0)) });
+        return startInstance(`${role} ${i}`, process.cwd(), {
+          ...shared,
+          HIC_ROLE: role,
+          HIC_DATA_DIR: dataDir,
+          PORT: String(await pickPort(0)),
+        });
       }),
     );
     for (const outcome of started) if (outcome.status === "fulfilled") instances.push(outcome.value);
@@ -90,11 +119,19 @@ async function oneTopology(context: ScenarioContext, webServers: number, devices
     const support = await signInOverHttp(base, "support@bench.local", "bench-fleet-password");
     for (let i = 0; i < 10; i++) await timeRequest(base + PAGES[i % PAGES.length]!, support); // warm-up, every server
 
-    const csv = ["registrationId,name", ...Array.from({ length: devices }, (_, i) => `fleet-${String(i).padStart(6, "0")},Fleet ${i}`)].join("\n");
+    const csv = [
+      "registrationId,name",
+      ...Array.from({ length: devices }, (_, i) => `fleet-${String(i).padStart(6, "0")},Fleet ${i}`),
+    ].join("\n");
     const uploadStartedAt = Date.now();
-    const response = await fetch(`${base}/api/devices/import`, { method: "POST", headers: { Cookie: operator, "Content-Type": "text/csv", "X-File-Name": "fleet.csv" }, body: csv });
+    const response = await fetch(`${base}/api/devices/import`, {
+      method: "POST",
+      headers: { Cookie: operator, "Content-Type": "text/csv", "X-File-Name": "fleet.csv" },
+      body: csv,
+    });
     const answer = (await response.json()) as { ok: boolean; summary?: { added: number } };
-    if (!answer.ok || answer.summary?.added !== devices) throw new Error(`the import answered HTTP ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+    if (!answer.ok || answer.summary?.added !== devices)
+      throw new Error(`the import answered HTTP ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
 
     // The page under load: one request after another until every device is assigned.
     const busy: number[] = [];
@@ -102,7 +139,9 @@ async function oneTopology(context: ScenarioContext, webServers: number, devices
     for (let i = 0; ; i++) {
       busy.push(await timeRequest(base + PAGES[i % PAGES.length]!, support));
       if (i % 5 === 0) {
-        const [row] = await rig.sql<{ n: number }>("select count(*)::int as n from devices where registration_id like 'fleet-%' and status = 'assigned'");
+        const [row] = await rig.sql<{ n: number }>(
+          "select count(*)::int as n from devices where registration_id like 'fleet-%' and status = 'assigned'",
+        );
         if (row!.n >= devices) break;
         if (Date.now() > deadline) throw new Error(`only ${row!.n} of ${devices} devices assigned in time`);
       }
@@ -113,9 +152,15 @@ async function oneTopology(context: ScenarioContext, webServers: number, devices
     const seconds = (span!.last.getTime() - uploadStartedAt) / 1000;
 
     const idle: number[] = [];
-    for (let i = 0; i < IDLE_SAMPLES; i++) idle.push(await timeRequest(base + PAGES[i % PAGES.length]!, support));
-    const perServer = balancer.current.forwarded.reduce<number[]>((counts, f) => ((counts[f.upstream] = (counts[f.upstream] ?? 0) + 1), counts), []);
-    context.log(`fleet: ${webServers} web: ${round(devices / seconds)} devices/s; requests per web server ${perServer.join(" / ")}`);
+    for (let i = 0; i < IDLE_SAMPLES; i++)
+      idle.push(await timeRequest(base + PAGES[i % PAGES.length]!, support));
+    const perServer = balancer.current.forwarded.reduce<number[]>(
+      (counts, f) => ((counts[f.upstream] = (counts[f.upstream] ?? 0) + 1), counts),
+      [],
+    );
+    context.log(
+      `fleet: ${webServers} web: ${round(devices / seconds)} devices/s; requests per web server ${perServer.join(" / ")}`,
+    );
     return { devicesPerSecond: devices / seconds, busy, idle, webServers, workers };
   } finally {
     await balancer.current?.close();
@@ -125,7 +170,9 @@ async function oneTopology(context: ScenarioContext, webServers: number, devices
   }
 }
 
-export async function fleetScaleScenario(context: ScenarioContext & { actionsKey: string }): Promise<BenchResult[]> {
+export async function fleetScaleScenario(
+  context: ScenarioContext & { actionsKey: string },
+): Promise<BenchResult[]> {
   const devices = context.quick ? 2_000 : 10_000;
   // The machine is shared: the full run alternates (1, 2, 2, 1 web servers) so a burst of other
   // work does not land on one side only, and pools each side's samples.
@@ -166,8 +213,11 @@ export async function fleetScaleScenario(context: ScenarioContext & { actionsKey
         "page p50 / p95 after, 2 web": `${p(two.idle, 50)} / ${p(two.idle, 95)}`,
         "load average (1 min) before and after each run": load.map((l) => round(l, 2)).join(", "),
       },
-      target: "2 web servers lose nothing: devices/s >= 0.9 × and page p95 during provisioning <= 1.25 × the 1-web-server figures (no gain expected on 2 cores)",
-      met: two.devicesPerSecond >= 0.9 * one.devicesPerSecond && percentile(two.busy, 95) <= 1.25 * percentile(one.busy, 95),
+      target:
+        "2 web servers lose nothing: devices/s >= 0.9 × and page p95 during provisioning <= 1.25 × the 1-web-server figures (no gain expected on 2 cores)",
+      met:
+        two.devicesPerSecond >= 0.9 * one.devicesPerSecond &&
+        percentile(two.busy, 95) <= 1.25 * percentile(one.busy, 95),
     },
   ];
 }

@@ -37,15 +37,28 @@ function emulatorConfig(groupKey: string, policyKey: string) {
   return {
     idScope: "0ne00BE4C12",
     linkedHubs: [{ name: HUB_1 }, { name: HUB_2 }],
-    enrollmentGroups: [{ enrollmentGroupId: GROUP, primaryKey: groupKey, secondaryKey: randomBytes(32).toString("base64") }],
-    servicePolicies: [{ name: "provisioningserviceowner", primaryKey: policyKey, secondaryKey: randomBytes(32).toString("base64") }],
+    enrollmentGroups: [
+      { enrollmentGroupId: GROUP, primaryKey: groupKey, secondaryKey: randomBytes(32).toString("base64") },
+    ],
+    servicePolicies: [
+      {
+        name: "provisioningserviceowner",
+        primaryKey: policyKey,
+        secondaryKey: randomBytes(32).toString("base64"),
+      },
+    ],
     retryAfterSeconds: 1,
     // DPS's own limits: the service API shares the 1,000 operations a minute of one unit.
     quotas: { registrationsPerMinute: 1000, operationsPerMinute: 1000, pollsPer10sPerDevice: 5 },
   };
 }
 
-async function connect(client: pg.Client, emulator: EmulatorProcess, secretKey: string, policyKey: string): Promise<void> {
+async function connect(
+  client: pg.Client,
+  emulator: EmulatorProcess,
+  secretKey: string,
+  policyKey: string,
+): Promise<void> {
   const kek = parseKek(secretKey);
   await client.query(
     `insert into integrations (id, id_scope, host, registrations_per_minute, operations_per_minute, primary_key_ciphertext, version, updated_at, updated_by_email,
@@ -67,7 +80,10 @@ async function connect(client: pg.Client, emulator: EmulatorProcess, secretKey: 
  * The platform's side: 95 % of DPS's records as assigned devices (one in a hundred of them on the
  * other hub), the other 5 % missing (orphans), and 2 % more devices DPS never saw.
  */
-async function seedDevices(client: pg.Client, records: number): Promise<{ orphans: number; neverRegistered: number; hubDiffers: number }> {
+async function seedDevices(
+  client: pg.Client,
+  records: number,
+): Promise<{ orphans: number; neverRegistered: number; hubDiffers: number }> {
   await client.query(
     `insert into devices (registration_id, status, assigned_hub, dps_device_id, substatus)
      select 'rec-' || lpad(g::text, 7, '0'), 'assigned', case when g % 100 = 7 then $2 else $3 end, 'rec-' || lpad(g::text, 7, '0'), 'initialAssignment'
@@ -75,10 +91,15 @@ async function seedDevices(client: pg.Client, records: number): Promise<{ orphan
     [records, HUB_2, HUB_1],
   );
   const neverRegistered = Math.floor(records / 50);
-  await client.query(`insert into devices (registration_id) select 'platform-only-' || lpad(g::text, 7, '0') from generate_series(1, $1::int) g`, [neverRegistered]);
+  await client.query(
+    `insert into devices (registration_id) select 'platform-only-' || lpad(g::text, 7, '0') from generate_series(1, $1::int) g`,
+    [neverRegistered],
+  );
   await client.query("analyze devices");
   const orphans = Math.floor(records / 20);
-  const hubDiffers = [...Array(records).keys()].map((i) => i + 1).filter((g) => g % 20 !== 0 && g % 100 === 7).length;
+  const hubDiffers = [...Array(records).keys()]
+    .map((i) => i + 1)
+    .filter((g) => g % 20 !== 0 && g % 100 === 7).length;
   return { orphans, neverRegistered, hubDiffers };
 }
 
@@ -88,23 +109,41 @@ async function seedDevices(client: pg.Client, records: number): Promise<{ orphan
  * paging through the emulator's service API at DPS's 1,000 operations a minute; the time is until
  * the run is complete, the memory is the worker's (sampled from /proc every 50 ms, and its VmHWM).
  */
-export async function reconciliationScenario(options: { databaseUrl: string; records: number; workDir: string; log: (line: string) => void }): Promise<BenchResult> {
+export async function reconciliationScenario(options: {
+  databaseUrl: string;
+  records: number;
+  workDir: string;
+  log: (line: string) => void;
+}): Promise<BenchResult> {
   const secretKey = randomBytes(32).toString("base64");
   const policyKey = randomBytes(32).toString("base64");
   const groupKey = randomBytes(64).toString("base64");
-  const emulator = await startEmulatorProcess(emulatorConfig(groupKey, policyKey), path.join(options.workDir, "reconcile-emulator"));
+  const emulator = await startEmulatorProcess(
+    emulatorConfig(groupKey, policyKey),
+    path.join(options.workDir, "reconcile-emulator"),
+  );
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   let app: Awaited<ReturnType<typeof startNextServer>> | null = null;
   let worker: Awaited<ReturnType<typeof startWorkerProcess>> | null = null;
   try {
     let started = performance.now();
-    await emulator.admin("POST", "registrations/generate", { prefix: "rec-", count: options.records, digits: 7, assignedHub: HUB_1 });
-    options.log(`reconciliation: ${options.records.toLocaleString("en")} records generated in the emulator in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await emulator.admin("POST", "registrations/generate", {
+      prefix: "rec-",
+      count: options.records,
+      digits: 7,
+      assignedHub: HUB_1,
+    });
+    options.log(
+      `reconciliation: ${options.records.toLocaleString("en")} records generated in the emulator in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
     const expected = await seedDevices(client, options.records);
     await connect(client, emulator, secretKey, policyKey);
     const password = "bench-operator-password";
-    await client.query("insert into users (email, password_hash, role) values ($1, $2, 'operator')", ["operator@bench.local", await hashPassword(password)]);
+    await client.query("insert into users (email, password_hash, role) values ($1, $2, 'operator')", [
+      "operator@bench.local",
+      await hashPassword(password),
+    ]);
 
     const env = {
       ...process.env,
@@ -114,38 +153,75 @@ export async function reconciliationScenario(options: { databaseUrl: string; rec
       HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
       LOG_LEVEL: "warn",
     };
-    app = await startNextServer({ root: process.cwd(), host: "127.0.0.1", port: await pickPort(0), env: { ...env, AUTH_SECRET: randomBytes(32).toString("base64"), HIC_WORKER: "off" } });
+    app = await startNextServer({
+      root: process.cwd(),
+      host: "127.0.0.1",
+      port: await pickPort(0),
+      env: { ...env, AUTH_SECRET: randomBytes(32).toString("base64"), HIC_WORKER: "off" },
+    });
     worker = await startWorkerProcess(env);
     const pid = worker.child.pid!;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const idle = memoryMb(pid);
 
     const cookie = await signInOverHttp(app.url, "operator@bench.local", password);
-    const action = serverActionIds().get("lib/actions/reconcile-registrations.ts#reconcileRegistrationsAction");
+    const action = serverActionIds().get(
+      "lib/actions/reconcile-registrations.ts#reconcileRegistrationsAction",
+    );
     if (!action) throw new Error("the build has no Reconcile now action; run `next build` first");
     let peakSampled = idle.rss;
     const sampler = setInterval(() => (peakSampled = Math.max(peakSampled, memoryMb(pid).rss)), 50);
     started = performance.now();
     const response = await fetch(`${app.url}${RECORDS_PAGE}`, {
       method: "POST",
-      headers: { Cookie: cookie, Origin: app.url, "Next-Action": action.id, "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component" },
+      headers: {
+        Cookie: cookie,
+        Origin: app.url,
+        "Next-Action": action.id,
+        "Content-Type": "text/plain;charset=UTF-8",
+        Accept: "text/x-component",
+      },
       body: JSON.stringify([{}]),
     });
     const answer = await response.text();
-    if (!answer.includes("Reconciliation started")) throw new Error(`Reconcile now was refused: HTTP ${response.status} ${answer.slice(0, 300)}`);
-    let run: { status: string; pages: number; records: number; orphans: number; never_registered: number; hub_differs: number; failure_message: string | null } | undefined;
+    if (!answer.includes("Reconciliation started"))
+      throw new Error(`Reconcile now was refused: HTTP ${response.status} ${answer.slice(0, 300)}`);
+    let run:
+      | {
+          status: string;
+          pages: number;
+          records: number;
+          orphans: number;
+          never_registered: number;
+          hub_differs: number;
+          failure_message: string | null;
+        }
+      | undefined;
     for (;;) {
-      [run] = (await client.query("select status, pages, records, orphans, never_registered, hub_differs, failure_message from registration_reconciliations order by id desc limit 1")).rows;
+      [run] = (
+        await client.query(
+          "select status, pages, records, orphans, never_registered, hub_differs, failure_message from registration_reconciliations order by id desc limit 1",
+        )
+      ).rows;
       if (run?.status === "completed" || run?.status === "failed") break;
-      if (performance.now() - started > 600_000) throw new Error("the reconciliation did not finish within 10 minutes");
+      if (performance.now() - started > 600_000)
+        throw new Error("the reconciliation did not finish within 10 minutes");
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const final = memoryMb(pid);
     if (run!.status !== "completed") throw new Error(`the reconciliation failed: ${run!.failure_message}`);
-    const counted = { orphans: run!.orphans, neverRegistered: run!.never_registered, hubDiffers: run!.hub_differs };
-    const correct = run!.records === options.records && counted.orphans === expected.orphans && counted.neverRegistered === expected.neverRegistered && counted.hubDiffers === expected.hubDiffers;
+    const counted = {
+      orphans: run!.orphans,
+      neverRegistered: run!.never_registered,
+      hubDiffers: run!.hub_differs,
+    };
+    const correct =
+      run!.records === options.records &&
+      counted.orphans === expected.orphans &&
+      counted.neverRegistered === expected.neverRegistered &&
+      counted.hubDiffers === expected.hubDiffers;
     const peak = Math.max(peakSampled, final.peak);
     return {
       scenario: "registration records reconciliation",
@@ -160,7 +236,8 @@ export async function reconciliationScenario(options: { databaseUrl: string; rec
         "never registered": counted.neverRegistered,
         "hub differs": counted.hubDiffers,
       },
-      target: "every record compared (counts exact), paced under the operations quota; time and memory reported",
+      target:
+        "every record compared (counts exact), paced under the operations quota; time and memory reported",
       met: correct,
       notes: correct ? undefined : `expected ${JSON.stringify(expected)}, got ${JSON.stringify(counted)}`,
     };
@@ -171,7 +248,6 @@ export async function reconciliationScenario(options: { databaseUrl: string; rec
     await emulator.stop();
   }
 }
-
 
 /** A completed run with `size` findings, written straight to the database (the view is what is measured here). */
 async function seedFindings(client: pg.Client, from: number, size: number, runId: number): Promise<void> {
@@ -189,11 +265,18 @@ async function seedFindings(client: pg.Client, from: number, size: number, runId
 }
 
 /** The Registration records view at 1,000 to 1,000,000 findings, as a signed-in support user sees it over HTTP. */
-export async function recordsViewScenario(options: { databaseUrl: string; sizes: number[]; log: (line: string) => void }): Promise<BenchResult[]> {
+export async function recordsViewScenario(options: {
+  databaseUrl: string;
+  sizes: number[];
+  log: (line: string) => void;
+}): Promise<BenchResult[]> {
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   const password = "bench-support-password";
-  await client.query("insert into users (email, password_hash, role) values ($1, $2, 'support')", ["support@bench.local", await hashPassword(password)]);
+  await client.query("insert into users (email, password_hash, role) values ($1, $2, 'support')", [
+    "support@bench.local",
+    await hashPassword(password),
+  ]);
   const [run] = (
     await client.query<{ id: number }>(
       `insert into registration_reconciliations (status, enrollment_group_id, started_at, finished_at, records, orphans, never_registered, hub_differs, status_differs, device_id_differs, agree)
@@ -205,7 +288,14 @@ export async function recordsViewScenario(options: { databaseUrl: string; sizes:
     root: process.cwd(),
     host: "127.0.0.1",
     port: await pickPort(0),
-    env: { ...process.env, DATABASE_URL: options.databaseUrl, AUTH_SECRET: randomBytes(32).toString("base64"), HIC_SECRET_KEY: randomBytes(32).toString("base64"), HIC_WORKER: "off", LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      DATABASE_URL: options.databaseUrl,
+      AUTH_SECRET: randomBytes(32).toString("base64"),
+      HIC_SECRET_KEY: randomBytes(32).toString("base64"),
+      HIC_WORKER: "off",
+      LOG_LEVEL: "warn",
+    },
   });
   const results: BenchResult[] = [];
   try {
@@ -216,13 +306,17 @@ export async function recordsViewScenario(options: { databaseUrl: string; sizes:
       const started = Date.now();
       await seedFindings(client, seeded, size, run!.id);
       seeded = size;
-      options.log(`records view: seeded ${size.toLocaleString("en")} findings in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      options.log(
+        `records view: seeded ${size.toLocaleString("en")} findings in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       const deep = `rec-${String(Math.floor(size * 0.9)).padStart(7, "0")}`;
       const queries: Record<string, string> = {
         "first page": RECORDS_PAGE,
         "orphans filter": `${RECORDS_PAGE}?finding=orphan`,
         "hub differs filter": `${RECORDS_PAGE}?finding=hub`,
-        "prefix search": `${RECORDS_PAGE}?q=rec-${String(Math.floor(size / 2)).padStart(7, "0").slice(0, 6)}`,
+        "prefix search": `${RECORDS_PAGE}?q=rec-${String(Math.floor(size / 2))
+          .padStart(7, "0")
+          .slice(0, 6)}`,
         "deep page (90 %)": `${RECORDS_PAGE}?after=${encodeFindingCursor(deep)}`,
       };
       const timings: Record<string, number> = {};
@@ -245,7 +339,10 @@ export async function recordsViewScenario(options: { databaseUrl: string; sizes:
         scenario: `registration records view: ${name}`,
         setup: `${options.sizes.map((s) => s.toLocaleString("en")).join(" / ")} findings of a completed run, signed-in support user over HTTP, 30 samples after 5 warm-up (ms)`,
         metrics,
-        target: largest >= 1_000_000 ? "p95 <= 150 ms at 1,000,000 and ratio <= 1.5" : "ratio <= 1.5 (p95 <= 150 ms checked at 1,000,000 in the full run)",
+        target:
+          largest >= 1_000_000
+            ? "p95 <= 150 ms at 1,000,000 and ratio <= 1.5"
+            : "ratio <= 1.5 (p95 <= 150 ms checked at 1,000,000 in the full run)",
         met: ratio <= 1.5 && (largest < 1_000_000 || perSize.get(largest)![name]! <= 150),
       });
     }

@@ -14,7 +14,15 @@ import { benchDatabase } from "../support/database";
 import { emulatorConfig, startEmulatorProcess } from "../support/emulator-process";
 import { connectRig, seedDevices, type Rig } from "../support/provisioning-rig";
 import { addSupportUser, enqueueUnassigned, startAppRig } from "../support/app-rig";
-import { clusterDirOf, embeddedDatabaseUrl, exited, killTree, secretOf, startLauncher, type LauncherRun } from "../support/launcher-rig";
+import {
+  clusterDirOf,
+  embeddedDatabaseUrl,
+  exited,
+  killTree,
+  secretOf,
+  startLauncher,
+  type LauncherRun,
+} from "../support/launcher-rig";
 import { loadAverage } from "../support/process-cpu";
 import { signInOverHttp } from "../support/sign-in";
 import { round } from "../support/stats";
@@ -69,20 +77,31 @@ async function dpsOutage(context: ScenarioContext): Promise<BenchResult> {
   const devices = 300;
   const outageMs = context.quick ? 20_000 : 45_000;
   const groupKey = randomBytes(64).toString("base64");
-  const emulator = await startEmulatorProcess(emulatorConfig({ groupKey, registrationsPerMinute: 10_000, retryAfterSeconds: 3 }), path.join(context.workDir, "emulator-outage"));
+  const emulator = await startEmulatorProcess(
+    emulatorConfig({ groupKey, registrationsPerMinute: 10_000, retryAfterSeconds: 3 }),
+    path.join(context.workDir, "emulator-outage"),
+  );
   const rig = await connectRig(await benchDatabase(context.server, "bench_outage"), emulator, 10_000);
   const app = await startAppRig(rig, emulator, { workers: 2 });
   try {
     await seedDevices(rig, "outage-", devices);
     const load = loadAverage();
     const runId = await enqueueUnassigned(app.env);
-    await when(async () => (await runFacts(rig.sql, runId)).final >= devices / 3, 60_000, "a third of the run");
+    await when(
+      async () => (await runFacts(rig.sql, runId)).final >= devices / 3,
+      60_000,
+      "a third of the run",
+    );
     await emulator.admin("PATCH", "faults", { unreachable: true });
     const doneAtOutage = (await runFacts(rig.sql, runId)).final;
     await sleep(outageMs);
     await emulator.admin("PATCH", "faults", { unreachable: false });
     const back = Date.now();
-    await when(async () => (await runFacts(rig.sql, runId)).final >= devices, 120_000, "every device after the outage");
+    await when(
+      async () => (await runFacts(rig.sql, runId)).final >= devices,
+      120_000,
+      "every device after the outage",
+    );
     const [times] = await rig.sql<{ first: Date; last: Date }>(
       "select min(finished_at) filter (where finished_at > to_timestamp($2 / 1000.0)) as first, max(finished_at) as last from provisioning_history where run_id = $1",
       [runId, back],
@@ -110,17 +129,29 @@ async function dpsOutage(context: ScenarioContext): Promise<BenchResult> {
 
 /** Saves the local emulator's demo connection the way the Connect dialog does, at the demo emulator's own quota. */
 async function connectLauncherDps(dataDir: string, sql: Rig["sql"]): Promise<void> {
-  const connection = JSON.parse(readFileSync(path.join(dataDir, "dps-emulator", "connection.json"), "utf8")) as { idScope: string; groupKey: string; host: string };
+  const connection = JSON.parse(
+    readFileSync(path.join(dataDir, "dps-emulator", "connection.json"), "utf8"),
+  ) as { idScope: string; groupKey: string; host: string };
   const kek = parseKek(secretOf(dataDir, "hic_secret_key"));
   await sql(
     `insert into integrations (id, id_scope, host, registrations_per_minute, operations_per_minute, primary_key_ciphertext, version, updated_at, updated_by_email)
      values ($1, $2, $3, 1000, 1000, $4, 1, now(), 'bench')`,
-    [DPS_INTEGRATION_ID, connection.idScope, connection.host, encryptSecret(connection.groupKey, kek, integrationKeyContext(DPS_INTEGRATION_ID, "primary"))],
+    [
+      DPS_INTEGRATION_ID,
+      connection.idScope,
+      connection.host,
+      encryptSecret(connection.groupKey, kek, integrationKeyContext(DPS_INTEGRATION_ID, "primary")),
+    ],
   );
 }
 
 async function queueFromLauncher(dataDir: string, databaseUrl: string): Promise<number> {
-  return enqueueUnassigned({ ...process.env, DATABASE_URL: databaseUrl, HIC_SECRET_KEY: secretOf(dataDir, "hic_secret_key"), LOG_LEVEL: "warn" });
+  return enqueueUnassigned({
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    HIC_SECRET_KEY: secretOf(dataDir, "hic_secret_key"),
+    LOG_LEVEL: "warn",
+  });
 }
 
 function tempDataDir(prefix: string): { dir: string; remove: () => void } {
@@ -131,7 +162,8 @@ function tempDataDir(prefix: string): { dir: string; remove: () => void } {
     remove: () => {
       try {
         const cluster = clusterDirOf(dir);
-        if (path.relative(dir, cluster).startsWith("..")) rmSync(path.dirname(cluster), { recursive: true, force: true });
+        if (path.relative(dir, cluster).startsWith(".."))
+          rmSync(path.dirname(cluster), { recursive: true, force: true });
       } catch {
         // no cluster
       }
@@ -157,11 +189,20 @@ async function restartRecovery(context: ScenarioContext): Promise<BenchResult> {
     const url = embeddedDatabaseUrl(data.dir);
     db = sqlOn(url);
     await connectLauncherDps(data.dir, db.sql);
-    await db.sql(`insert into devices (registration_id) select 'restart-' || lpad(g::text, 6, '0') from generate_series(1, $1::int) g`, [devices]);
+    await db.sql(
+      `insert into devices (registration_id) select 'restart-' || lpad(g::text, 6, '0') from generate_series(1, $1::int) g`,
+      [devices],
+    );
     const load = loadAverage();
     const runId = await queueFromLauncher(data.dir, url);
-    await when(async () => (await runFacts(db!.sql, runId)).final >= devices / 4, 120_000, "a quarter of the run");
-    const [inFlight] = await db.sql<{ n: string }>("select count(*) as n from devices where status = 'assigning'");
+    await when(
+      async () => (await runFacts(db!.sql, runId)).final >= devices / 4,
+      120_000,
+      "a quarter of the run",
+    );
+    const [inFlight] = await db.sql<{ n: string }>(
+      "select count(*) as n from devices where status = 'assigning'",
+    );
     const doneAtKill = (await runFacts(db.sql, runId)).final;
     const killed = killTree(launcher.child.pid!);
     await exited(launcher.child);
@@ -173,13 +214,26 @@ async function restartRecovery(context: ScenarioContext): Promise<BenchResult> {
     const ready = launcher.readyAt;
     db = sqlOn(embeddedDatabaseUrl(data.dir));
     const resumedAt = await when(
-      async () => (await db!.sql("select 1 from provisioning_history where run_id = $1 and finished_at > to_timestamp($2 / 1000.0) limit 1", [runId, ready])).length > 0,
+      async () =>
+        (
+          await db!.sql(
+            "select 1 from provisioning_history where run_id = $1 and finished_at > to_timestamp($2 / 1000.0) limit 1",
+            [runId, ready],
+          )
+        ).length > 0,
       120_000,
       "the first device after the restart",
     );
-    await when(async () => (await runFacts(db!.sql, runId)).final >= devices, 300_000, "every device after the restart");
+    await when(
+      async () => (await runFacts(db!.sql, runId)).final >= devices,
+      300_000,
+      "every device after the restart",
+    );
     const facts = await runFacts(db.sql, runId);
-    const [last] = await db.sql<{ last: Date }>("select max(finished_at) as last from provisioning_history where run_id = $1", [runId]);
+    const [last] = await db.sql<{ last: Date }>(
+      "select max(finished_at) as last from provisioning_history where run_id = $1",
+      [runId],
+    );
     const resumed = (resumedAt - ready) / 1000;
     return {
       scenario: "recovery: kill -9 of everything, then npm start",
@@ -217,7 +271,10 @@ async function databaseRecovery(context: ScenarioContext): Promise<BenchResult[]
   const data = tempDataDir("hic-bench-dbrestart-");
   let server: RunningPostgres | null = await startEmbeddedPostgres({ dataDir: data.dir });
   const groupKey = randomBytes(64).toString("base64");
-  const emulator = await startEmulatorProcess(emulatorConfig({ groupKey, registrationsPerMinute: 3_000, retryAfterSeconds: 3 }), path.join(context.workDir, "emulator-dbrestart"));
+  const emulator = await startEmulatorProcess(
+    emulatorConfig({ groupKey, registrationsPerMinute: 3_000, retryAfterSeconds: 3 }),
+    path.join(context.workDir, "emulator-dbrestart"),
+  );
   try {
     await migrateDatabase(server.url);
     const rig = await connectRig(server.url, emulator, 3_000);
@@ -229,16 +286,30 @@ async function databaseRecovery(context: ScenarioContext): Promise<BenchResult[]
       const cookie = await signInOverHttp(app.url, SUPPORT.email, SUPPORT.password);
       const load = loadAverage();
       const runId = await enqueueUnassigned(app.env);
-      await when(async () => (await runFacts(db.sql, runId)).final >= devices / 3, 120_000, "a third of the run");
+      await when(
+        async () => (await runFacts(db.sql, runId)).final >= devices / 3,
+        120_000,
+        "a third of the run",
+      );
       const port = server.port;
       await server.stop();
       server = null;
       await sleep(10_000);
-      const unavailable = await fetch(`${app.url}/devices`, { headers: { Cookie: cookie } }).then(async (r) => ({ status: r.status, plain: (await r.text()).includes("The database is unavailable") }));
+      const unavailable = await fetch(`${app.url}/devices`, { headers: { Cookie: cookie } }).then(
+        async (r) => ({ status: r.status, plain: (await r.text()).includes("The database is unavailable") }),
+      );
       server = await startEmbeddedPostgres({ dataDir: data.dir, preferredPort: port });
       const back = Date.now();
-      const served = await when(() => devicesPageServes(app.url, cookie), 60_000, "the devices page after the restart");
-      await when(async () => (await runFacts(db.sql, runId)).final >= devices, 180_000, "every device after the restart");
+      const served = await when(
+        () => devicesPageServes(app.url, cookie),
+        60_000,
+        "the devices page after the restart",
+      );
+      await when(
+        async () => (await runFacts(db.sql, runId)).final >= devices,
+        180_000,
+        "every device after the restart",
+      );
       const facts = await runFacts(db.sql, runId);
       const pagesBack = (served - back) / 1000;
       results.push({
@@ -275,24 +346,49 @@ async function databaseRecovery(context: ScenarioContext): Promise<BenchResult[]
     db = sqlOn(url);
     const embeddedDevices = context.quick ? 300 : 500;
     await connectLauncherDps(launcherData.dir, db.sql);
-    await db.sql(`insert into devices (registration_id) select 'dbk-' || lpad(g::text, 6, '0') from generate_series(1, $1::int) g`, [embeddedDevices]);
+    await db.sql(
+      `insert into devices (registration_id) select 'dbk-' || lpad(g::text, 6, '0') from generate_series(1, $1::int) g`,
+      [embeddedDevices],
+    );
     await addSupportUser(db, SUPPORT.email, SUPPORT.password);
     const cookie = await signInOverHttp(launcher.url, SUPPORT.email, SUPPORT.password);
     const load = loadAverage();
     const runId = await queueFromLauncher(launcherData.dir, url);
-    await when(async () => (await runFacts(db!.sql, runId)).final >= embeddedDevices / 3, 120_000, "a third of the run");
-    const postmaster = Number(readFileSync(path.join(clusterDirOf(launcherData.dir), "postmaster.pid"), "utf8").split("\n")[0]);
+    await when(
+      async () => (await runFacts(db!.sql, runId)).final >= embeddedDevices / 3,
+      120_000,
+      "a third of the run",
+    );
+    const postmaster = Number(
+      readFileSync(path.join(clusterDirOf(launcherData.dir), "postmaster.pid"), "utf8").split("\n")[0],
+    );
     process.kill(postmaster, "SIGKILL");
     const run = launcher;
-    const back = await when(async () => /PostgreSQL is running again/.test(run.output()), 120_000, "the launcher to start PostgreSQL again");
-    const served = await when(() => devicesPageServes(run.url, cookie), 60_000, "the devices page after the restart");
-    await when(async () => (await runFacts(db!.sql, runId)).final >= embeddedDevices, 300_000, "every device after the restart");
+    const back = await when(
+      async () => /PostgreSQL is running again/.test(run.output()),
+      120_000,
+      "the launcher to start PostgreSQL again",
+    );
+    const served = await when(
+      () => devicesPageServes(run.url, cookie),
+      60_000,
+      "the devices page after the restart",
+    );
+    await when(
+      async () => (await runFacts(db!.sql, runId)).final >= embeddedDevices,
+      300_000,
+      "every device after the restart",
+    );
     const facts = await runFacts(db.sql, runId);
     const pagesBack = (served - back) / 1000;
     results.push({
       scenario: "recovery: embedded PostgreSQL killed under npm start",
       setup: `npm start, ${embeddedDevices} devices at the demo emulator's 500/min; kill -9 of the postmaster once a third were done; the launcher starts it again; load average ${load}`,
-      metrics: { "devices page served again after the database is back s": round(pagesBack), failed: facts.failed, duplicates: facts.duplicates },
+      metrics: {
+        "devices page served again after the database is back s": round(pagesBack),
+        failed: facts.failed,
+        duplicates: facts.duplicates,
+      },
       target: "pages <= 10 s after the database is back; every device once, none failed",
       met: pagesBack <= 10 && facts.failed === 0 && facts.duplicates === 0,
     });

@@ -25,7 +25,10 @@ const SUPPORT = { email: "support@bench.local", password: "bench-support-passwor
 export async function tenUnits(context: ScenarioContext): Promise<BenchResult[]> {
   const devices = context.sizes?.tenUnits ?? (context.quick ? 10_000 : 50_000);
   const groupKey = randomBytes(64).toString("base64");
-  const emulator = await startEmulatorProcess(emulatorConfig({ groupKey, registrationsPerMinute: QUOTA, retryAfterSeconds: RETRY_AFTER_SECONDS }), path.join(context.workDir, "emulator-ten-units"));
+  const emulator = await startEmulatorProcess(
+    emulatorConfig({ groupKey, registrationsPerMinute: QUOTA, retryAfterSeconds: RETRY_AFTER_SECONDS }),
+    path.join(context.workDir, "emulator-ten-units"),
+  );
   const databaseUrl = await benchDatabase(context.server, "bench_ten_units");
   const database = new URL(databaseUrl).pathname.slice(1);
   const rig = await connectRig(databaseUrl, emulator, QUOTA);
@@ -37,7 +40,11 @@ export async function tenUnits(context: ScenarioContext): Promise<BenchResult[]>
       const cookie = await signInOverHttp(app.url, SUPPORT.email, SUPPORT.password);
       const idle = await samplePage(`${app.url}/devices`, cookie, { count: 40, warmup: 8 });
       const loadBefore = loadAverage();
-      const cpuBefore = { ...app.cpuSeconds(), emulator: treeCpuSeconds(emulator.pid), database: backendCpuSeconds(database) };
+      const cpuBefore = {
+        ...app.cpuSeconds(),
+        emulator: treeCpuSeconds(emulator.pid),
+        database: backendCpuSeconds(database),
+      };
       const started = Date.now();
       await enqueueUnassigned(app.env);
       let running = true;
@@ -49,9 +56,16 @@ export async function tenUnits(context: ScenarioContext): Promise<BenchResult[]>
       }
       const wallSeconds = (Date.now() - started) / 1000;
       const pageTimes = await underLoad;
-      const cpuAfter = { ...app.cpuSeconds(), emulator: treeCpuSeconds(emulator.pid), database: backendCpuSeconds(database) };
+      const cpuAfter = {
+        ...app.cpuSeconds(),
+        emulator: treeCpuSeconds(emulator.pid),
+        database: backendCpuSeconds(database),
+      };
       const loadAfter = loadAverage();
-      const counters = await emulator.admin<{ throttled: number; byEndpoint: { register: { total: number }; operation: { total: number } } }>("GET", "counters");
+      const counters = await emulator.admin<{
+        throttled: number;
+        byEndpoint: { register: { total: number }; operation: { total: number } };
+      }>("GET", "counters");
       const span = await emulatorRegistrationSpan(emulator, "unit-");
       const achieved = ((span.count - 1) / span.seconds) * 60;
       const perThousand = (seconds: number) => round((seconds / devices) * 1000, 2);
@@ -74,7 +88,10 @@ export async function tenUnits(context: ScenarioContext): Promise<BenchResult[]>
             "  of which worker processes": perThousand(cpuAfter.workers - cpuBefore.workers),
             "PostgreSQL backends CPU s per 1,000": perThousand(cpuAfter.database - cpuBefore.database),
             "emulator CPU s per 1,000": perThousand(cpuAfter.emulator - cpuBefore.emulator),
-            "emulator CPU share of one core": round((cpuAfter.emulator - cpuBefore.emulator) / wallSeconds, 2),
+            "emulator CPU share of one core": round(
+              (cpuAfter.emulator - cpuBefore.emulator) / wallSeconds,
+              2,
+            ),
           },
           target: "achieved / quota >= 0.95 and zero 429s from the quota",
           met: achieved / QUOTA >= 0.95 && counters.throttled === 0,
@@ -82,7 +99,12 @@ export async function tenUnits(context: ScenarioContext): Promise<BenchResult[]>
         {
           scenario: "devices page while 10,000/min run",
           setup: `/devices (first page, ${devices.toLocaleString("en")} devices) as a signed-in support user over HTTP: 40 samples on the idle app, then one request every 250 ms during the run above (${pageTimes.length} samples) (ms)`,
-          metrics: { "idle p50": round(percentile(idle, 50)), "idle p95": idleP95, "under load p50": round(percentile(pageTimes, 50)), "under load p95": loadedP95 },
+          metrics: {
+            "idle p50": round(percentile(idle, 50)),
+            "idle p95": idleP95,
+            "under load p50": round(percentile(pageTimes, 50)),
+            "under load p95": loadedP95,
+          },
           target: "p95 under load <= 300 ms",
           met: loadedP95 <= 300,
         },

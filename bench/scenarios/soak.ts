@@ -21,7 +21,13 @@ type RunOutcome = {
   /** Devices with more than one successful result in the run. */
   duplicates: number;
   notFinished: number;
-  counters: { throttled: number; injectedThrottles: number; resets: number; outageDrops: number; total: number };
+  counters: {
+    throttled: number;
+    injectedThrottles: number;
+    resets: number;
+    outageDrops: number;
+    total: number;
+  };
   events: string[];
 };
 
@@ -41,9 +47,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * throughout, a 2 s burst of 429s every `burstEveryMs`, DPS unreachable for `outageMs` once a
  * third of the run is done, and one worker killed with SIGKILL (and started again) at two thirds.
  */
-async function soakRun(context: ScenarioContext, name: string, devices: number, chaos: { outageMs: number; burstEveryMs: number } | null): Promise<RunOutcome> {
+async function soakRun(
+  context: ScenarioContext,
+  name: string,
+  devices: number,
+  chaos: { outageMs: number; burstEveryMs: number } | null,
+): Promise<RunOutcome> {
   const groupKey = randomBytes(64).toString("base64");
-  const emulator: EmulatorProcess = await startEmulatorProcess(emulatorConfig({ groupKey, registrationsPerMinute: QUOTA, retryAfterSeconds: RETRY_AFTER_SECONDS }), path.join(context.workDir, `emulator-${name}`));
+  const emulator: EmulatorProcess = await startEmulatorProcess(
+    emulatorConfig({ groupKey, registrationsPerMinute: QUOTA, retryAfterSeconds: RETRY_AFTER_SECONDS }),
+    path.join(context.workDir, `emulator-${name}`),
+  );
   const rig = await connectRig(await benchDatabase(context.server, `bench_${name}`), emulator, QUOTA);
   let app: AppRig | null = null;
   const events: string[] = [];
@@ -61,7 +75,8 @@ async function soakRun(context: ScenarioContext, name: string, devices: number, 
     for (;;) {
       const { final } = await progress(rig, runId);
       if (final >= devices) break;
-      if (Date.now() > deadline) throw new Error(`soak ${name}: only ${final} of ${devices} devices finished`);
+      if (Date.now() > deadline)
+        throw new Error(`soak ${name}: only ${final} of ${devices} devices finished`);
       if (chaos && !outageDone && final >= devices / 3) {
         outageDone = true;
         events.push(`${at()}: DPS unreachable for ${chaos.outageMs / 1000} s (${final} done)`);
@@ -100,7 +115,15 @@ async function soakRun(context: ScenarioContext, name: string, devices: number, 
       `select count(*) filter (where status = 'assigned') as assigned, count(*) filter (where status in ('pending', 'assigning')) as unfinished from devices where registration_id like 'soak-%'`,
     );
     const counters = await emulator.admin<RunOutcome["counters"]>("GET", "counters");
-    return { seconds, assigned: Number(states!.assigned), failed, duplicates: Number(dup!.n), notFinished: Number(states!.unfinished), counters, events };
+    return {
+      seconds,
+      assigned: Number(states!.assigned),
+      failed,
+      duplicates: Number(dup!.n),
+      notFinished: Number(states!.unfinished),
+      counters,
+      events,
+    };
   } finally {
     await app?.stop();
     await rig.close();
@@ -114,20 +137,27 @@ async function soakRun(context: ScenarioContext, name: string, devices: number, 
  */
 export async function soak(context: ScenarioContext): Promise<BenchResult[]> {
   const devices = context.sizes?.soak ?? (context.quick ? 5_000 : 100_000);
-  const chaos = context.quick ? { outageMs: 20_000, burstEveryMs: 15_000 } : { outageMs: 60_000, burstEveryMs: 60_000 };
+  const chaos = context.quick
+    ? { outageMs: 20_000, burstEveryMs: 15_000 }
+    : { outageMs: 60_000, burstEveryMs: 60_000 };
   const loadBefore = loadAverage();
   context.log(`soak: clean run of ${devices.toLocaleString("en")} devices`);
   const clean = await soakRun(context, "soak_clean", devices, null);
   context.log(`soak: run with faults (${clean.seconds.toFixed(0)} s clean)`);
   const faulty = await soakRun(context, "soak_faults", devices, chaos);
   const loadAfter = loadAverage();
-  const row = (run: RunOutcome) => `${run.assigned.toLocaleString("en")} assigned, ${run.duplicates} duplicates, ${run.failed} failed, ${run.notFinished} unfinished, ${round(run.seconds)} s`;
+  const row = (run: RunOutcome) =>
+    `${run.assigned.toLocaleString("en")} assigned, ${run.duplicates} duplicates, ${run.failed} failed, ${run.notFinished} unfinished, ${round(run.seconds)} s`;
   return [
     {
       scenario: "soak with faults, an outage and a killed worker",
-      setup: `${devices.toLocaleString("en")} devices, ten DPS units (10,000/min), Retry-After ${RETRY_AFTER_SECONDS} s, web server + 2 workers; faults: ${Object.entries(FAULTS)
+      setup: `${devices.toLocaleString("en")} devices, ten DPS units (10,000/min), Retry-After ${RETRY_AFTER_SECONDS} s, web server + 2 workers; faults: ${Object.entries(
+        FAULTS,
+      )
         .map(([k, v]) => `${k} ${v}`)
-        .join(", ")} (10 % of requests), 429 bursts of 2 s every ${chaos.burstEveryMs / 1000} s, DPS unreachable ${chaos.outageMs / 1000} s at a third, kill -9 of a worker at two thirds; load average ${loadBefore} before, ${loadAfter} after`,
+        .join(
+          ", ",
+        )} (10 % of requests), 429 bursts of 2 s every ${chaos.burstEveryMs / 1000} s, DPS unreachable ${chaos.outageMs / 1000} s at a third, kill -9 of a worker at two thirds; load average ${loadBefore} before, ${loadAfter} after`,
       metrics: {
         "clean run": row(clean),
         "with faults": row(faulty),
@@ -139,8 +169,18 @@ export async function soak(context: ScenarioContext): Promise<BenchResult[]> {
         events: faulty.events.join("; "),
       },
       target: "every device assigned, 0 duplicates, 0 failed, 0 quota 429s",
-      ...(devices < 100_000 ? { notes: `${devices.toLocaleString("en")} devices, not the full 100,000 (\`--soak-devices\`; a full run is the default without --quick)` } : {}),
-      met: faulty.assigned === devices && faulty.duplicates === 0 && faulty.failed === 0 && faulty.notFinished === 0 && faulty.counters.throttled === 0 && clean.assigned === devices,
+      ...(devices < 100_000
+        ? {
+            notes: `${devices.toLocaleString("en")} devices, not the full 100,000 (\`--soak-devices\`; a full run is the default without --quick)`,
+          }
+        : {}),
+      met:
+        faulty.assigned === devices &&
+        faulty.duplicates === 0 &&
+        faulty.failed === 0 &&
+        faulty.notFinished === 0 &&
+        faulty.counters.throttled === 0 &&
+        clean.assigned === devices,
     },
   ];
 }

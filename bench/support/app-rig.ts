@@ -25,7 +25,11 @@ export type AppRig = {
   stop(): Promise<void>;
 };
 
-export async function startAppRig(rig: Rig, emulator: EmulatorProcess, options: { workers: number; extraEnv?: Record<string, string> }): Promise<AppRig> {
+export async function startAppRig(
+  rig: Rig,
+  emulator: EmulatorProcess,
+  options: { workers: number; extraEnv?: Record<string, string> },
+): Promise<AppRig> {
   const env: NodeJS.ProcessEnv = {
     ...workerEnv(rig, emulator, 0),
     HIC_WORKER_CONCURRENCY: "auto",
@@ -37,9 +41,14 @@ export async function startAppRig(rig: Rig, emulator: EmulatorProcess, options: 
     port: await pickPort(0),
     env: { ...env, AUTH_SECRET: randomBytes(32).toString("base64"), HIC_WORKER: "on" },
   });
-  const workers: (WorkerProcess | null)[] = await Promise.all(Array.from({ length: options.workers }, () => startWorkerProcess(env)));
+  const workers: (WorkerProcess | null)[] = await Promise.all(
+    Array.from({ length: options.workers }, () => startWorkerProcess(env)),
+  );
   const deadWorkerCpu: number[] = [];
-  const cpuOf = (worker: WorkerProcess | null) => (worker && worker.child.exitCode === null && worker.child.signalCode === null ? treeCpuSeconds(worker.child.pid!) : 0);
+  const cpuOf = (worker: WorkerProcess | null) =>
+    worker && worker.child.exitCode === null && worker.child.signalCode === null
+      ? treeCpuSeconds(worker.child.pid!)
+      : 0;
   return {
     url: web.url,
     web,
@@ -47,7 +56,8 @@ export async function startAppRig(rig: Rig, emulator: EmulatorProcess, options: 
     env,
     cpuSeconds: () => ({
       web: treeCpuSeconds(web.child.pid!),
-      workers: workers.reduce((sum, worker) => sum + cpuOf(worker), 0) + deadWorkerCpu.reduce((a, b) => a + b, 0),
+      workers:
+        workers.reduce((sum, worker) => sum + cpuOf(worker), 0) + deadWorkerCpu.reduce((a, b) => a + b, 0),
     }),
     killWorker(index) {
       const worker = workers[index];
@@ -68,12 +78,18 @@ export async function startAppRig(rig: Rig, emulator: EmulatorProcess, options: 
 
 /** A support user for page timings, signed in over HTTP by the caller. */
 export async function addSupportUser(rig: Pick<Rig, "sql">, email: string, password: string): Promise<void> {
-  await rig.sql("insert into users (email, password_hash, role) values ($1, $2, 'support') on conflict do nothing", [email, await hashPassword(password)]);
+  await rig.sql(
+    "insert into users (email, password_hash, role) values ($1, $2, 'support') on conflict do nothing",
+    [email, await hashPassword(password)],
+  );
 }
 
 /** Queues every device without a hub, as saving the DPS connection does, from a process of its own; returns the run id. */
 export async function enqueueUnassigned(env: NodeJS.ProcessEnv): Promise<number> {
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/support/engine-child.ts", "enqueue"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/support/engine-child.ts", "enqueue"], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
   const [code] = (await once(child, "exit")) as [number];

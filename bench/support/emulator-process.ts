@@ -24,15 +24,34 @@ export type EmulatorProcess = {
  * The emulator in its own process, started the way users start it (`npm run dps-emulator`), so
  * that neither our engine nor the SDK script shares its event loop.
  */
-export async function startEmulatorProcess(config: Record<string, unknown>, dataDir: string): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(
+  config: Record<string, unknown>,
+  dataDir: string,
+): Promise<EmulatorProcess> {
   mkdirSync(dataDir, { recursive: true });
   const configFile = path.join(dataDir, "emulator-config.json");
   writeFileSync(configFile, JSON.stringify(config));
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/dps-emulator.ts", "--config", configFile, "--port", "0", "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "scripts/dps-emulator.ts",
+      "--config",
+      configFile,
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+    ],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
-  const [first] = (await Promise.race([once(lines, "line"), once(child, "exit").then(() => [null])])) as [string | null];
+  const [first] = (await Promise.race([once(lines, "line"), once(child, "exit").then(() => [null])])) as [
+    string | null,
+  ];
   if (!first) throw new Error("the DPS emulator exited before it was ready");
   const ready = JSON.parse(first) as { url: string; caFile: string; idScope: string };
   const caPem = readFileSync(ready.caFile, "utf8");
@@ -53,7 +72,8 @@ export async function startEmulatorProcess(config: Record<string, unknown>, data
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();
-      if (response.status < 200 || response.status >= 300) throw new Error(`emulator admin ${method} ${route}: ${response.status} ${text}`);
+      if (response.status < 200 || response.status >= 300)
+        throw new Error(`emulator admin ${method} ${route}: ${response.status} ${text}`);
       return JSON.parse(text) as T;
     },
     stop: async () => {
@@ -64,12 +84,26 @@ export async function startEmulatorProcess(config: Record<string, unknown>, data
   };
 }
 
-export function emulatorConfig(options: { groupKey: string; registrationsPerMinute: number; retryAfterSeconds: number }) {
+export function emulatorConfig(options: {
+  groupKey: string;
+  registrationsPerMinute: number;
+  retryAfterSeconds: number;
+}) {
   return {
     idScope: "0ne00BE4C11",
     linkedHubs: [
-      { name: "bench-hub-1.azure-devices.net", allocationWeight: 1, applyAllocationPolicy: true, latencyMs: 30 },
-      { name: "bench-hub-2.azure-devices.net", allocationWeight: 3, applyAllocationPolicy: true, latencyMs: 20 },
+      {
+        name: "bench-hub-1.azure-devices.net",
+        allocationWeight: 1,
+        applyAllocationPolicy: true,
+        latencyMs: 30,
+      },
+      {
+        name: "bench-hub-2.azure-devices.net",
+        allocationWeight: 3,
+        applyAllocationPolicy: true,
+        latencyMs: 20,
+      },
     ],
     enrollmentGroups: [
       {
@@ -83,6 +117,10 @@ export function emulatorConfig(options: { groupKey: string; registrationsPerMinu
     ],
     retryAfterSeconds: options.retryAfterSeconds,
     assignmentDelayMs: 0,
-    quotas: { registrationsPerMinute: options.registrationsPerMinute, operationsPerMinute: 0, pollsPer10sPerDevice: 5 },
+    quotas: {
+      registrationsPerMinute: options.registrationsPerMinute,
+      operationsPerMinute: 0,
+      pollsPer10sPerDevice: 5,
+    },
   };
 }

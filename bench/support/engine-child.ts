@@ -18,9 +18,13 @@ async function main() {
     for (let i = 0; i < Number(countText); i++) {
       const started = performance.now();
       // The server action's work after its permission check: insert, then provision inline.
-      const device = await insertDevice({ registrationId: `${prefix}${i}`, name: undefined, payload: undefined }, null);
+      const device = await insertDevice(
+        { registrationId: `${prefix}${i}`, name: undefined, payload: undefined },
+        null,
+      );
       const outcome = await provisionDeviceNow(device.id, { trigger: "add", actor: null });
-      if (outcome.status !== "assigned") throw new Error(`device ${device.registrationId} ended ${JSON.stringify(outcome)}`);
+      if (outcome.status !== "assigned")
+        throw new Error(`device ${device.registrationId} ended ${JSON.stringify(outcome)}`);
       timings.push(performance.now() - started);
     }
     console.log(JSON.stringify({ timings }));

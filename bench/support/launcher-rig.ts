@@ -12,11 +12,23 @@ export type LauncherRun = {
   output: () => string;
 };
 
-export async function startLauncher(dataDir: string, env: Record<string, string> = {}, port?: number): Promise<LauncherRun> {
+export async function startLauncher(
+  dataDir: string,
+  env: Record<string, string> = {},
+  port?: number,
+): Promise<LauncherRun> {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: process.cwd(),
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, DATABASE_URL: "", HIC_DATA_DIR: dataDir, PORT: String(port ?? (await pickPort(0))), HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: "",
+      HIC_DATA_DIR: dataDir,
+      PORT: String(port ?? (await pickPort(0))),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
   });
   let output = "";
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -26,7 +38,9 @@ export async function startLauncher(dataDir: string, env: Record<string, string>
       const match = /\[hic\] Ready: (\S+)/.exec(output);
       if (match?.[1]) resolve(match[1]);
     });
-    child.once("exit", (code) => reject(new Error(`The launcher exited (code ${code}) before it was ready:\n${output.slice(-3000)}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`The launcher exited (code ${code}) before it was ready:\n${output.slice(-3000)}`)),
+    );
   });
   return { child, url, readyAt: Date.now(), output: () => output };
 }
@@ -79,5 +93,7 @@ export function killTree(pid: number): number {
 }
 
 export function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once("exit", () => resolve()));
 }

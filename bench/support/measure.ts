@@ -13,7 +13,11 @@ export async function timeRequest(url: string, cookie: string): Promise<number> 
  * Times GETs of `url` with the session `cookie`, one after another: `count` of them after
  * `warmup`, or (with `until`) until it says stop, `pauseMs` apart.
  */
-export async function samplePage(url: string, cookie: string, options: { count: number; warmup?: number } | { until: () => boolean; pauseMs: number }): Promise<number[]> {
+export async function samplePage(
+  url: string,
+  cookie: string,
+  options: { count: number; warmup?: number } | { until: () => boolean; pauseMs: number },
+): Promise<number[]> {
   const samples: number[] = [];
   if ("count" in options) {
     for (let i = 0; i < (options.warmup ?? 0); i++) await timeRequest(url, cookie);
@@ -27,14 +31,23 @@ export async function samplePage(url: string, cookie: string, options: { count: 
   return samples;
 }
 
-type RegistrationPage = { items: { createdDateTimeUtc: string; lastUpdatedDateTimeUtc?: string }[]; continuationToken: string | null };
+type RegistrationPage = {
+  items: { createdDateTimeUtc: string; lastUpdatedDateTimeUtc?: string }[];
+  continuationToken: string | null;
+};
 
 /** First-registration times (ms) of the emulator's records whose ID starts with `prefix`, sorted. */
-export async function emulatorRegistrationTimes(emulator: EmulatorProcess, prefix: string): Promise<number[]> {
+export async function emulatorRegistrationTimes(
+  emulator: EmulatorProcess,
+  prefix: string,
+): Promise<number[]> {
   const times: number[] = [];
   let token: string | null = null;
   do {
-    const page: RegistrationPage = await emulator.admin("GET", `registrations?prefix=${encodeURIComponent(prefix)}&top=1000${token ? `&continuationToken=${encodeURIComponent(token)}` : ""}`);
+    const page: RegistrationPage = await emulator.admin(
+      "GET",
+      `registrations?prefix=${encodeURIComponent(prefix)}&top=1000${token ? `&continuationToken=${encodeURIComponent(token)}` : ""}`,
+    );
     for (const item of page.items) times.push(Date.parse(item.createdDateTimeUtc));
     token = page.continuationToken;
   } while (token);
@@ -42,7 +55,15 @@ export async function emulatorRegistrationTimes(emulator: EmulatorProcess, prefi
 }
 
 /** How many registrations with `prefix` the emulator holds, and the seconds from the first to the last. */
-export async function emulatorRegistrationSpan(emulator: EmulatorProcess, prefix: string): Promise<{ count: number; seconds: number; first: number; last: number }> {
+export async function emulatorRegistrationSpan(
+  emulator: EmulatorProcess,
+  prefix: string,
+): Promise<{ count: number; seconds: number; first: number; last: number }> {
   const times = await emulatorRegistrationTimes(emulator, prefix);
-  return { count: times.length, seconds: (times.at(-1)! - times[0]!) / 1000, first: times[0]!, last: times.at(-1)! };
+  return {
+    count: times.length,
+    seconds: (times.at(-1)! - times[0]!) / 1000,
+    first: times[0]!,
+    last: times.at(-1)!,
+  };
 }

@@ -10,7 +10,12 @@ function stat(pid: number): Stat | null {
     const close = text.lastIndexOf(")");
     const fields = text.slice(close + 2).split(" ");
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command.
-    return { pid, ppid: Number(fields[1]), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND, command: text.slice(text.indexOf("(") + 1, close) };
+    return {
+      pid,
+      ppid: Number(fields[1]),
+      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
+      command: text.slice(text.indexOf("(") + 1, close),
+    };
   } catch {
     return null;
   }
@@ -27,7 +32,7 @@ function allProcesses(): Stat[] {
 export function treeCpuSeconds(pid: number): number {
   const all = allProcesses();
   const inTree = new Set([pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (inTree.has(p.ppid) && !inTree.has(p.pid)) {
@@ -46,7 +51,8 @@ export function backendCpuSeconds(database: string): number {
     if (!/^\d+$/.test(name)) continue;
     try {
       const cmdline = readFileSync(`/proc/${name}/cmdline`, "utf8");
-      if (cmdline.startsWith("postgres: ") && cmdline.includes(` ${database} `)) total += stat(Number(name))?.cpuSeconds ?? 0;
+      if (cmdline.startsWith("postgres: ") && cmdline.includes(` ${database} `))
+        total += stat(Number(name))?.cpuSeconds ?? 0;
     } catch {
       // gone meanwhile
     }

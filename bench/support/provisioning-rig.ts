@@ -8,9 +8,18 @@ import { DPS_INTEGRATION_ID } from "@/lib/integrations/azure-dps/integration-dto
 import type { EmulatorProcess } from "./emulator-process";
 
 /** What every provisioning scenario needs: a database with DPS "connected" to the emulator. */
-export type Rig = { databaseUrl: string; secretKey: string; sql: <T extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<T[]>; close: () => Promise<void> };
+export type Rig = {
+  databaseUrl: string;
+  secretKey: string;
+  sql: <T extends pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<T[]>;
+  close: () => Promise<void>;
+};
 
-export async function connectRig(databaseUrl: string, emulator: EmulatorProcess, registrationsPerMinute: number): Promise<Rig> {
+export async function connectRig(
+  databaseUrl: string,
+  emulator: EmulatorProcess,
+  registrationsPerMinute: number,
+): Promise<Rig> {
   const secretKey = randomBytes(32).toString("base64");
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   // Scenarios restart the database under the rig: its idle connections then fail, which is expected.
@@ -38,7 +47,10 @@ export async function connectRig(databaseUrl: string, emulator: EmulatorProcess,
 }
 
 export async function seedDevices(rig: Rig, prefix: string, count: number): Promise<void> {
-  await rig.sql(`insert into devices (registration_id) select $1 || lpad(g::text, 6, '0') from generate_series(1, $2::int) g`, [prefix, count]);
+  await rig.sql(
+    `insert into devices (registration_id) select $1 || lpad(g::text, 6, '0') from generate_series(1, $2::int) g`,
+    [prefix, count],
+  );
 }
 
 export function workerEnv(rig: Rig, emulator: EmulatorProcess, concurrency: number): NodeJS.ProcessEnv {
@@ -57,7 +69,10 @@ export type WorkerProcess = { child: ChildProcess; stop: () => Promise<void> };
 
 /** Starts `npm run worker`'s script and resolves once it says it is working. */
 export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise<void>((resolve, reject) => {
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -78,14 +93,27 @@ export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<Worker
 }
 
 /** Polls the trigger-maintained counts until `count` devices with the prefix are assigned. */
-export async function waitForAssigned(rig: Rig, prefix: string, count: number, timeoutMs: number): Promise<number> {
+export async function waitForAssigned(
+  rig: Rig,
+  prefix: string,
+  count: number,
+  timeoutMs: number,
+): Promise<number> {
   const started = performance.now();
   for (;;) {
-    const [row] = await rig.sql<{ n: string }>(`select count(*) as n from devices where registration_id like $1 and status = 'assigned'`, [`${prefix}%`]);
+    const [row] = await rig.sql<{ n: string }>(
+      `select count(*) as n from devices where registration_id like $1 and status = 'assigned'`,
+      [`${prefix}%`],
+    );
     if (Number(row!.n) >= count) return performance.now() - started;
     if (performance.now() - started > timeoutMs) {
-      const states = await rig.sql(`select status, last_error_kind, count(*) from devices where registration_id like $1 group by 1, 2`, [`${prefix}%`]);
-      throw new Error(`only ${row!.n} of ${count} devices assigned after ${timeoutMs / 1000} s: ${JSON.stringify(states)}`);
+      const states = await rig.sql(
+        `select status, last_error_kind, count(*) from devices where registration_id like $1 group by 1, 2`,
+        [`${prefix}%`],
+      );
+      throw new Error(
+        `only ${row!.n} of ${count} devices assigned after ${timeoutMs / 1000} s: ${JSON.stringify(states)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -8,7 +8,15 @@ import { readFileSync } from "node:fs";
 import { deriveDeviceKey } from "@/lib/dps/derive-device-key";
 import { officialSdkClient } from "@/emulators/dps/official-sdk-client";
 
-type Options = { port: number; caFile: string; idScope: string; groupKey: string; prefix: string; count: number; concurrency: number };
+type Options = {
+  port: number;
+  caFile: string;
+  idScope: string;
+  groupKey: string;
+  prefix: string;
+  count: number;
+  concurrency: number;
+};
 
 async function main() {
   const options = JSON.parse(process.argv[2]!) as Options;
@@ -18,7 +26,14 @@ async function main() {
   let failed = 0;
   const registerOne = async (registrationId: string) => {
     const deviceKey = deriveDeviceKey(options.groupKey, registrationId);
-    const client = officialSdkClient({ host: "localhost", port: options.port, caPem: ca, idScope: options.idScope, registrationId, deviceKey });
+    const client = officialSdkClient({
+      host: "localhost",
+      port: options.port,
+      caPem: ca,
+      idScope: options.idScope,
+      registrationId,
+      deviceKey,
+    });
     const result = await client.register();
     if (result?.status === "assigned") assigned++;
     else failed++;

@@ -22,6 +22,7 @@ export async function signInOverHttp(baseUrl: string, email: string, password: s
     body: new URLSearchParams({ csrfToken, email, password, callbackUrl: `${baseUrl}/devices` }),
   });
   keep(response);
-  if (![...cookies.keys()].some((k) => k.includes("session-token"))) throw new Error(`Sign-in as ${email} failed (HTTP ${response.status}).`);
+  if (![...cookies.keys()].some((k) => k.includes("session-token")))
+    throw new Error(`Sign-in as ${email} failed (HTTP ${response.status}).`);
   return header();
 }

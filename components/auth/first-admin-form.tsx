@@ -36,7 +36,14 @@ export function FirstAdminForm() {
     <form onSubmit={onSubmit} noValidate className="grid gap-4">
       <AccountFields form={form} idPrefix="" own />
       <FormField id="confirmPassword" label="Repeat the password" error={errors.confirmPassword?.message}>
-        {(aria) => <Input type="password" autoComplete="new-password" {...aria} {...form.register("confirmPassword")} />}
+        {(aria) => (
+          <Input
+            type="password"
+            autoComplete="new-password"
+            {...aria}
+            {...form.register("confirmPassword")}
+          />
+        )}
       </FormField>
       <p role="alert" aria-live="assertive" className="text-sm font-medium text-destructive empty:hidden">
         {message ?? ""}

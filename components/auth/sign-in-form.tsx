@@ -14,7 +14,10 @@ type Values = z.input<typeof signInSchema>;
 
 export function SignInForm({ callbackUrl }: { callbackUrl?: string }) {
   const [message, setMessage] = useState<string | null>(null);
-  const form = useForm<Values>({ resolver: zodResolver(signInSchema), defaultValues: { email: "", password: "" } });
+  const form = useForm<Values>({
+    resolver: zodResolver(signInSchema),
+    defaultValues: { email: "", password: "" },
+  });
   const { errors, isSubmitting } = form.formState;
 
   const onSubmit = form.handleSubmit(async (values) => {
@@ -29,7 +32,9 @@ export function SignInForm({ callbackUrl }: { callbackUrl?: string }) {
         {(aria) => <Input type="email" autoComplete="username" {...aria} {...form.register("email")} />}
       </FormField>
       <FormField id="password" label="Password" error={errors.password?.message}>
-        {(aria) => <Input type="password" autoComplete="current-password" {...aria} {...form.register("password")} />}
+        {(aria) => (
+          <Input type="password" autoComplete="current-password" {...aria} {...form.register("password")} />
+        )}
       </FormField>
       <p role="alert" aria-live="assertive" className="text-sm font-medium text-red-700 empty:hidden">
         {message ?? ""}

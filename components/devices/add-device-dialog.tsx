@@ -10,7 +10,15 @@ import { useActionForm } from "@/components/forms/use-action-form";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { FormField } from "@/components/ui/form-field";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+  DialogTrigger,
+} from "@/components/ui/dialog";
 
 export function AddDeviceDialog({ connected }: { connected: boolean }) {
   const router = useRouter();
@@ -44,10 +52,15 @@ export function AddDeviceDialog({ connected }: { connected: boolean }) {
           <FormField
             id="device-registration-id"
             label="Registration ID"
-            hint={registrationIdHint(registrationId ?? "") ?? "Letters, digits and - . _ : (up to 128), ending in a letter, digit or -."}
+            hint={
+              registrationIdHint(registrationId ?? "") ??
+              "Letters, digits and - . _ : (up to 128), ending in a letter, digit or -."
+            }
             error={errors.registrationId?.message}
           >
-            {(aria) => <Input autoComplete="off" spellCheck={false} {...aria} {...form.register("registrationId")} />}
+            {(aria) => (
+              <Input autoComplete="off" spellCheck={false} {...aria} {...form.register("registrationId")} />
+            )}
           </FormField>
           <FormField id="device-name" label="Name (optional)" error={errors.name?.message}>
             {(aria) => <Input autoComplete="off" {...aria} {...form.register("name")} />}
@@ -58,7 +71,14 @@ export function AddDeviceDialog({ connected }: { connected: boolean }) {
             hint='A JSON object sent to a custom allocation webhook, e.g. {"site": "berlin"}.'
             error={errors.payload?.message}
           >
-            {(aria) => <textarea rows={3} className="rounded-md border border-slate-300 px-3 py-2 font-mono text-xs aria-invalid:border-red-600" {...aria} {...form.register("payload")} />}
+            {(aria) => (
+              <textarea
+                rows={3}
+                className="rounded-md border border-slate-300 px-3 py-2 font-mono text-xs aria-invalid:border-red-600"
+                {...aria}
+                {...form.register("payload")}
+              />
+            )}
           </FormField>
           <DialogFooter>
             <Button type="submit" disabled={isSubmitting}>

@@ -28,8 +28,15 @@ export function DeleteRecordOption({
   }
   return (
     <label className="flex items-start gap-2 text-sm text-foreground">
-      <input type="checkbox" className="mt-0.5 size-4 shrink-0 accent-primary" checked={checked} onChange={(event) => onChange(event.target.checked)} />
-      {plural ? "Also delete their registration records in Azure DPS" : "Also delete its registration record in Azure DPS"}
+      <input
+        type="checkbox"
+        className="mt-0.5 size-4 shrink-0 accent-primary"
+        checked={checked}
+        onChange={(event) => onChange(event.target.checked)}
+      />
+      {plural
+        ? "Also delete their registration records in Azure DPS"
+        : "Also delete its registration record in Azure DPS"}
     </label>
   );
 }

@@ -6,7 +6,14 @@ import { toast } from "sonner";
 import { reprovisionDevicesAction } from "@/lib/actions/reprovision-devices";
 import { removeDeviceAction } from "@/lib/actions/remove-device";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogHeader,
+  DialogTitle,
+  DialogTrigger,
+} from "@/components/ui/dialog";
 import { ConfirmFooter } from "@/components/forms/confirm-footer";
 import { DeleteRecordOption } from "./delete-record-option";
 import { RemoveNotice } from "./remove-notice";
@@ -45,7 +52,10 @@ export function DeviceActions({
 
   const remove = () =>
     startTransition(async () => {
-      const result = await removeDeviceAction({ deviceId, deleteDpsRecord: deleteRecord && recordCleanup.available });
+      const result = await removeDeviceAction({
+        deviceId,
+        deleteDpsRecord: deleteRecord && recordCleanup.available,
+      });
       if (result.ok) {
         toast.success(result.message);
         router.push("/devices");
@@ -78,11 +88,26 @@ export function DeviceActions({
             <DialogHeader>
               <DialogTitle>Remove {registrationId}?</DialogTitle>
               <DialogDescription>
-                <RemoveNotice deleteRecord={deleteRecord && recordCleanup.available} hub={hub} plural={false} />
+                <RemoveNotice
+                  deleteRecord={deleteRecord && recordCleanup.available}
+                  hub={hub}
+                  plural={false}
+                />
               </DialogDescription>
             </DialogHeader>
-            <DeleteRecordOption {...recordCleanup} checked={deleteRecord} onChange={setDeleteRecord} plural={false} />
-            <ConfirmFooter variant="destructive" label="Remove device" pendingLabel="Removing…" pending={pending} onConfirm={remove} />
+            <DeleteRecordOption
+              {...recordCleanup}
+              checked={deleteRecord}
+              onChange={setDeleteRecord}
+              plural={false}
+            />
+            <ConfirmFooter
+              variant="destructive"
+              label="Remove device"
+              pendingLabel="Removing…"
+              pending={pending}
+              onConfirm={remove}
+            />
           </DialogContent>
         </Dialog>
       ) : null}

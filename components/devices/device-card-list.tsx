@@ -20,7 +20,13 @@ export function DeviceCardList({
   className?: string;
 }) {
   if (devices.length === 0) {
-    return <p className={`rounded-lg border border-border bg-card px-4 py-8 text-center text-sm text-muted-foreground ${className ?? ""}`}>No devices match. Add a device or import a CSV file, or clear the filters.</p>;
+    return (
+      <p
+        className={`rounded-lg border border-border bg-card px-4 py-8 text-center text-sm text-muted-foreground ${className ?? ""}`}
+      >
+        No devices match. Add a device or import a CSV file, or clear the filters.
+      </p>
+    );
   }
   return (
     <ul aria-label="Devices" className={`grid gap-2 ${className ?? ""}`}>
@@ -36,7 +42,10 @@ export function DeviceCardList({
                 onChange={() => onToggle(d.id)}
               />
             ) : null}
-            <Link href={`/devices/${d.id}`} className="min-w-0 flex-1 break-all font-mono text-sm font-medium text-link underline underline-offset-2">
+            <Link
+              href={`/devices/${d.id}`}
+              className="min-w-0 flex-1 break-all font-mono text-sm font-medium text-link underline underline-offset-2"
+            >
               {d.registrationId}
             </Link>
             <StatusBadge status={d.status} />

@@ -24,9 +24,22 @@ export function DevicesFilters({ filter, hubs }: { filter: DeviceFilter; hubs: s
   const activeCount = [filter.q, filter.status, filter.hub].filter(Boolean).length;
   return (
     <CollapsibleFilters activeCount={activeCount}>
-      <form method="get" action="/devices" role="search" aria-label="Filter devices" className="flex flex-wrap items-end gap-3">
+      <form
+        method="get"
+        action="/devices"
+        role="search"
+        aria-label="Filter devices"
+        className="flex flex-wrap items-end gap-3"
+      >
         <FilterField id="filter-q" label="Search">
-          <Input id="filter-q" name="q" type="search" defaultValue={filter.q ?? ""} placeholder="Registration ID or name starts with…" className="sm:w-72" />
+          <Input
+            id="filter-q"
+            name="q"
+            type="search"
+            defaultValue={filter.q ?? ""}
+            placeholder="Registration ID or name starts with…"
+            className="sm:w-72"
+          />
         </FilterField>
         <FilterField id="filter-status" label="Status">
           <Select id="filter-status" name="status" defaultValue={filter.status ?? ""}>

@@ -27,7 +27,12 @@ export async function DevicesList({
   const page = await rows;
   return (
     <>
-      <DevicesTable devices={page.devices} canProvision={canProvision} canManage={canManage} recordCleanup={recordCleanup} />
+      <DevicesTable
+        devices={page.devices}
+        canProvision={canProvision}
+        canManage={canManage}
+        recordCleanup={recordCleanup}
+      />
       <nav aria-label="Pages" className="mt-4 flex gap-4 text-sm">
         {filter.after || filter.before ? (
           <Link href={devicesPageLink(base)} className="text-link underline">

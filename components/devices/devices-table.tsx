@@ -17,27 +17,38 @@ import { RemoveSelectedDialog } from "./remove-selected-dialog";
 const none = <span className="text-muted-foreground">—</span>;
 
 /** One cell per column of DEVICE_COLUMNS, which also orders the headings and the CSV export. */
-const CELLS: Record<DeviceColumnId, { className?: string; render: (device: DeviceDto) => React.ReactNode }> = {
-  registrationId: {
-    className: "whitespace-nowrap font-mono text-xs",
-    render: (d) => (
-      <Link href={`/devices/${d.id}`} className="text-link underline-offset-2 hover:underline">
-        {d.registrationId}
-      </Link>
-    ),
-  },
-  name: { className: "min-w-32", render: (d) => d.name ?? none },
-  status: { render: (d) => <StatusBadge status={d.status} /> },
-  assignedHub: { className: "whitespace-nowrap font-mono text-xs", render: (d) => d.assignedHub ?? none },
-  deviceId: { className: "whitespace-nowrap font-mono text-xs", render: (d) => d.dpsDeviceId ?? none },
-  substatus: { className: "text-xs", render: (d) => d.substatus ?? none },
-  updatedAt: { className: "whitespace-nowrap text-xs", render: (d) => formatDateTime(d.updatedAt) },
-  lastError: { className: "text-xs", render: (d) => <DeviceErrorSummary device={d} /> },
-};
+const CELLS: Record<DeviceColumnId, { className?: string; render: (device: DeviceDto) => React.ReactNode }> =
+  {
+    registrationId: {
+      className: "whitespace-nowrap font-mono text-xs",
+      render: (d) => (
+        <Link href={`/devices/${d.id}`} className="text-link underline-offset-2 hover:underline">
+          {d.registrationId}
+        </Link>
+      ),
+    },
+    name: { className: "min-w-32", render: (d) => d.name ?? none },
+    status: { render: (d) => <StatusBadge status={d.status} /> },
+    assignedHub: { className: "whitespace-nowrap font-mono text-xs", render: (d) => d.assignedHub ?? none },
+    deviceId: { className: "whitespace-nowrap font-mono text-xs", render: (d) => d.dpsDeviceId ?? none },
+    substatus: { className: "text-xs", render: (d) => d.substatus ?? none },
+    updatedAt: { className: "whitespace-nowrap text-xs", render: (d) => formatDateTime(d.updatedAt) },
+    lastError: { className: "text-xs", render: (d) => <DeviceErrorSummary device={d} /> },
+  };
 
 export type RecordCleanupOption = { available: boolean; policyName: string | null };
 
-export function DevicesTable({ devices, canProvision, canManage, recordCleanup }: { devices: DeviceDto[]; canProvision: boolean; canManage: boolean; recordCleanup: RecordCleanupOption }) {
+export function DevicesTable({
+  devices,
+  canProvision,
+  canManage,
+  recordCleanup,
+}: {
+  devices: DeviceDto[];
+  canProvision: boolean;
+  canManage: boolean;
+  recordCleanup: RecordCleanupOption;
+}) {
   const canSelect = canProvision || canManage;
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [pending, startTransition] = useTransition();
@@ -76,17 +87,34 @@ export function DevicesTable({ devices, canProvision, canManage, recordCleanup }
             </label>
           ) : null}
           <span className="text-muted-foreground">
-            {selected.size ? `${selected.size} selected` : canProvision && canManage ? "Select devices to re-provision or remove them." : canProvision ? "Select devices to re-provision them." : "Select devices to remove them."}
+            {selected.size
+              ? `${selected.size} selected`
+              : canProvision && canManage
+                ? "Select devices to re-provision or remove them."
+                : canProvision
+                  ? "Select devices to re-provision them."
+                  : "Select devices to remove them."}
           </span>
           {selected.size && canProvision ? (
             <Button size="sm" onClick={reprovisionSelected} disabled={pending}>
               {pending ? "Re-provisioning…" : "Re-provision selected"}
             </Button>
           ) : null}
-          {selected.size && canManage ? <RemoveSelectedDialog deviceIds={[...selected]} recordCleanup={recordCleanup} onDone={() => setSelected(new Set())} /> : null}
+          {selected.size && canManage ? (
+            <RemoveSelectedDialog
+              deviceIds={[...selected]}
+              recordCleanup={recordCleanup}
+              onDone={() => setSelected(new Set())}
+            />
+          ) : null}
         </div>
       ) : null}
-      <DeviceCardList devices={devices} selected={canSelect ? selected : null} onToggle={toggle} className="md:hidden" />
+      <DeviceCardList
+        devices={devices}
+        selected={canSelect ? selected : null}
+        onToggle={toggle}
+        className="md:hidden"
+      />
       <div className="hidden min-w-0 md:block">
         <Table aria-label="Devices">
           <TableHeader>
@@ -109,7 +137,10 @@ export function DevicesTable({ devices, canProvision, canManage, recordCleanup }
           <TableBody>
             {devices.length === 0 ? (
               <TableRow>
-                <TableCell colSpan={DEVICE_COLUMNS.length + (canSelect ? 1 : 0)} className="py-10 text-center text-muted-foreground">
+                <TableCell
+                  colSpan={DEVICE_COLUMNS.length + (canSelect ? 1 : 0)}
+                  className="py-10 text-center text-muted-foreground"
+                >
                   No devices match. Add a device or import a CSV file, or clear the filters.
                 </TableCell>
               </TableRow>
@@ -118,7 +149,12 @@ export function DevicesTable({ devices, canProvision, canManage, recordCleanup }
                 <TableRow key={d.id}>
                   {canSelect ? (
                     <TableCell>
-                      <input type="checkbox" aria-label={`Select ${d.registrationId}`} checked={selected.has(d.id)} onChange={() => toggle(d.id)} />
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${d.registrationId}`}
+                        checked={selected.has(d.id)}
+                        onChange={() => toggle(d.id)}
+                      />
                     </TableCell>
                   ) : null}
                   {DEVICE_COLUMNS.map(({ id }) => (

@@ -5,7 +5,10 @@ import { toast } from "sonner";
 import { setProvisioningPausedAction } from "@/lib/actions/set-provisioning-paused";
 import { formatDuration } from "@/lib/format-duration";
 import { Button } from "@/components/ui/button";
-import { DpsKeyRefusedNotice, DpsUnreachableNotice } from "@/components/integrations/azure-dps/dps-health-notice";
+import {
+  DpsKeyRefusedNotice,
+  DpsUnreachableNotice,
+} from "@/components/integrations/azure-dps/dps-health-notice";
 import type { DpsHealth } from "@/lib/provisioning/types";
 
 export type EnginePanelProps = {
@@ -17,12 +20,28 @@ export type EnginePanelProps = {
   canManageIntegration: boolean;
   queued: number;
   registrationsPerMinute: number;
-  activeRun: { trigger: string; total: number; done: number; failed: number; ratePerMinute: number; etaSeconds: number | null } | null;
+  activeRun: {
+    trigger: string;
+    total: number;
+    done: number;
+    failed: number;
+    ratePerMinute: number;
+    etaSeconds: number | null;
+  } | null;
   canControl: boolean;
 };
 
 /** Bulk provisioning at a glance: progress, rate against the quota, ETA, and pause/resume. */
-export function EnginePanel({ connected, paused, dps, canManageIntegration, queued, registrationsPerMinute, activeRun, canControl }: EnginePanelProps) {
+export function EnginePanel({
+  connected,
+  paused,
+  dps,
+  canManageIntegration,
+  queued,
+  registrationsPerMinute,
+  activeRun,
+  canControl,
+}: EnginePanelProps) {
   const [pending, startTransition] = useTransition();
   const toggle = () =>
     startTransition(async () => {
@@ -31,7 +50,10 @@ export function EnginePanel({ connected, paused, dps, canManageIntegration, queu
       else toast.error(result.message);
     });
 
-  const percent = activeRun && activeRun.total > 0 ? Math.min(100, Math.round((activeRun.done / activeRun.total) * 100)) : 0;
+  const percent =
+    activeRun && activeRun.total > 0
+      ? Math.min(100, Math.round((activeRun.done / activeRun.total) * 100))
+      : 0;
   return (
     <div className="grid gap-2 text-sm" aria-label="Provisioning engine">
       {connected && dps.state === "unreachable" ? (
@@ -45,7 +67,9 @@ export function EnginePanel({ connected, paused, dps, canManageIntegration, queu
           ) : paused ? (
             <span className="font-medium text-amber-800">Paused: queued work waits until you resume.</span>
           ) : (
-            <span className="text-slate-700">Running, at most {registrationsPerMinute.toLocaleString("en")} registrations per minute.</span>
+            <span className="text-slate-700">
+              Running, at most {registrationsPerMinute.toLocaleString("en")} registrations per minute.
+            </span>
           )}
         </p>
       )}
@@ -53,7 +77,8 @@ export function EnginePanel({ connected, paused, dps, canManageIntegration, queu
         <div className="grid gap-1">
           <div className="flex justify-between text-xs text-slate-600">
             <span>
-              {activeRun.trigger} run: {activeRun.done.toLocaleString("en")} of {activeRun.total.toLocaleString("en")} done
+              {activeRun.trigger} run: {activeRun.done.toLocaleString("en")} of{" "}
+              {activeRun.total.toLocaleString("en")} done
               {activeRun.failed ? `, ${activeRun.failed.toLocaleString("en")} failed` : ""}
             </span>
             <span>
@@ -61,7 +86,14 @@ export function EnginePanel({ connected, paused, dps, canManageIntegration, queu
               {activeRun.etaSeconds !== null ? ` · about ${formatDuration(activeRun.etaSeconds)} left` : ""}
             </span>
           </div>
-          <div className="h-2 w-full overflow-hidden rounded bg-slate-100" role="progressbar" aria-label="Bulk provisioning progress" aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100}>
+          <div
+            className="h-2 w-full overflow-hidden rounded bg-slate-100"
+            role="progressbar"
+            aria-label="Bulk provisioning progress"
+            aria-valuenow={percent}
+            aria-valuemin={0}
+            aria-valuemax={100}
+          >
             <div className="h-full bg-blue-700" style={{ width: `${percent}%` }} />
           </div>
         </div>

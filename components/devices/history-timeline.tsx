@@ -22,9 +22,26 @@ export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
         const failed = e.outcome !== "assigned";
         // A removal DPS refused carries its own explanation (the service API's, not the device API's).
         const removal = e.trigger === "remove";
-        const explanation = failed && e.errorKind && !removal ? explainDpsError({ kind: e.errorKind, dpsErrorCode: e.errorCode ? Number(e.errorCode) : undefined, message: e.errorMessage ?? undefined }) : null;
+        const explanation =
+          failed && e.errorKind && !removal
+            ? explainDpsError({
+                kind: e.errorKind,
+                dpsErrorCode: e.errorCode ? Number(e.errorCode) : undefined,
+                message: e.errorMessage ?? undefined,
+              })
+            : null;
         return (
-          <li key={e.id} className={cn("rounded-md border p-3 text-sm", e.hubChanged ? "border-amber-300 bg-amber-50" : failed ? "border-red-200 bg-red-50/50" : "border-slate-200 bg-white")}>
+          <li
+            key={e.id}
+            className={cn(
+              "rounded-md border p-3 text-sm",
+              e.hubChanged
+                ? "border-amber-300 bg-amber-50"
+                : failed
+                  ? "border-red-200 bg-red-50/50"
+                  : "border-slate-200 bg-white",
+            )}
+          >
             <div className="flex flex-wrap items-baseline justify-between gap-2">
               <span className="font-medium">
                 {TRIGGER_LABELS[e.trigger] ?? e.trigger}: {e.outcome}
@@ -45,11 +62,18 @@ export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
               </p>
             ) : null}
             <p className="mt-1 text-xs text-slate-600">
-              {[e.substatus && `substatus ${e.substatus}`, e.operationId && `operation ${e.operationId}`, e.keyUsed && `${e.keyUsed} key`, e.triggeredByEmail && `by ${e.triggeredByEmail}`]
+              {[
+                e.substatus && `substatus ${e.substatus}`,
+                e.operationId && `operation ${e.operationId}`,
+                e.keyUsed && `${e.keyUsed} key`,
+                e.triggeredByEmail && `by ${e.triggeredByEmail}`,
+              ]
                 .filter(Boolean)
                 .join(" · ")}
             </p>
-            {removal && e.errorMessage ? <p className="mt-1 text-xs text-red-900">The device was kept. {e.errorMessage}</p> : null}
+            {removal && e.errorMessage ? (
+              <p className="mt-1 text-xs text-red-900">The device was kept. {e.errorMessage}</p>
+            ) : null}
             {explanation ? (
               <p className="mt-1 text-xs text-red-900">
                 {explanation.title}. {explanation.nextStep}

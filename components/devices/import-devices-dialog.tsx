@@ -7,7 +7,15 @@ import type { ImportSummary } from "@/lib/devices/csv-import";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+  DialogTrigger,
+} from "@/components/ui/dialog";
 
 type Summary = Omit<ImportSummary, "addedDeviceIds"> & { queued: number };
 
@@ -27,12 +35,23 @@ export function ImportDevicesDialog() {
     setBusy(true);
     try {
       // The file goes as the raw body: the server parses it while it streams in.
-      const response = await fetch("/api/devices/import", { method: "POST", body: file, headers: { "Content-Type": "text/csv", "X-File-Name": encodeURIComponent(file.name) } });
-      const json = (await response.json().catch(() => null)) as { ok: boolean; message?: string; summary?: Summary } | null;
+      const response = await fetch("/api/devices/import", {
+        method: "POST",
+        body: file,
+        headers: { "Content-Type": "text/csv", "X-File-Name": encodeURIComponent(file.name) },
+      });
+      const json = (await response.json().catch(() => null)) as {
+        ok: boolean;
+        message?: string;
+        summary?: Summary;
+      } | null;
       if (json?.summary) {
         // A complete import, or one cut short part-way: either way the summary says exactly what was added.
         setSummary(json.summary);
-        if (json.ok) toast.success(`Imported ${json.summary.added.toLocaleString("en")} of ${json.summary.total.toLocaleString("en")} devices.`);
+        if (json.ok)
+          toast.success(
+            `Imported ${json.summary.added.toLocaleString("en")} of ${json.summary.total.toLocaleString("en")} devices.`,
+          );
         else toast.error(json.message ?? "The import stopped before the end of the file.");
         router.refresh();
         return;
@@ -63,19 +82,28 @@ export function ImportDevicesDialog() {
         <DialogHeader>
           <DialogTitle>Import devices from CSV</DialogTitle>
           <DialogDescription>
-            One device per line: <code className="rounded bg-slate-100 px-1">registrationId,name,payload</code> (a header line is optional; name and payload may be empty; payload is a JSON object). Every line gets a verdict in the report.
+            One device per line:{" "}
+            <code className="rounded bg-slate-100 px-1">registrationId,name,payload</code> (a header line is
+            optional; name and payload may be empty; payload is a JSON object). Every line gets a verdict in
+            the report.
           </DialogDescription>
         </DialogHeader>
         {summary ? (
           <div className="grid gap-3 text-sm">
             {summary.status === "cut-short" ? (
-              <p role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-amber-900">
-                <strong>The import stopped before the end of the file.</strong> {summary.stopMessage} Only the lines counted below were read.
+              <p
+                role="alert"
+                className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-amber-900"
+              >
+                <strong>The import stopped before the end of the file.</strong> {summary.stopMessage} Only the
+                lines counted below were read.
               </p>
             ) : null}
             <p role="status">
-              <strong>{summary.total.toLocaleString("en")}</strong> lines: <strong>{summary.added.toLocaleString("en")}</strong> added,{" "}
-              <strong>{summary.duplicates.toLocaleString("en")}</strong> skipped as duplicates, <strong>{summary.refused.toLocaleString("en")}</strong> refused.
+              <strong>{summary.total.toLocaleString("en")}</strong> lines:{" "}
+              <strong>{summary.added.toLocaleString("en")}</strong> added,{" "}
+              <strong>{summary.duplicates.toLocaleString("en")}</strong> skipped as duplicates,{" "}
+              <strong>{summary.refused.toLocaleString("en")}</strong> refused.
               {summary.queued ? ` ${summary.queued.toLocaleString("en")} queued for provisioning.` : ""}
             </p>
             {summary.problems.length ? (
@@ -121,7 +149,12 @@ export function ImportDevicesDialog() {
                 aria-describedby="import-error"
                 className="text-sm file:mr-3 file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5"
               />
-              <p id="import-error" role="alert" aria-live="polite" className="text-xs font-medium text-red-700 empty:hidden">
+              <p
+                id="import-error"
+                role="alert"
+                aria-live="polite"
+                className="text-xs font-medium text-red-700 empty:hidden"
+              >
                 {error ?? ""}
               </p>
             </div>

@@ -5,13 +5,28 @@ import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { removeDevicesAction } from "@/lib/actions/remove-devices";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogHeader,
+  DialogTitle,
+  DialogTrigger,
+} from "@/components/ui/dialog";
 import { ConfirmFooter } from "@/components/forms/confirm-footer";
 import { DeleteRecordOption } from "./delete-record-option";
 import { RemoveNotice } from "./remove-notice";
 
 /** Removing the selected devices through the queue, optionally with their DPS registration records. */
-export function RemoveSelectedDialog({ deviceIds, recordCleanup, onDone }: { deviceIds: number[]; recordCleanup: { available: boolean; policyName: string | null }; onDone: () => void }) {
+export function RemoveSelectedDialog({
+  deviceIds,
+  recordCleanup,
+  onDone,
+}: {
+  deviceIds: number[];
+  recordCleanup: { available: boolean; policyName: string | null };
+  onDone: () => void;
+}) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [deleteRecords, setDeleteRecords] = useState(false);
@@ -19,7 +34,10 @@ export function RemoveSelectedDialog({ deviceIds, recordCleanup, onDone }: { dev
   const count = deviceIds.length;
   const remove = () =>
     startTransition(async () => {
-      const result = await removeDevicesAction({ deviceIds, deleteDpsRecords: deleteRecords && recordCleanup.available });
+      const result = await removeDevicesAction({
+        deviceIds,
+        deleteDpsRecords: deleteRecords && recordCleanup.available,
+      });
       if (result.ok) {
         toast.success(result.message);
         setOpen(false);
@@ -40,11 +58,27 @@ export function RemoveSelectedDialog({ deviceIds, recordCleanup, onDone }: { dev
             Remove {count} {count === 1 ? "device" : "devices"}?
           </DialogTitle>
           <DialogDescription>
-            <RemoveNotice deleteRecord={deleteRecords && recordCleanup.available} hub={null} plural={count !== 1} /> Each outcome is in the audit log.
+            <RemoveNotice
+              deleteRecord={deleteRecords && recordCleanup.available}
+              hub={null}
+              plural={count !== 1}
+            />{" "}
+            Each outcome is in the audit log.
           </DialogDescription>
         </DialogHeader>
-        <DeleteRecordOption {...recordCleanup} checked={deleteRecords} onChange={setDeleteRecords} plural={count !== 1} />
-        <ConfirmFooter variant="destructive" label={`Remove ${count} ${count === 1 ? "device" : "devices"}`} pendingLabel="Removing…" pending={pending} onConfirm={remove} />
+        <DeleteRecordOption
+          {...recordCleanup}
+          checked={deleteRecords}
+          onChange={setDeleteRecords}
+          plural={count !== 1}
+        />
+        <ConfirmFooter
+          variant="destructive"
+          label={`Remove ${count} ${count === 1 ? "device" : "devices"}`}
+          pendingLabel="Removing…"
+          pending={pending}
+          onConfirm={remove}
+        />
       </DialogContent>
     </Dialog>
   );

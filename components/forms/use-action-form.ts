@@ -14,7 +14,10 @@ type Success<T> = Extract<ActionResult<T>, { ok: true }>;
  * the same schema. A refusal shows each of its field errors at the field and its message in a
  * toast, unless the caller handles refusals itself (and may still call `showRefusal`).
  */
-export function useActionForm<S extends z.ZodType<FieldValues, FieldValues>>(schema: S, defaultValues: DefaultValues<z.input<S>>) {
+export function useActionForm<S extends z.ZodType<FieldValues, FieldValues>>(
+  schema: S,
+  defaultValues: DefaultValues<z.input<S>>,
+) {
   const form = useForm<z.input<S>, unknown, z.output<S>>({ resolver: zodResolver(schema), defaultValues });
 
   const showRefusal = (result: ActionRefusal<unknown>) => {

@@ -15,7 +15,9 @@ export const INTEGRATION_CENTER_PAGES = [
  */
 export function IntegrationCenterNav({ showRecords }: { showRecords: boolean }) {
   const pathname = usePathname();
-  const pages = INTEGRATION_CENTER_PAGES.filter((page) => showRecords || !page.href.endsWith("/registration-records"));
+  const pages = INTEGRATION_CENTER_PAGES.filter(
+    (page) => showRecords || !page.href.endsWith("/registration-records"),
+  );
   return (
     <nav aria-label="Hyperscaler Integration Center" className="mb-4 border-b border-slate-200">
       <ul className="flex gap-1">
@@ -28,7 +30,9 @@ export function IntegrationCenterNav({ showRecords }: { showRecords: boolean }) 
                 aria-current={current ? "page" : undefined}
                 className={cn(
                   "-mb-px block border-b-2 px-4 py-2 text-sm font-medium",
-                  current ? "border-blue-700 text-blue-800" : "border-transparent text-slate-600 hover:text-slate-900",
+                  current
+                    ? "border-blue-700 text-blue-800"
+                    : "border-transparent text-slate-600 hover:text-slate-900",
                 )}
               >
                 {page.label}

@@ -8,6 +8,9 @@ export type ProviderTileProps = { canManage: boolean };
  * its data-access layer. Keyed by the provider registry's ids, so a registered provider without a
  * tile does not compile.
  */
-export const PROVIDER_TILES: Record<IntegrationProviderId, (props: ProviderTileProps) => Promise<React.ReactNode>> = {
+export const PROVIDER_TILES: Record<
+  IntegrationProviderId,
+  (props: ProviderTileProps) => Promise<React.ReactNode>
+> = {
   "azure-dps": AzureDpsTile,
 };

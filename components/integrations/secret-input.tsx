@@ -6,7 +6,11 @@ import { Input } from "@/components/ui/input";
 import { cn } from "@/lib/cn";
 
 /** A password-type field with a show/hide toggle; `revealLabel` names what is shown, e.g. "enrollment group key". */
-export function SecretInput({ revealLabel, className, ...props }: React.ComponentProps<"input"> & { revealLabel: string }) {
+export function SecretInput({
+  revealLabel,
+  className,
+  ...props
+}: React.ComponentProps<"input"> & { revealLabel: string }) {
   const [visible, setVisible] = useState(false);
   return (
     <div className="relative">

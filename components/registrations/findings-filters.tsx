@@ -1,5 +1,9 @@
 import Link from "next/link";
-import { FINDING_FILTER_LABELS, FINDING_FILTERS, type RegistrationRecordsFilter } from "@/lib/validation/registration-records";
+import {
+  FINDING_FILTER_LABELS,
+  FINDING_FILTERS,
+  type RegistrationRecordsFilter,
+} from "@/lib/validation/registration-records";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { SelectOptions } from "@/components/ui/select-options";
@@ -20,12 +24,27 @@ function FilterField({ id, label, children }: { id: string; label: string; child
 
 /** A plain GET form, like the devices page's: the filter lives in the URL. */
 export function FindingsFilters({ filter, hubs }: { filter: RegistrationRecordsFilter; hubs: string[] }) {
-  const activeCount = [filter.q, filter.hub, filter.finding !== "all" ? filter.finding : undefined].filter(Boolean).length;
+  const activeCount = [filter.q, filter.hub, filter.finding !== "all" ? filter.finding : undefined].filter(
+    Boolean,
+  ).length;
   return (
     <CollapsibleFilters activeCount={activeCount}>
-      <form method="get" action={RECORDS_PAGE} role="search" aria-label="Filter registration records" className="flex flex-wrap items-end gap-3">
+      <form
+        method="get"
+        action={RECORDS_PAGE}
+        role="search"
+        aria-label="Filter registration records"
+        className="flex flex-wrap items-end gap-3"
+      >
         <FilterField id="records-q" label="Search">
-          <Input id="records-q" name="q" type="search" defaultValue={filter.q ?? ""} placeholder="Registration ID starts with…" className="sm:w-72" />
+          <Input
+            id="records-q"
+            name="q"
+            type="search"
+            defaultValue={filter.q ?? ""}
+            placeholder="Registration ID starts with…"
+            className="sm:w-72"
+          />
         </FilterField>
         <FilterField id="records-finding" label="Finding">
           <Select id="records-finding" name="finding" defaultValue={filter.finding}>

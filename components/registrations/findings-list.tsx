@@ -5,7 +5,15 @@ import { FindingsTable } from "./findings-table";
 import { recordsPageLink } from "./records-page-link";
 
 /** One page of findings with its paging links; streamed inside a Suspense boundary so the summary shows first. */
-export async function FindingsList({ rows, filter, canDelete }: { rows: Promise<FindingsPage>; filter: RegistrationRecordsFilter; canDelete: boolean }) {
+export async function FindingsList({
+  rows,
+  filter,
+  canDelete,
+}: {
+  rows: Promise<FindingsPage>;
+  filter: RegistrationRecordsFilter;
+  canDelete: boolean;
+}) {
   const page = await rows;
   const base = { finding: filter.finding, hub: filter.hub, q: filter.q };
   return (

@@ -11,7 +11,10 @@ const none = <span className="text-muted-foreground">—</span>;
 const TONE = { orphan: "warning", "never-registered": "info", differs: "danger", agrees: "success" } as const;
 
 /** One cell per column of FINDING_COLUMNS, which also orders the CSV export. */
-const CELLS: Record<FindingColumnId, { className?: string; render: (finding: FindingDto) => React.ReactNode }> = {
+const CELLS: Record<
+  FindingColumnId,
+  { className?: string; render: (finding: FindingDto) => React.ReactNode }
+> = {
   registrationId: {
     className: "whitespace-nowrap font-mono text-xs",
     render: (f) =>
@@ -23,14 +26,23 @@ const CELLS: Record<FindingColumnId, { className?: string; render: (finding: Fin
         f.registrationId
       ),
   },
-  finding: { className: "whitespace-nowrap", render: (f) => <Badge tone={TONE[f.kind]}>{describeFinding(f)}</Badge> },
+  finding: {
+    className: "whitespace-nowrap",
+    render: (f) => <Badge tone={TONE[f.kind]}>{describeFinding(f)}</Badge>,
+  },
   dpsStatus: { className: "text-xs", render: (f) => f.dpsStatus ?? none },
   dpsHub: { className: "whitespace-nowrap font-mono text-xs", render: (f) => f.dpsHub ?? none },
   platformStatus: { className: "text-xs", render: (f) => f.platformStatus ?? none },
   platformHub: { className: "whitespace-nowrap font-mono text-xs", render: (f) => f.platformHub ?? none },
   dpsDeviceId: { className: "whitespace-nowrap font-mono text-xs", render: (f) => f.dpsDeviceId ?? none },
-  platformDeviceId: { className: "whitespace-nowrap font-mono text-xs", render: (f) => f.platformDeviceId ?? none },
-  dpsUpdatedAt: { className: "whitespace-nowrap text-xs", render: (f) => (f.dpsUpdatedAt ? formatDateTime(f.dpsUpdatedAt) : none) },
+  platformDeviceId: {
+    className: "whitespace-nowrap font-mono text-xs",
+    render: (f) => f.platformDeviceId ?? none,
+  },
+  dpsUpdatedAt: {
+    className: "whitespace-nowrap text-xs",
+    render: (f) => (f.dpsUpdatedAt ? formatDateTime(f.dpsUpdatedAt) : none),
+  },
 };
 
 /** The findings of the last reconciliation: what DPS says beside what the platform says, and for orphans the one action there is. */
@@ -52,7 +64,10 @@ export function FindingsTable({ findings, canDelete }: { findings: FindingDto[];
       <TableBody>
         {findings.length === 0 ? (
           <TableRow>
-            <TableCell colSpan={FINDING_COLUMNS.length + (canDelete ? 1 : 0)} className="py-10 text-center text-muted-foreground">
+            <TableCell
+              colSpan={FINDING_COLUMNS.length + (canDelete ? 1 : 0)}
+              className="py-10 text-center text-muted-foreground"
+            >
               No registration record matches. Clear the filters, or reconcile to read DPS again.
             </TableCell>
           </TableRow>
@@ -64,7 +79,13 @@ export function FindingsTable({ findings, canDelete }: { findings: FindingDto[];
                   {CELLS[id].render(finding)}
                 </TableCell>
               ))}
-              {canDelete ? <TableCell>{finding.kind === "orphan" ? <DeleteOrphanDialog registrationId={finding.registrationId} hub={finding.dpsHub} /> : null}</TableCell> : null}
+              {canDelete ? (
+                <TableCell>
+                  {finding.kind === "orphan" ? (
+                    <DeleteOrphanDialog registrationId={finding.registrationId} hub={finding.dpsHub} />
+                  ) : null}
+                </TableCell>
+              ) : null}
             </TableRow>
           ))
         )}

@@ -12,7 +12,11 @@ type Counts = NonNullable<ReconciliationRunDto["counts"]>;
 const COUNT_ROWS: { filter: FindingFilter; label: string; value: (counts: Counts) => number }[] = [
   { filter: "all", label: "Registration records in DPS", value: (c) => c.records },
   { filter: "orphan", label: "In DPS only (orphans)", value: (c) => c.orphans },
-  { filter: "never-registered", label: "In the platform only (never registered)", value: (c) => c.neverRegistered },
+  {
+    filter: "never-registered",
+    label: "In the platform only (never registered)",
+    value: (c) => c.neverRegistered,
+  },
   { filter: "hub", label: "Hub differs", value: (c) => c.hubDiffers },
   { filter: "status", label: "Status differs", value: (c) => c.statusDiffers },
   { filter: "device-id", label: "Device ID differs", value: (c) => c.deviceIdDiffers },
@@ -33,18 +37,40 @@ function CurrentRun({ run }: { run: ReconciliationRunDto }) {
       </Alert>
     );
   }
-  const progress = run.recordsSeen > 0 ? `${run.recordsSeen.toLocaleString("en")} records read so far (${run.pages.toLocaleString("en")} pages)` : "starting";
+  const progress =
+    run.recordsSeen > 0
+      ? `${run.recordsSeen.toLocaleString("en")} records read so far (${run.pages.toLocaleString("en")} pages)`
+      : "starting";
   return (
     <Alert tone="info" className="grid gap-1">
-      <p className="font-semibold">{run.status === "queued" ? "Reconciliation waiting for a worker" : `Reading DPS's registration records: ${progress}`}</p>
+      <p className="font-semibold">
+        {run.status === "queued"
+          ? "Reconciliation waiting for a worker"
+          : `Reading DPS's registration records: ${progress}`}
+      </p>
       {run.status === "queued" && run.problem ? <p>Waiting because: {run.problem}</p> : null}
-      {run.resumes > 0 ? <p>Resumed {run.resumes} {run.resumes === 1 ? "time" : "times"} after an interruption, from the last page stored.</p> : null}
+      {run.resumes > 0 ? (
+        <p>
+          Resumed {run.resumes} {run.resumes === 1 ? "time" : "times"} after an interruption, from the last
+          page stored.
+        </p>
+      ) : null}
     </Alert>
   );
 }
 
 /** When the last reconciliation ran, what it found (each count a link to its records), and what is under way. */
-export function ReconciliationSummary({ latest, current, blocker, actions }: { latest: ReconciliationRunDto | null; current: ReconciliationRunDto | null; blocker: string | null; actions: React.ReactNode }) {
+export function ReconciliationSummary({
+  latest,
+  current,
+  blocker,
+  actions,
+}: {
+  latest: ReconciliationRunDto | null;
+  current: ReconciliationRunDto | null;
+  blocker: string | null;
+  actions: React.ReactNode;
+}) {
   const duration = latest ? seconds(latest.startedAt, latest.finishedAt) : null;
   return (
     <Card className="mb-6">
@@ -55,8 +81,10 @@ export function ReconciliationSummary({ latest, current, blocker, actions }: { l
             {latest ? (
               <>
                 Last run {formatDateTime(latest.finishedAt!)}
-                {latest.requestedBy ? ` (asked by ${latest.requestedBy})` : ""}: enrollment group <span className="font-mono">{latest.enrollmentGroupId}</span>,{" "}
-                {latest.pages.toLocaleString("en")} {latest.pages === 1 ? "page" : "pages"} read{duration !== null ? ` in ${formatDuration(duration)}` : ""}.
+                {latest.requestedBy ? ` (asked by ${latest.requestedBy})` : ""}: enrollment group{" "}
+                <span className="font-mono">{latest.enrollmentGroupId}</span>,{" "}
+                {latest.pages.toLocaleString("en")} {latest.pages === 1 ? "page" : "pages"} read
+                {duration !== null ? ` in ${formatDuration(duration)}` : ""}.
               </>
             ) : (
               "Not reconciled yet: DPS's registration records have not been read."
@@ -69,10 +97,16 @@ export function ReconciliationSummary({ latest, current, blocker, actions }: { l
         {blocker ? <Alert tone="warning">{blocker}</Alert> : null}
         {current ? <CurrentRun run={current} /> : null}
         {latest?.counts ? (
-          <ul className="grid gap-x-8 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-3" aria-label="What the last reconciliation found">
+          <ul
+            className="grid gap-x-8 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-3"
+            aria-label="What the last reconciliation found"
+          >
             {COUNT_ROWS.map((row) => (
               <li key={row.filter} className="flex justify-between gap-4 border-b border-border pb-1">
-                <Link href={recordsPageLink({ finding: row.filter })} className="text-link underline underline-offset-2">
+                <Link
+                  href={recordsPageLink({ finding: row.filter })}
+                  className="text-link underline underline-offset-2"
+                >
                   {row.label}
                 </Link>
                 <strong>{row.value(latest.counts!).toLocaleString("en")}</strong>

@@ -26,8 +26,8 @@ export function DatabaseUnavailable({ reset, standalone }: { reset: () => void; 
     <Wrapper className="mx-auto max-w-lg p-6 sm:p-10" aria-live="polite">
       <h1 className="text-xl font-semibold">The database is unavailable</h1>
       <p className="mt-2 text-muted-foreground">
-        The app cannot reach its database right now, for example while the database restarts. Nothing is lost: the app reconnects by itself, and
-        provisioning carries on where it stopped.
+        The app cannot reach its database right now, for example while the database restarts. Nothing is lost:
+        the app reconnects by itself, and provisioning carries on where it stopped.
       </p>
       <p className="mt-2 text-muted-foreground">This page tries again every few seconds.</p>
     </Wrapper>

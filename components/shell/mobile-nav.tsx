@@ -9,7 +9,15 @@ import { AccountMenu } from "./account-menu";
 import type { NavSection } from "./nav-items";
 
 /** Phones: a menu button opening the navigation and the account in a sheet; it closes when a link is followed. */
-export function MobileNav({ sections, email, roleLabel }: { sections: NavSection[]; email: string; roleLabel: string }) {
+export function MobileNav({
+  sections,
+  email,
+  roleLabel,
+}: {
+  sections: NavSection[];
+  email: string;
+  roleLabel: string;
+}) {
   const [open, setOpen] = useState(false);
   return (
     <Sheet open={open} onOpenChange={setOpen}>
@@ -18,8 +26,15 @@ export function MobileNav({ sections, email, roleLabel }: { sections: NavSection
           <Menu aria-hidden />
         </Button>
       </SheetTrigger>
-      <SheetContent side="left" closeLabel="Close menu" aria-describedby={undefined} className="bg-sidebar text-sidebar-foreground">
-        <SheetTitle className="px-3 pt-2 text-sidebar-accent-foreground">Hyperscaler Integration Center</SheetTitle>
+      <SheetContent
+        side="left"
+        closeLabel="Close menu"
+        aria-describedby={undefined}
+        className="bg-sidebar text-sidebar-foreground"
+      >
+        <SheetTitle className="px-3 pt-2 text-sidebar-accent-foreground">
+          Hyperscaler Integration Center
+        </SheetTitle>
         <SidebarNav sections={sections} onNavigate={() => setOpen(false)} />
         <AccountMenu
           email={email}

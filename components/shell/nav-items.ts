@@ -9,7 +9,11 @@ export const NAV_SECTIONS: NavSection[] = [
   {
     label: "Administration",
     items: [
-      { href: "/admin/hyperscaler-integration-center", label: "Hyperscaler Integration Center", permission: "integration.view" },
+      {
+        href: "/admin/hyperscaler-integration-center",
+        label: "Hyperscaler Integration Center",
+        permission: "integration.view",
+      },
       { href: "/admin/users", label: "Users", permission: "users.manage" },
       { href: "/admin/audit-log", label: "Audit log", permission: "audit.view" },
     ],
@@ -17,7 +21,8 @@ export const NAV_SECTIONS: NavSection[] = [
 ];
 
 export function visibleSections(permissions: readonly Permission[]): NavSection[] {
-  return NAV_SECTIONS.map((s) => ({ ...s, items: s.items.filter((i) => permissions.includes(i.permission)) })).filter(
-    (s) => s.items.length > 0,
-  );
+  return NAV_SECTIONS.map((s) => ({
+    ...s,
+    items: s.items.filter((i) => permissions.includes(i.permission)),
+  })).filter((s) => s.items.length > 0);
 }

@@ -11,13 +11,23 @@ import { Button } from "@/components/ui/button";
  * (db/connection-errors.ts) and gets its own plain message; anything else a fixed one that names
  * the digest for the server log. `standalone`: outside the app's frame (its own `main`).
  */
-export function PageError({ error, reset, standalone = false }: { error: Error & { digest?: string }; reset: () => void; standalone?: boolean }) {
-  if (error.digest === DATABASE_UNAVAILABLE_DIGEST) return <DatabaseUnavailable reset={reset} standalone={standalone} />;
+export function PageError({
+  error,
+  reset,
+  standalone = false,
+}: {
+  error: Error & { digest?: string };
+  reset: () => void;
+  standalone?: boolean;
+}) {
+  if (error.digest === DATABASE_UNAVAILABLE_DIGEST)
+    return <DatabaseUnavailable reset={reset} standalone={standalone} />;
   const content = (
     <>
       <h1 className="text-xl font-semibold text-foreground">Something went wrong</h1>
       <p className="mt-2 text-sm text-muted-foreground">
-        This page could not be shown. Try again; if it keeps happening, an administrator can find the details in the server log
+        This page could not be shown. Try again; if it keeps happening, an administrator can find the details
+        in the server log
         {error.digest ? (
           <>
             {" "}
@@ -34,5 +44,9 @@ export function PageError({ error, reset, standalone = false }: { error: Error &
       </div>
     </>
   );
-  return standalone ? <main className="mx-auto max-w-lg p-6 sm:p-10">{content}</main> : <div className="max-w-lg">{content}</div>;
+  return standalone ? (
+    <main className="mx-auto max-w-lg p-6 sm:p-10">{content}</main>
+  ) : (
+    <div className="max-w-lg">{content}</div>
+  );
 }

@@ -6,14 +6,26 @@ import { cn } from "@/lib/cn";
 import type { NavSection } from "./nav-items";
 
 /** The main navigation, in the desktop sidebar and in the phone's menu sheet; `onNavigate` lets the sheet close. */
-export function SidebarNav({ sections, onNavigate, children }: { sections: NavSection[]; onNavigate?: () => void; children?: React.ReactNode }) {
+export function SidebarNav({
+  sections,
+  onNavigate,
+  children,
+}: {
+  sections: NavSection[];
+  onNavigate?: () => void;
+  children?: React.ReactNode;
+}) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="grid gap-6">
       {children}
       {sections.map((section) => (
         <div key={section.label ?? "main"} className="grid gap-1">
-          {section.label ? <h2 className="px-3 text-xs font-semibold uppercase tracking-wider text-sidebar-muted-foreground">{section.label}</h2> : null}
+          {section.label ? (
+            <h2 className="px-3 text-xs font-semibold uppercase tracking-wider text-sidebar-muted-foreground">
+              {section.label}
+            </h2>
+          ) : null}
           <ul className="grid gap-0.5">
             {section.items.map((item) => {
               const active = pathname === item.href || pathname.startsWith(`${item.href}/`);

@@ -17,6 +17,16 @@ const alertVariants = cva("rounded-md border px-4 py-3 text-sm", {
  * A message box. A danger alert interrupts the screen reader (role="alert"); the other tones wait
  * their turn (role="status"). Pass `role` to override, e.g. for a message that is there on page load.
  */
-export function Alert({ className, tone, ...props }: React.ComponentProps<"div"> & VariantProps<typeof alertVariants>) {
-  return <div role={tone === "danger" ? "alert" : "status"} className={cn(alertVariants({ tone }), className)} {...props} />;
+export function Alert({
+  className,
+  tone,
+  ...props
+}: React.ComponentProps<"div"> & VariantProps<typeof alertVariants>) {
+  return (
+    <div
+      role={tone === "danger" ? "alert" : "status"}
+      className={cn(alertVariants({ tone }), className)}
+      {...props}
+    />
+  );
 }

@@ -1,7 +1,12 @@
 import { cn } from "@/lib/cn";
 
 export function Card({ className, ...props }: React.ComponentProps<"section">) {
-  return <section className={cn("rounded-lg border border-border bg-card text-card-foreground shadow-sm", className)} {...props} />;
+  return (
+    <section
+      className={cn("rounded-lg border border-border bg-card text-card-foreground shadow-sm", className)}
+      {...props}
+    />
+  );
 }
 
 export function CardHeader({ className, ...props }: React.ComponentProps<"div">) {
@@ -17,5 +22,10 @@ export function CardContent({ className, ...props }: React.ComponentProps<"div">
 }
 
 export function CardFooter({ className, ...props }: React.ComponentProps<"div">) {
-  return <div className={cn("flex flex-wrap items-center gap-2 border-t border-border px-5 py-3", className)} {...props} />;
+  return (
+    <div
+      className={cn("flex flex-wrap items-center gap-2 border-t border-border px-5 py-3", className)}
+      {...props}
+    />
+  );
 }

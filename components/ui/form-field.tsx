@@ -15,7 +15,11 @@ export function FormField({
   label: string;
   hint?: React.ReactNode;
   error?: string;
-  children: (aria: { id: string; "aria-invalid": boolean; "aria-describedby": string | undefined }) => React.ReactNode;
+  children: (aria: {
+    id: string;
+    "aria-invalid": boolean;
+    "aria-describedby": string | undefined;
+  }) => React.ReactNode;
 }) {
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = `${id}-error`;
@@ -29,7 +33,12 @@ export function FormField({
           {hint}
         </p>
       ) : null}
-      <p id={errorId} role="alert" aria-live="polite" className="min-h-0 text-xs font-medium text-destructive empty:hidden">
+      <p
+        id={errorId}
+        role="alert"
+        aria-live="polite"
+        className="min-h-0 text-xs font-medium text-destructive empty:hidden"
+      >
         {error ?? ""}
       </p>
     </div>

@@ -8,7 +8,15 @@ import { cn } from "@/lib/cn";
  * it becomes a focusable, named region, so keyboard users can scroll it with the arrow keys
  * (WCAG 2.1.1); when everything fits it adds no tab stop.
  */
-export function ScrollRegion({ label, className, children }: { label?: string; className?: string; children: React.ReactNode }) {
+export function ScrollRegion({
+  label,
+  className,
+  children,
+}: {
+  label?: string;
+  className?: string;
+  children: React.ReactNode;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const [overflowing, setOverflowing] = useState(false);
 
@@ -27,7 +35,13 @@ export function ScrollRegion({ label, className, children }: { label?: string; c
     <div
       ref={ref}
       className={cn("relative w-full overflow-x-auto", className)}
-      {...(overflowing ? { tabIndex: 0, role: "region", "aria-label": label ? `${label} (scrolls sideways)` : "Scrolls sideways" } : {})}
+      {...(overflowing
+        ? {
+            tabIndex: 0,
+            role: "region",
+            "aria-label": label ? `${label} (scrolls sideways)` : "Scrolls sideways",
+          }
+        : {})}
     >
       {children}
     </div>

@@ -26,5 +26,7 @@ const THEME_COLOURS = {
 } as React.CSSProperties;
 
 export function Toaster(props: ToasterProps) {
-  return <Sonner theme="light" richColors closeButton position="top-right" style={THEME_COLOURS} {...props} />;
+  return (
+    <Sonner theme="light" richColors closeButton position="top-right" style={THEME_COLOURS} {...props} />
+  );
 }

@@ -9,7 +9,9 @@ export function Table({ className, ...props }: React.ComponentProps<"table">) {
   );
 }
 export function TableHeader(props: React.ComponentProps<"thead">) {
-  return <thead className="bg-muted text-left text-xs uppercase tracking-wide text-muted-foreground" {...props} />;
+  return (
+    <thead className="bg-muted text-left text-xs uppercase tracking-wide text-muted-foreground" {...props} />
+  );
 }
 export function TableBody(props: React.ComponentProps<"tbody">) {
   return <tbody className="divide-y divide-border" {...props} />;

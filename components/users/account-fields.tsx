@@ -23,7 +23,10 @@ export function AccountFields<T extends FieldValues & AccountValues>({
 }) {
   const field = (name: keyof AccountValues) => {
     const path = name as Path<T>;
-    return { registration: form.register(path), error: form.getFieldState(path, form.formState).error?.message };
+    return {
+      registration: form.register(path),
+      error: form.getFieldState(path, form.formState).error?.message,
+    };
   };
   const email = field("email");
   const name = field("name");
@@ -31,12 +34,19 @@ export function AccountFields<T extends FieldValues & AccountValues>({
   return (
     <>
       <FormField id={`${idPrefix}email`} label="Email" error={email.error}>
-        {(aria) => <Input type="email" autoComplete={own ? "username" : "off"} {...aria} {...email.registration} />}
+        {(aria) => (
+          <Input type="email" autoComplete={own ? "username" : "off"} {...aria} {...email.registration} />
+        )}
       </FormField>
       <FormField id={`${idPrefix}name`} label="Name (optional)" error={name.error}>
         {(aria) => <Input autoComplete={own ? "name" : "off"} {...aria} {...name.registration} />}
       </FormField>
-      <FormField id={`${idPrefix}password`} label="Password" hint={`At least ${MIN_PASSWORD_LENGTH} characters.`} error={password.error}>
+      <FormField
+        id={`${idPrefix}password`}
+        label="Password"
+        hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+        error={password.error}
+      >
         {(aria) => <Input type="password" autoComplete="new-password" {...aria} {...password.registration} />}
       </FormField>
     </>

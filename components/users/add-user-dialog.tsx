@@ -11,11 +11,24 @@ import { Select } from "@/components/ui/select";
 import { SelectOptions } from "@/components/ui/select-options";
 import { FormField } from "@/components/ui/form-field";
 import { AccountFields } from "./account-fields";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+  DialogTrigger,
+} from "@/components/ui/dialog";
 
 export function AddUserDialog() {
   const [open, setOpen] = useState(false);
-  const { form, submitTo } = useActionForm(newUserSchema, { email: "", name: "", password: "", role: "operator" });
+  const { form, submitTo } = useActionForm(newUserSchema, {
+    email: "",
+    name: "",
+    password: "",
+    role: "operator",
+  });
   const { errors, isSubmitting } = form.formState;
 
   const onSubmit = submitTo(createUserAction, (result) => {

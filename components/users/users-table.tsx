@@ -49,7 +49,9 @@ export function UsersTable({ users, currentUserId }: { users: UserListItemDto[];
                 aria-label={`Role of ${user.email}`}
                 value={user.role}
                 disabled={pending}
-                onChange={(e) => run(() => setUserRoleAction({ userId: user.id, role: e.target.value as Role }))}
+                onChange={(e) =>
+                  run(() => setUserRoleAction({ userId: user.id, role: e.target.value as Role }))
+                }
               >
                 <SelectOptions values={ROLES} label={(role) => ROLE_LABELS[role]} />
               </Select>
@@ -58,7 +60,10 @@ export function UsersTable({ users, currentUserId }: { users: UserListItemDto[];
               <div className="flex flex-wrap gap-1">
                 {user.disabled ? <Badge tone="danger">Disabled</Badge> : <Badge tone="success">Active</Badge>}
                 {user.lockedUntil ? (
-                  <Badge tone="warning" title={`After repeated wrong passwords; lifts at ${formatDateTime(user.lockedUntil)}`}>
+                  <Badge
+                    tone="warning"
+                    title={`After repeated wrong passwords; lifts at ${formatDateTime(user.lockedUntil)}`}
+                  >
                     Locked until {formatDateTime(user.lockedUntil).slice(11, 16)} UTC
                   </Badge>
                 ) : null}
@@ -68,7 +73,13 @@ export function UsersTable({ users, currentUserId }: { users: UserListItemDto[];
             <TableCell className="text-right">
               <div className="flex flex-wrap justify-end gap-2">
                 {user.lockedUntil ? (
-                  <Button variant="secondary" size="sm" disabled={pending} aria-label={`Unlock ${user.email}`} onClick={() => run(() => unlockUserAction({ userId: user.id }))}>
+                  <Button
+                    variant="secondary"
+                    size="sm"
+                    disabled={pending}
+                    aria-label={`Unlock ${user.email}`}
+                    onClick={() => run(() => unlockUserAction({ userId: user.id }))}
+                  >
                     Unlock
                   </Button>
                 ) : null}
@@ -90,7 +101,9 @@ export function UsersTable({ users, currentUserId }: { users: UserListItemDto[];
                       size="sm"
                       disabled={pending}
                       aria-label={`${user.disabled ? "Enable" : "Disable"} ${user.email}`}
-                      onClick={() => run(() => setUserDisabledAction({ userId: user.id, disabled: !user.disabled }))}
+                      onClick={() =>
+                        run(() => setUserDisabledAction({ userId: user.id, disabled: !user.disabled }))
+                      }
                     >
                       {user.disabled ? "Enable" : "Disable"}
                     </Button>

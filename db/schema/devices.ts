@@ -1,5 +1,17 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { DEVICE_STATUSES } from "../../lib/devices/device-statuses";
 import { users } from "./users";
 
@@ -64,13 +76,30 @@ export const devices = pgTable(
     // has an index that leads with its equalities and then holds the order, so a page is one
     // ordered range scan. "No hub" is '' here (an equality keeps the order; IS NULL would not).
     index("devices_status_reg_idx").using("btree", t.status, sql`lower(${t.registrationId}) collate "C"`),
-    index("devices_hub_reg_idx").using("btree", sql`coalesce(${t.assignedHub}, '')`, sql`lower(${t.registrationId}) collate "C"`),
-    index("devices_status_hub_reg_idx").using("btree", t.status, sql`coalesce(${t.assignedHub}, '')`, sql`lower(${t.registrationId}) collate "C"`),
+    index("devices_hub_reg_idx").using(
+      "btree",
+      sql`coalesce(${t.assignedHub}, '')`,
+      sql`lower(${t.registrationId}) collate "C"`,
+    ),
+    index("devices_status_hub_reg_idx").using(
+      "btree",
+      t.status,
+      sql`coalesce(${t.assignedHub}, '')`,
+      sql`lower(${t.registrationId}) collate "C"`,
+    ),
     index("devices_status_updated_idx").on(t.status, t.updatedAt, t.id),
     index("devices_hub_updated_idx").using("btree", sql`coalesce(${t.assignedHub}, '')`, t.updatedAt, t.id),
-    index("devices_status_hub_updated_idx").using("btree", t.status, sql`coalesce(${t.assignedHub}, '')`, t.updatedAt, t.id),
+    index("devices_status_hub_updated_idx").using(
+      "btree",
+      t.status,
+      sql`coalesce(${t.assignedHub}, '')`,
+      t.updatedAt,
+      t.id,
+    ),
     // The engine looks for work it must resume: expired leases and due retries.
-    index("devices_lease_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'assigning'`),
+    index("devices_lease_idx")
+      .on(t.leaseExpiresAt)
+      .where(sql`${t.status} = 'assigning'`),
   ],
 );
 
@@ -104,7 +133,9 @@ export const provisioningHistory = pgTable(
     uniqueIndex("provisioning_history_attempt_idx").on(t.attemptId),
     index("provisioning_history_device_idx").on(t.deviceId, t.id.desc()),
     // Progress, rate and ETA of a bulk run are counted from its history rows (index-only scans).
-    index("provisioning_history_run_idx").on(t.runId, t.outcome, t.finishedAt).where(sql`${t.runId} is not null`),
+    index("provisioning_history_run_idx")
+      .on(t.runId, t.outcome, t.finishedAt)
+      .where(sql`${t.runId} is not null`),
   ],
 );
 

@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { users } from "./users";
 
 /**
@@ -25,7 +35,10 @@ export const dpsRegistrationRecords = pgTable(
     dpsUpdatedAt: timestamp({ withTimezone: true }),
     seenInRun: bigint({ mode: "number" }).notNull(),
   },
-  (t) => [uniqueIndex("dps_registration_records_key_idx").using("btree", sql`${t.registrationKey} collate "C"`), index("dps_registration_records_run_idx").on(t.seenInRun)],
+  (t) => [
+    uniqueIndex("dps_registration_records_key_idx").using("btree", sql`${t.registrationKey} collate "C"`),
+    index("dps_registration_records_run_idx").on(t.seenInRun),
+  ],
 );
 
 export const RECONCILIATION_STATUSES = ["queued", "running", "completed", "failed"] as const;
@@ -64,8 +77,12 @@ export const registrationReconciliations = pgTable(
   },
   (t) => [
     // One reconciliation at a time: a second request while one waits or runs gets that one.
-    uniqueIndex("registration_reconciliations_active_idx").using("btree", sql`(true)`).where(sql`${t.status} in ('queued', 'running')`),
-    index("registration_reconciliations_completed_idx").on(t.finishedAt.desc()).where(sql`${t.status} = 'completed'`),
+    uniqueIndex("registration_reconciliations_active_idx")
+      .using("btree", sql`(true)`)
+      .where(sql`${t.status} in ('queued', 'running')`),
+    index("registration_reconciliations_completed_idx")
+      .on(t.finishedAt.desc())
+      .where(sql`${t.status} = 'completed'`),
   ],
 );
 
@@ -102,12 +119,32 @@ export const registrationFindings = pgTable(
     platformDeviceId: text(),
   },
   (t) => [
-    uniqueIndex("registration_findings_key_idx").using("btree", t.runId, sql`${t.registrationKey} collate "C"`),
-    index("registration_findings_kind_idx").using("btree", t.runId, t.kind, sql`${t.registrationKey} collate "C"`),
-    index("registration_findings_hub_idx").using("btree", t.runId, t.hub, sql`${t.registrationKey} collate "C"`),
-    index("registration_findings_hub_differs_idx").using("btree", t.runId, sql`${t.registrationKey} collate "C"`).where(sql`${t.hubDiffers}`),
-    index("registration_findings_status_differs_idx").using("btree", t.runId, sql`${t.registrationKey} collate "C"`).where(sql`${t.statusDiffers}`),
-    index("registration_findings_device_id_differs_idx").using("btree", t.runId, sql`${t.registrationKey} collate "C"`).where(sql`${t.deviceIdDiffers}`),
+    uniqueIndex("registration_findings_key_idx").using(
+      "btree",
+      t.runId,
+      sql`${t.registrationKey} collate "C"`,
+    ),
+    index("registration_findings_kind_idx").using(
+      "btree",
+      t.runId,
+      t.kind,
+      sql`${t.registrationKey} collate "C"`,
+    ),
+    index("registration_findings_hub_idx").using(
+      "btree",
+      t.runId,
+      t.hub,
+      sql`${t.registrationKey} collate "C"`,
+    ),
+    index("registration_findings_hub_differs_idx")
+      .using("btree", t.runId, sql`${t.registrationKey} collate "C"`)
+      .where(sql`${t.hubDiffers}`),
+    index("registration_findings_status_differs_idx")
+      .using("btree", t.runId, sql`${t.registrationKey} collate "C"`)
+      .where(sql`${t.statusDiffers}`),
+    index("registration_findings_device_id_differs_idx")
+      .using("btree", t.runId, sql`${t.registrationKey} collate "C"`)
+      .where(sql`${t.deviceIdDiffers}`),
   ],
 );
 

@@ -1,9 +1,25 @@
 import type { z } from "zod";
 import { hasPermission, type Permission, type Role } from "@/lib/auth/permissions";
-import { changePasswordSchema, firstAdminSchema, newUserSchema, setRoleSchema, signInSchema, userIdSchema } from "@/lib/validation/user";
+import {
+  changePasswordSchema,
+  firstAdminSchema,
+  newUserSchema,
+  setRoleSchema,
+  signInSchema,
+  userIdSchema,
+} from "@/lib/validation/user";
 import { newDeviceSchema } from "@/lib/validation/device";
-import { deleteOrphanSchema, reconcileSchema, removeDeviceSchema, removeDevicesSchema } from "@/lib/validation/registration-records";
-import { disconnectDpsSchema, dpsIntegrationSchema, testDpsConnectionSchema } from "@/lib/integrations/azure-dps/schema";
+import {
+  deleteOrphanSchema,
+  reconcileSchema,
+  removeDeviceSchema,
+  removeDevicesSchema,
+} from "@/lib/validation/registration-records";
+import {
+  disconnectDpsSchema,
+  dpsIntegrationSchema,
+  testDpsConnectionSchema,
+} from "@/lib/integrations/azure-dps/schema";
 
 /**
  * Who may call each server action and route handler, by lib/auth/permissions.ts, with an input
@@ -14,7 +30,13 @@ export type Access = Permission | "public" | "signed-in";
 export type Caller = Role | "anonymous";
 export const CALLERS: Caller[] = ["anonymous", "support", "operator", "admin"];
 
-export type Context = { run: string; next: () => number; victimUserId: string; victimDeviceId: number; victimImportId: number };
+export type Context = {
+  run: string;
+  next: () => number;
+  victimUserId: string;
+  victimDeviceId: number;
+  victimImportId: number;
+};
 
 export type ActionExpectation = {
   access: Access;
@@ -29,14 +51,39 @@ export type ActionExpectation = {
 
 const KEY = Buffer.alloc(32, 9).toString("base64");
 // A host outside the outbound policy: an allowed caller gets a field error, and nothing is sent anywhere.
-const dpsForm = { mode: "connect", version: 999_999, idScope: "0ne00000000", primaryKey: KEY, host: "dps.example.com", secondaryKey: "", registrationsPerMinute: "1000" };
+const dpsForm = {
+  mode: "connect",
+  version: 999_999,
+  idScope: "0ne00000000",
+  primaryKey: KEY,
+  host: "dps.example.com",
+  secondaryKey: "",
+  registrationsPerMinute: "1000",
+};
 
 export const ACTIONS: Record<string, ActionExpectation> = {
-  "lib/actions/add-device.ts#addDeviceAction": { access: "devices.manage", schema: newDeviceSchema, input: (c) => ({ registrationId: `adv-${c.run}-${c.next()}` }) },
-  "lib/actions/remove-device.ts#removeDeviceAction": { access: "devices.manage", schema: removeDeviceSchema, input: (c) => ({ deviceId: c.victimDeviceId }) },
+  "lib/actions/add-device.ts#addDeviceAction": {
+    access: "devices.manage",
+    schema: newDeviceSchema,
+    input: (c) => ({ registrationId: `adv-${c.run}-${c.next()}` }),
+  },
+  "lib/actions/remove-device.ts#removeDeviceAction": {
+    access: "devices.manage",
+    schema: removeDeviceSchema,
+    input: (c) => ({ deviceId: c.victimDeviceId }),
+  },
   // No such device: an allowed caller is told so, and nothing is queued.
-  "lib/actions/remove-devices.ts#removeDevicesAction": { access: "devices.manage", schema: removeDevicesSchema, input: () => ({ deviceIds: [999_999_999] }), neverChanges: true },
-  "lib/actions/reconcile-registrations.ts#reconcileRegistrationsAction": { access: "registrations.reconcile", schema: reconcileSchema, input: () => ({}) },
+  "lib/actions/remove-devices.ts#removeDevicesAction": {
+    access: "devices.manage",
+    schema: removeDevicesSchema,
+    input: () => ({ deviceIds: [999_999_999] }),
+    neverChanges: true,
+  },
+  "lib/actions/reconcile-registrations.ts#reconcileRegistrationsAction": {
+    access: "registrations.reconcile",
+    schema: reconcileSchema,
+    input: () => ({}),
+  },
   // Not an orphan of the last reconciliation: an allowed caller is told so, and DPS is not called.
   "lib/actions/delete-orphan-registration.ts#deleteOrphanRegistrationAction": {
     access: "registrations.delete",
@@ -44,35 +91,102 @@ export const ACTIONS: Record<string, ActionExpectation> = {
     input: (c) => ({ registrationId: `adv-nobody-${c.run}` }),
     neverChanges: true,
   },
-  "lib/actions/reprovision-devices.ts#reprovisionDevicesAction": { access: "devices.provision", schema: null, input: (c) => ({ deviceIds: [c.victimDeviceId] }) },
-  "lib/actions/set-provisioning-paused.ts#setProvisioningPausedAction": { access: "devices.provision", schema: null, input: () => ({ paused: false }) },
-  "lib/actions/save-dps-integration.ts#saveDpsIntegrationAction": { access: "integration.manage", schema: dpsIntegrationSchema, input: () => dpsForm, neverChanges: true },
-  "lib/actions/test-dps-connection.ts#testDpsConnectionAction": { access: "integration.manage", schema: testDpsConnectionSchema, input: () => dpsForm, neverChanges: true },
-  "lib/actions/disconnect-dps-integration.ts#disconnectDpsIntegrationAction": { access: "integration.manage", schema: disconnectDpsSchema, input: () => ({ version: 999_999 }), neverChanges: true },
+  "lib/actions/reprovision-devices.ts#reprovisionDevicesAction": {
+    access: "devices.provision",
+    schema: null,
+    input: (c) => ({ deviceIds: [c.victimDeviceId] }),
+  },
+  "lib/actions/set-provisioning-paused.ts#setProvisioningPausedAction": {
+    access: "devices.provision",
+    schema: null,
+    input: () => ({ paused: false }),
+  },
+  "lib/actions/save-dps-integration.ts#saveDpsIntegrationAction": {
+    access: "integration.manage",
+    schema: dpsIntegrationSchema,
+    input: () => dpsForm,
+    neverChanges: true,
+  },
+  "lib/actions/test-dps-connection.ts#testDpsConnectionAction": {
+    access: "integration.manage",
+    schema: testDpsConnectionSchema,
+    input: () => dpsForm,
+    neverChanges: true,
+  },
+  "lib/actions/disconnect-dps-integration.ts#disconnectDpsIntegrationAction": {
+    access: "integration.manage",
+    schema: disconnectDpsSchema,
+    input: () => ({ version: 999_999 }),
+    neverChanges: true,
+  },
   "lib/actions/create-user.ts#createUserAction": {
     access: "users.manage",
     schema: newUserSchema,
-    input: (c) => ({ email: `adv-new-${c.run}-${c.next()}@example.com`, password: "adversarial-password-1", role: "support" }),
+    input: (c) => ({
+      email: `adv-new-${c.run}-${c.next()}@example.com`,
+      password: "adversarial-password-1",
+      role: "support",
+    }),
   },
-  "lib/actions/set-user-role.ts#setUserRoleAction": { access: "users.manage", schema: setRoleSchema, input: (c) => ({ userId: c.victimUserId, role: "admin" }) },
-  "lib/actions/set-user-disabled.ts#setUserDisabledAction": { access: "users.manage", schema: null, input: (c) => ({ userId: c.victimUserId, disabled: true }) },
-  "lib/actions/unlock-user.ts#unlockUserAction": { access: "users.manage", schema: userIdSchema, input: (c) => ({ userId: c.victimUserId }), neverChanges: true },
-  "lib/actions/end-user-sessions.ts#endUserSessionsAction": { access: "users.manage", schema: userIdSchema, input: (c) => ({ userId: c.victimUserId }) },
+  "lib/actions/set-user-role.ts#setUserRoleAction": {
+    access: "users.manage",
+    schema: setRoleSchema,
+    input: (c) => ({ userId: c.victimUserId, role: "admin" }),
+  },
+  "lib/actions/set-user-disabled.ts#setUserDisabledAction": {
+    access: "users.manage",
+    schema: null,
+    input: (c) => ({ userId: c.victimUserId, disabled: true }),
+  },
+  "lib/actions/unlock-user.ts#unlockUserAction": {
+    access: "users.manage",
+    schema: userIdSchema,
+    input: (c) => ({ userId: c.victimUserId }),
+    neverChanges: true,
+  },
+  "lib/actions/end-user-sessions.ts#endUserSessionsAction": {
+    access: "users.manage",
+    schema: userIdSchema,
+    input: (c) => ({ userId: c.victimUserId }),
+  },
   "lib/actions/change-password.ts#changePasswordAction": {
     access: "signed-in",
     schema: changePasswordSchema,
     // The current password is wrong: an allowed caller is refused at the field and nothing changes.
-    input: () => ({ currentPassword: "not-the-current-one", newPassword: "a-new-password-123", confirmPassword: "a-new-password-123" }),
+    input: () => ({
+      currentPassword: "not-the-current-one",
+      newPassword: "a-new-password-123",
+      confirmPassword: "a-new-password-123",
+    }),
     neverChanges: true,
   },
-  "lib/actions/sign-out-everywhere.ts#signOutEverywhereAction": { access: "signed-in", schema: null, input: () => ({}), endsSession: true },
-  "lib/actions/sign-out.ts#signOutAction": { access: "public", schema: null, input: () => undefined, neverChanges: true },
-  "lib/actions/sign-in.ts#signInAction": { access: "public", schema: signInSchema, input: (c) => ({ email: `adv-nobody-${c.run}@example.com`, password: "wrong-password-1" }), neverChanges: true },
+  "lib/actions/sign-out-everywhere.ts#signOutEverywhereAction": {
+    access: "signed-in",
+    schema: null,
+    input: () => ({}),
+    endsSession: true,
+  },
+  "lib/actions/sign-out.ts#signOutAction": {
+    access: "public",
+    schema: null,
+    input: () => undefined,
+    neverChanges: true,
+  },
+  "lib/actions/sign-in.ts#signInAction": {
+    access: "public",
+    schema: signInSchema,
+    input: (c) => ({ email: `adv-nobody-${c.run}@example.com`, password: "wrong-password-1" }),
+    neverChanges: true,
+  },
   "lib/actions/create-first-admin.ts#createFirstAdminAction": {
     access: "public",
     schema: firstAdminSchema,
     // Users exist, so the first-run step refuses everyone.
-    input: (c) => ({ email: `adv-first-${c.run}@example.com`, password: "adversarial-password-1", confirmPassword: "adversarial-password-1" }),
+    input: (c) => ({
+      email: `adv-first-${c.run}@example.com`,
+      password: "adversarial-password-1",
+      confirmPassword: "adversarial-password-1",
+    }),
     neverChanges: true,
   },
 };
@@ -84,22 +198,60 @@ export type RouteExpectation = {
 };
 
 export const ROUTES: Record<string, RouteExpectation> = {
-  "app/api/auth/[...nextauth]/route.ts#GET": { access: "public", request: () => ({ path: "/api/auth/session" }), neverChanges: true },
-  "app/api/auth/[...nextauth]/route.ts#POST": {
+  "app/api/auth/[...nextauth]/route.ts#GET": {
     access: "public",
-    request: () => ({ path: "/api/auth/signout", init: { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "csrfToken=forged" } }),
+    request: () => ({ path: "/api/auth/session" }),
     neverChanges: true,
   },
-  "app/api/devices/export/route.ts#GET": { access: "devices.view", request: () => ({ path: "/api/devices/export" }), neverChanges: true },
+  "app/api/auth/[...nextauth]/route.ts#POST": {
+    access: "public",
+    request: () => ({
+      path: "/api/auth/signout",
+      init: {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: "csrfToken=forged",
+      },
+    }),
+    neverChanges: true,
+  },
+  "app/api/devices/export/route.ts#GET": {
+    access: "devices.view",
+    request: () => ({ path: "/api/devices/export" }),
+    neverChanges: true,
+  },
   "app/api/devices/import/route.ts#POST": {
     access: "devices.manage",
-    request: (c) => ({ path: "/api/devices/import", init: { method: "POST", headers: { "Content-Type": "text/csv" }, body: `registrationId\nadv-route-${c.run}-${c.next()}\n` } }),
+    request: (c) => ({
+      path: "/api/devices/import",
+      init: {
+        method: "POST",
+        headers: { "Content-Type": "text/csv" },
+        body: `registrationId\nadv-route-${c.run}-${c.next()}\n`,
+      },
+    }),
   },
-  "app/api/devices/imports/[id]/report/route.ts#GET": { access: "devices.manage", request: (c) => ({ path: `/api/devices/imports/${c.victimImportId}/report` }), neverChanges: true },
-  "app/api/registration-records/export/route.ts#GET": { access: "registrations.view", request: () => ({ path: "/api/registration-records/export?finding=orphan" }), neverChanges: true },
+  "app/api/devices/imports/[id]/report/route.ts#GET": {
+    access: "devices.manage",
+    request: (c) => ({ path: `/api/devices/imports/${c.victimImportId}/report` }),
+    neverChanges: true,
+  },
+  "app/api/registration-records/export/route.ts#GET": {
+    access: "registrations.view",
+    request: () => ({ path: "/api/registration-records/export?finding=orphan" }),
+    neverChanges: true,
+  },
   // For load balancers and orchestrators: unauthenticated by design, and they reveal nothing secret.
-  "app/api/health/route.ts#GET": { access: "public", request: () => ({ path: "/api/health" }), neverChanges: true },
-  "app/api/ready/route.ts#GET": { access: "public", request: () => ({ path: "/api/ready" }), neverChanges: true },
+  "app/api/health/route.ts#GET": {
+    access: "public",
+    request: () => ({ path: "/api/health" }),
+    neverChanges: true,
+  },
+  "app/api/ready/route.ts#GET": {
+    access: "public",
+    request: () => ({ path: "/api/ready" }),
+    neverChanges: true,
+  },
 };
 
 export function isAllowed(access: Access, caller: Caller): boolean {

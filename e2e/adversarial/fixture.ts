@@ -10,7 +10,14 @@ export const PASSWORD = "adversarial-password-1";
  * The suite's own accounts (one per role), a victim user and a victim device for the actions to
  * aim at, so nothing the other end-to-end flows rely on is touched.
  */
-export async function setUpFixture(run: string): Promise<{ ctx: Context; sessions: Map<Caller, Session | null>; relogin: (caller: Caller) => Promise<void>; cleanUp: () => Promise<void> }> {
+export async function setUpFixture(
+  run: string,
+): Promise<{
+  ctx: Context;
+  sessions: Map<Caller, Session | null>;
+  relogin: (caller: Caller) => Promise<void>;
+  cleanUp: () => Promise<void>;
+}> {
   const [{ now: started }] = (await sql<{ now: Date }>("select now()")) as [{ now: Date }];
   // The suite runs after the other flows: whatever they left connected, nothing here may reach a real DPS call.
   await sql("update integrations set primary_key_ciphertext = null, secondary_key_ciphertext = null");
@@ -19,16 +26,26 @@ export async function setUpFixture(run: string): Promise<{ ctx: Context; session
     operator: `adv-operator-${run}@example.com`,
     admin: `adv-admin-${run}@example.com`,
   };
-  for (const [role, email] of Object.entries(emails)) await ensureUser(email, PASSWORD, role as keyof typeof emails);
+  for (const [role, email] of Object.entries(emails))
+    await ensureUser(email, PASSWORD, role as keyof typeof emails);
   const victim = `adv-victim-${run}@example.com`;
   await ensureUser(victim, PASSWORD, "support");
   const [user] = await sql<{ id: string }>("select id from users where email = $1", [victim]);
-  const [device] = await sql<{ id: string }>("insert into devices (registration_id, created_by_email) values ($1, 'adversarial') returning id", [`adv-victim-${run}`]);
+  const [device] = await sql<{ id: string }>(
+    "insert into devices (registration_id, created_by_email) values ($1, 'adversarial') returning id",
+    [`adv-victim-${run}`],
+  );
   const [report] = await sql<{ id: string }>(
     "insert into device_imports (created_by_email, file_name, status, total, added, duplicates, refused, finished_at) values ('adversarial', 'victim.csv', 'complete', 0, 0, 0, 0, now()) returning id",
   );
   let seq = 0;
-  const ctx: Context = { run, next: () => ++seq, victimUserId: user!.id, victimDeviceId: Number(device!.id), victimImportId: Number(report!.id) };
+  const ctx: Context = {
+    run,
+    next: () => ++seq,
+    victimUserId: user!.id,
+    victimDeviceId: Number(device!.id),
+    victimImportId: Number(report!.id),
+  };
   const sessions = new Map<Caller, Session | null>();
   const relogin = async (caller: Caller) => {
     sessions.set(caller, caller === "anonymous" ? null : await signIn(emails[caller], PASSWORD));
@@ -40,7 +57,10 @@ export async function setUpFixture(run: string): Promise<{ ctx: Context; session
     await sql("update provisioning_control set paused = false");
     await sql("delete from devices where created_at >= $1 or registration_id like 'adv-%'", [started]);
     await sql("delete from device_imports where created_at >= $1", [started]);
-    await sql("delete from users where (created_at >= $1 or email like 'adv-%') and email <> all($2::text[])", [started, [ADMIN.email, OPERATOR.email, SUPPORT.email]]);
+    await sql(
+      "delete from users where (created_at >= $1 or email like 'adv-%') and email <> all($2::text[])",
+      [started, [ADMIN.email, OPERATOR.email, SUPPORT.email]],
+    );
   };
   return { ctx, sessions, relogin, cleanUp };
 }

@@ -20,17 +20,42 @@ const IMPORT_RUNS = 40;
 const nasty = fc.oneof(
   fc.string(),
   fc.string({ unit: "binary", maxLength: 40 }),
-  fc.constantFrom("\u0000", "a\u0000b", "\ud800", "=HYPERLINK(\"http://x\")", "' or 1=1 --", "../../etc/passwd", "$1", "$@1", "%00", "null", "-1", "1e309", "0x10"),
+  fc.constantFrom(
+    "\u0000",
+    "a\u0000b",
+    "\ud800",
+    '=HYPERLINK("http://x")',
+    "' or 1=1 --",
+    "../../etc/passwd",
+    "$1",
+    "$@1",
+    "%00",
+    "null",
+    "-1",
+    "1e309",
+    "0x10",
+  ),
   fc.string({ minLength: 2_000, maxLength: 20_000 }).map((s) => s.padEnd(2_000, "x")),
 );
-const value = fc.oneof({ weight: 3, arbitrary: nasty }, { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) }, fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null));
+const value = fc.oneof(
+  { weight: 3, arbitrary: nasty },
+  { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+  fc.integer(),
+  fc.double({ noNaN: true }),
+  fc.boolean(),
+  fc.constant(null),
+);
 
 function inputs(valid: unknown): fc.Arbitrary<unknown> {
   const keys = valid && typeof valid === "object" ? Object.keys(valid) : [];
   const mutated = keys.length
-    ? fc.tuple(fc.constantFrom(...keys), value).map(([key, v]) => ({ ...(valid as Record<string, unknown>), [key]: v }))
+    ? fc
+        .tuple(fc.constantFrom(...keys), value)
+        .map(([key, v]) => ({ ...(valid as Record<string, unknown>), [key]: v }))
     : fc.jsonValue({ maxDepth: 2 });
-  const extraKeys = fc.dictionary(fc.string({ maxLength: 12 }), value, { maxKeys: 4 }).map((extra) => (keys.length ? { ...extra, ...(valid as Record<string, unknown>) } : extra));
+  const extraKeys = fc
+    .dictionary(fc.string({ maxLength: 12 }), value, { maxKeys: 4 })
+    .map((extra) => (keys.length ? { ...extra, ...(valid as Record<string, unknown>) } : extra));
   return fc.oneof(mutated, mutated, extraKeys, fc.jsonValue({ maxDepth: 4 }), value);
 }
 
@@ -60,14 +85,25 @@ test.describe("fuzzing", () => {
       await fc.assert(
         fc.asyncProperty(inputs(expectation.input(fixture.ctx)), async (input) => {
           const before = await snapshot();
-          const reply = await postAction(fixture.sessions.get("admin")!, path, built.id, encodeActionArgs([input]));
+          const reply = await postAction(
+            fixture.sessions.get("admin")!,
+            path,
+            built.id,
+            encodeActionArgs([input]),
+          );
           cases++;
           if (reply.status >= 500) serverErrors++;
-          expect(reply.status, `${key} ← ${JSON.stringify(input)?.slice(0, 200)}: ${reply.text.slice(0, 300)}`).toBeLessThan(500);
+          expect(
+            reply.status,
+            `${key} ← ${JSON.stringify(input)?.slice(0, 200)}: ${reply.text.slice(0, 300)}`,
+          ).toBeLessThan(500);
           const refusedBySchema = expectation.schema ? !expectation.schema.safeParse(input).success : false;
           if (refusedBySchema) {
             expect(reply.result?.ok, key).toBe(false);
-            expect(await snapshot(), `${key} changed state for an invalid input ${JSON.stringify(input)?.slice(0, 200)}`).toEqual(before);
+            expect(
+              await snapshot(),
+              `${key} changed state for an invalid input ${JSON.stringify(input)?.slice(0, 200)}`,
+            ).toEqual(before);
           }
           if (expectation.endsSession && reply.result?.ok !== false) await fixture.relogin("admin");
         }),
@@ -76,13 +112,34 @@ test.describe("fuzzing", () => {
     }
     // Hand-tampered bodies (references React's decoder cannot resolve) are refused before the decoder.
     const addDevice = ids.get("lib/actions/add-device.ts#addDeviceAction")!;
-    for (const body of ['["$1"]', '["$@1"]', '["$Q0"]', "{", "", "null", '{"a":1}', '[{"registrationId":"$K9"}]']) {
+    for (const body of [
+      '["$1"]',
+      '["$@1"]',
+      '["$Q0"]',
+      "{",
+      "",
+      "null",
+      '{"a":1}',
+      '[{"registrationId":"$K9"}]',
+    ]) {
       // Prefetch headers make Next.js skip the proxy for pages; they must not skip the check.
-      for (const headers of [{}, { Purpose: "prefetch" }, { "Next-Router-Prefetch": "1" }] as Record<string, string>[]) {
-        const reply = await postAction(fixture.sessions.get("admin")!, addDevice.pagePattern, addDevice.id, body, headers);
+      for (const headers of [{}, { Purpose: "prefetch" }, { "Next-Router-Prefetch": "1" }] as Record<
+        string,
+        string
+      >[]) {
+        const reply = await postAction(
+          fixture.sessions.get("admin")!,
+          addDevice.pagePattern,
+          addDevice.id,
+          body,
+          headers,
+        );
         cases++;
         if (reply.status >= 500) serverErrors++;
-        expect(reply.status, `raw body ${JSON.stringify(body)} with ${JSON.stringify(headers)}: ${reply.text.slice(0, 200)}`).toBe(400);
+        expect(
+          reply.status,
+          `raw body ${JSON.stringify(body)} with ${JSON.stringify(headers)}: ${reply.text.slice(0, 200)}`,
+        ).toBe(400);
       }
     }
     addFigures({ "fuzzed action calls": cases });
@@ -93,28 +150,42 @@ test.describe("fuzzing", () => {
     const admin = fixture.sessions.get("admin")!;
     const line = fc.oneof(
       fc.stringMatching(/^[a-z0-9-]{1,20}$/).map((id) => `advfz-${id}`),
-      fc.tuple(fc.string(), fc.string(), fc.string()).map((cells) => cells.map((c) => `"${c.replaceAll('"', '""')}"`).join(",")),
+      fc
+        .tuple(fc.string(), fc.string(), fc.string())
+        .map((cells) => cells.map((c) => `"${c.replaceAll('"', '""')}"`).join(",")),
       nasty,
     );
     const body = fc.oneof(
-      fc.array(line, { maxLength: 30 }).map((lines) => lines.join(fc.sample(fc.constantFrom("\n", "\r\n", "\r"), 1)[0])),
+      fc
+        .array(line, { maxLength: 30 })
+        .map((lines) => lines.join(fc.sample(fc.constantFrom("\n", "\r\n", "\r"), 1)[0])),
       fc.uint8Array({ maxLength: 3_000 }).map((bytes) => Buffer.from(bytes).toString("latin1")),
       nasty,
     );
     let cases = 0;
     await fc.assert(
       fc.asyncProperty(body, fc.option(fc.string({ maxLength: 300 })), async (csv, fileName) => {
-        const [{ n: before }] = (await sql<{ n: string }>("select count(*) as n from devices where created_by_email = $1", [admin.email])) as [{ n: string }];
+        const [{ n: before }] = (await sql<{ n: string }>(
+          "select count(*) as n from devices where created_by_email = $1",
+          [admin.email],
+        )) as [{ n: string }];
         const response = await request(`${BASE_URL}/api/devices/import`, {
           method: "POST",
-          headers: { Cookie: admin.cookie, "Content-Type": "text/csv", ...(fileName !== null ? { "X-File-Name": encodeURIComponent(fileName) } : {}) },
+          headers: {
+            Cookie: admin.cookie,
+            "Content-Type": "text/csv",
+            ...(fileName !== null ? { "X-File-Name": encodeURIComponent(fileName) } : {}),
+          },
           body: csv,
         });
         const json = (await response.json().catch(() => null)) as { summary?: { added: number } } | null;
         cases++;
         if (response.status >= 500) serverErrors++;
         expect(response.status, `${JSON.stringify(csv).slice(0, 200)}`).toBeLessThan(500);
-        const [{ n: after }] = (await sql<{ n: string }>("select count(*) as n from devices where created_by_email = $1", [admin.email])) as [{ n: string }];
+        const [{ n: after }] = (await sql<{ n: string }>(
+          "select count(*) as n from devices where created_by_email = $1",
+          [admin.email],
+        )) as [{ n: string }];
         expect(Number(after) - Number(before)).toBe(json?.summary?.added ?? 0);
       }),
       { numRuns: IMPORT_RUNS },
@@ -125,18 +196,67 @@ test.describe("fuzzing", () => {
   test("every page's query string (and the device id in the path): never a 5xx", async () => {
     test.setTimeout(180_000);
     const admin = fixture.sessions.get("admin")!;
-    const knownKeys = ["q", "status", "hub", "sort", "after", "before", "callbackUrl", "created", "error", "code", "password-changed", "signed-out"];
-    const cursor = fc.jsonValue({ maxDepth: 2 }).map((v) => Buffer.from(JSON.stringify(v) ?? "null").toString("base64url"));
-    const tamperedCursors = fc.constantFrom(...[["x", 1], ["2024-13-45 25:61:61+00", 1], ["\u0000", 1], ["a", -1], ["a", 1e300], [1, 1], ["2024-02-30 00:00:00+00", 3]].map((c) => Buffer.from(JSON.stringify(c)).toString("base64url")));
-    const query = fc.dictionary(fc.oneof(fc.constantFrom(...knownKeys), fc.string({ maxLength: 10 })), fc.oneof(nasty, cursor, tamperedCursors, fc.constantFrom("updated", "-updated", "registrationId", "failed")), { maxKeys: 5 });
-    const deviceId = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("0", "-1", "1e5", "99999999999999999999", "00000000-0000-0000-0000-000000000000", "%00", "..%2f"), fc.nat().map(String));
+    const knownKeys = [
+      "q",
+      "status",
+      "hub",
+      "sort",
+      "after",
+      "before",
+      "callbackUrl",
+      "created",
+      "error",
+      "code",
+      "password-changed",
+      "signed-out",
+    ];
+    const cursor = fc
+      .jsonValue({ maxDepth: 2 })
+      .map((v) => Buffer.from(JSON.stringify(v) ?? "null").toString("base64url"));
+    const tamperedCursors = fc.constantFrom(
+      ...[
+        ["x", 1],
+        ["2024-13-45 25:61:61+00", 1],
+        ["\u0000", 1],
+        ["a", -1],
+        ["a", 1e300],
+        [1, 1],
+        ["2024-02-30 00:00:00+00", 3],
+      ].map((c) => Buffer.from(JSON.stringify(c)).toString("base64url")),
+    );
+    const query = fc.dictionary(
+      fc.oneof(fc.constantFrom(...knownKeys), fc.string({ maxLength: 10 })),
+      fc.oneof(
+        nasty,
+        cursor,
+        tamperedCursors,
+        fc.constantFrom("updated", "-updated", "registrationId", "failed"),
+      ),
+      { maxKeys: 5 },
+    );
+    const deviceId = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(
+        "0",
+        "-1",
+        "1e5",
+        "99999999999999999999",
+        "00000000-0000-0000-0000-000000000000",
+        "%00",
+        "..%2f",
+      ),
+      fc.nat().map(String),
+    );
     let cases = 0;
     for (const pattern of discoverPages()) {
       await fc.assert(
         fc.asyncProperty(query, deviceId, async (params, id) => {
           const path = pattern.replace("[id]", encodeURIComponent(id));
           const search = new URLSearchParams(params).toString();
-          const response = await request(`${BASE_URL}${path}${search ? `?${search}` : ""}`, { redirect: "manual", headers: { Cookie: admin.cookie } });
+          const response = await request(`${BASE_URL}${path}${search ? `?${search}` : ""}`, {
+            redirect: "manual",
+            headers: { Cookie: admin.cookie },
+          });
           await response.arrayBuffer();
           cases++;
           if (response.status >= 500) serverErrors++;

@@ -38,7 +38,11 @@ function cookieJar() {
 }
 
 /** One sign-in through Auth.js's credentials callback, as a browser posts it; the outcome is in `location`. */
-export async function postCredentials(email: string, password: string, headers: Record<string, string> = {}): Promise<{ status: number; location: string; cookie: string }> {
+export async function postCredentials(
+  email: string,
+  password: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; location: string; cookie: string }> {
   const jar = cookieJar();
   const csrf = await request(`${BASE_URL}/api/auth/csrf`);
   jar.keep(csrf);
@@ -58,22 +62,41 @@ export async function postCredentials(email: string, password: string, headers: 
 export async function signIn(email: string, password: string): Promise<Session> {
   await sql("delete from sign_in_throttle");
   const result = await postCredentials(email, password);
-  if (!result.cookie.includes("session-token")) throw new Error(`Sign-in as ${email} failed: ${result.location}`);
+  if (!result.cookie.includes("session-token"))
+    throw new Error(`Sign-in as ${email} failed: ${result.location}`);
   return { email, cookie: result.cookie };
 }
 
 /** React's encoding of plain action arguments: a string that starts with "$" is escaped as "$$…". */
 export function encodeActionArgs(args: unknown[]): string {
-  return JSON.stringify(args, (_key, value: unknown) => (typeof value === "string" && value.startsWith("$") ? `$${value}` : value));
+  return JSON.stringify(args, (_key, value: unknown) =>
+    typeof value === "string" && value.startsWith("$") ? `$${value}` : value,
+  );
 }
 
-export type ActionReply = { status: number; text: string; result: { ok?: boolean; message?: string; fieldErrors?: unknown } | null };
+export type ActionReply = {
+  status: number;
+  text: string;
+  result: { ok?: boolean; message?: string; fieldErrors?: unknown } | null;
+};
 
-export async function postAction(session: Session | null, path: string, actionId: string, body: string, extraHeaders: Record<string, string> = {}): Promise<ActionReply> {
+export async function postAction(
+  session: Session | null,
+  path: string,
+  actionId: string,
+  body: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<ActionReply> {
   const response = await request(`${BASE_URL}${path}`, {
     method: "POST",
     redirect: "manual",
-    headers: { "Next-Action": actionId, "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component", ...(session ? { Cookie: session.cookie } : {}), ...extraHeaders },
+    headers: {
+      "Next-Action": actionId,
+      "Content-Type": "text/plain;charset=UTF-8",
+      Accept: "text/x-component",
+      ...(session ? { Cookie: session.cookie } : {}),
+      ...extraHeaders,
+    },
     body,
   });
   const text = await response.text();
@@ -96,17 +119,20 @@ export const REFUSAL = /do not have permission|session has ended/i;
  */
 export async function snapshot(): Promise<Record<string, string>> {
   const queries: Record<string, string> = {
-    users: "select id, lower(email) as email, name, role, disabled_at, session_generation, password_hash from users",
+    users:
+      "select id, lower(email) as email, name, role, disabled_at, session_generation, password_hash from users",
     devices: "select id, registration_id, name, payload from devices",
     integrations:
       "select id, id_scope, host, registrations_per_minute, primary_key_ciphertext, secondary_key_ciphertext, service_host, service_policy_name, service_key_ciphertext, enrollment_group_id, version from integrations",
     // Runs are created only by a request; their progress is the worker's.
-    registration_reconciliations: "select id, enrollment_group_id, requested_by_email from registration_reconciliations",
+    registration_reconciliations:
+      "select id, enrollment_group_id, requested_by_email from registration_reconciliations",
     provisioning_control: "select * from provisioning_control",
     device_imports: "select id, status, total, added from device_imports",
   };
   const columns = Object.entries(queries).map(
-    ([table, query]) => `(select count(*) || ':' || md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from (${query}) t) as ${table}`,
+    ([table, query]) =>
+      `(select count(*) || ':' || md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from (${query}) t) as ${table}`,
   );
   // One statement, one connection: the fuzzer takes two snapshots per case.
   const [row] = await sql<Record<string, string>>(`select ${columns.join(", ")}`);

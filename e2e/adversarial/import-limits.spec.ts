@@ -23,7 +23,9 @@ function csv(prefix: string, bytes: number): string {
 }
 
 async function devicesWithPrefix(prefix: string): Promise<number> {
-  const [row] = await sql<{ n: string }>("select count(*) as n from devices where registration_id like $1", [`${prefix}-%`]);
+  const [row] = await sql<{ n: string }>("select count(*) as n from devices where registration_id like $1", [
+    `${prefix}-%`,
+  ]);
   return Number(row!.n);
 }
 
@@ -48,7 +50,9 @@ test.describe("CSV uploads that stop early", () => {
       body: csv(prefix, CAP + 100_000),
     });
     expect(response.status).toBe(413);
-    expect(((await response.json()) as { message: string }).message).toMatch(/HIC_IMPORT_MAX_BYTES[\s\S]*No devices were added/);
+    expect(((await response.json()) as { message: string }).message).toMatch(
+      /HIC_IMPORT_MAX_BYTES[\s\S]*No devices were added/,
+    );
     expect(await devicesWithPrefix(prefix)).toBe(0);
   });
 
@@ -72,11 +76,18 @@ test.describe("CSV uploads that stop early", () => {
       dispatcher,
     } as RequestInit);
     expect(response.status).toBe(413);
-    const json = (await response.json()) as { ok: boolean; message: string; summary: { importId: number; status: string; added: number; total: number } };
+    const json = (await response.json()) as {
+      ok: boolean;
+      message: string;
+      summary: { importId: number; status: string; added: number; total: number };
+    };
     expect(json).toMatchObject({ ok: false, summary: { status: "cut-short" } });
     expect(json.message).toMatch(/HIC_IMPORT_MAX_BYTES/);
     expect(await devicesWithPrefix(prefix)).toBe(json.summary.added);
-    const [row] = await sql<{ status: string; stop_reason: string; added: number }>("select status, stop_reason, added from device_imports where id = $1", [json.summary.importId]);
+    const [row] = await sql<{ status: string; stop_reason: string; added: number }>(
+      "select status, stop_reason, added from device_imports where id = $1",
+      [json.summary.importId],
+    );
     expect(row).toMatchObject({ status: "cut-short", stop_reason: "too-large", added: json.summary.added });
     await dispatcher.close();
   });
@@ -87,7 +98,9 @@ test.describe("CSV uploads that stop early", () => {
     const cutAt = full.indexOf("\n", 60_000) + 8; // a few bytes into a line
     const partialId = full.slice(full.lastIndexOf("\n", cutAt - 1) + 1, cutAt);
     const url = new URL(`${BASE_URL}/api/devices/import`);
-    const [{ n: importsBefore }] = (await sql<{ n: string }>("select count(*) as n from device_imports")) as [{ n: string }];
+    const [{ n: importsBefore }] = (await sql<{ n: string }>("select count(*) as n from device_imports")) as [
+      { n: string },
+    ];
     await new Promise<void>((resolve, reject) => {
       const socket = connect(Number(url.port), url.hostname, () => {
         socket.write(
@@ -99,16 +112,26 @@ test.describe("CSV uploads that stop early", () => {
     });
     let row: { status: string; stop_reason: string; added: number } | undefined;
     await expect
-      .poll(async () => {
-        [row] = await sql<{ status: string; stop_reason: string; added: number }>("select status, stop_reason, added from device_imports order by id desc limit 1 offset 0");
-        const [{ n }] = (await sql<{ n: string }>("select count(*) as n from device_imports")) as [{ n: string }];
-        return Number(n) > Number(importsBefore) && row?.status !== "running" ? row?.status : null;
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          [row] = await sql<{ status: string; stop_reason: string; added: number }>(
+            "select status, stop_reason, added from device_imports order by id desc limit 1 offset 0",
+          );
+          const [{ n }] = (await sql<{ n: string }>("select count(*) as n from device_imports")) as [
+            { n: string },
+          ];
+          return Number(n) > Number(importsBefore) && row?.status !== "running" ? row?.status : null;
+        },
+        { timeout: 15_000 },
+      )
       .toBe("cut-short");
     expect(row!.stop_reason).toBe("client-gone");
     expect(await devicesWithPrefix(prefix)).toBe(row!.added);
     expect(row!.added).toBeGreaterThan(0);
-    const [partial] = await sql<{ n: string }>("select count(*) as n from devices where registration_id = $1", [partialId]);
+    const [partial] = await sql<{ n: string }>(
+      "select count(*) as n from devices where registration_id = $1",
+      [partialId],
+    );
     expect(Number(partial!.n)).toBe(0);
   });
 });

@@ -26,12 +26,27 @@ test.describe("role × action matrix", () => {
     const actions = discoverServerActions().map((a) => a.key);
     const routes = discoverRouteHandlers().map((r) => r.key);
     expect(actions.length).toBeGreaterThan(10);
-    expect(actions.filter((key) => !(key in ACTIONS)), "server actions without an entry in e2e/adversarial/expectations.ts").toEqual([]);
-    expect(Object.keys(ACTIONS).filter((key) => !actions.includes(key)), "expectations for actions that no longer exist").toEqual([]);
-    expect(routes.filter((key) => !(key in ROUTES)), "route handlers without an entry in e2e/adversarial/expectations.ts").toEqual([]);
-    expect(Object.keys(ROUTES).filter((key) => !routes.includes(key)), "expectations for routes that no longer exist").toEqual([]);
+    expect(
+      actions.filter((key) => !(key in ACTIONS)),
+      "server actions without an entry in e2e/adversarial/expectations.ts",
+    ).toEqual([]);
+    expect(
+      Object.keys(ACTIONS).filter((key) => !actions.includes(key)),
+      "expectations for actions that no longer exist",
+    ).toEqual([]);
+    expect(
+      routes.filter((key) => !(key in ROUTES)),
+      "route handlers without an entry in e2e/adversarial/expectations.ts",
+    ).toEqual([]);
+    expect(
+      Object.keys(ROUTES).filter((key) => !routes.includes(key)),
+      "expectations for routes that no longer exist",
+    ).toEqual([]);
     // The build knows every action a page can call, wherever its file lives: the scan must have found each one.
-    expect([...serverActionIds().keys()].filter((key) => !actions.includes(key)), "server actions in the build that the scan of the sources missed").toEqual([]);
+    expect(
+      [...serverActionIds().keys()].filter((key) => !actions.includes(key)),
+      "server actions in the build that the scan of the sources missed",
+    ).toEqual([]);
   });
 
   test("server actions refuse every caller the permissions refuse, and change nothing for them", async () => {
@@ -48,7 +63,12 @@ test.describe("role × action matrix", () => {
         const allowed = isAllowed(expectation.access, caller);
         const before = await snapshot();
         const input = expectation.input(fixture.ctx);
-        const reply = await postAction(fixture.sessions.get(caller) ?? null, path, built.id, encodeActionArgs(input === undefined ? [] : [input]));
+        const reply = await postAction(
+          fixture.sessions.get(caller) ?? null,
+          path,
+          built.id,
+          encodeActionArgs(input === undefined ? [] : [input]),
+        );
         const where = `${key} as ${caller}: HTTP ${reply.status} ${reply.text.slice(0, 300)}`;
         expect(reply.status, where).toBeLessThan(500);
         if (!allowed) {
@@ -75,7 +95,14 @@ test.describe("role × action matrix", () => {
         const before = await snapshot();
         const { path, init = {} } = expectation.request(fixture.ctx);
         const session = fixture.sessions.get(caller);
-        const response = await request(`${BASE_URL}${path}`, { redirect: "manual", ...init, headers: { ...(init.headers as Record<string, string>), ...(session ? { Cookie: session.cookie } : {}) } });
+        const response = await request(`${BASE_URL}${path}`, {
+          redirect: "manual",
+          ...init,
+          headers: {
+            ...(init.headers as Record<string, string>),
+            ...(session ? { Cookie: session.cookie } : {}),
+          },
+        });
         const text = await response.text();
         const where = `${key} as ${caller}: HTTP ${response.status} ${text.slice(0, 200)}`;
         expect(response.status, where).toBeLessThan(500);

@@ -29,25 +29,39 @@ test.describe("sign-in throttling", () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 30; i++) {
       const forged = `203.0.113.${i + 1}, 198.51.100.${i + 1}`;
-      const { location } = await postCredentials(`adv-spray-${run}-${i}@example.com`, "wrong-password-1", { "X-Forwarded-For": forged, "X-Real-IP": forged, "X-HIC-Socket-Address": `192.0.2.${i + 1}` });
+      const { location } = await postCredentials(`adv-spray-${run}-${i}@example.com`, "wrong-password-1", {
+        "X-Forwarded-For": forged,
+        "X-Real-IP": forged,
+        "X-HIC-Socket-Address": `192.0.2.${i + 1}`,
+      });
       outcomes.push(location);
     }
     const throttled = outcomes.filter((l) => l.includes("code=throttled")).length;
     expect(throttled).toBeGreaterThanOrEqual(10);
-    const addresses = await sql<{ client_address: string }>("select distinct client_address from audit_log where action = 'auth.sign-in' and target like $1", [`adv-spray-${run}-%`]);
+    const addresses = await sql<{ client_address: string }>(
+      "select distinct client_address from audit_log where action = 'auth.sign-in' and target like $1",
+      [`adv-spray-${run}-%`],
+    );
     expect(addresses.map((a) => a.client_address)).toEqual(["127.0.0.1"]);
     addFigures({ "spoofed-header attempts throttled (of 30)": throttled });
   });
 
   test("40 parallel wrong passwords for one account: at most 5 reach the password check", async () => {
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => postCredentials(victim.email, `wrong-guess-${i}-x`)));
-    const [{ n: evaluated }] = (await sql<{ n: string }>("select count(*) as n from audit_log where action = 'auth.sign-in' and target = $1 and outcome = 'failure'", [victim.email])) as [{ n: string }];
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => postCredentials(victim.email, `wrong-guess-${i}-x`)),
+    );
+    const [{ n: evaluated }] = (await sql<{ n: string }>(
+      "select count(*) as n from audit_log where action = 'auth.sign-in' and target = $1 and outcome = 'failure'",
+      [victim.email],
+    )) as [{ n: string }];
     expect(Number(evaluated)).toBeLessThanOrEqual(5);
     expect(results.filter((r) => r.location.includes("code=throttled")).length).toBe(40 - Number(evaluated));
     addFigures({ "parallel guesses evaluated (of 40)": Number(evaluated) });
   });
 
-  test("a locked user is told when to try again, and an administrator can unlock the account", async ({ browser }) => {
+  test("a locked user is told when to try again, and an administrator can unlock the account", async ({
+    browser,
+  }) => {
     for (let i = 0; i < 6; i++) await postCredentials(victim.email, `wrong-guess-${i}-y`);
     const context = await browser.newContext(SIGNED_OUT);
     const page = await context.newPage();
@@ -55,12 +69,16 @@ test.describe("sign-in throttling", () => {
     await page.getByLabel("Email").fill(victim.email);
     await page.getByLabel("Password").fill(victim.password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert").filter({ hasText: /Try again in 1[45] minutes \(after \d\d:\d\d UTC\)/ })).toBeVisible();
+    await expect(
+      page.getByRole("alert").filter({ hasText: /Try again in 1[45] minutes \(after \d\d:\d\d UTC\)/ }),
+    ).toBeVisible();
 
     const admin = await (await browser.newContext(SIGNED_OUT)).newPage();
     await signInThroughUi(admin, ADMIN);
     await admin.goto("/admin/users");
-    await expect(admin.getByRole("row", { name: new RegExp(victim.email) }).getByText(/Locked until/)).toBeVisible();
+    await expect(
+      admin.getByRole("row", { name: new RegExp(victim.email) }).getByText(/Locked until/),
+    ).toBeVisible();
     await admin.getByRole("button", { name: `Unlock ${victim.email}` }).click();
     await expect(admin.getByText(`${victim.email} is unlocked and can sign in again.`)).toBeVisible();
 

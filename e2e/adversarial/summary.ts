@@ -16,5 +16,9 @@ export function addFigures(figures: Figures): void {
   }
   for (const [key, value] of Object.entries(figures)) current[key] = (current[key] ?? 0) + value;
   writeFileSync(FILE, `${JSON.stringify(current, null, 2)}\n`);
-  console.log(`[adversarial] ${Object.entries(figures).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
+  console.log(
+    `[adversarial] ${Object.entries(figures)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ")}`,
+  );
 }

@@ -45,7 +45,12 @@ export function discoverServerActions(): DiscoveredAction[] {
       } else {
         // An action defined inline in a server component: reachable, so it needs an expectation too.
         source.split("\n").forEach((line, index) => {
-          if (/["']use server["']/.test(line)) found.push({ key: `${rel(file)}#inline@${index + 1}`, file: rel(file), name: `inline@${index + 1}` });
+          if (/["']use server["']/.test(line))
+            found.push({
+              key: `${rel(file)}#inline@${index + 1}`,
+              file: rel(file),
+              name: `inline@${index + 1}`,
+            });
         });
       }
     }
@@ -71,10 +76,23 @@ export function discoverRouteHandlers(): DiscoveredRoute[] {
     const source = readFileSync(file, "utf8");
     const methods = new Set<string>();
     for (const match of source.matchAll(/export\s+(?:async\s+)?function\s+([A-Z]+)/g)) methods.add(match[1]!);
-    for (const match of source.matchAll(/export\s+const\s+\{([^}]*)\}/g)) for (const name of match[1]!.split(",")) methods.add(name.trim().split(/\s+as\s+/).pop()!.trim());
+    for (const match of source.matchAll(/export\s+const\s+\{([^}]*)\}/g))
+      for (const name of match[1]!.split(","))
+        methods.add(
+          name
+            .trim()
+            .split(/\s+as\s+/)
+            .pop()!
+            .trim(),
+        );
     for (const match of source.matchAll(/export\s+const\s+([A-Z]+)\s*=/g)) methods.add(match[1]!);
     for (const method of [...methods].filter((m) => HTTP_METHODS.includes(m))) {
-      found.push({ key: `${rel(file)}#${method}`, file: rel(file), method, pattern: urlPattern(file, "route") });
+      found.push({
+        key: `${rel(file)}#${method}`,
+        file: rel(file),
+        method,
+        pattern: urlPattern(file, "route"),
+      });
     }
   }
   return found;
@@ -83,14 +101,17 @@ export function discoverRouteHandlers(): DiscoveredRoute[] {
 /** Every page's URL pattern (route groups removed), e.g. "/devices/[id]". */
 export function discoverPages(): string[] {
   const pages: string[] = [];
-  for (const file of sourceFiles(path.join(ROOT, "app"))) if (/\/page\.tsx?$/.test(file)) pages.push(urlPattern(file, "page"));
+  for (const file of sourceFiles(path.join(ROOT, "app")))
+    if (/\/page\.tsx?$/.test(file)) pages.push(urlPattern(file, "page"));
   return pages.sort();
 }
 
 /** The build's id for each server action, and a page that serves it (from Next.js's server reference manifest). */
 export function serverActionIds(): Map<string, { id: string; pagePattern: string }> {
   const file = path.join(ROOT, ".next", "server", "server-reference-manifest.json");
-  const manifest = JSON.parse(readFileSync(file, "utf8")) as { node: Record<string, { workers: Record<string, unknown>; filename?: string; exportedName?: string }> };
+  const manifest = JSON.parse(readFileSync(file, "utf8")) as {
+    node: Record<string, { workers: Record<string, unknown>; filename?: string; exportedName?: string }>;
+  };
   const ids = new Map<string, { id: string; pagePattern: string }>();
   for (const [id, entry] of Object.entries(manifest.node)) {
     if (!entry.filename || !entry.exportedName) continue;

@@ -11,7 +11,11 @@ export const PHONE = { width: 390, height: 844 };
 export async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
   const found = results.violations.map(
-    (v) => `${v.impact ?? "?"} ${v.id} (${v.nodes.length}): ${v.help}\n    ${v.nodes.slice(0, 4).map((n) => `${n.target.join(" ")} ${n.failureSummary?.split("\n")[1]?.trim() ?? ""}`).join("\n    ")}`,
+    (v) =>
+      `${v.impact ?? "?"} ${v.id} (${v.nodes.length}): ${v.help}\n    ${v.nodes
+        .slice(0, 4)
+        .map((n) => `${n.target.join(" ")} ${n.failureSummary?.split("\n")[1]?.trim() ?? ""}`)
+        .join("\n    ")}`,
   );
   expect.soft(found, `axe-core on ${what}`).toEqual([]);
 }

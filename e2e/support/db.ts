@@ -3,7 +3,10 @@ import { hashPassword } from "@/lib/auth/password";
 import type { Role } from "@/lib/auth/permissions";
 
 /** Direct access to the app's database, to set up accounts quickly and to prove what did or did not change. */
-export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
   await client.connect();
   try {

@@ -7,7 +7,11 @@ import { connectDpsThroughUi } from "./dps";
  * Connects DPS (as the administrator, through the dialog) and adds a device through the Add device
  * dialog, unless it exists; resolves once DPS has put it on a hub. Returns its id and hub.
  */
-export async function ensureProvisionedDevice(browser: Browser, registrationId: string, name?: string): Promise<{ id: number; hub: string }> {
+export async function ensureProvisionedDevice(
+  browser: Browser,
+  registrationId: string,
+  name?: string,
+): Promise<{ id: number; hub: string }> {
   const context = await browser.newContext({ storageState: AUTH_STATE.admin });
   try {
     const page = await context.newPage();
@@ -26,10 +30,16 @@ export async function ensureProvisionedDevice(browser: Browser, registrationId: 
   }
   let row: { id: string; assigned_hub: string | null } | undefined;
   await expect
-    .poll(async () => {
-      [row] = await sql<{ id: string; assigned_hub: string | null }>("select id, assigned_hub from devices where registration_id = $1", [registrationId]);
-      return row?.assigned_hub ?? null;
-    }, { timeout: 30_000 })
+    .poll(
+      async () => {
+        [row] = await sql<{ id: string; assigned_hub: string | null }>(
+          "select id, assigned_hub from devices where registration_id = $1",
+          [registrationId],
+        );
+        return row?.assigned_hub ?? null;
+      },
+      { timeout: 30_000 },
+    )
     .not.toBeNull();
   return { id: Number(row!.id), hub: row!.assigned_hub! };
 }
@@ -42,6 +52,8 @@ export async function ensureFailedDevice(registrationId: string): Promise<number
      on conflict do nothing`,
     [registrationId],
   );
-  const [row] = await sql<{ id: string }>("select id from devices where lower(registration_id) = lower($1)", [registrationId]);
+  const [row] = await sql<{ id: string }>("select id from devices where lower(registration_id) = lower($1)", [
+    registrationId,
+  ]);
   return Number(row!.id);
 }

@@ -24,6 +24,10 @@ export async function disconnectDpsThroughUi(page: Page): Promise<void> {
   const disconnect = page.getByRole("button", { name: "Disconnect", exact: true });
   if ((await disconnect.count()) === 0) return;
   await disconnect.click();
-  await page.getByRole("alertdialog").or(page.getByRole("dialog")).getByRole("button", { name: /Disconnect/ }).click();
+  await page
+    .getByRole("alertdialog")
+    .or(page.getByRole("dialog"))
+    .getByRole("button", { name: /Disconnect/ })
+    .click();
   await expect(page.getByRole("button", { name: "Connect", exact: true })).toBeVisible();
 }

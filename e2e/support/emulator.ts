@@ -26,13 +26,21 @@ export function emulatorConnection(): EmulatorConnection {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as EmulatorConnection;
   } catch (error) {
-    throw new Error(`The launcher did not write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is the local DPS emulator on?`);
+    throw new Error(
+      `The launcher did not write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is the local DPS emulator on?`,
+    );
   }
 }
 
 /** Calls the running emulator's loopback-only admin API (`/_emulator/<route>`), trusting the emulator's CA; the status and parsed body. */
-export async function emulatorAdmin<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const fetch = createDpsFetch({ caPem: readFileSync(path.join(dataDir(), "dps-emulator", "ca.pem"), "utf8") });
+export async function emulatorAdmin<T = unknown>(
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const fetch = createDpsFetch({
+    caPem: readFileSync(path.join(dataDir(), "dps-emulator", "ca.pem"), "utf8"),
+  });
   const response = await fetch(`https://${emulatorConnection().host}/_emulator/${route}`, {
     method,
     headers: { "content-type": "application/json" },
@@ -45,28 +53,43 @@ export async function emulatorAdmin<T = unknown>(method: string, route: string, 
 /** Changes the running emulator's configuration through its admin API. */
 export async function patchEmulatorConfig(changes: Record<string, unknown>): Promise<void> {
   const { status, body } = await emulatorAdmin("PATCH", "config", changes);
-  if (status !== 200) throw new Error(`The emulator refused the change: HTTP ${status} ${JSON.stringify(body)}`);
+  if (status !== 200)
+    throw new Error(`The emulator refused the change: HTTP ${status} ${JSON.stringify(body)}`);
 }
 
 /** Registration records made outside the app (another tool, a removal elsewhere), straight into the emulator. */
-export async function addEmulatorRegistrations(records: { registrationId: string; assignedHub?: string }[]): Promise<void> {
+export async function addEmulatorRegistrations(
+  records: { registrationId: string; assignedHub?: string }[],
+): Promise<void> {
   const { status, body } = await emulatorAdmin("POST", "registrations", records);
-  if (status !== 201) throw new Error(`The emulator refused the records: HTTP ${status} ${JSON.stringify(body)}`);
+  if (status !== 201)
+    throw new Error(`The emulator refused the records: HTTP ${status} ${JSON.stringify(body)}`);
 }
 
 /** The emulator's record of a registration, or null when DPS has none. */
-export async function emulatorRegistration(registrationId: string): Promise<{ registrationId: string; assignedHub?: string; etag: string } | null> {
-  const { status, body } = await emulatorAdmin<{ registrationId: string; assignedHub?: string; etag: string }>("GET", `registrations/${encodeURIComponent(registrationId)}`);
+export async function emulatorRegistration(
+  registrationId: string,
+): Promise<{ registrationId: string; assignedHub?: string; etag: string } | null> {
+  const { status, body } = await emulatorAdmin<{
+    registrationId: string;
+    assignedHub?: string;
+    etag: string;
+  }>("GET", `registrations/${encodeURIComponent(registrationId)}`);
   return status === 200 ? body : null;
 }
 
 /** Switches the emulator's faults, e.g. `{ unreachable: true }` for an outage (fields left out stay as they are). */
 export async function patchEmulatorFaults(changes: Record<string, unknown>): Promise<void> {
   const { status, body } = await emulatorAdmin("PATCH", "faults", changes);
-  if (status !== 200) throw new Error(`The emulator refused the change: HTTP ${status} ${JSON.stringify(body)}`);
+  if (status !== 200)
+    throw new Error(`The emulator refused the change: HTTP ${status} ${JSON.stringify(body)}`);
 }
 
 /** Adds (or updates) an enrollment group, to make the emulator accept a test's own key. */
-export async function upsertEmulatorEnrollmentGroup(group: { enrollmentGroupId: string; primaryKey: string; secondaryKey: string }): Promise<void> {
+export async function upsertEmulatorEnrollmentGroup(group: {
+  enrollmentGroupId: string;
+  primaryKey: string;
+  secondaryKey: string;
+}): Promise<void> {
   await patchEmulatorConfig({ enrollmentGroups: [group] });
 }

@@ -1,6 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { chmodSync, cpSync, createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  createWriteStream,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -15,7 +24,16 @@ import { pickPort } from "@/ops/postgres/free-port";
  */
 
 /** What a checkout leaves out or makes itself; everything else is copied. */
-const NOT_COPIED = new Set(["node_modules", ".next", ".data", ".git", "test-results", "playwright-report", "blob-report", ".scratch"]);
+const NOT_COPIED = new Set([
+  "node_modules",
+  ".next",
+  ".data",
+  ".git",
+  "test-results",
+  "playwright-report",
+  "blob-report",
+  ".scratch",
+]);
 
 /**
  * The project as another machine would check it out: the sources copied (a few MB), the installed
@@ -27,7 +45,10 @@ export function copyProject(root: string): { dir: string; remove: () => void } {
   chmodSync(dir, 0o755);
   for (const name of readdirSync(root)) {
     if (NOT_COPIED.has(name)) continue;
-    cpSync(path.join(root, name), path.join(dir, name), { recursive: true, filter: (source) => !source.includes(`${path.sep}.auth`) });
+    cpSync(path.join(root, name), path.join(dir, name), {
+      recursive: true,
+      filter: (source) => !source.includes(`${path.sep}.auth`),
+    });
   }
   const linked = spawnSync("cp", ["-al", path.join(root, "node_modules"), path.join(dir, "node_modules")]);
   if (linked.status !== 0) symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
@@ -44,10 +65,19 @@ export function stopBuilds(): void {
 /** `next build` in `dir`, with the server-actions key given (or none: Next.js then draws one). Output goes to `logFile`. */
 export async function buildIn(dir: string, actionsKey: string | null, logFile: string): Promise<void> {
   const log = createWriteStream(logFile);
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: "",
+    NEXT_TELEMETRY_DISABLED: "1",
+    NODE_ENV: "production",
+  };
   if (actionsKey) env.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY = actionsKey;
   else delete env.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY;
-  const child = spawn(process.execPath, [path.join(dir, "node_modules", "next", "dist", "bin", "next"), "build"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [path.join(dir, "node_modules", "next", "dist", "bin", "next"), "build"],
+    { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   builds.add(child);
@@ -58,7 +88,9 @@ export async function buildIn(dir: string, actionsKey: string | null, logFile: s
 
 /** The server actions' IDs a build holds (its server-reference manifest). */
 export function actionIds(dir: string): string[] {
-  const manifest = JSON.parse(readFileSync(path.join(dir, ".next", "server", "server-reference-manifest.json"), "utf8")) as { node: Record<string, unknown> };
+  const manifest = JSON.parse(
+    readFileSync(path.join(dir, ".next", "server", "server-reference-manifest.json"), "utf8"),
+  ) as { node: Record<string, unknown> };
   return Object.keys(manifest.node).sort();
 }
 
@@ -98,7 +130,12 @@ export async function startInstance(
   env: Record<string, string>,
   options: { expectExit?: boolean; timeoutMs?: number; logFile?: string } = {},
 ): Promise<Instance> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { cwd, env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const log = options.logFile ? createWriteStream(options.logFile) : null;
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -123,7 +160,9 @@ export async function startInstance(
     }
     if (Date.now() > deadline) {
       await stopGroup(child, exited);
-      throw new Error(`${name} was not ready within ${(options.timeoutMs ?? 180_000) / 1000} s:\n${output.slice(-3000)}`);
+      throw new Error(
+        `${name} was not ready within ${(options.timeoutMs ?? 180_000) / 1000} s:\n${output.slice(-3000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -134,11 +173,21 @@ export async function startInstance(
  * The production web server alone (scripts/web-server.mjs, what the launcher runs), without the
  * launcher and so without its fleet check: what a deployment that skipped `npm start` would run.
  */
-export async function startBareWebServer(cwd: string, env: NodeJS.ProcessEnv, logFile?: string): Promise<Instance> {
+export async function startBareWebServer(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  logFile?: string,
+): Promise<Instance> {
   const port = await pickPort(0);
   const child = spawn(process.execPath, [path.join(cwd, "scripts", "web-server.mjs")], {
     cwd,
-    env: { ...env, HOST: "127.0.0.1", PORT: String(port), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+    env: {
+      ...env,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -154,21 +203,44 @@ export async function startBareWebServer(cwd: string, env: NodeJS.ProcessEnv, lo
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const deadline = Date.now() + 60_000;
   while (!output.includes("[web-server] listening")) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`The web server in ${cwd} did not start:\n${output.slice(-3000)}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`The web server in ${cwd} did not start:\n${output.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { name: "bare web server", child, url: `http://127.0.0.1:${port}`, output: () => output, exited, stop: () => stopGroup(child, exited) };
+  return {
+    name: "bare web server",
+    child,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exited,
+    stop: () => stopGroup(child, exited),
+  };
 }
 
-export type Emulator = { host: string; caFile: string; idScope: string; groupKey: string; stop: () => Promise<void> };
+export type Emulator = {
+  host: string;
+  caFile: string;
+  idScope: string;
+  groupKey: string;
+  stop: () => Promise<void>;
+};
 
 /** The DPS emulator as a service of its own (`npm run dps-emulator`), with its demo configuration. */
 export async function startEmulator(dataDir: string): Promise<Emulator> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dps-emulator.ts", "--port", "0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "ignore"] });
-  const [line] = (await Promise.race([once(createInterface({ input: child.stdout! }), "line"), once(child, "exit").then(() => [null])])) as [string | null];
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "scripts/dps-emulator.ts", "--port", "0", "--data-dir", dataDir],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const [line] = (await Promise.race([
+    once(createInterface({ input: child.stdout! }), "line"),
+    once(child, "exit").then(() => [null]),
+  ])) as [string | null];
   if (!line) throw new Error("The DPS emulator exited before it was ready.");
   const ready = JSON.parse(line) as { url: string; caFile: string; idScope: string };
-  const { primaryKey } = JSON.parse(readFileSync(path.join(dataDir, "demo-group-keys.json"), "utf8")) as { primaryKey: string };
+  const { primaryKey } = JSON.parse(readFileSync(path.join(dataDir, "demo-group-keys.json"), "utf8")) as {
+    primaryKey: string;
+  };
   return {
     host: `localhost:${new URL(ready.url).port}`,
     caFile: ready.caFile,
@@ -231,8 +303,21 @@ export async function startRoundRobin(upstreams: string[], sourceAddress = "127.
     const target = new URL(req.url!, targets[index]);
     // The Host header passes through unchanged, as a reverse proxy must pass it: Next.js refuses a
     // server-action call whose Origin is not the host the browser asked.
-    const headers = { ...req.headers, "x-forwarded-for": [req.headers["x-forwarded-for"], req.socket.remoteAddress].filter(Boolean).join(", ") };
-    const entry: Forwarded = { upstream: index, method: req.method!, path: req.url!, status: 0, action: Boolean(req.headers["next-action"]), document: req.headers["sec-fetch-dest"] === "document", actionNotFound: false };
+    const headers = {
+      ...req.headers,
+      "x-forwarded-for": [req.headers["x-forwarded-for"], req.socket.remoteAddress]
+        .filter(Boolean)
+        .join(", "),
+    };
+    const entry: Forwarded = {
+      upstream: index,
+      method: req.method!,
+      path: req.url!,
+      status: 0,
+      action: Boolean(req.headers["next-action"]),
+      document: req.headers["sec-fetch-dest"] === "document",
+      actionNotFound: false,
+    };
     forwarded.push(entry);
     const upstream = http.request(target, { method: req.method, headers, agent: agents[index] }, (answer) => {
       entry.status = answer.statusCode ?? 0;

@@ -16,7 +16,8 @@ export function throwawayDataDir(): { dir: string; remove: () => void } {
     dir,
     remove: () => {
       const record = path.join(dir, "postgres.location");
-      if (existsSync(record)) rmSync(path.dirname(readFileSync(record, "utf8").trim()), { recursive: true, force: true });
+      if (existsSync(record))
+        rmSync(path.dirname(readFileSync(record, "utf8").trim()), { recursive: true, force: true });
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -27,7 +28,11 @@ export function throwawayDataDir(): { dir: string; remove: () => void } {
  * on), with embedded PostgreSQL (unless `env` gives a DATABASE_URL) and the emulator in `dataDir`,
  * an administrator from the environment, and the build `npm test` made.
  */
-export async function startLauncher(dataDir: string, admin: { email: string; password: string }, env: Record<string, string> = {}): Promise<Launcher> {
+export async function startLauncher(
+  dataDir: string,
+  admin: { email: string; password: string },
+  env: Record<string, string> = {},
+): Promise<Launcher> {
   const port = await pickPort(0);
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: process.cwd(),
@@ -52,13 +57,19 @@ export async function startLauncher(dataDir: string, admin: { email: string; pas
       const match = /\[hic\] Ready: (\S+)/.exec(output);
       if (match?.[1]) resolve(match[1]);
     });
-    child.once("exit", (code) => reject(new Error(`The launcher exited (code ${code}) before it was ready:\n${output.slice(-3000)}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`The launcher exited (code ${code}) before it was ready:\n${output.slice(-3000)}`)),
+    );
   });
   return { child, url, output: () => output };
 }
 
 /** Signs in through the sign-in page of the app at `url` and returns the Cookie header of the session. */
-export async function signInTo(page: Page, url: string, account: { email: string; password: string }): Promise<string> {
+export async function signInTo(
+  page: Page,
+  url: string,
+  account: { email: string; password: string },
+): Promise<string> {
   await page.goto(`${url}/sign-in`);
   await page.getByLabel("Email").fill(account.email);
   await page.getByLabel("Password").fill(account.password);
@@ -76,7 +87,13 @@ export function startEndlessImport(url: string, cookie: string): Promise<http.Cl
   return new Promise((resolve, reject) => {
     const request = http.request(`${url}/api/devices/import`, {
       method: "POST",
-      headers: { Cookie: cookie, Origin: url, "Content-Type": "text/csv", "X-File-Name": "endless.csv", Expect: "100-continue" },
+      headers: {
+        Cookie: cookie,
+        Origin: url,
+        "Content-Type": "text/csv",
+        "X-File-Name": "endless.csv",
+        Expect: "100-continue",
+      },
     });
     request.on("error", () => {}); // the server goes away mid-upload: that is the point
     request.once("continue", () => {
@@ -84,7 +101,9 @@ export function startEndlessImport(url: string, cookie: string): Promise<http.Cl
       for (let i = 0; i < 20_000; i++) request.write(`endless-${i},Device ${i}\n`);
       resolve(request);
     });
-    request.once("response", (response) => reject(new Error(`The import was answered (HTTP ${response.statusCode}) before its upload ended.`)));
+    request.once("response", (response) =>
+      reject(new Error(`The import was answered (HTTP ${response.statusCode}) before its upload ended.`)),
+    );
     request.flushHeaders();
   });
 }

@@ -29,7 +29,9 @@ export async function saveServiceConnectionString(page: Page, connectionString: 
   if (await removeSecondary.count()) await removeSecondary.check();
   await dialog.getByLabel("Service connection string (optional)").fill(connectionString);
   await dialog.getByRole("button", { name: "Test connection" }).click();
-  await expect(dialog.getByRole("status", { name: "Test result of the service connection string" })).toContainText("DPS accepted the service connection string");
+  await expect(
+    dialog.getByRole("status", { name: "Test result of the service connection string" }),
+  ).toContainText("DPS accepted the service connection string");
   await dialog.getByRole("button", { name: "Save" }).click();
   await expect(dialog).toBeHidden();
 }
@@ -37,18 +39,32 @@ export async function saveServiceConnectionString(page: Page, connectionString: 
 /** Starts a reconciliation with the view's button and waits until the new run's counts show. */
 export async function reconcileThroughUi(page: Page): Promise<void> {
   await page.goto(RECORDS_PAGE);
-  const [before] = await sql<{ id: number | null }>("select max(id)::int as id from registration_reconciliations where status = 'completed'");
+  const [before] = await sql<{ id: number | null }>(
+    "select max(id)::int as id from registration_reconciliations where status = 'completed'",
+  );
   await page.getByRole("button", { name: "Reconcile now" }).click();
   await expect(toasts(page)).toContainText(/Reconciliation started|already under way/);
   await expect
-    .poll(async () => (await sql<{ id: number | null }>("select max(id)::int as id from registration_reconciliations where status = 'completed'"))[0]!.id ?? 0, { timeout: 30_000 })
+    .poll(
+      async () =>
+        (
+          await sql<{ id: number | null }>(
+            "select max(id)::int as id from registration_reconciliations where status = 'completed'",
+          )
+        )[0]!.id ?? 0,
+      { timeout: 30_000 },
+    )
     .toBeGreaterThan(before?.id ?? 0);
   await page.reload();
   await expect(page.getByRole("list", { name: "What the last reconciliation found" })).toBeVisible();
 }
 
 /** DPS connected with the demo's service connection string, and a completed reconciliation that found `orphanId` in DPS only. */
-export async function ensureReconciledWithOrphan(browser: Browser, orphanId: string, hub?: string): Promise<void> {
+export async function ensureReconciledWithOrphan(
+  browser: Browser,
+  orphanId: string,
+  hub?: string,
+): Promise<void> {
   const context = await browser.newContext({ storageState: AUTH_STATE.admin });
   try {
     const page = await context.newPage();

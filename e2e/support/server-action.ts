@@ -10,9 +10,18 @@ export async function captureServerActionId(page: Page, trigger: () => Promise<v
   return (await request).headers()["next-action"]!;
 }
 
-export async function postServerAction(request: APIRequestContext, path: string, actionId: string, args: unknown[]): Promise<string> {
+export async function postServerAction(
+  request: APIRequestContext,
+  path: string,
+  actionId: string,
+  args: unknown[],
+): Promise<string> {
   const response = await request.post(path, {
-    headers: { "Next-Action": actionId, "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component" },
+    headers: {
+      "Next-Action": actionId,
+      "Content-Type": "text/plain;charset=UTF-8",
+      Accept: "text/x-component",
+    },
     data: JSON.stringify(args),
   });
   return response.text();

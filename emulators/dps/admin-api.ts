@@ -103,7 +103,13 @@ function adminError(status: number, errorCode: number, message: string): AdminAn
   return { status, body: errorBody(errorCode, message) };
 }
 
-function route(admin: EmulatorAdmin, method: string, path: string, query: string, body: unknown): AdminAnswer {
+function route(
+  admin: EmulatorAdmin,
+  method: string,
+  path: string,
+  query: string,
+  body: unknown,
+): AdminAnswer {
   const resource = path.slice("/_emulator/".length);
   const ok = (value: unknown): AdminAnswer => ({ status: 200, body: value });
   if (resource === "registrations" && method === "GET") {
@@ -116,22 +122,28 @@ function route(admin: EmulatorAdmin, method: string, path: string, query: string
       }),
     );
   }
-  if (resource === "registrations" && method === "POST") return { status: 201, body: admin.addRegistrations(body) };
-  if (resource === "registrations/generate" && method === "POST") return { status: 201, body: admin.generateRegistrations(body) };
+  if (resource === "registrations" && method === "POST")
+    return { status: 201, body: admin.addRegistrations(body) };
+  if (resource === "registrations/generate" && method === "POST")
+    return { status: 201, body: admin.generateRegistrations(body) };
   if (resource.startsWith("registrations/") && method === "GET") {
     const registrationId = decodeSegment(resource.slice("registrations/".length)) ?? "";
     const record = admin.getRegistration(registrationId);
-    return record === undefined ? adminError(404, ErrorCodes.registrationNotFound, "Registration not found") : ok(record);
+    return record === undefined
+      ? adminError(404, ErrorCodes.registrationNotFound, "Registration not found")
+      : ok(record);
   }
   if (resource === "counters" && method === "GET") return ok(admin.counters());
   if (resource === "config" && method === "GET") return ok(admin.getConfig());
   if (resource === "config" && method === "PATCH") return ok(admin.patchConfig((body ?? {}) as ConfigPatch));
   if (resource === "faults" && method === "GET") return ok(admin.getConfig().faults);
   if (resource === "faults" && method === "PUT") return ok(admin.setFaults((body ?? {}) as Partial<Faults>));
-  if (resource === "faults" && method === "PATCH") return ok(admin.patchFaults((body ?? {}) as Partial<Faults>));
+  if (resource === "faults" && method === "PATCH")
+    return ok(admin.patchFaults((body ?? {}) as Partial<Faults>));
   if (resource === "quotas" && method === "GET") return ok(admin.getConfig().quotas);
   if (resource === "quotas" && method === "PUT") return ok(admin.setQuotas((body ?? {}) as Partial<Quotas>));
-  if (resource === "quotas" && method === "PATCH") return ok(admin.patchQuotas((body ?? {}) as Partial<Quotas>));
+  if (resource === "quotas" && method === "PATCH")
+    return ok(admin.patchQuotas((body ?? {}) as Partial<Quotas>));
   if (resource === "reset" && method === "POST") {
     const options = (body ?? {}) as { restoreStartupConfig?: unknown };
     admin.reset({ restoreStartupConfig: options.restoreStartupConfig === true });
@@ -150,7 +162,11 @@ export function handleAdminRequest(
 ): void {
   let answer: AdminAnswer;
   if (!isLoopbackAddress(request.socket.remoteAddress)) {
-    answer = adminError(403, ErrorCodes.adminForbidden, "The emulator admin API only answers loopback clients");
+    answer = adminError(
+      403,
+      ErrorCodes.adminForbidden,
+      "The emulator admin API only answers loopback clients",
+    );
   } else if (body === null) {
     answer = adminError(413, ErrorCodes.bodyTooLarge, "The request body exceeds 96 KB");
   } else {

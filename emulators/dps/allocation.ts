@@ -29,7 +29,11 @@ export type BuiltInPolicy = "hashed" | "geoLatency" | "static";
  * Chooses a hub among the group's candidates. `undefined` means no hub is eligible (configuration
  * validation prevents it, but a runtime change of hubs is re-checked here rather than trusted).
  */
-export function allocateHub(policy: BuiltInPolicy, candidates: readonly LinkedHub[], registrationId: string): LinkedHub | undefined {
+export function allocateHub(
+  policy: BuiltInPolicy,
+  candidates: readonly LinkedHub[],
+  registrationId: string,
+): LinkedHub | undefined {
   if (policy === "static") return candidates[0];
   const eligible = candidates.filter((hub) => hub.applyAllocationPolicy);
   if (policy === "hashed") return pickWeighted(eligible, hashPoint(registrationId));

@@ -16,7 +16,9 @@ export class RegistrationAuthenticator {
   private idScope = "";
   private groups: EnrollmentGroup[] = [];
   private readonly deviceKeys = new BoundedCache<string, readonly string[]>(CACHE_CAPACITY);
-  private readonly acceptedTokens = new BoundedCache<string, { group: EnrollmentGroup; expiry: number }>(CACHE_CAPACITY);
+  private readonly acceptedTokens = new BoundedCache<string, { group: EnrollmentGroup; expiry: number }>(
+    CACHE_CAPACITY,
+  );
 
   constructor(config: EmulatorConfig) {
     this.setConfig(config);
@@ -33,7 +35,11 @@ export class RegistrationAuthenticator {
     this.acceptedTokens.clear();
   }
 
-  authenticate(authorization: string | undefined, registrationId: string, nowEpochSeconds: number): EnrollmentGroup | null {
+  authenticate(
+    authorization: string | undefined,
+    registrationId: string,
+    nowEpochSeconds: number,
+  ): EnrollmentGroup | null {
     if (authorization === undefined) return null;
     const cacheKey = `${registrationId}\n${authorization}`;
     const cached = this.acceptedTokens.get(cacheKey);
@@ -62,7 +68,10 @@ export class RegistrationAuthenticator {
     const cacheKey = `${group.enrollmentGroupId}\n${registrationId}`;
     let keys = this.deviceKeys.get(cacheKey);
     if (keys === undefined) {
-      keys = [deriveDeviceKey(group.primaryKey, registrationId), deriveDeviceKey(group.secondaryKey, registrationId)];
+      keys = [
+        deriveDeviceKey(group.primaryKey, registrationId),
+        deriveDeviceKey(group.secondaryKey, registrationId),
+      ];
       this.deviceKeys.set(cacheKey, keys);
     }
     return keys;

@@ -54,27 +54,44 @@ async function main(): Promise<void> {
 
   // Run the emulator's own node process (not npx/npm), so /proc CPU figures are the server's alone.
   const tsxCli = path.resolve("node_modules/tsx/dist/cli.mjs");
-  const emulator = spawn(process.execPath, [tsxCli, "scripts/dps-emulator.ts", "--config", configFile, "--port", "0", "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const ready = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: emulator.stdout }).once("line", resolve))) as {
+  const emulator = spawn(
+    process.execPath,
+    [tsxCli, "scripts/dps-emulator.ts", "--config", configFile, "--port", "0", "--data-dir", dataDir],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const ready = JSON.parse(
+    await new Promise<string>((resolve) => createInterface({ input: emulator.stdout }).once("line", resolve)),
+  ) as {
     url: string;
     caFile: string;
   };
   if (emulator.pid === undefined) throw new Error("the emulator did not start");
   // tsx runs the script in a child process; that child is the server.
   const tsxPid = emulator.pid;
-  const serverPid = Number((await readFile(`/proc/${tsxPid}/task/${tsxPid}/children`, "utf8")).trim().split(" ")[0]) || tsxPid;
+  const serverPid =
+    Number((await readFile(`/proc/${tsxPid}/task/${tsxPid}/children`, "utf8")).trim().split(" ")[0]) ||
+    tsxPid;
   const ca = await readFile(ready.caFile, "utf8");
   const pool = new Pool(ready.url, { connections: concurrency, connect: { ca } });
 
   const expiry = Math.floor(Date.now() / 1000) + 3600;
   const devices = Array.from({ length: deviceCount }, (_, index) => {
     const registrationId = `bench-${index}`;
-    const token = createSasToken(ID_SCOPE, registrationId, deriveDeviceKey(GROUP_KEY, registrationId), expiry);
+    const token = createSasToken(
+      ID_SCOPE,
+      registrationId,
+      deriveDeviceKey(GROUP_KEY, registrationId),
+      expiry,
+    );
     return { registrationId, body: JSON.stringify({ registrationId }), token };
   });
-  const headers = (token: string) => ({ authorization: token, "content-type": "application/json; charset=utf-8", accept: "application/json" });
+  const headers = (token: string) => ({
+    authorization: token,
+    "content-type": "application/json; charset=utf-8",
+    accept: "application/json",
+  });
 
   let cycles = 0;
   let errors = 0;
@@ -86,9 +103,18 @@ async function main(): Promise<void> {
       const device = devices[next++ % devices.length];
       if (device === undefined) continue;
       const base = `/${ID_SCOPE}/registrations/${device.registrationId}`;
-      const put = await pool.request({ method: "PUT", path: `${base}/register?api-version=2021-10-01`, headers: headers(device.token), body: device.body });
+      const put = await pool.request({
+        method: "PUT",
+        path: `${base}/register?api-version=2021-10-01`,
+        headers: headers(device.token),
+        body: device.body,
+      });
       const { operationId } = (await put.body.json()) as { operationId: string };
-      const get = await pool.request({ method: "GET", path: `${base}/operations/${operationId}?api-version=2021-10-01`, headers: headers(device.token) });
+      const get = await pool.request({
+        method: "GET",
+        path: `${base}/operations/${operationId}?api-version=2021-10-01`,
+        headers: headers(device.token),
+      });
       const result = (await get.body.json()) as { status?: string };
       if (put.statusCode !== 202 || get.statusCode !== 200 || result.status !== "assigned") errors += 1;
       else if (measuring) cycles += 1;
@@ -126,6 +152,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -7,7 +7,13 @@ import "reflect-metadata";
 
 import * as x509 from "@peculiar/x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { GeneralName, GeneralSubtree, GeneralSubtrees, id_ce_nameConstraints, NameConstraints } from "@peculiar/asn1-x509";
+import {
+  GeneralName,
+  GeneralSubtree,
+  GeneralSubtrees,
+  id_ce_nameConstraints,
+  NameConstraints,
+} from "@peculiar/asn1-x509";
 
 const crypto = webcrypto as Crypto;
 const EC_KEY = { name: "ECDSA", namedCurve: "P-256" } as const;
@@ -54,13 +60,20 @@ function loopbackNameConstraints(): x509.Extension {
     new GeneralSubtree({ base: new GeneralName({ iPAddress: "127.0.0.0/8" }) }),
     new GeneralSubtree({ base: new GeneralName({ iPAddress: "::1/128" }) }),
   ]);
-  return new x509.Extension(id_ce_nameConstraints, true, AsnConvert.serialize(new NameConstraints({ permittedSubtrees: permitted })));
+  return new x509.Extension(
+    id_ce_nameConstraints,
+    true,
+    AsnConvert.serialize(new NameConstraints({ permittedSubtrees: permitted })),
+  );
 }
 
 /** Data directories from before the constraint hold an unconstrained CA: it is replaced, not reused. */
 function hasLoopbackNameConstraints(certificate: x509.X509Certificate): boolean {
   const extension = certificate.extensions.find((e) => e.type === id_ce_nameConstraints);
-  return Boolean(extension?.critical) && Buffer.from(extension!.value).equals(Buffer.from(loopbackNameConstraints().value));
+  return (
+    Boolean(extension?.critical) &&
+    Buffer.from(extension!.value).equals(Buffer.from(loopbackNameConstraints().value))
+  );
 }
 
 async function createCertificateAuthority(): Promise<CertificateAuthority> {
@@ -86,7 +99,10 @@ async function createCertificateAuthority(): Promise<CertificateAuthority> {
   return { certificate, privateKey: keys.privateKey };
 }
 
-async function loadCertificateAuthority(caPath: string, keyPath: string): Promise<CertificateAuthority | null> {
+async function loadCertificateAuthority(
+  caPath: string,
+  keyPath: string,
+): Promise<CertificateAuthority | null> {
   try {
     const [caPem, keyPem] = await Promise.all([readFile(caPath, "utf8"), readFile(keyPath, "utf8")]);
     const certificate = new x509.X509Certificate(caPem);
@@ -105,7 +121,9 @@ async function loadCertificateAuthority(caPath: string, keyPath: string): Promis
   }
 }
 
-async function createServerCertificate(ca: CertificateAuthority): Promise<{ certificatePem: string; keyPem: string }> {
+async function createServerCertificate(
+  ca: CertificateAuthority,
+): Promise<{ certificatePem: string; keyPem: string }> {
   const keys = (await crypto.subtle.generateKey(EC_KEY, true, ["sign", "verify"])) as CryptoKeyPair;
   const notBefore = new Date(Date.now() - DAY_MS);
   const caKeyId = ca.certificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;

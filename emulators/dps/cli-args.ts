@@ -3,11 +3,23 @@ export class CliUsageError extends Error {
   override name = "CliUsageError";
 }
 
-export type CliOptions = { configFile?: string; port?: number; host?: string; dataDir?: string; help: boolean };
+export type CliOptions = {
+  configFile?: string;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  help: boolean;
+};
 
-export const USAGE = "usage: npm run dps-emulator -- [--config FILE] [--port N] [--host ADDRESS] [--data-dir DIR]";
+export const USAGE =
+  "usage: npm run dps-emulator -- [--config FILE] [--port N] [--host ADDRESS] [--data-dir DIR]";
 
-const VALUE_OPTIONS = { "--config": "configFile", "--port": "port", "--host": "host", "--data-dir": "dataDir" } as const;
+const VALUE_OPTIONS = {
+  "--config": "configFile",
+  "--port": "port",
+  "--host": "host",
+  "--data-dir": "dataDir",
+} as const;
 
 function isValueOption(name: string): name is keyof typeof VALUE_OPTIONS {
   return Object.hasOwn(VALUE_OPTIONS, name);
@@ -30,10 +42,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       index += 1;
       value = argv[index];
     }
-    if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) throw new CliUsageError(`${name} needs a value (${USAGE})`);
+    if (value === undefined || value === "" || (eq === -1 && value.startsWith("--")))
+      throw new CliUsageError(`${name} needs a value (${USAGE})`);
     const field = VALUE_OPTIONS[name];
     if (field === "port") {
-      if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) throw new CliUsageError(`--port must be a number from 0 to 65535, got "${value}"`);
+      if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535)
+        throw new CliUsageError(`--port must be a number from 0 to 65535, got "${value}"`);
       options.port = Number(value);
     } else {
       options[field] = value;

@@ -12,7 +12,11 @@ const repositoryRoot = path.resolve(import.meta.dirname, "..");
 
 /** In its own process group, so a signal reaches npx, tsx and the emulator alike, as Ctrl-C in a terminal does. */
 function runCli(args: string[]) {
-  return spawn("npx", ["tsx", "scripts/dps-emulator.ts", ...args], { cwd: repositoryRoot, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  return spawn("npx", ["tsx", "scripts/dps-emulator.ts", ...args], {
+    cwd: repositoryRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
 }
 
 function signalGroup(child: ReturnType<typeof spawn>, signal: NodeJS.Signals) {
@@ -26,7 +30,9 @@ function collect(stream: NodeJS.ReadableStream): () => string {
 }
 
 /** Waits for `close`, not `exit`: the pipes close only once the emulator under npx and tsx has exited too. */
-function exitOf(child: ReturnType<typeof spawn>): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function exitOf(
+  child: ReturnType<typeof spawn>,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
 }
 
@@ -41,16 +47,20 @@ describe("command-line arguments", () => {
     });
   });
 
-  it.each([[["--port", "70000"]], [["--port"]], [["--verbose"]], [["--config", "--port", "1"]]])("refuses %j", (argv) => {
-    expect(() => parseCliArgs(argv)).toThrow(CliUsageError);
-  });
+  it.each([[["--port", "70000"]], [["--port"]], [["--verbose"]], [["--config", "--port", "1"]]])(
+    "refuses %j",
+    (argv) => {
+      expect(() => parseCliArgs(argv)).toThrow(CliUsageError);
+    },
+  );
 });
 
 describe("dps-emulator CLI", () => {
   const dataDirs: string[] = [];
   const running: ReturnType<typeof spawn>[] = [];
   afterAll(async () => {
-    for (const child of running) if (child.exitCode === null && child.signalCode === null) signalGroup(child, "SIGKILL");
+    for (const child of running)
+      if (child.exitCode === null && child.signalCode === null) signalGroup(child, "SIGKILL");
     await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
@@ -84,14 +94,22 @@ describe("dps-emulator CLI", () => {
     const dataDir = await makeDataDir();
     dataDirs.push(dataDir);
     const configFile = path.join(dataDir, "bad.json");
-    await writeFile(configFile, JSON.stringify({ ...testConfig(), linkedHubs: [{ name: "hub-a.azure-devices.net", allocationWeight: 0 }] }));
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        ...testConfig(),
+        linkedHubs: [{ name: "hub-a.azure-devices.net", allocationWeight: 0 }],
+      }),
+    );
     const child = runCli(["--config", configFile, "--data-dir", dataDir]);
     const stderr = collect(child.stderr);
 
     const { code } = await exitOf(child);
 
     expect(code).toBe(2);
-    expect(stderr().trim().split("\n")).toEqual(["dps-emulator: config: linkedHubs[0].allocationWeight: must be 1 to 1000"]);
+    expect(stderr().trim().split("\n")).toEqual([
+      "dps-emulator: config: linkedHubs[0].allocationWeight: must be 1 to 1000",
+    ]);
   }, 60_000);
 
   it("exits 2 with one line for an unknown argument", async () => {

@@ -3,11 +3,25 @@ import type { AddressInfo } from "node:net";
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { createDpsClient, createDpsFetch, deriveDeviceKey, type DpsClientOptions, type RegisterResult } from "@/lib/dps";
+import {
+  createDpsClient,
+  createDpsFetch,
+  deriveDeviceKey,
+  type DpsClientOptions,
+  type RegisterResult,
+} from "@/lib/dps";
 
 import { allocateHub } from "./allocation";
 import { parseEmulatorConfig } from "./config";
-import { DISABLED_GROUP_KEY, FLEET_PRIMARY_KEY, HUB_A, HUB_B, startTestEmulator, testConfig, type TestEmulator } from "@/tests/support/dps-emulator";
+import {
+  DISABLED_GROUP_KEY,
+  FLEET_PRIMARY_KEY,
+  HUB_A,
+  HUB_B,
+  startTestEmulator,
+  testConfig,
+  type TestEmulator,
+} from "@/tests/support/dps-emulator";
 
 /**
  * The app's DPS client (lib/dps) against the emulator over real HTTPS. Client and emulator share one
@@ -37,7 +51,13 @@ describe("lib/dps client against the emulator", () => {
         retryAfterSeconds: 1,
         enrollmentGroups: [
           ...base.enrollmentGroups,
-          { enrollmentGroupId: "custom", primaryKey: Buffer.alloc(48, 3).toString("base64"), secondaryKey: Buffer.alloc(48, 4).toString("base64"), allocationPolicy: "custom", customAllocationWebhookUrl: webhookUrl },
+          {
+            enrollmentGroupId: "custom",
+            primaryKey: Buffer.alloc(48, 3).toString("base64"),
+            secondaryKey: Buffer.alloc(48, 4).toString("base64"),
+            allocationPolicy: "custom",
+            customAllocationWebhookUrl: webhookUrl,
+          },
         ],
       },
       { now: () => clock, random: () => scriptedRandom.shift() ?? 0.99 },
@@ -64,7 +84,11 @@ describe("lib/dps client against the emulator", () => {
     });
   }
 
-  function register(registrationId: string, groupKey = FLEET_PRIMARY_KEY, options: DpsClientOptions = {}): Promise<RegisterResult> {
+  function register(
+    registrationId: string,
+    groupKey = FLEET_PRIMARY_KEY,
+    options: DpsClientOptions = {},
+  ): Promise<RegisterResult> {
     return client(options).register({
       connection: { idScope: emulator.idScope, host: `127.0.0.1:${emulator.port}` },
       registrationId,
@@ -75,19 +99,39 @@ describe("lib/dps client against the emulator", () => {
   it("provisions a device onto the hub hashed allocation picks", async () => {
     const result = await register("client-device-001");
 
-    const expectedHub = allocateHub("hashed", parseEmulatorConfig(testConfig()).linkedHubs, "client-device-001")?.name;
-    expect(result).toMatchObject({ kind: "assigned", assignedHub: expectedHub, deviceId: "client-device-001", substatus: "initialAssignment" });
+    const expectedHub = allocateHub(
+      "hashed",
+      parseEmulatorConfig(testConfig()).linkedHubs,
+      "client-device-001",
+    )?.name;
+    expect(result).toMatchObject({
+      kind: "assigned",
+      assignedHub: expectedHub,
+      deviceId: "client-device-001",
+      substatus: "initialAssignment",
+    });
   });
 
   it("reports the re-registration substatus, including a move to another hub", async () => {
     const hubs = parseEmulatorConfig(testConfig()).linkedHubs;
     let registrationId = "client-mover-0";
-    for (let index = 1; allocateHub("hashed", hubs, registrationId)?.name !== HUB_A; index += 1) registrationId = `client-mover-${index}`;
+    for (let index = 1; allocateHub("hashed", hubs, registrationId)?.name !== HUB_A; index += 1)
+      registrationId = `client-mover-${index}`;
     await register(registrationId);
 
-    expect(await register(registrationId)).toMatchObject({ kind: "assigned", assignedHub: HUB_A, substatus: "reprovisionedToInitialAssignment" });
-    emulator.admin.patchConfig({ linkedHubs: [{ name: HUB_A, applyAllocationPolicy: false }, { name: HUB_B }] });
-    expect(await register(registrationId)).toMatchObject({ kind: "assigned", assignedHub: HUB_B, substatus: "deviceDataMigrated" });
+    expect(await register(registrationId)).toMatchObject({
+      kind: "assigned",
+      assignedHub: HUB_A,
+      substatus: "reprovisionedToInitialAssignment",
+    });
+    emulator.admin.patchConfig({
+      linkedHubs: [{ name: HUB_A, applyAllocationPolicy: false }, { name: HUB_B }],
+    });
+    expect(await register(registrationId)).toMatchObject({
+      kind: "assigned",
+      assignedHub: HUB_B,
+      substatus: "deviceDataMigrated",
+    });
   });
 
   it("returns unauthorized with DPS error 401002 for a key no group holds", async () => {
@@ -102,10 +146,17 @@ describe("lib/dps client against the emulator", () => {
   it("gets the hub and payload a custom allocation webhook chooses, and failed/400207 when it breaks", async () => {
     const customKey = Buffer.alloc(48, 3).toString("base64");
     webhookAnswer = { status: 200, body: { iotHubHostName: HUB_B, payload: { site: "plant-7" } } };
-    expect(await register("client-custom-ok", customKey)).toMatchObject({ kind: "assigned", assignedHub: HUB_B, payload: { site: "plant-7" } });
+    expect(await register("client-custom-ok", customKey)).toMatchObject({
+      kind: "assigned",
+      assignedHub: HUB_B,
+      payload: { site: "plant-7" },
+    });
 
     webhookAnswer = { status: 500, body: { error: "down" } };
-    expect(await register("client-custom-broken", customKey)).toMatchObject({ kind: "failed", errorCode: 400207 });
+    expect(await register("client-custom-broken", customKey)).toMatchObject({
+      kind: "failed",
+      errorCode: 400207,
+    });
   });
 
   it("waits out a 429 and then succeeds", async () => {
@@ -133,14 +184,19 @@ describe("lib/dps client against the emulator", () => {
   it("gives up with a transient timeout when the emulator answers slower than the request timeout", async () => {
     emulator.admin.setFaults({ extraLatencyMs: 400 });
 
-    const result = await register("client-too-slow", FLEET_PRIMARY_KEY, { requestTimeoutMs: 100, retryPolicy: { maxAttempts: 2 } });
+    const result = await register("client-too-slow", FLEET_PRIMARY_KEY, {
+      requestTimeoutMs: 100,
+      retryPolicy: { maxAttempts: 2 },
+    });
 
     expect(result).toMatchObject({ kind: "transient", cause: "timeout" });
   });
 
   it("treats an unparsable body as transient/malformed, and recovers when it happens once", async () => {
     emulator.admin.setFaults({ malformedRate: 1 });
-    expect(await register("client-garbled", FLEET_PRIMARY_KEY, { retryPolicy: { maxAttempts: 2 } })).toMatchObject({ kind: "transient", cause: "malformed" });
+    expect(
+      await register("client-garbled", FLEET_PRIMARY_KEY, { retryPolicy: { maxAttempts: 2 } }),
+    ).toMatchObject({ kind: "transient", cause: "malformed" });
 
     emulator.admin.setFaults({ malformedRate: 0.5 });
     scriptedRandom = [0];

@@ -3,8 +3,19 @@ import { z } from "zod";
 import { SERVICE_RIGHTS } from "@/lib/dps/service/rights";
 
 /** Real DPS limits (docs/dps-protocol.md §4), so the app meets throttling locally before it meets it in Azure. */
-export const DEFAULT_QUOTAS = { registrationsPerMinute: 1000, operationsPerMinute: 1000, pollsPer10sPerDevice: 5 };
-export const NO_FAULTS = { serverErrorRate: 0, resetRate: 0, malformedRate: 0, throttleRate: 0, extraLatencyMs: 0, unreachable: false };
+export const DEFAULT_QUOTAS = {
+  registrationsPerMinute: 1000,
+  operationsPerMinute: 1000,
+  pollsPer10sPerDevice: 5,
+};
+export const NO_FAULTS = {
+  serverErrorRate: 0,
+  resetRate: 0,
+  malformedRate: 0,
+  throttleRate: 0,
+  extraLatencyMs: 0,
+  unreachable: false,
+};
 
 function isBase64KeyOf16To64Bytes(value: string): boolean {
   if (value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
@@ -16,18 +27,33 @@ const groupKey = z.string().refine(isBase64KeyOf16To64Bytes, "must be base64 of 
 
 const hostName = z
   .string()
-  .regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, "must be a host name such as my-hub.azure-devices.net");
+  .regex(
+    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    "must be a host name such as my-hub.azure-devices.net",
+  );
 
 const webhookUrl = z
   .string()
-  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), "must be an http or https URL");
+  .refine(
+    (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+    "must be an http or https URL",
+  );
 
 const rate = z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1");
-const quotaLimit = z.number().int("must be a whole number").min(0, "must be 0 (unlimited) or more").nullable();
+const quotaLimit = z
+  .number()
+  .int("must be a whole number")
+  .min(0, "must be 0 (unlimited) or more")
+  .nullable();
 
 export const linkedHubSchema = z.strictObject({
   name: hostName,
-  allocationWeight: z.number().int("must be a whole number").min(1, "must be 1 to 1000").max(1000, "must be 1 to 1000").default(1),
+  allocationWeight: z
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be 1 to 1000")
+    .max(1000, "must be 1 to 1000")
+    .default(1),
   applyAllocationPolicy: z.boolean().default(true),
   /** What `geoLatency` minimises; a hub without a figure is treated as the farthest. */
   latencyMs: z.number().min(0, "must be 0 or more").optional(),
@@ -38,7 +64,10 @@ export const allocationPolicies = ["hashed", "geoLatency", "static", "custom"] a
 export const enrollmentGroupSchema = z.strictObject({
   enrollmentGroupId: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9\-._:]{0,127}$/, "must be 1 to 128 letters, digits or - . _ : starting with a letter or digit"),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9\-._:]{0,127}$/,
+      "must be 1 to 128 letters, digits or - . _ : starting with a letter or digit",
+    ),
   primaryKey: groupKey,
   secondaryKey: groupKey,
   allocationPolicy: z.enum(allocationPolicies).default("hashed"),
@@ -46,7 +75,10 @@ export const enrollmentGroupSchema = z.strictObject({
   iotHubs: z.array(hostName).default([]),
   customAllocationWebhookUrl: webhookUrl.nullable().default(null),
   reprovisionPolicy: z
-    .strictObject({ updateHubAssignment: z.boolean().default(true), migrateDeviceData: z.boolean().default(true) })
+    .strictObject({
+      updateHubAssignment: z.boolean().default(true),
+      migrateDeviceData: z.boolean().default(true),
+    })
     .default({ updateHubAssignment: true, migrateDeviceData: true }),
   provisioningStatus: z.enum(["enabled", "disabled"]).default("enabled"),
 });
@@ -73,7 +105,12 @@ export const faultsSchema = z.strictObject({
   throttleRate: rate.default(0),
   /** An outage: every device request's connection is dropped at once (the admin API still answers). */
   unreachable: z.boolean().default(false),
-  extraLatencyMs: z.number().int("must be a whole number").min(0, "must be 0 to 120000").max(120_000, "must be 0 to 120000").default(0),
+  extraLatencyMs: z
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be 0 to 120000")
+    .max(120_000, "must be 0 to 120000")
+    .default(0),
 });
 
 const configObjectSchema = z.strictObject({
@@ -82,9 +119,24 @@ const configObjectSchema = z.strictObject({
   enrollmentGroups: z.array(enrollmentGroupSchema).min(1, "at least one enrollment group is needed"),
   /** Empty: the service API refuses every call, as an instance whose policies were all deleted would. */
   servicePolicies: z.array(servicePolicySchema).default([]),
-  retryAfterSeconds: z.number().int("must be a whole number").min(0, "must be 0 to 300").max(300, "must be 0 to 300").default(3),
-  assignmentDelayMs: z.number().int("must be a whole number").min(0, "must be 0 to 600000").max(600_000, "must be 0 to 600000").default(0),
-  webhookTimeoutMs: z.number().int("must be a whole number").min(1, "must be 1 to 60000").max(60_000, "must be 1 to 60000").default(5000),
+  retryAfterSeconds: z
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be 0 to 300")
+    .max(300, "must be 0 to 300")
+    .default(3),
+  assignmentDelayMs: z
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be 0 to 600000")
+    .max(600_000, "must be 0 to 600000")
+    .default(0),
+  webhookTimeoutMs: z
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be 1 to 60000")
+    .max(60_000, "must be 1 to 60000")
+    .default(5000),
   quotas: quotasSchema.default(DEFAULT_QUOTAS),
   faults: faultsSchema.default(NO_FAULTS),
 });
@@ -105,19 +157,34 @@ function checkCrossReferences(config: ConfigShape, ctx: z.RefinementCtx): void {
     groupIds.add(group.enrollmentGroupId);
     group.iotHubs.forEach((name, hubIndex) => {
       if (!hubsByName.has(name.toLowerCase())) {
-        ctx.addIssue({ code: "custom", path: at("iotHubs", hubIndex), message: `"${name}" is not a linked hub` });
+        ctx.addIssue({
+          code: "custom",
+          path: at("iotHubs", hubIndex),
+          message: `"${name}" is not a linked hub`,
+        });
       }
     });
-    const candidates = group.iotHubs.length > 0 ? group.iotHubs.map((name) => hubsByName.get(name.toLowerCase())) : config.linkedHubs;
+    const candidates =
+      group.iotHubs.length > 0
+        ? group.iotHubs.map((name) => hubsByName.get(name.toLowerCase()))
+        : config.linkedHubs;
     switch (group.allocationPolicy) {
       case "static":
         if (group.iotHubs.length !== 1) {
-          ctx.addIssue({ code: "custom", path: at("iotHubs"), message: "the static policy needs exactly one hub" });
+          ctx.addIssue({
+            code: "custom",
+            path: at("iotHubs"),
+            message: "the static policy needs exactly one hub",
+          });
         }
         break;
       case "custom":
         if (group.customAllocationWebhookUrl === null) {
-          ctx.addIssue({ code: "custom", path: at("customAllocationWebhookUrl"), message: "the custom policy needs a webhook URL" });
+          ctx.addIssue({
+            code: "custom",
+            path: at("customAllocationWebhookUrl"),
+            message: "the custom policy needs a webhook URL",
+          });
         }
         break;
       default:
@@ -132,7 +199,8 @@ function checkCrossReferences(config: ConfigShape, ctx: z.RefinementCtx): void {
   });
   const policyNames = new Set<string>();
   config.servicePolicies.forEach((policy, index) => {
-    if (policyNames.has(policy.name.toLowerCase())) ctx.addIssue({ code: "custom", path: ["servicePolicies", index, "name"], message: "must be unique" });
+    if (policyNames.has(policy.name.toLowerCase()))
+      ctx.addIssue({ code: "custom", path: ["servicePolicies", index, "name"], message: "must be unique" });
     policyNames.add(policy.name.toLowerCase());
   });
 }
@@ -216,18 +284,22 @@ export function applyConfigPatch(current: EmulatorConfig, patchInput: unknown): 
   if ("quotas" in patch) merged.quotas = { ...current.quotas, ...asObject(patch.quotas, "config: quotas") };
   if ("faults" in patch) merged.faults = { ...current.faults, ...asObject(patch.faults, "config: faults") };
   if ("enrollmentGroups" in patch) {
-    if (!Array.isArray(patch.enrollmentGroups)) throw new EmulatorConfigError("config: enrollmentGroups: must be an array");
+    if (!Array.isArray(patch.enrollmentGroups))
+      throw new EmulatorConfigError("config: enrollmentGroups: must be an array");
     const groups: unknown[] = [...current.enrollmentGroups];
     for (const change of patch.enrollmentGroups as unknown[]) {
       const entry = asObject(change, "config: enrollmentGroups[]");
-      const index = current.enrollmentGroups.findIndex((group) => group.enrollmentGroupId === entry.enrollmentGroupId);
+      const index = current.enrollmentGroups.findIndex(
+        (group) => group.enrollmentGroupId === entry.enrollmentGroupId,
+      );
       if (index === -1) groups.push(entry);
       else groups[index] = { ...current.enrollmentGroups[index], ...entry };
     }
     merged.enrollmentGroups = groups;
   }
   if ("servicePolicies" in patch) {
-    if (!Array.isArray(patch.servicePolicies)) throw new EmulatorConfigError("config: servicePolicies: must be an array");
+    if (!Array.isArray(patch.servicePolicies))
+      throw new EmulatorConfigError("config: servicePolicies: must be an array");
     const policies: unknown[] = [...current.servicePolicies];
     for (const change of patch.servicePolicies as unknown[]) {
       const entry = asObject(change, "config: servicePolicies[]");

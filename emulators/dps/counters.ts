@@ -66,6 +66,13 @@ export class RequestCounters {
       total += counts.total;
       byEndpoint[endpoint] = counts;
     }
-    return { total, byEndpoint, throttled: this.throttled, injectedThrottles: this.injectedThrottles, resets: this.resets, outageDrops: this.outageDrops };
+    return {
+      total,
+      byEndpoint,
+      throttled: this.throttled,
+      injectedThrottles: this.injectedThrottles,
+      resets: this.resets,
+      outageDrops: this.outageDrops,
+    };
   }
 }

@@ -3,7 +3,16 @@ import type { AddressInfo } from "node:net";
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { FLEET_GROUP, fleetToken, HUB_A, HUB_B, registerAndWait, startTestEmulator, testConfig, type TestEmulator } from "@/tests/support/dps-emulator";
+import {
+  FLEET_GROUP,
+  fleetToken,
+  HUB_A,
+  HUB_B,
+  registerAndWait,
+  startTestEmulator,
+  testConfig,
+  type TestEmulator,
+} from "@/tests/support/dps-emulator";
 
 type WebhookBehaviour = (body: Record<string, unknown>, response: ServerResponse) => void;
 
@@ -29,7 +38,9 @@ describe("custom allocation webhook", () => {
     emulator = await startTestEmulator({
       ...testConfig(),
       webhookTimeoutMs: 300,
-      enrollmentGroups: [{ ...FLEET_GROUP, allocationPolicy: "custom", customAllocationWebhookUrl: webhookUrl }],
+      enrollmentGroups: [
+        { ...FLEET_GROUP, allocationPolicy: "custom", customAllocationWebhookUrl: webhookUrl },
+      ],
     });
   });
   afterAll(async () => {
@@ -41,18 +52,25 @@ describe("custom allocation webhook", () => {
     received.length = 0;
   });
 
-  const answer = (status: number, body: unknown): WebhookBehaviour => (_body, response) => {
-    response.writeHead(status, { "content-type": "application/json" });
-    response.end(typeof body === "string" ? body : JSON.stringify(body));
-  };
+  const answer =
+    (status: number, body: unknown): WebhookBehaviour =>
+    (_body, response) => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(typeof body === "string" ? body : JSON.stringify(body));
+    };
 
   it("assigns the hub the webhook chooses and hands its payload to the device", async () => {
     behaviour = answer(200, { iotHubHostName: HUB_A, initialTwin: {}, payload: { firmwareChannel: "beta" } });
     const registrationId = "custom-device-01";
 
-    const result = await registerAndWait(emulator, registrationId, fleetToken(registrationId), { payload: { modelId: "dtmi:x;1" } });
+    const result = await registerAndWait(emulator, registrationId, fleetToken(registrationId), {
+      payload: { modelId: "dtmi:x;1" },
+    });
 
-    expect(result).toMatchObject({ status: "assigned", registrationState: { assignedHub: HUB_A, payload: { firmwareChannel: "beta" } } });
+    expect(result).toMatchObject({
+      status: "assigned",
+      registrationState: { assignedHub: HUB_A, payload: { firmwareChannel: "beta" } },
+    });
     expect(received[0]).toMatchObject({
       enrollmentGroup: { enrollmentGroupId: "fleet", allocationPolicy: "custom" },
       deviceRuntimeContext: { registrationId, symmetricKey: {}, payload: { modelId: "dtmi:x;1" } },
@@ -70,13 +88,20 @@ describe("custom allocation webhook", () => {
 
     const again = await registerAndWait(emulator, registrationId, fleetToken(registrationId));
 
-    expect(received[1]?.deviceRuntimeContext).toMatchObject({ currentIotHubHostName: HUB_A, currentDeviceId: registrationId });
+    expect(received[1]?.deviceRuntimeContext).toMatchObject({
+      currentIotHubHostName: HUB_A,
+      currentDeviceId: registrationId,
+    });
     expect(again.registrationState).toMatchObject({ assignedHub: HUB_B, substatus: "deviceDataMigrated" });
   });
 
   it.each([
     ["an HTTP error", answer(500, { error: "boom" }), /HTTP 500/],
-    ["a hub that is not linked", answer(200, { iotHubHostName: "rogue.azure-devices.net" }), /not a linked hub/],
+    [
+      "a hub that is not linked",
+      answer(200, { iotHubHostName: "rogue.azure-devices.net" }),
+      /not a linked hub/,
+    ],
     ["no hub at all", answer(200, { payload: {} }), /no iotHubHostName/],
     ["a body that is not JSON", answer(200, "<html>"), /not JSON/],
     ["no answer within the timeout", () => undefined, /did not answer within 300 ms/],
@@ -86,7 +111,10 @@ describe("custom allocation webhook", () => {
 
     const result = await registerAndWait(emulator, registrationId, fleetToken(registrationId));
 
-    expect(result).toMatchObject({ status: "failed", registrationState: { status: "failed", errorCode: 400207 } });
+    expect(result).toMatchObject({
+      status: "failed",
+      registrationState: { status: "failed", errorCode: 400207 },
+    });
     expect(String(result.registrationState?.errorMessage)).toMatch(/^Custom allocation failed: /);
     expect(String(result.registrationState?.errorMessage)).toMatch(reason);
   });

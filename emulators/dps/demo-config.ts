@@ -12,14 +12,19 @@ export const DEMO_OWNER_POLICY = "provisioningserviceowner";
 export const DEMO_READ_ONLY_POLICY = "hic-read-only";
 
 type KeyPair = { primaryKey: string; secondaryKey: string };
-type DemoKeys = KeyPair & { servicePolicies: Record<typeof DEMO_OWNER_POLICY | typeof DEMO_READ_ONLY_POLICY, KeyPair> };
+type DemoKeys = KeyPair & {
+  servicePolicies: Record<typeof DEMO_OWNER_POLICY | typeof DEMO_READ_ONLY_POLICY, KeyPair>;
+};
 
 function isKeyPair(value: unknown): value is KeyPair {
   const keys = value as Partial<KeyPair> | null;
   return typeof keys?.primaryKey === "string" && typeof keys.secondaryKey === "string";
 }
 
-const newPair = (bytes: number): KeyPair => ({ primaryKey: randomBytes(bytes).toString("base64"), secondaryKey: randomBytes(bytes).toString("base64") });
+const newPair = (bytes: number): KeyPair => ({
+  primaryKey: randomBytes(bytes).toString("base64"),
+  secondaryKey: randomBytes(bytes).toString("base64"),
+});
 
 /**
  * Generated once per data directory, so devices provisioned in one session still authenticate in the
@@ -33,13 +38,19 @@ async function loadOrCreateDemoKeys(dataDir: string): Promise<DemoKeys> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT" && !(error instanceof SyntaxError)) throw error;
   }
-  const group = isKeyPair(stored) ? { primaryKey: stored.primaryKey, secondaryKey: stored.secondaryKey } : newPair(64);
+  const group = isKeyPair(stored)
+    ? { primaryKey: stored.primaryKey, secondaryKey: stored.secondaryKey }
+    : newPair(64);
   const policies = stored?.servicePolicies;
   const keys: DemoKeys = {
     ...group,
     servicePolicies: {
-      [DEMO_OWNER_POLICY]: isKeyPair(policies?.[DEMO_OWNER_POLICY]) ? policies[DEMO_OWNER_POLICY] : newPair(32),
-      [DEMO_READ_ONLY_POLICY]: isKeyPair(policies?.[DEMO_READ_ONLY_POLICY]) ? policies[DEMO_READ_ONLY_POLICY] : newPair(32),
+      [DEMO_OWNER_POLICY]: isKeyPair(policies?.[DEMO_OWNER_POLICY])
+        ? policies[DEMO_OWNER_POLICY]
+        : newPair(32),
+      [DEMO_READ_ONLY_POLICY]: isKeyPair(policies?.[DEMO_READ_ONLY_POLICY])
+        ? policies[DEMO_READ_ONLY_POLICY]
+        : newPair(32),
     },
   };
   if (JSON.stringify(keys) === JSON.stringify(stored)) return keys;
@@ -55,8 +66,18 @@ export async function loadDemoConfig(dataDir: string): Promise<EmulatorConfig> {
   return parseEmulatorConfig({
     idScope: DEMO_ID_SCOPE,
     linkedHubs: [
-      { name: "hic-demo-hub-1.azure-devices.net", allocationWeight: 1, applyAllocationPolicy: true, latencyMs: 40 },
-      { name: "hic-demo-hub-2.azure-devices.net", allocationWeight: 3, applyAllocationPolicy: true, latencyMs: 25 },
+      {
+        name: "hic-demo-hub-1.azure-devices.net",
+        allocationWeight: 1,
+        applyAllocationPolicy: true,
+        latencyMs: 40,
+      },
+      {
+        name: "hic-demo-hub-2.azure-devices.net",
+        allocationWeight: 3,
+        applyAllocationPolicy: true,
+        latencyMs: 25,
+      },
     ],
     enrollmentGroups: [
       {
@@ -69,8 +90,16 @@ export async function loadDemoConfig(dataDir: string): Promise<EmulatorConfig> {
       },
     ],
     servicePolicies: [
-      { name: DEMO_OWNER_POLICY, ...keys.servicePolicies[DEMO_OWNER_POLICY], rights: ["enrollmentRead", "enrollmentWrite", "registrationStatusRead", "registrationStatusWrite"] },
-      { name: DEMO_READ_ONLY_POLICY, ...keys.servicePolicies[DEMO_READ_ONLY_POLICY], rights: ["enrollmentRead", "registrationStatusRead"] },
+      {
+        name: DEMO_OWNER_POLICY,
+        ...keys.servicePolicies[DEMO_OWNER_POLICY],
+        rights: ["enrollmentRead", "enrollmentWrite", "registrationStatusRead", "registrationStatusWrite"],
+      },
+      {
+        name: DEMO_READ_ONLY_POLICY,
+        ...keys.servicePolicies[DEMO_READ_ONLY_POLICY],
+        rights: ["enrollmentRead", "registrationStatusRead"],
+      },
     ],
     retryAfterSeconds: 1,
   });

@@ -38,12 +38,23 @@ describe("registration SAS verification", () => {
 
   it("accepts a key derived from the group secondary key", async () => {
     const registrationId = "secondary-key-device";
-    const result = await registerAndWait(emulator, registrationId, fleetToken(registrationId, { key: FLEET_SECONDARY_KEY }));
-    expect(result).toMatchObject({ status: "assigned", registrationState: { symmetricKey: { enrollmentGroupId: "fleet" } } });
+    const result = await registerAndWait(
+      emulator,
+      registrationId,
+      fleetToken(registrationId, { key: FLEET_SECONDARY_KEY }),
+    );
+    expect(result).toMatchObject({
+      status: "assigned",
+      registrationState: { symmetricKey: { enrollmentGroupId: "fleet" } },
+    });
   });
 
   it("refuses a key derived from a key no group holds", async () => {
-    await expectUnauthorized(registerPath("wrong-key"), fleetToken("wrong-key", { key: Buffer.alloc(32, 9).toString("base64") }), "wrong-key");
+    await expectUnauthorized(
+      registerPath("wrong-key"),
+      fleetToken("wrong-key", { key: Buffer.alloc(32, 9).toString("base64") }),
+      "wrong-key",
+    );
   });
 
   it("refuses the group key itself used as a device key", async () => {
@@ -52,7 +63,11 @@ describe("registration SAS verification", () => {
   });
 
   it("refuses an unknown ID scope even with a valid signature for it", async () => {
-    const token = signRegistrationToken("0ne99999999", "scope-device", deriveDeviceKey(FLEET_SECONDARY_KEY, "scope-device"));
+    const token = signRegistrationToken(
+      "0ne99999999",
+      "scope-device",
+      deriveDeviceKey(FLEET_SECONDARY_KEY, "scope-device"),
+    );
     await expectUnauthorized(registerPath("scope-device", "0ne99999999"), token, "scope-device");
   });
 
@@ -76,19 +91,34 @@ describe("registration SAS verification", () => {
     const result = await registerAndWait(emulator, registrationId, fleetToken(registrationId));
     const foreignToken = fleetToken("someone-else");
 
-    const poll = await rawRequest(emulator, "GET", `/${TEST_ID_SCOPE}/registrations/${registrationId}/operations/${result.operationId}?api-version=2021-10-01`, { token: foreignToken });
-    const status = await rawRequest(emulator, "POST", statusPath(registrationId), { token: foreignToken, body: { registrationId } });
+    const poll = await rawRequest(
+      emulator,
+      "GET",
+      `/${TEST_ID_SCOPE}/registrations/${registrationId}/operations/${result.operationId}?api-version=2021-10-01`,
+      { token: foreignToken },
+    );
+    const status = await rawRequest(emulator, "POST", statusPath(registrationId), {
+      token: foreignToken,
+      body: { registrationId },
+    });
 
     expect([poll.status, status.status]).toEqual([401, 401]);
   });
 
   it("ends a registration through a disabled group with status disabled", async () => {
     const registrationId = "retired-device";
-    const token = signRegistrationToken(TEST_ID_SCOPE, registrationId, deriveDeviceKey(DISABLED_GROUP_KEY, registrationId));
+    const token = signRegistrationToken(
+      TEST_ID_SCOPE,
+      registrationId,
+      deriveDeviceKey(DISABLED_GROUP_KEY, registrationId),
+    );
 
     const result = await registerAndWait(emulator, registrationId, token);
 
-    expect(result).toMatchObject({ status: "disabled", registrationState: { registrationId, status: "disabled" } });
+    expect(result).toMatchObject({
+      status: "disabled",
+      registrationState: { registrationId, status: "disabled" },
+    });
     expect(result.registrationState).not.toHaveProperty("assignedHub");
   });
 });

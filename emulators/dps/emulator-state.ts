@@ -32,7 +32,12 @@ export class EmulatorState {
     this.changedAtUtc = this.startedAtUtc;
     this.quotas = new QuotaGate(startupConfig.quotas);
     this.authenticator = new RegistrationAuthenticator(startupConfig);
-    this.service = new ProvisioningService({ store, config: () => this.current, instanceTag: newInstanceTag(), now });
+    this.service = new ProvisioningService({
+      store,
+      config: () => this.current,
+      instanceTag: newInstanceTag(),
+      now,
+    });
   }
 
   get config(): EmulatorConfig {

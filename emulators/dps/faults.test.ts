@@ -2,7 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { drawFault, truncateBody } from "./faults";
 import { NO_FAULTS } from "./config";
-import { fleetToken, rawRequest, registerPath, startTestEmulator, type TestEmulator } from "@/tests/support/dps-emulator";
+import {
+  fleetToken,
+  rawRequest,
+  registerPath,
+  startTestEmulator,
+  type TestEmulator,
+} from "@/tests/support/dps-emulator";
 
 describe("fault draws", () => {
   it("draws only for the rates that are set, reset before server error before malformed", () => {
@@ -14,7 +20,9 @@ describe("fault draws", () => {
     };
     expect(drawFault(NO_FAULTS, scripted([0]))).toEqual({ kind: "none" });
     expect(draws).toEqual([]);
-    expect(drawFault({ ...NO_FAULTS, resetRate: 0.5, serverErrorRate: 0.5 }, scripted([0.7, 0.2, 0.9]))).toEqual({ kind: "server-error", status: 503 });
+    expect(
+      drawFault({ ...NO_FAULTS, resetRate: 0.5, serverErrorRate: 0.5 }, scripted([0.7, 0.2, 0.9])),
+    ).toEqual({ kind: "server-error", status: 503 });
     expect(drawFault({ ...NO_FAULTS, malformedRate: 0.1 }, scripted([0.05]))).toEqual({ kind: "malformed" });
   });
 
@@ -37,7 +45,10 @@ describe("faults over HTTP", () => {
   });
 
   const register = (registrationId: string) =>
-    rawRequest(emulator, "PUT", registerPath(registrationId), { token: fleetToken(registrationId), body: { registrationId } });
+    rawRequest(emulator, "PUT", registerPath(registrationId), {
+      token: fleetToken(registrationId),
+      body: { registrationId },
+    });
 
   it("answers 500 with a JSON error body at serverErrorRate 1", async () => {
     emulator.admin.setFaults({ serverErrorRate: 1 });
@@ -50,7 +61,9 @@ describe("faults over HTTP", () => {
   it("resets the connection without answering at resetRate 1", async () => {
     emulator.admin.setFaults({ resetRate: 1 });
     const before = emulator.admin.counters().resets;
-    await expect(register("fault-reset")).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|socket hang up/i) });
+    await expect(register("fault-reset")).rejects.toMatchObject({
+      code: expect.stringMatching(/ECONNRESET|socket hang up/i),
+    });
     expect(emulator.admin.counters().resets).toBe(before + 1);
   });
 
@@ -77,7 +90,9 @@ describe("faults over HTTP", () => {
   it("drops every device request while unreachable, answers the admin API, and serves again once switched back", async () => {
     const on = await rawRequest(emulator, "PATCH", "/_emulator/faults", { body: { unreachable: true } });
     expect(on.json).toMatchObject({ unreachable: true });
-    await expect(register("fault-outage")).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|socket hang up/i) });
+    await expect(register("fault-outage")).rejects.toMatchObject({
+      code: expect.stringMatching(/ECONNRESET|socket hang up/i),
+    });
     expect(emulator.admin.counters().outageDrops).toBeGreaterThan(0);
     await rawRequest(emulator, "PATCH", "/_emulator/faults", { body: { unreachable: false } });
     expect((await register("fault-outage")).status).toBe(202);

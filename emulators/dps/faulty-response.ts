@@ -11,8 +11,18 @@ import { ErrorCodes, errorBody } from "./wire-format";
 /** One DPS answer; `body: undefined` is an empty body (a 204). */
 export type Answer = { status: number; body: unknown; headers?: Record<string, string> };
 
-export function failure(status: number, errorCode: number, message: string, requestId: string, headers?: Record<string, string>): Answer {
-  return { status, body: errorBody(errorCode, message, requestId), headers: { ...headers, "x-ms-error-code": String(errorCode) } };
+export function failure(
+  status: number,
+  errorCode: number,
+  message: string,
+  requestId: string,
+  headers?: Record<string, string>,
+): Answer {
+  return {
+    status,
+    body: errorBody(errorCode, message, requestId),
+    headers: { ...headers, "x-ms-error-code": String(errorCode) },
+  };
 }
 
 /**
@@ -47,10 +57,23 @@ export async function serveWithFaults(
   } else if (fault.kind === "server-error") {
     result =
       fault.status === 500
-        ? failure(500, ErrorCodes.internalError, "Internal server error (injected by the emulator)", requestId)
-        : failure(503, ErrorCodes.serviceUnavailable, "Service unavailable (injected by the emulator)", requestId, { "retry-after": "1" });
+        ? failure(
+            500,
+            ErrorCodes.internalError,
+            "Internal server error (injected by the emulator)",
+            requestId,
+          )
+        : failure(
+            503,
+            ErrorCodes.serviceUnavailable,
+            "Service unavailable (injected by the emulator)",
+            requestId,
+            { "retry-after": "1" },
+          );
   } else if (fault.kind === "throttled") {
-    result = failure(429, ErrorCodes.throttled, "Too many requests (injected by the emulator)", requestId, { "retry-after": "1" });
+    result = failure(429, ErrorCodes.throttled, "Too many requests (injected by the emulator)", requestId, {
+      "retry-after": "1",
+    });
   } else if (body === null) {
     result = failure(413, ErrorCodes.bodyTooLarge, "The request body exceeds 96 KB", requestId);
   } else {

@@ -17,14 +17,25 @@ export function readBody(request: IncomingMessage): Promise<Buffer | null> {
       if (size > MAX_BODY_BYTES) tooLarge = true;
       else chunks.push(chunk);
     });
-    request.on("end", () => resolve(tooLarge ? null : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    request.on("end", () =>
+      resolve(tooLarge ? null : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+    );
     request.on("error", reject);
   });
 }
 
-export function writeJson(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+export function writeJson(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   if (response.headersSent || response.destroyed) return;
-  response.writeHead(status, { ...headers, "content-type": JSON_CONTENT_TYPE, "content-length": String(Buffer.byteLength(text)) });
+  response.writeHead(status, {
+    ...headers,
+    "content-type": JSON_CONTENT_TYPE,
+    "content-length": String(Buffer.byteLength(text)),
+  });
   response.end(text);
 }
 

@@ -8,12 +8,24 @@ import { RegistrationStore } from "./store";
 import { createEmulatorServer, listenWithFallback, urlHost } from "./server";
 
 export { EmulatorConfigError, parseEmulatorConfig, publicConfig } from "./config";
-export type { EmulatorConfig, EmulatorConfigInput, Faults, PublicEmulatorConfig, Quotas, ServicePolicy } from "./config";
+export type {
+  EmulatorConfig,
+  EmulatorConfigInput,
+  Faults,
+  PublicEmulatorConfig,
+  Quotas,
+  ServicePolicy,
+} from "./config";
 export type { GenerateRegistrations, OutsideRegistration } from "./outside-registrations";
 export type { EmulatorAdmin, RegistrationQuery } from "./admin-api";
 export type { CountersSnapshot } from "./counters";
 export type { RegistrationPage, RegistrationRecord, RegistrationState } from "./store";
-export { DEMO_ENROLLMENT_GROUP_ID, DEMO_ID_SCOPE, DEMO_OWNER_POLICY, DEMO_READ_ONLY_POLICY } from "./demo-config";
+export {
+  DEMO_ENROLLMENT_GROUP_ID,
+  DEMO_ID_SCOPE,
+  DEMO_OWNER_POLICY,
+  DEMO_READ_ONLY_POLICY,
+} from "./demo-config";
 export { DEFAULT_PORT } from "./server";
 
 export const DEFAULT_DATA_DIR = ".data/dps-emulator";
@@ -49,7 +61,10 @@ export type DpsEmulator = {
 export async function startDpsEmulator(options: StartDpsEmulatorOptions): Promise<DpsEmulator> {
   const host = options.host ?? "127.0.0.1";
   const log = options.log ?? (() => {});
-  const config = options.config === undefined ? await loadDemoConfig(options.dataDir) : parseEmulatorConfig(options.config);
+  const config =
+    options.config === undefined
+      ? await loadDemoConfig(options.dataDir)
+      : parseEmulatorConfig(options.config);
   const certificates = await loadOrCreateCertificates(options.dataDir);
   if (certificates.createdCa) log(`created a new local CA at ${certificates.caFile}`);
   const store = await RegistrationStore.open(options.dataDir, log);

@@ -6,7 +6,13 @@ import { connect } from "node:tls";
 import { afterAll, describe, expect, it } from "vitest";
 
 import { DEFAULT_PORT, startDpsEmulator } from "./index";
-import { makeDataDir, rawRequest, startTestEmulator, testConfig, type TestEmulator } from "@/tests/support/dps-emulator";
+import {
+  makeDataDir,
+  rawRequest,
+  startTestEmulator,
+  testConfig,
+  type TestEmulator,
+} from "@/tests/support/dps-emulator";
 
 function peerCertificate(emulator: TestEmulator, servername: string): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
@@ -41,7 +47,9 @@ describe("listening", () => {
   it("falls back to a free port when the default port is taken", async () => {
     const blocker: Server = createServer();
     // If something else already holds the default port, that blocks it just as well.
-    await new Promise<void>((resolve) => blocker.once("error", () => resolve()).listen(DEFAULT_PORT, "127.0.0.1", () => resolve()));
+    await new Promise<void>((resolve) =>
+      blocker.once("error", () => resolve()).listen(DEFAULT_PORT, "127.0.0.1", () => resolve()),
+    );
     cleanups.push(() => new Promise((resolve) => blocker.close(() => resolve())));
     const dataDir = await makeDataDir();
     const emulator = await startDpsEmulator({ config: testConfig(), dataDir });

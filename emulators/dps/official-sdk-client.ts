@@ -23,11 +23,23 @@ class PortRequestBuilder extends HttpBase {
  * The official Azure IoT Node SDK's provisioning client, pointed at an emulator on `host:port`
  * (used by the interop tests and the benchmark's SDK script; the SDK packages are dev dependencies).
  */
-export function officialSdkClient(options: { host: string; port: number; caPem: string; idScope: string; registrationId: string; deviceKey: string }) {
+export function officialSdkClient(options: {
+  host: string;
+  port: number;
+  caPem: string;
+  idScope: string;
+  registrationId: string;
+  deviceKey: string;
+}) {
   const requestBuilder = new PortRequestBuilder(options.port);
   requestBuilder.setOptions({ ca: options.caPem });
   // Each SDK package pins its own copy of azure-iot-common, so their declared types differ while the objects fit.
-  const transport = new ProvisioningHttp(requestBuilder as unknown as ConstructorParameters<typeof ProvisioningHttp>[0]);
-  const security = new SymmetricKeySecurityClient(options.registrationId, options.deviceKey) as unknown as Parameters<typeof ProvisioningDeviceClient.create>[3];
+  const transport = new ProvisioningHttp(
+    requestBuilder as unknown as ConstructorParameters<typeof ProvisioningHttp>[0],
+  );
+  const security = new SymmetricKeySecurityClient(
+    options.registrationId,
+    options.deviceKey,
+  ) as unknown as Parameters<typeof ProvisioningDeviceClient.create>[3];
   return ProvisioningDeviceClient.create(options.host, options.idScope, transport, security);
 }

@@ -9,10 +9,17 @@ import { ProvisioningServiceClient } from "azure-iot-provisioning-service";
  * made it. It also trusts the emulator's CA, for these connections only.
  */
 class HostWithPortAgent extends Agent {
-  override createConnection(options: AgentOptions & { host?: string }, callback?: (error: Error | null, socket: Duplex) => void): Duplex {
+  override createConnection(
+    options: AgentOptions & { host?: string },
+    callback?: (error: Error | null, socket: Duplex) => void,
+  ): Duplex {
     const match = /^(.*):(\d+)$/.exec(options.host ?? "");
-    const connect = match ? { ...options, host: match[1], port: Number(match[2]), servername: match[1] } : options;
-    return (Agent.prototype as unknown as { createConnection: (o: unknown, cb: unknown) => Duplex }).createConnection.call(this, connect, callback);
+    const connect = match
+      ? { ...options, host: match[1], port: Number(match[2]), servername: match[1] }
+      : options;
+    return (
+      Agent.prototype as unknown as { createConnection: (o: unknown, cb: unknown) => Duplex }
+    ).createConnection.call(this, connect, callback);
   }
 }
 
@@ -23,7 +30,8 @@ class HostWithPortAgent extends Agent {
 export function officialServiceSdkClient(connectionString: string, caPem: string): ProvisioningServiceClient {
   const client = ProvisioningServiceClient.fromConnectionString(connectionString);
   // The only way in to the SDK's transport options; the client does not expose them.
-  const transport = (client as unknown as { _restApiClient: { setOptions(options: unknown): void } })._restApiClient;
+  const transport = (client as unknown as { _restApiClient: { setOptions(options: unknown): void } })
+    ._restApiClient;
   transport.setOptions({ http: { agent: new HostWithPortAgent({ ca: caPem, keepAlive: false }) } });
   return client;
 }

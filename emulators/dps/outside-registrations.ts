@@ -1,7 +1,13 @@
 import { z } from "zod";
 
 import { allocateHub } from "./allocation";
-import { candidateHubs, describeIssues, EmulatorConfigError, type EmulatorConfig, type EnrollmentGroup } from "./config";
+import {
+  candidateHubs,
+  describeIssues,
+  EmulatorConfigError,
+  type EmulatorConfig,
+  type EnrollmentGroup,
+} from "./config";
 import type { RegistrationRecord } from "./store";
 import { isValidRegistrationId, newEtag, timestampUtc } from "./wire-format";
 
@@ -11,7 +17,9 @@ import { isValidRegistrationId, newEtag, timestampUtc } from "./wire-format";
  * orphans and big groups without registering each device.
  */
 
-const registrationId = z.string().refine(isValidRegistrationId, "must be a valid registration ID (letters, digits and - . _ :)");
+const registrationId = z
+  .string()
+  .refine(isValidRegistrationId, "must be a valid registration ID (letters, digits and - . _ :)");
 
 export const outsideRegistrationSchema = z.strictObject({
   registrationId,
@@ -22,14 +30,21 @@ export const outsideRegistrationSchema = z.strictObject({
   assignedHub: z.string().min(1).optional(),
   /** Omitted: the registration ID, as DPS names an enrollment group member's device. */
   deviceId: z.string().min(1).optional(),
-  substatus: z.enum(["initialAssignment", "deviceDataMigrated", "deviceDataReset", "reprovisionedToInitialAssignment"]).default("initialAssignment"),
+  substatus: z
+    .enum(["initialAssignment", "deviceDataMigrated", "deviceDataReset", "reprovisionedToInitialAssignment"])
+    .default("initialAssignment"),
   errorCode: z.number().int().optional(),
   errorMessage: z.string().optional(),
 });
 
 export const generateRegistrationsSchema = z.strictObject({
   /** Records are `<prefix><n>` with n zero-padded to `digits`. */
-  prefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9\-._:]{0,100}$/, "must start with a letter or digit and use letters, digits and - . _ :"),
+  prefix: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9\-._:]{0,100}$/,
+      "must start with a letter or digit and use letters, digits and - . _ :",
+    ),
   count: z.number().int().min(1, "must be 1 to 2000000").max(2_000_000, "must be 1 to 2000000"),
   start: z.number().int().min(0).default(1),
   digits: z.number().int().min(1).max(12).default(7),
@@ -40,9 +55,17 @@ export const generateRegistrationsSchema = z.strictObject({
 export type OutsideRegistration = z.input<typeof outsideRegistrationSchema>;
 export type GenerateRegistrations = z.input<typeof generateRegistrationsSchema>;
 
-function groupOf(config: EmulatorConfig, enrollmentGroupId: string | undefined, path: string): EnrollmentGroup {
-  const group = enrollmentGroupId === undefined ? config.enrollmentGroups[0] : config.enrollmentGroups.find((g) => g.enrollmentGroupId === enrollmentGroupId);
-  if (group === undefined) throw new EmulatorConfigError(`${path}.enrollmentGroupId: no enrollment group "${enrollmentGroupId}"`);
+function groupOf(
+  config: EmulatorConfig,
+  enrollmentGroupId: string | undefined,
+  path: string,
+): EnrollmentGroup {
+  const group =
+    enrollmentGroupId === undefined
+      ? config.enrollmentGroups[0]
+      : config.enrollmentGroups.find((g) => g.enrollmentGroupId === enrollmentGroupId);
+  if (group === undefined)
+    throw new EmulatorConfigError(`${path}.enrollmentGroupId: no enrollment group "${enrollmentGroupId}"`);
   return group;
 }
 
@@ -52,7 +75,12 @@ function hubFor(config: EmulatorConfig, group: EnrollmentGroup, id: string): str
   return allocateHub(policy, candidates, id)?.name ?? candidates[0]?.name;
 }
 
-function record(config: EmulatorConfig, input: z.output<typeof outsideRegistrationSchema>, path: string, nowMs: number): RegistrationRecord {
+function record(
+  config: EmulatorConfig,
+  input: z.output<typeof outsideRegistrationSchema>,
+  path: string,
+  nowMs: number,
+): RegistrationRecord {
   const group = groupOf(config, input.enrollmentGroupId, path);
   const now = timestampUtc(nowMs);
   const assigned = input.status === "assigned";
@@ -66,7 +94,9 @@ function record(config: EmulatorConfig, input: z.output<typeof outsideRegistrati
     createdDateTimeUtc: now,
     lastUpdatedDateTimeUtc: now,
     etag: newEtag(nowMs),
-    ...(input.errorCode !== undefined ? { errorCode: input.errorCode, errorMessage: input.errorMessage ?? "" } : {}),
+    ...(input.errorCode !== undefined
+      ? { errorCode: input.errorCode, errorMessage: input.errorMessage ?? "" }
+      : {}),
   };
 }
 
@@ -82,13 +112,28 @@ export function outsideRecords(config: EmulatorConfig, input: unknown, nowMs: nu
 }
 
 /** `count` assigned records `<prefix><start…>`, each on the hub its group's policy picks. */
-export function* generatedRecords(config: EmulatorConfig, input: unknown, nowMs: number): Generator<RegistrationRecord> {
+export function* generatedRecords(
+  config: EmulatorConfig,
+  input: unknown,
+  nowMs: number,
+): Generator<RegistrationRecord> {
   const parsed = generateRegistrationsSchema.safeParse(input);
   if (!parsed.success) throw new EmulatorConfigError(describeIssues("generate", parsed.error));
   const spec = parsed.data;
   const group = groupOf(config, spec.enrollmentGroupId, "generate");
   for (let n = spec.start; n < spec.start + spec.count; n += 1) {
     const id = `${spec.prefix}${String(n).padStart(spec.digits, "0")}`;
-    yield record(config, { registrationId: id, enrollmentGroupId: group.enrollmentGroupId, status: "assigned", substatus: "initialAssignment", assignedHub: spec.assignedHub }, "generate", nowMs);
+    yield record(
+      config,
+      {
+        registrationId: id,
+        enrollmentGroupId: group.enrollmentGroupId,
+        status: "assigned",
+        substatus: "initialAssignment",
+        assignedHub: spec.assignedHub,
+      },
+      "generate",
+      nowMs,
+    );
   }
 }

@@ -4,7 +4,15 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 import { startDpsEmulator } from "./index";
-import { fleetToken, makeDataDir, rawRequest, registerAndWait, startTestEmulator, statusPath, testConfig } from "@/tests/support/dps-emulator";
+import {
+  fleetToken,
+  makeDataDir,
+  rawRequest,
+  registerAndWait,
+  startTestEmulator,
+  statusPath,
+  testConfig,
+} from "@/tests/support/dps-emulator";
 
 describe("persistence across restarts", () => {
   const dataDirs: string[] = [];
@@ -20,7 +28,9 @@ describe("persistence across restarts", () => {
     const caPem = first.caPem;
     await first.stop();
 
-    const saved = JSON.parse(await readFile(path.join(dataDir, "registrations.json"), "utf8")) as { registrations: unknown[] };
+    const saved = JSON.parse(await readFile(path.join(dataDir, "registrations.json"), "utf8")) as {
+      registrations: unknown[];
+    };
     expect(saved.registrations).toHaveLength(1);
     expect((await stat(path.join(dataDir, "ca-key.pem"))).mode & 0o777).toBe(0o600);
 
@@ -70,7 +80,9 @@ describe("persistence across restarts", () => {
 
     const second = await startDpsEmulator({ port: 0, dataDir });
     await second.stop();
-    expect(second.config.enrollmentGroups.map((group) => [group.primaryKey, group.secondaryKey])).toEqual(keys);
+    expect(second.config.enrollmentGroups.map((group) => [group.primaryKey, group.secondaryKey])).toEqual(
+      keys,
+    );
     expect((await stat(path.join(dataDir, "demo-group-keys.json"))).mode & 0o777).toBe(0o600);
   });
 

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { QuotaGate, SlidingWindowLimiter } from "./quotas";
-import { fleetToken, operationPath, rawRequest, registerPath, startTestEmulator, type TestEmulator } from "@/tests/support/dps-emulator";
+import {
+  fleetToken,
+  operationPath,
+  rawRequest,
+  registerPath,
+  startTestEmulator,
+  type TestEmulator,
+} from "@/tests/support/dps-emulator";
 
 describe("sliding-window quotas (fake clock)", () => {
   it("never refuses a client pacing at exactly Q per minute, for three minutes", () => {
@@ -21,10 +28,18 @@ describe("sliding-window quotas (fake clock)", () => {
   });
 
   it("counts each limit separately and a refused call consumes none", () => {
-    const gate = new QuotaGate({ registrationsPerMinute: 2, operationsPerMinute: 4, pollsPer10sPerDevice: 0 });
+    const gate = new QuotaGate({
+      registrationsPerMinute: 2,
+      operationsPerMinute: 4,
+      pollsPer10sPerDevice: 0,
+    });
     expect(gate.admit("register", "a", 0).admitted).toBe(true);
     expect(gate.admit("register", "b", 1).admitted).toBe(true);
-    expect(gate.admit("register", "c", 2)).toMatchObject({ admitted: false, limit: "registrationsPerMinute", retryAfterSeconds: 60 });
+    expect(gate.admit("register", "c", 2)).toMatchObject({
+      admitted: false,
+      limit: "registrationsPerMinute",
+      retryAfterSeconds: 60,
+    });
     // The refused register did not use an operation: two more lookups still fit.
     expect(gate.admit("operation", "a", 3).admitted).toBe(true);
     expect(gate.admit("status", "a", 4).admitted).toBe(true);
@@ -32,8 +47,13 @@ describe("sliding-window quotas (fake clock)", () => {
   });
 
   it("treats 0 and null as unlimited", () => {
-    const gate = new QuotaGate({ registrationsPerMinute: 0, operationsPerMinute: null, pollsPer10sPerDevice: 0 });
-    for (let index = 0; index < 5000; index += 1) expect(gate.admit("operation", "same", index).admitted).toBe(true);
+    const gate = new QuotaGate({
+      registrationsPerMinute: 0,
+      operationsPerMinute: null,
+      pollsPer10sPerDevice: 0,
+    });
+    for (let index = 0; index < 5000; index += 1)
+      expect(gate.admit("operation", "same", index).admitted).toBe(true);
   });
 });
 
@@ -46,7 +66,10 @@ describe("quotas over HTTP", () => {
   afterAll(() => emulator.dispose());
 
   const register = (registrationId: string) =>
-    rawRequest(emulator, "PUT", registerPath(registrationId), { token: fleetToken(registrationId), body: { registrationId } });
+    rawRequest(emulator, "PUT", registerPath(registrationId), {
+      token: fleetToken(registrationId),
+      body: { registrationId },
+    });
 
   it("answers registrations over the per-minute limit with 429, Retry-After and error 429001", async () => {
     emulator.admin.reset();
@@ -65,7 +88,11 @@ describe("quotas over HTTP", () => {
   it("never throttles a client pacing at the limit for three windows, and throttles one pacing 5 % faster", async () => {
     const send = async (prefix: string, intervalMs: number) => {
       emulator.admin.reset();
-      emulator.admin.setQuotas({ registrationsPerMinute: 30, operationsPerMinute: 0, pollsPer10sPerDevice: 0 });
+      emulator.admin.setQuotas({
+        registrationsPerMinute: 30,
+        operationsPerMinute: 0,
+        pollsPer10sPerDevice: 0,
+      });
       const statuses: number[] = [];
       for (let index = 0; index < 90; index += 1) {
         statuses.push((await register(`${prefix}-${index}`)).status);
@@ -85,10 +112,16 @@ describe("quotas over HTTP", () => {
     emulator.admin.setQuotas({ registrationsPerMinute: 0, operationsPerMinute: 0, pollsPer10sPerDevice: 5 });
     const poll = async (registrationId: string) => {
       const token = fleetToken(registrationId);
-      const put = await rawRequest(emulator, "PUT", registerPath(registrationId), { token, body: { registrationId } });
+      const put = await rawRequest(emulator, "PUT", registerPath(registrationId), {
+        token,
+        body: { registrationId },
+      });
       const { operationId } = put.json as { operationId: string };
       const statuses = [];
-      for (let index = 0; index < 6; index += 1) statuses.push((await rawRequest(emulator, "GET", operationPath(registrationId, operationId), { token })).status);
+      for (let index = 0; index < 6; index += 1)
+        statuses.push(
+          (await rawRequest(emulator, "GET", operationPath(registrationId, operationId), { token })).status,
+        );
       return statuses;
     };
 

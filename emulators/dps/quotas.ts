@@ -54,7 +54,8 @@ export class SlidingWindowLimiter {
 /** Service API calls count against the operations quota only (docs/dps-protocol.md §8.5). */
 export type QuotaEndpoint = "register" | "operation" | "status" | "service";
 
-export type QuotaDecision = { admitted: true } | { admitted: false; retryAfterSeconds: number; limit: keyof Quotas };
+export type QuotaDecision =
+  { admitted: true } | { admitted: false; retryAfterSeconds: number; limit: keyof Quotas };
 
 const MINUTE_MS = 60_000;
 const POLL_WINDOW_MS = 10_000;
@@ -116,14 +117,19 @@ export class QuotaGate {
         limit = name;
       }
     }
-    if (longestWait > 0) return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil(longestWait / 1000)), limit };
+    if (longestWait > 0)
+      return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil(longestWait / 1000)), limit };
     registrations?.record(now);
     this.operations?.record(now);
     devicePolls?.record(now);
     return { admitted: true };
   }
 
-  private adjust(current: SlidingWindowLimiter | null, limit: number | null, windowMs: number): SlidingWindowLimiter | null {
+  private adjust(
+    current: SlidingWindowLimiter | null,
+    limit: number | null,
+    windowMs: number,
+  ): SlidingWindowLimiter | null {
     if (!isLimited(limit)) return null;
     if (current === null) return new SlidingWindowLimiter(limit, windowMs);
     current.resize(limit);

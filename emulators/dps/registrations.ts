@@ -1,11 +1,19 @@
 import { allocateHub } from "./allocation";
 import { candidateHubs, type EmulatorConfig, type EnrollmentGroup } from "./config";
 import { settleAssignment } from "./reprovisioning";
-import { toRegistrationState, type RegistrationRecord, type RegistrationState, type RegistrationStore } from "./store";
+import {
+  toRegistrationState,
+  type RegistrationRecord,
+  type RegistrationState,
+  type RegistrationStore,
+} from "./store";
 import { callAllocationWebhook, webhookRequest } from "./webhook";
 import { ErrorCodes, newEtag, newOperationId, timestampUtc } from "./wire-format";
 
-export type OperationOutcome = { status: "assigned" | "failed" | "disabled"; registrationState: RegistrationState };
+export type OperationOutcome = {
+  status: "assigned" | "failed" | "disabled";
+  registrationState: RegistrationState;
+};
 
 export type Operation = {
   readonly operationId: string;
@@ -67,7 +75,8 @@ export class ProvisioningService {
   /** The operation if it belongs to this registration; completes it first when its time has come. */
   findOperation(registrationId: string, operationId: string): Operation | undefined {
     const operation = this.operations.get(operationId);
-    if (operation === undefined || operation.registrationId.toLowerCase() !== registrationId.toLowerCase()) return undefined;
+    if (operation === undefined || operation.registrationId.toLowerCase() !== registrationId.toLowerCase())
+      return undefined;
     // Timers can lag behind a busy event loop; a poll after the deadline must not see `assigning`.
     if (operation.outcome === null && this.deps.now() >= operation.readyAt) this.settle(operation);
     return operation;
@@ -97,25 +106,42 @@ export class ProvisioningService {
     if (operation.outcome !== null || operation.settling) return;
     this.cancelTimer(operation);
     const config = this.deps.config();
-    const group = config.enrollmentGroups.find((candidate) => candidate.enrollmentGroupId === operation.group.enrollmentGroupId) ?? operation.group;
+    const group =
+      config.enrollmentGroups.find(
+        (candidate) => candidate.enrollmentGroupId === operation.group.enrollmentGroupId,
+      ) ?? operation.group;
     if (group.provisioningStatus === "disabled") {
       this.finish(operation, group, { status: "disabled" });
       return;
     }
     const candidates = candidateHubs(config, group);
     if (group.allocationPolicy === "custom") {
-      this.settleThroughWebhook(operation, group, config, candidates.map((hub) => hub.name));
+      this.settleThroughWebhook(
+        operation,
+        group,
+        config,
+        candidates.map((hub) => hub.name),
+      );
       return;
     }
     const hub = allocateHub(group.allocationPolicy, candidates, operation.registrationId);
     if (hub === undefined) {
-      this.finish(operation, group, { status: "failed", errorCode: ErrorCodes.internalError, errorMessage: "No linked IoT hub is eligible for this enrollment group" });
+      this.finish(operation, group, {
+        status: "failed",
+        errorCode: ErrorCodes.internalError,
+        errorMessage: "No linked IoT hub is eligible for this enrollment group",
+      });
       return;
     }
     this.finish(operation, group, { status: "assigned", proposedHub: hub.name });
   }
 
-  private settleThroughWebhook(operation: Operation, group: EnrollmentGroup, config: EmulatorConfig, hubNames: string[]): void {
+  private settleThroughWebhook(
+    operation: Operation,
+    group: EnrollmentGroup,
+    config: EmulatorConfig,
+    hubNames: string[],
+  ): void {
     operation.settling = true;
     const previous = this.deps.store.get(operation.registrationId);
     const request = webhookRequest(
@@ -128,19 +154,25 @@ export class ProvisioningService {
       },
       hubNames,
     );
-    void callAllocationWebhook(group.customAllocationWebhookUrl ?? "", request, config.webhookTimeoutMs).then((answer) => {
-      operation.settling = false;
-      if (operation.generation !== this.generation) return;
-      if (!answer.ok) {
-        this.finish(operation, group, {
-          status: "failed",
-          errorCode: ErrorCodes.customAllocationFailed,
-          errorMessage: `Custom allocation failed: ${answer.reason}`,
-        });
-      } else {
-        this.finish(operation, group, { status: "assigned", proposedHub: answer.iotHubHostName, payload: answer.payload });
-      }
-    });
+    void callAllocationWebhook(group.customAllocationWebhookUrl ?? "", request, config.webhookTimeoutMs).then(
+      (answer) => {
+        operation.settling = false;
+        if (operation.generation !== this.generation) return;
+        if (!answer.ok) {
+          this.finish(operation, group, {
+            status: "failed",
+            errorCode: ErrorCodes.customAllocationFailed,
+            errorMessage: `Custom allocation failed: ${answer.reason}`,
+          });
+        } else {
+          this.finish(operation, group, {
+            status: "assigned",
+            proposedHub: answer.iotHubHostName,
+            payload: answer.payload,
+          });
+        }
+      },
+    );
   }
 
   private finish(
@@ -162,7 +194,11 @@ export class ProvisioningService {
     };
     let record: RegistrationRecord;
     if (result.status === "assigned") {
-      const { hub, substatus } = settleAssignment(previous?.assignedHub, result.proposedHub, group.reprovisionPolicy);
+      const { hub, substatus } = settleAssignment(
+        previous?.assignedHub,
+        result.proposedHub,
+        group.reprovisionPolicy,
+      );
       record = {
         ...common,
         status: "assigned",
@@ -175,8 +211,12 @@ export class ProvisioningService {
       record = {
         ...common,
         status: result.status,
-        ...(previous?.assignedHub !== undefined ? { assignedHub: previous.assignedHub, deviceId: previous.deviceId } : {}),
-        ...(result.status === "failed" ? { errorCode: result.errorCode, errorMessage: result.errorMessage } : {}),
+        ...(previous?.assignedHub !== undefined
+          ? { assignedHub: previous.assignedHub, deviceId: previous.deviceId }
+          : {}),
+        ...(result.status === "failed"
+          ? { errorCode: result.errorCode, errorMessage: result.errorMessage }
+          : {}),
       };
     }
     this.deps.store.put(record);

@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allocateHub } from "./allocation";
 import { parseEmulatorConfig } from "./config";
 import { settleAssignment } from "./reprovisioning";
-import { fleetToken, HUB_A, HUB_B, registerAndWait, startTestEmulator, testConfig, type TestEmulator } from "@/tests/support/dps-emulator";
+import {
+  fleetToken,
+  HUB_A,
+  HUB_B,
+  registerAndWait,
+  startTestEmulator,
+  testConfig,
+  type TestEmulator,
+} from "@/tests/support/dps-emulator";
 
 describe("reprovisioning substatus (pure)", () => {
   const migrate = { updateHubAssignment: true, migrateDeviceData: true };
@@ -38,7 +46,12 @@ describe("re-registration through the emulator", () => {
   afterAll(() => emulator.dispose());
 
   async function moveHubAOutOfAllocation() {
-    await emulator.admin.patchConfig({ linkedHubs: [{ name: HUB_A, allocationWeight: 1, applyAllocationPolicy: false }, { name: HUB_B, allocationWeight: 3 }] });
+    await emulator.admin.patchConfig({
+      linkedHubs: [
+        { name: HUB_A, allocationWeight: 1, applyAllocationPolicy: false },
+        { name: HUB_B, allocationWeight: 3 },
+      ],
+    });
   }
 
   async function restoreHubs() {
@@ -46,26 +59,33 @@ describe("re-registration through the emulator", () => {
   }
 
   async function setPolicy(updateHubAssignment: boolean, migrateDeviceData: boolean) {
-    await emulator.admin.patchConfig({ enrollmentGroups: [{ enrollmentGroupId: "fleet", reprovisionPolicy: { updateHubAssignment, migrateDeviceData } }] });
+    await emulator.admin.patchConfig({
+      enrollmentGroups: [
+        { enrollmentGroupId: "fleet", reprovisionPolicy: { updateHubAssignment, migrateDeviceData } },
+      ],
+    });
   }
 
   it.each([
     [true, true, HUB_B, "deviceDataMigrated"],
     [true, false, HUB_B, "deviceDataReset"],
     [false, true, HUB_A, "reprovisionedToInitialAssignment"],
-  ] as const)("updateHubAssignment %s, migrateDeviceData %s: moved device ends on %s with %s", async (update, migrateData, hub, substatus) => {
-    await restoreHubs();
-    await setPolicy(update, migrateData);
-    const registrationId = deviceOnHubA(`move-${update}-${migrateData}`);
-    const token = fleetToken(registrationId);
-    const first = await registerAndWait(emulator, registrationId, token);
-    expect(first.registrationState).toMatchObject({ assignedHub: HUB_A, substatus: "initialAssignment" });
+  ] as const)(
+    "updateHubAssignment %s, migrateDeviceData %s: moved device ends on %s with %s",
+    async (update, migrateData, hub, substatus) => {
+      await restoreHubs();
+      await setPolicy(update, migrateData);
+      const registrationId = deviceOnHubA(`move-${update}-${migrateData}`);
+      const token = fleetToken(registrationId);
+      const first = await registerAndWait(emulator, registrationId, token);
+      expect(first.registrationState).toMatchObject({ assignedHub: HUB_A, substatus: "initialAssignment" });
 
-    await moveHubAOutOfAllocation();
-    const second = await registerAndWait(emulator, registrationId, token);
+      await moveHubAOutOfAllocation();
+      const second = await registerAndWait(emulator, registrationId, token);
 
-    expect(second.registrationState).toMatchObject({ assignedHub: hub, substatus });
-    expect(second.registrationState?.createdDateTimeUtc).toBe(first.registrationState?.createdDateTimeUtc);
-    expect(second.registrationState?.etag).not.toBe(first.registrationState?.etag);
-  });
+      expect(second.registrationState).toMatchObject({ assignedHub: hub, substatus });
+      expect(second.registrationState?.createdDateTimeUtc).toBe(first.registrationState?.createdDateTimeUtc);
+      expect(second.registrationState?.etag).not.toBe(first.registrationState?.etag);
+    },
+  );
 });

@@ -1,4 +1,5 @@
-export type Substatus = "initialAssignment" | "deviceDataMigrated" | "deviceDataReset" | "reprovisionedToInitialAssignment";
+export type Substatus =
+  "initialAssignment" | "deviceDataMigrated" | "deviceDataReset" | "reprovisionedToInitialAssignment";
 
 export type ReprovisionPolicy = { updateHubAssignment: boolean; migrateDeviceData: boolean };
 

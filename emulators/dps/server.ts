@@ -16,25 +16,38 @@ export const DEFAULT_PORT = 8443;
  * One HTTPS server for all three APIs: `/_emulator/…` is the admin API, `/enrollmentGroups/…` and
  * `/registrations/…` the DPS service API, everything else (`/{idScope}/registrations/…`) the device API.
  */
-export function createEmulatorServer(state: EmulatorState, admin: EmulatorAdmin, certificates: EmulatorCertificates): Server {
-  const server = createServer({ cert: certificates.serverCertificatePem, key: certificates.serverKeyPem }, (request, response) => {
-    const url = request.url ?? "/";
-    const queryAt = url.indexOf("?");
-    const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    const query = queryAt === -1 ? "" : url.slice(queryAt + 1);
-    readBody(request)
-      .then((body) =>
-        path === "/_emulator" || path.startsWith("/_emulator/")
-          ? handleAdminRequest(admin, request, response, path, query, body)
-          : isServicePath(path)
-            ? handleServiceRequest(state, request, response, path, query, body)
-            : handleDeviceRequest(state, request, response, path, query, body),
-      )
-      .catch((error: unknown) => {
-        state.log(`request ${request.method} ${path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        writeJson(response, 500, JSON.stringify(errorBody(ErrorCodes.internalError, "Internal server error")));
-      });
-  });
+export function createEmulatorServer(
+  state: EmulatorState,
+  admin: EmulatorAdmin,
+  certificates: EmulatorCertificates,
+): Server {
+  const server = createServer(
+    { cert: certificates.serverCertificatePem, key: certificates.serverKeyPem },
+    (request, response) => {
+      const url = request.url ?? "/";
+      const queryAt = url.indexOf("?");
+      const path = queryAt === -1 ? url : url.slice(0, queryAt);
+      const query = queryAt === -1 ? "" : url.slice(queryAt + 1);
+      readBody(request)
+        .then((body) =>
+          path === "/_emulator" || path.startsWith("/_emulator/")
+            ? handleAdminRequest(admin, request, response, path, query, body)
+            : isServicePath(path)
+              ? handleServiceRequest(state, request, response, path, query, body)
+              : handleDeviceRequest(state, request, response, path, query, body),
+        )
+        .catch((error: unknown) => {
+          state.log(
+            `request ${request.method} ${path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
+          writeJson(
+            response,
+            500,
+            JSON.stringify(errorBody(ErrorCodes.internalError, "Internal server error")),
+          );
+        });
+    },
+  );
   // Clients pool connections for many register/poll cycles; Node's 5 s default would make them reconnect (and re-handshake) constantly.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -53,7 +66,11 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-export async function listenWithFallback(server: Server, port: number | undefined, host: string): Promise<number> {
+export async function listenWithFallback(
+  server: Server,
+  port: number | undefined,
+  host: string,
+): Promise<number> {
   if (port !== undefined) return listen(server, port, host);
   try {
     return await listen(server, DEFAULT_PORT, host);
@@ -68,4 +85,3 @@ export function urlHost(host: string): string {
   if (host === "0.0.0.0" || host === "::" || host === "") return "127.0.0.1";
   return host.includes(":") ? `[${host}]` : host;
 }
-

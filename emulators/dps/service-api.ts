@@ -57,7 +57,11 @@ function matchRoute(method: string | undefined, path: string): ServiceRoute {
 
 /** A quoted or bare etag, compared as DPS's opaque value. */
 function sameEtag(given: string, stored: string): boolean {
-  const bare = (value: string) => value.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+  const bare = (value: string) =>
+    value
+      .trim()
+      .replace(/^W\//, "")
+      .replace(/^"(.*)"$/, "$1");
   return given.trim() === "*" || bare(given) === bare(stored);
 }
 
@@ -70,13 +74,21 @@ function groupEtag(group: EnrollmentGroup): string {
 export function toWireEnrollmentGroup(group: EnrollmentGroup, state: EmulatorState): WireEnrollmentGroup {
   return {
     enrollmentGroupId: group.enrollmentGroupId,
-    attestation: { type: "symmetricKey", symmetricKey: { primaryKey: group.primaryKey, secondaryKey: group.secondaryKey } },
+    attestation: {
+      type: "symmetricKey",
+      symmetricKey: { primaryKey: group.primaryKey, secondaryKey: group.secondaryKey },
+    },
     capabilities: { iotEdge: false },
     iotHubs: group.iotHubs,
     ...(group.allocationPolicy === "static" && group.iotHubs[0] ? { iotHubHostName: group.iotHubs[0] } : {}),
     allocationPolicy: group.allocationPolicy,
     ...(group.allocationPolicy === "custom" && group.customAllocationWebhookUrl
-      ? { customAllocationDefinition: { webhookUrl: group.customAllocationWebhookUrl, apiVersion: "2021-10-01" } }
+      ? {
+          customAllocationDefinition: {
+            webhookUrl: group.customAllocationWebhookUrl,
+            apiVersion: "2021-10-01",
+          },
+        }
       : {}),
     reprovisionPolicy: group.reprovisionPolicy,
     provisioningStatus: group.provisioningStatus,
@@ -97,7 +109,8 @@ function pageSizeOf(request: IncomingMessage): number | "invalid" {
 /** The query language is SQL-like; the emulator answers "everything" and refuses any filter it would silently ignore. */
 function checkQuerySpecification(body: unknown, collection: string): string | null {
   if (body === undefined) return null;
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return "The request body must be a QuerySpecification object";
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return "The request body must be a QuerySpecification object";
   const query = (body as { query?: unknown }).query;
   if (query === undefined) return null;
   if (typeof query !== "string") return "QuerySpecification.query must be a string";
@@ -112,13 +125,24 @@ function authenticate(state: EmulatorState, request: IncomingMessage): ServicePo
   // The token is scoped to the instance's host name; behind a port (the emulator) either form is accepted.
   const hostHeader = request.headers.host ?? "";
   const hosts = [hostHeader, hostHeader.replace(/:\d+$/, "")];
-  const policies = state.config.servicePolicies.map((policy) => ({ name: policy.name, keys: [policy.primaryKey, policy.secondaryKey] }));
-  const check = verifyServiceSasToken(fields, { hosts, policies, nowEpochSeconds: Math.floor(state.now() / 1000) });
+  const policies = state.config.servicePolicies.map((policy) => ({
+    name: policy.name,
+    keys: [policy.primaryKey, policy.secondaryKey],
+  }));
+  const check = verifyServiceSasToken(fields, {
+    hosts,
+    policies,
+    nowEpochSeconds: Math.floor(state.now() / 1000),
+  });
   if (!check.ok) return null;
   return state.config.servicePolicies.find((policy) => policy.name === check.policyName) ?? null;
 }
 
-function pageHeaders(continuationToken: string | null, pageSize: number, itemType: string): Record<string, string> {
+function pageHeaders(
+  continuationToken: string | null,
+  pageSize: number,
+  itemType: string,
+): Record<string, string> {
   return {
     ...(continuationToken ? { "x-ms-continuation": continuationToken } : {}),
     "x-ms-max-item-count": String(pageSize),
@@ -126,21 +150,46 @@ function pageHeaders(continuationToken: string | null, pageSize: number, itemTyp
   };
 }
 
-function answerServiceRequest(state: EmulatorState, request: IncomingMessage, route: ServiceRoute, query: string, body: Buffer, requestId: string): Answer {
+function answerServiceRequest(
+  state: EmulatorState,
+  request: IncomingMessage,
+  route: ServiceRoute,
+  query: string,
+  body: Buffer,
+  requestId: string,
+): Answer {
   if (route.kind === "unknown") {
-    return failure(404, ErrorCodes.routeNotFound, `No service API route for ${request.method} ${request.url ?? ""}`, requestId);
+    return failure(
+      404,
+      ErrorCodes.routeNotFound,
+      `No service API route for ${request.method} ${request.url ?? ""}`,
+      requestId,
+    );
   }
-  if (!queryParameter(query, "api-version")) return failure(400, ErrorCodes.apiVersionMissing, "The api-version query parameter is required", requestId);
+  if (!queryParameter(query, "api-version"))
+    return failure(
+      400,
+      ErrorCodes.apiVersionMissing,
+      "The api-version query parameter is required",
+      requestId,
+    );
   const policy = authenticate(state, request);
   if (policy === null) return failure(401, ErrorCodes.unauthorized, "Unauthorized", requestId);
   const right = RIGHT_FOR[route.kind];
   // Our reading: a valid token of a policy without the right is refused like a bad one, naming what is missing.
   if (!policy.rights.includes(right)) {
-    return failure(401, ErrorCodes.unauthorized, `Unauthorized: the shared access policy "${policy.name}" does not have the ${right} right`, requestId);
+    return failure(
+      401,
+      ErrorCodes.unauthorized,
+      `Unauthorized: the shared access policy "${policy.name}" does not have the ${right} right`,
+      requestId,
+    );
   }
   const admitted = state.quotas.admit("service", "", state.now());
   if (!admitted.admitted) {
-    return failure(429, ErrorCodes.throttled, `Too many requests (${admitted.limit})`, requestId, { "retry-after": String(admitted.retryAfterSeconds) });
+    return failure(429, ErrorCodes.throttled, `Too many requests (${admitted.limit})`, requestId, {
+      "retry-after": String(admitted.retryAfterSeconds),
+    });
   }
   const parsed = parseJsonBody(body);
   if (parsed === null) return failure(400, ErrorCodes.badRequest, "The request body is not JSON", requestId);
@@ -148,45 +197,93 @@ function answerServiceRequest(state: EmulatorState, request: IncomingMessage, ro
   switch (route.kind) {
     case "get-group": {
       const group = config.enrollmentGroups.find((candidate) => candidate.enrollmentGroupId === route.id);
-      if (group === undefined) return failure(404, ErrorCodes.enrollmentGroupNotFound, `Enrollment group ${route.id} not found`, requestId);
+      if (group === undefined)
+        return failure(
+          404,
+          ErrorCodes.enrollmentGroupNotFound,
+          `Enrollment group ${route.id} not found`,
+          requestId,
+        );
       return { status: 200, body: toWireEnrollmentGroup(group, state) };
     }
     case "query-groups": {
       const problem = checkQuerySpecification(parsed, "enrollmentgroups");
       if (problem) return failure(400, ErrorCodes.badRequest, problem, requestId);
       const pageSize = pageSizeOf(request);
-      if (pageSize === "invalid") return failure(400, ErrorCodes.badRequest, "x-ms-max-item-count must be a positive whole number", requestId);
+      if (pageSize === "invalid")
+        return failure(
+          400,
+          ErrorCodes.badRequest,
+          "x-ms-max-item-count must be a positive whole number",
+          requestId,
+        );
       const continuation = request.headers["x-ms-continuation"];
-      const start = typeof continuation === "string" && continuation !== "" ? Number.parseInt(Buffer.from(continuation, "base64url").toString("utf8"), 10) : 0;
-      if (!Number.isSafeInteger(start) || start < 0) return failure(400, ErrorCodes.badRequest, "Invalid continuation token", requestId);
+      const start =
+        typeof continuation === "string" && continuation !== ""
+          ? Number.parseInt(Buffer.from(continuation, "base64url").toString("utf8"), 10)
+          : 0;
+      if (!Number.isSafeInteger(start) || start < 0)
+        return failure(400, ErrorCodes.badRequest, "Invalid continuation token", requestId);
       const groups = config.enrollmentGroups.slice(start, start + pageSize);
-      const next = start + groups.length < config.enrollmentGroups.length ? Buffer.from(String(start + groups.length), "utf8").toString("base64url") : null;
-      return { status: 200, body: groups.map((group) => toWireEnrollmentGroup(group, state)), headers: pageHeaders(next, pageSize, "EnrollmentGroup") };
+      const next =
+        start + groups.length < config.enrollmentGroups.length
+          ? Buffer.from(String(start + groups.length), "utf8").toString("base64url")
+          : null;
+      return {
+        status: 200,
+        body: groups.map((group) => toWireEnrollmentGroup(group, state)),
+        headers: pageHeaders(next, pageSize, "EnrollmentGroup"),
+      };
     }
     case "query-registrations": {
       if (!config.enrollmentGroups.some((group) => group.enrollmentGroupId === route.groupId)) {
-        return failure(404, ErrorCodes.enrollmentGroupNotFound, `Enrollment group ${route.groupId} not found`, requestId);
+        return failure(
+          404,
+          ErrorCodes.enrollmentGroupNotFound,
+          `Enrollment group ${route.groupId} not found`,
+          requestId,
+        );
       }
       const problem = checkQuerySpecification(parsed, "registrations");
       if (problem) return failure(400, ErrorCodes.badRequest, problem, requestId);
       const pageSize = pageSizeOf(request);
-      if (pageSize === "invalid") return failure(400, ErrorCodes.badRequest, "x-ms-max-item-count must be a positive whole number", requestId);
+      if (pageSize === "invalid")
+        return failure(
+          400,
+          ErrorCodes.badRequest,
+          "x-ms-max-item-count must be a positive whole number",
+          requestId,
+        );
       const continuation = request.headers["x-ms-continuation"];
-      const page = store.listGroup(route.groupId, { top: pageSize, continuationToken: typeof continuation === "string" ? continuation : null });
+      const page = store.listGroup(route.groupId, {
+        top: pageSize,
+        continuationToken: typeof continuation === "string" ? continuation : null,
+      });
       if (page === null) return failure(400, ErrorCodes.badRequest, "Invalid continuation token", requestId);
-      return { status: 200, body: page.items.map(toServiceRegistrationState), headers: pageHeaders(page.continuationToken, pageSize, "DeviceRegistration") };
+      return {
+        status: 200,
+        body: page.items.map(toServiceRegistrationState),
+        headers: pageHeaders(page.continuationToken, pageSize, "DeviceRegistration"),
+      };
     }
     case "get-registration": {
       const record = store.get(route.id);
-      if (record === undefined) return failure(404, ErrorCodes.registrationNotFound, "Registration not found", requestId);
+      if (record === undefined)
+        return failure(404, ErrorCodes.registrationNotFound, "Registration not found", requestId);
       return { status: 200, body: toServiceRegistrationState(record) };
     }
     case "delete-registration": {
       const record = store.get(route.id);
-      if (record === undefined) return failure(404, ErrorCodes.registrationNotFound, "Registration not found", requestId);
+      if (record === undefined)
+        return failure(404, ErrorCodes.registrationNotFound, "Registration not found", requestId);
       const ifMatch = request.headers["if-match"];
       if (typeof ifMatch === "string" && ifMatch !== "" && !sameEtag(ifMatch, record.etag)) {
-        return failure(412, ErrorCodes.preconditionFailed, "Precondition failed: the registration's etag does not match If-Match", requestId);
+        return failure(
+          412,
+          ErrorCodes.preconditionFailed,
+          "Precondition failed: the registration's etag does not match If-Match",
+          requestId,
+        );
       }
       store.delete(route.id);
       return { status: 204, body: undefined };
@@ -204,5 +301,7 @@ export function handleServiceRequest(
   body: Buffer | null,
 ): Promise<void> {
   const route = matchRoute(request.method, path);
-  return serveWithFaults(state, request, response, "service", body, (received, requestId) => answerServiceRequest(state, request, route, query, received, requestId));
+  return serveWithFaults(state, request, response, "service", body, (received, requestId) =>
+    answerServiceRequest(state, request, route, query, received, requestId),
+  );
 }

@@ -42,12 +42,16 @@ export function toRegistrationState(record: RegistrationRecord): RegistrationSta
   return {
     registrationId: record.registrationId,
     createdDateTimeUtc: record.createdDateTimeUtc,
-    ...(assigned ? { assignedHub: record.assignedHub, deviceId: record.deviceId, substatus: record.substatus } : {}),
+    ...(assigned
+      ? { assignedHub: record.assignedHub, deviceId: record.deviceId, substatus: record.substatus }
+      : {}),
     status: record.status,
     lastUpdatedDateTimeUtc: record.lastUpdatedDateTimeUtc,
     etag: record.etag,
     ...(assigned && record.payload !== undefined ? { payload: record.payload } : {}),
-    ...(record.errorCode !== undefined ? { errorCode: record.errorCode, errorMessage: record.errorMessage } : {}),
+    ...(record.errorCode !== undefined
+      ? { errorCode: record.errorCode, errorMessage: record.errorMessage }
+      : {}),
     symmetricKey: { enrollmentGroupId: record.enrollmentGroupId },
   };
 }
@@ -61,7 +65,11 @@ export function toServiceRegistrationState(record: RegistrationRecord): ServiceR
   return state as ServiceRegistrationState;
 }
 
-export type RegistrationPage = { items: RegistrationRecord[]; continuationToken: string | null; total: number };
+export type RegistrationPage = {
+  items: RegistrationRecord[];
+  continuationToken: string | null;
+  total: number;
+};
 
 /** Opaque to clients, like DPS's: it carries the last key of the page, so a page is found by binary search. */
 export function encodeContinuation(lastKey: string): string {
@@ -177,7 +185,10 @@ export class RegistrationStore {
    * One page of a group's records in key order, for the service API's query. The continuation token
    * is opaque; `null` when this page holds the group's last record.
    */
-  listGroup(enrollmentGroupId: string, query: { top: number; continuationToken?: string | null }): { items: RegistrationRecord[]; continuationToken: string | null } | null {
+  listGroup(
+    enrollmentGroupId: string,
+    query: { top: number; continuationToken?: string | null },
+  ): { items: RegistrationRecord[]; continuationToken: string | null } | null {
     const keys = this.sortedKeys();
     let start = 0;
     if (query.continuationToken) {
@@ -200,7 +211,10 @@ export class RegistrationStore {
       }
     }
     const last = items.at(-1);
-    return { items, continuationToken: more && last ? encodeContinuation(last.registrationId.toLowerCase()) : null };
+    return {
+      items,
+      continuationToken: more && last ? encodeContinuation(last.registrationId.toLowerCase()) : null,
+    };
   }
 
   /** Writes pending changes now; used on stop so nothing acknowledged to a device is lost. */
@@ -244,7 +258,9 @@ export class RegistrationStore {
         () => true,
         (error: unknown) => {
           this.dirty = true;
-          this.log(`could not save registrations to ${this.filePath}: ${error instanceof Error ? error.message : String(error)}`);
+          this.log(
+            `could not save registrations to ${this.filePath}: ${error instanceof Error ? error.message : String(error)}`,
+          );
           return false;
         },
       )
@@ -277,7 +293,8 @@ export class RegistrationStore {
       return;
     }
     for (const record of registrations as RegistrationRecord[]) {
-      if (typeof record?.registrationId === "string") this.records.set(record.registrationId.toLowerCase(), record);
+      if (typeof record?.registrationId === "string")
+        this.records.set(record.registrationId.toLowerCase(), record);
     }
   }
 }

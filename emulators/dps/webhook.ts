@@ -21,7 +21,8 @@ export type AllocationWebhookRequest = {
   linkedHubs: string[];
 };
 
-export type WebhookOutcome = { ok: true; iotHubHostName: string; payload?: unknown } | { ok: false; reason: string };
+export type WebhookOutcome =
+  { ok: true; iotHubHostName: string; payload?: unknown } | { ok: false; reason: string };
 
 const WEBHOOK_API_VERSION = "2021-10-01";
 
@@ -37,13 +38,18 @@ export function webhookRequest(
       attestation: { type: "symmetricKey" },
       iotHubs: group.iotHubs,
       allocationPolicy: "custom",
-      customAllocationDefinition: { webhookUrl: group.customAllocationWebhookUrl ?? "", apiVersion: WEBHOOK_API_VERSION },
+      customAllocationDefinition: {
+        webhookUrl: group.customAllocationWebhookUrl ?? "",
+        apiVersion: WEBHOOK_API_VERSION,
+      },
       reprovisionPolicy: group.reprovisionPolicy,
       provisioningStatus: group.provisioningStatus,
     },
     deviceRuntimeContext: {
       registrationId: device.registrationId,
-      ...(device.currentHub !== undefined ? { currentIotHubHostName: device.currentHub, currentDeviceId: device.currentDeviceId } : {}),
+      ...(device.currentHub !== undefined
+        ? { currentIotHubHostName: device.currentHub, currentDeviceId: device.currentDeviceId }
+        : {}),
       symmetricKey: {},
       ...(device.payload !== undefined ? { payload: device.payload } : {}),
     },
@@ -67,7 +73,12 @@ export async function callAllocationWebhook(
     });
   } catch (error) {
     const timedOut = error instanceof Error && error.name === "TimeoutError";
-    return { ok: false, reason: timedOut ? `the webhook did not answer within ${timeoutMs} ms` : "the webhook could not be reached" };
+    return {
+      ok: false,
+      reason: timedOut
+        ? `the webhook did not answer within ${timeoutMs} ms`
+        : "the webhook could not be reached",
+    };
   }
   const text = await response.text().catch(() => "");
   if (!response.ok) return { ok: false, reason: `the webhook answered HTTP ${response.status}` };
@@ -80,7 +91,8 @@ export async function callAllocationWebhook(
   const hub = (answer as { iotHubHostName?: unknown } | null)?.iotHubHostName;
   if (typeof hub !== "string") return { ok: false, reason: "the webhook answer has no iotHubHostName" };
   const linked = request.linkedHubs.find((name) => name.toLowerCase() === hub.toLowerCase());
-  if (linked === undefined) return { ok: false, reason: `the webhook chose ${hub}, which is not a linked hub` };
+  if (linked === undefined)
+    return { ok: false, reason: `the webhook chose ${hub}, which is not a linked hub` };
   const payload = (answer as { payload?: unknown }).payload;
   return { ok: true, iotHubHostName: linked, ...(payload !== undefined ? { payload } : {}) };
 }

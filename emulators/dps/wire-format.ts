@@ -9,7 +9,9 @@ export function timestampUtc(epochMs: number = performance.timeOrigin + performa
 
 /** Base64 of a quoted Cosmos-style etag, the shape real registration records carry. */
 export function newEtag(epochMs: number = Date.now()): string {
-  const seconds = Math.floor(epochMs / 1000).toString(16).padStart(8, "0");
+  const seconds = Math.floor(epochMs / 1000)
+    .toString(16)
+    .padStart(8, "0");
   // randomUUID draws from a cached entropy pool; randomBytes would make a system call per assignment.
   const etag = `"${randomUUID().slice(0, 8)}-0000-0300-0000-${seconds}0000"`;
   return Buffer.from(etag, "utf8").toString("base64");
@@ -26,7 +28,11 @@ export function newInstanceTag(): string {
 
 export type DpsErrorBody = { errorCode: number; trackingId: string; message: string; timestampUtc: string };
 
-export function errorBody(errorCode: number, message: string, trackingId: string = randomUUID()): DpsErrorBody {
+export function errorBody(
+  errorCode: number,
+  message: string,
+  trackingId: string = randomUUID(),
+): DpsErrorBody {
   return { errorCode, trackingId, message, timestampUtc: timestampUtc() };
 }
 

@@ -14,7 +14,10 @@ const { reprovisionDevicesAction } = await import("./reprovision-devices");
 const { setUserDisabledAction } = await import("./set-user-disabled");
 
 async function audited(): Promise<[string, string][]> {
-  const rows = await getDb().select({ action: auditLog.action, outcome: auditLog.outcome }).from(auditLog).orderBy(auditLog.id);
+  const rows = await getDb()
+    .select({ action: auditLog.action, outcome: auditLog.outcome })
+    .from(auditLog)
+    .orderBy(auditLog.id);
   return rows.map((row) => [row.action, row.outcome]);
 }
 

@@ -9,7 +9,11 @@ import { runAction } from "./run-action";
 export async function changePasswordAction(input: unknown) {
   return runAction("user.change-password", changePasswordSchema, input, async (data) => {
     const { email } = await changeOwnPassword(data);
-    await signIn("credentials", { email, password: data.newPassword, redirectTo: "/account?password-changed=1" });
+    await signIn("credentials", {
+      email,
+      password: data.newPassword,
+      redirectTo: "/account?password-changed=1",
+    });
     return { ok: true, message: "Password changed. Other sessions are signed out." };
   });
 }

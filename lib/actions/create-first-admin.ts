@@ -21,12 +21,28 @@ export async function createFirstAdminAction(input: unknown): Promise<ActionResu
   const user = await createFirstAdmin(parsed.data);
   const clientAddress = clientAddressFrom(await headers());
   if (!user) {
-    await recordAudit({ action: "setup.first-admin", target: parsed.data.email, outcome: "denied", detail: { reason: "users already exist" }, clientAddress });
+    await recordAudit({
+      action: "setup.first-admin",
+      target: parsed.data.email,
+      outcome: "denied",
+      detail: { reason: "users already exist" },
+      clientAddress,
+    });
     return { ok: false, message: "An administrator already exists. Sign in instead." };
   }
-  await recordAudit({ actor: user, action: "setup.first-admin", target: user.email, outcome: "success", clientAddress });
+  await recordAudit({
+    actor: user,
+    action: "setup.first-admin",
+    target: user.email,
+    outcome: "success",
+    clientAddress,
+  });
   try {
-    await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirectTo: "/" });
+    await signIn("credentials", {
+      email: parsed.data.email,
+      password: parsed.data.password,
+      redirectTo: "/",
+    });
   } catch (error) {
     if (!(error instanceof AuthError)) throw error; // the redirect after a successful sign-in travels as an exception
   }

@@ -9,6 +9,9 @@ export async function disconnectDpsIntegrationAction(input: unknown) {
   return runAction("integration.disconnect", disconnectDpsSchema, input, async (data) => {
     await disconnectDpsIntegration(data);
     revalidatePath("/admin/hyperscaler-integration-center");
-    return { ok: true, message: "Azure DPS is disconnected: the stored keys are deleted and provisioning has stopped." };
+    return {
+      ok: true,
+      message: "Azure DPS is disconnected: the stored keys are deleted and provisioning has stopped.",
+    };
   });
 }

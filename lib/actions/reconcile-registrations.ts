@@ -9,6 +9,11 @@ export async function reconcileRegistrationsAction(input: unknown) {
   return runAction("registrations.reconcile", reconcileSchema, input, async () => {
     const { created } = await requestReconciliation();
     revalidatePath("/admin/hyperscaler-integration-center/registration-records");
-    return { ok: true, message: created ? "Reconciliation started: DPS's registration records are being read." : "A reconciliation is already under way." };
+    return {
+      ok: true,
+      message: created
+        ? "Reconciliation started: DPS's registration records are being read."
+        : "A reconciliation is already under way.",
+    };
   });
 }

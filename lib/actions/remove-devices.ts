@@ -10,6 +10,9 @@ export async function removeDevicesAction(input: unknown) {
     const { queued } = await removeDevices(data);
     revalidatePath("/devices");
     const what = data.deleteDpsRecords ? " and their registration records in Azure DPS" : "";
-    return { ok: true, message: `Removing ${queued} ${queued === 1 ? "device" : "devices"}${what}. Their device identities stay in their IoT hubs; each outcome goes to the audit log.` };
+    return {
+      ok: true,
+      message: `Removing ${queued} ${queued === 1 ? "device" : "devices"}${what}. Their device identities stay in their IoT hubs; each outcome goes to the audit log.`,
+    };
   });
 }

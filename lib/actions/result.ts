@@ -13,5 +13,9 @@ export type ActionResult<T = undefined> =
 export type ActionRefusal<T = undefined> = Extract<ActionResult<T>, { ok: false }>;
 
 export function invalid(error: z.ZodError): ActionResult<never> {
-  return { ok: false, message: "Check the highlighted fields.", fieldErrors: z.flattenError(error).fieldErrors as Record<string, string[]> };
+  return {
+    ok: false,
+    message: "Check the highlighted fields.",
+    fieldErrors: z.flattenError(error).fieldErrors as Record<string, string[]>,
+  };
 }

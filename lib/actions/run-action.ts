@@ -42,7 +42,8 @@ export async function runAction<S extends z.ZodType, T>(
       }).catch(() => {});
       return { ok: false, message: error.message };
     }
-    if (error instanceof UserFacingError) return { ok: false, message: error.message, fieldErrors: error.fieldErrors };
+    if (error instanceof UserFacingError)
+      return { ok: false, message: error.message, fieldErrors: error.fieldErrors };
     if (isDatabaseUnreachable(error)) {
       logger.warn({ action: name, err: loggableError(error) }, "action failed: the database is unreachable");
       return { ok: false, message: DATABASE_UNAVAILABLE_MESSAGE };

@@ -12,7 +12,9 @@ export async function saveDpsIntegrationAction(input: unknown) {
     const saved = newlyConnected ? "Azure DPS is connected." : "Azure DPS settings saved.";
     return {
       ok: true,
-      message: provisioningStarted ? `${saved} Devices not yet on a hub are being provisioned.` : `${saved} Provisioning could not be started now; see the server log.`,
+      message: provisioningStarted
+        ? `${saved} Devices not yet on a hub are being provisioned.`
+        : `${saved} Provisioning could not be started now; see the server log.`,
     };
   });
 }

@@ -6,9 +6,19 @@ import { provisioningPausedIntent, setProvisioningPaused } from "@/lib/devices/d
 import { runAction } from "./run-action";
 
 export async function setProvisioningPausedAction(input: unknown) {
-  return runAction(({ paused }) => provisioningPausedIntent(paused), z.object({ paused: z.boolean() }), input, async ({ paused }) => {
-    await setProvisioningPaused(paused);
-    revalidatePath("/devices");
-    return { ok: true, message: paused ? "Provisioning paused. Queued work waits until you resume." : "Provisioning resumed." };
-  });
+  return runAction(
+    ({ paused }) => provisioningPausedIntent(paused),
+    z.object({ paused: z.boolean() }),
+    input,
+    async ({ paused }) => {
+      await setProvisioningPaused(paused);
+      revalidatePath("/devices");
+      return {
+        ok: true,
+        message: paused
+          ? "Provisioning paused. Queued work waits until you resume."
+          : "Provisioning resumed.",
+      };
+    },
+  );
 }

@@ -6,6 +6,7 @@ import { recordAudit } from "@/lib/audit/record";
 
 export async function signOutAction(): Promise<void> {
   const user = await getCurrentUser();
-  if (user) await recordAudit({ actor: user, action: "auth.sign-out", target: user.email, outcome: "success" });
+  if (user)
+    await recordAudit({ actor: user, action: "auth.sign-out", target: user.email, outcome: "success" });
   await signOut({ redirectTo: "/sign-in" });
 }

@@ -7,11 +7,20 @@ import { runAction } from "./run-action";
 
 /** `ok` is whether DPS accepted the credentials (and the service connection string, when given); either way `data` carries the explanations to show. */
 export async function testDpsConnectionAction(input: unknown) {
-  return runAction<typeof testDpsConnectionSchema, ConnectionTestDto>("integration.test", testDpsConnectionSchema, input, async (data) => {
-    const result = await testDpsConnection(data);
-    if (result.recordedOnTile) revalidatePath("/admin/hyperscaler-integration-center");
-    const refusedService = result.service && !result.service.accepted ? result.service : null;
-    const message = !result.accepted ? result.explanation.title : (refusedService?.explanation.title ?? result.explanation.title);
-    return result.accepted && !refusedService ? { ok: true, message, data: result } : { ok: false, message, data: result };
-  });
+  return runAction<typeof testDpsConnectionSchema, ConnectionTestDto>(
+    "integration.test",
+    testDpsConnectionSchema,
+    input,
+    async (data) => {
+      const result = await testDpsConnection(data);
+      if (result.recordedOnTile) revalidatePath("/admin/hyperscaler-integration-center");
+      const refusedService = result.service && !result.service.accepted ? result.service : null;
+      const message = !result.accepted
+        ? result.explanation.title
+        : (refusedService?.explanation.title ?? result.explanation.title);
+      return result.accepted && !refusedService
+        ? { ok: true, message, data: result }
+        : { ok: false, message, data: result };
+    },
+  );
 }

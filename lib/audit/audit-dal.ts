@@ -21,7 +21,9 @@ export const AUDIT_PAGE_SIZE = 50;
  * Newest first, keyset-paged by id (ids grow with insertion time) so deep pages cost the same as
  * the first; timestamps are not used as the cursor because Postgres keeps microseconds and JS does not.
  */
-export async function listAuditEntries(beforeId?: number): Promise<{ entries: AuditEntryDto[]; nextBeforeId: number | null; total: number }> {
+export async function listAuditEntries(
+  beforeId?: number,
+): Promise<{ entries: AuditEntryDto[]; nextBeforeId: number | null; total: number }> {
   await requirePermission("audit.view");
   const db = getDb();
   const rows = await db

@@ -22,9 +22,17 @@ describe("authenticate", () => {
   it("accepts the right password case-insensitively on the email and audits the success", async () => {
     const user = await createUser({ email: "Ada@Example.com", password: PASSWORD, role: "operator" });
     const result = await authenticate("ADA@example.COM", PASSWORD, "10.0.0.1");
-    expect(result).toEqual({ ok: true, user: { id: user.id, email: "ada@example.com", sessionGeneration: 0 } });
+    expect(result).toEqual({
+      ok: true,
+      user: { id: user.id, email: "ada@example.com", sessionGeneration: 0 },
+    });
     const audit = await lastAudit();
-    expect(audit).toMatchObject({ action: "auth.sign-in", outcome: "success", actorId: user.id, clientAddress: "10.0.0.1" });
+    expect(audit).toMatchObject({
+      action: "auth.sign-in",
+      outcome: "success",
+      actorId: user.id,
+      clientAddress: "10.0.0.1",
+    });
   });
 
   it("refuses a wrong password and never writes the password to the audit log", async () => {
@@ -66,15 +74,23 @@ describe("authenticate", () => {
 
   it("lets at most the limit of a burst of parallel wrong passwords reach the password check", async () => {
     await createUser({ email: "gina@example.com", password: PASSWORD, role: "support" });
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => authenticate("gina@example.com", `wrong-guess-${i}-xx`, `10.3.${i}.1`)));
-    const evaluated = await getDb().select().from(auditLog).where(and(eq(auditLog.target, "gina@example.com"), eq(auditLog.outcome, "failure")));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        authenticate("gina@example.com", `wrong-guess-${i}-xx`, `10.3.${i}.1`),
+      ),
+    );
+    const evaluated = await getDb()
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.target, "gina@example.com"), eq(auditLog.outcome, "failure")));
     expect(evaluated.length).toBeLessThanOrEqual(THROTTLE_POLICY.accountLimit);
     expect(results.filter((r) => !r.ok && r.reason === "throttled")).toHaveLength(40 - evaluated.length);
   });
 
   it("says when a locked account may try again", async () => {
     await createUser({ email: "hank@example.com", password: PASSWORD, role: "support" });
-    for (let i = 0; i <= THROTTLE_POLICY.accountLimit; i++) await authenticate("hank@example.com", `nope-${i}-nope-nope`, null);
+    for (let i = 0; i <= THROTTLE_POLICY.accountLimit; i++)
+      await authenticate("hank@example.com", `nope-${i}-nope-nope`, null);
     const result = await authenticate("hank@example.com", PASSWORD, null);
     expect(result.ok).toBe(false);
     const retryAt = !result.ok && result.reason === "throttled" ? result.retryAt.getTime() : 0;
@@ -90,14 +106,16 @@ describe("authenticate", () => {
 
   it("an administrator's unlock lets the account sign in at once", async () => {
     await createUser({ email: "ivy@example.com", password: PASSWORD, role: "support" });
-    for (let i = 0; i <= THROTTLE_POLICY.accountLimit; i++) await authenticate("ivy@example.com", `nope-${i}-nope-nope`, `10.4.0.${i}`);
+    for (let i = 0; i <= THROTTLE_POLICY.accountLimit; i++)
+      await authenticate("ivy@example.com", `nope-${i}-nope-nope`, `10.4.0.${i}`);
     expect((await authenticate("ivy@example.com", PASSWORD, "10.4.1.1")).ok).toBe(false);
     expect(await unlockAccount("ivy@example.com")).toBe(true);
     expect((await authenticate("ivy@example.com", PASSWORD, "10.4.1.1")).ok).toBe(true);
   });
 
   it("purges counts whose window and lock have both ended", async () => {
-    await getDb().execute(sql`insert into sign_in_throttle (key, failures, window_started_at, locked_until) values
+    await getDb()
+      .execute(sql`insert into sign_in_throttle (key, failures, window_started_at, locked_until) values
       ('account:old@example.com', 3, now() - interval '1 hour', null),
       ('account:locked@example.com', 6, now() - interval '1 hour', now() + interval '5 minutes'),
       ('account:recent@example.com', 1, now(), null)`);

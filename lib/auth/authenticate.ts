@@ -4,7 +4,13 @@ import { recordAudit } from "@/lib/audit/record";
 import { logger } from "@/lib/logger";
 import { PasswordCheckBusyError } from "./argon2-gate";
 import { verifyAgainstDummy, verifyPassword } from "./password";
-import { addressKey, clearAccountFailures, purgeExpiredThrottleRows, releaseSlots, takeSlot } from "./throttle";
+import {
+  addressKey,
+  clearAccountFailures,
+  purgeExpiredThrottleRows,
+  releaseSlots,
+  takeSlot,
+} from "./throttle";
 import { findUserByEmail, recordSignIn } from "@/lib/users/store";
 
 export type AuthenticationResult =
@@ -22,12 +28,19 @@ type Purpose = "sign-in" | "confirm-password";
  * apart. `confirm-password` is a signed-in user proving the current password (e.g. to change it):
  * throttled the same way, but no sign-in is recorded.
  */
-export async function authenticate(email: string, password: string, clientAddress: string | null, purpose: Purpose = "sign-in"): Promise<AuthenticationResult> {
+export async function authenticate(
+  email: string,
+  password: string,
+  clientAddress: string | null,
+  purpose: Purpose = "sign-in",
+): Promise<AuthenticationResult> {
   const normalized = email.trim().toLowerCase();
   const action: AuditAction = purpose === "sign-in" ? "auth.sign-in" : "auth.confirm-password";
   const audit = (outcome: "success" | "failure" | "denied", detail: Record<string, unknown>, actor?: Actor) =>
     recordAudit({ action, target: normalized, outcome, detail, actor, clientAddress });
-  void purgeExpiredThrottleRows().catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, "could not purge old sign-in throttle rows"));
+  void purgeExpiredThrottleRows().catch((error: unknown) =>
+    logger.warn({ err: { message: (error as Error).message } }, "could not purge old sign-in throttle rows"),
+  );
 
   const slot = await takeSlot(normalized, clientAddress);
   if (!slot.allowed) {

@@ -1,5 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { createUser, endUserSessions, setUserDisabled, setUserPassword, setUserRole } from "@/lib/users/store";
+import {
+  createUser,
+  endUserSessions,
+  setUserDisabled,
+  setUserPassword,
+  setUserRole,
+} from "@/lib/users/store";
 import { truncate } from "@/tests/support/db";
 import { signOut, useSessionOf } from "@/tests/support/session";
 
@@ -18,9 +24,16 @@ describe("requirePermission", () => {
   });
 
   it("refuses a support user an administrator's permission", async () => {
-    const support = await createUser({ email: "s@example.com", password: "password-123456", role: "support" });
+    const support = await createUser({
+      email: "s@example.com",
+      password: "password-123456",
+      role: "support",
+    });
     useSessionOf(support);
-    await expect(requirePermission("devices.view")).resolves.toMatchObject({ id: support.id, role: "support" });
+    await expect(requirePermission("devices.view")).resolves.toMatchObject({
+      id: support.id,
+      role: "support",
+    });
     await expect(requirePermission("users.manage")).rejects.toBeInstanceOf(AccessDeniedError);
   });
 

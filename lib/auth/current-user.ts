@@ -4,7 +4,13 @@ import { findUserById } from "@/lib/users/store";
 import { hasPermission, ROLE_PERMISSIONS, type Permission, type Role } from "./permissions";
 import { sessionClaims } from "./session-source";
 
-export type CurrentUser = { id: string; email: string; name: string | null; role: Role; permissions: readonly Permission[] };
+export type CurrentUser = {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  permissions: readonly Permission[];
+};
 
 /**
  * The signed-in user as the database says now, not as the session token remembers: a demotion, a
@@ -16,12 +22,25 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   if (!claims) return null;
   const row = await findUserById(claims.userId);
   if (!row || row.disabledAt || row.sessionGeneration !== claims.generation) return null;
-  return { id: row.id, email: row.email, name: row.name, role: row.role, permissions: ROLE_PERMISSIONS[row.role] };
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    permissions: ROLE_PERMISSIONS[row.role],
+  };
 });
 
 export class AccessDeniedError extends Error {
-  constructor(readonly reason: "unauthenticated" | "forbidden", readonly permission: Permission | "account.self") {
-    super(reason === "unauthenticated" ? "Your session has ended. Sign in again." : "You do not have permission to do this.");
+  constructor(
+    readonly reason: "unauthenticated" | "forbidden",
+    readonly permission: Permission | "account.self",
+  ) {
+    super(
+      reason === "unauthenticated"
+        ? "Your session has ended. Sign in again."
+        : "You do not have permission to do this.",
+    );
   }
 }
 

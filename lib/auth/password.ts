@@ -3,7 +3,12 @@ import { PasswordCheckBusyError, withArgon2Slot } from "./argon2-gate";
 
 // OWASP's Argon2id baseline: 19 MiB, 2 passes, 1 lane. The PHC string records them, so raising
 // them later still verifies old hashes.
-const ARGON2_OPTIONS = { algorithm: 2 /* Argon2id; the package exports it only as a const enum */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+const ARGON2_OPTIONS = {
+  algorithm: 2 /* Argon2id; the package exports it only as a const enum */,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 export function hashPassword(password: string): Promise<string> {
   return withArgon2Slot(() => hash(password, ARGON2_OPTIONS));

@@ -19,8 +19,20 @@ describe("role permissions (docs/design.md §3)", () => {
   });
 
   it("lets support staff view devices, registration records, the integration and the audit log, and change nothing", () => {
-    expect(ROLE_PERMISSIONS.support).toEqual(["integration.view", "devices.view", "audit.view", "registrations.view"]);
-    for (const p of ["integration.manage", "devices.manage", "devices.provision", "users.manage", "registrations.reconcile", "registrations.delete"] as const) {
+    expect(ROLE_PERMISSIONS.support).toEqual([
+      "integration.view",
+      "devices.view",
+      "audit.view",
+      "registrations.view",
+    ]);
+    for (const p of [
+      "integration.manage",
+      "devices.manage",
+      "devices.provision",
+      "users.manage",
+      "registrations.reconcile",
+      "registrations.delete",
+    ] as const) {
       expect(hasPermission("support", p)).toBe(false);
     }
   });

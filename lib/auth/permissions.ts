@@ -25,7 +25,15 @@ export const ROLE_LABELS: Record<Role, string> = {
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: ["integration.view", "devices.view", "devices.manage", "devices.provision", "registrations.view", "registrations.reconcile", "registrations.delete"],
+  operator: [
+    "integration.view",
+    "devices.view",
+    "devices.manage",
+    "devices.provision",
+    "registrations.view",
+    "registrations.reconcile",
+    "registrations.delete",
+  ],
   support: ["integration.view", "devices.view", "audit.view", "registrations.view"],
 };
 

@@ -26,8 +26,13 @@ export function addressKey(clientAddress: string | null): string {
   const [head = "", tail = ""] = clientAddress.split("::");
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
-  const groups = clientAddress.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left;
-  return `address:${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  const groups = clientAddress.includes("::")
+    ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right]
+    : left;
+  return `address:${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
 export function throttleKeys(email: string, clientAddress: string | null): { key: string; limit: number }[] {
@@ -55,7 +60,11 @@ export async function takeSlot(email: string, clientAddress: string | null): Pro
     keys.map((k) => sql`(${k.key}, ${k.limit}::int)`),
     sql`, `,
   );
-  const result = await getDb().execute<{ key: string; failures: number; locked_until: Date | string | null }>(sql`
+  const result = await getDb().execute<{
+    key: string;
+    failures: number;
+    locked_until: Date | string | null;
+  }>(sql`
     with wanted (key, lim) as (values ${values})
     insert into sign_in_throttle as t (key, failures, window_started_at)
     select key, 1, now() from wanted
@@ -70,13 +79,19 @@ export async function takeSlot(email: string, clientAddress: string | null): Pro
     returning key, failures, locked_until`);
   const limits = new Map(keys.map((k) => [k.key, k.limit]));
   const rows = result.rows.map((r) => ({ ...r, limit: limits.get(r.key) ?? 0 }));
-  const lockedUntil = rows.map((r) => (r.locked_until ? new Date(r.locked_until) : null)).filter((d): d is Date => d !== null && d.getTime() > Date.now());
+  const lockedUntil = rows
+    .map((r) => (r.locked_until ? new Date(r.locked_until) : null))
+    .filter((d): d is Date => d !== null && d.getTime() > Date.now());
   const over = rows.some((r) => Number(r.failures) > r.limit);
   if (lockedUntil.length === 0 && !over) return { allowed: true, keys: keys.map((k) => k.key) };
   // The keys that still had room gave their slot for nothing: hand it back.
-  const refund = rows.filter((r) => !(r.locked_until && new Date(r.locked_until).getTime() > Date.now())).map((r) => r.key);
+  const refund = rows
+    .filter((r) => !(r.locked_until && new Date(r.locked_until).getTime() > Date.now()))
+    .map((r) => r.key);
   if (refund.length > 0) await releaseSlots(refund);
-  const retryAt = lockedUntil.length ? new Date(Math.max(...lockedUntil.map((d) => d.getTime()))) : new Date(Date.now() + THROTTLE_POLICY.lockMs);
+  const retryAt = lockedUntil.length
+    ? new Date(Math.max(...lockedUntil.map((d) => d.getTime())))
+    : new Date(Date.now() + THROTTLE_POLICY.lockMs);
   return { allowed: false, retryAt };
 }
 
@@ -107,7 +122,9 @@ export async function accountLockedUntil(email: string): Promise<Date | null> {
 
 /** An administrator's unlock: the account's count starts from zero. Returns whether it was locked. */
 export async function unlockAccount(email: string): Promise<boolean> {
-  const result = await getDb().execute<{ locked_until: Date | string | null }>(sql`delete from sign_in_throttle where key = ${accountKey(email)} returning locked_until`);
+  const result = await getDb().execute<{ locked_until: Date | string | null }>(
+    sql`delete from sign_in_throttle where key = ${accountKey(email)} returning locked_until`,
+  );
   const value = result.rows[0]?.locked_until;
   return Boolean(value && new Date(value).getTime() > Date.now());
 }

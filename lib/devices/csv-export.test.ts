@@ -11,17 +11,34 @@ describe("CSV export", () => {
   });
 
   it("exports the filtered devices with hub and status, in batches", async () => {
-    await getDb().insert(devices).values([
-      { registrationId: "exp-1", name: "=HYPERLINK(\"x\")", status: "assigned", assignedHub: "hub-a" },
-      { registrationId: "exp-2", status: "failed", lastErrorCode: "401002", lastErrorMessage: "Unauthorized" },
-      { registrationId: "exp-3", status: "assigned", assignedHub: "hub-b" },
-    ]);
+    await getDb()
+      .insert(devices)
+      .values([
+        { registrationId: "exp-1", name: '=HYPERLINK("x")', status: "assigned", assignedHub: "hub-a" },
+        {
+          registrationId: "exp-2",
+          status: "failed",
+          lastErrorCode: "401002",
+          lastErrorMessage: "Unauthorized",
+        },
+        { registrationId: "exp-3", status: "assigned", assignedHub: "hub-b" },
+      ]);
     let text = "";
     for await (const chunk of exportDevicesCsv({ status: "assigned" }, 1)) text += chunk;
     const rows = Papa.parse<string[]>(text.trim()).data;
-    expect(rows[0]).toEqual(["registrationId", "status", "assignedHub", "name", "deviceId", "substatus", "lastUpdated", "lastErrorCode", "lastErrorMessage"]);
+    expect(rows[0]).toEqual([
+      "registrationId",
+      "status",
+      "assignedHub",
+      "name",
+      "deviceId",
+      "substatus",
+      "lastUpdated",
+      "lastErrorCode",
+      "lastErrorMessage",
+    ]);
     expect(rows.slice(1).map((r) => [r[0], r[1], r[2], r[3]])).toEqual([
-      ["exp-1", "assigned", "hub-a", "'=HYPERLINK(\"x\")"],
+      ["exp-1", "assigned", "hub-a", '\'=HYPERLINK("x")'],
       ["exp-3", "assigned", "hub-b", ""],
     ]);
   });

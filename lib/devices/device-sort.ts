@@ -27,10 +27,38 @@ const REGISTRATION_KEY = sql`lower(devices.registration_id) collate "C"`;
  * microseconds a JS Date would drop.
  */
 const SORT_KEYS: Record<DeviceSort, SortKey> = {
-  registrationId: { expr: REGISTRATION_KEY, text: sql`lower(devices.registration_id)`, textOfColumn: sql`sk`, fromText: (k) => sql`(${k} collate "C")`, desc: false, unique: true },
-  "-registrationId": { expr: REGISTRATION_KEY, text: sql`lower(devices.registration_id)`, textOfColumn: sql`sk`, fromText: (k) => sql`(${k} collate "C")`, desc: true, unique: true },
-  updated: { expr: sql`devices.updated_at`, text: sql`devices.updated_at::text`, textOfColumn: sql`sk::text`, fromText: (k) => sql`${k}::timestamptz`, desc: false, unique: false },
-  "-updated": { expr: sql`devices.updated_at`, text: sql`devices.updated_at::text`, textOfColumn: sql`sk::text`, fromText: (k) => sql`${k}::timestamptz`, desc: true, unique: false },
+  registrationId: {
+    expr: REGISTRATION_KEY,
+    text: sql`lower(devices.registration_id)`,
+    textOfColumn: sql`sk`,
+    fromText: (k) => sql`(${k} collate "C")`,
+    desc: false,
+    unique: true,
+  },
+  "-registrationId": {
+    expr: REGISTRATION_KEY,
+    text: sql`lower(devices.registration_id)`,
+    textOfColumn: sql`sk`,
+    fromText: (k) => sql`(${k} collate "C")`,
+    desc: true,
+    unique: true,
+  },
+  updated: {
+    expr: sql`devices.updated_at`,
+    text: sql`devices.updated_at::text`,
+    textOfColumn: sql`sk::text`,
+    fromText: (k) => sql`${k}::timestamptz`,
+    desc: false,
+    unique: false,
+  },
+  "-updated": {
+    expr: sql`devices.updated_at`,
+    text: sql`devices.updated_at::text`,
+    textOfColumn: sql`sk::text`,
+    fromText: (k) => sql`${k}::timestamptz`,
+    desc: true,
+    unique: false,
+  },
 };
 
 export function sortKey(sort: DeviceSort): SortKey {
@@ -51,9 +79,15 @@ export function pastPosition(sort: DeviceSort, position: { key: SQL; id: SQL }, 
 }
 
 /** The same over a derived table's `sk` and `id` columns. */
-export function pastPositionOnColumns(sort: DeviceSort, position: { key: SQL; id: SQL }, forward: boolean): SQL {
+export function pastPositionOnColumns(
+  sort: DeviceSort,
+  position: { key: SQL; id: SQL },
+  forward: boolean,
+): SQL {
   const op = isAscending(sort, forward) ? sql`>` : sql`<`;
-  return SORT_KEYS[sort].unique ? sql`sk ${op} ${position.key}` : sql`(sk, id) ${op} (${position.key}, ${position.id})`;
+  return SORT_KEYS[sort].unique
+    ? sql`sk ${op} ${position.key}`
+    : sql`(sk, id) ${op} (${position.key}, ${position.id})`;
 }
 
 /** Devices strictly past `cursor` in the walking direction. */
@@ -88,7 +122,21 @@ export function cursorFits(sort: DeviceSort, cursor: Cursor): boolean {
   if (SORT_KEYS[sort].unique) return true;
   const m = TIMESTAMP_TEXT.exec(cursor[0]);
   if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60
+  );
 }

@@ -4,18 +4,31 @@ import { deviceCounts, devices, provisioningHistory } from "@/db/schema";
 import type { Actor } from "@/lib/audit/actor";
 import type { NewDevice } from "@/lib/validation/device";
 import { zeroCountsByStatus, type DeviceStatus } from "./device-statuses";
-import { toDeviceDetailDto, toHistoryEntryDto, type DeviceDetailDto, type HistoryEntryDto } from "./device-dto";
+import {
+  toDeviceDetailDto,
+  toHistoryEntryDto,
+  type DeviceDetailDto,
+  type HistoryEntryDto,
+} from "./device-dto";
 
 export class DuplicateDeviceError extends Error {
   constructor(registrationId: string) {
-    super(`A device with the registration ID ${registrationId} already exists (IDs are compared without regard to case).`);
+    super(
+      `A device with the registration ID ${registrationId} already exists (IDs are compared without regard to case).`,
+    );
   }
 }
 
 export async function insertDevice(input: NewDevice, actor: Actor): Promise<DeviceDetailDto> {
   const [row] = await getDb()
     .insert(devices)
-    .values({ registrationId: input.registrationId, name: input.name ?? null, payload: input.payload ?? null, createdById: actor?.id ?? null, createdByEmail: actor?.email ?? "cli" })
+    .values({
+      registrationId: input.registrationId,
+      name: input.name ?? null,
+      payload: input.payload ?? null,
+      createdById: actor?.id ?? null,
+      createdByEmail: actor?.email ?? "cli",
+    })
     .onConflictDoNothing()
     .returning();
   if (!row) throw new DuplicateDeviceError(input.registrationId);
@@ -28,7 +41,12 @@ export async function findDevice(id: number): Promise<DeviceDetailDto | null> {
 }
 
 export async function deviceHistory(id: number, limit = 200): Promise<HistoryEntryDto[]> {
-  const rows = await getDb().select().from(provisioningHistory).where(eq(provisioningHistory.deviceId, id)).orderBy(desc(provisioningHistory.id)).limit(limit);
+  const rows = await getDb()
+    .select()
+    .from(provisioningHistory)
+    .where(eq(provisioningHistory.deviceId, id))
+    .orderBy(desc(provisioningHistory.id))
+    .limit(limit);
   return rows.map(toHistoryEntryDto);
 }
 
@@ -46,7 +64,10 @@ export type DeviceCountsDto = {
 
 /** From the trigger-maintained counts table: a handful of rows whatever the fleet size. */
 export async function readDeviceCounts(): Promise<DeviceCountsDto> {
-  const rows = await getDb().select().from(deviceCounts).where(sql`${deviceCounts.count} > 0`);
+  const rows = await getDb()
+    .select()
+    .from(deviceCounts)
+    .where(sql`${deviceCounts.count} > 0`);
   const byStatus = zeroCountsByStatus();
   const hubs = new Map<string, number>();
   let withoutHub = 0;
@@ -56,6 +77,8 @@ export async function readDeviceCounts(): Promise<DeviceCountsDto> {
     else withoutHub += r.count;
   }
   const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
-  const byHub = [...hubs].map(([hub, count]) => ({ hub, count })).sort((a, b) => b.count - a.count || a.hub.localeCompare(b.hub));
+  const byHub = [...hubs]
+    .map(([hub, count]) => ({ hub, count }))
+    .sort((a, b) => b.count - a.count || a.hub.localeCompare(b.hub));
   return { total, byStatus, byHub, withoutHub };
 }

@@ -26,7 +26,9 @@ describe("devices data-access layer permissions", () => {
   it("lets support staff read devices but refuses every change, and changes nothing", async () => {
     const [device] = await getDb().insert(devices).values({ registrationId: "kept-01" }).returning();
     await signInAs("support");
-    await expect(dal.listDevicesForView({ sort: "registrationId", hub: undefined, q: undefined })).resolves.toMatchObject({ devices: [{ registrationId: "kept-01" }] });
+    await expect(
+      dal.listDevicesForView({ sort: "registrationId", hub: undefined, q: undefined }),
+    ).resolves.toMatchObject({ devices: [{ registrationId: "kept-01" }] });
     await expect(dal.getDeviceForView(device!.id)).resolves.toBeTruthy();
 
     const refusals = [
@@ -44,31 +46,50 @@ describe("devices data-access layer permissions", () => {
   });
 
   it("refuses everything without a session", async () => {
-    await expect(dal.listDevicesForView({ sort: "registrationId", hub: undefined, q: undefined })).rejects.toMatchObject({ reason: "unauthenticated" });
+    await expect(
+      dal.listDevicesForView({ sort: "registrationId", hub: undefined, q: undefined }),
+    ).rejects.toMatchObject({ reason: "unauthenticated" });
     await expect(dal.exportDevices({})).rejects.toMatchObject({ reason: "unauthenticated" });
   });
 
   it("lets an operator add a device, which waits as pending while DPS is not connected", async () => {
     await signInAs("operator");
-    const { device, provisioning } = await dal.addDevice({ registrationId: "new-01", name: "New", payload: undefined });
+    const { device, provisioning } = await dal.addDevice({
+      registrationId: "new-01",
+      name: "New",
+      payload: undefined,
+    });
     expect(device.status).toBe("pending");
     expect(provisioning).toBeNull();
   });
 
   it("estimates re-provisioning every device from the counts it shows, at the tighter DPS quota, only while connected", async () => {
     await signInAs("operator");
-    await getDb().insert(devices).values(Array.from({ length: 30 }, (_, i) => ({ registrationId: `estimate-${i}` })));
+    await getDb()
+      .insert(devices)
+      .values(Array.from({ length: 30 }, (_, i) => ({ registrationId: `estimate-${i}` })));
     expect((await dal.getDevicesOverview()).reprovisionEstimate).toBeNull();
 
     const key = Buffer.alloc(32, 0x44).toString("base64");
     await getDb()
       .insert(integrations)
-      .values({ id: "azure-dps", idScope: "0ne00A1B2C3", host: "dps.example.test", registrationsPerMinute: 600, operationsPerMinute: 600, primaryKeyCiphertext: encryptSecret(key, currentKek(), dpsKeyContext("primary")) });
+      .values({
+        id: "azure-dps",
+        idScope: "0ne00A1B2C3",
+        host: "dps.example.test",
+        registrationsPerMinute: 600,
+        operationsPerMinute: 600,
+        primaryKeyCiphertext: encryptSecret(key, currentKek(), dpsKeyContext("primary")),
+      });
     // The engine's view of the connection is cached for a second; the test does not wait it out.
     getEngine().gate.invalidate();
     const { counts, reprovisionEstimate } = await dal.getDevicesOverview();
     expect(counts.total).toBe(30);
-    expect(reprovisionEstimate).toEqual({ count: 30, seconds: estimateDuration(30, 600, 600), registrationsPerMinute: 600 });
+    expect(reprovisionEstimate).toEqual({
+      count: 30,
+      seconds: estimateDuration(30, 600, 600),
+      registrationsPerMinute: 600,
+    });
     // Two operations per device: an operations quota equal to the registrations quota halves the pace.
     expect(reprovisionEstimate!.seconds).toBeGreaterThan(estimateDuration(30, 600));
   });

@@ -11,11 +11,31 @@ import { readDpsIntegrationRow } from "@/lib/integrations/azure-dps/integration-
 import { getEngine } from "@/lib/provisioning/engine";
 import { enqueueRemovals } from "@/lib/provisioning/queue/service-jobs";
 import { cleanupUnavailable, removeDeviceAndRecord, removalNotice, type RecordCleanup } from "./removal";
-import { enqueueProvisioning, estimateDuration, getEngineStatus, provisionDeviceNow, setProvisioningPaused as storeProvisioningPaused } from "@/lib/provisioning";
+import {
+  enqueueProvisioning,
+  estimateDuration,
+  getEngineStatus,
+  provisionDeviceNow,
+  setProvisioningPaused as storeProvisioningPaused,
+} from "@/lib/provisioning";
 import type { DeviceFilter, NewDevice } from "@/lib/validation/device";
 import { listDevices, type DevicePage } from "./list-devices";
-import { deviceHistory, DuplicateDeviceError, findDevice, insertDevice, readDeviceCounts } from "./device-store";
-import { importDevicesCsv, ImportFormatError, importReportChunks, ImportStopped, tooLargeMessage, type ImportLimits, type ImportSummary } from "./csv-import";
+import {
+  deviceHistory,
+  DuplicateDeviceError,
+  findDevice,
+  insertDevice,
+  readDeviceCounts,
+} from "./device-store";
+import {
+  importDevicesCsv,
+  ImportFormatError,
+  importReportChunks,
+  ImportStopped,
+  tooLargeMessage,
+  type ImportLimits,
+  type ImportSummary,
+} from "./csv-import";
 import { exportDevicesCsv } from "./csv-export";
 
 export async function listDevicesForView(filter: DeviceFilter): Promise<DevicePage> {
@@ -39,12 +59,19 @@ export type ReprovisionEstimate = { count: number; seconds: number; registration
 async function recordCleanupOption(): Promise<{ available: boolean; policyName: string | null }> {
   const row = await readDpsIntegrationRow();
   const configured = Boolean(row?.serviceKeyCiphertext && row.primaryKeyCiphertext);
-  return { available: configured && row?.serviceRights?.registrationStatusWrite !== false, policyName: configured ? (row?.servicePolicyName ?? null) : null };
+  return {
+    available: configured && row?.serviceRights?.registrationStatusWrite !== false,
+    policyName: configured ? (row?.servicePolicyName ?? null) : null,
+  };
 }
 
 export async function getDevicesOverview() {
   await requirePermission("devices.view");
-  const [counts, engine, recordCleanup] = await Promise.all([readDeviceCounts(), getEngineStatus(), recordCleanupOption()]);
+  const [counts, engine, recordCleanup] = await Promise.all([
+    readDeviceCounts(),
+    getEngineStatus(),
+    recordCleanupOption(),
+  ]);
   const reprovisionEstimate: ReprovisionEstimate | null = engine.connected
     ? {
         count: counts.total,
@@ -70,7 +97,8 @@ export async function addDevice(input: NewDevice) {
   try {
     device = await insertDevice(input, actor);
   } catch (error) {
-    if (error instanceof DuplicateDeviceError) throw new UserFacingError(error.message, { registrationId: [error.message] });
+    if (error instanceof DuplicateDeviceError)
+      throw new UserFacingError(error.message, { registrationId: [error.message] });
     throw error;
   }
   await recordAudit({ actor, action: "device.add", target: device.registrationId, outcome: "success" });
@@ -83,7 +111,10 @@ export async function addDevice(input: NewDevice) {
  * Removes one device at once; with `deleteDpsRecord`, its DPS registration record first (see
  * ./removal.ts). A refusal by DPS keeps the device and says why; the notice says what stays where.
  */
-export async function removeDevice(id: number, options: { deleteDpsRecord?: boolean } = {}): Promise<{ registrationId: string; dpsRecord: RecordCleanup; notice: string }> {
+export async function removeDevice(
+  id: number,
+  options: { deleteDpsRecord?: boolean } = {},
+): Promise<{ registrationId: string; dpsRecord: RecordCleanup; notice: string }> {
   const actor = await requirePermission("devices.manage");
   const deleteDpsRecord = options.deleteDpsRecord === true;
   const credentials = deleteDpsRecord ? await loadDpsServiceCredentials() : null;
@@ -91,16 +122,29 @@ export async function removeDevice(id: number, options: { deleteDpsRecord?: bool
     const unavailable = cleanupUnavailable(credentials);
     if (unavailable) throw new UserFacingError(unavailable);
   }
-  const outcome = await removeDeviceAndRecord({ pool: getDb().$client, serviceClient: getEngine().serviceClient, credentials }, id, { deleteDpsRecord, actor, bulk: false });
+  const outcome = await removeDeviceAndRecord(
+    { pool: getDb().$client, serviceClient: getEngine().serviceClient, credentials },
+    id,
+    { deleteDpsRecord, actor, bulk: false },
+  );
   if (outcome.kind === "missing") throw new UserFacingError("That device was already removed.");
   if (outcome.kind === "not-removed") {
-    throw new UserFacingError(`${outcome.device.registrationId} was not removed: ${outcome.explanation.title}. ${outcome.explanation.nextStep} (See its history.)`);
+    throw new UserFacingError(
+      `${outcome.device.registrationId} was not removed: ${outcome.explanation.title}. ${outcome.explanation.nextStep} (See its history.)`,
+    );
   }
-  return { registrationId: outcome.device.registrationId, dpsRecord: outcome.dpsRecord, notice: removalNotice(outcome.device.registrationId, outcome.device.assignedHub, outcome.dpsRecord) };
+  return {
+    registrationId: outcome.device.registrationId,
+    dpsRecord: outcome.dpsRecord,
+    notice: removalNotice(outcome.device.registrationId, outcome.device.assignedHub, outcome.dpsRecord),
+  };
 }
 
 /** Removes a selection through the queue (one job per device), each the way removeDevice does it. */
-export async function removeDevices(input: { deviceIds: number[]; deleteDpsRecords?: boolean }): Promise<{ queued: number }> {
+export async function removeDevices(input: {
+  deviceIds: number[];
+  deleteDpsRecords?: boolean;
+}): Promise<{ queued: number }> {
   const actor = await requirePermission("devices.manage");
   const deleteDpsRecord = input.deleteDpsRecords === true;
   if (deleteDpsRecord) {
@@ -108,15 +152,34 @@ export async function removeDevices(input: { deviceIds: number[]; deleteDpsRecor
     if (unavailable) throw new UserFacingError(unavailable);
   }
   const ids = [...new Set(input.deviceIds)];
-  const { rows } = await getDb().$client.query<{ id: string }>("select id from devices where id = any($1::bigint[])", [ids]);
+  const { rows } = await getDb().$client.query<{ id: string }>(
+    "select id from devices where id = any($1::bigint[])",
+    [ids],
+  );
   if (rows.length === 0) throw new UserFacingError("None of the selected devices exists any more.");
-  const queued = await enqueueRemovals(rows.map((row) => ({ deviceId: Number(row.id), deleteDpsRecord, actorId: actor.id, actorEmail: actor.email })));
-  await recordAudit({ actor, action: "devices.remove", target: `${queued} devices`, outcome: "success", detail: { queued, deleteDpsRecords: deleteDpsRecord } });
+  const queued = await enqueueRemovals(
+    rows.map((row) => ({
+      deviceId: Number(row.id),
+      deleteDpsRecord,
+      actorId: actor.id,
+      actorEmail: actor.email,
+    })),
+  );
+  await recordAudit({
+    actor,
+    action: "devices.remove",
+    target: `${queued} devices`,
+    outcome: "success",
+    detail: { queued, deleteDpsRecords: deleteDpsRecord },
+  });
   return { queued };
 }
 
 async function requireConnected(): Promise<void> {
-  if (!(await loadDpsCredentials())) throw new UserFacingError("Azure DPS is not connected. Connect it under Administration → Hyperscaler Integration Center first.");
+  if (!(await loadDpsCredentials()))
+    throw new UserFacingError(
+      "Azure DPS is not connected. Connect it under Administration → Hyperscaler Integration Center first.",
+    );
 }
 
 export type ReprovisionSelection = { deviceIds: number[] } | { all: true };
@@ -133,7 +196,10 @@ export function reprovisionIntent(selection: ReprovisionSelection, trigger: Repr
 }
 
 /** One device runs inline (the user sees the outcome at once); several go through the queue. */
-export async function reprovisionDevices(selection: ReprovisionSelection, trigger: ReprovisionTrigger = "reprovision") {
+export async function reprovisionDevices(
+  selection: ReprovisionSelection,
+  trigger: ReprovisionTrigger = "reprovision",
+) {
   const actor = await requirePermission("devices.provision");
   await requireConnected();
   const intent = reprovisionIntent(selection, trigger);
@@ -146,7 +212,13 @@ export async function reprovisionDevices(selection: ReprovisionSelection, trigge
     return { inline: outcome, queued: 0 };
   }
   const { queued, runId } = await enqueueProvisioning(selection, { trigger, actor });
-  await recordAudit({ actor, action: intent, target: "all" in selection ? "all devices" : `${queued} devices`, outcome: "success", detail: { runId, queued } });
+  await recordAudit({
+    actor,
+    action: intent,
+    target: "all" in selection ? "all devices" : `${queued} devices`,
+    outcome: "success",
+    detail: { runId, queued },
+  });
   return { inline: null, queued };
 }
 
@@ -165,10 +237,24 @@ export async function setProvisioningPaused(paused: boolean) {
  * announced length, an abort signal); an import cut short is audited as a failure and says which
  * lines were added before it stopped. Devices added are queued for provisioning either way.
  */
-export async function importDevices(input: AsyncIterable<Uint8Array>, fileName: string | null, limits: ImportLimits = {}): Promise<ImportSummary & { queued: number }> {
+export async function importDevices(
+  input: AsyncIterable<Uint8Array>,
+  fileName: string | null,
+  limits: ImportLimits = {},
+): Promise<ImportSummary & { queued: number }> {
   const actor = await requirePermission("devices.manage");
-  if (limits.maxBytes !== undefined && limits.expectedBytes != null && limits.expectedBytes > limits.maxBytes) {
-    await recordAudit({ actor, action: "devices.import", target: fileName, outcome: "denied", detail: { reason: "too-large", bytes: limits.expectedBytes, maxBytes: limits.maxBytes } });
+  if (
+    limits.maxBytes !== undefined &&
+    limits.expectedBytes != null &&
+    limits.expectedBytes > limits.maxBytes
+  ) {
+    await recordAudit({
+      actor,
+      action: "devices.import",
+      target: fileName,
+      outcome: "denied",
+      detail: { reason: "too-large", bytes: limits.expectedBytes, maxBytes: limits.maxBytes },
+    });
     throw new ImportStopped("too-large", tooLargeMessage(limits.maxBytes, limits.expectedBytes));
   }
   let summary: ImportSummary;
@@ -177,7 +263,13 @@ export async function importDevices(input: AsyncIterable<Uint8Array>, fileName: 
   } catch (error) {
     if (error instanceof ImportFormatError) throw new UserFacingError(error.message);
     if (error instanceof ImportStopped) {
-      await recordAudit({ actor, action: "devices.import", target: fileName, outcome: "failure", detail: { reason: error.reason, added: 0 } });
+      await recordAudit({
+        actor,
+        action: "devices.import",
+        target: fileName,
+        outcome: "failure",
+        detail: { reason: error.reason, added: 0 },
+      });
     }
     throw error;
   }
@@ -187,7 +279,15 @@ export async function importDevices(input: AsyncIterable<Uint8Array>, fileName: 
     action: "devices.import",
     target: fileName,
     outcome: summary.status === "complete" ? "success" : "failure",
-    detail: { importId: counts.importId, status: counts.status, stopReason: counts.stopReason, total: counts.total, added: counts.added, duplicates: counts.duplicates, refused: counts.refused },
+    detail: {
+      importId: counts.importId,
+      status: counts.status,
+      stopReason: counts.stopReason,
+      total: counts.total,
+      added: counts.added,
+      duplicates: counts.duplicates,
+      refused: counts.refused,
+    },
   });
   let queued = 0;
   if (addedDeviceIds.length > 0 && (await loadDpsCredentials())) {
@@ -196,13 +296,20 @@ export async function importDevices(input: AsyncIterable<Uint8Array>, fileName: 
   return { ...summary, addedDeviceIds: [], queued };
 }
 
-export async function getImportReport(id: number): Promise<{ fileName: string | null; chunks: AsyncGenerator<string> } | null> {
+export async function getImportReport(
+  id: number,
+): Promise<{ fileName: string | null; chunks: AsyncGenerator<string> } | null> {
   await requirePermission("devices.manage");
-  const [row] = await getDb().select({ fileName: deviceImports.fileName }).from(deviceImports).where(eq(deviceImports.id, id));
+  const [row] = await getDb()
+    .select({ fileName: deviceImports.fileName })
+    .from(deviceImports)
+    .where(eq(deviceImports.id, id));
   return row ? { fileName: row.fileName, chunks: importReportChunks(id) } : null;
 }
 
-export async function exportDevices(filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>): Promise<AsyncGenerator<string>> {
+export async function exportDevices(
+  filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>,
+): Promise<AsyncGenerator<string>> {
   await requirePermission("devices.view");
   return exportDevicesCsv(filter);
 }

@@ -55,8 +55,26 @@ describe("listing devices by keyset", () => {
     expect(await walk({ status: "assigned" }, 50)).toHaveLength(10);
     expect(await walk({ hub: "hub-a" }, 50)).toHaveLength(10);
     expect(await walk({ hub: "(none)" }, 50)).toHaveLength(20);
-    expect(await walk({ q: "dev-1" }, 50)).toEqual(["Dev-10", "Dev-11", "Dev-12", "Dev-13", "Dev-14", "Dev-15", "Dev-16", "Dev-17", "Dev-18", "Dev-19"]);
-    expect(await walk({ q: "pump 2" }, 50)).toEqual(["Dev-02", "Dev-20", "Dev-22", "Dev-24", "Dev-26", "Dev-28"]);
+    expect(await walk({ q: "dev-1" }, 50)).toEqual([
+      "Dev-10",
+      "Dev-11",
+      "Dev-12",
+      "Dev-13",
+      "Dev-14",
+      "Dev-15",
+      "Dev-16",
+      "Dev-17",
+      "Dev-18",
+      "Dev-19",
+    ]);
+    expect(await walk({ q: "pump 2" }, 50)).toEqual([
+      "Dev-02",
+      "Dev-20",
+      "Dev-22",
+      "Dev-24",
+      "Dev-26",
+      "Dev-28",
+    ]);
   });
 
   it("treats LIKE wildcards in the search as plain characters", async () => {

@@ -22,7 +22,14 @@ export function decodeCursor(text: string | undefined): Cursor | null {
   if (!text || text.length > 1_000) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && value[0].length <= 300 && Number.isSafeInteger(value[1]) && (value[1] as number) >= 0) {
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === "string" &&
+      value[0].length <= 300 &&
+      Number.isSafeInteger(value[1]) &&
+      (value[1] as number) >= 0
+    ) {
       return value as Cursor;
     }
   } catch {
@@ -43,7 +50,8 @@ function searchPrefix(q: string) {
 function exactFilters(filter: Partial<Pick<DeviceFilter, "status" | "hub">>): SQL[] {
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(sql`devices.status = ${filter.status}`);
-  if (filter.hub) conditions.push(sql`coalesce(devices.assigned_hub, '') = ${filter.hub === "(none)" ? "" : filter.hub}`);
+  if (filter.hub)
+    conditions.push(sql`coalesce(devices.assigned_hub, '') = ${filter.hub === "(none)" ? "" : filter.hub}`);
   return conditions;
 }
 
@@ -60,7 +68,12 @@ export function filterConditions(filter: Partial<Pick<DeviceFilter, "status" | "
 export type DevicePage = { devices: DeviceDto[]; nextCursor: string | null; prevCursor: string | null };
 
 /** Without a search, one index (see the devices indexes) serves the filters and the order: one ordered range scan. */
-async function listKeys(filter: DeviceFilter, forward: boolean, cursor: Cursor | null, limit: number): Promise<{ row: DeviceRow; key: string }[]> {
+async function listKeys(
+  filter: DeviceFilter,
+  forward: boolean,
+  cursor: Cursor | null,
+  limit: number,
+): Promise<{ row: DeviceRow; key: string }[]> {
   const conditions = exactFilters(filter);
   if (cursor) conditions.push(pastCursor(filter.sort, cursor, forward));
   return getDb()
@@ -76,7 +89,12 @@ async function withRows(keys: KeyedId[]): Promise<{ row: DeviceRow; key: string 
   const rows = await getDb()
     .select()
     .from(devices)
-    .where(inArray(devices.id, keys.map((k) => k.id)));
+    .where(
+      inArray(
+        devices.id,
+        keys.map((k) => k.id),
+      ),
+    );
   const byId = new Map(rows.map((r) => [r.id, r]));
   // A device removed since its key was read is simply not on the page.
   return keys.flatMap((k) => {
@@ -86,7 +104,11 @@ async function withRows(keys: KeyedId[]): Promise<{ row: DeviceRow; key: string 
 }
 
 /** One page of devices by keyset: a page deep in the list costs what the first one does. */
-export async function listDevices(filter: DeviceFilter, pageSize = DEVICES_PAGE_SIZE, options: { probeRows?: number } = {}): Promise<DevicePage> {
+export async function listDevices(
+  filter: DeviceFilter,
+  pageSize = DEVICES_PAGE_SIZE,
+  options: { probeRows?: number } = {},
+): Promise<DevicePage> {
   const fits = (c: Cursor | null) => (c && cursorFits(filter.sort, c) ? c : null);
   const before = fits(decodeCursor(filter.before));
   const after = before ? null : fits(decodeCursor(filter.after));
@@ -97,7 +119,19 @@ export async function listDevices(filter: DeviceFilter, pageSize = DEVICES_PAGE_
   let rows: { row: DeviceRow; key: string }[];
   if (filter.q) {
     const prefix = searchPrefix(filter.q);
-    rows = prefix ? await withRows(await searchDevices({ sort: filter.sort, forward, cursor, filters: exactFilters(filter), prefix, limit, probeRows: options.probeRows })) : [];
+    rows = prefix
+      ? await withRows(
+          await searchDevices({
+            sort: filter.sort,
+            forward,
+            cursor,
+            filters: exactFilters(filter),
+            prefix,
+            limit,
+            probeRows: options.probeRows,
+          }),
+        )
+      : [];
   } else {
     rows = await listKeys(filter, forward, cursor, limit);
   }

@@ -26,7 +26,35 @@ describe("prefix ranges", () => {
 
   it("holds exactly the strings that start with the prefix", () => {
     const prefixes = ["d", "dev-", "a\\", "ä", "\u{FFFF}", "🙂", "x\u{10FFFF}", "\u{10FFFF}"];
-    const texts = ["", "d", "dev", "dev-", "dev-1", "dew", "a\\", "a\\b", "a]", "ä", "äb", "å", "\u{FFFF}", "\u{FFFF}a", "\u{10000}", "🙂", "🙂x", "🙃", "x\u{10FFFF}", "x\u{10FFFF}z", "y", "\u{10FFFF}", "\u{10FFFF}a"];
-    for (const prefix of prefixes) for (const text of texts) expect(inRange(text, prefix), `${JSON.stringify(text)} / ${JSON.stringify(prefix)}`).toBe(text.startsWith(prefix));
+    const texts = [
+      "",
+      "d",
+      "dev",
+      "dev-",
+      "dev-1",
+      "dew",
+      "a\\",
+      "a\\b",
+      "a]",
+      "ä",
+      "äb",
+      "å",
+      "\u{FFFF}",
+      "\u{FFFF}a",
+      "\u{10000}",
+      "🙂",
+      "🙂x",
+      "🙃",
+      "x\u{10FFFF}",
+      "x\u{10FFFF}z",
+      "y",
+      "\u{10FFFF}",
+      "\u{10FFFF}a",
+    ];
+    for (const prefix of prefixes)
+      for (const text of texts)
+        expect(inRange(text, prefix), `${JSON.stringify(text)} / ${JSON.stringify(prefix)}`).toBe(
+          text.startsWith(prefix),
+        );
   });
 });

@@ -46,10 +46,45 @@ const SEEDS: Seed[] = [
   { r: "n-9", n: "ÿ" },
 ];
 
-const PREFIXES = ["d", "dev", "DEV-0", "dev-0", "dev-1", "dev-5", "dev_", "devx", "a%", "a_", "a\\", "%", "_", "\\", "100", "p", "pump", "Pump 1", "meter", "ä", "Ä", "z", "🙂", "\u{FFFF}", "\u{10FFFF}", "zz", "no-such-device"];
+const PREFIXES = [
+  "d",
+  "dev",
+  "DEV-0",
+  "dev-0",
+  "dev-1",
+  "dev-5",
+  "dev_",
+  "devx",
+  "a%",
+  "a_",
+  "a\\",
+  "%",
+  "_",
+  "\\",
+  "100",
+  "p",
+  "pump",
+  "Pump 1",
+  "meter",
+  "ä",
+  "Ä",
+  "z",
+  "🙂",
+  "\u{FFFF}",
+  "\u{10FFFF}",
+  "zz",
+  "no-such-device",
+];
 
 type Filter = { status?: string; hub?: string };
-const FILTERS: Filter[] = [{}, { status: "assigned" }, { hub: HUBS[0]! }, { hub: "(none)" }, { status: "pending", hub: "(none)" }, { status: "assigned", hub: HUBS[1]! }];
+const FILTERS: Filter[] = [
+  {},
+  { status: "assigned" },
+  { hub: HUBS[0]! },
+  { hub: "(none)" },
+  { status: "pending", hub: "(none)" },
+  { status: "assigned", hub: HUBS[1]! },
+];
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -63,12 +98,19 @@ const REFERENCE_ORDER: Record<DeviceSort, SQL> = {
 };
 
 /** The query a search used to be: filter with LIKE, sort everything. Ids and cursor keys, in order. */
-async function reference(sort: DeviceSort, filter: Filter, text: string): Promise<{ id: number; key: string }[]> {
+async function reference(
+  sort: DeviceSort,
+  filter: Filter,
+  text: string,
+): Promise<{ id: number; key: string }[]> {
   const q = deviceFilterSchema.parse({ q: text }).q ?? "";
   const pattern = `${escapeLike(q.toLowerCase())}%`;
-  const conditions = [sql`(lower(registration_id) collate "C" like ${pattern} or lower(name) collate "C" like ${pattern})`];
+  const conditions = [
+    sql`(lower(registration_id) collate "C" like ${pattern} or lower(name) collate "C" like ${pattern})`,
+  ];
   if (filter.status) conditions.push(sql`status = ${filter.status}`);
-  if (filter.hub) conditions.push(filter.hub === "(none)" ? sql`assigned_hub is null` : sql`assigned_hub = ${filter.hub}`);
+  if (filter.hub)
+    conditions.push(filter.hub === "(none)" ? sql`assigned_hub is null` : sql`assigned_hub = ${filter.hub}`);
   const key = sort.endsWith("updated") ? sql`updated_at::text` : sql`lower(registration_id)`;
   const { rows } = await getDb().execute<{ id: string; key: string }>(
     sql`select id, ${key} as key from devices where ${sql.join(conditions, sql` and `)} order by ${REFERENCE_ORDER[sort]}`,
@@ -78,27 +120,45 @@ async function reference(sort: DeviceSort, filter: Filter, text: string): Promis
 
 const PAGE = 3;
 
-async function page(sort: DeviceSort, filter: Filter, q: string, probeRows: number, cursor: { after?: string; before?: string } = {}) {
+async function page(
+  sort: DeviceSort,
+  filter: Filter,
+  q: string,
+  probeRows: number,
+  cursor: { after?: string; before?: string } = {},
+) {
   return listDevices(deviceFilterSchema.parse({ sort, q, ...filter, ...cursor }), PAGE, { probeRows });
 }
 
 const ids = (p: { devices: { id: number }[] }) => p.devices.map((d) => d.id);
-const label = (sort: DeviceSort, filter: Filter, q: string, probeRows: number) => JSON.stringify({ sort, ...filter, q, probeRows });
+const label = (sort: DeviceSort, filter: Filter, q: string, probeRows: number) =>
+  JSON.stringify({ sort, ...filter, q, probeRows });
 
 /** Walks forward to the end, and back from every page; every page must be the reference's slice. */
-async function walk(sort: DeviceSort, filter: Filter, q: string, probeRows: number, expected: number[]): Promise<void> {
+async function walk(
+  sort: DeviceSort,
+  filter: Filter,
+  q: string,
+  probeRows: number,
+  expected: number[],
+): Promise<void> {
   const where = label(sort, filter, q, probeRows);
   const pages: { ids: number[]; prevCursor: string | null }[] = [];
   let after: string | undefined;
   for (;;) {
     const p = await page(sort, filter, q, probeRows, after ? { after } : {});
     pages.push({ ids: ids(p), prevCursor: p.prevCursor });
-    expect(ids(p), `${where} page ${pages.length}`).toEqual(expected.slice((pages.length - 1) * PAGE, pages.length * PAGE));
+    expect(ids(p), `${where} page ${pages.length}`).toEqual(
+      expected.slice((pages.length - 1) * PAGE, pages.length * PAGE),
+    );
     if (!p.nextCursor) break;
     after = p.nextCursor;
     expect(pages.length, where).toBeLessThan(expected.length + 2);
   }
-  expect(pages.flatMap((p) => p.ids), where).toEqual(expected);
+  expect(
+    pages.flatMap((p) => p.ids),
+    where,
+  ).toEqual(expected);
   expect(pages[0]!.prevCursor, where).toBeNull();
   for (let i = 1; i < pages.length; i++) {
     const back = await page(sort, filter, q, probeRows, { before: pages[i]!.prevCursor! });
@@ -108,14 +168,24 @@ async function walk(sort: DeviceSort, filter: Filter, q: string, probeRows: numb
 }
 
 /** A page may start after any device, e.g. a bookmarked link: check the cursor of every match. */
-async function fromEveryCursor(sort: DeviceSort, filter: Filter, q: string, probeRows: number, expected: { id: number; key: string }[]): Promise<void> {
+async function fromEveryCursor(
+  sort: DeviceSort,
+  filter: Filter,
+  q: string,
+  probeRows: number,
+  expected: { id: number; key: string }[],
+): Promise<void> {
   const where = label(sort, filter, q, probeRows);
   for (let i = 0; i < expected.length; i++) {
     const cursor = encodeCursor([expected[i]!.key, expected[i]!.id]);
     const forward = await page(sort, filter, q, probeRows, { after: cursor });
-    expect(ids(forward), `${where} after #${i}`).toEqual(expected.slice(i + 1, i + 1 + PAGE).map((e) => e.id));
+    expect(ids(forward), `${where} after #${i}`).toEqual(
+      expected.slice(i + 1, i + 1 + PAGE).map((e) => e.id),
+    );
     const backward = await page(sort, filter, q, probeRows, { before: cursor });
-    expect(ids(backward), `${where} before #${i}`).toEqual(expected.slice(Math.max(0, i - PAGE), i).map((e) => e.id));
+    expect(ids(backward), `${where} before #${i}`).toEqual(
+      expected.slice(Math.max(0, i - PAGE), i).map((e) => e.id),
+    );
   }
 }
 
@@ -135,7 +205,9 @@ describe("searching devices by prefix", () => {
   });
 
   it("seeds data where names and IDs both match and update times tie", async () => {
-    const both = await getDb().execute(sql`select 1 from devices where lower(registration_id) like 'pump%' and lower(name) like 'pump%'`);
+    const both = await getDb().execute(
+      sql`select 1 from devices where lower(registration_id) like 'pump%' and lower(name) like 'pump%'`,
+    );
     expect(both.rows.length).toBeGreaterThan(0);
     const ties = await getDb().execute(sql`select updated_at from devices group by 1 having count(*) > 1`);
     expect(ties.rows.length).toBeGreaterThan(5);
@@ -148,7 +220,14 @@ describe("searching devices by prefix", () => {
           PREFIXES.map(async (q) => {
             const expected = await reference(sort, filter, q);
             // probeRows 2 makes nearly every page sweep the prefix ranges; 1000 finds everything by probing.
-            for (const probeRows of [1, 2, 7, 1000]) await walk(sort, filter, q, probeRows, expected.map((e) => e.id));
+            for (const probeRows of [1, 2, 7, 1000])
+              await walk(
+                sort,
+                filter,
+                q,
+                probeRows,
+                expected.map((e) => e.id),
+              );
           }),
         );
       }
@@ -176,8 +255,12 @@ describe("searching devices by prefix", () => {
   it("shows the first page for a cursor that does not fit the order", async () => {
     const first = ids(await page("-updated", {}, "dev", 1000));
     for (const key of ["not a time", "2026-02-30 00:00:00+00", "2026-01-01 25:00:00+00", "dev\u0000"]) {
-      expect(ids(await page("-updated", {}, "dev", 1000, { after: encodeCursor([key, 1]) })), key).toEqual(first);
-      expect(ids(await page("-updated", {}, "", 1000, { after: encodeCursor([key, 1]) })).length, key).toBe(PAGE);
+      expect(ids(await page("-updated", {}, "dev", 1000, { after: encodeCursor([key, 1]) })), key).toEqual(
+        first,
+      );
+      expect(ids(await page("-updated", {}, "", 1000, { after: encodeCursor([key, 1]) })).length, key).toBe(
+        PAGE,
+      );
     }
   });
 });

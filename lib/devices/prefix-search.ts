@@ -1,7 +1,15 @@
 import { sql, type SQL } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import type { DeviceSort } from "@/lib/validation/device";
-import { isAscending, orderOnColumns, orderOnTable, pastCursor, pastPosition, sortKey, type Cursor } from "./device-sort";
+import {
+  isAscending,
+  orderOnColumns,
+  orderOnTable,
+  pastCursor,
+  pastPosition,
+  sortKey,
+  type Cursor,
+} from "./device-sort";
 import type { PrefixRange } from "./prefix-range";
 
 /**
@@ -25,7 +33,9 @@ type Search = {
 };
 
 function inRange(expr: SQL, range: PrefixRange): SQL {
-  return range.to === null ? sql`${expr} >= ${range.from}` : sql`(${expr} >= ${range.from} and ${expr} < ${range.to})`;
+  return range.to === null
+    ? sql`${expr} >= ${range.from}`
+    : sql`(${expr} >= ${range.from} and ${expr} < ${range.to})`;
 }
 
 const REGISTRATION_ID_KEY = sql`lower(devices.registration_id) collate "C"`;
@@ -113,7 +123,16 @@ type RangeIndex = { column: SQL; group: SQL | null };
 const REGISTRATION_ID_RANGE: RangeIndex = { column: REGISTRATION_ID_KEY, group: null };
 const NAME_RANGE: RangeIndex = { column: NAME_KEY, group: sql`devices.status` };
 
-type Branch = { sort: DeviceSort; forward: boolean; index: RangeIndex; prefix: PrefixRange; filters: SQL[]; gate: SQL; edge: { key: SQL; id: SQL }; limit: number };
+type Branch = {
+  sort: DeviceSort;
+  forward: boolean;
+  index: RangeIndex;
+  prefix: PrefixRange;
+  filters: SQL[];
+  gate: SQL;
+  edge: { key: SQL; id: SQL };
+  limit: number;
+};
 
 /**
  * All matches of a prefix range past the edge, sorted. The range is read in its index's order
@@ -127,8 +146,10 @@ type Branch = { sort: DeviceSort; forward: boolean; index: RangeIndex; prefix: P
  */
 function sortedBranch({ sort, forward, index, prefix, filters, gate, edge, limit }: Branch): SQL {
   const range = [...filters, inRange(index.column, prefix)];
-  const indexOrder = (dir: SQL) => (index.group ? sql`${index.group} ${dir}, ${index.column} ${dir}` : sql`${index.column} ${dir}`);
-  const first = (expr: SQL, conditions: SQL[]) => sql`(select ${expr} from devices where ${where(conditions)} order by ${indexOrder(sql`asc`)} limit 1)`;
+  const indexOrder = (dir: SQL) =>
+    index.group ? sql`${index.group} ${dir}, ${index.column} ${dir}` : sql`${index.column} ${dir}`;
+  const first = (expr: SQL, conditions: SQL[]) =>
+    sql`(select ${expr} from devices where ${where(conditions)} order by ${indexOrder(sql`asc`)} limit 1)`;
   const sameGroup = index.group ? [sql`${index.group} = ${first(index.group, range)}`] : [];
   const lastInGroup = sql`(select ${sortKey(sort).expr} from devices where ${where([...range, ...sameGroup])} order by ${indexOrder(sql`desc`)} limit 1)`;
   const fromStart = sql`${first(sortKey(sort).expr, range)} ${isAscending(sort, forward) ? sql`<=` : sql`>=`} ${lastInGroup}`;

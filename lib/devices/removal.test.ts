@@ -2,9 +2,26 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { auditLog } from "@/db/schema";
-import { fleetToken, OWNER_POLICY, READER_POLICY, registerAndWait, type TestEmulator } from "@/tests/support/dps-emulator";
-import { provisionDeviceNow, shutdownProvisioning, startProvisioningWorker, type ProvisioningWorker } from "@/lib/provisioning";
-import { connectDps, connectDpsService, insertDevices, startEmulatorAndEngine, waitFor } from "@/tests/support/provisioning";
+import {
+  fleetToken,
+  OWNER_POLICY,
+  READER_POLICY,
+  registerAndWait,
+  type TestEmulator,
+} from "@/tests/support/dps-emulator";
+import {
+  provisionDeviceNow,
+  shutdownProvisioning,
+  startProvisioningWorker,
+  type ProvisioningWorker,
+} from "@/lib/provisioning";
+import {
+  connectDps,
+  connectDpsService,
+  insertDevices,
+  startEmulatorAndEngine,
+  waitFor,
+} from "@/tests/support/provisioning";
 import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
 
@@ -30,7 +47,14 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await truncate("audit_log", "users", "devices", "integrations", "registration_reconciliations", "dps_registration_records");
+  await truncate(
+    "audit_log",
+    "users",
+    "devices",
+    "integrations",
+    "registration_reconciliations",
+    "dps_registration_records",
+  );
   emulator.admin.reset({ restoreStartupConfig: true });
   await connectDps(emulator);
   await connectDpsService(emulator, OWNER_POLICY);
@@ -39,21 +63,30 @@ beforeEach(async () => {
 
 /** A device the app provisioned (its row holds the record's etag), like Add device does. */
 async function provisioned(registrationId: string): Promise<number> {
-  const { rows } = await getDb().$client.query<{ id: string }>(`insert into devices (registration_id) values ($1) returning id`, [registrationId]);
+  const { rows } = await getDb().$client.query<{ id: string }>(
+    `insert into devices (registration_id) values ($1) returning id`,
+    [registrationId],
+  );
   const id = Number(rows[0]!.id);
   expect((await provisionDeviceNow(id, { trigger: "add", actor: null })).status).toBe("assigned");
   return id;
 }
 
 async function removalAudits() {
-  return getDb().select({ outcome: auditLog.outcome, target: auditLog.target, detail: auditLog.detail }).from(auditLog).where(eq(auditLog.action, "device.remove"));
+  return getDb()
+    .select({ outcome: auditLog.outcome, target: auditLog.target, detail: auditLog.detail })
+    .from(auditLog)
+    .where(eq(auditLog.action, "device.remove"));
 }
 
 describe("removing a device cleanly", () => {
   it("also deletes its registration record in DPS when asked, and says exactly what stays where", async () => {
     const id = await provisioned("clean-1");
     const hub = emulator.admin.getRegistration("clean-1")!.assignedHub!;
-    expect((await getDevicesOverview()).recordCleanup).toEqual({ available: true, policyName: "provisioningserviceowner" });
+    expect((await getDevicesOverview()).recordCleanup).toEqual({
+      available: true,
+      policyName: "provisioningserviceowner",
+    });
 
     const result = await removeDeviceAction({ deviceId: id, deleteDpsRecord: true });
     expect(result).toEqual({
@@ -61,13 +94,20 @@ describe("removing a device cleanly", () => {
       message: `clean-1 was removed from the platform and its registration record was deleted from Azure DPS. Its device identity stays in the IoT hub ${hub}: delete it there too if the device must no longer connect.`,
     });
     expect(emulator.admin.getRegistration("clean-1")).toBeUndefined();
-    expect(await removalAudits()).toMatchObject([{ outcome: "success", target: "clean-1", detail: { bulk: false, lastHub: hub, dpsRecord: "deleted" } }]);
+    expect(await removalAudits()).toMatchObject([
+      { outcome: "success", target: "clean-1", detail: { bulk: false, lastHub: hub, dpsRecord: "deleted" } },
+    ]);
   });
 
   it("keeps the DPS record without the option, as before", async () => {
     const id = await provisioned("keep-1");
     const result = await removeDeviceAction({ deviceId: id });
-    expect(result).toMatchObject({ ok: true, message: expect.stringContaining("It stays registered in the Azure DPS enrollment group (its registration record is kept)") });
+    expect(result).toMatchObject({
+      ok: true,
+      message: expect.stringContaining(
+        "It stays registered in the Azure DPS enrollment group (its registration record is kept)",
+      ),
+    });
     expect(emulator.admin.getRegistration("keep-1")).toBeDefined();
   });
 
@@ -76,15 +116,32 @@ describe("removing a device cleanly", () => {
     // The device registered again behind the platform's back: the record's etag is not the one the platform saw.
     await registerAndWait(emulator, "changed-1", fleetToken("changed-1"));
     const refused = await removeDeviceAction({ deviceId: id, deleteDpsRecord: true });
-    expect(refused).toMatchObject({ ok: false, message: expect.stringMatching(/^changed-1 was not removed: The registration record changed in DPS\./) });
+    expect(refused).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^changed-1 was not removed: The registration record changed in DPS\./),
+    });
     expect(emulator.admin.getRegistration("changed-1")).toBeDefined();
     const view = await getDeviceForView(id);
-    expect(view?.history[0]).toMatchObject({ trigger: "remove", outcome: "not removed", errorCode: "412002", errorMessage: expect.stringContaining("record changed in DPS") });
-    expect(await removalAudits()).toMatchObject([{ outcome: "failure", target: "changed-1", detail: { dpsRecord: "not deleted", deviceKept: true, httpStatus: 412 } }]);
+    expect(view?.history[0]).toMatchObject({
+      trigger: "remove",
+      outcome: "not removed",
+      errorCode: "412002",
+      errorMessage: expect.stringContaining("record changed in DPS"),
+    });
+    expect(await removalAudits()).toMatchObject([
+      {
+        outcome: "failure",
+        target: "changed-1",
+        detail: { dpsRecord: "not deleted", deviceKept: true, httpStatus: 412 },
+      },
+    ]);
 
     await connectDpsService(emulator, READER_POLICY);
     expect((await getDevicesOverview()).recordCleanup.available).toBe(false);
-    expect(await removeDeviceAction({ deviceId: id, deleteDpsRecord: true })).toMatchObject({ ok: false, message: expect.stringContaining("lacks Registration status write") });
+    expect(await removeDeviceAction({ deviceId: id, deleteDpsRecord: true })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("lacks Registration status write"),
+    });
     expect(await getDeviceForView(id)).not.toBeNull();
   });
 
@@ -93,10 +150,25 @@ describe("removing a device cleanly", () => {
     const [neverProvisioned] = await insertDevices(1, "bulk-unseen");
     emulator.admin.addRegistrations({ registrationId: "bulk-unseen-00000" });
 
-    const result = await removeDevicesAction({ deviceIds: [...ids, neverProvisioned], deleteDpsRecords: true });
-    expect(result).toMatchObject({ ok: true, message: expect.stringMatching(/^Removing 3 devices and their registration records in Azure DPS\. Their device identities stay in their IoT hubs/) });
-    await waitFor(async () => (await getDb().$client.query(`select count(*)::int as n from devices`)).rows[0].n as number, (n) => n === 0, 20_000, "the devices to be removed");
-    expect(["bulk-1", "bulk-2", "bulk-unseen-00000"].map((rid) => emulator.admin.getRegistration(rid))).toEqual([undefined, undefined, undefined]);
+    const result = await removeDevicesAction({
+      deviceIds: [...ids, neverProvisioned],
+      deleteDpsRecords: true,
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(
+        /^Removing 3 devices and their registration records in Azure DPS\. Their device identities stay in their IoT hubs/,
+      ),
+    });
+    await waitFor(
+      async () => (await getDb().$client.query(`select count(*)::int as n from devices`)).rows[0].n as number,
+      (n) => n === 0,
+      20_000,
+      "the devices to be removed",
+    );
+    expect(
+      ["bulk-1", "bulk-2", "bulk-unseen-00000"].map((rid) => emulator.admin.getRegistration(rid)),
+    ).toEqual([undefined, undefined, undefined]);
     const audits = await removalAudits();
     expect(audits).toHaveLength(3);
     expect(audits.every((a) => a.outcome === "success" && (a.detail as { bulk: boolean }).bulk)).toBe(true);
@@ -104,6 +176,9 @@ describe("removing a device cleanly", () => {
     expect(bulk?.detail).toMatchObject({ queued: 3, deleteDpsRecords: true });
 
     await signInAs("support");
-    expect(await removeDevicesAction({ deviceIds: [1] })).toEqual({ ok: false, message: "You do not have permission to do this." });
+    expect(await removeDevicesAction({ deviceIds: [1] })).toEqual({
+      ok: false,
+      message: "You do not have permission to do this.",
+    });
   });
 });

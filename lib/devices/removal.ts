@@ -45,14 +45,30 @@ function explain(failure: DpsFailure): DpsErrorExplanation {
 }
 
 /** The record's etag: the one the platform last saw, or, for a device the platform never saw registered, DPS's current one. */
-async function deleteRecord(deps: RemovalDeps, credentials: DpsServiceCredentials, device: DeviceDetailDto): Promise<{ ok: true; cleanup: RecordCleanup } | { ok: false; failure: DpsFailure }> {
+async function deleteRecord(
+  deps: RemovalDeps,
+  credentials: DpsServiceCredentials,
+  device: DeviceDetailDto,
+): Promise<{ ok: true; cleanup: RecordCleanup } | { ok: false; failure: DpsFailure }> {
   let etag = device.etag;
   if (etag === null) {
-    const current = await deps.serviceClient.getRegistrationState(credentials.connection, device.registrationId, deps.signal);
-    if (!current.ok) return current.failure.kind === "not-found" ? { ok: true, cleanup: "already-gone" } : { ok: false, failure: current.failure };
+    const current = await deps.serviceClient.getRegistrationState(
+      credentials.connection,
+      device.registrationId,
+      deps.signal,
+    );
+    if (!current.ok)
+      return current.failure.kind === "not-found"
+        ? { ok: true, cleanup: "already-gone" }
+        : { ok: false, failure: current.failure };
     etag = current.value.etag;
   }
-  const deleted = await deps.serviceClient.deleteRegistrationState(credentials.connection, device.registrationId, etag, deps.signal);
+  const deleted = await deps.serviceClient.deleteRegistrationState(
+    credentials.connection,
+    device.registrationId,
+    etag,
+    deps.signal,
+  );
   if (deleted.ok) return { ok: true, cleanup: "deleted" };
   if (deleted.failure.kind === "not-found") return { ok: true, cleanup: "already-gone" };
   return { ok: false, failure: deleted.failure };
@@ -60,14 +76,19 @@ async function deleteRecord(deps: RemovalDeps, credentials: DpsServiceCredential
 
 /** Why a removal with cleanup cannot even be tried; null when it can. */
 export function cleanupUnavailable(credentials: DpsServiceCredentials | null): string | null {
-  if (credentials === null) return "No service connection string is saved, so the registration record cannot be deleted in Azure DPS.";
+  if (credentials === null)
+    return "No service connection string is saved, so the registration record cannot be deleted in Azure DPS.";
   if (credentials.rights?.registrationStatusWrite === false) {
     return `The shared access policy "${credentials.connection.policyName}" may not delete registration records (it lacks Registration status write).`;
   }
   return null;
 }
 
-export async function removeDeviceAndRecord(deps: RemovalDeps, deviceId: number, options: { deleteDpsRecord: boolean; actor: Actor; bulk: boolean }): Promise<RemovalOutcome> {
+export async function removeDeviceAndRecord(
+  deps: RemovalDeps,
+  deviceId: number,
+  options: { deleteDpsRecord: boolean; actor: Actor; bulk: boolean },
+): Promise<RemovalOutcome> {
   const device = await findDevice(deviceId);
   if (device === null) return { kind: "missing" };
   let cleanup: RecordCleanup = "kept";
@@ -75,13 +96,28 @@ export async function removeDeviceAndRecord(deps: RemovalDeps, deviceId: number,
     const started = new Date();
     const unavailable = cleanupUnavailable(deps.credentials);
     const result: Awaited<ReturnType<typeof deleteRecord>> = unavailable
-      ? { ok: false, failure: { kind: "unauthorized", httpStatus: null, dpsErrorCode: null, trackingId: null, message: unavailable } }
+      ? {
+          ok: false,
+          failure: {
+            kind: "unauthorized",
+            httpStatus: null,
+            dpsErrorCode: null,
+            trackingId: null,
+            message: unavailable,
+          },
+        }
       : await deleteRecord(deps, deps.credentials!, device);
     // A stopping worker: not DPS's verdict, so nothing is recorded and the queue hands the job out again.
-    if (!result.ok && result.failure.kind === "aborted") throw new Error("the DPS call was cancelled; the removal was not done");
+    if (!result.ok && result.failure.kind === "aborted")
+      throw new Error("the DPS call was cancelled; the removal was not done");
     if (!result.ok) {
       const explanation = unavailable
-        ? { title: "The registration record cannot be deleted", detail: unavailable, nextStep: "Remove the device without deleting its record, or save a service connection string whose policy has Registration status write." }
+        ? {
+            title: "The registration record cannot be deleted",
+            detail: unavailable,
+            nextStep:
+              "Remove the device without deleting its record, or save a service connection string whose policy has Registration status write.",
+          }
         : explain(result.failure);
       await deps.pool.query(
         `insert into provisioning_history (device_id, attempt_id, started_at, trigger, outcome, hub, error_kind, error_code, error_message, duration_ms, triggered_by_id, triggered_by_email)
@@ -92,7 +128,11 @@ export async function removeDeviceAndRecord(deps: RemovalDeps, deviceId: number,
           started,
           device.assignedHub,
           `removal:${result.failure.kind}`,
-          result.failure.dpsErrorCode ? String(result.failure.dpsErrorCode) : result.failure.httpStatus ? String(result.failure.httpStatus) : null,
+          result.failure.dpsErrorCode
+            ? String(result.failure.dpsErrorCode)
+            : result.failure.httpStatus
+              ? String(result.failure.httpStatus)
+              : null,
           `${explanation.title}. ${explanation.detail}`.slice(0, 500),
           Date.now() - started.getTime(),
           options.actor?.id || null,
@@ -104,7 +144,14 @@ export async function removeDeviceAndRecord(deps: RemovalDeps, deviceId: number,
         action: "device.remove",
         target: device.registrationId,
         outcome: "failure",
-        detail: { bulk: options.bulk, dpsRecord: "not deleted", reason: explanation.title, httpStatus: result.failure.httpStatus, dpsErrorCode: result.failure.dpsErrorCode, deviceKept: true },
+        detail: {
+          bulk: options.bulk,
+          dpsRecord: "not deleted",
+          reason: explanation.title,
+          httpStatus: result.failure.httpStatus,
+          dpsErrorCode: result.failure.dpsErrorCode,
+          deviceKept: true,
+        },
       });
       return { kind: "not-removed", device, explanation };
     }
@@ -130,8 +177,14 @@ export async function removeDeviceAndRecord(deps: RemovalDeps, deviceId: number,
 
 /** Exactly what stays where, for the toast, the audit log and the dialog. */
 export function removalNotice(registrationId: string, hub: string | null, cleanup: RecordCleanup): string {
-  const identity = hub ? `Its device identity stays in the IoT hub ${hub}` : "Any device identity it has in an IoT hub stays";
-  if (cleanup === "kept") return `${registrationId} was removed from the platform. It stays registered in the Azure DPS enrollment group (its registration record is kept), and its device identity stays in ${hub ? `the IoT hub ${hub}` : "its IoT hub"}.`;
-  const record = cleanup === "deleted" ? "its registration record was deleted from Azure DPS" : "Azure DPS had no registration record for it any more";
+  const identity = hub
+    ? `Its device identity stays in the IoT hub ${hub}`
+    : "Any device identity it has in an IoT hub stays";
+  if (cleanup === "kept")
+    return `${registrationId} was removed from the platform. It stays registered in the Azure DPS enrollment group (its registration record is kept), and its device identity stays in ${hub ? `the IoT hub ${hub}` : "its IoT hub"}.`;
+  const record =
+    cleanup === "deleted"
+      ? "its registration record was deleted from Azure DPS"
+      : "Azure DPS had no registration record for it any more";
   return `${registrationId} was removed from the platform and ${record}. ${identity}: delete it there too if the device must no longer connect.`;
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { exchange, MAX_DPS_RESPONSE_BYTES, type DpsFetch } from "./http";
 
-const request = { method: "GET" as const, url: "https://global.azure-devices-provisioning.net/x", sasToken: "SharedAccessSignature sr=x" };
+const request = {
+  method: "GET" as const,
+  url: "https://global.azure-devices-provisioning.net/x",
+  sasToken: "SharedAccessSignature sr=x",
+};
 
 function answering(chunks: number, chunkBytes: number): { fetch: DpsFetch; read: () => number } {
   let read = 0;

@@ -11,7 +11,11 @@ import {
 } from "../../tests/support/scripted-dps";
 
 const connection = { idScope: "0ne00000A0A", host: "dps.example.test" };
-const registration = { connection, registrationId: "device-001", deviceKey: vectors.deviceKeys[0]!.deviceKey };
+const registration = {
+  connection,
+  registrationId: "device-001",
+  deviceKey: vectors.deviceKeys[0]!.deviceKey,
+};
 
 describe("register: DPS refusals are typed and not retried", () => {
   it.each([
@@ -38,7 +42,9 @@ describe("register: DPS refusals are typed and not retried", () => {
   });
 
   it("falls back to x-ms-error-code and a generic message when the body is not DPS's", async () => {
-    const dps = createScriptedDps([jsonReply(403, "<html>Forbidden</html>", { "x-ms-error-code": "403002" })]);
+    const dps = createScriptedDps([
+      jsonReply(403, "<html>Forbidden</html>", { "x-ms-error-code": "403002" }),
+    ]);
     expect(await dps.client.register(registration)).toMatchObject({
       kind: "bad-request",
       dpsErrorCode: 403002,
@@ -57,14 +63,20 @@ describe("register: DPS refusals are typed and not retried", () => {
 
 describe("register: throttling and server errors are retried with backoff", () => {
   it("honours retry-after-ms on a 429, then succeeds", async () => {
-    const dps = createScriptedDps([dpsError(429, 429001, "Too many requests", { "retry-after-ms": "4500" }), assigned()]);
+    const dps = createScriptedDps([
+      dpsError(429, 429001, "Too many requests", { "retry-after-ms": "4500" }),
+      assigned(),
+    ]);
     const result = await dps.client.register(registration);
     expect(result).toMatchObject({ kind: "assigned", attempts: 2 });
     expect(dps.sleeps).toEqual([4_500]);
   });
 
   it("honours Retry-After seconds on a 429, then succeeds", async () => {
-    const dps = createScriptedDps([dpsError(429, 429001, "Too many requests", { "Retry-After": "10" }), assigned()]);
+    const dps = createScriptedDps([
+      dpsError(429, 429001, "Too many requests", { "Retry-After": "10" }),
+      assigned(),
+    ]);
     await dps.client.register(registration);
     expect(dps.sleeps).toEqual([10_000]);
   });
@@ -72,13 +84,23 @@ describe("register: throttling and server errors are retried with backoff", () =
   it("returns throttled with the pause DPS asked for once attempts run out", async () => {
     const dps = createScriptedDps(() => dpsError(429, 429001, "Too many requests", { "Retry-After": "3" }));
     const result = await dps.client.register(registration);
-    expect(result).toMatchObject({ kind: "throttled", retryAfterMs: 3_000, httpStatus: 429, dpsErrorCode: 429001, attempts: 5 });
+    expect(result).toMatchObject({
+      kind: "throttled",
+      retryAfterMs: 3_000,
+      httpStatus: 429,
+      dpsErrorCode: 429001,
+      attempts: 5,
+    });
     expect(dps.sleeps).toEqual([3_000, 3_000, 3_000, 6_000]);
   });
 
   it("hands back a throttle longer than maxRetryAfterMs without waiting", async () => {
     const dps = createScriptedDps([dpsError(429, 429001, "Slow down", { "Retry-After": "120" })]);
-    expect(await dps.client.register(registration)).toMatchObject({ kind: "throttled", retryAfterMs: 120_000, attempts: 1 });
+    expect(await dps.client.register(registration)).toMatchObject({
+      kind: "throttled",
+      retryAfterMs: 120_000,
+      attempts: 1,
+    });
     expect(dps.sleeps).toEqual([]);
   });
 
@@ -92,8 +114,13 @@ describe("register: throttling and server errors are retried with backoff", () =
     expect(result).toMatchObject({ kind: "transient", cause: "http-5xx", attempts: 2 });
 
     // Already stopped: an operation in progress is still polled to its verdict.
-    const polling = createScriptedDps([jsonReply(202, { operationId: "op-1", status: "assigning" }, { "Retry-After": "3" }), assigned()]);
-    expect(await polling.client.register({ ...registration, stopRetrying: stopRetrying.signal })).toMatchObject({ kind: "assigned", attempts: 2 });
+    const polling = createScriptedDps([
+      jsonReply(202, { operationId: "op-1", status: "assigning" }, { "Retry-After": "3" }),
+      assigned(),
+    ]);
+    expect(
+      await polling.client.register({ ...registration, stopRetrying: stopRetrying.signal }),
+    ).toMatchObject({ kind: "assigned", attempts: 2 });
   });
 
   it("retries a 503, then succeeds", async () => {
@@ -116,7 +143,11 @@ describe("register: throttling and server errors are retried with backoff", () =
 
   it.each([501, 505])("does not retry HTTP %i", async (status) => {
     const dps = createScriptedDps([dpsError(status, 0, "Not supported")]);
-    expect(await dps.client.register(registration)).toMatchObject({ kind: "transient", cause: "http-5xx", attempts: 1 });
+    expect(await dps.client.register(registration)).toMatchObject({
+      kind: "transient",
+      cause: "http-5xx",
+      attempts: 1,
+    });
   });
 
   it("retries a 408 as a timeout", async () => {
@@ -198,12 +229,20 @@ describe("register: network faults", () => {
 
   it("retries a DNS timeout (EAI_AGAIN) a couple of times", async () => {
     const dps = createScriptedDps(() => networkError("EAI_AGAIN"));
-    expect(await dps.client.register(registration)).toMatchObject({ kind: "unreachable", cause: "dns", attempts: 3 });
+    expect(await dps.client.register(registration)).toMatchObject({
+      kind: "unreachable",
+      cause: "dns",
+      attempts: 3,
+    });
   });
 
   it("retries a refused connection a couple of times, then reports unreachable refused", async () => {
     const dps = createScriptedDps(() => networkError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:8443"));
-    expect(await dps.client.register(registration)).toMatchObject({ kind: "unreachable", cause: "refused", attempts: 3 });
+    expect(await dps.client.register(registration)).toMatchObject({
+      kind: "unreachable",
+      cause: "refused",
+      attempts: 3,
+    });
   });
 
   it.each([
@@ -225,14 +264,17 @@ describe("register: network faults", () => {
   });
 
   it("finds the code inside an AggregateError from trying several addresses", async () => {
-    const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: "ECONNREFUSED" });
+    const refused = (address: string) =>
+      Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: "ECONNREFUSED" });
     const aggregate = new AggregateError([refused("::1:8443"), refused("127.0.0.1:8443")], "");
     const dps = createScriptedDps(() => ({ throws: new TypeError("fetch failed", { cause: aggregate }) }));
     expect(await dps.client.register(registration)).toMatchObject({ kind: "unreachable", cause: "refused" });
   });
 
   it("reports an uncoded fetch failure as a transient network error", async () => {
-    const dps = createScriptedDps(() => ({ throws: new TypeError("fetch failed") }), { retryPolicy: { maxAttempts: 2 } });
+    const dps = createScriptedDps(() => ({ throws: new TypeError("fetch failed") }), {
+      retryPolicy: { maxAttempts: 2 },
+    });
     expect(await dps.client.register(registration)).toMatchObject({
       kind: "transient",
       cause: "network",
@@ -266,14 +308,17 @@ describe("register: caller abort", () => {
   it("stops sleeping when aborted between polls, because the sleep receives the signal", async () => {
     const controller = new AbortController();
     const sleptWith: (AbortSignal | undefined)[] = [];
-    const dps = createScriptedDps([jsonReply(202, { operationId: "op", status: "assigning" }, { "Retry-After": "30" })], {
-      sleep: (_ms, signal) =>
-        new Promise((resolve) => {
-          sleptWith.push(signal);
-          signal?.addEventListener("abort", () => resolve());
-          controller.abort();
-        }),
-    });
+    const dps = createScriptedDps(
+      [jsonReply(202, { operationId: "op", status: "assigning" }, { "Retry-After": "30" })],
+      {
+        sleep: (_ms, signal) =>
+          new Promise((resolve) => {
+            sleptWith.push(signal);
+            signal?.addEventListener("abort", () => resolve());
+            controller.abort();
+          }),
+      },
+    );
     const result = await dps.client.register({ ...registration, signal: controller.signal });
     expect(result).toMatchObject({ kind: "aborted", attempts: 1 });
     expect(sleptWith).toEqual([controller.signal]);

@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @peculiar/x509 needs the Reflect metadata API; the emulator ships the small polyfill.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { createDpsClient, createDpsFetch, deriveDeviceKey, parseSasToken, verifySasToken, type DpsClientOptions } from "./index";
+import {
+  createDpsClient,
+  createDpsFetch,
+  deriveDeviceKey,
+  parseSasToken,
+  verifySasToken,
+  type DpsClientOptions,
+} from "./index";
 
 /**
  * The client against real TLS sockets on loopback: a throwaway CA, a server certificate for
@@ -64,14 +71,22 @@ async function issueServerCertificate(ca: TestCa, serverNames: x509.JsonGeneralN
     },
     crypto,
   );
-  const key = x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
+  const key = x509.PemConverter.encode(
+    await crypto.subtle.exportKey("pkcs8", keys.privateKey),
+    "PRIVATE KEY",
+  );
   return { cert: certificate.toString("pem"), key };
 }
 
 const idScope = "0ne00000A0A";
 const groupKey = randomBytes(64).toString("base64");
 
-type Seen = { method: string; url: string; headers: Record<string, string | string[] | undefined>; body: string };
+type Seen = {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+};
 
 /** Just enough DPS: PUT → 202 assigning, GET → 200 assigned, POST → 404; `reset-` ids drop the first socket. */
 function miniDps(seen: Seen[]) {
@@ -103,12 +118,18 @@ function miniDps(seen: Seen[]) {
           })
         : { ok: false };
       if (!check.ok) return reply(401, { errorCode: 401002, trackingId: "t-401", message: "Unauthorized" });
-      if (request.method === "PUT") return reply(202, { operationId: "op-1", status: "assigning" }, { "Retry-After": "1" });
+      if (request.method === "PUT")
+        return reply(202, { operationId: "op-1", status: "assigning" }, { "Retry-After": "1" });
       if (request.method === "GET") {
         return reply(200, {
           operationId: "op-1",
           status: "assigned",
-          registrationState: { registrationId, assignedHub: "hub.example.net", deviceId: registrationId, status: "assigned" },
+          registrationState: {
+            registrationId,
+            assignedHub: "hub.example.net",
+            deviceId: registrationId,
+            status: "assigned",
+          },
         });
       }
       return reply(404, { errorCode: 404202, trackingId: "t-404", message: "Not found" });
@@ -117,7 +138,9 @@ function miniDps(seen: Seen[]) {
 }
 
 function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
 }
 
 const noWait: DpsClientOptions = { sleep: async () => undefined };
@@ -162,7 +185,12 @@ describe("the client over real HTTPS", () => {
       registrationId,
       deviceKey: deviceKeyFor(registrationId),
     });
-    expect(result).toMatchObject({ kind: "assigned", assignedHub: "hub.example.net", deviceId: registrationId, attempts: 2 });
+    expect(result).toMatchObject({
+      kind: "assigned",
+      assignedHub: "hub.example.net",
+      deviceId: registrationId,
+      attempts: 2,
+    });
     const [put, get] = seen.slice(-2);
     expect(put).toMatchObject({
       method: "PUT",
@@ -183,10 +211,28 @@ describe("the client over real HTTPS", () => {
   it("looks up status: 404 is not registered, a wrong key is unauthorized", async () => {
     const client = createDpsClient({ ...noWait, fetch: createDpsFetch({ caPem }) });
     const connection = { idScope, host: dpsHost };
-    const lookup = await client.lookupStatus({ connection, registrationId: "probe-1", deviceKey: deviceKeyFor("probe-1") });
-    expect(lookup).toMatchObject({ kind: "not-registered", httpStatus: 404, dpsErrorCode: 404202, trackingId: "t-404" });
-    const wrongKey = await client.lookupStatus({ connection, registrationId: "probe-1", deviceKey: deviceKeyFor("other") });
-    expect(wrongKey).toMatchObject({ kind: "unauthorized", httpStatus: 401, dpsErrorCode: 401002, attempts: 1 });
+    const lookup = await client.lookupStatus({
+      connection,
+      registrationId: "probe-1",
+      deviceKey: deviceKeyFor("probe-1"),
+    });
+    expect(lookup).toMatchObject({
+      kind: "not-registered",
+      httpStatus: 404,
+      dpsErrorCode: 404202,
+      trackingId: "t-404",
+    });
+    const wrongKey = await client.lookupStatus({
+      connection,
+      registrationId: "probe-1",
+      deviceKey: deviceKeyFor("other"),
+    });
+    expect(wrongKey).toMatchObject({
+      kind: "unauthorized",
+      httpStatus: 401,
+      dpsErrorCode: 401002,
+      attempts: 1,
+    });
   });
 
   it("reports a server certificate from an unknown CA as unreachable tls, without retrying", async () => {
@@ -196,7 +242,12 @@ describe("the client over real HTTPS", () => {
       registrationId: "probe-1",
       deviceKey: deviceKeyFor("probe-1"),
     });
-    expect(result).toMatchObject({ kind: "unreachable", cause: "tls", networkCode: "UNABLE_TO_VERIFY_LEAF_SIGNATURE", attempts: 1 });
+    expect(result).toMatchObject({
+      kind: "unreachable",
+      cause: "tls",
+      networkCode: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      attempts: 1,
+    });
   });
 
   it("reports a certificate for another host name as unreachable tls", async () => {
@@ -206,7 +257,12 @@ describe("the client over real HTTPS", () => {
       registrationId: "probe-1",
       deviceKey: deviceKeyFor("probe-1"),
     });
-    expect(result).toMatchObject({ kind: "unreachable", cause: "tls", networkCode: "ERR_TLS_CERT_ALTNAME_INVALID", attempts: 1 });
+    expect(result).toMatchObject({
+      kind: "unreachable",
+      cause: "tls",
+      networkCode: "ERR_TLS_CERT_ALTNAME_INVALID",
+      attempts: 1,
+    });
   });
 
   it("reports a closed port as unreachable refused after a couple of tries", async () => {
@@ -216,7 +272,12 @@ describe("the client over real HTTPS", () => {
       registrationId: "probe-1",
       deviceKey: deviceKeyFor("probe-1"),
     });
-    expect(result).toMatchObject({ kind: "unreachable", cause: "refused", networkCode: "ECONNREFUSED", attempts: 3 });
+    expect(result).toMatchObject({
+      kind: "unreachable",
+      cause: "refused",
+      networkCode: "ECONNREFUSED",
+      attempts: 3,
+    });
     expect(result.message).toContain(closedHost);
   });
 

@@ -50,7 +50,12 @@ describe("lookupStatus", () => {
 
   it("reports a failed registration's error code and message", async () => {
     const dps = createScriptedDps([
-      jsonReply(200, { registrationId: "device-001", status: "failed", errorCode: 400209, errorMessage: "No hub" }),
+      jsonReply(200, {
+        registrationId: "device-001",
+        status: "failed",
+        errorCode: 400209,
+        errorMessage: "No hub",
+      }),
     ]);
     expect(await dps.client.lookupStatus(lookup)).toMatchObject({
       kind: "registered",
@@ -78,7 +83,11 @@ describe("lookupStatus", () => {
 
   it("reads 401 as unauthorized without retrying", async () => {
     const dps = createScriptedDps([dpsError(401, 401002, "Unauthorized")]);
-    expect(await dps.client.lookupStatus(lookup)).toMatchObject({ kind: "unauthorized", dpsErrorCode: 401002, attempts: 1 });
+    expect(await dps.client.lookupStatus(lookup)).toMatchObject({
+      kind: "unauthorized",
+      dpsErrorCode: 401002,
+      attempts: 1,
+    });
   });
 
   it("retries a 503 and a 429 like register does", async () => {
@@ -92,9 +101,16 @@ describe("lookupStatus", () => {
   });
 
   it("reports a state without a known status as transient malformed", async () => {
-    const dps = createScriptedDps(() => jsonReply(200, { registrationId: "device-001", status: "sideways" }), {
-      retryPolicy: { maxAttempts: 1 },
+    const dps = createScriptedDps(
+      () => jsonReply(200, { registrationId: "device-001", status: "sideways" }),
+      {
+        retryPolicy: { maxAttempts: 1 },
+      },
+    );
+    expect(await dps.client.lookupStatus(lookup)).toMatchObject({
+      kind: "transient",
+      cause: "malformed",
+      httpStatus: 200,
     });
-    expect(await dps.client.lookupStatus(lookup)).toMatchObject({ kind: "transient", cause: "malformed", httpStatus: 200 });
   });
 });

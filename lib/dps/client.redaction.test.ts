@@ -32,14 +32,20 @@ function secretsOf(requests: RecordedRequest[]): string[] {
 const echoingAuthorization =
   (status: number) =>
   (request: RecordedRequest): ScriptedReply =>
-    jsonReply(status, { errorCode: status * 1000, message: `rejected ${request.headers.Authorization} for key ${deviceKey}` });
+    jsonReply(status, {
+      errorCode: status * 1000,
+      message: `rejected ${request.headers.Authorization} for key ${deviceKey}`,
+    });
 
 const scenarios: [string, ScriptedReply[] | ((request: RecordedRequest) => ScriptedReply)][] = [
   ["assigned after polling", [assigning("op", 2), assigned()]],
   ["unauthorized", [dpsError(401, 401002, "Unauthorized")]],
   ["throttled", () => dpsError(429, 429001, "slow down", { "Retry-After": "1" })],
   ["5xx", () => dpsError(503, 0, "busy")],
-  ["a failed registration", [jsonReply(200, { operationId: "op", status: "failed", registrationState: { errorCode: 1 } })]],
+  [
+    "a failed registration",
+    [jsonReply(200, { operationId: "op", status: "failed", registrationState: { errorCode: 1 } })],
+  ],
   ["a DPS error echoing the token and key", echoingAuthorization(400)],
   ["a 5xx echoing the token and key", echoingAuthorization(500)],
   [
@@ -65,7 +71,9 @@ describe("results never contain the device key or a SAS token", () => {
   });
 
   it("keeps the rest of an echoed message readable", async () => {
-    const dps = createScriptedDps([jsonReply(400, { errorCode: 400000, message: `rejected x for key ${deviceKey}` })]);
+    const dps = createScriptedDps([
+      jsonReply(400, { errorCode: 400000, message: `rejected x for key ${deviceKey}` }),
+    ]);
     const result = await dps.client.register(registration);
     expect(result.message).toBe("rejected x for key [redacted]");
   });

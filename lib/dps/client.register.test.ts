@@ -101,7 +101,10 @@ describe("register", () => {
 
   it("uses a pasted https://host/ as the bare host and keeps the port", async () => {
     const dps = createScriptedDps([assigned()]);
-    await dps.client.register({ ...registration, connection: { ...connection, host: "https://LocalHost:8443/" } });
+    await dps.client.register({
+      ...registration,
+      connection: { ...connection, host: "https://LocalHost:8443/" },
+    });
     expect(dps.requests[0]!.url).toBe(
       "https://localhost:8443/0ne00000A0A/registrations/device-001/register?api-version=2021-10-01",
     );
@@ -109,9 +112,14 @@ describe("register", () => {
 
   it("refuses invalid input before sending anything", async () => {
     const dps = createScriptedDps([]);
-    await expect(dps.client.register({ ...registration, registrationId: "bad id." })).rejects.toThrow(TypeError);
+    await expect(dps.client.register({ ...registration, registrationId: "bad id." })).rejects.toThrow(
+      TypeError,
+    );
     await expect(
-      dps.client.register({ ...registration, connection: { ...connection, host: "http://dps.example.test" } }),
+      dps.client.register({
+        ...registration,
+        connection: { ...connection, host: "http://dps.example.test" },
+      }),
     ).rejects.toThrow("DPS only accepts HTTPS");
     expect(dps.requests).toEqual([]);
   });
@@ -139,49 +147,66 @@ describe("register", () => {
     expect(dps.requests.map((r) => r.method)).toEqual(["PUT", "GET", "GET"]);
   });
 
-  it.each(["0", "1"])("never sends more than 5 requests in any 10 s for one device (Retry-After %s)", async (retryAfter) => {
-    const pending = jsonReply(202, { operationId: "op", status: "assigning" }, { "Retry-After": retryAfter });
-    const dps = createScriptedDps([...Array<typeof pending>(15).fill(pending), assigned()]);
-    const result = await dps.client.register(registration);
-    expect(result.kind).toBe("assigned");
-    const times = dps.requests.map((r) => r.at);
-    expect(times).toHaveLength(16);
-    expect(busiestWindow(times)).toBe(5);
-    expect(times[5]! - times[0]!).toBeGreaterThanOrEqual(10_000);
-  });
+  it.each(["0", "1"])(
+    "never sends more than 5 requests in any 10 s for one device (Retry-After %s)",
+    async (retryAfter) => {
+      const pending = jsonReply(
+        202,
+        { operationId: "op", status: "assigning" },
+        { "Retry-After": retryAfter },
+      );
+      const dps = createScriptedDps([...Array<typeof pending>(15).fill(pending), assigned()]);
+      const result = await dps.client.register(registration);
+      expect(result.kind).toBe("assigned");
+      const times = dps.requests.map((r) => r.at);
+      expect(times).toHaveLength(16);
+      expect(busiestWindow(times)).toBe(5);
+      expect(times[5]! - times[0]!).toBeGreaterThanOrEqual(10_000);
+    },
+  );
 
   it("shares the window between concurrent registrations of the same device", async () => {
     const pending = jsonReply(202, { operationId: "op", status: "assigning" }, { "Retry-After": "1" });
-    const dps = createScriptedDps((request) => (request.method === "GET" && dps.requests.length > 12 ? assigned() : pending));
+    const dps = createScriptedDps((request) =>
+      request.method === "GET" && dps.requests.length > 12 ? assigned() : pending,
+    );
     const results = await Promise.all([dps.client.register(registration), dps.client.register(registration)]);
     expect(results.map((r) => r.kind)).toEqual(["assigned", "assigned"]);
     expect(busiestWindow(dps.requests.map((r) => r.at))).toBe(5);
   });
 
-  it.each(["failed", "disabled"] as const)("types a %s registration with DPS's error code and message", async (status) => {
-    const dps = createScriptedDps([
-      assigning("op-9", 2),
-      jsonReply(200, {
+  it.each(["failed", "disabled"] as const)(
+    "types a %s registration with DPS's error code and message",
+    async (status) => {
+      const dps = createScriptedDps([
+        assigning("op-9", 2),
+        jsonReply(200, {
+          operationId: "op-9",
+          status,
+          registrationState: {
+            registrationId: "device-001",
+            status,
+            errorCode: 400209,
+            errorMessage: "Custom allocation failed",
+          },
+        }),
+      ]);
+      const result = await dps.client.register(registration);
+      expect(result).toEqual({
+        kind: status,
         operationId: "op-9",
-        status,
-        registrationState: { registrationId: "device-001", status, errorCode: 400209, errorMessage: "Custom allocation failed" },
-      }),
-    ]);
-    const result = await dps.client.register(registration);
-    expect(result).toEqual({
-      kind: status,
-      operationId: "op-9",
-      registrationId: "device-001",
-      errorCode: 400209,
-      errorMessage: "Custom allocation failed",
-      httpStatus: 200,
-      dpsErrorCode: 400209,
-      message: "Custom allocation failed",
-      trackingId: null,
-      attempts: 2,
-      durationMs: 2_000,
-    });
-  });
+        registrationId: "device-001",
+        errorCode: 400209,
+        errorMessage: "Custom allocation failed",
+        httpStatus: 200,
+        dpsErrorCode: 400209,
+        message: "Custom allocation failed",
+        trackingId: null,
+        attempts: 2,
+        durationMs: 2_000,
+      });
+    },
+  );
 
   it("re-sends the PUT when DPS says assigning without an operation id", async () => {
     const noOperation = jsonReply(202, { status: "assigning" }, { "Retry-After": "2" });
@@ -199,7 +224,11 @@ describe("register", () => {
   });
 
   it("treats an assignment without a hub as malformed and retries it", async () => {
-    const hubless = jsonReply(200, { operationId: "op", status: "assigned", registrationState: { deviceId: "device-001" } });
+    const hubless = jsonReply(200, {
+      operationId: "op",
+      status: "assigned",
+      registrationState: { deviceId: "device-001" },
+    });
     const dps = createScriptedDps([hubless, assigned()]);
     const result = await dps.client.register(registration);
     expect(result.kind).toBe("assigned");

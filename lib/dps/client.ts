@@ -1,4 +1,10 @@
-import { abortedFailure, failureFromNetworkError, failureFromReply, redact, transientFailure } from "./errors";
+import {
+  abortedFailure,
+  failureFromNetworkError,
+  failureFromReply,
+  redact,
+  transientFailure,
+} from "./errors";
 import {
   exchange,
   operationUrl,
@@ -8,8 +14,19 @@ import {
   type DpsHttpRequest,
   type HttpReply,
 } from "./http";
-import { createPollLimiter, DPS_DEVICE_REQUEST_LIMIT, type PollLimit, type PollLimiter } from "./poll-limiter";
-import { decideRetry, DEFAULT_RETRY_POLICY, pollDelayMs, retryAfterMsFromHeaders, type RetryPolicy } from "./retry-policy";
+import {
+  createPollLimiter,
+  DPS_DEVICE_REQUEST_LIMIT,
+  type PollLimit,
+  type PollLimiter,
+} from "./poll-limiter";
+import {
+  decideRetry,
+  DEFAULT_RETRY_POLICY,
+  pollDelayMs,
+  retryAfterMsFromHeaders,
+  type RetryPolicy,
+} from "./retry-policy";
 import { createSasToken, parseSasToken } from "./sas";
 import type {
   AssignedRegistration,
@@ -148,7 +165,8 @@ async function pause(call: Call, ms: number, alsoWakeOn?: AbortSignal): Promise<
   if (ms <= 0) return !call.signal?.aborted;
   // Waking up exactly at the deadline would leave no time for the request.
   if (call.settings.now() + ms >= call.deadline) return false;
-  const wake = alsoWakeOn && call.signal ? AbortSignal.any([call.signal, alsoWakeOn]) : (alsoWakeOn ?? call.signal);
+  const wake =
+    alsoWakeOn && call.signal ? AbortSignal.any([call.signal, alsoWakeOn]) : (alsoWakeOn ?? call.signal);
   try {
     await call.settings.sleep(ms, wake);
   } catch {
@@ -196,7 +214,10 @@ async function send<T>(
       case "aborted":
         return { done: false, failure: abortedFailure() };
       case "timeout":
-        step = { done: false, failure: transientFailure("timeout", `No answer from DPS within ${timeoutMs} ms.`) };
+        step = {
+          done: false,
+          failure: transientFailure("timeout", `No answer from DPS within ${timeoutMs} ms.`),
+        };
         break;
       case "network-error":
         step = { done: false, failure: failureFromNetworkError(result.error) };
@@ -206,7 +227,8 @@ async function send<T>(
     lastFailure = step.failure;
     const decision = decideRetry(step.failure, attempt, settings.retryPolicy, settings.random);
     if (!decision.retry || call.stopRetrying?.aborted) return step;
-    if (!(await pause(call, decision.delayMs, call.stopRetrying))) return stopped(call, lastFailure, "DPS to answer");
+    if (!(await pause(call, decision.delayMs, call.stopRetrying)))
+      return stopped(call, lastFailure, "DPS to answer");
     if (call.stopRetrying?.aborted) return step;
   }
 }
@@ -219,7 +241,9 @@ function stopped<T>(call: Call, lastFailure: DpsFailure | null, waitingFor: stri
 function malformed(reply: HttpReply, what: string): { done: false; failure: DpsFailure } {
   return {
     done: false,
-    failure: transientFailure("malformed", `DPS answered HTTP ${reply.status} with ${what}.`, { httpStatus: reply.status }),
+    failure: transientFailure("malformed", `DPS answered HTTP ${reply.status} with ${what}.`, {
+      httpStatus: reply.status,
+    }),
   };
 }
 
@@ -236,7 +260,8 @@ function interpretOperation(call: Call) {
     if (!operation) return malformed(reply, "no known registration status");
     if (operation.status === "assigned") {
       const state = operation.registrationState;
-      if (!state?.assignedHub || !state.deviceId) return malformed(reply, "an assignment without a hub or device id");
+      if (!state?.assignedHub || !state.deviceId)
+        return malformed(reply, "an assignment without a hub or device id");
     }
     return {
       done: true,
@@ -289,9 +314,19 @@ function verdict(call: Call, { operation, httpStatus }: PendingOperation) {
 
 function startCall(
   settings: Settings,
-  input: { connection: DpsConnection; registrationId: string; deviceKey: string; signal?: AbortSignal | undefined; stopRetrying?: AbortSignal | undefined },
+  input: {
+    connection: DpsConnection;
+    registrationId: string;
+    deviceKey: string;
+    signal?: AbortSignal | undefined;
+    stopRetrying?: AbortSignal | undefined;
+  },
 ): Call {
-  const { connection, registrationId } = checkedInput(input.connection, input.registrationId, input.deviceKey);
+  const { connection, registrationId } = checkedInput(
+    input.connection,
+    input.registrationId,
+    input.deviceKey,
+  );
   const startedAt = settings.now();
   return {
     settings,
@@ -317,7 +352,10 @@ async function register(settings: Settings, request: RegisterRequest): Promise<R
   const registerRequest = {
     method: "PUT" as const,
     url: registerUrl(call.connection, call.registrationId),
-    body: { registrationId: call.registrationId, ...(request.payload === undefined ? {} : { payload: request.payload }) },
+    body: {
+      registrationId: call.registrationId,
+      ...(request.payload === undefined ? {} : { payload: request.payload }),
+    },
   };
   let resends = 0;
   let step = await send(call, registerRequest, interpret, true);
@@ -330,22 +368,31 @@ async function register(settings: Settings, request: RegisterRequest): Promise<R
     if (operationId === null && resends >= settings.maxRegisterResends) {
       return finish(
         call,
-        transientFailure("malformed", `DPS answered "${operation.status}" without an operation id ${resends + 1} times.`, {
-          httpStatus: step.value.httpStatus,
-        }),
+        transientFailure(
+          "malformed",
+          `DPS answered "${operation.status}" without an operation id ${resends + 1} times.`,
+          {
+            httpStatus: step.value.httpStatus,
+          },
+        ),
       );
     }
     if (!(await pause(call, pollDelayMs(retryAfterMs)))) {
       return finish(
         call,
-        call.signal?.aborted ? abortedFailure() : deadlineFailure(call, `operation ${operationId ?? "(none)"} to finish`),
+        call.signal?.aborted
+          ? abortedFailure()
+          : deadlineFailure(call, `operation ${operationId ?? "(none)"} to finish`),
       );
     }
     if (operationId === null) {
       resends += 1;
       step = await send(call, registerRequest, interpret, true);
     } else {
-      const poll = { method: "GET" as const, url: operationUrl(call.connection, call.registrationId, operationId) };
+      const poll = {
+        method: "GET" as const,
+        url: operationUrl(call.connection, call.registrationId, operationId),
+      };
       step = await send(call, poll, interpret, true);
     }
   }

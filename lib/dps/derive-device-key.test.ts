@@ -21,23 +21,31 @@ describe("deriveDeviceKey", () => {
     expect(deriveDeviceKey(groupKey, registrationId)).toBe(deviceKey);
   });
 
-  it.each(vectors.deviceKeys)("matches the official SDK for $registrationId", ({ groupKey, registrationId, deviceKey }) => {
-    expect(deriveDeviceKey(groupKey, registrationId)).toBe(deviceKey);
-  });
+  it.each(vectors.deviceKeys)(
+    "matches the official SDK for $registrationId",
+    ({ groupKey, registrationId, deviceKey }) => {
+      expect(deriveDeviceKey(groupKey, registrationId)).toBe(deviceKey);
+    },
+  );
 
   it("keeps the registration ID's case, so differently cased IDs get different keys", () => {
     const groupKey = vectors.deviceKeys[0]!.groupKey;
-    expect(deriveDeviceKey(groupKey, "Device-UPPER-01")).not.toBe(deriveDeviceKey(groupKey, "device-upper-01"));
+    expect(deriveDeviceKey(groupKey, "Device-UPPER-01")).not.toBe(
+      deriveDeviceKey(groupKey, "device-upper-01"),
+    );
   });
 
-  it.each([16, 32, 64])("equals the SDK's hmacHash for random %i-byte group keys and random valid IDs", (bytes) => {
-    for (let i = 0; i < 50; i += 1) {
-      const groupKey = randomBytes(bytes).toString("base64");
-      const registrationId = randomRegistrationId();
-      expect(validateRegistrationId(registrationId).ok).toBe(true);
-      const derived = deriveDeviceKey(groupKey, registrationId);
-      expect(derived).toBe(hmacHash(groupKey, registrationId));
-      expect(Buffer.from(derived, "base64")).toHaveLength(32);
-    }
-  });
+  it.each([16, 32, 64])(
+    "equals the SDK's hmacHash for random %i-byte group keys and random valid IDs",
+    (bytes) => {
+      for (let i = 0; i < 50; i += 1) {
+        const groupKey = randomBytes(bytes).toString("base64");
+        const registrationId = randomRegistrationId();
+        expect(validateRegistrationId(registrationId).ok).toBe(true);
+        const derived = deriveDeviceKey(groupKey, registrationId);
+        expect(derived).toBe(hmacHash(groupKey, registrationId));
+        expect(Buffer.from(derived, "base64")).toHaveLength(32);
+      }
+    },
+  );
 });

@@ -37,7 +37,9 @@ function headerReader(headers: Record<string, HeaderValue>): DpsFetchResponse["h
  * (docs/dps-protocol.md §7).
  */
 export function createDpsFetch(options: { caPem?: string; enforceHostPolicy?: boolean } = {}): DpsFetch {
-  const connect = options.caPem ? { secureContext: createSecureContext({ ca: [...rootCertificates, options.caPem] }) } : undefined;
+  const connect = options.caPem
+    ? { secureContext: createSecureContext({ ca: [...rootCertificates, options.caPem] }) }
+    : undefined;
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, ...(connect ? { connect } : {}) });
   const emulator = localEmulatorDispatcher();
   return async (url, init) => {
@@ -68,7 +70,10 @@ function localEmulatorDispatcher(): { serves: (url: string) => boolean; dispatch
   if (!dpsEmulatorHost || !dpsEmulatorCaFile) return null;
   const port = dpsEmulatorHost.slice(dpsEmulatorHost.lastIndexOf(":") + 1);
   const hosts = new Set([dpsEmulatorHost, `localhost:${port}`, `127.0.0.1:${port}`]);
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: { secureContext: createSecureContext({ ca: readFileSync(dpsEmulatorCaFile, "utf8") }) } });
+  const dispatcher = new Agent({
+    keepAliveTimeout: 30_000,
+    connect: { secureContext: createSecureContext({ ca: readFileSync(dpsEmulatorCaFile, "utf8") }) },
+  });
   return {
     serves: (url) => {
       try {

@@ -53,7 +53,11 @@ export function failureFromReply(reply: HttpReply, nowMs: number): DpsFailure {
     };
   }
   if (status >= 300 && status < 400) {
-    return { kind: "bad-request", ...evidence, message: `DPS answered with a redirect (HTTP ${status}), which is not followed.` };
+    return {
+      kind: "bad-request",
+      ...evidence,
+      message: `DPS answered with a redirect (HTTP ${status}), which is not followed.`,
+    };
   }
   return { kind: "bad-request", ...evidence };
 }
@@ -69,16 +73,27 @@ const RESET_CODES = new Set([
   "UND_ERR_CLOSED",
   "UND_ERR_ABORTED",
 ]);
-const TIMEOUT_CODES = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+const TIMEOUT_CODES = new Set([
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
 /** OpenSSL verification codes and Node's TLS errors: a certificate problem no retry will fix. */
-const TLS_CODE = /^(?:ERR_TLS_|ERR_SSL_|EPROTO$)|CERT|SELF_SIGNED|UNABLE_TO_(?:VERIFY|GET|DECRYPT)|HOSTNAME_MISMATCH/;
+const TLS_CODE =
+  /^(?:ERR_TLS_|ERR_SSL_|EPROTO$)|CERT|SELF_SIGNED|UNABLE_TO_(?:VERIFY|GET|DECRYPT)|HOSTNAME_MISMATCH/;
 
 type CodedError = { code: string; message: string };
 
 /** undici wraps the socket error as `TypeError("fetch failed", { cause })`, sometimes as an AggregateError of attempts. */
 function findCodedError(error: unknown, depth = 0): CodedError | null {
   if (depth > 5 || typeof error !== "object" || error === null) return null;
-  const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  const { code, message, cause, errors } = error as {
+    code?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
   const inner = findCodedError(cause, depth + 1);
   if (inner) return inner;
   if (Array.isArray(errors)) {
@@ -125,7 +140,8 @@ export function redact(text: string, secrets: readonly string[]): string {
   let clean = text;
   for (const secret of secrets) {
     if (secret.length < 8) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) clean = clean.split(form).join("[redacted]");
+    for (const form of new Set([secret, encodeURIComponent(secret)]))
+      clean = clean.split(form).join("[redacted]");
   }
   return clean.length > MAX_MESSAGE_LENGTH ? `${clean.slice(0, MAX_MESSAGE_LENGTH)}…` : clean;
 }

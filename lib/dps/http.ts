@@ -27,7 +27,9 @@ export const MAX_DPS_RESPONSE_BYTES = 64 * 1024;
 export class DpsResponseTooLargeError extends Error {
   readonly code = "HIC_DPS_RESPONSE_TOO_LARGE";
   constructor(limit: number) {
-    super(`The DPS endpoint answered with more than ${Math.round(limit / 1024)} KiB; that is not a DPS response, so the rest was not read.`);
+    super(
+      `The DPS endpoint answered with more than ${Math.round(limit / 1024)} KiB; that is not a DPS response, so the rest was not read.`,
+    );
   }
 }
 
@@ -138,7 +140,10 @@ export async function exchange(
       }),
       signal,
     );
-    const body = await untilAborted(readBody(response, request.maxResponseBytes ?? MAX_DPS_RESPONSE_BYTES), signal);
+    const body = await untilAborted(
+      readBody(response, request.maxResponseBytes ?? MAX_DPS_RESPONSE_BYTES),
+      signal,
+    );
     return { type: "reply", reply: { status: response.status, headers: response.headers, body } };
   } catch (error) {
     if (options.signal?.aborted) return { type: "aborted" };

@@ -33,7 +33,12 @@ export {
   type RetryDecision,
   type RetryPolicy,
 } from "./retry-policy";
-export { createPollLimiter, DPS_DEVICE_REQUEST_LIMIT, type PollLimit, type PollLimiter } from "./poll-limiter";
+export {
+  createPollLimiter,
+  DPS_DEVICE_REQUEST_LIMIT,
+  type PollLimit,
+  type PollLimiter,
+} from "./poll-limiter";
 export { createDpsFetch } from "./dps-fetch";
 export {
   lookupStatusWithGroupKeys,

@@ -38,8 +38,11 @@ describe("poll limiter", () => {
 
   it("never hands two concurrent callers the same last slot", () => {
     const limiter = createPollLimiter({ maxRequests: 2, windowMs: 10_000 });
-    expect([limiter.reserve("d", 0), limiter.reserve("d", 0), limiter.reserve("d", 0), limiter.reserve("d", 0)]).toEqual([
-      0, 0, 10_000, 10_000,
-    ]);
+    expect([
+      limiter.reserve("d", 0),
+      limiter.reserve("d", 0),
+      limiter.reserve("d", 0),
+      limiter.reserve("d", 0),
+    ]).toEqual([0, 0, 10_000, 10_000]);
   });
 });

@@ -9,7 +9,12 @@ const http = (kind: "unauthorized" | "not-found" | "bad-request", httpStatus: nu
   httpStatus,
   ...evidence,
 });
-const throttled = (retryAfterMs: number | null): DpsFailure => ({ kind: "throttled", httpStatus: 429, ...evidence, retryAfterMs });
+const throttled = (retryAfterMs: number | null): DpsFailure => ({
+  kind: "throttled",
+  httpStatus: 429,
+  ...evidence,
+  retryAfterMs,
+});
 const http5xx = (httpStatus: number, retryAfterMs: number | null = null): DpsFailure => ({
   kind: "transient",
   cause: "http-5xx",
@@ -102,11 +107,15 @@ describe("retryAfterMsFromHeaders", () => {
   it("reads Retry-After as an HTTP date", () => {
     const date = new Date(now + 15_000).toUTCString();
     expect(retryAfterMsFromHeaders(headers({ "Retry-After": date }), now)).toBe(15_000);
-    expect(retryAfterMsFromHeaders(headers({ "Retry-After": new Date(now - 5_000).toUTCString() }), now)).toBe(0);
+    expect(
+      retryAfterMsFromHeaders(headers({ "Retry-After": new Date(now - 5_000).toUTCString() }), now),
+    ).toBe(0);
   });
 
   it("prefers retry-after-ms and x-ms-retry-after-ms", () => {
-    expect(retryAfterMsFromHeaders(headers({ "retry-after-ms": "1500", "Retry-After": "9" }), now)).toBe(1_500);
+    expect(retryAfterMsFromHeaders(headers({ "retry-after-ms": "1500", "Retry-After": "9" }), now)).toBe(
+      1_500,
+    );
     expect(retryAfterMsFromHeaders(headers({ "x-ms-retry-after-ms": "250" }), now)).toBe(250);
   });
 

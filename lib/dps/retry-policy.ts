@@ -74,7 +74,8 @@ export function decideRetry(
   random: () => number,
 ): RetryDecision {
   if (attempt >= policy.maxAttempts || !isRetryable(failure, attempt, policy)) return { retry: false };
-  const requested = failure.kind === "throttled" || failure.kind === "transient" ? failure.retryAfterMs : null;
+  const requested =
+    failure.kind === "throttled" || failure.kind === "transient" ? failure.retryAfterMs : null;
   if (requested !== null && requested > policy.maxRetryAfterMs) return { retry: false };
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   const backoff = ceiling / 2 + random() * (ceiling / 2);

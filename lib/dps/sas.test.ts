@@ -3,7 +3,13 @@ import { SharedAccessSignature } from "azure-iot-common";
 import { SymmetricKeySecurityClient } from "azure-iot-security-symmetric-key";
 import { describe, expect, it } from "vitest";
 import vectors from "./fixtures/dps-vectors.json";
-import { createSasToken, deriveDeviceKey, parseSasToken, registrationResource, verifySasToken } from "./index";
+import {
+  createSasToken,
+  deriveDeviceKey,
+  parseSasToken,
+  registrationResource,
+  verifySasToken,
+} from "./index";
 
 const NOW = 1_699_990_000;
 
@@ -30,23 +36,31 @@ describe("SAS tokens against the official SDK vectors", () => {
       expect(verifySasToken(fields!, expected)).toEqual({ ok: true });
     });
 
-    it.each(tokenForms(vector))(`%s token for ${vector.registrationId} is refused with another key`, (_form, token) => {
-      const otherKey = randomBytes(32).toString("base64");
-      expect(verifySasToken(parseSasToken(token)!, { ...expected, deviceKeysBase64: [otherKey] })).toEqual({
-        ok: false,
-        reason: "bad-signature",
-      });
-    });
+    it.each(tokenForms(vector))(
+      `%s token for ${vector.registrationId} is refused with another key`,
+      (_form, token) => {
+        const otherKey = randomBytes(32).toString("base64");
+        expect(verifySasToken(parseSasToken(token)!, { ...expected, deviceKeysBase64: [otherKey] })).toEqual({
+          ok: false,
+          reason: "bad-signature",
+        });
+      },
+    );
 
     it(`our token for ${vector.registrationId} carries exactly the C#/docs fields (upper-hex sr)`, () => {
-      const ours = parseSasToken(createSasToken(vector.idScope, vector.registrationId, vector.deviceKey, vector.se))!;
+      const ours = parseSasToken(
+        createSasToken(vector.idScope, vector.registrationId, vector.deviceKey, vector.se),
+      )!;
       const docsForm = parseSasToken(vector.alternateFormsDpsAlsoAccepts.encodedUpperHex.token)!;
       expect(ours).toEqual(docsForm);
     });
 
     it(`a token expiring at ${vector.se} is refused once that moment has passed`, () => {
       const fields = parseSasToken(vector.nodeSdkToken)!;
-      expect(verifySasToken(fields, { ...expected, nowEpochSeconds: vector.se })).toEqual({ ok: false, reason: "expired" });
+      expect(verifySasToken(fields, { ...expected, nowEpochSeconds: vector.se })).toEqual({
+        ok: false,
+        reason: "expired",
+      });
     });
   }
 });

@@ -65,7 +65,12 @@ function safeDecode(value: string): string | null {
  */
 export function verifySasToken(
   fields: SasFields,
-  expected: { idScope: string; registrationId: string; deviceKeysBase64: readonly string[]; nowEpochSeconds: number },
+  expected: {
+    idScope: string;
+    registrationId: string;
+    deviceKeysBase64: readonly string[];
+    nowEpochSeconds: number;
+  },
 ): SasCheck {
   if (fields.skn !== REGISTRATION_POLICY) return { ok: false, reason: "wrong-policy" };
   if (!/^\d{1,12}$/.test(fields.se)) return { ok: false, reason: "malformed" };

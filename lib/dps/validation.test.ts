@@ -74,7 +74,7 @@ describe("registration ID", () => {
   });
 
   it.each([
-    ["device 1", 'a space'],
+    ["device 1", "a space"],
     ["device/1", '"/"'],
     ["device#1", '"#"'],
     ["gerät-1", '"ä"'],
@@ -103,7 +103,8 @@ describe("group key", () => {
     });
   });
 
-  const notBase64 = "Group key must be standard base64 (A–Z, a–z, 0–9, + and /, padded with =), as shown in the Azure portal.";
+  const notBase64 =
+    "Group key must be standard base64 (A–Z, a–z, 0–9, + and /, padded with =), as shown in the Azure portal.";
   const key32 = Buffer.alloc(32, 7).toString("base64");
 
   it.each([
@@ -164,26 +165,34 @@ describe("DPS host", () => {
 
   const badHostname =
     "DPS host must be a host name such as global.azure-devices-provisioning.net (letters, digits, - and dots).";
-  it.each(["dps_example.com", "dps example.com", "-dps.example.com", "dps..example.com", "dps.example.com.", "[::1]:8443"])(
-    "refuses the host name %j",
-    (input) => {
-      expect(validateDpsHost(input)).toEqual({ ok: false, message: badHostname });
-    },
-  );
+  it.each([
+    "dps_example.com",
+    "dps example.com",
+    "-dps.example.com",
+    "dps..example.com",
+    "dps.example.com.",
+    "[::1]:8443",
+  ])("refuses the host name %j", (input) => {
+    expect(validateDpsHost(input)).toEqual({ ok: false, message: badHostname });
+  });
 });
 
 describe("zod schemas share the same rules", () => {
   it("normalise valid input", () => {
-    expect(dpsConnectionSchema.parse({ idScope: " 0ne00000A0A ", host: "https://Dps.Example.com/" })).toEqual({
-      idScope: "0ne00000A0A",
-      host: "dps.example.com",
-    });
+    expect(dpsConnectionSchema.parse({ idScope: " 0ne00000A0A ", host: "https://Dps.Example.com/" })).toEqual(
+      {
+        idScope: "0ne00000A0A",
+        host: "dps.example.com",
+      },
+    );
   });
 
   it("report the rule's message on the failing field", () => {
     const result = dpsConnectionSchema.safeParse({ idScope: "0ne-1", host: "http://dps.example.com" });
     expect(result.success).toBe(false);
-    const fieldErrors = result.success ? {} : (z.flattenError(result.error).fieldErrors as Record<string, string[]>);
+    const fieldErrors = result.success
+      ? {}
+      : (z.flattenError(result.error).fieldErrors as Record<string, string[]>);
     expect(fieldErrors.idScope).toEqual(["ID Scope may contain only letters and digits."]);
     expect(fieldErrors.host).toEqual(["DPS only accepts HTTPS: enter the host name without http://."]);
   });

@@ -38,11 +38,15 @@ export function validateRegistrationId(input: string): Checked<string> {
   const value = input.trim();
   if (value === "") return fail("Registration ID is required.");
   if (value.length > REGISTRATION_ID_MAX_LENGTH) {
-    return fail(`Registration ID must be at most ${REGISTRATION_ID_MAX_LENGTH} characters (it has ${value.length}).`);
+    return fail(
+      `Registration ID must be at most ${REGISTRATION_ID_MAX_LENGTH} characters (it has ${value.length}).`,
+    );
   }
   const badChar = /[^A-Za-z0-9\-._:]/.exec(value)?.[0];
   if (badChar !== undefined) {
-    return fail(`Registration ID may contain only letters, digits and - . _ : (found ${describeChar(badChar)}).`);
+    return fail(
+      `Registration ID may contain only letters, digits and - . _ : (found ${describeChar(badChar)}).`,
+    );
   }
   if (!/[A-Za-z0-9-]$/.test(value)) return fail("Registration ID must end with a letter, a digit or -.");
   return ok(value);
@@ -70,10 +74,14 @@ export function validateGroupKey(input: string, label = "Group key"): Checked<st
   if (value === "") return fail(`${label} is required.`);
   const bytes = canonicalBase64ByteLength(value);
   if (bytes === null) {
-    return fail(`${label} must be standard base64 (A–Z, a–z, 0–9, + and /, padded with =), as shown in the Azure portal.`);
+    return fail(
+      `${label} must be standard base64 (A–Z, a–z, 0–9, + and /, padded with =), as shown in the Azure portal.`,
+    );
   }
   if (bytes < GROUP_KEY_MIN_BYTES || bytes > GROUP_KEY_MAX_BYTES) {
-    return fail(`${label} must decode to ${GROUP_KEY_MIN_BYTES}–${GROUP_KEY_MAX_BYTES} bytes (it decodes to ${bytes}).`);
+    return fail(
+      `${label} must decode to ${GROUP_KEY_MIN_BYTES}–${GROUP_KEY_MAX_BYTES} bytes (it decodes to ${bytes}).`,
+    );
   }
   return ok(value);
 }
@@ -92,7 +100,9 @@ function validateHostAndPort(authority: string): Checked<string> {
   if (hostname === "") return fail("DPS host is missing a host name.");
   const labels = hostname.split(".");
   if (hostname.length > 253 || !labels.every((label) => HOSTNAME_LABEL.test(label))) {
-    return fail("DPS host must be a host name such as global.azure-devices-provisioning.net (letters, digits, - and dots).");
+    return fail(
+      "DPS host must be a host name such as global.azure-devices-provisioning.net (letters, digits, - and dots).",
+    );
   }
   if (portText === null) return ok(hostname);
   if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {

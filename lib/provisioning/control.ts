@@ -7,7 +7,10 @@ import type { Actor } from "@/lib/audit/actor";
 const CONTROL_ROW = "engine";
 
 export async function readProvisioningPaused(): Promise<boolean> {
-  const [row] = await getDb().select({ paused: provisioningControl.paused }).from(provisioningControl).where(eq(provisioningControl.id, CONTROL_ROW));
+  const [row] = await getDb()
+    .select({ paused: provisioningControl.paused })
+    .from(provisioningControl)
+    .where(eq(provisioningControl.id, CONTROL_ROW));
   return row?.paused ?? false;
 }
 
@@ -16,5 +19,8 @@ export async function writeProvisioningPaused(paused: boolean, actor: Actor): Pr
   await getDb()
     .insert(provisioningControl)
     .values({ id: CONTROL_ROW, paused, changedAt: new Date(), changedByEmail: actor?.email ?? null })
-    .onConflictDoUpdate({ target: provisioningControl.id, set: { paused, changedAt: new Date(), changedByEmail: actor?.email ?? null } });
+    .onConflictDoUpdate({
+      target: provisioningControl.id,
+      set: { paused, changedAt: new Date(), changedByEmail: actor?.email ?? null },
+    });
 }

@@ -25,7 +25,10 @@ async function loadCredentialsSafely(): Promise<DpsCredentials | null> {
     // The database is away: that is the gate's failure to read, not a bad key.
     if (isDatabaseUnreachable(error)) throw error;
     // A key saved under another HIC_SECRET_KEY: the tile says so; the engine waits like when disconnected.
-    logger.error({ err: { name: (error as Error).name, message: (error as Error).message } }, "cannot load the DPS credentials; provisioning waits");
+    logger.error(
+      { err: { name: (error as Error).name, message: (error as Error).message } },
+      "cannot load the DPS credentials; provisioning waits",
+    );
     return null;
   }
 }
@@ -33,7 +36,13 @@ async function loadCredentialsSafely(): Promise<DpsCredentials | null> {
 /** A refusal counts only for the keys it refused: saving the integration (a new version) ends it. */
 export function dpsAvailability(circuit: CircuitRow, credentials: DpsCredentials | null): DpsAvailability {
   if (circuit.state === "open") return "unreachable";
-  if (circuit.state === "key-refused" && credentials && circuit.refusedVersion !== null && circuit.refusedVersion >= credentials.version) return "key-refused";
+  if (
+    circuit.state === "key-refused" &&
+    credentials &&
+    circuit.refusedVersion !== null &&
+    circuit.refusedVersion >= credentials.version
+  )
+    return "key-refused";
   return "available";
 }
 
@@ -70,7 +79,11 @@ export class EngineGate {
   }
 
   private async load(): Promise<GateState> {
-    const [paused, credentials, circuit] = await Promise.all([readProvisioningPaused(), loadCredentialsSafely(), readCircuit(this.pool)]);
+    const [paused, credentials, circuit] = await Promise.all([
+      readProvisioningPaused(),
+      loadCredentialsSafely(),
+      readCircuit(this.pool),
+    ]);
     const dps = dpsAvailability(circuit, credentials);
     if (circuit.state === "key-refused" && credentials && dps === "available") {
       await forgetStaleRefusal(this.pool, credentials.version).catch(() => {});

@@ -66,7 +66,9 @@ function createEnginePool(): pg.Pool {
     options: "-c synchronous_commit=off",
     application_name: "hic-provisioning",
   });
-  surviveLostConnections(pool, (error) => logger.warn({ err: { message: error.message } }, "idle provisioning database connection failed"));
+  surviveLostConnections(pool, (error) =>
+    logger.warn({ err: { message: error.message } }, "idle provisioning database connection failed"),
+  );
   return pool;
 }
 
@@ -76,7 +78,10 @@ function createEnginePool(): pg.Pool {
  */
 function defaultFetch(): DpsFetch {
   const caFile = env().HIC_DPS_CA_FILE;
-  return createDpsFetch({ enforceHostPolicy: true, ...(caFile ? { caPem: readFileSync(caFile, "utf8") } : {}) });
+  return createDpsFetch({
+    enforceHostPolicy: true,
+    ...(caFile ? { caPem: readFileSync(caFile, "utf8") } : {}),
+  });
 }
 
 /** Ends every DPS call well before its lease, so a slow call is recorded as a timeout and retried. */
@@ -103,7 +108,11 @@ function createEngine(options: EngineOptions): Engine {
   const meter = new RequestMeter(pool, () => gate.last()?.costs ?? null);
   const fetch = options.fetch ?? defaultFetch();
   const client =
-    options.dpsClient ?? createDpsClient({ fetch: meter.wrap(circuit.wrap(fetch)), operationTimeoutMs: operationTimeoutMs(settings.leaseSeconds) });
+    options.dpsClient ??
+    createDpsClient({
+      fetch: meter.wrap(circuit.wrap(fetch)),
+      operationTimeoutMs: operationTimeoutMs(settings.leaseSeconds),
+    });
   const probeClient =
     options.dpsClient ??
     createDpsClient({
@@ -112,7 +121,10 @@ function createEngine(options: EngineOptions): Engine {
       operationTimeoutMs: 15_000,
       retryPolicy: { maxAttempts: 1, maxUnreachableAttempts: 1 },
     });
-  const serviceClient = createDpsServiceClient({ fetch: pacedFetch(fetch, pool, async () => (await gate.read()).costs), requestTimeoutMs: 30_000 });
+  const serviceClient = createDpsServiceClient({
+    fetch: pacedFetch(fetch, pool, async () => (await gate.read()).costs),
+    requestTimeoutMs: 30_000,
+  });
   const heartbeat = new Heartbeat(pool, settings);
   let boss: Promise<PgBoss> | null = null;
   return {

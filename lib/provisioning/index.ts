@@ -11,11 +11,21 @@
  *   worker/    the worker process: fetch loop, concurrency, job completion, sweeper, the one inside the web server
  */
 export { provisionDeviceNow } from "./attempts/provision-now";
-export { enqueueProvisioning, requestProvisioningOfUnassigned, type ProvisioningSelection } from "./queue/enqueue";
+export {
+  enqueueProvisioning,
+  requestProvisioningOfUnassigned,
+  type ProvisioningSelection,
+} from "./queue/enqueue";
 export { getDpsHealth, getEngineStatus } from "./runs/status";
 export { resumeAfterKeyAccepted } from "./health/key-refusal";
 export { estimateDuration } from "./pacing/rate-limiter";
 export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker/worker";
-export { configureProvisioningEngine, noteIntegrationChanged, setProvisioningPaused, shutdownProvisioning, type EngineOptions } from "./engine";
+export {
+  configureProvisioningEngine,
+  noteIntegrationChanged,
+  setProvisioningPaused,
+  shutdownProvisioning,
+  type EngineOptions,
+} from "./engine";
 export type { DpsHealth, EngineRun, EngineStatus, ProvisioningOutcome, Trigger } from "./types";
 export { TRIGGERS } from "./types";

@@ -33,15 +33,45 @@ export function describeFinding(finding: Pick<FindingDto, "kind" | "differences"
 
 /** The view's columns, in order: the table's headings and the CSV export's fields both come from here. */
 export const FINDING_COLUMNS = [
-  { id: "registrationId", label: "Registration ID", csv: "registrationId", value: (f: FindingDto) => f.registrationId },
+  {
+    id: "registrationId",
+    label: "Registration ID",
+    csv: "registrationId",
+    value: (f: FindingDto) => f.registrationId,
+  },
   { id: "finding", label: "Finding", csv: "finding", value: (f: FindingDto) => describeFinding(f) },
   { id: "dpsStatus", label: "DPS status", csv: "dpsStatus", value: (f: FindingDto) => f.dpsStatus ?? "" },
   { id: "dpsHub", label: "Hub in DPS", csv: "dpsAssignedHub", value: (f: FindingDto) => f.dpsHub ?? "" },
-  { id: "platformStatus", label: "Platform status", csv: "platformStatus", value: (f: FindingDto) => f.platformStatus ?? "" },
-  { id: "platformHub", label: "Hub in the platform", csv: "platformAssignedHub", value: (f: FindingDto) => f.platformHub ?? "" },
-  { id: "dpsDeviceId", label: "Device ID in DPS", csv: "dpsDeviceId", value: (f: FindingDto) => f.dpsDeviceId ?? "" },
-  { id: "platformDeviceId", label: "Device ID in the platform", csv: "platformDeviceId", value: (f: FindingDto) => f.platformDeviceId ?? "" },
-  { id: "dpsUpdatedAt", label: "Last updated in DPS", csv: "dpsLastUpdated", value: (f: FindingDto) => f.dpsUpdatedAt ?? "" },
+  {
+    id: "platformStatus",
+    label: "Platform status",
+    csv: "platformStatus",
+    value: (f: FindingDto) => f.platformStatus ?? "",
+  },
+  {
+    id: "platformHub",
+    label: "Hub in the platform",
+    csv: "platformAssignedHub",
+    value: (f: FindingDto) => f.platformHub ?? "",
+  },
+  {
+    id: "dpsDeviceId",
+    label: "Device ID in DPS",
+    csv: "dpsDeviceId",
+    value: (f: FindingDto) => f.dpsDeviceId ?? "",
+  },
+  {
+    id: "platformDeviceId",
+    label: "Device ID in the platform",
+    csv: "platformDeviceId",
+    value: (f: FindingDto) => f.platformDeviceId ?? "",
+  },
+  {
+    id: "dpsUpdatedAt",
+    label: "Last updated in DPS",
+    csv: "dpsLastUpdated",
+    value: (f: FindingDto) => f.dpsUpdatedAt ?? "",
+  },
 ] as const;
 
 export type FindingColumnId = (typeof FINDING_COLUMNS)[number]["id"];

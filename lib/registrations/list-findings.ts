@@ -10,7 +10,8 @@ type Queryable = Pick<pg.Pool, "query">;
 export const FINDINGS_PAGE_SIZE = 50;
 
 /** The filter without paging, as the export takes it. */
-export type FindingsQuery = Pick<RegistrationRecordsFilter, "finding"> & Partial<Pick<RegistrationRecordsFilter, "hub" | "q">>;
+export type FindingsQuery = Pick<RegistrationRecordsFilter, "finding"> &
+  Partial<Pick<RegistrationRecordsFilter, "hub" | "q">>;
 
 type Row = {
   registration_key: string;
@@ -33,7 +34,11 @@ function toDto(row: Row): FindingDto {
   return {
     registrationId: row.registration_id,
     kind: row.kind,
-    differences: [...(row.hub_differs ? ["hub" as const] : []), ...(row.status_differs ? ["status" as const] : []), ...(row.device_id_differs ? ["device-id" as const] : [])],
+    differences: [
+      ...(row.hub_differs ? ["hub" as const] : []),
+      ...(row.status_differs ? ["status" as const] : []),
+      ...(row.device_id_differs ? ["device-id" as const] : []),
+    ],
     dpsStatus: row.dps_status,
     dpsHub: row.dps_hub,
     dpsDeviceId: row.dps_device_id,
@@ -53,7 +58,14 @@ export function decodeFindingCursor(text: string | undefined): string | null {
   if (!text) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 1 && typeof value[0] === "string" && value[0].length <= 200 && !value[0].includes("\u0000")) return value[0];
+    if (
+      Array.isArray(value) &&
+      value.length === 1 &&
+      typeof value[0] === "string" &&
+      value[0].length <= 200 &&
+      !value[0].includes("\u0000")
+    )
+      return value[0];
   } catch {
     // a mangled link: the first page
   }
@@ -108,7 +120,12 @@ const COLUMNS = `registration_key, registration_id, kind, hub_differs, status_di
 export type FindingsPage = { findings: FindingDto[]; nextCursor: string | null; prevCursor: string | null };
 
 /** One page of a run's findings by keyset on the registration ID: a page deep in a million costs what the first one does. */
-export async function listFindings(db: Queryable, runId: number, filter: RegistrationRecordsFilter, pageSize = FINDINGS_PAGE_SIZE): Promise<FindingsPage> {
+export async function listFindings(
+  db: Queryable,
+  runId: number,
+  filter: RegistrationRecordsFilter,
+  pageSize = FINDINGS_PAGE_SIZE,
+): Promise<FindingsPage> {
   const before = decodeFindingCursor(filter.before);
   const after = before === null ? decodeFindingCursor(filter.after) : null;
   const forward = before === null;
@@ -133,11 +150,16 @@ export async function listFindings(db: Queryable, runId: number, filter: Registr
   return {
     findings: page.map(toDto),
     nextCursor: (forward ? more : true) && last ? encodeFindingCursor(last.registration_key) : null,
-    prevCursor: (forward ? after !== null : more) && first ? encodeFindingCursor(first.registration_key) : null,
+    prevCursor:
+      (forward ? after !== null : more) && first ? encodeFindingCursor(first.registration_key) : null,
   };
 }
 
-export async function findFinding(db: Queryable, runId: number, registrationId: string): Promise<(FindingDto & { dpsEtag: string | null }) | null> {
+export async function findFinding(
+  db: Queryable,
+  runId: number,
+  registrationId: string,
+): Promise<(FindingDto & { dpsEtag: string | null }) | null> {
   const { rows } = await db.query<Row & { dps_etag: string | null }>(
     `select ${COLUMNS}, dps_etag from registration_findings where run_id = $1 and registration_key collate "C" = $2 collate "C"`,
     [runId, registrationId.toLowerCase()],
@@ -149,7 +171,12 @@ export async function findFinding(db: Queryable, runId: number, registrationId: 
 export const FINDINGS_CSV_HEADER = FINDING_COLUMNS.map((column) => column.csv);
 
 /** The filter's findings as CSV, in keyset batches (flat memory at a million rows); every cell neutralised against formulas. */
-export async function* exportFindingsCsv(db: Queryable, runId: number, filter: FindingsQuery, batchSize = 5000): AsyncGenerator<string> {
+export async function* exportFindingsCsv(
+  db: Queryable,
+  runId: number,
+  filter: FindingsQuery,
+  batchSize = 5000,
+): AsyncGenerator<string> {
   yield Papa.unparse([FINDINGS_CSV_HEADER], { newline: "\r\n" }) + "\r\n";
   let after: string | null = null;
   for (;;) {
@@ -160,7 +187,10 @@ export async function* exportFindingsCsv(db: Queryable, runId: number, filter: F
       where.push(`registration_key collate "C" > $${values.length} collate "C"`);
     }
     values.push(batchSize);
-    const { rows } = await db.query<Row>(`select ${COLUMNS} from registration_findings where ${where.join(" and ")} order by registration_key collate "C" limit $${values.length}`, values);
+    const { rows } = await db.query<Row>(
+      `select ${COLUMNS} from registration_findings where ${where.join(" and ")} order by registration_key collate "C" limit $${values.length}`,
+      values,
+    );
     if (rows.length === 0) return;
     after = rows.at(-1)!.registration_key;
     const cells = rows.map((row) => {

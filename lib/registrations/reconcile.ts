@@ -4,7 +4,15 @@ import type { DpsFailure } from "@/lib/dps";
 import type { DpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { explainServiceError } from "@/lib/integrations/azure-dps/explain-service-error";
 import { withTransaction } from "@/lib/provisioning/queue/jobs";
-import { claimRun, completeRun, dropOlderFindings, failRun, releaseRun, storePage, type RunCounts } from "./records-store";
+import {
+  claimRun,
+  completeRun,
+  dropOlderFindings,
+  failRun,
+  releaseRun,
+  storePage,
+  type RunCounts,
+} from "./records-store";
 
 /**
  * One slice of a reconciliation, as a queue job runs it: take the run, page through the group's
@@ -54,17 +62,25 @@ function describe(failure: DpsFailure): string {
   return `${explanation.title}. ${explanation.detail} ${explanation.nextStep}`;
 }
 
-export async function runReconciliationSlice(deps: ReconcileDeps, runId: number, owner: string): Promise<SliceOutcome> {
+export async function runReconciliationSlice(
+  deps: ReconcileDeps,
+  runId: number,
+  owner: string,
+): Promise<SliceOutcome> {
   const now = deps.now ?? Date.now;
   const run = await claimRun(deps.pool, runId, owner);
   if (run === null) return { kind: "not-claimed" };
   if (run.resumes > MAX_RESUMES) {
-    await failRun(deps.pool, runId, { kind: "gave-up", message: `Stopped after ${MAX_RESUMES} interruptions.` });
+    await failRun(deps.pool, runId, {
+      kind: "gave-up",
+      message: `Stopped after ${MAX_RESUMES} interruptions.`,
+    });
     return { kind: "failed", reason: "gave-up" };
   }
   const credentials = await deps.loadCredentials();
   if (credentials === null) {
-    const message = "No service connection string is stored any more: save one under Azure DPS → Edit → Advanced.";
+    const message =
+      "No service connection string is stored any more: save one under Azure DPS → Edit → Advanced.";
     await failRun(deps.pool, runId, { kind: "not-configured", message });
     return { kind: "failed", reason: "not-configured" };
   }
@@ -78,7 +94,12 @@ export async function runReconciliationSlice(deps: ReconcileDeps, runId: number,
       await releaseRun(deps.pool, runId, owner, null);
       return { kind: "continue" };
     }
-    const page = await deps.serviceClient.queryRegistrationStates(credentials.connection, run.enrollmentGroupId, { pageSize: deps.pageSize, continuationToken: token }, deps.signal);
+    const page = await deps.serviceClient.queryRegistrationStates(
+      credentials.connection,
+      run.enrollmentGroupId,
+      { pageSize: deps.pageSize, continuationToken: token },
+      deps.signal,
+    );
     if (!page.ok) {
       if (page.failure.kind === "aborted") {
         await releaseRun(deps.pool, runId, owner, null);
@@ -92,7 +113,9 @@ export async function runReconciliationSlice(deps: ReconcileDeps, runId: number,
       return { kind: "retry-later", delayMs: RETRY_LATER_MS };
     }
     const next = page.value.continuationToken;
-    const stored = await withTransaction(deps.pool, (client) => storePage(client, current, page.value.items, next));
+    const stored = await withTransaction(deps.pool, (client) =>
+      storePage(client, current, page.value.items, next),
+    );
     if (!stored) return { kind: "not-claimed" };
     token = next;
     pagingDone = token === null;

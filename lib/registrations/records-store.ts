@@ -27,14 +27,20 @@ const RUN_COLUMNS = `id::int as "id", status, enrollment_group_id as "enrollment
 export const LEASE_SECONDS = 90;
 
 /** Creates a queued run, or returns the one already queued or running (one at a time, by a unique index). */
-export async function insertRun(db: Queryable, enrollmentGroupId: string, actor: { id: string; email: string } | null): Promise<{ id: number; created: boolean }> {
+export async function insertRun(
+  db: Queryable,
+  enrollmentGroupId: string,
+  actor: { id: string; email: string } | null,
+): Promise<{ id: number; created: boolean }> {
   const { rows } = await db.query<{ id: number }>(
     `insert into registration_reconciliations (enrollment_group_id, requested_by_id, requested_by_email)
      values ($1, $2, $3) on conflict do nothing returning id::int as id`,
     [enrollmentGroupId, actor?.id ?? null, actor?.email ?? null],
   );
   if (rows[0]) return { id: rows[0].id, created: true };
-  const { rows: active } = await db.query<{ id: number }>(`select id::int as id from registration_reconciliations where status in ('queued', 'running')`);
+  const { rows: active } = await db.query<{ id: number }>(
+    `select id::int as id from registration_reconciliations where status in ('queued', 'running')`,
+  );
   if (!active[0]) throw new Error("no reconciliation was created and none is active");
   return { id: active[0].id, created: false };
 }
@@ -70,7 +76,9 @@ export async function storePage(
   continuationToken: string | null,
 ): Promise<boolean> {
   // DPS keys registrations without regard to case; a page never repeats one, but the statement must not fail if it did.
-  const unique = new Map(states.filter((s) => s.registrationId).map((s) => [s.registrationId!.toLowerCase(), s]));
+  const unique = new Map(
+    states.filter((s) => s.registrationId).map((s) => [s.registrationId!.toLowerCase(), s]),
+  );
   const list = [...unique.values()];
   if (list.length > 0) {
     await client.query(
@@ -110,7 +118,10 @@ export async function storePage(
 }
 
 export async function heartbeat(db: Queryable, runId: number, owner: string): Promise<boolean> {
-  const { rowCount } = await db.query(`update registration_reconciliations set heartbeat_at = now() where id = $1 and lease_owner = $2 and status = 'running'`, [runId, owner]);
+  const { rowCount } = await db.query(
+    `update registration_reconciliations set heartbeat_at = now() where id = $1 and lease_owner = $2 and status = 'running'`,
+    [runId, owner],
+  );
   return rowCount === 1;
 }
 
@@ -149,8 +160,15 @@ export type RunCounts = {
 };
 
 /** Finishes a run: the comparison and the counts, in one transaction (the caller's client), so the view switches at once. */
-export async function completeRun(client: Queryable, runId: number, owner: string): Promise<RunCounts | null> {
-  const { rowCount } = await client.query(`select 1 from registration_reconciliations where id = $1 and lease_owner = $2 and status = 'running' for update`, [runId, owner]);
+export async function completeRun(
+  client: Queryable,
+  runId: number,
+  owner: string,
+): Promise<RunCounts | null> {
+  const { rowCount } = await client.query(
+    `select 1 from registration_reconciliations where id = $1 and lease_owner = $2 and status = 'running' for update`,
+    [runId, owner],
+  );
   if (rowCount !== 1) return null;
   await client.query(`delete from dps_registration_records where seen_in_run <> $1`, [runId]);
   await client.query(FINDINGS, [runId]);
@@ -170,7 +188,16 @@ export async function completeRun(client: Queryable, runId: number, owner: strin
     `update registration_reconciliations set status = 'completed', finished_at = now(), heartbeat_at = now(), continuation_token = null,
        records = $2, orphans = $3, never_registered = $4, hub_differs = $5, status_differs = $6, device_id_differs = $7, agree = $8
      where id = $1`,
-    [runId, counts.records, counts.orphans, counts.neverRegistered, counts.hubDiffers, counts.statusDiffers, counts.deviceIdDiffers, counts.agree],
+    [
+      runId,
+      counts.records,
+      counts.orphans,
+      counts.neverRegistered,
+      counts.hubDiffers,
+      counts.statusDiffers,
+      counts.deviceIdDiffers,
+      counts.agree,
+    ],
   );
   return counts;
 }
@@ -180,7 +207,11 @@ export async function dropOlderFindings(db: Queryable, runId: number): Promise<v
   await db.query(`delete from registration_findings where run_id < $1`, [runId]);
 }
 
-export async function failRun(db: Queryable, runId: number, failure: { kind: string; message: string }): Promise<void> {
+export async function failRun(
+  db: Queryable,
+  runId: number,
+  failure: { kind: string; message: string },
+): Promise<void> {
   await db.query(
     `update registration_reconciliations set status = 'failed', finished_at = now(), lease_owner = null, failure_kind = $2, failure_message = $3
      where id = $1 and status in ('queued', 'running')`,
@@ -189,7 +220,12 @@ export async function failRun(db: Queryable, runId: number, failure: { kind: str
 }
 
 /** Hands the run back to the queue (DPS unreachable for now): the next job resumes from the stored token. */
-export async function releaseRun(db: Queryable, runId: number, owner: string, note: { kind: string; message: string } | null): Promise<void> {
+export async function releaseRun(
+  db: Queryable,
+  runId: number,
+  owner: string,
+  note: { kind: string; message: string } | null,
+): Promise<void> {
   await db.query(
     `update registration_reconciliations set lease_owner = null, status = 'queued', failure_kind = $3, failure_message = $4
      where id = $1 and lease_owner = $2 and status = 'running'`,
@@ -203,7 +239,9 @@ export async function releaseRun(db: Queryable, runId: number, owner: string, no
  */
 export async function forgetRegistration(db: Queryable, registrationId: string): Promise<void> {
   const key = registrationId.toLowerCase();
-  await db.query(`delete from dps_registration_records where registration_key collate "C" = $1 collate "C"`, [key]);
+  await db.query(`delete from dps_registration_records where registration_key collate "C" = $1 collate "C"`, [
+    key,
+  ]);
   await db.query(
     `with latest as (
        select id from registration_reconciliations where status = 'completed' order by finished_at desc limit 1

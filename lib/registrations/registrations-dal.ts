@@ -3,13 +3,22 @@ import { getDb } from "@/db/client";
 import { requirePermission } from "@/lib/auth/current-user";
 import { recordAudit } from "@/lib/audit/record";
 import { UserFacingError } from "@/lib/errors";
-import { loadDpsServiceCredentials, type DpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
+import {
+  loadDpsServiceCredentials,
+  type DpsServiceCredentials,
+} from "@/lib/integrations/azure-dps/credentials";
 import { explainServiceError } from "@/lib/integrations/azure-dps/explain-service-error";
 import { readDpsIntegrationRow } from "@/lib/integrations/azure-dps/integration-store";
 import { enqueueReconciliation } from "@/lib/provisioning/queue/service-jobs";
 import { getEngine } from "@/lib/provisioning/engine";
 import type { RegistrationRecordsFilter } from "@/lib/validation/registration-records";
-import { exportFindingsCsv, findFinding, listFindings, type FindingsPage, type FindingsQuery } from "./list-findings";
+import {
+  exportFindingsCsv,
+  findFinding,
+  listFindings,
+  type FindingsPage,
+  type FindingsQuery,
+} from "./list-findings";
 import { forgetRegistration, insertRun } from "./records-store";
 import { latestRuns, toRunDto, type ReconciliationRunDto } from "./runs";
 
@@ -21,7 +30,13 @@ import { latestRuns, toRunDto, type ReconciliationRunDto } from "./runs";
 
 export type RegistrationRecordsOverview = {
   /** Whether a service connection string is saved, and what it may do. */
-  service: { configured: boolean; policyName: string | null; canRead: boolean; canWrite: boolean; enrollmentGroupId: string | null };
+  service: {
+    configured: boolean;
+    policyName: string | null;
+    canRead: boolean;
+    canWrite: boolean;
+    enrollmentGroupId: string | null;
+  };
   /** The newest completed run: the one the findings and counts come from. */
   latest: ReconciliationRunDto | null;
   /** A run waiting or in progress, or the newest one if it failed after the latest completed one. */
@@ -30,13 +45,21 @@ export type RegistrationRecordsOverview = {
   hubs: string[];
 };
 
-type ServiceState = { configured: boolean; policyName: string | null; canRead: boolean; enrollmentGroupId: string | null };
+type ServiceState = {
+  configured: boolean;
+  policyName: string | null;
+  canRead: boolean;
+  enrollmentGroupId: string | null;
+};
 
 /** Why reconciliation cannot start, in words for the page; null when it can. */
 function reconcileBlocker(service: ServiceState): string | null {
-  if (!service.configured) return "Save a service connection string (Azure DPS → Edit → Advanced) to reconcile registration records.";
-  if (!service.canRead) return `The shared access policy "${service.policyName}" may not read registration records: give it Registration status read.`;
-  if (!service.enrollmentGroupId) return "The enrollment group is not known yet: test the connection, or enter the enrollment group ID under Azure DPS → Edit → Advanced.";
+  if (!service.configured)
+    return "Save a service connection string (Azure DPS → Edit → Advanced) to reconcile registration records.";
+  if (!service.canRead)
+    return `The shared access policy "${service.policyName}" may not read registration records: give it Registration status read.`;
+  if (!service.enrollmentGroupId)
+    return "The enrollment group is not known yet: test the connection, or enter the enrollment group ID under Azure DPS → Edit → Advanced.";
   return null;
 }
 
@@ -49,13 +72,17 @@ function serviceStateOf(credentials: DpsServiceCredentials | null): ServiceState
   };
 }
 
-export async function getRegistrationRecordsOverview(): Promise<RegistrationRecordsOverview & { blocker: string | null }> {
+export async function getRegistrationRecordsOverview(): Promise<
+  RegistrationRecordsOverview & { blocker: string | null }
+> {
   await requirePermission("registrations.view");
   const db = getDb().$client;
   const [row, runs, hubRows] = await Promise.all([
     readDpsIntegrationRow(),
     latestRuns(db),
-    db.query<{ hub: string }>(`select distinct hub from device_counts where hub <> '' and count > 0 order by hub`),
+    db.query<{ hub: string }>(
+      `select distinct hub from device_counts where hub <> '' and count > 0 order by hub`,
+    ),
   ]);
   const configured = Boolean(row?.serviceKeyCiphertext && row.primaryKeyCiphertext);
   const rights = row?.serviceRights ?? null;
@@ -68,10 +95,18 @@ export async function getRegistrationRecordsOverview(): Promise<RegistrationReco
     canWrite: configured && rights?.registrationStatusWrite !== false,
     enrollmentGroupId: row?.enrollmentGroupId ?? null,
   };
-  return { service, latest: runs.latest ? toRunDto(runs.latest) : null, current: runs.current ? toRunDto(runs.current) : null, hubs, blocker: reconcileBlocker(service) };
+  return {
+    service,
+    latest: runs.latest ? toRunDto(runs.latest) : null,
+    current: runs.current ? toRunDto(runs.current) : null,
+    hubs,
+    blocker: reconcileBlocker(service),
+  };
 }
 
-export async function listRegistrationFindings(filter: RegistrationRecordsFilter): Promise<FindingsPage & { runId: number | null }> {
+export async function listRegistrationFindings(
+  filter: RegistrationRecordsFilter,
+): Promise<FindingsPage & { runId: number | null }> {
   await requirePermission("registrations.view");
   const db = getDb().$client;
   const { latest } = await latestRuns(db);
@@ -110,30 +145,60 @@ export async function requestReconciliation(): Promise<{ runId: number; created:
  * checking it is still an orphan: a device of that ID in the platform now is removed from the devices
  * page instead. Its device identity in the IoT hub stays.
  */
-export async function deleteOrphanRegistration(input: { registrationId: string }): Promise<{ registrationId: string; hub: string | null; alreadyGone: boolean }> {
+export async function deleteOrphanRegistration(input: {
+  registrationId: string;
+}): Promise<{ registrationId: string; hub: string | null; alreadyGone: boolean }> {
   const actor = await requirePermission("registrations.delete");
   const db = getDb().$client;
   const { latest } = await latestRuns(db);
   const finding = latest ? await findFinding(db, latest.id, input.registrationId) : null;
-  if (finding === null || finding.kind !== "orphan") throw new UserFacingError(`${input.registrationId} is not an orphan in the last reconciliation: reconcile again to see the records as they are now.`);
-  const { rowCount } = await db.query(`select 1 from devices where lower(registration_id) collate "C" = $1 collate "C"`, [finding.registrationId.toLowerCase()]);
-  if (rowCount) throw new UserFacingError(`A device ${finding.registrationId} exists in the platform now: remove it on the Devices page (with its registration record) instead.`);
+  if (finding === null || finding.kind !== "orphan")
+    throw new UserFacingError(
+      `${input.registrationId} is not an orphan in the last reconciliation: reconcile again to see the records as they are now.`,
+    );
+  const { rowCount } = await db.query(
+    `select 1 from devices where lower(registration_id) collate "C" = $1 collate "C"`,
+    [finding.registrationId.toLowerCase()],
+  );
+  if (rowCount)
+    throw new UserFacingError(
+      `A device ${finding.registrationId} exists in the platform now: remove it on the Devices page (with its registration record) instead.`,
+    );
   const credentials = await loadDpsServiceCredentials();
-  if (credentials === null) throw new UserFacingError("No service connection string is saved: save one under Azure DPS → Edit → Advanced.");
+  if (credentials === null)
+    throw new UserFacingError(
+      "No service connection string is saved: save one under Azure DPS → Edit → Advanced.",
+    );
   if (credentials.rights?.registrationStatusWrite === false) {
-    throw new UserFacingError(`The shared access policy "${credentials.connection.policyName}" may not delete registration records (it lacks Registration status write).`);
+    throw new UserFacingError(
+      `The shared access policy "${credentials.connection.policyName}" may not delete registration records (it lacks Registration status write).`,
+    );
   }
-  const result = await getEngine().serviceClient.deleteRegistrationState(credentials.connection, finding.registrationId, finding.dpsEtag);
+  const result = await getEngine().serviceClient.deleteRegistrationState(
+    credentials.connection,
+    finding.registrationId,
+    finding.dpsEtag,
+  );
   const alreadyGone = !result.ok && result.failure.kind === "not-found";
   if (!result.ok && !alreadyGone) {
     const failure = result.failure;
-    const explanation = explainServiceError({ kind: failure.kind, cause: "cause" in failure ? failure.cause : null, httpStatus: failure.httpStatus, dpsErrorCode: failure.dpsErrorCode, message: failure.message });
+    const explanation = explainServiceError({
+      kind: failure.kind,
+      cause: "cause" in failure ? failure.cause : null,
+      httpStatus: failure.httpStatus,
+      dpsErrorCode: failure.dpsErrorCode,
+      message: failure.message,
+    });
     await recordAudit({
       actor,
       action: "registration.delete",
       target: finding.registrationId,
       outcome: "failure",
-      detail: { reason: explanation.title, httpStatus: failure.httpStatus, dpsErrorCode: failure.dpsErrorCode },
+      detail: {
+        reason: explanation.title,
+        httpStatus: failure.httpStatus,
+        dpsErrorCode: failure.dpsErrorCode,
+      },
     });
     throw new UserFacingError(`${explanation.title}. ${explanation.nextStep}`);
   }
@@ -143,7 +208,11 @@ export async function deleteOrphanRegistration(input: { registrationId: string }
     action: "registration.delete",
     target: finding.registrationId,
     outcome: "success",
-    detail: { hub: finding.dpsHub, dpsRecord: alreadyGone ? "already gone" : "deleted", note: "the device identity in the IoT hub stays" },
+    detail: {
+      hub: finding.dpsHub,
+      dpsRecord: alreadyGone ? "already gone" : "deleted",
+      note: "the device identity in the IoT hub stays",
+    },
   });
   return { registrationId: finding.registrationId, hub: finding.dpsHub, alreadyGone };
 }

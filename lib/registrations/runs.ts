@@ -38,7 +38,15 @@ export type ReconciliationRunDto = {
   pages: number;
   recordsSeen: number;
   resumes: number;
-  counts: { records: number; orphans: number; neverRegistered: number; hubDiffers: number; statusDiffers: number; deviceIdDiffers: number; agree: number } | null;
+  counts: {
+    records: number;
+    orphans: number;
+    neverRegistered: number;
+    hubDiffers: number;
+    statusDiffers: number;
+    deviceIdDiffers: number;
+    agree: number;
+  } | null;
   /** Why it failed, or (while queued again) why it waits. */
   problem: string | null;
 };
@@ -75,7 +83,9 @@ const COLUMNS = `id::int as id, status, enrollment_group_id, requested_by_email,
   records, orphans, never_registered, hub_differs, status_differs, device_id_differs, agree, failure_kind, failure_message`;
 
 /** The newest completed run (whose findings the view shows) and the run to report on beside it, if any. */
-export async function latestRuns(db: Queryable): Promise<{ latest: RunRecord | null; current: RunRecord | null }> {
+export async function latestRuns(
+  db: Queryable,
+): Promise<{ latest: RunRecord | null; current: RunRecord | null }> {
   const { rows } = await db.query<RunRecord>(
     `(select ${COLUMNS} from registration_reconciliations where status = 'completed' order by finished_at desc nulls last limit 1)
      union all
@@ -83,6 +93,7 @@ export async function latestRuns(db: Queryable): Promise<{ latest: RunRecord | n
   );
   const latest = rows.find((row) => row.status === "completed") ?? null;
   const other = rows.find((row) => row.status !== "completed") ?? null;
-  const current = other && (other.status !== "failed" || latest === null || other.id > latest.id) ? other : null;
+  const current =
+    other && (other.status !== "failed" || latest === null || other.id > latest.id) ? other : null;
   return { latest, current };
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { decryptSecret, encryptSecret, envelopeKeyId, generateKek, kekId, parseKek, reencryptSecret, SecretDecryptionError, SecretKeyError } from "./envelope";
+import {
+  decryptSecret,
+  encryptSecret,
+  envelopeKeyId,
+  generateKek,
+  kekId,
+  parseKek,
+  reencryptSecret,
+  SecretDecryptionError,
+  SecretKeyError,
+} from "./envelope";
 
 const KEK = parseKek(Buffer.alloc(32, 9).toString("base64"));
 const OTHER = parseKek(Buffer.alloc(32, 10).toString("base64"));
@@ -40,29 +50,39 @@ describe("secret envelope", () => {
     [4, "ciphertext"],
   ])("fails the integrity check when a byte of the %s part (%s) is flipped", (part) => {
     const tampered = flip(encryptSecret(SECRET, KEK, CONTEXT), part);
-    expect(() => decryptSecret(tampered, KEK, CONTEXT)).toThrow(expect.objectContaining({ reason: "tampered" }));
+    expect(() => decryptSecret(tampered, KEK, CONTEXT)).toThrow(
+      expect.objectContaining({ reason: "tampered" }),
+    );
   });
 
   it("refuses a ciphertext moved to another row or column", () => {
     const envelope = encryptSecret(SECRET, KEK, CONTEXT);
-    expect(() => decryptSecret(envelope, KEK, "integrations/azure-dps/secondary")).toThrow(/belongs to another record/);
+    expect(() => decryptSecret(envelope, KEK, "integrations/azure-dps/secondary")).toThrow(
+      /belongs to another record/,
+    );
     expect(() => decryptSecret(envelope, KEK, "integrations/other/primary")).toThrow(SecretDecryptionError);
   });
 
   it("says clearly when the secret was encrypted under another HIC_SECRET_KEY", () => {
     const envelope = encryptSecret(SECRET, KEK, CONTEXT);
-    expect(() => decryptSecret(envelope, OTHER, CONTEXT)).toThrow(`encrypted under another HIC_SECRET_KEY (key id ${KEK.id}); this server runs with key id ${OTHER.id}`);
+    expect(() => decryptSecret(envelope, OTHER, CONTEXT)).toThrow(
+      `encrypted under another HIC_SECRET_KEY (key id ${KEK.id}); this server runs with key id ${OTHER.id}`,
+    );
   });
 
   it("does not decrypt once the key id in the header is altered", () => {
     const parts = encryptSecret(SECRET, KEK, CONTEXT).split(":");
     parts[1] = OTHER.id;
-    expect(() => decryptSecret(parts.join(":"), KEK, CONTEXT)).toThrow(expect.objectContaining({ reason: "other-key" }));
+    expect(() => decryptSecret(parts.join(":"), KEK, CONTEXT)).toThrow(
+      expect.objectContaining({ reason: "other-key" }),
+    );
   });
 
   it("refuses text that is not an envelope", () => {
     for (const text of [SECRET, "v2:abcdef01:a:b:c", "v1:abcdef01:AAAA:AAAA", ""]) {
-      expect(() => decryptSecret(text, KEK, CONTEXT)).toThrow(expect.objectContaining({ reason: "malformed" }));
+      expect(() => decryptSecret(text, KEK, CONTEXT)).toThrow(
+        expect.objectContaining({ reason: "malformed" }),
+      );
       expect(envelopeKeyId(text)).toBeNull();
     }
   });

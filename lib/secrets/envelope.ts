@@ -59,7 +59,9 @@ export function encryptSecret(plaintext: string, kek: Kek, context: string): str
   cipher.setAAD(additionalData(kek.id, context));
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   const tag = cipher.getAuthTag();
-  return [FORMAT, kek.id, iv.toString("base64"), tag.toString("base64"), ciphertext.toString("base64")].join(":");
+  return [FORMAT, kek.id, iv.toString("base64"), tag.toString("base64"), ciphertext.toString("base64")].join(
+    ":",
+  );
 }
 
 type Envelope = { keyId: string; iv: Buffer; tag: Buffer; ciphertext: Buffer };
@@ -78,11 +80,22 @@ function parseEnvelope(text: string): Envelope {
     ciphertext === undefined ||
     ![iv, tag, ciphertext].every((part) => base64.test(part))
   ) {
-    throw new SecretDecryptionError("The stored secret is not in a format this version understands (expected v1:<keyId>:<iv>:<tag>:<ciphertext>).", "malformed");
+    throw new SecretDecryptionError(
+      "The stored secret is not in a format this version understands (expected v1:<keyId>:<iv>:<tag>:<ciphertext>).",
+      "malformed",
+    );
   }
-  const parsed = { keyId, iv: Buffer.from(iv, "base64"), tag: Buffer.from(tag, "base64"), ciphertext: Buffer.from(ciphertext, "base64") };
+  const parsed = {
+    keyId,
+    iv: Buffer.from(iv, "base64"),
+    tag: Buffer.from(tag, "base64"),
+    ciphertext: Buffer.from(ciphertext, "base64"),
+  };
   if (parsed.iv.length !== IV_BYTES || parsed.tag.length !== TAG_BYTES) {
-    throw new SecretDecryptionError("The stored secret is damaged: its IV or authentication tag has the wrong length.", "malformed");
+    throw new SecretDecryptionError(
+      "The stored secret is damaged: its IV or authentication tag has the wrong length.",
+      "malformed",
+    );
   }
   return parsed;
 }

@@ -29,7 +29,8 @@ async function storeKeys(id: string, kek = OLD, primary = PRIMARY, secondary: st
       idScope: "0ne00A1B2C3",
       host: "global.azure-devices-provisioning.net",
       primaryKeyCiphertext: encryptSecret(primary, kek, integrationKeyContext(id, "primary")),
-      secondaryKeyCiphertext: secondary === null ? null : encryptSecret(secondary, kek, integrationKeyContext(id, "secondary")),
+      secondaryKeyCiphertext:
+        secondary === null ? null : encryptSecret(secondary, kek, integrationKeyContext(id, "secondary")),
     });
 }
 
@@ -49,11 +50,24 @@ describe("rotateStoredSecrets", () => {
 
     const dps = await row("azure-dps");
     expect(envelopeKeyId(dps.primaryKeyCiphertext!)).toBe(NEW.id);
-    expect(decryptSecret(dps.primaryKeyCiphertext!, NEW, integrationKeyContext("azure-dps", "primary"))).toBe(PRIMARY);
-    expect(decryptSecret(dps.secondaryKeyCiphertext!, NEW, integrationKeyContext("azure-dps", "secondary"))).toBe(SECONDARY);
-    expect(decryptSecret((await row("another")).primaryKeyCiphertext!, NEW, integrationKeyContext("another", "primary"))).toBe(SECONDARY);
+    expect(decryptSecret(dps.primaryKeyCiphertext!, NEW, integrationKeyContext("azure-dps", "primary"))).toBe(
+      PRIMARY,
+    );
+    expect(
+      decryptSecret(dps.secondaryKeyCiphertext!, NEW, integrationKeyContext("azure-dps", "secondary")),
+    ).toBe(SECONDARY);
+    expect(
+      decryptSecret(
+        (await row("another")).primaryKeyCiphertext!,
+        NEW,
+        integrationKeyContext("another", "primary"),
+      ),
+    ).toBe(SECONDARY);
 
-    expect(await rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).toMatchObject({ reencrypted: 0, alreadyCurrent: 3 });
+    expect(await rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).toMatchObject({
+      reencrypted: 0,
+      alreadyCurrent: 3,
+    });
   });
 
   it("re-encrypts the service policy key along with the group keys", async () => {
@@ -61,9 +75,14 @@ describe("rotateStoredSecrets", () => {
     const service = Buffer.alloc(32, 0xcc).toString("base64");
     await getDb()
       .update(integrations)
-      .set({ serviceKeyCiphertext: encryptSecret(service, OLD, integrationKeyContext("azure-dps", "service")) })
+      .set({
+        serviceKeyCiphertext: encryptSecret(service, OLD, integrationKeyContext("azure-dps", "service")),
+      })
       .where(eq(integrations.id, "azure-dps"));
-    expect(await rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).toMatchObject({ reencrypted: 3, alreadyCurrent: 0 });
+    expect(await rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).toMatchObject({
+      reencrypted: 3,
+      alreadyCurrent: 0,
+    });
     const stored = (await row("azure-dps")).serviceKeyCiphertext!;
     expect(envelopeKeyId(stored)).toBe(NEW.id);
     expect(decryptSecret(stored, NEW, integrationKeyContext("azure-dps", "service"))).toBe(service);
@@ -74,7 +93,9 @@ describe("rotateStoredSecrets", () => {
     await storeKeys("zz-stray", STRAY);
     const before = await row("azure-dps");
     await expect(rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).rejects.toThrow(RotationError);
-    await expect(rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).rejects.toThrow(`neither the old key (${OLD.id}) nor the new key (${NEW.id})`);
+    await expect(rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).rejects.toThrow(
+      `neither the old key (${OLD.id}) nor the new key (${NEW.id})`,
+    );
     expect((await row("azure-dps")).primaryKeyCiphertext).toBe(before.primaryKeyCiphertext);
   });
 
@@ -83,9 +104,14 @@ describe("rotateStoredSecrets", () => {
     await storeKeys("zz-moved");
     // The secondary of one row copied into another row's column: right key, wrong place.
     const moved = (await row("azure-dps")).secondaryKeyCiphertext;
-    await getDb().update(integrations).set({ primaryKeyCiphertext: moved }).where(eq(integrations.id, "zz-moved"));
+    await getDb()
+      .update(integrations)
+      .set({ primaryKeyCiphertext: moved })
+      .where(eq(integrations.id, "zz-moved"));
     const before = await row("azure-dps");
-    await expect(rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).rejects.toThrow(/failed its integrity check/);
+    await expect(rotateStoredSecrets(getDb(), OLD, NEW, STORED_SECRETS)).rejects.toThrow(
+      /failed its integrity check/,
+    );
     expect((await row("azure-dps")).primaryKeyCiphertext).toBe(before.primaryKeyCiphertext);
   });
 
@@ -105,9 +131,16 @@ describe("npm run secrets:rotate", () => {
     // The test run's own HIC_SECRET_KEY must not reach the command (undefined drops it): each test says which keys it gives.
     const childEnv = { ...process.env, HIC_DATA_DIR: dataDir, HIC_SECRET_KEY: undefined, ...env };
     const start = () =>
-      run(process.execPath, ["--import", "tsx", "scripts/secrets-rotate.ts", ...args], { cwd: process.cwd(), env: childEnv }).then(
+      run(process.execPath, ["--import", "tsx", "scripts/secrets-rotate.ts", ...args], {
+        cwd: process.cwd(),
+        env: childEnv,
+      }).then(
         ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-        (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => ({
+          code: error.code,
+          stdout: error.stdout,
+          stderr: error.stderr,
+        }),
       );
     return { dataDir, start };
   }
@@ -122,14 +155,25 @@ describe("npm run secrets:rotate", () => {
     const result = await start();
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`Re-encrypted 2 stored secret\\(s\\) from key id ${OLD.id} to key id [0-9a-f]{8}`));
+    expect(result.stdout).toMatch(
+      new RegExp(`Re-encrypted 2 stored secret\\(s\\) from key id ${OLD.id} to key id [0-9a-f]{8}`),
+    );
     expect(result.stdout).toMatch(/Restart the app/);
 
     const fresh = parseKek(await readFile(keyFile, "utf8"));
     expect(fresh.id).not.toBe(OLD.id);
-    expect(decryptSecret((await row("azure-dps")).primaryKeyCiphertext!, fresh, integrationKeyContext("azure-dps", "primary"))).toBe(PRIMARY);
+    expect(
+      decryptSecret(
+        (await row("azure-dps")).primaryKeyCiphertext!,
+        fresh,
+        integrationKeyContext("azure-dps", "primary"),
+      ),
+    ).toBe(PRIMARY);
     const [audit] = await getDb().select().from(auditLog).where(eq(auditLog.action, "secrets.rotate"));
-    expect(audit).toMatchObject({ outcome: "success", detail: { fromKeyId: OLD.id, toKeyId: fresh.id, reencrypted: 2 } });
+    expect(audit).toMatchObject({
+      outcome: "success",
+      detail: { fromKeyId: OLD.id, toKeyId: fresh.id, reencrypted: 2 },
+    });
   }, 60_000);
 
   it("takes the keys from HIC_SECRET_KEY_OLD and HIC_SECRET_KEY", async () => {
@@ -137,7 +181,13 @@ describe("npm run secrets:rotate", () => {
     const { start } = await rotate([], { HIC_SECRET_KEY_OLD: OLD_TEXT, HIC_SECRET_KEY: NEW_TEXT });
     const result = await start();
     expect(result.code).toBe(0);
-    expect(decryptSecret((await row("azure-dps")).secondaryKeyCiphertext!, NEW, integrationKeyContext("azure-dps", "secondary"))).toBe(SECONDARY);
+    expect(
+      decryptSecret(
+        (await row("azure-dps")).secondaryKeyCiphertext!,
+        NEW,
+        integrationKeyContext("azure-dps", "secondary"),
+      ),
+    ).toBe(SECONDARY);
   }, 60_000);
 
   it("exits non-zero with a clear message and changes nothing on bad input", async () => {
@@ -145,12 +195,30 @@ describe("npm run secrets:rotate", () => {
     const before = await row("azure-dps");
     const same = await (await rotate([], { HIC_SECRET_KEY_OLD: OLD_TEXT, HIC_SECRET_KEY: OLD_TEXT })).start();
     expect(same).toMatchObject({ code: 2, stderr: expect.stringMatching(/are the same key/) });
-    const missing = await (await rotate(["--new-key-file", "/nonexistent/new.key"], { HIC_SECRET_KEY_OLD: OLD_TEXT })).start();
-    expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/Cannot read the new key from \/nonexistent\/new.key: ENOENT/) });
-    const wrongOld = await (await rotate([], { HIC_SECRET_KEY_OLD: Buffer.alloc(32, 5).toString("base64"), HIC_SECRET_KEY: NEW_TEXT })).start();
-    expect(wrongOld).toMatchObject({ code: 1, stderr: expect.stringMatching(/neither the old key.*Nothing was changed/s) });
-    const malformed = await (await rotate([], { HIC_SECRET_KEY_OLD: "short", HIC_SECRET_KEY: NEW_TEXT })).start();
-    expect(malformed).toMatchObject({ code: 2, stderr: expect.stringMatching(/HIC_SECRET_KEY_OLD \(the old key\) must be 32 random bytes/) });
+    const missing = await (
+      await rotate(["--new-key-file", "/nonexistent/new.key"], { HIC_SECRET_KEY_OLD: OLD_TEXT })
+    ).start();
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/Cannot read the new key from \/nonexistent\/new.key: ENOENT/),
+    });
+    const wrongOld = await (
+      await rotate([], {
+        HIC_SECRET_KEY_OLD: Buffer.alloc(32, 5).toString("base64"),
+        HIC_SECRET_KEY: NEW_TEXT,
+      })
+    ).start();
+    expect(wrongOld).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/neither the old key.*Nothing was changed/s),
+    });
+    const malformed = await (
+      await rotate([], { HIC_SECRET_KEY_OLD: "short", HIC_SECRET_KEY: NEW_TEXT })
+    ).start();
+    expect(malformed).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/HIC_SECRET_KEY_OLD \(the old key\) must be 32 random bytes/),
+    });
     expect((await row("azure-dps")).primaryKeyCiphertext).toBe(before.primaryKeyCiphertext);
   }, 120_000);
 });

@@ -20,8 +20,16 @@ export type RotationReport = {
  * concurrent save cannot slip between read and write. All or nothing: one value under an unknown key,
  * or one that fails its integrity check, rolls everything back. Safe to run again.
  */
-export async function rotateStoredSecrets(db: Database, from: Kek, to: Kek, columns: readonly EncryptedColumn[]): Promise<RotationReport> {
-  if (from.id === to.id) throw new RotationError(`The old and the new key are the same key (key id ${to.id}); give a different new key.`);
+export async function rotateStoredSecrets(
+  db: Database,
+  from: Kek,
+  to: Kek,
+  columns: readonly EncryptedColumn[],
+): Promise<RotationReport> {
+  if (from.id === to.id)
+    throw new RotationError(
+      `The old and the new key are the same key (key id ${to.id}); give a different new key.`,
+    );
   return db.transaction(async (tx) => {
     const report: RotationReport = { fromKeyId: from.id, toKeyId: to.id, reencrypted: 0, alreadyCurrent: 0 };
     for (const { table, idColumn, column, context } of columns) {

@@ -10,7 +10,9 @@ let cached: { text: string; kek: Kek } | null = null;
 export function currentKek(configured: string | undefined = env().HIC_SECRET_KEY): Kek {
   const text = configured?.trim();
   if (!text) {
-    throw new SecretKeyError("HIC_SECRET_KEY is not set: start the app with `npm start`, which provides it, or set it in the environment.");
+    throw new SecretKeyError(
+      "HIC_SECRET_KEY is not set: start the app with `npm start`, which provides it, or set it in the environment.",
+    );
   }
   if (cached?.text !== text) cached = { text, kek: parseKek(text) };
   return cached.kek;

@@ -20,7 +20,8 @@ function referencesAreSafe(value: unknown, formData: boolean, depth = 0): boolea
     return PLAIN_VALUE.test(value) || (formData && FORM_DATA_REFERENCE.test(value));
   }
   if (Array.isArray(value)) return value.every((item) => referencesAreSafe(item, formData, depth + 1));
-  if (value && typeof value === "object") return Object.values(value).every((item) => referencesAreSafe(item, formData, depth + 1));
+  if (value && typeof value === "object")
+    return Object.values(value).every((item) => referencesAreSafe(item, formData, depth + 1));
   return true;
 }
 

@@ -28,7 +28,8 @@ function split(hostAndPort: string): { name: string; port: number } | null {
 function matches(pattern: string, host: { name: string; port: number }): boolean {
   const wanted = split(pattern);
   if (!wanted || wanted.port !== host.port) return false;
-  if (wanted.name.startsWith("*.")) return host.name.endsWith(wanted.name.slice(1)) && host.name.length > wanted.name.length - 1;
+  if (wanted.name.startsWith("*."))
+    return host.name.endsWith(wanted.name.slice(1)) && host.name.length > wanted.name.length - 1;
   return wanted.name === host.name;
 }
 
@@ -67,7 +68,8 @@ export function assertDpsUrlAllowed(url: string): void {
   let host: string;
   try {
     const parsed = new URL(url);
-    if (parsed.protocol !== "https:") throw new DpsHostNotAllowedError(`Only HTTPS requests go to DPS (not ${parsed.protocol}).`);
+    if (parsed.protocol !== "https:")
+      throw new DpsHostNotAllowedError(`Only HTTPS requests go to DPS (not ${parsed.protocol}).`);
     host = parsed.port ? `${parsed.hostname}:${parsed.port}` : parsed.hostname;
   } catch (error) {
     if (error instanceof DpsHostNotAllowedError) throw error;

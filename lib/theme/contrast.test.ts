@@ -31,8 +31,14 @@ const TEXT_PAIRS: [string, string][] = [
   ["link", "background"],
   ["link", "card"],
   ["link", "muted"],
-  ...(["info", "success", "warning", "danger"] as const).map((tone): [string, string] => [`${tone}-foreground`, tone]),
-  ...(["neutral", "info", "success", "warning", "danger"] as const).map((tone): [string, string] => [`badge-${tone}-foreground`, `badge-${tone}`]),
+  ...(["info", "success", "warning", "danger"] as const).map((tone): [string, string] => [
+    `${tone}-foreground`,
+    tone,
+  ]),
+  ...(["neutral", "info", "success", "warning", "danger"] as const).map((tone): [string, string] => [
+    `badge-${tone}-foreground`,
+    `badge-${tone}`,
+  ]),
   ["sidebar-foreground", "sidebar"],
   ["sidebar-muted-foreground", "sidebar"],
   ["sidebar-accent-foreground", "sidebar-accent"],

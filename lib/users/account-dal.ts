@@ -12,7 +12,10 @@ import { endUserSessions, setUserPassword } from "./store";
  * A signed-in user changes their own password. The current password is checked like a sign-in
  * (same throttle, so a stolen session cannot be used to guess it); every session ends, this one too.
  */
-export async function changeOwnPassword(input: { currentPassword: string; newPassword: string }): Promise<{ email: string }> {
+export async function changeOwnPassword(input: {
+  currentPassword: string;
+  newPassword: string;
+}): Promise<{ email: string }> {
   const me = await requireSignedIn();
   const clientAddress = clientAddressFrom(await headers());
   const check = await authenticate(me.email, input.currentPassword, clientAddress, "confirm-password");
@@ -23,11 +26,25 @@ export async function changeOwnPassword(input: { currentPassword: string; newPas
         : check.reason === "busy"
           ? "The server is busy checking other passwords. Try again in a moment."
           : "The current password is not right.";
-    await recordAudit({ actor: me, action: "user.change-password", target: me.email, outcome: "failure", detail: { reason: check.reason }, clientAddress });
+    await recordAudit({
+      actor: me,
+      action: "user.change-password",
+      target: me.email,
+      outcome: "failure",
+      detail: { reason: check.reason },
+      clientAddress,
+    });
     throw new UserFacingError(message, { currentPassword: [message] });
   }
   await setUserPassword(me.id, input.newPassword);
-  await recordAudit({ actor: me, action: "user.change-password", target: me.email, outcome: "success", detail: { sessionsEnded: true }, clientAddress });
+  await recordAudit({
+    actor: me,
+    action: "user.change-password",
+    target: me.email,
+    outcome: "success",
+    detail: { sessionsEnded: true },
+    clientAddress,
+  });
   return { email: me.email };
 }
 
@@ -35,5 +52,12 @@ export async function changeOwnPassword(input: { currentPassword: string; newPas
 export async function endOwnSessions(): Promise<void> {
   const me = await requireSignedIn();
   await endUserSessions(me.id);
-  await recordAudit({ actor: me, action: "user.end-sessions", target: me.email, outcome: "success", detail: { self: true }, clientAddress: clientAddressFrom(await headers()) });
+  await recordAudit({
+    actor: me,
+    action: "user.end-sessions",
+    target: me.email,
+    outcome: "success",
+    detail: { self: true },
+    clientAddress: clientAddressFrom(await headers()),
+  });
 }

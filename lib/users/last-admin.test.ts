@@ -5,7 +5,9 @@ import { createUser, LastAdminError, setUserDisabled, setUserRole } from "./stor
 import { truncate } from "@/tests/support/db";
 
 async function activeAdmins(): Promise<number> {
-  const result = await getDb().execute<{ n: number }>(sql`select count(*)::int as n from users where role = 'admin' and disabled_at is null`);
+  const result = await getDb().execute<{ n: number }>(
+    sql`select count(*)::int as n from users where role = 'admin' and disabled_at is null`,
+  );
   return result.rows[0]!.n;
 }
 
@@ -24,11 +26,21 @@ describe("the last-administrator rule", () => {
   it("lets one of two concurrent demotions through, never both", async () => {
     for (let round = 0; round < 5; round++) {
       await truncate("users");
-      const a = await createUser({ email: `a${round}@example.com`, password: "password-123456", role: "admin" });
-      const b = await createUser({ email: `b${round}@example.com`, password: "password-123456", role: "admin" });
+      const a = await createUser({
+        email: `a${round}@example.com`,
+        password: "password-123456",
+        role: "admin",
+      });
+      const b = await createUser({
+        email: `b${round}@example.com`,
+        password: "password-123456",
+        role: "admin",
+      });
       const results = await Promise.allSettled([setUserRole(a.id, "operator"), setUserDisabled(b.id, true)]);
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-      expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: expect.any(LastAdminError) });
+      expect(results.find((r) => r.status === "rejected")).toMatchObject({
+        reason: expect.any(LastAdminError),
+      });
       expect(await activeAdmins()).toBe(1);
     }
   });

@@ -38,7 +38,12 @@ function isUniqueViolation(error: unknown): boolean {
   return e?.code === "23505" || e?.cause?.code === "23505";
 }
 
-export async function createUser(input: { email: string; name?: string; password: string; role: Role }): Promise<UserDto> {
+export async function createUser(input: {
+  email: string;
+  name?: string;
+  password: string;
+  role: Role;
+}): Promise<UserDto> {
   const passwordHash = await hashPassword(input.password);
   try {
     const [row] = await getDb()
@@ -56,7 +61,11 @@ export async function createUser(input: { email: string; name?: string; password
  * Creates the first administrator only while no account exists. The advisory lock makes two
  * simultaneous first-run submissions produce one administrator, not two.
  */
-export async function createFirstAdmin(input: { email: string; name?: string; password: string }): Promise<UserDto | null> {
+export async function createFirstAdmin(input: {
+  email: string;
+  name?: string;
+  password: string;
+}): Promise<UserDto | null> {
   const passwordHash = await hashPassword(input.password);
   return getDb().transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(727002)`);
@@ -108,12 +117,16 @@ const LAST_ADMIN_LOCK = 727003;
  * transaction under the last-administrator lock. Returns the row before and after, or null when
  * the user does not exist. The one place the rule lives: the Users page and the CLI both call it.
  */
-async function updateKeepingAnAdmin(id: string, changes: { role?: Role; disabled?: boolean }): Promise<{ before: UserRow; after: UserRow } | null> {
+async function updateKeepingAnAdmin(
+  id: string,
+  changes: { role?: Role; disabled?: boolean },
+): Promise<{ before: UserRow; after: UserRow } | null> {
   return getDb().transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${LAST_ADMIN_LOCK})`);
     const [before] = await tx.select().from(users).where(eq(users.id, id)).for("update");
     if (!before) return null;
-    const staysActiveAdmin = (changes.role ?? before.role) === "admin" && !(changes.disabled ?? before.disabledAt !== null);
+    const staysActiveAdmin =
+      (changes.role ?? before.role) === "admin" && !(changes.disabled ?? before.disabledAt !== null);
     if (before.role === "admin" && !before.disabledAt && !staysActiveAdmin) {
       const [others] = await tx
         .select({ value: count() })
@@ -126,7 +139,8 @@ async function updateKeepingAnAdmin(id: string, changes: { role?: Role; disabled
     if (changes.disabled !== undefined) {
       set.disabledAt = changes.disabled ? (before.disabledAt ?? new Date()) : null;
       // Disabling ends every session at once; re-enabling must not revive them.
-      if (changes.disabled && !before.disabledAt) set.sessionGeneration = sql`${users.sessionGeneration} + 1` as unknown as number;
+      if (changes.disabled && !before.disabledAt)
+        set.sessionGeneration = sql`${users.sessionGeneration} + 1` as unknown as number;
     }
     const [after] = await tx.update(users).set(set).where(eq(users.id, id)).returning();
     return { before, after: after! };
@@ -134,7 +148,10 @@ async function updateKeepingAnAdmin(id: string, changes: { role?: Role; disabled
 }
 
 /** Throws LastAdminError when this would demote the last active administrator. */
-export async function setUserRole(id: string, role: Role): Promise<{ before: UserDto; after: UserDto } | null> {
+export async function setUserRole(
+  id: string,
+  role: Role,
+): Promise<{ before: UserDto; after: UserDto } | null> {
   const result = await updateKeepingAnAdmin(id, { role });
   return result && { before: toUserDto(result.before), after: toUserDto(result.after) };
 }

@@ -26,15 +26,32 @@ export async function listUsersForAdmin(): Promise<UserListItemDto[]> {
   return users.map((u) => ({ ...u, lockedUntil: locks.get(u.email.toLowerCase())?.toISOString() ?? null }));
 }
 
-export async function addUser(input: { email: string; name?: string; password: string; role: Role }): Promise<UserDto> {
+export async function addUser(input: {
+  email: string;
+  name?: string;
+  password: string;
+  role: Role;
+}): Promise<UserDto> {
   const actor = await requirePermission("users.manage");
   try {
     const user = await createUser(input);
-    await recordAudit({ actor, action: "user.create", target: user.email, outcome: "success", detail: { role: user.role } });
+    await recordAudit({
+      actor,
+      action: "user.create",
+      target: user.email,
+      outcome: "success",
+      detail: { role: user.role },
+    });
     return user;
   } catch (error) {
     if (error instanceof DuplicateEmailError) {
-      await recordAudit({ actor, action: "user.create", target: input.email, outcome: "failure", detail: { reason: "duplicate email" } });
+      await recordAudit({
+        actor,
+        action: "user.create",
+        target: input.email,
+        outcome: "failure",
+        detail: { reason: "duplicate email" },
+      });
       throw new UserFacingError(error.message, { email: [error.message] });
     }
     throw error;
@@ -50,7 +67,13 @@ export async function changeUserRole(userId: string, role: Role): Promise<UserDt
   const actor = await requirePermission("users.manage");
   const result = await setUserRole(userId, role).catch(lastAdminRefusal);
   if (!result) throw new UserFacingError("That user no longer exists.");
-  await recordAudit({ actor, action: "user.set-role", target: result.after.email, outcome: "success", detail: { from: result.before.role, to: role } });
+  await recordAudit({
+    actor,
+    action: "user.set-role",
+    target: result.after.email,
+    outcome: "success",
+    detail: { from: result.before.role, to: role },
+  });
   return result.after;
 }
 
@@ -64,7 +87,13 @@ export async function changeUserDisabled(userId: string, disabled: boolean): Pro
   if (disabled && userId === actor.id) throw new UserFacingError("You cannot disable your own account.");
   const user = await setUserDisabled(userId, disabled).catch(lastAdminRefusal);
   if (!user) throw new UserFacingError("That user no longer exists.");
-  await recordAudit({ actor, action: userDisabledIntent(disabled), target: user.email, outcome: "success", detail: disabled ? { sessionsEnded: true } : {} });
+  await recordAudit({
+    actor,
+    action: userDisabledIntent(disabled),
+    target: user.email,
+    outcome: "success",
+    detail: disabled ? { sessionsEnded: true } : {},
+  });
   return user;
 }
 
@@ -74,7 +103,13 @@ export async function unlockUser(userId: string): Promise<{ user: UserDto; wasLo
   const row = await findUserById(userId);
   if (!row) throw new UserFacingError("That user no longer exists.");
   const wasLocked = await unlockAccount(row.email);
-  await recordAudit({ actor, action: "user.unlock", target: row.email, outcome: "success", detail: { wasLocked } });
+  await recordAudit({
+    actor,
+    action: "user.unlock",
+    target: row.email,
+    outcome: "success",
+    detail: { wasLocked },
+  });
   return { user: toUserDto(row), wasLocked };
 }
 

@@ -5,22 +5,29 @@ import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
 export const DEVICE_NAME_MAX = 200;
 export const PAYLOAD_MAX_BYTES = 16 * 1024;
 
-export type PayloadCheck = { ok: true; value: Record<string, unknown> | undefined } | { ok: false; message: string };
+export type PayloadCheck =
+  { ok: true; value: Record<string, unknown> | undefined } | { ok: false; message: string };
 
 /** The custom-allocation payload: empty, or a JSON object DPS forwards to the allocation webhook. */
 export function parsePayload(text: string | undefined | null): PayloadCheck {
   const trimmed = (text ?? "").trim();
   if (trimmed === "") return { ok: true, value: undefined };
-  if (new TextEncoder().encode(trimmed).length > PAYLOAD_MAX_BYTES) return { ok: false, message: `Payload must be at most ${PAYLOAD_MAX_BYTES / 1024} KiB of JSON.` };
+  if (new TextEncoder().encode(trimmed).length > PAYLOAD_MAX_BYTES)
+    return { ok: false, message: `Payload must be at most ${PAYLOAD_MAX_BYTES / 1024} KiB of JSON.` };
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
   } catch {
     return { ok: false, message: 'Payload must be valid JSON, like {"site": "berlin"}.' };
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, message: "Payload must be a JSON object ({ … }), not a list or a single value." };
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return { ok: false, message: "Payload must be a JSON object ({ … }), not a list or a single value." };
   // PostgreSQL's jsonb cannot hold the NUL character or half a surrogate pair anywhere in it.
-  if (/\\u(0000|d[89a-f][0-9a-f]{2})/i.test(JSON.stringify(value))) return { ok: false, message: "Payload must not contain the NUL character (\\u0000) or broken Unicode escapes." };
+  if (/\\u(0000|d[89a-f][0-9a-f]{2})/i.test(JSON.stringify(value)))
+    return {
+      ok: false,
+      message: "Payload must not contain the NUL character (\\u0000) or broken Unicode escapes.",
+    };
   return { ok: true, value: value as Record<string, unknown> };
 }
 
@@ -59,7 +66,8 @@ export type NewDevice = z.output<typeof newDeviceSchema>;
 /** Lower case is what every DPS generation accepted; mixed case is allowed but worth a hint. */
 export function registrationIdHint(value: string): string | undefined {
   const checked = validateRegistrationId(value);
-  if (checked.ok && checked.value !== checked.value.toLowerCase()) return "DPS treats IDs case-insensitively, but lower case is the safe choice.";
+  if (checked.ok && checked.value !== checked.value.toLowerCase())
+    return "DPS treats IDs case-insensitively, but lower case is the safe choice.";
   return undefined;
 }
 
@@ -69,12 +77,28 @@ export type DeviceSort = (typeof DEVICE_SORTS)[number];
 /** The devices page's URL parameters: shareable links for support staff. Bad values fall back to defaults. */
 export const deviceFilterSchema = z.object({
   status: z.enum(DEVICE_STATUSES).optional().catch(undefined),
-  hub: z.string().trim().max(255).refine((v) => !CONTROL_CHARACTERS.test(v)).optional().catch(undefined).transform((v) => v || undefined),
-  q: z.string().trim().max(128).refine((v) => !CONTROL_CHARACTERS.test(v)).optional().catch(undefined).transform((v) => v || undefined),
+  hub: z
+    .string()
+    .trim()
+    .max(255)
+    .refine((v) => !CONTROL_CHARACTERS.test(v))
+    .optional()
+    .catch(undefined)
+    .transform((v) => v || undefined),
+  q: z
+    .string()
+    .trim()
+    .max(128)
+    .refine((v) => !CONTROL_CHARACTERS.test(v))
+    .optional()
+    .catch(undefined)
+    .transform((v) => v || undefined),
   sort: z.enum(DEVICE_SORTS).default("registrationId").catch("registrationId"),
   after: z.string().max(600).optional().catch(undefined),
   before: z.string().max(600).optional().catch(undefined),
 });
 export type DeviceFilter = z.output<typeof deviceFilterSchema>;
 
-export const deviceIdsSchema = z.object({ deviceIds: z.array(z.coerce.number().int().positive()).min(1, "Select at least one device.").max(10_000) });
+export const deviceIdsSchema = z.object({
+  deviceIds: z.array(z.coerce.number().int().positive()).min(1, "Select at least one device.").max(10_000),
+});

@@ -1,7 +1,16 @@
 import { z } from "zod";
 
 /** The Registration records view's filters, in the URL so support staff can share a link. Bad values fall back to defaults. */
-export const FINDING_FILTERS = ["all", "orphan", "never-registered", "differs", "hub", "status", "device-id", "agrees"] as const;
+export const FINDING_FILTERS = [
+  "all",
+  "orphan",
+  "never-registered",
+  "differs",
+  "hub",
+  "status",
+  "device-id",
+  "agrees",
+] as const;
 export type FindingFilter = (typeof FINDING_FILTERS)[number];
 
 export const FINDING_FILTER_LABELS: Record<FindingFilter, string> = {
@@ -19,8 +28,22 @@ const noControl = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 
 export const registrationRecordsFilterSchema = z.object({
   finding: z.enum(FINDING_FILTERS).default("all").catch("all"),
-  hub: z.string().trim().max(255).refine(noControl).optional().catch(undefined).transform((v) => v || undefined),
-  q: z.string().trim().max(128).refine(noControl).optional().catch(undefined).transform((v) => v || undefined),
+  hub: z
+    .string()
+    .trim()
+    .max(255)
+    .refine(noControl)
+    .optional()
+    .catch(undefined)
+    .transform((v) => v || undefined),
+  q: z
+    .string()
+    .trim()
+    .max(128)
+    .refine(noControl)
+    .optional()
+    .catch(undefined)
+    .transform((v) => v || undefined),
   after: z.string().max(400).optional().catch(undefined),
   before: z.string().max(400).optional().catch(undefined),
 });
@@ -30,7 +53,12 @@ export type RegistrationRecordsFilter = z.output<typeof registrationRecordsFilte
 export const reconcileSchema = z.object({});
 
 export const deleteOrphanSchema = z.object({
-  registrationId: z.string().trim().min(1, "Which registration?").max(128).refine(noControl, "Which registration?"),
+  registrationId: z
+    .string()
+    .trim()
+    .min(1, "Which registration?")
+    .max(128)
+    .refine(noControl, "Which registration?"),
 });
 
 /** Bulk removal from the devices table: the selection, and whether DPS's records go too. */

@@ -28,7 +28,9 @@ export type RunningInstance = InstanceFacts & {
 export const servesPages = (role: Role) => role === "web" || role === "all";
 
 function describe(instances: RunningInstance[]): string {
-  const shown = instances.slice(0, 3).map((i) => `${i.role === "worker" ? "worker" : "web server"} on ${i.host}, pid ${i.pid}`);
+  const shown = instances
+    .slice(0, 3)
+    .map((i) => `${i.role === "worker" ? "worker" : "web server"} on ${i.host}, pid ${i.pid}`);
   return `${instances.length} running: ${shown.join("; ")}${instances.length > 3 ? "; …" : ""}`;
 }
 
@@ -38,8 +40,14 @@ function describe(instances: RunningInstance[]): string {
  * that joined the fleet before the one the running web servers serve is refused, a new build is
  * admitted (and the older web servers turn unready once it serves: ops/fleet/readiness.ts).
  */
-export function refusalFor(me: InstanceFacts, myBuildFirstSeenAt: Date | null, running: RunningInstance[]): string | null {
-  const differentSecretKey = running.filter((other) => other.secretKeyFingerprint !== me.secretKeyFingerprint);
+export function refusalFor(
+  me: InstanceFacts,
+  myBuildFirstSeenAt: Date | null,
+  running: RunningInstance[],
+): string | null {
+  const differentSecretKey = running.filter(
+    (other) => other.secretKeyFingerprint !== me.secretKeyFingerprint,
+  );
   if (differentSecretKey.length > 0) {
     return (
       `Refusing to start: HIC_SECRET_KEY differs from the one the running instances use (${describe(differentSecretKey)}). ` +
@@ -48,7 +56,9 @@ export function refusalFor(me: InstanceFacts, myBuildFirstSeenAt: Date | null, r
   }
   if (!servesPages(me.role)) return null;
   const webServers = running.filter((other) => servesPages(other.role));
-  const differentActionsKey = webServers.filter((other) => other.actionsKeyFingerprint !== me.actionsKeyFingerprint);
+  const differentActionsKey = webServers.filter(
+    (other) => other.actionsKeyFingerprint !== me.actionsKeyFingerprint,
+  );
   if (differentActionsKey.length > 0) {
     return (
       `Refusing to start: NEXT_SERVER_ACTIONS_ENCRYPTION_KEY differs from the one the running web servers use (${describe(differentActionsKey)}). ` +
@@ -56,7 +66,9 @@ export function refusalFor(me: InstanceFacts, myBuildFirstSeenAt: Date | null, r
       'fails on another with "Failed to find Server Action".'
     );
   }
-  const differentAuthSecret = webServers.filter((other) => other.authSecretFingerprint !== me.authSecretFingerprint);
+  const differentAuthSecret = webServers.filter(
+    (other) => other.authSecretFingerprint !== me.authSecretFingerprint,
+  );
   if (differentAuthSecret.length > 0) {
     return (
       `Refusing to start: AUTH_SECRET differs from the one the running web servers use (${describe(differentAuthSecret)}). ` +
@@ -64,7 +76,12 @@ export function refusalFor(me: InstanceFacts, myBuildFirstSeenAt: Date | null, r
     );
   }
   const newer = webServers.filter(
-    (other) => other.serving && other.buildId !== me.buildId && other.buildFirstSeenAt && myBuildFirstSeenAt && other.buildFirstSeenAt > myBuildFirstSeenAt,
+    (other) =>
+      other.serving &&
+      other.buildId !== me.buildId &&
+      other.buildFirstSeenAt &&
+      myBuildFirstSeenAt &&
+      other.buildFirstSeenAt > myBuildFirstSeenAt,
   );
   if (newer.length > 0) {
     return (

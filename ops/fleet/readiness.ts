@@ -27,7 +27,12 @@ const TIMEOUT_MS = 2_000;
 /** A flood of probes costs at most one query per this long. */
 const CACHE_MS = 1_000;
 
-type State = { pool?: pg.Pool; url?: string; last?: { at: number; result: Promise<Readiness> }; buildId?: string | null };
+type State = {
+  pool?: pg.Pool;
+  url?: string;
+  last?: { at: number; result: Promise<Readiness> };
+  buildId?: string | null;
+};
 const globalForReadiness = globalThis as unknown as { hicReadiness?: State };
 const state = (globalForReadiness.hicReadiness ??= {});
 
@@ -79,7 +84,12 @@ export async function probeReadiness(url: string, buildId: string | null): Promi
     return { ready: false, checks: { database: "unreachable" } };
   }
   try {
-    const { rows } = await client.query<{ applied: number[]; paused: boolean | null; workers: number; superseded: boolean }>(QUERY, [buildId ?? "", FLEET_TTL_SECONDS]);
+    const { rows } = await client.query<{
+      applied: number[];
+      paused: boolean | null;
+      workers: number;
+      superseded: boolean;
+    }>(QUERY, [buildId ?? "", FLEET_TTL_SECONDS]);
     client.release();
     const row = rows[0]!;
     const migrations = compareSchema(row.applied.map(Number)).status;
@@ -92,7 +102,8 @@ export async function probeReadiness(url: string, buildId: string | null): Promi
   } catch (error) {
     client.release(error as Error); // a connection that failed or timed out is not reused
     // No migrations table (or a table of a later migration) yet: the schema is not this code's.
-    if (["42P01", "3F000"].includes((error as { code?: string }).code ?? "")) return { ready: false, checks: { database: "ok", migrations: "pending" } };
+    if (["42P01", "3F000"].includes((error as { code?: string }).code ?? ""))
+      return { ready: false, checks: { database: "ok", migrations: "pending" } };
     return { ready: false, checks: { database: "unreachable" } };
   }
 }

@@ -19,7 +19,11 @@ async function rows(): Promise<{ role: string; serving: boolean; actions_key_fin
   const client = new pg.Client({ connectionString: url() });
   await client.connect();
   try {
-    return (await client.query("select role, serving, actions_key_fingerprint from fleet_instances order by started_at")).rows;
+    return (
+      await client.query(
+        "select role, serving, actions_key_fingerprint from fleet_instances order by started_at",
+      )
+    ).rows;
   } finally {
     await client.end();
   }
@@ -46,9 +50,14 @@ describe("instances sharing one database", () => {
     await (await join("web", "hic-build-1", SECRETS)).markServing();
     await join("web", "hic-build-1", SECRETS);
     await join("worker", null, { HIC_SECRET_KEY: SECRETS.HIC_SECRET_KEY });
-    const refused = await join("web", "hic-build-1", { ...SECRETS, NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: key(9) }).catch((e: unknown) => e);
+    const refused = await join("web", "hic-build-1", {
+      ...SECRETS,
+      NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: key(9),
+    }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(FleetRefusal);
-    expect((refused as Error).message).toMatch(/^Refusing to start: NEXT_SERVER_ACTIONS_ENCRYPTION_KEY differs from the one the running web servers use \(2 running/);
+    expect((refused as Error).message).toMatch(
+      /^Refusing to start: NEXT_SERVER_ACTIONS_ENCRYPTION_KEY differs from the one the running web servers use \(2 running/,
+    );
     expect(await rows()).toHaveLength(3);
   });
 
@@ -58,14 +67,20 @@ describe("instances sharing one database", () => {
       join("worker", null, { HIC_SECRET_KEY: key(4) }),
     ]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
-    expect(String((outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult).reason.message)).toMatch(/HIC_SECRET_KEY differs/);
+    expect(
+      String((outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult).reason.message),
+    ).toMatch(/HIC_SECRET_KEY differs/);
   });
 
   it("forget an instance whose heartbeat stopped (a crash) once its record expires", async () => {
-    const crashed = await joinFleet(url(), instanceFacts("worker", null, { HIC_SECRET_KEY: key(5) }), { heartbeatSeconds: 3600 });
+    const crashed = await joinFleet(url(), instanceFacts("worker", null, { HIC_SECRET_KEY: key(5) }), {
+      heartbeatSeconds: 3600,
+    });
     const client = new pg.Client({ connectionString: url() });
     await client.connect();
-    await client.query("update fleet_instances set seen_at = now() - interval '1 minute' where id = $1", [crashed.id]);
+    await client.query("update fleet_instances set seen_at = now() - interval '1 minute' where id = $1", [
+      crashed.id,
+    ]);
     await client.end();
     await join("worker", null, { HIC_SECRET_KEY: key(6) });
     expect(await rows()).toHaveLength(1);
@@ -81,8 +96,14 @@ describe("instances sharing one database", () => {
     expect((await probeReadiness(url(), "hic-build-old")).checks.build).toBe("current"); // not serving yet
     await upgraded.markServing();
     const readiness = await probeReadiness(url(), "hic-build-old");
-    expect(readiness).toMatchObject({ ready: false, checks: { database: "ok", migrations: "current", build: "superseded" } });
-    expect(await probeReadiness(url(), "hic-build-new")).toMatchObject({ ready: true, checks: { build: "current" } });
+    expect(readiness).toMatchObject({
+      ready: false,
+      checks: { database: "ok", migrations: "current", build: "superseded" },
+    });
+    expect(await probeReadiness(url(), "hic-build-new")).toMatchObject({
+      ready: true,
+      checks: { build: "current" },
+    });
     const refused = await join("web", "hic-build-old", SECRETS).catch((e: unknown) => e);
     expect((refused as Error).message).toMatch(/build \(hic-build-old\) is older than build hic-build-new/);
   });
@@ -92,7 +113,11 @@ describe("readiness", () => {
   it("is ready on a current schema and reports the engine's state without anything secret", async () => {
     await (await join("all", "hic-build-1", SECRETS)).markServing();
     const readiness = await probeReadiness(url(), "hic-build-1");
-    expect(readiness).toEqual({ ready: true, checks: { database: "ok", migrations: "current", build: "current" }, engine: { provisioning: "running", workers: 1 } });
+    expect(readiness).toEqual({
+      ready: true,
+      checks: { database: "ok", migrations: "current", build: "current" },
+      engine: { provisioning: "running", workers: 1 },
+    });
   });
 
   it("is unready, quickly, when the database cannot be reached", async () => {

@@ -5,7 +5,14 @@ import { CODE_SCHEMA_VERSION } from "@/db/schema-version";
 import type { Role } from "@/lib/env";
 import { fingerprint } from "@/ops/launcher/build-id.cjs";
 import type { Secrets } from "@/ops/runtime/required-secrets";
-import { FLEET_TTL_SECONDS, HEARTBEAT_SECONDS, refusalFor, servesPages, type InstanceFacts, type RunningInstance } from "./agreement";
+import {
+  FLEET_TTL_SECONDS,
+  HEARTBEAT_SECONDS,
+  refusalFor,
+  servesPages,
+  type InstanceFacts,
+  type RunningInstance,
+} from "./agreement";
 import { surviveLostConnections } from "@/db/lost-connections";
 
 /** Serialises joins, so two instances starting at the same moment with different keys cannot both pass. */
@@ -31,7 +38,10 @@ export function instanceFacts(role: Role, buildId: string | null, secrets: Secre
     host: os.hostname(),
     pid: process.pid,
     buildId: web ? buildId : null,
-    actionsKeyFingerprint: print("NEXT_SERVER_ACTIONS_ENCRYPTION_KEY", secrets.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY),
+    actionsKeyFingerprint: print(
+      "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY",
+      secrets.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY,
+    ),
     authSecretFingerprint: print("AUTH_SECRET", secrets.AUTH_SECRET),
     secretKeyFingerprint: fingerprint("HIC_SECRET_KEY", secrets.HIC_SECRET_KEY),
   };
@@ -54,11 +64,20 @@ async function join(pool: pg.Pool, id: string, me: InstanceFacts, ttlSeconds: nu
   try {
     await client.query("begin");
     await client.query("select pg_advisory_xact_lock($1)", [JOIN_LOCK]);
-    await client.query("delete from fleet_instances where seen_at < now() - make_interval(secs => $1)", [ttlSeconds]);
+    await client.query("delete from fleet_instances where seen_at < now() - make_interval(secs => $1)", [
+      ttlSeconds,
+    ]);
     let myBuildFirstSeenAt: Date | null = null;
     if (me.buildId) {
-      await client.query("insert into fleet_builds (build_id) values ($1) on conflict do nothing", [me.buildId]);
-      myBuildFirstSeenAt = (await client.query<{ first_seen_at: Date }>("select first_seen_at from fleet_builds where build_id = $1", [me.buildId])).rows[0]!.first_seen_at;
+      await client.query("insert into fleet_builds (build_id) values ($1) on conflict do nothing", [
+        me.buildId,
+      ]);
+      myBuildFirstSeenAt = (
+        await client.query<{ first_seen_at: Date }>(
+          "select first_seen_at from fleet_builds where build_id = $1",
+          [me.buildId],
+        )
+      ).rows[0]!.first_seen_at;
     }
     const { rows } = await client.query<Row>(
       `select i.role, i.host, i.pid, i.build_id, i.actions_key_fingerprint, i.auth_secret_fingerprint, i.secret_key_fingerprint, i.serving, b.first_seen_at
@@ -94,7 +113,18 @@ function insertRow(client: pg.Pool | pg.PoolClient, id: string, me: InstanceFact
     `insert into fleet_instances (id, role, host, pid, build_id, actions_key_fingerprint, auth_secret_fingerprint, secret_key_fingerprint, schema_version, serving)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      on conflict (id) do update set seen_at = now(), serving = excluded.serving`,
-    [id, me.role, me.host, me.pid, me.buildId, me.actionsKeyFingerprint, me.authSecretFingerprint, me.secretKeyFingerprint, CODE_SCHEMA_VERSION, serving],
+    [
+      id,
+      me.role,
+      me.host,
+      me.pid,
+      me.buildId,
+      me.actionsKeyFingerprint,
+      me.authSecretFingerprint,
+      me.secretKeyFingerprint,
+      CODE_SCHEMA_VERSION,
+      serving,
+    ],
   );
 }
 
@@ -111,7 +141,13 @@ export async function joinFleet(
 ): Promise<FleetMember> {
   const ttlSeconds = options.ttlSeconds ?? FLEET_TTL_SECONDS;
   const log = options.log ?? (() => {});
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, application_name: "hic-fleet" });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 1,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: "hic-fleet",
+  });
   surviveLostConnections(pool); // a connection cut by the server: the next heartbeat reconnects
   const id = randomUUID();
   try {
@@ -133,7 +169,10 @@ export async function joinFleet(
       if (lost) log("The database is reachable again.");
       lost = false;
     } catch (error) {
-      if (!lost) log(`Lost the database (${(error as Error).message}); retrying every ${options.heartbeatSeconds ?? HEARTBEAT_SECONDS} s.`);
+      if (!lost)
+        log(
+          `Lost the database (${(error as Error).message}); retrying every ${options.heartbeatSeconds ?? HEARTBEAT_SECONDS} s.`,
+        );
       lost = true;
     } finally {
       beating = false;

@@ -4,7 +4,10 @@ import { emailSchema, passwordSchema } from "@/lib/validation/user";
 import type { Env } from "@/lib/env";
 
 /** First run: HIC_ADMIN_EMAIL and HIC_ADMIN_PASSWORD create the administrator instead of the browser step. */
-export async function bootstrapAdminFromEnv(env: Pick<Env, "HIC_ADMIN_EMAIL" | "HIC_ADMIN_PASSWORD">, log: (line: string) => void): Promise<"created" | "skipped" | "needs-setup"> {
+export async function bootstrapAdminFromEnv(
+  env: Pick<Env, "HIC_ADMIN_EMAIL" | "HIC_ADMIN_PASSWORD">,
+  log: (line: string) => void,
+): Promise<"created" | "skipped" | "needs-setup"> {
   if ((await countUsers()) > 0) return "skipped";
   if (!env.HIC_ADMIN_EMAIL || !env.HIC_ADMIN_PASSWORD) return "needs-setup";
   const email = emailSchema.safeParse(env.HIC_ADMIN_EMAIL);
@@ -13,7 +16,13 @@ export async function bootstrapAdminFromEnv(env: Pick<Env, "HIC_ADMIN_EMAIL" | "
   if (!password.success) throw new Error(`HIC_ADMIN_PASSWORD: ${password.error.issues[0]?.message}`);
   const user = await createFirstAdmin({ email: email.data, password: password.data });
   if (!user) return "skipped";
-  await recordAudit({ actor: user, action: "setup.first-admin", target: user.email, outcome: "success", detail: { via: "environment" } });
+  await recordAudit({
+    actor: user,
+    action: "setup.first-admin",
+    target: user.email,
+    outcome: "success",
+    detail: { via: "environment" },
+  });
   log(`Created the administrator ${user.email} from HIC_ADMIN_EMAIL / HIC_ADMIN_PASSWORD.`);
   return "created";
 }

@@ -47,7 +47,11 @@ function sourceHash(root) {
   const hash = createHash("sha256");
   for (const sourceRoot of SOURCE_ROOTS) {
     for (const file of files(path.join(root, sourceRoot))) {
-      hash.update(path.relative(root, file).split(path.sep).join("/")).update("\0").update(readFileSync(file)).update("\0");
+      hash
+        .update(path.relative(root, file).split(path.sep).join("/"))
+        .update("\0")
+        .update(readFileSync(file))
+        .update("\0");
     }
   }
   return hash.digest("hex");
@@ -64,7 +68,11 @@ function fingerprint(purpose, secret) {
  */
 function buildIdFor(root, actionsKey) {
   if (!actionsKey) return null;
-  const digest = createHash("sha256").update(sourceHash(root)).update("\0").update(fingerprint("server actions key", actionsKey)).digest("hex");
+  const digest = createHash("sha256")
+    .update(sourceHash(root))
+    .update("\0")
+    .update(fingerprint("server actions key", actionsKey))
+    .digest("hex");
   return `hic-${digest.slice(0, 20)}`;
 }
 

@@ -26,15 +26,25 @@ export function expectedBuildId(root: string, actionsKey: string): string {
 export function ensureBuild(root: string, actionsKey: string, log: (line: string) => void): string {
   const wanted = expectedBuildId(root, actionsKey);
   if (currentBuildId(root) === wanted) return wanted;
-  log("Building the app (first start, changed sources or another server-actions key; takes a minute or two)…");
+  log(
+    "Building the app (first start, changed sources or another server-actions key; takes a minute or two)…",
+  );
   const result = spawnSync(process.execPath, [require.resolve("next/dist/bin/next"), "build"], {
     cwd: root,
     stdio: "inherit",
     // No DATABASE_URL: a page that touched the database at build time would be a bug, and should fail loudly.
-    env: childProcessEnv({ DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: actionsKey }),
+    env: childProcessEnv({
+      DATABASE_URL: "",
+      NEXT_TELEMETRY_DISABLED: "1",
+      NODE_ENV: "production",
+      NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: actionsKey,
+    }),
   });
   if (result.status !== 0) throw new Error("`next build` failed; its output is above.");
   const built = currentBuildId(root);
-  if (built !== wanted) throw new Error(`The build came out as ${built ?? "nothing"}, not ${wanted}: did the sources change while it ran? Start again.`);
+  if (built !== wanted)
+    throw new Error(
+      `The build came out as ${built ?? "nothing"}, not ${wanted}: did the sources change while it ran? Start again.`,
+    );
   return wanted;
 }

@@ -45,7 +45,10 @@ export type SupervisedChild = {
  * exit-with-parent.cjs (so it exits if the launcher dies without stopping it, even on kill -9).
  */
 export function startNodeChild(args: string[], options: Omit<SpawnOptions, "detached">): SupervisedChild {
-  const child = spawn(process.execPath, ["--require", EXIT_WITH_PARENT, ...args], { ...options, detached: true });
+  const child = spawn(process.execPath, ["--require", EXIT_WITH_PARENT, ...args], {
+    ...options,
+    detached: true,
+  });
   running.add(child);
   child.once("exit", () => running.delete(child));
   let stopping: Promise<void> | null = null;

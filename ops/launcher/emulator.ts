@@ -1,6 +1,11 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { DEMO_OWNER_POLICY, DEMO_READ_ONLY_POLICY, startDpsEmulator, type DpsEmulator } from "@/emulators/dps";
+import {
+  DEMO_OWNER_POLICY,
+  DEMO_READ_ONLY_POLICY,
+  startDpsEmulator,
+  type DpsEmulator,
+} from "@/emulators/dps";
 import { env } from "@/lib/env";
 
 export type LocalDpsConnection = {
@@ -26,7 +31,11 @@ export type LocalDps = {
  */
 export async function startLocalDps(dataDir: string, log: (line: string) => void): Promise<LocalDps> {
   const emulatorDir = path.join(dataDir, "dps-emulator");
-  const emulator = await startDpsEmulator({ dataDir: emulatorDir, port: env().HIC_DPS_EMULATOR_PORT, log: (m) => log(`dps-emulator: ${m}`) });
+  const emulator = await startDpsEmulator({
+    dataDir: emulatorDir,
+    port: env().HIC_DPS_EMULATOR_PORT,
+    log: (m) => log(`dps-emulator: ${m}`),
+  });
   const group = emulator.config.enrollmentGroups[0];
   if (!group) throw new Error("The DPS emulator configuration has no enrollment group.");
   const host = `localhost:${emulator.port}`;
@@ -43,7 +52,13 @@ export async function startLocalDps(dataDir: string, log: (line: string) => void
     readOnlyServiceConnectionString: policy(DEMO_READ_ONLY_POLICY),
   };
   // For scripts and tests that drive the demo (file mode 600: it holds the demo keys).
-  writeFileSync(path.join(emulatorDir, "connection.json"), `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(path.join(emulatorDir, "connection.json"), `${JSON.stringify(connection, null, 2)}\n`, {
+    mode: 0o600,
+  });
 
-  return { emulator, connection, env: { HIC_DPS_EMULATOR_HOST: connection.host, HIC_DPS_EMULATOR_CA_FILE: emulator.caFile } };
+  return {
+    emulator,
+    connection,
+    env: { HIC_DPS_EMULATOR_HOST: connection.host, HIC_DPS_EMULATOR_CA_FILE: emulator.caFile },
+  };
 }

@@ -14,7 +14,10 @@ export const WEB_SERVER_GRACE_MS = 8_000;
 async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`The web server exited with code ${child.exitCode ?? child.signalCode}; its output is above.`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `The web server exited with code ${child.exitCode ?? child.signalCode}; its output is above.`,
+      );
     try {
       const response = await fetch(`${url}/sign-in`, { redirect: "manual" });
       if (response.status < 500) return;
@@ -31,14 +34,28 @@ async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: num
  * app each request's socket address) as a child process (see startNodeChild) with the environment
  * the app needs.
  */
-export async function startNextServer(options: { root: string; host: string; port: number; env: NodeJS.ProcessEnv }): Promise<RunningApp> {
+export async function startNextServer(options: {
+  root: string;
+  host: string;
+  port: number;
+  env: NodeJS.ProcessEnv;
+}): Promise<RunningApp> {
   // A smaller young generation (V8's default semi-space is 16 MB) keeps the server's memory close to
   // what it actually holds while a large upload streams through; scavenges stay cheap.
-  const server = startNodeChild(["--max-semi-space-size=4", path.join(options.root, "scripts", "web-server.mjs")], {
-    cwd: options.root,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...options.env, HOST: options.host, PORT: String(options.port), NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
-  });
+  const server = startNodeChild(
+    ["--max-semi-space-size=4", path.join(options.root, "scripts", "web-server.mjs")],
+    {
+      cwd: options.root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: {
+        ...options.env,
+        HOST: options.host,
+        PORT: String(options.port),
+        NEXT_TELEMETRY_DISABLED: "1",
+        NODE_ENV: "production",
+      },
+    },
+  );
   const displayHost = options.host === "0.0.0.0" || options.host === "::" ? "localhost" : options.host;
   const url = `http://${displayHost.includes(":") ? `[${displayHost}]` : displayHost}:${options.port}`;
   const stop = () => server.stop(WEB_SERVER_GRACE_MS);

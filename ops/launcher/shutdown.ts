@@ -33,13 +33,17 @@ export async function shutdown(reason: string): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   if (steps.length === 0) process.exit(); // nothing was started: the reason already said it all
-  console.log(`[hic] ${reason}: stopping (at most ${SHUTDOWN_DEADLINE_MS / 1000} s; press Ctrl+C again to stop at once)…`);
+  console.log(
+    `[hic] ${reason}: stopping (at most ${SHUTDOWN_DEADLINE_MS / 1000} s; press Ctrl+C again to stop at once)…`,
+  );
   const deadline = setTimeout(() => {
     console.error(`[hic] Still stopping after ${SHUTDOWN_DEADLINE_MS / 1000} s: killing what is left.`);
     process.exit(1);
   }, SHUTDOWN_DEADLINE_MS);
   for (const step of [...steps].reverse()) {
-    await step().catch((error: unknown) => console.error(`[hic] while stopping: ${(error as Error)?.message ?? error}`));
+    await step().catch((error: unknown) =>
+      console.error(`[hic] while stopping: ${(error as Error)?.message ?? error}`),
+    );
   }
   clearTimeout(deadline);
   process.exit();

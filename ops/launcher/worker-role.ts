@@ -12,7 +12,8 @@ export function loadSecretKey(dataDir: string): string {
   const given = env().HIC_SECRET_KEY;
   if (given) return given;
   const file = secretFile(dataDir, "HIC_SECRET_KEY");
-  if (!existsSync(file)) throw new Error(`HIC_SECRET_KEY is not set and ${file} does not exist: set it to the key the app uses.`);
+  if (!existsSync(file))
+    throw new Error(`HIC_SECRET_KEY is not set and ${file} does not exist: set it to the key the app uses.`);
   const key = readFileSync(file, "utf8").trim();
   setEnv({ HIC_SECRET_KEY: key });
   return key;

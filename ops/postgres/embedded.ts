@@ -56,7 +56,9 @@ async function stopOrphanedPostmaster(clusterDir: string, ownerFile: string): Pr
   if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) return "in-use";
   process.kill(postmasterPid, "SIGINT"); // "fast" shutdown: rolls back open transactions, keeps data
   if (!(await waitForExit(postmasterPid, 15_000))) {
-    throw new Error(`An orphaned Postgres (pid ${postmasterPid}) in ${clusterDir} did not stop; stop it by hand.`);
+    throw new Error(
+      `An orphaned Postgres (pid ${postmasterPid}) in ${clusterDir} did not stop; stop it by hand.`,
+    );
   }
   return "free";
 }
@@ -73,7 +75,11 @@ function clusterUrl(password: string, port: number, database: string): string {
 }
 
 /** The programs where the account can run them: in place, else a copy under the shared folder, else one in the data directory. */
-function runtimeFor(account: PostgresAccount, homes: string[], source: ReturnType<typeof packagedRuntime>): PostgresRuntime {
+function runtimeFor(
+  account: PostgresAccount,
+  homes: string[],
+  source: ReturnType<typeof packagedRuntime>,
+): PostgresRuntime {
   const problems: string[] = [];
   for (const home of homes) {
     try {
@@ -84,14 +90,24 @@ function runtimeFor(account: PostgresAccount, homes: string[], source: ReturnTyp
       problems.push(`${home}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   }
-  throw unreachable(`cannot run the PostgreSQL programs in ${source.runtime.dir} (a parent directory is private), nor a copy of them (${problems.join("; ")})`);
+  throw unreachable(
+    `cannot run the PostgreSQL programs in ${source.runtime.dir} (a parent directory is private), nor a copy of them (${problems.join("; ")})`,
+  );
 }
 
 /** Creates the cluster: the directory belongs to the server's account, the superuser password comes from a file only that account can read. */
-async function createCluster(runtime: PostgresRuntime, account: PostgresAccount, clusterDir: string, password: string): Promise<void> {
+async function createCluster(
+  runtime: PostgresRuntime,
+  account: PostgresAccount,
+  clusterDir: string,
+  password: string,
+): Promise<void> {
   rmSync(clusterDir, { recursive: true, force: true }); // a half-made cluster from an interrupted first run
   mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
-  const passwordFile = path.join(path.dirname(clusterDir), `.initdb-password-${randomBytes(4).toString("hex")}`);
+  const passwordFile = path.join(
+    path.dirname(clusterDir),
+    `.initdb-password-${randomBytes(4).toString("hex")}`,
+  );
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   try {
     if (account) {
@@ -148,9 +164,19 @@ export async function startEmbeddedPostgres(options: {
   if ((await stopOrphanedPostmaster(clusterDir, ownerFile)) === "in-use" && existsSync(portFile)) {
     // A running app owns the cluster: share it (CLI commands, extra workers) and leave stopping to the owner.
     const port = Number(readFileSync(portFile, "utf8").trim());
-    return { url: clusterUrl(password, port, DATABASE), port, clusterDir, stop: async () => {}, exited: new Promise(() => {}) };
+    return {
+      url: clusterUrl(password, port, DATABASE),
+      port,
+      clusterDir,
+      stop: async () => {},
+      exited: new Promise(() => {}),
+    };
   }
-  const runtime = runtimeFor(account, relocated ? [sharedDir] : [sharedDir, options.dataDir], options.runtime ?? packagedRuntime());
+  const runtime = runtimeFor(
+    account,
+    relocated ? [sharedDir] : [sharedDir, options.dataDir],
+    options.runtime ?? packagedRuntime(),
+  );
 
   if (!existsSync(path.join(clusterDir, "PG_VERSION"))) {
     options.log?.(`Creating the database cluster in ${clusterDir} (first run only)…`);
@@ -163,7 +189,14 @@ export async function startEmbeddedPostgres(options: {
     clusterDir,
     port,
     // No Unix socket: two clusters on one machine must not fight over /tmp/.s.PGSQL.*
-    flags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
+    flags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=200",
+    ],
   });
   if (!(await waitUntilReady(clusterUrl(password, port, "postgres"), postmaster.exited, 60_000))) {
     await postmaster.stop(5_000);

@@ -10,10 +10,20 @@ import type { PostgresRuntime } from "./runtime";
  * that started it die without stopping it (kill -9, a crash), the kernel sends the postmaster
  * SIGINT, PostgreSQL's fast shutdown, instead of leaving it running with its port held.
  */
-const SETPRIV = os.platform() === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find((file) => existsSync(file)) : undefined;
+const SETPRIV =
+  os.platform() === "linux"
+    ? ["/usr/bin/setpriv", "/bin/setpriv"].find((file) => existsSync(file))
+    : undefined;
 
-function start(program: string, args: string[], account: PostgresAccount, options: { detached: boolean }): ChildProcess {
-  const [command, argv] = SETPRIV ? [SETPRIV, ["--pdeathsig", "INT", "--", program, ...args]] : [program, args];
+function start(
+  program: string,
+  args: string[],
+  account: PostgresAccount,
+  options: { detached: boolean },
+): ChildProcess {
+  const [command, argv] = SETPRIV
+    ? [SETPRIV, ["--pdeathsig", "INT", "--", program, ...args]]
+    : [program, args];
   return spawn(command, argv, {
     ...(account ? { uid: account.uid, gid: account.gid } : {}),
     detached: options.detached,
@@ -33,7 +43,9 @@ function keepTail(child: ChildProcess, lines: string[], max = 40): void {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
 /** Whether the child exits within `ms`; the timer is kept referenced so the caller really waits. */
@@ -48,17 +60,34 @@ async function exitsWithin(child: ChildProcess, ms: number): Promise<boolean> {
 /** A UTF-8 locale this machine has, so the cluster's text functions know more than ASCII. */
 function clusterLocale(): string {
   try {
-    const available = new Set(execFileSync("locale", ["-a"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split(/\r?\n/).map((l) => l.trim()));
+    const available = new Set(
+      execFileSync("locale", ["-a"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+        .split(/\r?\n/)
+        .map((l) => l.trim()),
+    );
     return ["C.UTF-8", "C.utf8", "en_US.UTF-8", "en_US.utf8"].find((l) => available.has(l)) ?? "C";
   } catch {
     return "C";
   }
 }
 
-export async function initCluster(options: { runtime: PostgresRuntime; account: PostgresAccount; clusterDir: string; passwordFile: string; user: string }): Promise<void> {
+export async function initCluster(options: {
+  runtime: PostgresRuntime;
+  account: PostgresAccount;
+  clusterDir: string;
+  passwordFile: string;
+  user: string;
+}): Promise<void> {
   const child = start(
     options.runtime.initdb,
-    [`--pgdata=${options.clusterDir}`, "--auth=scram-sha-256", `--username=${options.user}`, `--pwfile=${options.passwordFile}`, "--encoding=UTF8", `--locale=${clusterLocale()}`],
+    [
+      `--pgdata=${options.clusterDir}`,
+      "--auth=scram-sha-256",
+      `--username=${options.user}`,
+      `--pwfile=${options.passwordFile}`,
+      "--encoding=UTF8",
+      `--locale=${clusterLocale()}`,
+    ],
     options.account,
     { detached: false },
   );
@@ -85,8 +114,19 @@ export type Postmaster = {
 };
 
 /** Starts the postmaster in its own process group (a Ctrl+C in the terminal reaches only the launcher, which stops things in order). */
-export function startPostmaster(options: { runtime: PostgresRuntime; account: PostgresAccount; clusterDir: string; port: number; flags: string[] }): Postmaster {
-  const child = start(options.runtime.postgres, ["-D", options.clusterDir, "-p", String(options.port), ...options.flags], options.account, { detached: true });
+export function startPostmaster(options: {
+  runtime: PostgresRuntime;
+  account: PostgresAccount;
+  clusterDir: string;
+  port: number;
+  flags: string[];
+}): Postmaster {
+  const child = start(
+    options.runtime.postgres,
+    ["-D", options.clusterDir, "-p", String(options.port), ...options.flags],
+    options.account,
+    { detached: true },
+  );
   const lines: string[] = [];
   keepTail(child, lines);
   child.once("error", (error) => lines.push(error.message));

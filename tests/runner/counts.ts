@@ -23,9 +23,15 @@ export function withFailure(counts: Counts, failure: string): Counts {
 }
 
 /** The exit status a runner reported, folded in: a non-zero exit with no failure counted is itself a failure. */
-export function withExitStatus(counts: Counts, runner: string, code: number | null, signal: NodeJS.Signals | null): Counts {
+export function withExitStatus(
+  counts: Counts,
+  runner: string,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): Counts {
   if (signal) return withFailure(counts, `${runner} was killed by ${signal}`);
-  if (code !== 0 && counts.failed === 0) return withFailure(counts, `${runner} exited with code ${code} although it reported no failure`);
+  if (code !== 0 && counts.failed === 0)
+    return withFailure(counts, `${runner} exited with code ${code} although it reported no failure`);
   return counts;
 }
 

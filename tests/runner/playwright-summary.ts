@@ -2,10 +2,13 @@ import path from "node:path";
 import type { JSONReport, JSONReportSuite } from "@playwright/test/reporter";
 import { firstLine, type Counts } from "./counts";
 
-function* specsOf(suites: JSONReportSuite[] | undefined): Generator<{ spec: JSONReportSuite["specs"][number]; titles: string[] }> {
+function* specsOf(
+  suites: JSONReportSuite[] | undefined,
+): Generator<{ spec: JSONReportSuite["specs"][number]; titles: string[] }> {
   for (const suite of suites ?? []) {
     for (const spec of suite.specs) yield { spec, titles: [suite.title] };
-    for (const nested of specsOf(suite.suites)) yield { spec: nested.spec, titles: [suite.title, ...nested.titles] };
+    for (const nested of specsOf(suite.suites))
+      yield { spec: nested.spec, titles: [suite.title, ...nested.titles] };
   }
 }
 
@@ -22,12 +25,16 @@ export function countPlaywrightReport(root: string, report: JSONReport): Counts 
     for (const test of spec.tests) {
       if (test.status !== "unexpected") continue;
       const error = test.results.find((result) => result.error)?.error;
-      failures.push(`${name(spec.file)}: "${[...titles.slice(1), spec.title].join(" › ")}" failed [${test.projectName}]: ${firstLine(error?.message)}`);
+      failures.push(
+        `${name(spec.file)}: "${[...titles.slice(1), spec.title].join(" › ")}" failed [${test.projectName}]: ${firstLine(error?.message)}`,
+      );
     }
   }
   for (const error of report.errors) {
     const where = error.location?.file ? `${name(error.location.file)}: ` : "";
-    failures.push(`${where}${error.location?.file ? "failed to load or set up" : "error outside any test"}: ${firstLine(error.message)}`);
+    failures.push(
+      `${where}${error.location?.file ? "failed to load or set up" : "error outside any test"}: ${firstLine(error.message)}`,
+    );
   }
   return { passed: expected + flaky, failed: unexpected + report.errors.length, skipped, failures };
 }

@@ -18,9 +18,18 @@ export type RunOptions = {
 
 export type RunResult = { counts: Counts; output: string };
 
-function spawnRunner(root: string, args: string[], env: NodeJS.ProcessEnv, quiet: boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+function spawnRunner(
+  root: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  quiet: boolean,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, env, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env,
+      stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",
+    });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -45,13 +54,18 @@ function readReport<T>(file: string): T | null {
  * the runner's own tests start vitest from inside vitest.
  */
 function withoutVitestVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("VITEST"))) as NodeJS.ProcessEnv;
+  return Object.fromEntries(
+    Object.entries(env).filter(([key]) => !key.startsWith("VITEST")),
+  ) as NodeJS.ProcessEnv;
 }
 
 /** `vitest run` with the summary reporter; counted from its report and its exit status. */
 export async function runVitest(options: RunOptions): Promise<RunResult> {
   rmSync(options.reportFile, { force: true });
-  const reporters = ["--reporter=default", `--reporter=${path.join(options.root, "tests/runner/summary-reporter.ts")}`];
+  const reporters = [
+    "--reporter=default",
+    `--reporter=${path.join(options.root, "tests/runner/summary-reporter.ts")}`,
+  ];
   const { code, signal, output } = await spawnRunner(
     options.root,
     [path.join(options.root, "node_modules/vitest/vitest.mjs"), "run", ...reporters, ...options.args],
@@ -59,8 +73,28 @@ export async function runVitest(options: RunOptions): Promise<RunResult> {
     options.quiet ?? false,
   );
   const summary = readReport<Counts>(options.reportFile);
-  if (!summary) return { counts: withFailure({ passed: 0, failed: 0, skipped: 0, failures: [] }, `vitest ended (${signal ?? `code ${code}`}) without a report`), output };
-  return { counts: withExitStatus({ passed: summary.passed, failed: summary.failed, skipped: summary.skipped, failures: summary.failures }, "vitest", code, signal), output };
+  if (!summary)
+    return {
+      counts: withFailure(
+        { passed: 0, failed: 0, skipped: 0, failures: [] },
+        `vitest ended (${signal ?? `code ${code}`}) without a report`,
+      ),
+      output,
+    };
+  return {
+    counts: withExitStatus(
+      {
+        passed: summary.passed,
+        failed: summary.failed,
+        skipped: summary.skipped,
+        failures: summary.failures,
+      },
+      "vitest",
+      code,
+      signal,
+    ),
+    output,
+  };
 }
 
 /** `playwright test` with its JSON reporter writing to E2E_JSON_REPORT; counted from the report and the exit status. */
@@ -73,6 +107,16 @@ export async function runPlaywright(options: RunOptions): Promise<RunResult> {
     options.quiet ?? false,
   );
   const report = readReport<JSONReport>(options.reportFile);
-  if (!report) return { counts: withFailure({ passed: 0, failed: 0, skipped: 0, failures: [] }, `playwright ended (${signal ?? `code ${code}`}) without a report`), output };
-  return { counts: withExitStatus(countPlaywrightReport(options.root, report), "playwright", code, signal), output };
+  if (!report)
+    return {
+      counts: withFailure(
+        { passed: 0, failed: 0, skipped: 0, failures: [] },
+        `playwright ended (${signal ?? `code ${code}`}) without a report`,
+      ),
+      output,
+    };
+  return {
+    counts: withExitStatus(countPlaywrightReport(options.root, report), "playwright", code, signal),
+    output,
+  };
 }

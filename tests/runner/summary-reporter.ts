@@ -13,9 +13,16 @@ export default class SummaryReporter implements Reporter {
     this.root = vitest.config.root;
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
+  onTestRunEnd(
+    modules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+    reason: TestRunEndReason,
+  ): void {
     const file = process.env.HIC_VITEST_SUMMARY;
     if (!file) return;
-    writeFileSync(file, `${JSON.stringify({ ...countVitestRun(this.root, modules, unhandledErrors, reason), files: modules.length })}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ ...countVitestRun(this.root, modules, unhandledErrors, reason), files: modules.length })}\n`,
+    );
   }
 }

@@ -9,7 +9,12 @@ type HookError = SerializedError & { VITEST_TEST_PATH?: string; VITEST_TEST_NAME
  * to load, errors in hooks (reported on the module or suite, not on a test), modules that never
  * finished, and unhandled errors and rejections (which fail no test but fail the run).
  */
-export function countVitestRun(root: string, modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Counts {
+export function countVitestRun(
+  root: string,
+  modules: ReadonlyArray<TestModule>,
+  unhandledErrors: ReadonlyArray<SerializedError>,
+  reason: TestRunEndReason,
+): Counts {
   const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
   const fail = (failure: string) => {
     counts.failed += 1;
@@ -24,14 +29,20 @@ export function countVitestRun(root: string, modules: ReadonlyArray<TestModule>,
       const result = test.result();
       if (result.state === "passed") counts.passed += 1;
       else if (result.state === "skipped") counts.skipped += 1;
-      else if (result.state === "failed") fail(`${file}: "${test.fullName}" failed: ${firstLine(result.errors[0]?.message)}`);
+      else if (result.state === "failed")
+        fail(`${file}: "${test.fullName}" failed: ${firstLine(result.errors[0]?.message)}`);
       else fail(`${file}: "${test.fullName}" did not finish`);
     }
     for (const error of testModule.errors()) {
-      fail(tests === 0 ? `${file}: failed to load: ${firstLine(error.message)}` : `${file}: error outside any test (a hook or the file itself): ${firstLine(error.message)}`);
+      fail(
+        tests === 0
+          ? `${file}: failed to load: ${firstLine(error.message)}`
+          : `${file}: error outside any test (a hook or the file itself): ${firstLine(error.message)}`,
+      );
     }
     for (const suite of testModule.children.allSuites() as Generator<TestSuite>) {
-      for (const error of suite.errors()) fail(`${file}: error in a hook of "${suite.fullName}": ${firstLine(error.message)}`);
+      for (const error of suite.errors())
+        fail(`${file}: error in a hook of "${suite.fullName}": ${firstLine(error.message)}`);
     }
     const state = testModule.state();
     if (state === "queued" || state === "pending") fail(`${file}: did not finish`);
@@ -39,7 +50,9 @@ export function countVitestRun(root: string, modules: ReadonlyArray<TestModule>,
   }
   for (const error of unhandledErrors as ReadonlyArray<HookError>) {
     const where = error.VITEST_TEST_PATH ? `${path.relative(root, error.VITEST_TEST_PATH)}: ` : "";
-    fail(`${where}unhandled error${error.VITEST_TEST_NAME ? ` during "${error.VITEST_TEST_NAME}"` : ""}: ${firstLine(error.message)}`);
+    fail(
+      `${where}unhandled error${error.VITEST_TEST_NAME ? ` during "${error.VITEST_TEST_NAME}"` : ""}: ${firstLine(error.message)}`,
+    );
   }
   if (reason === "interrupted") fail("vitest: the run was interrupted");
   return counts;

@@ -15,14 +15,24 @@ import { startDpsEmulator, type DpsEmulator } from "../../emulators/dps/index";
 export const TEST_ID_SCOPE = "0ne00000A0A";
 export const HUB_A = "hub-a.azure-devices.net";
 export const HUB_B = "hub-b.azure-devices.net";
-export const FLEET_PRIMARY_KEY = "2vFQDN/uwu4bdbcjSYPaTBvmfWeaYBNprYWESC9cHRmzNd2yopaQuYJRpec23LXJZuWwTgL+IvrXrgVPYVcwfQ==";
-export const FLEET_SECONDARY_KEY = "8isrFI1sGsIlvvFSSFRiMfCNzv21fjbE/+ah/lSh3lF8e2YG1Te7w1KpZhJFFXJrqYKi9yegxkqIChbqOS9Egw==";
+export const FLEET_PRIMARY_KEY =
+  "2vFQDN/uwu4bdbcjSYPaTBvmfWeaYBNprYWESC9cHRmzNd2yopaQuYJRpec23LXJZuWwTgL+IvrXrgVPYVcwfQ==";
+export const FLEET_SECONDARY_KEY =
+  "8isrFI1sGsIlvvFSSFRiMfCNzv21fjbE/+ah/lSh3lF8e2YG1Te7w1KpZhJFFXJrqYKi9yegxkqIChbqOS9Egw==";
 export const DISABLED_GROUP_KEY = Buffer.alloc(32, 7).toString("base64");
 
-export const FLEET_GROUP = { enrollmentGroupId: "fleet", primaryKey: FLEET_PRIMARY_KEY, secondaryKey: FLEET_SECONDARY_KEY };
+export const FLEET_GROUP = {
+  enrollmentGroupId: "fleet",
+  primaryKey: FLEET_PRIMARY_KEY,
+  secondaryKey: FLEET_SECONDARY_KEY,
+};
 
 /** DPS's default policy name, with every right, and a policy that may only read (docs/dps-protocol.md §8.2). */
-export const OWNER_POLICY = { name: "provisioningserviceowner", primaryKey: Buffer.alloc(32, 0x4f).toString("base64"), secondaryKey: Buffer.alloc(32, 0x50).toString("base64") };
+export const OWNER_POLICY = {
+  name: "provisioningserviceowner",
+  primaryKey: Buffer.alloc(32, 0x4f).toString("base64"),
+  secondaryKey: Buffer.alloc(32, 0x50).toString("base64"),
+};
 export const READER_POLICY = {
   name: "registration-reader",
   primaryKey: Buffer.alloc(32, 0x52).toString("base64"),
@@ -31,13 +41,25 @@ export const READER_POLICY = {
 };
 
 /** The connection string the portal would show for `policy` on this emulator (HostName carries the port). */
-export function serviceConnectionString(emulator: Pick<DpsEmulator, "port">, policy: { name: string; primaryKey: string } = OWNER_POLICY): string {
+export function serviceConnectionString(
+  emulator: Pick<DpsEmulator, "port">,
+  policy: { name: string; primaryKey: string } = OWNER_POLICY,
+): string {
   return `HostName=localhost:${emulator.port};SharedAccessKeyName=${policy.name};SharedAccessKey=${policy.primaryKey}`;
 }
 
 /** A service API token signed with the official SDK's own code (azure-iot-common), independently of lib/dps/service. */
-export function serviceToken(emulator: Pick<DpsEmulator, "port">, policy: { name: string; primaryKey: string } = OWNER_POLICY, expiry = Math.floor(Date.now() / 1000) + 3600): string {
-  return SharedAccessSignature.create(`localhost:${emulator.port}`, policy.name, policy.primaryKey, expiry).toString();
+export function serviceToken(
+  emulator: Pick<DpsEmulator, "port">,
+  policy: { name: string; primaryKey: string } = OWNER_POLICY,
+  expiry = Math.floor(Date.now() / 1000) + 3600,
+): string {
+  return SharedAccessSignature.create(
+    `localhost:${emulator.port}`,
+    policy.name,
+    policy.primaryKey,
+    expiry,
+  ).toString();
 }
 
 /** One enabled hashed group over two hubs, one disabled group; no throttling and an immediate Retry-After. */
@@ -113,11 +135,24 @@ export function signRegistrationToken(
   return `SharedAccessSignature sr=${sr}&sig=${encodeURIComponent(sig)}&se=${se}&skn=registration`;
 }
 
-export function fleetToken(registrationId: string, options: { encoding?: SrEncoding; expiry?: number; key?: string } = {}): string {
-  return signRegistrationToken(TEST_ID_SCOPE, registrationId, deriveDeviceKey(options.key ?? FLEET_PRIMARY_KEY, registrationId), options);
+export function fleetToken(
+  registrationId: string,
+  options: { encoding?: SrEncoding; expiry?: number; key?: string } = {},
+): string {
+  return signRegistrationToken(
+    TEST_ID_SCOPE,
+    registrationId,
+    deriveDeviceKey(options.key ?? FLEET_PRIMARY_KEY, registrationId),
+    options,
+  );
 }
 
-export type RawResponse = { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: unknown };
+export type RawResponse = {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: unknown;
+};
 
 const agents = new Map<string, Agent>();
 
@@ -138,7 +173,12 @@ export function rawRequest(
   options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<RawResponse> {
   const url = new URL(pathAndQuery, emulator.url);
-  const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+  const body =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === "string"
+        ? options.body
+        : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       url,
@@ -148,7 +188,12 @@ export function rawRequest(
         headers: {
           accept: "application/json",
           // Explicit length: Node does not frame a GET body otherwise, and the SDK sends one (`{}`) with a length.
-          ...(body !== undefined ? { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)) } : {}),
+          ...(body !== undefined
+            ? {
+                "content-type": "application/json; charset=utf-8",
+                "content-length": String(Buffer.byteLength(body)),
+              }
+            : {}),
           ...(options.token !== undefined ? { authorization: options.token } : {}),
           ...options.headers,
         },
@@ -195,12 +240,20 @@ export async function registerAndWait(
   token: string,
   body: Record<string, unknown> = {},
 ): Promise<{ operationId: string; status: string; registrationState?: Record<string, unknown> }> {
-  const put = await rawRequest(emulator, "PUT", registerPath(registrationId), { token, body: { registrationId, ...body } });
+  const put = await rawRequest(emulator, "PUT", registerPath(registrationId), {
+    token,
+    body: { registrationId, ...body },
+  });
   if (put.status !== 202) throw new Error(`register answered ${put.status}: ${put.text}`);
   const { operationId } = put.json as { operationId: string };
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const poll = await rawRequest(emulator, "GET", operationPath(registrationId, operationId), { token });
-    if (poll.status === 200) return poll.json as { operationId: string; status: string; registrationState?: Record<string, unknown> };
+    if (poll.status === 200)
+      return poll.json as {
+        operationId: string;
+        status: string;
+        registrationState?: Record<string, unknown>;
+      };
     if (poll.status !== 202) throw new Error(`operation lookup answered ${poll.status}: ${poll.text}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -10,7 +10,10 @@ export default async function setup(project: TestProject) {
   const server = await startTestServer();
   const templateUrl = await server.createDatabase("hic_template");
   await migrateDatabase(templateUrl);
-  project.provide("testDatabase", { adminUrl: server.adminUrl, template: new URL(templateUrl).pathname.slice(1) });
+  project.provide("testDatabase", {
+    adminUrl: server.adminUrl,
+    template: new URL(templateUrl).pathname.slice(1),
+  });
   return async () => {
     await server.stop();
   };

@@ -8,7 +8,13 @@ function stat(pid: number): ProcessRef | null {
     const text = readFileSync(`/proc/${pid}/stat`, "utf8");
     const close = text.lastIndexOf(")");
     const fields = text.slice(close + 2).split(" ");
-    return { pid, ppid: Number(fields[1]), state: fields[0]!, startTime: fields[19]!, command: text.slice(text.indexOf("(") + 1, close) };
+    return {
+      pid,
+      ppid: Number(fields[1]),
+      state: fields[0]!,
+      startTime: fields[19]!,
+      command: text.slice(text.indexOf("(") + 1, close),
+    };
   } catch {
     return null;
   }
@@ -16,7 +22,10 @@ function stat(pid: number): ProcessRef | null {
 
 /** Every process below `pid` (children, their children, …), read from /proc (Linux). */
 export function descendantsOf(pid: number): ProcessRef[] {
-  const all = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map((name) => stat(Number(name))).filter((p): p is ProcessRef => p !== null);
+  const all = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => stat(Number(name)))
+    .filter((p): p is ProcessRef => p !== null);
   const found: ProcessRef[] = [];
   const parents = new Set([pid]);
   let grew = true;
@@ -41,4 +50,5 @@ export function stillRunning(processes: ProcessRef[]): ProcessRef[] {
   });
 }
 
-export const describeProcesses = (processes: ProcessRef[]) => processes.map((p) => `${p.pid} ${p.command}`).join(", ");
+export const describeProcesses = (processes: ProcessRef[]) =>
+  processes.map((p) => `${p.pid} ${p.command}`).join(", ");

@@ -16,12 +16,23 @@ import { currentKek } from "@/lib/secrets/secret-key";
 import { configureProvisioningEngine } from "../../lib/provisioning/engine";
 import type { EngineSettings } from "../../lib/provisioning/settings";
 
-export { FLEET_PRIMARY_KEY, FLEET_SECONDARY_KEY, HUB_A, HUB_B, testConfig } from "@/tests/support/dps-emulator";
+export {
+  FLEET_PRIMARY_KEY,
+  FLEET_SECONDARY_KEY,
+  HUB_A,
+  HUB_B,
+  testConfig,
+} from "@/tests/support/dps-emulator";
 
 /** Saves the DPS connection the way the Connect dialog does (keys encrypted), pointing at `emulator`. */
 export async function connectDps(
   emulator: TestEmulator,
-  options: { primaryKey?: string; secondaryKey?: string | null; registrationsPerMinute?: number; operationsPerMinute?: number } = {},
+  options: {
+    primaryKey?: string;
+    secondaryKey?: string | null;
+    registrationsPerMinute?: number;
+    operationsPerMinute?: number;
+  } = {},
 ): Promise<void> {
   const group = emulator.config.enrollmentGroups[0]!;
   const kek = currentKek();
@@ -33,14 +44,19 @@ export async function connectDps(
     registrationsPerMinute: options.registrationsPerMinute ?? 0,
     operationsPerMinute: options.operationsPerMinute ?? 0,
     primaryKeyCiphertext: encryptSecret(primary, kek, integrationKeyContext(DPS_INTEGRATION_ID, "primary")),
-    secondaryKeyCiphertext: secondary ? encryptSecret(secondary, kek, integrationKeyContext(DPS_INTEGRATION_ID, "secondary")) : null,
+    secondaryKeyCiphertext: secondary
+      ? encryptSecret(secondary, kek, integrationKeyContext(DPS_INTEGRATION_ID, "secondary"))
+      : null,
     updatedAt: new Date(),
   };
   // A new version, as every save makes: a refusal of the keys saved before no longer applies.
   await getDb()
     .insert(integrations)
     .values({ id: DPS_INTEGRATION_ID, ...values, version: 1 })
-    .onConflictDoUpdate({ target: integrations.id, set: { ...values, version: sql`${integrations.version} + 1` } });
+    .onConflictDoUpdate({
+      target: integrations.id,
+      set: { ...values, version: sql`${integrations.version} + 1` },
+    });
 }
 
 /**
@@ -52,11 +68,20 @@ export async function connectDpsService(
   policy: { name: string; primaryKey: string; rights?: readonly string[] },
   options: { enrollmentGroupId?: string | null } = {},
 ): Promise<void> {
-  const rights = policy.rights ?? ["enrollmentRead", "enrollmentWrite", "registrationStatusRead", "registrationStatusWrite"];
+  const rights = policy.rights ?? [
+    "enrollmentRead",
+    "enrollmentWrite",
+    "registrationStatusRead",
+    "registrationStatusWrite",
+  ];
   const values = {
     serviceHost: `localhost:${emulator.port}`,
     servicePolicyName: policy.name,
-    serviceKeyCiphertext: encryptSecret(policy.primaryKey, currentKek(), integrationKeyContext(DPS_INTEGRATION_ID, "service")),
+    serviceKeyCiphertext: encryptSecret(
+      policy.primaryKey,
+      currentKek(),
+      integrationKeyContext(DPS_INTEGRATION_ID, "service"),
+    ),
     serviceRights: {
       enrollmentRead: rights.includes("enrollmentRead"),
       enrollmentWrite: null,
@@ -64,7 +89,10 @@ export async function connectDpsService(
       registrationStatusWrite: rights.includes("registrationStatusWrite"),
     },
     serviceCheckedAt: new Date(),
-    enrollmentGroupId: options.enrollmentGroupId === undefined ? emulator.config.enrollmentGroups[0]!.enrollmentGroupId : options.enrollmentGroupId,
+    enrollmentGroupId:
+      options.enrollmentGroupId === undefined
+        ? emulator.config.enrollmentGroups[0]!.enrollmentGroupId
+        : options.enrollmentGroupId,
     enrollmentGroupSource: "found-by-key" as const,
   };
   await getDb().update(integrations).set(values);
@@ -75,9 +103,15 @@ export async function disconnectDps(): Promise<void> {
 }
 
 /** The emulator from dps-emulator's test support, with this engine trusting its CA. */
-export async function startEmulatorAndEngine(config: Partial<EmulatorConfigInput> = {}, settings: Partial<EngineSettings> = {}): Promise<TestEmulator> {
+export async function startEmulatorAndEngine(
+  config: Partial<EmulatorConfigInput> = {},
+  settings: Partial<EngineSettings> = {},
+): Promise<TestEmulator> {
   const emulator = await startTestEmulator(testConfig(config));
-  configureProvisioningEngine({ fetch: createDpsFetch({ caPem: emulator.caPem }), settings: { retryBaseMs: 100, retryMaxMs: 1_000, pollIntervalMs: 100, ...settings } });
+  configureProvisioningEngine({
+    fetch: createDpsFetch({ caPem: emulator.caPem }),
+    settings: { retryBaseMs: 100, retryMaxMs: 1_000, pollIntervalMs: 100, ...settings },
+  });
   return emulator;
 }
 
@@ -92,18 +126,28 @@ export async function insertDevices(count: number, prefix: string): Promise<numb
   return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
 }
 
-export async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 export async function countByStatus(): Promise<Record<string, number>> {
-  const { rows } = await getDb().$client.query<{ status: string; n: string }>("select status, count(*) as n from devices group by status");
+  const { rows } = await getDb().$client.query<{ status: string; n: string }>(
+    "select status, count(*) as n from devices group by status",
+  );
   return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
 }
 
@@ -125,7 +169,9 @@ export function spawnWorker(emulator: TestEmulator, extra: Record<string, string
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", () => {});
-  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
+  child.stderr?.on("data", (chunk: Buffer) =>
+    process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`),
+  );
   return child;
 }
 

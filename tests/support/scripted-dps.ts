@@ -21,7 +21,11 @@ export type ScriptedReply =
   | { hang: true }
   | { neverSettles: true };
 
-export const jsonReply = (status: number, body?: unknown, headers?: Record<string, string>): ScriptedReply => ({
+export const jsonReply = (
+  status: number,
+  body?: unknown,
+  headers?: Record<string, string>,
+): ScriptedReply => ({
   status,
   body,
   ...(headers ? { headers } : {}),
@@ -61,8 +65,17 @@ export const assigned = (registrationId = "device-001", extra: Record<string, un
     },
   });
 
-export const dpsError = (status: number, errorCode: number, message: string, headers?: Record<string, string>) =>
-  jsonReply(status, { errorCode, trackingId: `track-${errorCode}`, message, timestampUtc: "2024-05-01T10:00:00Z" }, headers);
+export const dpsError = (
+  status: number,
+  errorCode: number,
+  message: string,
+  headers?: Record<string, string>,
+) =>
+  jsonReply(
+    status,
+    { errorCode, trackingId: `track-${errorCode}`, message, timestampUtc: "2024-05-01T10:00:00Z" },
+    headers,
+  );
 
 export const START_TIME = Date.UTC(2024, 4, 1, 10, 0, 0);
 
@@ -86,15 +99,25 @@ export function createScriptedDps(
       signal: init.signal,
     };
     const index = requests.push(request) - 1;
-    const reply = queue ? queue.shift() : (script as (r: RecordedRequest, i: number) => ScriptedReply)(request, index);
-    if (!reply) throw new Error(`The script has no reply for request ${index + 1} (${request.method} ${url}).`);
+    const reply = queue
+      ? queue.shift()
+      : (script as (r: RecordedRequest, i: number) => ScriptedReply)(request, index);
+    if (!reply)
+      throw new Error(`The script has no reply for request ${index + 1} (${request.method} ${url}).`);
     if ("throws" in reply) throw reply.throws;
     if ("neverSettles" in reply) return new Promise(() => undefined);
     if ("hang" in reply) {
-      return new Promise((_, reject) => init.signal?.addEventListener("abort", () => reject(init.signal?.reason)));
+      return new Promise((_, reject) =>
+        init.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
+      );
     }
     const headers = new Headers({ "Content-Type": "application/json; charset=utf-8", ...reply.headers });
-    const body = reply.body === undefined ? "" : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
+    const body =
+      reply.body === undefined
+        ? ""
+        : typeof reply.body === "string"
+          ? reply.body
+          : JSON.stringify(reply.body);
     return { status: reply.status, headers, text: async () => body };
   };
 

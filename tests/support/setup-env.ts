@@ -24,7 +24,10 @@ afterAll(async () => {
   // A connection still open after this grace is a leak, and the forced drop lets it show.
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline) {
-    const { rows } = await client.query("select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [name]);
+    const { rows } = await client.query(
+      "select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+      [name],
+    );
     if (rows[0].n === 0) break;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -6,7 +6,11 @@ import pg from "pg";
 import { env } from "@/lib/env";
 import { startEmbeddedPostgres } from "../../ops/postgres/embedded";
 
-export type TestServer = { adminUrl: string; createDatabase: (prefix: string) => Promise<string>; stop: () => Promise<void> };
+export type TestServer = {
+  adminUrl: string;
+  createDatabase: (prefix: string) => Promise<string>;
+  stop: () => Promise<void>;
+};
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -36,7 +40,8 @@ export async function startTestServer(): Promise<TestServer> {
     stopServer = async () => {
       await server.stop();
       // A cluster kept outside the throwaway directory (its parents were private) goes with it.
-      if (path.relative(dir, server.clusterDir).startsWith("..")) rmSync(path.dirname(server.clusterDir), { recursive: true, force: true });
+      if (path.relative(dir, server.clusterDir).startsWith(".."))
+        rmSync(path.dirname(server.clusterDir), { recursive: true, force: true });
     };
   }
   return {
@@ -56,7 +61,8 @@ export async function startTestServer(): Promise<TestServer> {
     stop: async () => {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect().catch(() => {});
-      for (const name of created) await client.query(`drop database if exists ${name} with (force)`).catch(() => {});
+      for (const name of created)
+        await client.query(`drop database if exists ${name} with (force)`).catch(() => {});
       await client.end().catch(() => {});
       await stopServer();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -14,7 +14,9 @@ export default async function SetupPage() {
     <Card>
       <CardHeader>
         <h1 className="text-xl font-semibold">Create the first administrator</h1>
-        <p className="text-sm text-muted-foreground">No account exists yet. The account you create here can manage users and connect Azure DPS.</p>
+        <p className="text-sm text-muted-foreground">
+          No account exists yet. The account you create here can manage users and connect Azure DPS.
+        </p>
       </CardHeader>
       <CardContent>
         <FirstAdminForm />

@@ -36,9 +36,15 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         <h1 className="text-xl font-semibold">Sign in</h1>
       </CardHeader>
       <CardContent>
-        {created ? <p className="mb-4 rounded-md bg-green-50 p-3 text-sm text-green-900">Administrator created. Sign in with the new account.</p> : null}
+        {created ? (
+          <p className="mb-4 rounded-md bg-green-50 p-3 text-sm text-green-900">
+            Administrator created. Sign in with the new account.
+          </p>
+        ) : null}
         {one(params["signed-out"]) === "everywhere" ? (
-          <p className="mb-4 rounded-md bg-green-50 p-3 text-sm text-green-900">You are signed out on every device.</p>
+          <p className="mb-4 rounded-md bg-green-50 p-3 text-sm text-green-900">
+            You are signed out on every device.
+          </p>
         ) : null}
         {error ? (
           <p role="alert" className="mb-4 rounded-md bg-red-50 p-3 text-sm text-red-900">

@@ -9,5 +9,8 @@ export const dynamic = "force-dynamic";
 
 export async function GET() {
   const { ready, ...details } = await checkReadiness();
-  return Response.json({ status: ready ? "ready" : "unready", ...details }, { status: ready ? 200 : 503, headers: { "Cache-Control": "no-store" } });
+  return Response.json(
+    { status: ready ? "ready" : "unready", ...details },
+    { status: ready ? 200 : 503, headers: { "Cache-Control": "no-store" } },
+  );
 }

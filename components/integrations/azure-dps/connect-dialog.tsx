@@ -22,11 +22,26 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { FormField } from "@/components/ui/form-field";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+  DialogTrigger,
+} from "@/components/ui/dialog";
 import { ConnectionTestResult } from "./connection-test-result";
 import { SecretInput } from "../secret-input";
 
-const ADVANCED_FIELDS = ["secondaryKey", "registrationsPerMinute", "removeSecondaryKey", "serviceConnectionString", "removeServiceConnectionString", "enrollmentGroupId"] as const;
+const ADVANCED_FIELDS = [
+  "secondaryKey",
+  "registrationsPerMinute",
+  "removeSecondaryKey",
+  "serviceConnectionString",
+  "removeServiceConnectionString",
+  "enrollmentGroupId",
+] as const;
 
 function defaultsFor(integration: DpsIntegrationDto): DpsIntegrationFormInput {
   return {
@@ -41,7 +56,8 @@ function defaultsFor(integration: DpsIntegrationDto): DpsIntegrationFormInput {
     serviceConnectionString: "",
     removeServiceConnectionString: false,
     // Not a secret: an id entered earlier is shown; one found from the key is not (blank = find it again).
-    enrollmentGroupId: integration.enrollmentGroup?.source === "entered" ? (integration.enrollmentGroup.id ?? "") : "",
+    enrollmentGroupId:
+      integration.enrollmentGroup?.source === "entered" ? (integration.enrollmentGroup.id ?? "") : "",
   };
 }
 
@@ -73,7 +89,8 @@ export function DpsConnectDialog({
   const removeSecondary = useWatch({ control: form.control, name: "removeSecondaryKey" });
   const removeService = useWatch({ control: form.control, name: "removeServiceConnectionString" });
   const storedService = editing ? integration.service : null;
-  const foundGroupId = integration.enrollmentGroup?.source === "found-by-key" ? integration.enrollmentGroup.id : null;
+  const foundGroupId =
+    integration.enrollmentGroup?.source === "found-by-key" ? integration.enrollmentGroup.id : null;
   const scopeWarning = idScopeWarning(idScope);
   const advancedHasErrors = ADVANCED_FIELDS.some((field) => errors[field]);
   const showAdvanced = advancedOpen || advancedHasErrors;
@@ -126,11 +143,16 @@ export function DpsConnectDialog({
         <DialogHeader>
           <DialogTitle>{editing ? "Edit Azure DPS connection" : "Connect Azure DPS"}</DialogTitle>
           <DialogDescription>
-            Devices are registered with this Device Provisioning Service using a key of its symmetric-key enrollment group. The key is stored encrypted and is
-            never shown again.
+            Devices are registered with this Device Provisioning Service using a key of its symmetric-key
+            enrollment group. The key is stored encrypted and is never shown again.
           </DialogDescription>
         </DialogHeader>
-        <form onSubmit={onSave} noValidate className="grid gap-4" aria-label={editing ? "Edit Azure DPS connection" : "Connect Azure DPS"}>
+        <form
+          onSubmit={onSave}
+          noValidate
+          className="grid gap-4"
+          aria-label={editing ? "Edit Azure DPS connection" : "Connect Azure DPS"}
+        >
           <FormField
             id={`${ids}-id-scope`}
             label={DPS_FIELD_LABELS.idScope}
@@ -148,7 +170,15 @@ export function DpsConnectDialog({
               </span>
             }
           >
-            {(aria) => <Input autoComplete="off" spellCheck={false} className="font-mono" {...aria} {...form.register("idScope")} />}
+            {(aria) => (
+              <Input
+                autoComplete="off"
+                spellCheck={false}
+                className="font-mono"
+                {...aria}
+                {...form.register("idScope")}
+              />
+            )}
           </FormField>
 
           <FormField
@@ -177,7 +207,15 @@ export function DpsConnectDialog({
             error={errors.host?.message}
             hint={`Host or host:port; a pasted https://host/ is accepted. For Azure: ${DEFAULT_DPS_HOST}.`}
           >
-            {(aria) => <Input autoComplete="off" spellCheck={false} className="font-mono" {...aria} {...form.register("host")} />}
+            {(aria) => (
+              <Input
+                autoComplete="off"
+                spellCheck={false}
+                className="font-mono"
+                {...aria}
+                {...form.register("host")}
+              />
+            )}
           </FormField>
 
           <div className="rounded-md border border-slate-200">
@@ -188,11 +226,20 @@ export function DpsConnectDialog({
               onClick={() => setAdvancedOpen(!showAdvanced)}
               className="flex w-full items-center gap-2 rounded-md px-3 py-2 text-left text-sm font-medium text-slate-800 hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-blue-600"
             >
-              <ChevronRight aria-hidden className={`size-4 transition-transform ${showAdvanced ? "rotate-90" : ""}`} />
+              <ChevronRight
+                aria-hidden
+                className={`size-4 transition-transform ${showAdvanced ? "rotate-90" : ""}`}
+              />
               Advanced
-              <span className="font-normal text-slate-500">— secondary key, registrations per minute, service connection string</span>
+              <span className="font-normal text-slate-500">
+                — secondary key, registrations per minute, service connection string
+              </span>
             </button>
-            <div id={`${ids}-advanced`} hidden={!showAdvanced} className="grid gap-4 border-t border-slate-200 px-3 py-3">
+            <div
+              id={`${ids}-advanced`}
+              hidden={!showAdvanced}
+              className="grid gap-4 border-t border-slate-200 px-3 py-3"
+            >
               <FormField
                 id={`${ids}-secondary-key`}
                 label={DPS_FIELD_LABELS.secondaryKey}
@@ -207,7 +254,11 @@ export function DpsConnectDialog({
                   <SecretInput
                     revealLabel="secondary key"
                     disabled={Boolean(removeSecondary)}
-                    placeholder={editing && integration.secondaryKeyConfigured ? "Leave empty to keep the stored key" : "Optional"}
+                    placeholder={
+                      editing && integration.secondaryKeyConfigured
+                        ? "Leave empty to keep the stored key"
+                        : "Optional"
+                    }
                     {...aria}
                     {...form.register("secondaryKey")}
                   />
@@ -215,7 +266,11 @@ export function DpsConnectDialog({
               </FormField>
               {editing && integration.secondaryKeyConfigured ? (
                 <label className="flex items-center gap-2 text-sm text-slate-800">
-                  <input type="checkbox" className="size-4 rounded border-slate-300 accent-red-700" {...form.register("removeSecondaryKey")} />
+                  <input
+                    type="checkbox"
+                    className="size-4 rounded border-slate-300 accent-red-700"
+                    {...form.register("removeSecondaryKey")}
+                  />
                   Remove the stored secondary key
                 </label>
               ) : null}
@@ -225,7 +280,18 @@ export function DpsConnectDialog({
                 error={errors.registrationsPerMinute?.message}
                 hint="The DPS quota the provisioning engine stays under, shared by all workers. 1,000 is the documented limit per DPS unit."
               >
-                {(aria) => <Input type="number" inputMode="numeric" min={1} max={1_000_000} step={1} className="w-40" {...aria} {...form.register("registrationsPerMinute")} />}
+                {(aria) => (
+                  <Input
+                    type="number"
+                    inputMode="numeric"
+                    min={1}
+                    max={1_000_000}
+                    step={1}
+                    className="w-40"
+                    {...aria}
+                    {...form.register("registrationsPerMinute")}
+                  />
+                )}
               </FormField>
               <FormField
                 id={`${ids}-service-connection-string`}
@@ -241,7 +307,11 @@ export function DpsConnectDialog({
                   <SecretInput
                     revealLabel="service connection string"
                     disabled={Boolean(removeService)}
-                    placeholder={storedService ? "Leave empty to keep the stored one" : "HostName=…;SharedAccessKeyName=…;SharedAccessKey=…"}
+                    placeholder={
+                      storedService
+                        ? "Leave empty to keep the stored one"
+                        : "HostName=…;SharedAccessKeyName=…;SharedAccessKey=…"
+                    }
                     {...aria}
                     {...form.register("serviceConnectionString")}
                   />
@@ -249,7 +319,11 @@ export function DpsConnectDialog({
               </FormField>
               {storedService ? (
                 <label className="flex items-center gap-2 text-sm text-slate-800">
-                  <input type="checkbox" className="size-4 rounded border-slate-300 accent-red-700" {...form.register("removeServiceConnectionString")} />
+                  <input
+                    type="checkbox"
+                    className="size-4 rounded border-slate-300 accent-red-700"
+                    {...form.register("removeServiceConnectionString")}
+                  />
                   Remove the stored service connection string
                 </label>
               ) : null}
@@ -263,7 +337,15 @@ export function DpsConnectDialog({
                     : "Leave empty to find the group from its key (needs Enrollment read). Enter it when it cannot be found, as Manage enrollments shows it."
                 }
               >
-                {(aria) => <Input autoComplete="off" spellCheck={false} className="font-mono" {...aria} {...form.register("enrollmentGroupId")} />}
+                {(aria) => (
+                  <Input
+                    autoComplete="off"
+                    spellCheck={false}
+                    className="font-mono"
+                    {...aria}
+                    {...form.register("enrollmentGroupId")}
+                  />
+                )}
               </FormField>
             </div>
           </div>
@@ -273,7 +355,13 @@ export function DpsConnectDialog({
             <Alert tone="danger" className="flex flex-wrap items-center justify-between gap-2">
               <span>{serverError.message}</span>
               {serverError.conflict ? (
-                <Button type="button" variant="secondary" size="sm" disabled={reloading} onClick={() => startReload(() => router.refresh())}>
+                <Button
+                  type="button"
+                  variant="secondary"
+                  size="sm"
+                  disabled={reloading}
+                  onClick={() => startReload(() => router.refresh())}
+                >
                   {reloading ? "Reloading…" : "Reload"}
                 </Button>
               ) : null}

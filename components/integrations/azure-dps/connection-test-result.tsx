@@ -22,7 +22,11 @@ function Explanation({ explanation }: { explanation: DpsErrorExplanation }) {
 function ServiceTestResult({ service }: { service: ServiceTestDto }) {
   const Icon = service.accepted ? CircleCheck : CircleAlert;
   return (
-    <Alert tone={service.accepted ? "success" : "danger"} aria-label="Test result of the service connection string" className="flex gap-3">
+    <Alert
+      tone={service.accepted ? "success" : "danger"}
+      aria-label="Test result of the service connection string"
+      className="flex gap-3"
+    >
       <Icon aria-hidden className="mt-0.5 size-4 shrink-0" />
       <div className="grid min-w-0 gap-1">
         <Explanation explanation={service.explanation} />
@@ -54,11 +58,23 @@ function ServiceTestResult({ service }: { service: ServiceTestDto }) {
 }
 
 /** What a connection test found, in words: what happened and what to do next (and, when tested, the service API's part). */
-export function ConnectionTestResult({ accepted, explanation, service }: { accepted: boolean; explanation: DpsErrorExplanation; service?: ServiceTestDto | null }) {
+export function ConnectionTestResult({
+  accepted,
+  explanation,
+  service,
+}: {
+  accepted: boolean;
+  explanation: DpsErrorExplanation;
+  service?: ServiceTestDto | null;
+}) {
   const Icon = accepted ? CircleCheck : CircleAlert;
   return (
     <div className="grid gap-3">
-      <Alert tone={accepted ? "success" : "danger"} aria-label="Connection test result" className="flex gap-3">
+      <Alert
+        tone={accepted ? "success" : "danger"}
+        aria-label="Connection test result"
+        className="flex gap-3"
+      >
         <Icon aria-hidden className="mt-0.5 size-4 shrink-0" />
         <div className="grid gap-1">
           <Explanation explanation={explanation} />

@@ -58,7 +58,8 @@ export function DpsUnreachableNotice({ health }: { health: Extract<DpsHealth, { 
             : due
               ? "Checking now…"
               : `Next check in ${formatDuration(seconds)}.`}{" "}
-          Provisioning waits meanwhile: devices stay Pending and use up none of their retries. It resumes by itself as soon as DPS answers.
+          Provisioning waits meanwhile: devices stay Pending and use up none of their retries. It resumes by
+          itself as soon as DPS answers.
         </p>
         {lastError ? <p className="text-xs">Last error: {lastError}.</p> : null}
       </div>
@@ -67,12 +68,20 @@ export function DpsUnreachableNotice({ health }: { health: Extract<DpsHealth, { 
 }
 
 /** The devices page's notice while DPS refuses the stored key: what waits, and who can end it. */
-export function DpsKeyRefusedNotice({ health, canManageIntegration }: { health: Extract<DpsHealth, { state: "key-refused" }>; canManageIntegration: boolean }) {
+export function DpsKeyRefusedNotice({
+  health,
+  canManageIntegration,
+}: {
+  health: Extract<DpsHealth, { state: "key-refused" }>;
+  canManageIntegration: boolean;
+}) {
   return (
     <Alert tone="warning" className="flex gap-3">
       <TriangleAlert aria-hidden className="mt-0.5 size-4 shrink-0" />
       <div className="grid gap-1">
-        <p className="font-semibold">DPS refuses the enrollment group key (since {formatDateTime(health.since)})</p>
+        <p className="font-semibold">
+          DPS refuses the enrollment group key (since {formatDateTime(health.since)})
+        </p>
         <p>
           Provisioning waits: devices stay Pending and use up none of their retries.{" "}
           {canManageIntegration

@@ -1,5 +1,9 @@
 import type { EnrollmentGroupSummary } from "@/lib/dps/service/probe";
-import { ALLOCATION_POLICY_LABELS, linkedHubsLabel, reprovisionPolicyLabel } from "@/lib/integrations/azure-dps/group-labels";
+import {
+  ALLOCATION_POLICY_LABELS,
+  linkedHubsLabel,
+  reprovisionPolicyLabel,
+} from "@/lib/integrations/azure-dps/group-labels";
 import { Badge } from "@/components/ui/badge";
 import { Fact } from "./fact";
 
@@ -20,7 +24,9 @@ export function EnrollmentGroupFacts({ group }: { group: EnrollmentGroupSummary 
       <Fact label="Allocation policy">
         {group.allocationPolicy ? ALLOCATION_POLICY_LABELS[group.allocationPolicy] : "Not reported"}
         {group.allocationPolicy === "custom" && group.customAllocationWebhookUrl ? (
-          <span className="block break-all text-xs text-muted-foreground">{group.customAllocationWebhookUrl}</span>
+          <span className="block break-all text-xs text-muted-foreground">
+            {group.customAllocationWebhookUrl}
+          </span>
         ) : null}
       </Fact>
       <Fact label="IoT hubs it may assign to">

@@ -36,7 +36,11 @@ function EnrollmentGroupSection({ group }: { group: NonNullable<DpsIntegrationDt
       <dl className="grid gap-x-8 gap-y-4 sm:grid-cols-2">
         <Fact label="Group ID">
           {group.id ? <span className="break-all font-mono">{group.id}</span> : "Not known yet"}
-          {group.id ? <span className="block text-xs text-slate-600">{group.source === "entered" ? "entered under Advanced" : "found from the enrollment group key"}</span> : null}
+          {group.id ? (
+            <span className="block text-xs text-slate-600">
+              {group.source === "entered" ? "entered under Advanced" : "found from the enrollment group key"}
+            </span>
+          ) : null}
         </Fact>
         {group.summary ? <EnrollmentGroupFacts group={group.summary} /> : null}
         <Fact label="Read from DPS">
@@ -50,19 +54,32 @@ function EnrollmentGroupSection({ group }: { group: NonNullable<DpsIntegrationDt
 
 function keysText(integration: DpsIntegrationDto): string {
   if (!integration.primaryKeyConfigured) return "Not stored";
-  return integration.secondaryKeyConfigured ? "Primary and secondary stored (encrypted)" : "Primary stored (encrypted)";
+  return integration.secondaryKeyConfigured
+    ? "Primary and secondary stored (encrypted)"
+    : "Primary stored (encrypted)";
 }
 
 /** The Azure DPS tile: state, settings, who changed them, and the latest DPS calls. Keys appear only as "stored". */
-export function DpsIntegrationTile({ integration, canManage }: { integration: DpsIntegrationDto; canManage: boolean }) {
+export function DpsIntegrationTile({
+  integration,
+  canManage,
+}: {
+  integration: DpsIntegrationDto;
+  canManage: boolean;
+}) {
   const connected = integration.primaryKeyConfigured;
   const { lastSuccess, lastFailure } = integration;
   const failureNeedsAttention = integration.attention?.cause === "failure" && lastFailure !== null;
-  const attentionNextStep = failureNeedsAttention ? lastFailure.explanation.nextStep : (integration.attention?.nextStep ?? null);
+  const attentionNextStep = failureNeedsAttention
+    ? lastFailure.explanation.nextStep
+    : (integration.attention?.nextStep ?? null);
   return (
     <Card aria-labelledby={TITLE_ID} className="max-w-3xl">
       <CardHeader className="flex-row flex-wrap items-start gap-x-4 gap-y-2">
-        <div aria-hidden className="flex size-10 shrink-0 items-center justify-center rounded-md bg-blue-50 text-blue-700">
+        <div
+          aria-hidden
+          className="flex size-10 shrink-0 items-center justify-center rounded-md bg-blue-50 text-blue-700"
+        >
           <Cloud className="size-5" />
         </div>
         <div className="grid min-w-0 flex-1 gap-0.5">
@@ -76,8 +93,8 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
       <CardContent className="grid gap-5">
         {!connected ? (
           <p className="text-sm text-slate-700">
-            Connect with the ID Scope and the Primary Key of a symmetric-key enrollment group. Every device is then registered with DPS and lands on the IoT hub
-            its allocation policy chooses.
+            Connect with the ID Scope and the Primary Key of a symmetric-key enrollment group. Every device is
+            then registered with DPS and lands on the IoT hub its allocation policy chooses.
           </p>
         ) : null}
         {integration.dps.state === "unreachable" ? <DpsUnreachableNotice health={integration.dps} /> : null}
@@ -85,7 +102,9 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
           <Alert tone="warning" className="flex gap-3">
             <TriangleAlert aria-hidden className="mt-0.5 size-4 shrink-0" />
             <div className="grid gap-1">
-              <p className="font-semibold">DPS refuses the enrollment group key (since {formatDateTime(integration.dps.since)})</p>
+              <p className="font-semibold">
+                DPS refuses the enrollment group key (since {formatDateTime(integration.dps.since)})
+              </p>
               <p>{integration.attention.message}</p>
               <p>
                 <span className="font-medium">Next step: </span>
@@ -97,7 +116,9 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
           <Alert tone="warning" className="flex gap-3">
             <TriangleAlert aria-hidden className="mt-0.5 size-4 shrink-0" />
             <div className="grid gap-1">
-              <p className="font-semibold">{failureNeedsAttention ? lastFailure.explanation.title : integration.attention.message}</p>
+              <p className="font-semibold">
+                {failureNeedsAttention ? lastFailure.explanation.title : integration.attention.message}
+              </p>
               {failureNeedsAttention ? <p>{integration.attention.message}</p> : null}
               {attentionNextStep ? (
                 <p>
@@ -116,12 +137,15 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
             <span className="break-all font-mono">{integration.host}</span>
           </Fact>
           <Fact label="Enrollment group key">{keysText(integration)}</Fact>
-          <Fact label="Registrations per minute">{integration.registrationsPerMinute.toLocaleString("en-US")}</Fact>
+          <Fact label="Registrations per minute">
+            {integration.registrationsPerMinute.toLocaleString("en-US")}
+          </Fact>
           {connected ? (
             <Fact label="Service connection (optional)" className="sm:col-span-2">
               {integration.service ? (
                 <>
-                  Policy <span className="font-mono">{integration.service.policyName}</span> on <span className="break-all font-mono">{integration.service.host}</span> (key stored
+                  Policy <span className="font-mono">{integration.service.policyName}</span> on{" "}
+                  <span className="break-all font-mono">{integration.service.host}</span> (key stored
                   encrypted)
                   <div className="mt-1">
                     <ServiceRights rights={integration.service.rights} />
@@ -136,7 +160,9 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
             {integration.updatedAt ? (
               <>
                 {formatDateTime(integration.updatedAt)}
-                <span className="block text-xs text-slate-600">by {integration.updatedBy ?? "an unknown user"}</span>
+                <span className="block text-xs text-slate-600">
+                  by {integration.updatedBy ?? "an unknown user"}
+                </span>
               </>
             ) : (
               "Never"
@@ -156,17 +182,28 @@ export function DpsIntegrationTile({ integration, canManage }: { integration: Dp
             {lastFailure ? (
               <>
                 {formatDateTime(lastFailure.at)}
-                {integration.consecutiveFailures > 1 ? <span className="text-slate-600"> · {integration.consecutiveFailures} failures in a row</span> : null}
+                {integration.consecutiveFailures > 1 ? (
+                  <span className="text-slate-600">
+                    {" "}
+                    · {integration.consecutiveFailures} failures in a row
+                  </span>
+                ) : null}
                 <span className="mt-1 block font-medium">{lastFailure.explanation.title}</span>
                 <span className="block text-xs text-slate-600">{lastFailure.explanation.detail}</span>
-                {failureNeedsAttention ? null : <span className="block text-xs text-slate-600">Next step: {lastFailure.explanation.nextStep}</span>}
+                {failureNeedsAttention ? null : (
+                  <span className="block text-xs text-slate-600">
+                    Next step: {lastFailure.explanation.nextStep}
+                  </span>
+                )}
               </>
             ) : (
               "None"
             )}
           </Fact>
         </dl>
-        {connected && integration.enrollmentGroup ? <EnrollmentGroupSection group={integration.enrollmentGroup} /> : null}
+        {connected && integration.enrollmentGroup ? (
+          <EnrollmentGroupSection group={integration.enrollmentGroup} />
+        ) : null}
       </CardContent>
       {canManage ? (
         <CardFooter>

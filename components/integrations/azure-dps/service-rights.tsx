@@ -6,7 +6,8 @@ const SHOWN: ServiceRight[] = ["enrollmentRead", "registrationStatusRead", "regi
 
 /** What the shared access policy may do, as DPS answered the last check; enrollment write is never needed nor tried. */
 export function ServiceRights({ rights }: { rights: ProbedRights | null }) {
-  if (rights === null) return <span className="text-muted-foreground">Not checked yet: use Test connection.</span>;
+  if (rights === null)
+    return <span className="text-muted-foreground">Not checked yet: use Test connection.</span>;
   return (
     <ul className="grid gap-1" aria-label="Rights of the shared access policy">
       {SHOWN.map((right) => {
@@ -15,7 +16,10 @@ export function ServiceRights({ rights }: { rights: ProbedRights | null }) {
         const state = allowed === true ? "allowed" : allowed === false ? "not allowed" : "not known";
         return (
           <li key={right} className="flex items-start gap-1.5">
-            <Icon aria-hidden className={`mt-0.5 size-3.5 shrink-0 ${allowed === true ? "text-success-foreground" : allowed === false ? "text-destructive" : "text-muted-foreground"}`} />
+            <Icon
+              aria-hidden
+              className={`mt-0.5 size-3.5 shrink-0 ${allowed === true ? "text-success-foreground" : allowed === false ? "text-destructive" : "text-muted-foreground"}`}
+            />
             <span>
               {SERVICE_RIGHT_LABELS[right]}: {state}
               <span className="block text-xs text-muted-foreground">to {SERVICE_RIGHT_USES[right]}</span>

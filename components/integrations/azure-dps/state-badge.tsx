@@ -12,7 +12,10 @@ export function DpsStateBadge({ state }: { state: DpsIntegrationState }) {
   const { label, tone } = LOOK[state];
   return (
     <Badge tone={tone} className="gap-1.5 px-2.5 py-1">
-      <span aria-hidden className={`size-1.5 rounded-full ${tone === "success" ? "bg-green-600" : tone === "warning" ? "bg-amber-500" : "bg-slate-400"}`} />
+      <span
+        aria-hidden
+        className={`size-1.5 rounded-full ${tone === "success" ? "bg-green-600" : tone === "warning" ? "bg-amber-500" : "bg-slate-400"}`}
+      />
       {label}
     </Badge>
   );

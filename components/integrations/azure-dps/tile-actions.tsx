@@ -50,7 +50,12 @@ export function DpsTileActions({ integration }: { integration: DpsIntegrationDto
     <div className="grid w-full gap-3">
       <div ref={buttons} className="flex flex-wrap items-center gap-2">
         {/* Remounted per version: after a save or a reload the form starts from what is stored. */}
-        <DpsConnectDialog key={integration.version} integration={integration} open={dialogOpen} onOpenChange={onDialogOpenChange} />
+        <DpsConnectDialog
+          key={integration.version}
+          integration={integration}
+          open={dialogOpen}
+          onOpenChange={onDialogOpenChange}
+        />
         {connected ? (
           <>
             <Button variant="secondary" onClick={testStored} disabled={testing}>

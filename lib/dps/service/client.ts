@@ -1,4 +1,10 @@
-import { abortedFailure, failureFromNetworkError, failureFromReply, redact, transientFailure } from "../errors";
+import {
+  abortedFailure,
+  failureFromNetworkError,
+  failureFromReply,
+  redact,
+  transientFailure,
+} from "../errors";
 import { exchange, MAX_DPS_RESPONSE_BYTES, type DpsFetch, type HttpReply } from "../http";
 import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "../retry-policy";
 import { parseSasToken } from "../sas";
@@ -15,7 +21,12 @@ import {
   SELECT_ALL,
 } from "./paths";
 import { createServiceSasToken } from "./sas";
-import { readEnrollmentGroup, readEnrollmentGroupPage, readRegistrationStatePage, type EnrollmentGroupView } from "./wire";
+import {
+  readEnrollmentGroup,
+  readEnrollmentGroupPage,
+  readRegistrationStatePage,
+  type EnrollmentGroupView,
+} from "./wire";
 
 export type ServiceResult<T> = ({ ok: true; value: T } | { ok: false; failure: DpsFailure }) & {
   /** HTTP requests sent for this call, retries included. */
@@ -32,17 +43,34 @@ export type PageRequest = { pageSize?: number; continuationToken?: string | null
  * Retry-After). Each request goes through `fetch`, so a caller can pace every one of them.
  */
 export type DpsServiceClient = {
-  getEnrollmentGroup(connection: ServiceConnection, enrollmentGroupId: string, signal?: AbortSignal): Promise<ServiceResult<EnrollmentGroupView>>;
-  queryEnrollmentGroups(connection: ServiceConnection, page?: PageRequest, signal?: AbortSignal): Promise<ServiceResult<Page<EnrollmentGroupView>>>;
+  getEnrollmentGroup(
+    connection: ServiceConnection,
+    enrollmentGroupId: string,
+    signal?: AbortSignal,
+  ): Promise<ServiceResult<EnrollmentGroupView>>;
+  queryEnrollmentGroups(
+    connection: ServiceConnection,
+    page?: PageRequest,
+    signal?: AbortSignal,
+  ): Promise<ServiceResult<Page<EnrollmentGroupView>>>;
   queryRegistrationStates(
     connection: ServiceConnection,
     enrollmentGroupId: string,
     page?: PageRequest,
     signal?: AbortSignal,
   ): Promise<ServiceResult<Page<WireRegistrationState>>>;
-  getRegistrationState(connection: ServiceConnection, registrationId: string, signal?: AbortSignal): Promise<ServiceResult<WireRegistrationState>>;
+  getRegistrationState(
+    connection: ServiceConnection,
+    registrationId: string,
+    signal?: AbortSignal,
+  ): Promise<ServiceResult<WireRegistrationState>>;
   /** `etag` becomes If-Match, so a record changed since it was read is not deleted (HTTP 412). */
-  deleteRegistrationState(connection: ServiceConnection, registrationId: string, etag: string | null, signal?: AbortSignal): Promise<ServiceResult<null>>;
+  deleteRegistrationState(
+    connection: ServiceConnection,
+    registrationId: string,
+    etag: string | null,
+    signal?: AbortSignal,
+  ): Promise<ServiceResult<null>>;
 };
 
 export type DpsServiceClientOptions = {
@@ -82,13 +110,28 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
 
 type Interpret<T> = (reply: HttpReply) => { ok: true; value: T } | { ok: false; failure: DpsFailure };
 
-type Request = { method: "GET" | "POST" | "DELETE"; url: string; body?: unknown; headers?: Record<string, string>; maxResponseBytes?: number };
+type Request = {
+  method: "GET" | "POST" | "DELETE";
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  maxResponseBytes?: number;
+};
 
 function malformed(reply: HttpReply, what: string): { ok: false; failure: DpsFailure } {
-  return { ok: false, failure: transientFailure("malformed", `DPS answered HTTP ${reply.status} with ${what}.`, { httpStatus: reply.status }) };
+  return {
+    ok: false,
+    failure: transientFailure("malformed", `DPS answered HTTP ${reply.status} with ${what}.`, {
+      httpStatus: reply.status,
+    }),
+  };
 }
 
-function jsonOf<T>(reply: HttpReply, read: (value: unknown) => T | null, what: string): { ok: true; value: T } | { ok: false; failure: DpsFailure } {
+function jsonOf<T>(
+  reply: HttpReply,
+  read: (value: unknown) => T | null,
+  what: string,
+): { ok: true; value: T } | { ok: false; failure: DpsFailure } {
   const parsed = parseJson(reply.body);
   const value = parsed.ok ? read(parsed.value) : null;
   return value === null ? malformed(reply, `a body that is not ${what}`) : { ok: true, value };
@@ -102,26 +145,50 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const lifetime = options.sasTokenLifetimeSeconds ?? 3600;
 
-  async function call<T>(connection: ServiceConnection, request: Request, interpret: Interpret<T>, signal: AbortSignal | undefined): Promise<ServiceResult<T>> {
+  async function call<T>(
+    connection: ServiceConnection,
+    request: Request,
+    interpret: Interpret<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<ServiceResult<T>> {
     // Nothing that could carry the policy key may reach a result: the key, every token and signature sent.
     const secrets = [connection.key];
-    const finish = (result: { ok: true; value: T } | { ok: false; failure: DpsFailure }, attempts: number): ServiceResult<T> =>
-      result.ok ? { ...result, attempts } : { ok: false, failure: { ...result.failure, message: redact(result.failure.message, secrets) }, attempts };
+    const finish = (
+      result: { ok: true; value: T } | { ok: false; failure: DpsFailure },
+      attempts: number,
+    ): ServiceResult<T> =>
+      result.ok
+        ? { ...result, attempts }
+        : {
+            ok: false,
+            failure: { ...result.failure, message: redact(result.failure.message, secrets) },
+            attempts,
+          };
     for (let attempt = 1; ; attempt += 1) {
       if (signal?.aborted) return finish({ ok: false, failure: abortedFailure() }, attempt - 1);
       const token = createServiceSasToken(connection, Math.floor(now() / 1000) + lifetime);
       const sig = parseSasToken(token)?.sig;
       secrets.push(token, ...(sig ? [sig, decodeURIComponent(sig)] : []));
-      const exchanged = await exchange(options.fetch, { ...request, sasToken: token }, { timeoutMs: requestTimeoutMs, signal });
+      const exchanged = await exchange(
+        options.fetch,
+        { ...request, sasToken: token },
+        { timeoutMs: requestTimeoutMs, signal },
+      );
       let result: { ok: true; value: T } | { ok: false; failure: DpsFailure };
       switch (exchanged.type) {
         case "reply":
-          result = exchanged.reply.status >= 200 && exchanged.reply.status < 300 ? interpret(exchanged.reply) : { ok: false, failure: failureFromReply(exchanged.reply, now()) };
+          result =
+            exchanged.reply.status >= 200 && exchanged.reply.status < 300
+              ? interpret(exchanged.reply)
+              : { ok: false, failure: failureFromReply(exchanged.reply, now()) };
           break;
         case "aborted":
           return finish({ ok: false, failure: abortedFailure() }, attempt);
         case "timeout":
-          result = { ok: false, failure: transientFailure("timeout", `No answer from DPS within ${requestTimeoutMs} ms.`) };
+          result = {
+            ok: false,
+            failure: transientFailure("timeout", `No answer from DPS within ${requestTimeoutMs} ms.`),
+          };
           break;
         case "network-error":
           result = { ok: false, failure: failureFromNetworkError(exchanged.error) };
@@ -153,7 +220,12 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
 
   return {
     getEnrollmentGroup: (connection, enrollmentGroupId, signal) =>
-      call(connection, { method: "GET", url: enrollmentGroupUrl(connection.host, enrollmentGroupId) }, (reply) => jsonOf(reply, readEnrollmentGroup, "an enrollment group"), signal),
+      call(
+        connection,
+        { method: "GET", url: enrollmentGroupUrl(connection.host, enrollmentGroupId) },
+        (reply) => jsonOf(reply, readEnrollmentGroup, "an enrollment group"),
+        signal,
+      ),
     queryEnrollmentGroups: (connection, page, signal) =>
       call(
         connection,
@@ -164,7 +236,12 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
     queryRegistrationStates: (connection, enrollmentGroupId, page, signal) =>
       call(
         connection,
-        { method: "POST", url: registrationStateQueryUrl(connection.host, enrollmentGroupId), body: SELECT_ALL, ...paging(page) },
+        {
+          method: "POST",
+          url: registrationStateQueryUrl(connection.host, enrollmentGroupId),
+          body: SELECT_ALL,
+          ...paging(page),
+        },
         pageOf(readRegistrationStatePage, "a list of registration states"),
         signal,
       ),
@@ -172,13 +249,22 @@ export function createDpsServiceClient(options: DpsServiceClientOptions): DpsSer
       call(
         connection,
         { method: "GET", url: registrationStateUrl(connection.host, registrationId) },
-        (reply) => jsonOf(reply, (value) => (readRegistrationState(value)?.registrationId ? readRegistrationState(value) : null), "a registration state"),
+        (reply) =>
+          jsonOf(
+            reply,
+            (value) => (readRegistrationState(value)?.registrationId ? readRegistrationState(value) : null),
+            "a registration state",
+          ),
         signal,
       ),
     deleteRegistrationState: (connection, registrationId, etag, signal) =>
       call(
         connection,
-        { method: "DELETE", url: registrationStateUrl(connection.host, registrationId), headers: etag ? { "If-Match": etag } : {} },
+        {
+          method: "DELETE",
+          url: registrationStateUrl(connection.host, registrationId),
+          headers: etag ? { "If-Match": etag } : {},
+        },
         () => ({ ok: true, value: null }),
         signal,
       ),

@@ -6,8 +6,16 @@ import type { EnrollmentGroupView } from "./wire";
 
 const CONNECTION = { host: "dps.azure-devices-provisioning.net", policyName: "p", key: "k" };
 const failure = (httpStatus: number, kind: DpsFailure["kind"]): ServiceResult<never> =>
-  ({ ok: false, attempts: 1, failure: { kind, httpStatus, dpsErrorCode: null, trackingId: null, message: "x" } }) as ServiceResult<never>;
-const group = (id: string, primaryKey: string | null, secondaryKey: string | null = null): EnrollmentGroupView => ({
+  ({
+    ok: false,
+    attempts: 1,
+    failure: { kind, httpStatus, dpsErrorCode: null, trackingId: null, message: "x" },
+  }) as ServiceResult<never>;
+const group = (
+  id: string,
+  primaryKey: string | null,
+  secondaryKey: string | null = null,
+): EnrollmentGroupView => ({
   enrollmentGroupId: id,
   attestationType: primaryKey ? "symmetricKey" : "x509",
   symmetricKeys: primaryKey ? { primaryKey, secondaryKey } : null,
@@ -21,7 +29,11 @@ const group = (id: string, primaryKey: string | null, secondaryKey: string | nul
   lastUpdatedDateTimeUtc: null,
 });
 
-function fakeClient(answers: { groups: ServiceResult<unknown>[]; read: ServiceResult<unknown>; write: ServiceResult<unknown> }) {
+function fakeClient(answers: {
+  groups: ServiceResult<unknown>[];
+  read: ServiceResult<unknown>;
+  write: ServiceResult<unknown>;
+}) {
   const deletes: (string | null)[] = [];
   const client = {
     queryEnrollmentGroups: async () => answers.groups.shift(),
@@ -45,7 +57,15 @@ describe("probing a policy's rights", () => {
       write: failure(404, "not-found"),
     });
     const probe = await probeServiceRights(client, CONNECTION);
-    expect(probe).toMatchObject({ accepted: true, rights: { enrollmentRead: true, enrollmentWrite: null, registrationStatusRead: true, registrationStatusWrite: true } });
+    expect(probe).toMatchObject({
+      accepted: true,
+      rights: {
+        enrollmentRead: true,
+        enrollmentWrite: null,
+        registrationStatusRead: true,
+        registrationStatusWrite: true,
+      },
+    });
     expect(probe.accepted && probe.enrollmentGroups?.map((g) => g.enrollmentGroupId)).toEqual(["a", "b"]);
     // The write probe can never delete a real record: it names an etag no record has.
     expect(deletes).toEqual([RIGHTS_PROBE_ETAG]);
@@ -53,19 +73,35 @@ describe("probing a policy's rights", () => {
 
   it("tells a read-only policy (write refused, or a record that changed: 412) from one that is refused outright", async () => {
     const readOnly = await probeServiceRights(
-      fakeClient({ groups: [failure(401, "unauthorized")], read: failure(404, "not-found"), write: failure(401, "unauthorized") }).client,
+      fakeClient({
+        groups: [failure(401, "unauthorized")],
+        read: failure(404, "not-found"),
+        write: failure(401, "unauthorized"),
+      }).client,
       CONNECTION,
     );
-    expect(readOnly).toMatchObject({ accepted: true, rights: { enrollmentRead: false, registrationStatusRead: true, registrationStatusWrite: false }, enrollmentGroups: null });
+    expect(readOnly).toMatchObject({
+      accepted: true,
+      rights: { enrollmentRead: false, registrationStatusRead: true, registrationStatusWrite: false },
+      enrollmentGroups: null,
+    });
 
     const precondition = await probeServiceRights(
-      fakeClient({ groups: [failure(401, "unauthorized")], read: failure(404, "not-found"), write: failure(412, "bad-request") }).client,
+      fakeClient({
+        groups: [failure(401, "unauthorized")],
+        read: failure(404, "not-found"),
+        write: failure(412, "bad-request"),
+      }).client,
       CONNECTION,
     );
     expect(precondition.rights.registrationStatusWrite).toBe(true);
 
     const wrongKey = await probeServiceRights(
-      fakeClient({ groups: [failure(401, "unauthorized")], read: failure(401, "unauthorized"), write: failure(401, "unauthorized") }).client,
+      fakeClient({
+        groups: [failure(401, "unauthorized")],
+        read: failure(401, "unauthorized"),
+        write: failure(401, "unauthorized"),
+      }).client,
       CONNECTION,
     );
     expect(wrongKey).toMatchObject({ accepted: false, failure: { kind: "unauthorized" } });

@@ -21,7 +21,11 @@ const refused = (failure: DpsFailure) => failure.kind === "unauthorized" || fail
 
 /** Allowed: the call got past authorisation, whatever DPS then said about the (absent) record. */
 const allowedBy = (result: { ok: true } | { ok: false; failure: DpsFailure }) =>
-  result.ok || result.failure.kind === "not-found" || result.failure.httpStatus === 412 ? true : refused(result.failure) ? false : null;
+  result.ok || result.failure.kind === "not-found" || result.failure.httpStatus === 412
+    ? true
+    : refused(result.failure)
+      ? false
+      : null;
 
 const MAX_GROUP_PAGES = 20;
 
@@ -31,12 +35,20 @@ const MAX_GROUP_PAGES = 20;
  * read asks for a record that does not exist; registration write deletes that absent record under an
  * etag no record carries. Enrollment write is never tried: the app does not need it.
  */
-export async function probeServiceRights(client: DpsServiceClient, connection: ServiceConnection, signal?: AbortSignal): Promise<ServiceProbe> {
+export async function probeServiceRights(
+  client: DpsServiceClient,
+  connection: ServiceConnection,
+  signal?: AbortSignal,
+): Promise<ServiceProbe> {
   const groups: EnrollmentGroupView[] = [];
   let groupsFailure: DpsFailure | null = null;
   let continuationToken: string | null = null;
   for (let page = 0; page < MAX_GROUP_PAGES; page += 1) {
-    const result = await client.queryEnrollmentGroups(connection, { pageSize: 100, continuationToken }, signal);
+    const result = await client.queryEnrollmentGroups(
+      connection,
+      { pageSize: 100, continuationToken },
+      signal,
+    );
     if (!result.ok) {
       groupsFailure = result.failure;
       break;
@@ -46,7 +58,12 @@ export async function probeServiceRights(client: DpsServiceClient, connection: S
     if (!continuationToken) break;
   }
   const read = await client.getRegistrationState(connection, RIGHTS_PROBE_REGISTRATION_ID, signal);
-  const write = await client.deleteRegistrationState(connection, RIGHTS_PROBE_REGISTRATION_ID, RIGHTS_PROBE_ETAG, signal);
+  const write = await client.deleteRegistrationState(
+    connection,
+    RIGHTS_PROBE_REGISTRATION_ID,
+    RIGHTS_PROBE_ETAG,
+    signal,
+  );
   const rights: ProbedRights = {
     enrollmentRead: groupsFailure === null ? true : refused(groupsFailure) ? false : null,
     enrollmentWrite: null,
@@ -62,7 +79,10 @@ export async function probeServiceRights(client: DpsServiceClient, connection: S
 }
 
 /** The symmetric-key group whose primary or secondary key is one of `groupKeys` (the app's enrollment group key). */
-export function findGroupByKey(groups: readonly EnrollmentGroupView[], groupKeys: readonly (string | null | undefined)[]): EnrollmentGroupView | null {
+export function findGroupByKey(
+  groups: readonly EnrollmentGroupView[],
+  groupKeys: readonly (string | null | undefined)[],
+): EnrollmentGroupView | null {
   const wanted = groupKeys.filter((key): key is string => Boolean(key));
   return (
     groups.find((group) => {

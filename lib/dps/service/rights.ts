@@ -3,7 +3,12 @@
  * The data plane has no call that lists a policy's rights, so the app learns them by probing
  * (lib/dps/service/probe.ts). Browser-safe.
  */
-export const SERVICE_RIGHTS = ["enrollmentRead", "enrollmentWrite", "registrationStatusRead", "registrationStatusWrite"] as const;
+export const SERVICE_RIGHTS = [
+  "enrollmentRead",
+  "enrollmentWrite",
+  "registrationStatusRead",
+  "registrationStatusWrite",
+] as const;
 export type ServiceRight = (typeof SERVICE_RIGHTS)[number];
 
 /** As the Azure portal's policy page names them. */

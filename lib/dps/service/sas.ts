@@ -9,10 +9,15 @@ import type { SasFields } from "../sas";
  */
 
 function sign(keyBase64: string, signedResource: string, expiry: number): string {
-  return createHmac("sha256", Buffer.from(keyBase64, "base64")).update(`${signedResource}\n${expiry}`, "utf8").digest("base64");
+  return createHmac("sha256", Buffer.from(keyBase64, "base64"))
+    .update(`${signedResource}\n${expiry}`, "utf8")
+    .digest("base64");
 }
 
-export function createServiceSasToken(connection: { host: string; policyName: string; key: string }, expiresAtEpochSeconds: number): string {
+export function createServiceSasToken(
+  connection: { host: string; policyName: string; key: string },
+  expiresAtEpochSeconds: number,
+): string {
   const sr = encodeURIComponent(connection.host);
   const sig = encodeURIComponent(sign(connection.key, sr, expiresAtEpochSeconds));
   return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${expiresAtEpochSeconds}&skn=${encodeURIComponent(connection.policyName)}`;
@@ -46,13 +51,17 @@ export function verifyServiceSasToken(
   const sig = safeDecode(fields.sig);
   const policyName = safeDecode(fields.skn);
   if (resource === null || sig === null || policyName === null) return { ok: false, reason: "malformed" };
-  if (!expected.hosts.some((host) => host.toLowerCase() === resource.toLowerCase())) return { ok: false, reason: "wrong-resource" };
-  const policy = expected.policies.find((candidate) => candidate.name.toLowerCase() === policyName.toLowerCase());
+  if (!expected.hosts.some((host) => host.toLowerCase() === resource.toLowerCase()))
+    return { ok: false, reason: "wrong-resource" };
+  const policy = expected.policies.find(
+    (candidate) => candidate.name.toLowerCase() === policyName.toLowerCase(),
+  );
   if (policy === undefined) return { ok: false, reason: "unknown-policy" };
   const given = Buffer.from(sig, "base64");
   for (const key of policy.keys) {
     const computed = Buffer.from(sign(key, fields.sr, Number(fields.se)), "base64");
-    if (computed.length === given.length && timingSafeEqual(computed, given)) return { ok: true, policyName: policy.name };
+    if (computed.length === given.length && timingSafeEqual(computed, given))
+      return { ok: true, policyName: policy.name };
   }
   return { ok: false, reason: "bad-signature" };
 }

@@ -12,7 +12,10 @@ export type AllocationPolicy = (typeof ALLOCATION_POLICIES)[number];
 export type ReprovisionPolicy = { updateHubAssignment: boolean; migrateDeviceData: boolean };
 
 /** DPS's defaults when a group has no reprovision policy. */
-export const DEFAULT_REPROVISION_POLICY: ReprovisionPolicy = { updateHubAssignment: true, migrateDeviceData: true };
+export const DEFAULT_REPROVISION_POLICY: ReprovisionPolicy = {
+  updateHubAssignment: true,
+  migrateDeviceData: true,
+};
 
 /** `EnrollmentGroup` as GET /enrollmentGroups/{id} returns it, restricted to what the app uses. */
 export type WireEnrollmentGroup = {
@@ -77,8 +80,14 @@ function text(value: unknown): string | null {
 function reprovisionPolicy(value: unknown): ReprovisionPolicy | null {
   if (!isRecord(value)) return null;
   return {
-    updateHubAssignment: typeof value.updateHubAssignment === "boolean" ? value.updateHubAssignment : DEFAULT_REPROVISION_POLICY.updateHubAssignment,
-    migrateDeviceData: typeof value.migrateDeviceData === "boolean" ? value.migrateDeviceData : DEFAULT_REPROVISION_POLICY.migrateDeviceData,
+    updateHubAssignment:
+      typeof value.updateHubAssignment === "boolean"
+        ? value.updateHubAssignment
+        : DEFAULT_REPROVISION_POLICY.updateHubAssignment,
+    migrateDeviceData:
+      typeof value.migrateDeviceData === "boolean"
+        ? value.migrateDeviceData
+        : DEFAULT_REPROVISION_POLICY.migrateDeviceData,
   };
 }
 
@@ -95,10 +104,14 @@ export function readEnrollmentGroup(value: unknown): EnrollmentGroupView | null 
   return {
     enrollmentGroupId,
     attestationType: text(attestation.type) ?? "unknown",
-    symmetricKeys: symmetric ? { primaryKey: text(symmetric.primaryKey), secondaryKey: text(symmetric.secondaryKey) } : null,
+    symmetricKeys: symmetric
+      ? { primaryKey: text(symmetric.primaryKey), secondaryKey: text(symmetric.secondaryKey) }
+      : null,
     provisioningStatus: status === "enabled" || status === "disabled" ? status : null,
     allocationPolicy: policy,
-    iotHubs: Array.isArray(value.iotHubs) ? value.iotHubs.filter((hub): hub is string => typeof hub === "string" && hub !== "") : [],
+    iotHubs: Array.isArray(value.iotHubs)
+      ? value.iotHubs.filter((hub): hub is string => typeof hub === "string" && hub !== "")
+      : [],
     iotHubHostName: text(value.iotHubHostName),
     reprovisionPolicy: reprovisionPolicy(value.reprovisionPolicy),
     customAllocationWebhookUrl: custom ? text(custom.webhookUrl) : null,
@@ -110,7 +123,9 @@ export function readEnrollmentGroup(value: unknown): EnrollmentGroupView | null 
 /** A query page must be a JSON array; its items are read one by one, and ones without an id are dropped. */
 export function readRegistrationStatePage(value: unknown): WireRegistrationState[] | null {
   if (!Array.isArray(value)) return null;
-  return value.map(readRegistrationState).filter((state): state is WireRegistrationState => state?.registrationId != null);
+  return value
+    .map(readRegistrationState)
+    .filter((state): state is WireRegistrationState => state?.registrationId != null);
 }
 
 export function readEnrollmentGroupPage(value: unknown): EnrollmentGroupView[] | null {

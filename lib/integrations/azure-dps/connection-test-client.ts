@@ -3,12 +3,21 @@ import { createDpsClient, createDpsFetch, type DpsClient, type DpsFetch } from "
 import { createDpsServiceClient, type DpsServiceClient } from "@/lib/dps/service/client";
 import { env } from "@/lib/env";
 
-const INTERACTIVE_RETRIES = { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 2_000, maxUnreachableAttempts: 1, maxRetryAfterMs: 5_000 };
+const INTERACTIVE_RETRIES = {
+  maxAttempts: 2,
+  baseDelayMs: 500,
+  maxDelayMs: 2_000,
+  maxUnreachableAttempts: 1,
+  maxRetryAfterMs: 5_000,
+};
 
 /** Only to hosts the outbound policy allows; the local emulator's CA trusted for the emulator alone. */
 function interactiveFetch(): DpsFetch {
   const caFile = env().HIC_DPS_CA_FILE;
-  return createDpsFetch({ enforceHostPolicy: true, ...(caFile ? { caPem: readFileSync(caFile, "utf8") } : {}) });
+  return createDpsFetch({
+    enforceHostPolicy: true,
+    ...(caFile ? { caPem: readFileSync(caFile, "utf8") } : {}),
+  });
 }
 
 /**
@@ -27,5 +36,9 @@ export function connectionTestDpsClient(): DpsClient {
 
 /** The service API client for the same moments (testing and saving the connection): short timeouts, few retries. */
 export function connectionTestServiceClient(): DpsServiceClient {
-  return createDpsServiceClient({ fetch: interactiveFetch(), requestTimeoutMs: 10_000, retryPolicy: INTERACTIVE_RETRIES });
+  return createDpsServiceClient({
+    fetch: interactiveFetch(),
+    requestTimeoutMs: 10_000,
+    retryPolicy: INTERACTIVE_RETRIES,
+  });
 }

@@ -57,16 +57,23 @@ export type DpsServiceCredentials = {
 /** The decrypted service credential, or null when none is stored (or DPS is not connected). */
 export async function loadDpsServiceCredentials(): Promise<DpsServiceCredentials | null> {
   const row = await readDpsIntegrationRow();
-  if (!row?.serviceKeyCiphertext || !row.serviceHost || !row.servicePolicyName || !row.primaryKeyCiphertext) return null;
+  if (!row?.serviceKeyCiphertext || !row.serviceHost || !row.servicePolicyName || !row.primaryKeyCiphertext)
+    return null;
   const kek = currentKek();
   return {
-    connection: { host: row.serviceHost, policyName: row.servicePolicyName, key: decryptSecret(row.serviceKeyCiphertext, kek, dpsKeyContext("service")) },
+    connection: {
+      host: row.serviceHost,
+      policyName: row.servicePolicyName,
+      key: decryptSecret(row.serviceKeyCiphertext, kek, dpsKeyContext("service")),
+    },
     rights: row.serviceRights ?? null,
     enrollmentGroupId: row.enrollmentGroupId,
     enrollmentGroupSource: row.enrollmentGroupSource ?? null,
     groupKeys: [
       decryptSecret(row.primaryKeyCiphertext, kek, dpsKeyContext("primary")),
-      row.secondaryKeyCiphertext ? decryptSecret(row.secondaryKeyCiphertext, kek, dpsKeyContext("secondary")) : null,
+      row.secondaryKeyCiphertext
+        ? decryptSecret(row.secondaryKeyCiphertext, kek, dpsKeyContext("secondary"))
+        : null,
     ],
     version: row.version,
   };

@@ -7,13 +7,17 @@ describe("explainDpsError", () => {
   it("explains 401/401002 as a wrong or rotated key or a wrong ID Scope, with the rotation tip", () => {
     const explanation = explainDpsError({ kind: "unauthorized", httpStatus: 401, dpsErrorCode: 401002 });
     expect(explanation.title).toBe("DPS rejected the ID Scope or the key");
-    expect(explanation.detail).toMatch(/wrong or was regenerated \(rotated\).*ID Scope belongs to another DPS instance/);
+    expect(explanation.detail).toMatch(
+      /wrong or was regenerated \(rotated\).*ID Scope belongs to another DPS instance/,
+    );
     expect(explanation.nextStep).toMatch(/Primary Key of the symmetric-key enrollment group/);
     expect(explanation.nextStep).toMatch(/new key as the Secondary key/);
   });
 
   it("explains 404 as a missing ID Scope, DPS instance or registration", () => {
-    expect(explainDpsError({ kind: "not-found", httpStatus: 404, dpsErrorCode: 404201 }).detail).toMatch(/DPS instance for this ID Scope, or the device's registration, does not exist/);
+    expect(explainDpsError({ kind: "not-found", httpStatus: 404, dpsErrorCode: 404201 }).detail).toMatch(
+      /DPS instance for this ID Scope, or the device's registration, does not exist/,
+    );
   });
 
   it("explains 429 as throttling that is retried, with the registrations-per-minute advice", () => {
@@ -31,7 +35,9 @@ describe("explainDpsError", () => {
   });
 
   it("explains 400004 as an invalid registration ID", () => {
-    expect(title({ kind: "bad-request", httpStatus: 400, dpsErrorCode: 400004 })).toBe("DPS refused the registration ID");
+    expect(title({ kind: "bad-request", httpStatus: 400, dpsErrorCode: 400004 })).toBe(
+      "DPS refused the registration ID",
+    );
   });
 
   it("explains 5xx as a DPS internal error that is retried", () => {
@@ -42,14 +48,21 @@ describe("explainDpsError", () => {
   });
 
   it("explains each network failure with its own next step", () => {
-    expect(explainDpsError({ kind: "unreachable", cause: "dns" })).toMatchObject({ title: "Host not found", nextStep: expect.stringMatching(/Check the Device Provisioning Service hostname/) });
+    expect(explainDpsError({ kind: "unreachable", cause: "dns" })).toMatchObject({
+      title: "Host not found",
+      nextStep: expect.stringMatching(/Check the Device Provisioning Service hostname/),
+    });
     expect(explainDpsError({ kind: "unreachable", cause: "tls" }).nextStep).toMatch(/HIC_DPS_CA_FILE/);
     expect(title({ kind: "unreachable", cause: "refused" })).toBe("Connection refused");
     expect(title({ kind: "unreachable", cause: "no-route" })).toBe("No network route to DPS");
     expect(title({ kind: "transient", cause: "timeout" })).toBe("DPS did not answer in time");
     expect(title({ kind: "transient", cause: "reset" })).toBe("The connection to DPS was interrupted");
-    expect(title({ kind: "transient", cause: "malformed" })).toBe("DPS sent an answer that could not be understood");
-    expect(title({ kind: "transient", cause: "network" })).toBe("A network error interrupted the call to DPS");
+    expect(title({ kind: "transient", cause: "malformed" })).toBe(
+      "DPS sent an answer that could not be understood",
+    );
+    expect(title({ kind: "transient", cause: "network" })).toBe(
+      "A network error interrupted the call to DPS",
+    );
   });
 
   it("explains a disabled enrollment group with how to enable it", () => {
@@ -70,8 +83,12 @@ describe("explainDpsError", () => {
   });
 
   it("quotes what DPS said in the detail, bounded", () => {
-    expect(explainDpsError({ kind: "unauthorized", message: "Unauthorized" }).detail).toMatch(/Details: Unauthorized$/);
-    expect(explainDpsError({ kind: "unauthorized", message: "x".repeat(1000) }).detail.length).toBeLessThan(700);
+    expect(explainDpsError({ kind: "unauthorized", message: "Unauthorized" }).detail).toMatch(
+      /Details: Unauthorized$/,
+    );
+    expect(explainDpsError({ kind: "unauthorized", message: "x".repeat(1000) }).detail.length).toBeLessThan(
+      700,
+    );
   });
 });
 
@@ -81,7 +98,14 @@ describe("failure codes", () => {
     expect(dpsFailureCode(facts)).toBe("transient:http-5xx:503:503000");
     expect(parseDpsFailureCode(dpsFailureCode(facts))).toEqual(facts);
     expect(dpsFailureCode({ kind: "unreachable", cause: "dns" })).toBe("unreachable:dns");
-    expect(dpsFailureCode({ kind: "unauthorized", httpStatus: 401, dpsErrorCode: 401002 })).toBe("unauthorized::401:401002");
-    expect(parseDpsFailureCode("throttled")).toEqual({ kind: "throttled", cause: null, httpStatus: null, dpsErrorCode: null });
+    expect(dpsFailureCode({ kind: "unauthorized", httpStatus: 401, dpsErrorCode: 401002 })).toBe(
+      "unauthorized::401:401002",
+    );
+    expect(parseDpsFailureCode("throttled")).toEqual({
+      kind: "throttled",
+      cause: null,
+      httpStatus: null,
+      dpsErrorCode: null,
+    });
   });
 });

@@ -18,7 +18,8 @@ export type DpsErrorExplanation = { title: string; detail: string; nextStep: str
 
 const MAX_QUOTED_MESSAGE = 300;
 
-const ROTATION_TIP = "When rotating keys, save the new key as the Secondary key first (under Advanced), then make it the primary.";
+const ROTATION_TIP =
+  "When rotating keys, save the new key as the Secondary key first (under Advanced), then make it the primary.";
 
 function explain(facts: DpsErrorFacts): DpsErrorExplanation {
   const { kind, cause, httpStatus, dpsErrorCode } = facts;
@@ -28,14 +29,16 @@ function explain(facts: DpsErrorFacts): DpsErrorExplanation {
     return {
       title: "The custom allocation webhook failed",
       detail: `DPS called the enrollment group's custom allocation webhook (an Azure Function) and it failed or returned an unusable answer${status}.`,
-      nextStep: "Check the Azure Function behind the enrollment group's custom allocation policy: its logs, that it is running, and that it returns an IoT hub linked to this DPS instance.",
+      nextStep:
+        "Check the Azure Function behind the enrollment group's custom allocation policy: its logs, that it is running, and that it returns an IoT hub linked to this DPS instance.",
     };
   }
   if (dpsErrorCode === 400004) {
     return {
       title: "DPS refused the registration ID",
       detail: `DPS answered "Invalid RegistrationId"${status}. A registration ID may use letters, digits and - . _ : (at most 128 characters); some DPS versions refuse upper-case letters.`,
-      nextStep: "Use a lower-case registration ID made of letters, digits and - . _ : and provision the device again.",
+      nextStep:
+        "Use a lower-case registration ID made of letters, digits and - . _ : and provision the device again.",
     };
   }
 
@@ -50,15 +53,18 @@ function explain(facts: DpsErrorFacts): DpsErrorExplanation {
       return {
         title: "DPS did not find the ID Scope or the registration",
         detail: `DPS answered 404 Not Found${dpsErrorCode ? ` (error ${dpsErrorCode})` : ""}: the DPS instance for this ID Scope, or the device's registration, does not exist (it may have been deleted).`,
-        nextStep: "Check the ID Scope and the hostname against the DPS instance's Overview page in the Azure portal. If the registration was deleted in Azure, provision the device again.",
+        nextStep:
+          "Check the ID Scope and the hostname against the DPS instance's Overview page in the Azure portal. If the registration was deleted in Azure, provision the device again.",
       };
     case "bad-request":
       return explainBadRequest(httpStatus ?? null, dpsErrorCode ?? null, status);
     case "throttled":
       return {
         title: "DPS is throttling requests",
-        detail: "DPS answered 429 Too Many Requests: this DPS instance received more requests than its quota allows.",
-        nextStep: "Nothing to do for a single occurrence: the request is retried automatically after the pause DPS asks for. If it keeps happening, lower Registrations per minute (Connect dialog → Advanced) below the DPS quota, or add units to the DPS instance.",
+        detail:
+          "DPS answered 429 Too Many Requests: this DPS instance received more requests than its quota allows.",
+        nextStep:
+          "Nothing to do for a single occurrence: the request is retried automatically after the pause DPS asks for. If it keeps happening, lower Registrations per minute (Connect dialog → Advanced) below the DPS quota, or add units to the DPS instance.",
       };
     case "transient":
       return explainTransient(cause ?? null, httpStatus ?? null, status);
@@ -73,37 +79,47 @@ function explain(facts: DpsErrorFacts): DpsErrorExplanation {
     case "disabled":
       return {
         title: "The enrollment group is disabled in DPS",
-        detail: "DPS refused the device because its enrollment group, or its individual registration, is disabled.",
-        nextStep: "In the Azure portal, open the DPS instance → Manage enrollments → the enrollment group, set it to Enabled and save, then provision the device again.",
+        detail:
+          "DPS refused the device because its enrollment group, or its individual registration, is disabled.",
+        nextStep:
+          "In the Azure portal, open the DPS instance → Manage enrollments → the enrollment group, set it to Enabled and save, then provision the device again.",
       };
     case "failed":
       return {
         title: "DPS could not assign the device to an IoT hub",
         detail: `DPS finished the registration with status "failed"${dpsErrorCode ? ` (error ${dpsErrorCode})` : ""}.`,
-        nextStep: "Check the enrollment group's linked IoT hubs and allocation policy in the Azure portal (a linked hub must exist and be reachable), then provision the device again.",
+        nextStep:
+          "Check the enrollment group's linked IoT hubs and allocation policy in the Azure portal (a linked hub must exist and be reachable), then provision the device again.",
       };
     default:
       return {
         title: "The call to DPS failed",
         detail: `The call ended with "${kind}"${status}.`,
-        nextStep: "Try again; if it keeps failing, check the server log and the DPS instance in the Azure portal.",
+        nextStep:
+          "Try again; if it keeps failing, check the server log and the DPS instance in the Azure portal.",
       };
   }
 }
 
-function explainBadRequest(httpStatus: number | null, dpsErrorCode: number | null, status: string): DpsErrorExplanation {
+function explainBadRequest(
+  httpStatus: number | null,
+  dpsErrorCode: number | null,
+  status: string,
+): DpsErrorExplanation {
   if (httpStatus === 403) {
     return {
       title: "DPS refused access",
       detail: `DPS answered 403 Forbidden${dpsErrorCode ? ` (error ${dpsErrorCode})` : ""}: the request was authenticated but not allowed, for example by an IP filter or disabled public network access.`,
-      nextStep: "Check the DPS instance's Networking settings (IP filter rules, public network access) in the Azure portal.",
+      nextStep:
+        "Check the DPS instance's Networking settings (IP filter rules, public network access) in the Azure portal.",
     };
   }
   if (httpStatus !== null && httpStatus >= 300 && httpStatus < 400) {
     return {
       title: "DPS answered with a redirect",
       detail: `The hostname answered with a redirect${status}, which a DPS endpoint never does.`,
-      nextStep: "Check the Device Provisioning Service hostname: use global.azure-devices-provisioning.net or your instance's service endpoint, without a path.",
+      nextStep:
+        "Check the Device Provisioning Service hostname: use global.azure-devices-provisioning.net or your instance's service endpoint, without a path.",
     };
   }
   if (httpStatus === 409 || httpStatus === 412) {
@@ -116,41 +132,51 @@ function explainBadRequest(httpStatus: number | null, dpsErrorCode: number | nul
   return {
     title: "DPS refused the request as invalid",
     detail: `DPS answered that the request was not valid${status}.`,
-    nextStep: "Check the device's registration ID and payload. If it keeps happening, quote the error code and tracking ID to Azure support.",
+    nextStep:
+      "Check the device's registration ID and payload. If it keeps happening, quote the error code and tracking ID to Azure support.",
   };
 }
 
-function explainTransient(cause: string | null, httpStatus: number | null, status: string): DpsErrorExplanation {
+function explainTransient(
+  cause: string | null,
+  httpStatus: number | null,
+  status: string,
+): DpsErrorExplanation {
   switch (cause) {
     case "timeout":
       return {
         title: "DPS did not answer in time",
         detail: "The request to DPS timed out.",
-        nextStep: "Retried automatically. If it keeps happening, check the network path to the DPS hostname (proxy, firewall) and the Azure status page.",
+        nextStep:
+          "Retried automatically. If it keeps happening, check the network path to the DPS hostname (proxy, firewall) and the Azure status page.",
       };
     case "reset":
       return {
         title: "The connection to DPS was interrupted",
         detail: "The connection was closed or reset before DPS finished answering.",
-        nextStep: "Retried automatically. If it keeps happening, check proxies or firewalls between this server and DPS.",
+        nextStep:
+          "Retried automatically. If it keeps happening, check proxies or firewalls between this server and DPS.",
       };
     case "http-5xx":
       return {
         title: "DPS had an internal error",
         detail: `DPS answered with a server error${status || (httpStatus ? ` (HTTP ${httpStatus})` : "")}: the problem is on the DPS side.`,
-        nextStep: "Nothing to change here: the request is retried automatically. If it lasts, check the Azure status page.",
+        nextStep:
+          "Nothing to change here: the request is retried automatically. If it lasts, check the Azure status page.",
       };
     case "malformed":
       return {
         title: "DPS sent an answer that could not be understood",
         detail: `The answer was not the JSON DPS sends${status}; a proxy or another service may be answering instead of DPS.`,
-        nextStep: "Retried automatically. If it keeps happening, check that the hostname is the DPS endpoint and that no proxy rewrites the answers.",
+        nextStep:
+          "Retried automatically. If it keeps happening, check that the hostname is the DPS endpoint and that no proxy rewrites the answers.",
       };
     default:
       return {
         title: "A network error interrupted the call to DPS",
         detail: "The request failed on the way to DPS without an answer.",
-        nextStep: "Retried automatically. If it keeps happening, check this server's network connection and proxy settings.",
+        nextStep:
+          "Retried automatically. If it keeps happening, check this server's network connection and proxy settings.",
       };
   }
 }
@@ -160,20 +186,25 @@ function explainUnreachable(cause: string | null): DpsErrorExplanation {
     case "dns":
       return {
         title: "Host not found",
-        detail: "The Device Provisioning Service hostname could not be resolved (DNS): no such host is known.",
-        nextStep: "Check the Device Provisioning Service hostname for typos: for Azure it is global.azure-devices-provisioning.net. Check this server's DNS settings.",
+        detail:
+          "The Device Provisioning Service hostname could not be resolved (DNS): no such host is known.",
+        nextStep:
+          "Check the Device Provisioning Service hostname for typos: for Azure it is global.azure-devices-provisioning.net. Check this server's DNS settings.",
       };
     case "tls":
       return {
         title: "The DPS server's certificate is not trusted",
-        detail: "The secure (TLS) connection failed: the certificate the host presented is not trusted, has expired, or does not match the hostname.",
-        nextStep: "Check that the hostname is the DPS endpoint. For a private certificate authority (a TLS-inspecting proxy, or a DPS emulator the app did not start itself), start the app with HIC_DPS_CA_FILE set to that CA's PEM file (trusted for DPS requests only; NODE_EXTRA_CA_CERTS works too, for the whole process).",
+        detail:
+          "The secure (TLS) connection failed: the certificate the host presented is not trusted, has expired, or does not match the hostname.",
+        nextStep:
+          "Check that the hostname is the DPS endpoint. For a private certificate authority (a TLS-inspecting proxy, or a DPS emulator the app did not start itself), start the app with HIC_DPS_CA_FILE set to that CA's PEM file (trusted for DPS requests only; NODE_EXTRA_CA_CERTS works too, for the whole process).",
       };
     case "refused":
       return {
         title: "Connection refused",
         detail: "The host was found, but nothing accepts connections on that port.",
-        nextStep: "Check the hostname and the port. For the local DPS emulator, check that it is running and on which port.",
+        nextStep:
+          "Check the hostname and the port. For the local DPS emulator, check that it is running and on which port.",
       };
     case "no-route":
       return {

@@ -9,7 +9,9 @@ import { explainDpsError, type DpsErrorExplanation, type DpsErrorFacts } from ".
 const WHERE = "Azure portal → the DPS instance → Shared access policies";
 
 export function explainServiceError(facts: DpsErrorFacts): DpsErrorExplanation {
-  const status = facts.httpStatus ? ` (HTTP ${facts.httpStatus}${facts.dpsErrorCode ? `, error ${facts.dpsErrorCode}` : ""})` : "";
+  const status = facts.httpStatus
+    ? ` (HTTP ${facts.httpStatus}${facts.dpsErrorCode ? `, error ${facts.dpsErrorCode}` : ""})`
+    : "";
   const said = facts.message ? ` Details: ${facts.message.slice(0, 300)}` : "";
   if (facts.kind === "unauthorized" || facts.httpStatus === 403) {
     return {
@@ -22,7 +24,8 @@ export function explainServiceError(facts: DpsErrorFacts): DpsErrorExplanation {
     return {
       title: "DPS did not find it",
       detail: `DPS answered 404 Not Found${status}: the enrollment group or the registration record does not exist (any more).${said}`,
-      nextStep: "Check the enrollment group ID in the Azure portal (the DPS instance → Manage enrollments), or reconcile again to see the records as they are now.",
+      nextStep:
+        "Check the enrollment group ID in the Azure portal (the DPS instance → Manage enrollments), or reconcile again to see the records as they are now.",
     };
   }
   if (facts.httpStatus === 412) {
@@ -36,7 +39,8 @@ export function explainServiceError(facts: DpsErrorFacts): DpsErrorExplanation {
     return {
       title: "Host not found",
       detail: "The HostName of the service connection string does not resolve.",
-      nextStep: "Check the HostName: it is the DPS instance's own host, e.g. my-dps.azure-devices-provisioning.net (not global.azure-devices-provisioning.net).",
+      nextStep:
+        "Check the HostName: it is the DPS instance's own host, e.g. my-dps.azure-devices-provisioning.net (not global.azure-devices-provisioning.net).",
     };
   }
   return explainDpsError(facts);
@@ -46,19 +50,23 @@ export function explainServiceError(facts: DpsErrorFacts): DpsErrorExplanation {
 export const GROUP_PROBLEMS = {
   "no-enrollment-read": {
     title: "The enrollment group cannot be read",
-    nextStep: "Give the shared access policy Enrollment read, or enter the enrollment group ID under Advanced so reconciliation knows the group.",
+    nextStep:
+      "Give the shared access policy Enrollment read, or enter the enrollment group ID under Advanced so reconciliation knows the group.",
   },
   "not-found-by-key": {
     title: "No enrollment group has the saved key",
-    nextStep: "Enter the enrollment group ID under Advanced (Azure portal → the DPS instance → Manage enrollments), or check that the service connection string is the same DPS instance's.",
+    nextStep:
+      "Enter the enrollment group ID under Advanced (Azure portal → the DPS instance → Manage enrollments), or check that the service connection string is the same DPS instance's.",
   },
   "group-not-found": {
     title: "DPS has no enrollment group with this ID",
-    nextStep: "Check the enrollment group ID under Advanced against Azure portal → the DPS instance → Manage enrollments.",
+    nextStep:
+      "Check the enrollment group ID under Advanced against Azure portal → the DPS instance → Manage enrollments.",
   },
   "key-mismatch": {
     title: "The enrollment group's keys differ from the saved key",
-    nextStep: "Devices register with a key of another group: enter the ID of the group whose key is saved, or save that group's key.",
+    nextStep:
+      "Devices register with a key of another group: enter the ID of the group whose key is saved, or save that group's key.",
   },
   "service-refused": {
     title: "DPS refused the service connection string",
@@ -66,7 +74,8 @@ export const GROUP_PROBLEMS = {
   },
   unavailable: {
     title: "DPS could not be asked about the enrollment group",
-    nextStep: "It is asked again every few minutes and on Test connection; if it keeps failing, check the HostName of the service connection string.",
+    nextStep:
+      "It is asked again every few minutes and on Test connection; if it keeps failing, check the HostName of the service connection string.",
   },
 } as const satisfies Record<string, Omit<DpsErrorExplanation, "detail">>;
 

@@ -10,7 +10,8 @@ export const ALLOCATION_POLICY_LABELS: Record<AllocationPolicy, string> = {
 
 export function reprovisionPolicyLabel(policy: ReprovisionPolicy | null): string {
   // DPS's default when a group names none.
-  if (policy === null || (policy.updateHubAssignment && policy.migrateDeviceData)) return "Re-provision and migrate data";
+  if (policy === null || (policy.updateHubAssignment && policy.migrateDeviceData))
+    return "Re-provision and migrate data";
   if (policy.updateHubAssignment) return "Re-provision and reset to initial config";
   return "Never re-provision";
 }

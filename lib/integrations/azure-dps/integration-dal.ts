@@ -5,8 +5,19 @@ import { recordAudit } from "@/lib/audit/record";
 import { loggableError, UserFacingError } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { logger } from "@/lib/logger";
-import { getDpsHealth, noteIntegrationChanged, requestProvisioningOfUnassigned, resumeAfterKeyAccepted } from "@/lib/provisioning";
-import { decryptSecret, encryptSecret, envelopeKeyId, SecretDecryptionError, type Kek } from "@/lib/secrets/envelope";
+import {
+  getDpsHealth,
+  noteIntegrationChanged,
+  requestProvisioningOfUnassigned,
+  resumeAfterKeyAccepted,
+} from "@/lib/provisioning";
+import {
+  decryptSecret,
+  encryptSecret,
+  envelopeKeyId,
+  SecretDecryptionError,
+  type Kek,
+} from "@/lib/secrets/envelope";
 import { currentKek } from "@/lib/secrets/secret-key";
 import type { IntegrationRow } from "@/db/schema/integration";
 import type { DpsIntegrationInput, TestDpsConnectionInput } from "@/lib/integrations/azure-dps/schema";
@@ -77,14 +88,21 @@ function assertServiceHostAllowed(input: { serviceConnectionString?: { host: str
  * A stored key is only ever sent to the host it was saved with: a new hostname needs the keys
  * typed again (or the secondary removed), so nobody can point the stored key at a host of their choosing.
  */
-function assertStoredKeysStayWithTheirHost(input: { host: string; primaryKey?: string; secondaryKey?: string; removeSecondaryKey?: boolean }, row: IntegrationRow): void {
+function assertStoredKeysStayWithTheirHost(
+  input: { host: string; primaryKey?: string; secondaryKey?: string; removeSecondaryKey?: boolean },
+  row: IntegrationRow,
+): void {
   if (!row.host || row.host === input.host) return;
   const fieldErrors: Record<string, string[]> = {};
-  if (!input.primaryKey) fieldErrors.primaryKey = ["Enter the enrollment group key again: the hostname changed, and a stored key only goes to the host it was saved with."];
+  if (!input.primaryKey)
+    fieldErrors.primaryKey = [
+      "Enter the enrollment group key again: the hostname changed, and a stored key only goes to the host it was saved with.",
+    ];
   if (row.secondaryKeyCiphertext && !input.secondaryKey && !input.removeSecondaryKey) {
     fieldErrors.secondaryKey = ["Enter the secondary key again, or remove it: the hostname changed."];
   }
-  if (Object.keys(fieldErrors).length > 0) throw new UserFacingError("The hostname changed: enter the key again.", fieldErrors);
+  if (Object.keys(fieldErrors).length > 0)
+    throw new UserFacingError("The hostname changed: enter the key again.", fieldErrors);
 }
 
 function conflictError(row: IntegrationRow | undefined): UserFacingError {
@@ -107,7 +125,11 @@ export function saveDpsIntegrationIntent(input: Pick<DpsIntegrationInput, "mode"
 
 type KeyChange = "added" | "replaced" | "kept" | "removed" | "none";
 
-export type SaveDpsIntegrationResult = { integration: DpsIntegrationDto; newlyConnected: boolean; provisioningStarted: boolean };
+export type SaveDpsIntegrationResult = {
+  integration: DpsIntegrationDto;
+  newlyConnected: boolean;
+  provisioningStarted: boolean;
+};
 
 /**
  * Connect or edit. An empty key on edit keeps the stored one; the save only lands if the row is
@@ -131,9 +153,14 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
     });
   }
   if (!input.primaryKey && storedKeyProblem(current, kek)) {
-    throw new UserFacingError("The stored key cannot be read with this server's HIC_SECRET_KEY: enter the enrollment group key again.", {
-      primaryKey: ["Enter the enrollment group key again: the stored one cannot be read with this server's secret key."],
-    });
+    throw new UserFacingError(
+      "The stored key cannot be read with this server's HIC_SECRET_KEY: enter the enrollment group key again.",
+      {
+        primaryKey: [
+          "Enter the enrollment group key again: the stored one cannot be read with this server's secret key.",
+        ],
+      },
+    );
   }
 
   const primary: KeyChange = input.primaryKey ? (wasConnected ? "replaced" : "added") : "kept";
@@ -160,7 +187,9 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
     idScope: input.idScope,
     host: input.host,
     registrationsPerMinute: input.registrationsPerMinute,
-    primaryKeyCiphertext: input.primaryKey ? encryptKey(input.primaryKey, "primary", kek) : current.primaryKeyCiphertext,
+    primaryKeyCiphertext: input.primaryKey
+      ? encryptKey(input.primaryKey, "primary", kek)
+      : current.primaryKeyCiphertext,
     secondaryKeyCiphertext: secondaryCiphertext,
     updatedAt: new Date(),
     updatedById: actor.id,
@@ -184,8 +213,11 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
       primaryKey: primary,
       secondaryKey: secondary,
       serviceConnectionString: service.audit,
-      ...(saved.serviceHost && saved.serviceKeyCiphertext ? { serviceHost: saved.serviceHost, servicePolicy: saved.servicePolicyName } : {}),
-      enrollmentGroupId: saved.enrollmentGroupSource === "entered" ? saved.enrollmentGroupId : "found from the key",
+      ...(saved.serviceHost && saved.serviceKeyCiphertext
+        ? { serviceHost: saved.serviceHost, servicePolicy: saved.servicePolicyName }
+        : {}),
+      enrollmentGroupId:
+        saved.enrollmentGroupSource === "entered" ? saved.enrollmentGroupId : "found from the key",
       version: saved.version,
     },
   });
@@ -193,7 +225,11 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
   const provisioningStarted = await startProvisioning(actor);
   // The group at a glance shows right after saving; DPS not answering does not undo the save.
   if (saved.serviceKeyCiphertext) await refreshServiceCheck(saved, kek);
-  return { integration: toDpsIntegrationDto((await readDpsIntegrationRow()) ?? saved), newlyConnected: !wasConnected, provisioningStarted };
+  return {
+    integration: toDpsIntegrationDto((await readDpsIntegrationRow()) ?? saved),
+    newlyConnected: !wasConnected,
+    provisioningStarted,
+  };
 }
 
 type ServiceChange = { changes: IntegrationChanges; audit: KeyChange };
@@ -208,7 +244,12 @@ const NO_SERVICE: IntegrationChanges = {
 };
 
 /** The service connection string and the enrollment group id of a save: new, kept, removed; what a new one invalidates. */
-function serviceChanges(input: DpsIntegrationInput, current: IntegrationRow, wasConnected: boolean, kek: Kek): ServiceChange {
+function serviceChanges(
+  input: DpsIntegrationInput,
+  current: IntegrationRow,
+  wasConnected: boolean,
+  kek: Kek,
+): ServiceChange {
   const stored = wasConnected && Boolean(current.serviceKeyCiphertext);
   let changes: IntegrationChanges = {};
   let audit: KeyChange = stored ? "kept" : "none";
@@ -217,7 +258,12 @@ function serviceChanges(input: DpsIntegrationInput, current: IntegrationRow, was
     audit = stored ? "removed" : "none";
   } else if (input.serviceConnectionString) {
     const { host, policyName, key } = input.serviceConnectionString;
-    changes = { ...NO_SERVICE, serviceHost: host, servicePolicyName: policyName, serviceKeyCiphertext: encryptKey(key, "service", kek) };
+    changes = {
+      ...NO_SERVICE,
+      serviceHost: host,
+      servicePolicyName: policyName,
+      serviceKeyCiphertext: encryptKey(key, "service", kek),
+    };
     audit = stored ? "replaced" : "added";
   } else if (!stored) {
     changes = { ...NO_SERVICE };
@@ -225,11 +271,23 @@ function serviceChanges(input: DpsIntegrationInput, current: IntegrationRow, was
   const groupId = input.enrollmentGroupId ?? null;
   if (groupId) {
     if (groupId !== current.enrollmentGroupId || current.enrollmentGroupSource !== "entered") {
-      changes = { ...changes, enrollmentGroupId: groupId, enrollmentGroupSource: "entered", enrollmentGroup: null, enrollmentGroupProblem: null };
+      changes = {
+        ...changes,
+        enrollmentGroupId: groupId,
+        enrollmentGroupSource: "entered",
+        enrollmentGroup: null,
+        enrollmentGroupProblem: null,
+      };
     }
   } else if (current.enrollmentGroupSource === "entered") {
     // Blank now: the group is to be found from its key again.
-    changes = { ...changes, enrollmentGroupId: null, enrollmentGroupSource: null, enrollmentGroup: null, enrollmentGroupProblem: null };
+    changes = {
+      ...changes,
+      enrollmentGroupId: null,
+      enrollmentGroupSource: null,
+      enrollmentGroup: null,
+      enrollmentGroupProblem: null,
+    };
   }
   return { changes, audit };
 }
@@ -242,20 +300,36 @@ async function refreshServiceCheck(row: IntegrationRow, kek: Kek): Promise<void>
   try {
     const credentials = storedServiceCredentials(row, kek);
     if (!credentials) return;
-    const check = await checkServiceConnection(connectionTestServiceClient(), credentials, AbortSignal.timeout(20_000));
+    const check = await checkServiceConnection(
+      connectionTestServiceClient(),
+      credentials,
+      AbortSignal.timeout(20_000),
+    );
     await recordServiceCheckRow(row.version, serviceCheckColumns(check, new Date()));
   } catch (error) {
     logger.error({ err: loggableError(error) }, "could not check the DPS service connection after saving");
   }
 }
 
-type StoredServiceCredentials = { connection: ServiceConnection; groupKeys: (string | null)[]; enteredGroupId: string | null };
+type StoredServiceCredentials = {
+  connection: ServiceConnection;
+  groupKeys: (string | null)[];
+  enteredGroupId: string | null;
+};
 
 function storedServiceCredentials(row: IntegrationRow, kek: Kek): StoredServiceCredentials | null {
-  if (!row.serviceKeyCiphertext || !row.serviceHost || !row.servicePolicyName || !row.primaryKeyCiphertext) return null;
+  if (!row.serviceKeyCiphertext || !row.serviceHost || !row.servicePolicyName || !row.primaryKeyCiphertext)
+    return null;
   return {
-    connection: { host: row.serviceHost, policyName: row.servicePolicyName, key: decryptKey(row.serviceKeyCiphertext, "service", kek) },
-    groupKeys: [decryptKey(row.primaryKeyCiphertext, "primary", kek), row.secondaryKeyCiphertext ? decryptKey(row.secondaryKeyCiphertext, "secondary", kek) : null],
+    connection: {
+      host: row.serviceHost,
+      policyName: row.servicePolicyName,
+      key: decryptKey(row.serviceKeyCiphertext, "service", kek),
+    },
+    groupKeys: [
+      decryptKey(row.primaryKeyCiphertext, "primary", kek),
+      row.secondaryKeyCiphertext ? decryptKey(row.secondaryKeyCiphertext, "secondary", kek) : null,
+    ],
     enteredGroupId: row.enrollmentGroupSource === "entered" ? row.enrollmentGroupId : null,
   };
 }
@@ -266,7 +340,10 @@ async function startProvisioning(actor: CurrentUser): Promise<boolean> {
     return true;
   } catch (error) {
     // The configuration is saved either way; the engine also picks devices up on its own schedule.
-    logger.error({ err: loggableError(error) }, "could not request provisioning after saving the DPS integration");
+    logger.error(
+      { err: loggableError(error) },
+      "could not request provisioning after saving the DPS integration",
+    );
     return false;
   }
 }
@@ -299,10 +376,18 @@ type TestPlan = {
 };
 
 /** Which service connection string a test uses: typed, stored (an empty field on edit), or none. */
-function planServiceTest(input: TestDpsConnectionInput, row: IntegrationRow | undefined, kek: Kek): TestPlan["service"] {
+function planServiceTest(
+  input: TestDpsConnectionInput,
+  row: IntegrationRow | undefined,
+  kek: Kek,
+): TestPlan["service"] {
   const stored = () => {
     if (!row?.serviceKeyCiphertext || !row.serviceHost || !row.servicePolicyName) return null;
-    return { host: row.serviceHost, policyName: row.servicePolicyName, key: decryptKey(row.serviceKeyCiphertext, "service", kek) };
+    return {
+      host: row.serviceHost,
+      policyName: row.servicePolicyName,
+      key: decryptKey(row.serviceKeyCiphertext, "service", kek),
+    };
   };
   const storedGroupId = row?.enrollmentGroupSource === "entered" ? row.enrollmentGroupId : null;
   if (input.mode === "stored") {
@@ -310,7 +395,8 @@ function planServiceTest(input: TestDpsConnectionInput, row: IntegrationRow | un
     return connection ? { connection, enteredGroupId: storedGroupId, isStored: true } : null;
   }
   const enteredGroupId = input.enrollmentGroupId ?? null;
-  if (input.serviceConnectionString) return { connection: input.serviceConnectionString, enteredGroupId, isStored: false };
+  if (input.serviceConnectionString)
+    return { connection: input.serviceConnectionString, enteredGroupId, isStored: false };
   if (input.mode !== "edit" || input.removeServiceConnectionString) return null;
   const connection = stored();
   return connection ? { connection, enteredGroupId, isStored: enteredGroupId === storedGroupId } : null;
@@ -321,9 +407,17 @@ function serviceTestDto(check: ServiceCheck): ServiceTestDto {
     ? {
         title: "DPS accepted the service connection string",
         detail: "The shared access policy's rights were checked with calls that change nothing in DPS.",
-        nextStep: check.rights.registrationStatusRead ? "Nothing to do: registration records can be reconciled." : "Give the policy Registration status read to reconcile registration records.",
+        nextStep: check.rights.registrationStatusRead
+          ? "Nothing to do: registration records can be reconciled."
+          : "Give the policy Registration status read to reconcile registration records.",
       }
-    : explainServiceError({ kind: check.failure?.kind ?? "unknown", cause: check.failure && "cause" in check.failure ? check.failure.cause : null, httpStatus: check.failure?.httpStatus, dpsErrorCode: check.failure?.dpsErrorCode, message: check.failure?.message });
+    : explainServiceError({
+        kind: check.failure?.kind ?? "unknown",
+        cause: check.failure && "cause" in check.failure ? check.failure.cause : null,
+        httpStatus: check.failure?.httpStatus,
+        dpsErrorCode: check.failure?.dpsErrorCode,
+        message: check.failure?.message,
+      });
   return {
     accepted: check.accepted,
     explanation,
@@ -334,15 +428,22 @@ function serviceTestDto(check: ServiceCheck): ServiceTestDto {
   };
 }
 
-function planConnectionTest(input: TestDpsConnectionInput, row: IntegrationRow | undefined, kek: Kek): TestPlan {
+function planConnectionTest(
+  input: TestDpsConnectionInput,
+  row: IntegrationRow | undefined,
+  kek: Kek,
+): TestPlan {
   const connected = Boolean(row?.primaryKeyCiphertext && row.idScope && row.host);
   const stored = () => {
-    if (!row?.primaryKeyCiphertext || !row.idScope || !row.host) throw new UserFacingError("Azure DPS is not connected: there is nothing stored to test.");
+    if (!row?.primaryKeyCiphertext || !row.idScope || !row.host)
+      throw new UserFacingError("Azure DPS is not connected: there is nothing stored to test.");
     return {
       idScope: row.idScope,
       host: row.host,
       primaryKey: decryptKey(row.primaryKeyCiphertext, "primary", kek),
-      secondaryKey: row.secondaryKeyCiphertext ? decryptKey(row.secondaryKeyCiphertext, "secondary", kek) : null,
+      secondaryKey: row.secondaryKeyCiphertext
+        ? decryptKey(row.secondaryKeyCiphertext, "secondary", kek)
+        : null,
     };
   };
   const service = planServiceTest(input, row, kek);
@@ -351,7 +452,9 @@ function planConnectionTest(input: TestDpsConnectionInput, row: IntegrationRow |
 
   const usesStoredKey = !input.primaryKey;
   if (usesStoredKey && (input.mode === "connect" || !connected)) {
-    throw new UserFacingError("Enter the enrollment group key to test.", { primaryKey: ["Enter the enrollment group key: no key is stored yet."] });
+    throw new UserFacingError("Enter the enrollment group key to test.", {
+      primaryKey: ["Enter the enrollment group key: no key is stored yet."],
+    });
   }
   let saved: ConnectionTestCredentials | null = null;
   try {
@@ -362,7 +465,9 @@ function planConnectionTest(input: TestDpsConnectionInput, row: IntegrationRow |
   }
   const primaryKey = input.primaryKey ?? saved!.primaryKey;
   const removesSecondary = input.mode === "edit" && input.removeSecondaryKey;
-  const secondaryKey = removesSecondary ? null : (input.secondaryKey ?? (input.mode === "edit" ? (saved?.secondaryKey ?? null) : null));
+  const secondaryKey = removesSecondary
+    ? null
+    : (input.secondaryKey ?? (input.mode === "edit" ? (saved?.secondaryKey ?? null) : null));
   const credentials = { idScope: input.idScope, host: input.host, primaryKey, secondaryKey };
   const testsStoredConfiguration =
     saved !== null &&
@@ -391,7 +496,9 @@ export async function testDpsConnection(input: TestDpsConnectionInput): Promise<
     plan = planConnectionTest(input, row, kek);
   } catch (error) {
     if (error instanceof SecretDecryptionError) {
-      throw new UserFacingError(`The stored key cannot be used: ${error.message}`, { primaryKey: ["Enter the enrollment group key again to test it."] });
+      throw new UserFacingError(`The stored key cannot be used: ${error.message}`, {
+        primaryKey: ["Enter the enrollment group key again to test it."],
+      });
     }
     throw error;
   }
@@ -402,14 +509,19 @@ export async function testDpsConnection(input: TestDpsConnectionInput): Promise<
     service
       ? checkServiceConnection(
           connectionTestServiceClient(),
-          { connection: service.connection, groupKeys: [plan.credentials.primaryKey, plan.credentials.secondaryKey], enteredGroupId: service.enteredGroupId },
+          {
+            connection: service.connection,
+            groupKeys: [plan.credentials.primaryKey, plan.credentials.secondaryKey],
+            enteredGroupId: service.enteredGroupId,
+          },
           AbortSignal.timeout(20_000),
         )
       : null,
   ]);
   if (plan.testsStoredConfiguration) await recordDpsCallOutcomeRow(result.outcome);
   const serviceRecorded = Boolean(check && service?.isStored && plan.testsStoredConfiguration && row);
-  if (check && serviceRecorded) await recordServiceCheckRow(row!.version, serviceCheckColumns(check, new Date()));
+  if (check && serviceRecorded)
+    await recordServiceCheckRow(row!.version, serviceCheckColumns(check, new Date()));
   // DPS accepts the stored key again (fixed in Azure, or a rotation undone): waiting devices resume by themselves.
   const resumed = plan.testsStoredConfiguration && result.accepted ? await resumeAfterKeyAccepted() : false;
   await recordAudit({
@@ -479,7 +591,11 @@ export async function disconnectDpsIntegration(input: { version: number }): Prom
     detail: {
       idScope: saved.idScope,
       host: saved.host,
-      keysDeleted: ["primary", ...(current.secondaryKeyCiphertext ? ["secondary"] : []), ...(current.serviceKeyCiphertext ? ["service"] : [])],
+      keysDeleted: [
+        "primary",
+        ...(current.secondaryKeyCiphertext ? ["secondary"] : []),
+        ...(current.serviceKeyCiphertext ? ["service"] : []),
+      ],
     },
   });
   return toDpsIntegrationDto(saved);

@@ -9,7 +9,13 @@ import type { EnrollmentGroupSummary, ProbedRights } from "@/lib/dps/service/pro
 export const DPS_INTEGRATION_ID = azureDps.id;
 
 /** Failures that no retry will fix: one is enough to ask an administrator to look. */
-const CONFIGURATION_FAILURE_KINDS = new Set(["unauthorized", "not-found", "bad-request", "unreachable", "disabled"]);
+const CONFIGURATION_FAILURE_KINDS = new Set([
+  "unauthorized",
+  "not-found",
+  "bad-request",
+  "unreachable",
+  "disabled",
+]);
 export const NEEDS_ATTENTION_AFTER_FAILURES = 3;
 
 /** `unreachable`: connected, but DPS does not answer now (the engine waits and probes it); `needs-attention` asks an administrator to act. */
@@ -19,7 +25,11 @@ export type DpsIntegrationState = "not-connected" | "connected" | "unreachable" 
 export type DpsIntegrationDto = {
   state: DpsIntegrationState;
   /** Why the state is "needs-attention": a failed DPS call, a stored key this server cannot read, DPS refusing the stored key, or a disabled enrollment group. */
-  attention: { cause: "failure" | "stored-key" | "key-refused" | "group-disabled"; message: string; nextStep?: string } | null;
+  attention: {
+    cause: "failure" | "stored-key" | "key-refused" | "group-disabled";
+    message: string;
+    nextStep?: string;
+  } | null;
   /** DPS's health as the provisioning engine sees it (`available` while not connected). */
   dps: DpsHealth;
   idScope: string | null;
@@ -54,7 +64,10 @@ export function disabledGroupAttention(groupId: string): { message: string; next
   };
 }
 
-type HealthFacts = Pick<IntegrationRow, "updatedAt" | "lastSuccessAt" | "lastFailureAt" | "lastFailureKind" | "consecutiveFailures">;
+type HealthFacts = Pick<
+  IntegrationRow,
+  "updatedAt" | "lastSuccessAt" | "lastFailureAt" | "lastFailureKind" | "consecutiveFailures"
+>;
 
 /**
  * Needs attention when the newest event is a failure that happened after the configuration was last
@@ -63,10 +76,16 @@ type HealthFacts = Pick<IntegrationRow, "updatedAt" | "lastSuccessAt" | "lastFai
 export function attentionReason(row: HealthFacts): string | null {
   const failedAt = row.lastFailureAt?.getTime();
   if (failedAt === undefined) return null;
-  if (failedAt <= (row.lastSuccessAt?.getTime() ?? -Infinity) || failedAt <= (row.updatedAt?.getTime() ?? -Infinity)) return null;
+  if (
+    failedAt <= (row.lastSuccessAt?.getTime() ?? -Infinity) ||
+    failedAt <= (row.updatedAt?.getTime() ?? -Infinity)
+  )
+    return null;
   const { kind } = parseDpsFailureCode(row.lastFailureKind ?? "");
-  if (CONFIGURATION_FAILURE_KINDS.has(kind)) return "Retrying will not fix this: the settings or the DPS instance need a change.";
-  if (row.consecutiveFailures >= NEEDS_ATTENTION_AFTER_FAILURES) return `The last ${row.consecutiveFailures} DPS calls failed.`;
+  if (CONFIGURATION_FAILURE_KINDS.has(kind))
+    return "Retrying will not fix this: the settings or the DPS instance need a change.";
+  if (row.consecutiveFailures >= NEEDS_ATTENTION_AFTER_FAILURES)
+    return `The last ${row.consecutiveFailures} DPS calls failed.`;
   return null;
 }
 
@@ -77,11 +96,18 @@ export function attentionReason(row: HealthFacts): string | null {
 export const KEY_REFUSED_MESSAGE =
   "DPS refused the stored enrollment group key (and the secondary key, if one is stored). Provisioning waits: devices stay Pending, and no attempts are used up.";
 
-export function toDpsIntegrationDto(row: IntegrationRow | undefined, storedKeyProblem: string | null = null, health: DpsHealth = { state: "available" }): DpsIntegrationDto {
+export function toDpsIntegrationDto(
+  row: IntegrationRow | undefined,
+  storedKeyProblem: string | null = null,
+  health: DpsHealth = { state: "available" },
+): DpsIntegrationDto {
   const connected = Boolean(row?.primaryKeyCiphertext);
   const dps: DpsHealth = connected ? health : { state: "available" };
   const failure = connected && row ? attentionReason(row) : null;
-  const group = row?.serviceKeyCiphertext && row.enrollmentGroup?.provisioningStatus === "disabled" ? row.enrollmentGroup : null;
+  const group =
+    row?.serviceKeyCiphertext && row.enrollmentGroup?.provisioningStatus === "disabled"
+      ? row.enrollmentGroup
+      : null;
   const attention = !connected
     ? null
     : storedKeyProblem
@@ -95,7 +121,13 @@ export function toDpsIntegrationDto(row: IntegrationRow | undefined, storedKeyPr
             : null;
   const hasService = Boolean(row?.serviceKeyCiphertext && row.serviceHost && row.servicePolicyName);
   return {
-    state: !connected ? "not-connected" : attention ? "needs-attention" : dps.state === "unreachable" ? "unreachable" : "connected",
+    state: !connected
+      ? "not-connected"
+      : attention
+        ? "needs-attention"
+        : dps.state === "unreachable"
+          ? "unreachable"
+          : "connected",
     attention,
     dps,
     idScope: row?.idScope ?? null,
@@ -106,18 +138,28 @@ export function toDpsIntegrationDto(row: IntegrationRow | undefined, storedKeyPr
     version: row?.version ?? 0,
     updatedAt: row?.updatedAt?.toISOString() ?? null,
     updatedBy: row?.updatedByEmail ?? null,
-    lastSuccess: row?.lastSuccessAt ? { at: row.lastSuccessAt.toISOString(), summary: row.lastSuccessSummary ?? "" } : null,
+    lastSuccess: row?.lastSuccessAt
+      ? { at: row.lastSuccessAt.toISOString(), summary: row.lastSuccessSummary ?? "" }
+      : null,
     lastFailure:
       row?.lastFailureAt && row.lastFailureKind
         ? {
             at: row.lastFailureAt.toISOString(),
             code: row.lastFailureKind,
-            explanation: explainDpsError({ ...parseDpsFailureCode(row.lastFailureKind), message: row.lastFailureMessage }),
+            explanation: explainDpsError({
+              ...parseDpsFailureCode(row.lastFailureKind),
+              message: row.lastFailureMessage,
+            }),
           }
         : null,
     consecutiveFailures: row?.consecutiveFailures ?? 0,
     service: hasService
-      ? { host: row!.serviceHost!, policyName: row!.servicePolicyName!, rights: row!.serviceRights ?? null, checkedAt: row!.serviceCheckedAt?.toISOString() ?? null }
+      ? {
+          host: row!.serviceHost!,
+          policyName: row!.servicePolicyName!,
+          rights: row!.serviceRights ?? null,
+          checkedAt: row!.serviceCheckedAt?.toISOString() ?? null,
+        }
       : null,
     enrollmentGroup:
       hasService || row?.enrollmentGroupId
@@ -126,7 +168,10 @@ export function toDpsIntegrationDto(row: IntegrationRow | undefined, storedKeyPr
             source: row?.enrollmentGroupSource ?? null,
             summary: hasService ? (row?.enrollmentGroup ?? null) : null,
             checkedAt: hasService ? (row?.enrollmentGroupCheckedAt?.toISOString() ?? null) : null,
-            problem: hasService && isGroupProblem(row?.enrollmentGroupProblem) ? GROUP_PROBLEMS[row.enrollmentGroupProblem] : null,
+            problem:
+              hasService && isGroupProblem(row?.enrollmentGroupProblem)
+                ? GROUP_PROBLEMS[row.enrollmentGroupProblem]
+                : null,
           }
         : null,
   };

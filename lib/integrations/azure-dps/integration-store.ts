@@ -24,7 +24,10 @@ export async function ensureDpsIntegrationRow(): Promise<void> {
 export type IntegrationChanges = Partial<Omit<typeof integrations.$inferInsert, "id" | "version">>;
 
 /** Applies `changes` only if nobody saved since `loadedVersion`; undefined means someone did. */
-export async function updateDpsIntegrationIfVersion(loadedVersion: number, changes: IntegrationChanges): Promise<IntegrationRow | undefined> {
+export async function updateDpsIntegrationIfVersion(
+  loadedVersion: number,
+  changes: IntegrationChanges,
+): Promise<IntegrationRow | undefined> {
   const [row] = await getDb()
     .update(integrations)
     .set({ ...changes, version: sql`${integrations.version} + 1` })
@@ -60,7 +63,13 @@ export async function recordServiceCheckRow(version: number, columns: ServiceChe
   const rows = await getDb()
     .update(integrations)
     .set(columns)
-    .where(and(eq(integrations.id, DPS_INTEGRATION_ID), eq(integrations.version, version), isNotNull(integrations.serviceKeyCiphertext)))
+    .where(
+      and(
+        eq(integrations.id, DPS_INTEGRATION_ID),
+        eq(integrations.version, version),
+        isNotNull(integrations.serviceKeyCiphertext),
+      ),
+    )
     .returning({ id: integrations.id });
   return rows.length > 0;
 }

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { looksLikeUsualIdScope, optionalGroupKey, schemaFor, validateDpsHost, validateIdScope } from "@/lib/dps/validation";
+import {
+  looksLikeUsualIdScope,
+  optionalGroupKey,
+  schemaFor,
+  validateDpsHost,
+  validateIdScope,
+} from "@/lib/dps/validation";
 import { parseServiceConnectionString } from "@/lib/dps/service/connection-string";
 
 /**
@@ -45,14 +51,19 @@ const enrollmentGroupId = z
     const value = input?.trim() ?? "";
     if (value === "") return undefined;
     if (ENROLLMENT_GROUP_ID.test(value)) return value;
-    ctx.addIssue({ code: "custom", message: "Enrollment group ID may use letters, digits and - . _ : (at most 128), starting with a letter or digit, as in the Azure portal." });
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "Enrollment group ID may use letters, digits and - . _ : (at most 128), starting with a letter or digit, as in the Azure portal.",
+    });
     return z.NEVER;
   });
 
 const idScope = schemaFor(validateIdScope, "ID Scope is required.");
 
 const host = schemaFor((input) => {
-  if (input.trim() === "") return { ok: false, message: `Enter the ${DPS_FIELD_LABELS.host}, e.g. ${DEFAULT_DPS_HOST}.` };
+  if (input.trim() === "")
+    return { ok: false, message: `Enter the ${DPS_FIELD_LABELS.host}, e.g. ${DEFAULT_DPS_HOST}.` };
   return validateDpsHost(input);
 }, `Enter the ${DPS_FIELD_LABELS.host}.`);
 
@@ -65,7 +76,10 @@ const registrationsPerMinute = z.preprocess(
     .number({ error: wholeNumberMessage })
     .int(wholeNumberMessage)
     .min(1, "Registrations per minute must be at least 1.")
-    .max(MAX_REGISTRATIONS_PER_MINUTE, `Registrations per minute must be at most ${MAX_REGISTRATIONS_PER_MINUTE.toLocaleString("en-US")}.`),
+    .max(
+      MAX_REGISTRATIONS_PER_MINUTE,
+      `Registrations per minute must be at most ${MAX_REGISTRATIONS_PER_MINUTE.toLocaleString("en-US")}.`,
+    ),
 );
 
 const version = z.coerce.number().int().min(0);
@@ -94,14 +108,20 @@ export const dpsIntegrationSchema = z
     message: "Enter the enrollment group key: paste the Primary Key of a symmetric-key enrollment group.",
     // Run even when other fields are wrong, so every field's error shows at once (but never on a
     // value that is not an object at all: there is nothing to check then).
-    when: (payload) => typeof payload.value === "object" && payload.value !== null && !payload.issues.some((issue) => issue.path?.[0] === "primaryKey"),
+    when: (payload) =>
+      typeof payload.value === "object" &&
+      payload.value !== null &&
+      !payload.issues.some((issue) => issue.path?.[0] === "primaryKey"),
   });
 
 export type DpsIntegrationFormInput = z.input<typeof dpsIntegrationSchema>;
 export type DpsIntegrationInput = z.output<typeof dpsIntegrationSchema>;
 
 /** "Test connection": the values typed in the dialog, or (`mode: "stored"`) the saved configuration. */
-export const testDpsConnectionSchema = z.discriminatedUnion("mode", [z.object({ mode: z.literal("stored") }), dpsIntegrationSchema]);
+export const testDpsConnectionSchema = z.discriminatedUnion("mode", [
+  z.object({ mode: z.literal("stored") }),
+  dpsIntegrationSchema,
+]);
 export type TestDpsConnectionInput = z.output<typeof testDpsConnectionSchema>;
 
 export const disconnectDpsSchema = z.object({ version });

@@ -1,6 +1,12 @@
 import type { DpsServiceClient } from "@/lib/dps/service/client";
 import type { ServiceConnection } from "@/lib/dps/service/connection-string";
-import { findGroupByKey, probeServiceRights, summarizeGroup, type EnrollmentGroupSummary, type ProbedRights } from "@/lib/dps/service/probe";
+import {
+  findGroupByKey,
+  probeServiceRights,
+  summarizeGroup,
+  type EnrollmentGroupSummary,
+  type ProbedRights,
+} from "@/lib/dps/service/probe";
 import type { DpsFailure } from "@/lib/dps";
 import type { GroupProblem } from "./explain-service-error";
 
@@ -28,27 +34,61 @@ export type ServiceCheckInput = {
   enteredGroupId: string | null;
 };
 
-export async function checkServiceConnection(client: DpsServiceClient, input: ServiceCheckInput, signal?: AbortSignal): Promise<ServiceCheck> {
+export async function checkServiceConnection(
+  client: DpsServiceClient,
+  input: ServiceCheckInput,
+  signal?: AbortSignal,
+): Promise<ServiceCheck> {
   const probe = await probeServiceRights(client, input.connection, signal);
-  const base = { rights: probe.rights, enrollmentGroupId: input.enteredGroupId, enrollmentGroupSource: input.enteredGroupId ? ("entered" as const) : null };
+  const base = {
+    rights: probe.rights,
+    enrollmentGroupId: input.enteredGroupId,
+    enrollmentGroupSource: input.enteredGroupId ? ("entered" as const) : null,
+  };
   if (!probe.accepted) {
     const refused = probe.failure.kind === "unauthorized" || probe.failure.httpStatus === 403;
-    return { ...base, accepted: false, failure: probe.failure, enrollmentGroup: null, groupProblem: refused ? "service-refused" : "unavailable" };
+    return {
+      ...base,
+      accepted: false,
+      failure: probe.failure,
+      enrollmentGroup: null,
+      groupProblem: refused ? "service-refused" : "unavailable",
+    };
   }
   const accepted = { ...base, accepted: true, failure: null };
   if (input.enteredGroupId) {
-    if (probe.rights.enrollmentRead !== true) return { ...accepted, enrollmentGroup: null, groupProblem: "no-enrollment-read" };
+    if (probe.rights.enrollmentRead !== true)
+      return { ...accepted, enrollmentGroup: null, groupProblem: "no-enrollment-read" };
     const read = await client.getEnrollmentGroup(input.connection, input.enteredGroupId, signal);
-    if (!read.ok) return { ...accepted, enrollmentGroup: null, groupProblem: read.failure.kind === "not-found" ? "group-not-found" : "unavailable" };
+    if (!read.ok)
+      return {
+        ...accepted,
+        enrollmentGroup: null,
+        groupProblem: read.failure.kind === "not-found" ? "group-not-found" : "unavailable",
+      };
     const matches = findGroupByKey([read.value], input.groupKeys) !== null;
-    return { ...accepted, enrollmentGroup: summarizeGroup(read.value), groupProblem: matches ? null : "key-mismatch" };
+    return {
+      ...accepted,
+      enrollmentGroup: summarizeGroup(read.value),
+      groupProblem: matches ? null : "key-mismatch",
+    };
   }
   if (probe.enrollmentGroups === null) {
-    return { ...accepted, enrollmentGroup: null, groupProblem: probe.rights.enrollmentRead === false ? "no-enrollment-read" : "unavailable" };
+    return {
+      ...accepted,
+      enrollmentGroup: null,
+      groupProblem: probe.rights.enrollmentRead === false ? "no-enrollment-read" : "unavailable",
+    };
   }
   const found = findGroupByKey(probe.enrollmentGroups, input.groupKeys);
   if (found === null) return { ...accepted, enrollmentGroup: null, groupProblem: "not-found-by-key" };
-  return { ...accepted, enrollmentGroupId: found.enrollmentGroupId, enrollmentGroupSource: "found-by-key", enrollmentGroup: summarizeGroup(found), groupProblem: null };
+  return {
+    ...accepted,
+    enrollmentGroupId: found.enrollmentGroupId,
+    enrollmentGroupSource: "found-by-key",
+    enrollmentGroup: summarizeGroup(found),
+    groupProblem: null,
+  };
 }
 
 export type ServiceCheckColumns = {
@@ -70,5 +110,10 @@ export function serviceCheckColumns(check: ServiceCheck, at: Date): ServiceCheck
   if (!check.accepted && check.groupProblem === "unavailable") return noted;
   const rights = { ...noted, serviceRights: check.rights, serviceCheckedAt: at };
   if (check.groupProblem === "unavailable" || check.groupProblem === "service-refused") return rights;
-  return { ...rights, enrollmentGroupId: check.enrollmentGroupId, enrollmentGroupSource: check.enrollmentGroupSource, enrollmentGroup: check.enrollmentGroup };
+  return {
+    ...rights,
+    enrollmentGroupId: check.enrollmentGroupId,
+    enrollmentGroupSource: check.enrollmentGroupSource,
+    enrollmentGroup: check.enrollmentGroup,
+  };
 }

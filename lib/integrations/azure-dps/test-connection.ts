@@ -6,7 +6,12 @@ import type { DpsCallOutcome } from "./integration-store";
 /** Never registered: a status lookup for it is answered 404 once DPS accepts the credentials. */
 export const CONNECTION_PROBE_REGISTRATION_ID = "hic-connection-probe";
 
-export type ConnectionTestCredentials = { idScope: string; host: string; primaryKey: string; secondaryKey: string | null };
+export type ConnectionTestCredentials = {
+  idScope: string;
+  host: string;
+  primaryKey: string;
+  secondaryKey: string | null;
+};
 
 export type ConnectionTestResult = {
   accepted: boolean;
@@ -25,21 +30,35 @@ export type ConnectionTestResult = {
  * from the group key (the secondary is tried when DPS refuses the primary). Status lookups are not
  * billed and create nothing. 200 or 404 mean DPS accepted the ID Scope and the key.
  */
-export async function probeDpsConnection(client: DpsClient, credentials: ConnectionTestCredentials): Promise<ConnectionTestResult> {
+export async function probeDpsConnection(
+  client: DpsClient,
+  credentials: ConnectionTestCredentials,
+): Promise<ConnectionTestResult> {
   const { idScope, host, primaryKey, secondaryKey } = credentials;
   const result = await lookupStatusWithGroupKeys(client, {
     connection: { idScope, host },
     registrationId: CONNECTION_PROBE_REGISTRATION_ID,
     groupKeys: { primary: primaryKey, secondary: secondaryKey ?? undefined },
   });
-  const secrets = [primaryKey, secondaryKey, ...[primaryKey, secondaryKey].map((key) => (key ? deriveDeviceKey(key, CONNECTION_PROBE_REGISTRATION_ID) : null))].filter(
-    (value): value is string => Boolean(value),
-  );
+  const secrets = [
+    primaryKey,
+    secondaryKey,
+    ...[primaryKey, secondaryKey].map((key) =>
+      key ? deriveDeviceKey(key, CONNECTION_PROBE_REGISTRATION_ID) : null,
+    ),
+  ].filter((value): value is string => Boolean(value));
   const message = result.message ? redact(result.message, secrets) : null;
-  const evidence = { keyUsed: result.keyUsed, httpStatus: result.httpStatus, dpsErrorCode: result.dpsErrorCode };
+  const evidence = {
+    keyUsed: result.keyUsed,
+    httpStatus: result.httpStatus,
+    dpsErrorCode: result.dpsErrorCode,
+  };
 
   if (result.kind === "not-registered" || (result.kind === "registered" && result.status !== "disabled")) {
-    const answer = result.kind === "not-registered" ? "HTTP 404, not registered" : `HTTP ${result.httpStatus ?? 200}, registered with status ${result.status}`;
+    const answer =
+      result.kind === "not-registered"
+        ? "HTTP 404, not registered"
+        : `HTTP ${result.httpStatus ?? 200}, registered with status ${result.status}`;
     const viaSecondary = result.keyUsed === "secondary";
     const summary = `Connection test: DPS accepted the ${viaSecondary ? "secondary" : "primary"} key (status lookup: ${answer}).`;
     return {

@@ -44,7 +44,12 @@ export function isRetryable(result: RegisterResult): boolean {
 }
 
 /** Capped exponential backoff with equal jitter, never sooner than DPS's Retry-After. */
-export function retryDelayMs(attempt: number, retryAfterMs: number | null, settings: RetrySettings, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  retryAfterMs: number | null,
+  settings: RetrySettings,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** Math.max(0, attempt - 1));
   const backoff = ceiling / 2 + random() * (ceiling / 2);
   return Math.round(Math.max(backoff, retryAfterMs ?? 0));
@@ -66,7 +71,12 @@ const none = {
 } as const;
 
 /** Maps one DPS register result (never `aborted`: the caller releases those) to what we store. */
-export function judgeAttempt(result: Exclude<RegisterResult, { kind: "aborted" }>, attempt: number, settings: RetrySettings, random?: () => number): AttemptVerdict {
+export function judgeAttempt(
+  result: Exclude<RegisterResult, { kind: "aborted" }>,
+  attempt: number,
+  settings: RetrySettings,
+  random?: () => number,
+): AttemptVerdict {
   if (result.kind === "assigned") {
     return {
       outcome: "assigned",
@@ -92,11 +102,16 @@ export function judgeAttempt(result: Exclude<RegisterResult, { kind: "aborted" }
       operationId: result.operationId,
       errorKind: result.kind,
       errorCode: result.errorCode === null ? null : String(result.errorCode),
-      errorMessage: result.errorMessage ?? (result.kind === "disabled" ? "The enrollment is disabled in DPS." : "DPS could not assign the device."),
+      errorMessage:
+        result.errorMessage ??
+        (result.kind === "disabled"
+          ? "The enrollment is disabled in DPS."
+          : "DPS could not assign the device."),
       retryInMs: null,
     };
   }
-  const errorCode = result.dpsErrorCode ?? result.httpStatus ?? ("networkCode" in result ? result.networkCode : null);
+  const errorCode =
+    result.dpsErrorCode ?? result.httpStatus ?? ("networkCode" in result ? result.networkCode : null);
   const retry = isRetryable(result) && attempt < settings.maxAttempts;
   const retryAfterMs = "retryAfterMs" in result ? result.retryAfterMs : null;
   return {
@@ -106,7 +121,8 @@ export function judgeAttempt(result: Exclude<RegisterResult, { kind: "aborted" }
     operationId: null,
     errorKind: result.kind,
     errorCode: errorCode === null ? null : String(errorCode),
-    errorMessage: isRetryable(result) && !retry ? `Gave up after ${attempt} attempts. ${result.message}` : result.message,
+    errorMessage:
+      isRetryable(result) && !retry ? `Gave up after ${attempt} attempts. ${result.message}` : result.message,
     retryInMs: retry ? retryDelayMs(attempt, retryAfterMs, settings, random) : null,
   };
 }
@@ -121,9 +137,10 @@ export function describeVerdict(verdict: AttemptVerdict, previousHub: string | n
     case "disabled":
       return `DPS refused the device: ${verdict.errorMessage}`;
     case "failed":
-      return verdict.errorKind === "failed" ? `DPS could not assign the device: ${verdict.errorMessage}` : `The call to DPS failed (${verdict.errorKind}): ${verdict.errorMessage}`;
+      return verdict.errorKind === "failed"
+        ? `DPS could not assign the device: ${verdict.errorMessage}`
+        : `The call to DPS failed (${verdict.errorKind}): ${verdict.errorMessage}`;
     case "retrying":
       return `The call to DPS failed (${verdict.errorKind}); another attempt is queued.`;
   }
 }
-

@@ -1,8 +1,24 @@
 import type { PoolClient } from "pg";
-import { realSleep, registerWithGroupKeys, type JsonObject, type RegisterResult, type LookupStatusResult, type WithKeyUsed } from "@/lib/dps";
+import {
+  realSleep,
+  registerWithGroupKeys,
+  type JsonObject,
+  type RegisterResult,
+  type LookupStatusResult,
+  type WithKeyUsed,
+} from "@/lib/dps";
 import { logger } from "@/lib/logger";
 import { describeVerdict, judgeAttempt, type AttemptVerdict } from "./attempt-outcome";
-import { claimDevices, explainRefusedClaim, recordAttempt, releaseDevice, type Claim, type ClaimRequest, type RecordBatcher, type WaitingReason } from "./device-attempt-sql";
+import {
+  claimDevices,
+  explainRefusedClaim,
+  recordAttempt,
+  releaseDevice,
+  type Claim,
+  type ClaimRequest,
+  type RecordBatcher,
+  type WaitingReason,
+} from "./device-attempt-sql";
 import { whileDatabaseIsAway } from "./database-retry";
 import { isDatabaseUnreachable } from "@/db/connection-errors";
 import { refuseKey } from "../health/circuit-store";
@@ -57,13 +73,23 @@ export type AttemptResult =
  * connected, stopping, no slot in time), or it met an outage or a refused key, which is DPS's
  * state rather than the device's, so its retry budget is not spent (the same attempt is queued again).
  */
-export type NotRunReason = "paused" | "not-connected" | "stopped" | "no-slot-in-time" | "lease-lost" | "dps-unreachable" | "key-refused";
+export type NotRunReason =
+  | "paused"
+  | "not-connected"
+  | "stopped"
+  | "no-slot-in-time"
+  | "lease-lost"
+  | "dps-unreachable"
+  | "key-refused";
 
 /**
  * A signal that aborts when any source does or after `timeoutMs`; `dispose` detaches it again, so
  * thousands of attempts do not pile listeners onto the worker's long-lived stop signals.
  */
-function attemptSignal(sources: (AbortSignal | undefined)[], timeoutMs: number): { signal: AbortSignal; timedOut: () => boolean; dispose: () => void } {
+function attemptSignal(
+  sources: (AbortSignal | undefined)[],
+  timeoutMs: number,
+): { signal: AbortSignal; timedOut: () => boolean; dispose: () => void } {
   const controller = new AbortController();
   let timedOut = false;
   const abort = () => controller.abort();
@@ -122,12 +148,22 @@ export function isOutageFailure(result: RegisterResult | LookupStatusResult): bo
 
 function waitingReason(result: RegisterResult): WaitingReason {
   const cause = "cause" in result ? result.cause : null;
-  const code = result.dpsErrorCode ?? result.httpStatus ?? ("networkCode" in result ? result.networkCode : null);
-  return { kind: result.kind, code: code === null ? null : String(code), message: result.message ?? dpsFailureCode({ kind: result.kind, cause }) };
+  const code =
+    result.dpsErrorCode ?? result.httpStatus ?? ("networkCode" in result ? result.networkCode : null);
+  return {
+    kind: result.kind,
+    code: code === null ? null : String(code),
+    message: result.message ?? dpsFailureCode({ kind: result.kind, cause }),
+  };
 }
 
 export function claimRequestFor(request: AttemptRequest): ClaimRequest {
-  return { deviceId: request.deviceId, attemptId: request.attemptId, leaseSeconds: request.leaseSeconds, attempt: request.attempt };
+  return {
+    deviceId: request.deviceId,
+    attemptId: request.attemptId,
+    leaseSeconds: request.leaseSeconds,
+    attempt: request.attempt,
+  };
 }
 
 /**
@@ -140,31 +176,51 @@ export async function runAttempt(engine: Engine, request: AttemptRequest): Promi
   const refusal = gateRefusal(gate);
   if (refusal) return refusal;
   await engine.heartbeat.ensure("inline");
-  const [claim] = await claimDevices(engine.pool, [claimRequestFor(request)], gate.costs?.perAttemptMs ?? null, engine.heartbeat.id);
+  const [claim] = await claimDevices(
+    engine.pool,
+    [claimRequestFor(request)],
+    gate.costs?.perAttemptMs ?? null,
+    engine.heartbeat.id,
+  );
   return continueAttempt(engine, request, claim ?? null);
 }
 
 /** The rest of an attempt once its claim statement ran (the worker claims a whole fetch at once). */
-export async function continueAttempt(engine: Engine, request: AttemptRequest, claim: Claim | null): Promise<AttemptResult> {
+export async function continueAttempt(
+  engine: Engine,
+  request: AttemptRequest,
+  claim: Claim | null,
+): Promise<AttemptResult> {
   if (!claim) {
     const refusal = await explainRefusedClaim(engine.pool, request.deviceId, request.attemptId);
-    return refusal.reason === "busy" ? { type: "not-claimed", ...refusal } : { type: "not-claimed", reason: refusal.reason };
+    return refusal.reason === "busy"
+      ? { type: "not-claimed", ...refusal }
+      : { type: "not-claimed", reason: refusal.reason };
   }
   const claimedAt = Date.now();
   const leaseEndsAt = claimedAt + claim.leaseMs;
-  const giveBack = async (reason: NotRun["reason"], retryInMs = 0, waiting?: WaitingReason): Promise<AttemptResult> => {
-    const release = (db: Pick<PoolClient, "query">) => releaseDevice(db, request.deviceId, request.attemptId, claim.previousStatus, waiting);
+  const giveBack = async (
+    reason: NotRun["reason"],
+    retryInMs = 0,
+    waiting?: WaitingReason,
+  ): Promise<AttemptResult> => {
+    const release = (db: Pick<PoolClient, "query">) =>
+      releaseDevice(db, request.deviceId, request.attemptId, claim.previousStatus, waiting);
     const { handBack } = request;
     const handBackTogether = (handOn: NonNullable<AttemptRequest["handBack"]>) =>
       withTransaction(engine.pool, async (client) => {
         await release(client);
         await handOn(client, retryInMs);
       });
-    await whileDatabaseIsAway(() => (handBack ? handBackTogether(handBack) : release(engine.pool)), leaseEndsAt);
+    await whileDatabaseIsAway(
+      () => (handBack ? handBackTogether(handBack) : release(engine.pool)),
+      leaseEndsAt,
+    );
     return { type: "not-run", reason, retryInMs };
   };
 
-  if (claim.waitMs > claim.leaseMs - minimumCallBudgetMs(request.leaseSeconds)) return giveBack("no-slot-in-time", claim.waitMs);
+  if (claim.waitMs > claim.leaseMs - minimumCallBudgetMs(request.leaseSeconds))
+    return giveBack("no-slot-in-time", claim.waitMs);
   if (claim.waitMs > 0) await realSleep(claim.waitMs, request.waitSignal);
   if (request.waitSignal?.aborted) return giveBack("stopped");
   // Paused, disconnected, DPS found unreachable or the key refused while waiting for the slot: DPS is not called.
@@ -200,7 +256,16 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
   } catch (error) {
     // Only input the client refuses to send throws (e.g. an ID Scope saved with invalid characters).
     const message = error instanceof Error ? error.message : String(error);
-    result = { kind: "bad-request", httpStatus: null, dpsErrorCode: null, trackingId: null, message, attempts: 0, durationMs: Date.now() - startedAt.getTime(), keyUsed: "primary" };
+    result = {
+      kind: "bad-request",
+      httpStatus: null,
+      dpsErrorCode: null,
+      trackingId: null,
+      message,
+      attempts: 0,
+      durationMs: Date.now() - startedAt.getTime(),
+      keyUsed: "primary",
+    };
   } finally {
     request.callSlots?.release();
     call.dispose();
@@ -259,10 +324,15 @@ export async function continueAttempt(engine: Engine, request: AttemptRequest, c
       leaseEndsAt,
     );
   } else {
-    written = request.recorder ? await request.recorder.record(record, leaseEndsAt) : await whileDatabaseIsAway(() => recordAttempt(engine.pool, record), leaseEndsAt);
+    written = request.recorder
+      ? await request.recorder.record(record, leaseEndsAt)
+      : await whileDatabaseIsAway(() => recordAttempt(engine.pool, record), leaseEndsAt);
   }
   if (!written) {
-    logger.warn({ deviceId: request.deviceId, attemptId: request.attemptId }, "attempt lost its lease before recording; its result was dropped");
+    logger.warn(
+      { deviceId: request.deviceId, attemptId: request.attemptId },
+      "attempt lost its lease before recording; its result was dropped",
+    );
     return { type: "not-claimed", reason: "done" };
   }
   await reportHealth(engine, claim.registrationId, result);
@@ -287,8 +357,19 @@ async function reportHealth(engine: Engine, registrationId: string, result: Regi
 async function refuseKeyOnce(engine: Engine, version: number, result: RegisterResult): Promise<void> {
   const reason = waitingReason(result);
   try {
-    const changed = await refuseKey(engine.pool, version, { kind: dpsFailureCode({ kind: "unauthorized", httpStatus: result.httpStatus, dpsErrorCode: result.dpsErrorCode }), message: reason.message });
-    if (changed) logger.warn({ version }, "DPS refused the enrollment group key: provisioning waits until a working key is saved or tested");
+    const changed = await refuseKey(engine.pool, version, {
+      kind: dpsFailureCode({
+        kind: "unauthorized",
+        httpStatus: result.httpStatus,
+        dpsErrorCode: result.dpsErrorCode,
+      }),
+      message: reason.message,
+    });
+    if (changed)
+      logger.warn(
+        { version },
+        "DPS refused the enrollment group key: provisioning waits until a working key is saved or tested",
+      );
   } catch (error) {
     logger.warn({ err: { message: (error as Error).message } }, "could not record that DPS refused the key");
   }

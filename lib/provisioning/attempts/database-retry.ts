@@ -7,7 +7,11 @@ import { realSleep } from "@/lib/dps";
  * through a database restart instead of being dropped and asked again; past the attempt's lease
  * another worker may hold the device, so the last error is thrown then. Any other error is thrown at once.
  */
-export async function whileDatabaseIsAway<T>(work: () => Promise<T>, deadline: number, signal?: AbortSignal): Promise<T> {
+export async function whileDatabaseIsAway<T>(
+  work: () => Promise<T>,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<T> {
   for (let pause = 250; ; pause = Math.min(2_000, pause * 2)) {
     try {
       return await work();

@@ -73,16 +73,33 @@ const limiterRowReady = new WeakSet<object>();
  * fetch returned), naming `owner` (this process's heartbeat id) as the process running them.
  * Returns a claim, or null where the device was not claimable, in input order.
  */
-export async function claimDevices(db: Queryable, requests: ClaimRequest[], slotCostMs: number | null, owner: string): Promise<(Claim | null)[]> {
+export async function claimDevices(
+  db: Queryable,
+  requests: ClaimRequest[],
+  slotCostMs: number | null,
+  owner: string,
+): Promise<(Claim | null)[]> {
   if (requests.length === 0) return [];
-  const arrays = [requests.map((r) => r.deviceId), requests.map((r) => r.attemptId), requests.map((r) => r.leaseSeconds), requests.map((r) => r.attempt), owner];
+  const arrays = [
+    requests.map((r) => r.deviceId),
+    requests.map((r) => r.attemptId),
+    requests.map((r) => r.leaseSeconds),
+    requests.map((r) => r.attempt),
+    owner,
+  ];
   let rows: ClaimRow[];
   if (slotCostMs) {
     if (!limiterRowReady.has(db)) {
-      await db.query("insert into rate_limiter (name) values ($1) on conflict do nothing", [DPS_RATE_LIMITER]);
+      await db.query("insert into rate_limiter (name) values ($1) on conflict do nothing", [
+        DPS_RATE_LIMITER,
+      ]);
       limiterRowReady.add(db);
     }
-    ({ rows } = await db.query<ClaimRow>({ name: "hic_claim_book", text: CLAIM_AND_BOOK, values: [...arrays, DPS_RATE_LIMITER, slotCostMs] }));
+    ({ rows } = await db.query<ClaimRow>({
+      name: "hic_claim_book",
+      text: CLAIM_AND_BOOK,
+      values: [...arrays, DPS_RATE_LIMITER, slotCostMs],
+    }));
   } else {
     ({ rows } = await db.query<ClaimRow>({ name: "hic_claim", text: CLAIM_ONLY, values: arrays }));
   }
@@ -100,10 +117,15 @@ export async function claimDevices(db: Queryable, requests: ClaimRequest[], slot
   return claims;
 }
 
-export type ClaimRefusal = { reason: "missing" } | { reason: "done" } | { reason: "busy"; leaseLeftMs: number };
+export type ClaimRefusal =
+  { reason: "missing" } | { reason: "done" } | { reason: "busy"; leaseLeftMs: number };
 
 /** Why a claim found nothing to do (the rare path, so a second query is fine). */
-export async function explainRefusedClaim(db: Queryable, deviceId: number, attemptId: string): Promise<ClaimRefusal> {
+export async function explainRefusedClaim(
+  db: Queryable,
+  deviceId: number,
+  attemptId: string,
+): Promise<ClaimRefusal> {
   const { rows } = await db.query<{ lease_left_ms: number | null; done: boolean }>(
     `select greatest(0, extract(epoch from (d.lease_expires_at - clock_timestamp())) * 1000)::float8 as lease_left_ms,
        exists (select 1 from provisioning_history h where h.attempt_id = $2) as done
@@ -212,7 +234,12 @@ export async function recordAttempt(db: Queryable, record: AttemptRecord): Promi
  * fleet from queueing on those rows. Used off the critical path (the DPS call slot is already free).
  */
 export class RecordBatcher {
-  private pending: { record: AttemptRecord; deadline: number; done: (written: boolean) => void; fail: (error: unknown) => void }[] = [];
+  private pending: {
+    record: AttemptRecord;
+    deadline: number;
+    done: (written: boolean) => void;
+    fail: (error: unknown) => void;
+  }[] = [];
   private awayPauseMs = 0;
   private timer: NodeJS.Timeout | null = null;
 
@@ -238,7 +265,10 @@ export class RecordBatcher {
     this.pending = [];
     if (batch.length === 0) return;
     try {
-      const written = await recordAttempts(this.db, batch.map((entry) => entry.record));
+      const written = await recordAttempts(
+        this.db,
+        batch.map((entry) => entry.record),
+      );
       this.awayPauseMs = 0;
       for (const entry of batch) entry.done(written.has(entry.record.attemptId));
     } catch (error) {
@@ -271,13 +301,26 @@ export type WaitingReason = { kind: string; code: string | null; message: string
  * time, an outage, a refused key): the status it had before, no lease, no owner; with `waiting`,
  * the reason it waits becomes its last error.
  */
-export async function releaseDevice(db: Queryable, deviceId: number, attemptId: string, previousStatus: DeviceStatus, waiting?: WaitingReason): Promise<void> {
+export async function releaseDevice(
+  db: Queryable,
+  deviceId: number,
+  attemptId: string,
+  previousStatus: DeviceStatus,
+  waiting?: WaitingReason,
+): Promise<void> {
   await db.query(
     `update devices set status = $3::device_status, attempt_id = null, attempt_owner = null, lease_expires_at = null, updated_at = now(),
        last_error_kind = case when $4::text is null then last_error_kind else $4 end,
        last_error_code = case when $4::text is null then last_error_code else $5 end,
        last_error_message = case when $4::text is null then last_error_message else $6 end
      where id = $1 and attempt_id = $2 and status = 'assigning'`,
-    [deviceId, attemptId, previousStatus === "assigning" ? "pending" : previousStatus, waiting?.kind ?? null, waiting?.code ?? null, waiting?.message ?? null],
+    [
+      deviceId,
+      attemptId,
+      previousStatus === "assigning" ? "pending" : previousStatus,
+      waiting?.kind ?? null,
+      waiting?.code ?? null,
+      waiting?.message ?? null,
+    ],
   );
 }

@@ -5,7 +5,13 @@ import { logger } from "@/lib/logger";
 /** At most one write per kind in this interval: the integration row is one hot row for every worker. */
 const MIN_INTERVAL_MS = 5_000;
 
-export type FailureFacts = { kind: string; cause?: string | null; httpStatus?: number | null; dpsErrorCode?: number | null; message: string };
+export type FailureFacts = {
+  kind: string;
+  cause?: string | null;
+  httpStatus?: number | null;
+  dpsErrorCode?: number | null;
+  message: string;
+};
 
 /** Feeds the integration tile (last success, last failure) from provisioning, throttled per process. */
 export class HealthReporter {
@@ -33,7 +39,10 @@ export class HealthReporter {
     try {
       await recordDpsCallOutcome(outcome);
     } catch (error) {
-      logger.warn({ err: { message: (error as Error).message } }, "could not record the DPS call outcome on the integration");
+      logger.warn(
+        { err: { message: (error as Error).message } },
+        "could not record the DPS call outcome on the integration",
+      );
     }
   }
 }

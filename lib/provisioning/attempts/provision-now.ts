@@ -9,7 +9,10 @@ import type { DeviceStatus } from "@/lib/devices/device-statuses";
 import type { ProvisioningOutcome, Trigger } from "../types";
 
 async function currentState(deviceId: number): Promise<{ status: DeviceStatus; hub: string | null } | null> {
-  const { rows } = await getDb().$client.query<{ status: DeviceStatus; assigned_hub: string | null }>("select status, assigned_hub from devices where id = $1", [deviceId]);
+  const { rows } = await getDb().$client.query<{ status: DeviceStatus; assigned_hub: string | null }>(
+    "select status, assigned_hub from devices where id = $1",
+    [deviceId],
+  );
   return rows[0] ? { status: rows[0].status, hub: rows[0].assigned_hub } : null;
 }
 
@@ -18,8 +21,10 @@ const DEFERRED_MESSAGES = {
   "not-connected": "Azure DPS is not connected; the device is provisioned once it is.",
   "in-progress": "The device is being provisioned right now; its result appears shortly.",
   cancelled: "The request was cancelled before DPS was called; the device is queued instead.",
-  "dps-unreachable": "Azure DPS is unreachable right now; the device is queued and provisioned as soon as DPS answers again.",
-  "key-refused": "Azure DPS refuses the enrollment group key; the device is queued and provisioned once an administrator saves a working key.",
+  "dps-unreachable":
+    "Azure DPS is unreachable right now; the device is queued and provisioned as soon as DPS answers again.",
+  "key-refused":
+    "Azure DPS refuses the enrollment group key; the device is queued and provisioned once an administrator saves a working key.",
 } as const;
 
 /**
@@ -28,21 +33,25 @@ const DEFERRED_MESSAGES = {
  * queued attempt; a retryable failure queues the next attempt, and work that cannot run now
  * (paused, not connected, cancelled) is queued rather than lost.
  */
-export async function provisionDeviceNow(deviceId: number, options: { trigger: Trigger; actor: Actor; signal?: AbortSignal }): Promise<ProvisioningOutcome> {
+export async function provisionDeviceNow(
+  deviceId: number,
+  options: { trigger: Trigger; actor: Actor; signal?: AbortSignal },
+): Promise<ProvisioningOutcome> {
   const engine = getEngine();
   const attemptId = randomUUID();
-  const attempt = () => runAttempt(engine, {
-    deviceId,
-    attemptId,
-    attempt: 1,
-    trigger: options.trigger,
-    runId: null,
-    actor: options.actor,
-    leaseSeconds: engine.settings.leaseSeconds,
-    waitSignal: options.signal,
-    callSignal: options.signal,
-    gateMaxAgeMs: 0,
-  });
+  const attempt = () =>
+    runAttempt(engine, {
+      deviceId,
+      attemptId,
+      attempt: 1,
+      trigger: options.trigger,
+      runId: null,
+      actor: options.actor,
+      leaseSeconds: engine.settings.leaseSeconds,
+      waitSignal: options.signal,
+      callSignal: options.signal,
+      gateMaxAgeMs: 0,
+    });
   let result = await attempt();
   if (result.type === "not-run" && result.reason === "dps-unreachable") {
     // Whoever asks next may find DPS back: probe now if a probe is due (no worker may be running).
@@ -51,9 +60,21 @@ export async function provisionDeviceNow(deviceId: number, options: { trigger: T
 
   if (result.type === "recorded") {
     const { verdict, claim } = result;
-    const base = { status: verdict.status, message: outcomeMessage(result), attemptId, durationMs: result.durationMs };
+    const base = {
+      status: verdict.status,
+      message: outcomeMessage(result),
+      attemptId,
+      durationMs: result.durationMs,
+    };
     if (verdict.outcome === "assigned") {
-      return { ...base, kind: "assigned", hub: verdict.hub, previousHub: claim.previousHub, substatus: verdict.substatus, dpsDeviceId: verdict.dpsDeviceId ?? claim.registrationId };
+      return {
+        ...base,
+        kind: "assigned",
+        hub: verdict.hub,
+        previousHub: claim.previousHub,
+        substatus: verdict.substatus,
+        dpsDeviceId: verdict.dpsDeviceId ?? claim.registrationId,
+      };
     }
     return {
       ...base,
@@ -71,9 +92,21 @@ export async function provisionDeviceNow(deviceId: number, options: { trigger: T
   }
   let reason: Extract<ProvisioningOutcome, { kind: "deferred" }>["reason"] = "in-progress";
   if (result.type === "not-run") {
-    reason = result.reason === "paused" || result.reason === "not-connected" || result.reason === "dps-unreachable" || result.reason === "key-refused" ? result.reason : "cancelled";
+    reason =
+      result.reason === "paused" ||
+      result.reason === "not-connected" ||
+      result.reason === "dps-unreachable" ||
+      result.reason === "key-refused"
+        ? result.reason
+        : "cancelled";
     await enqueueDevice(deviceId, { trigger: options.trigger, actor: options.actor });
   }
   const state = await currentState(deviceId);
-  return { kind: "deferred", reason, status: state?.status ?? null, hub: state?.hub ?? null, message: DEFERRED_MESSAGES[reason] };
+  return {
+    kind: "deferred",
+    reason,
+    status: state?.status ?? null,
+    hub: state?.hub ?? null,
+    message: DEFERRED_MESSAGES[reason],
+  };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type pg from "pg";
 import { CircuitReporter, observeNetworkError, observeStatus } from "./circuit-reporter";
 
-const coded = (code: string) => Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(code), { code }) });
+const coded = (code: string) =>
+  Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(code), { code }) });
 
 describe("what a DPS request says about DPS's health", () => {
   it("counts 5xx and 429 as DPS not serving, but not the permanent 501 and 505", () => {
@@ -17,9 +18,18 @@ describe("what a DPS request says about DPS's health", () => {
   });
 
   it("counts no connection, resets and timeouts as unreachable, and ignores a certificate problem (a setting, not an outage)", () => {
-    expect(observeNetworkError(coded("ECONNREFUSED"))).toMatchObject({ answered: false, kind: "unreachable:refused" });
-    expect(observeNetworkError(coded("ECONNRESET"))).toMatchObject({ answered: false, kind: "transient:reset" });
-    expect(observeNetworkError(coded("UND_ERR_CONNECT_TIMEOUT"))).toMatchObject({ answered: false, kind: "transient:timeout" });
+    expect(observeNetworkError(coded("ECONNREFUSED"))).toMatchObject({
+      answered: false,
+      kind: "unreachable:refused",
+    });
+    expect(observeNetworkError(coded("ECONNRESET"))).toMatchObject({
+      answered: false,
+      kind: "transient:reset",
+    });
+    expect(observeNetworkError(coded("UND_ERR_CONNECT_TIMEOUT"))).toMatchObject({
+      answered: false,
+      kind: "transient:timeout",
+    });
     expect(observeNetworkError(coded("DEPTH_ZERO_SELF_SIGNED_CERT"))).toBeNull();
   });
 });

@@ -7,12 +7,15 @@ import type { EngineSettings } from "../settings";
 import { reportRequests } from "./circuit-store";
 
 /** What one HTTP exchange with DPS says about DPS's health: it answered, it did not, or nothing (our own abort, a certificate problem). */
-export type RequestObservation = { answered: true } | { answered: false; kind: string; message: string } | null;
+export type RequestObservation =
+  { answered: true } | { answered: false; kind: string; message: string } | null;
 
 /** 5xx (except the permanent 501/505) and 429 mean DPS is not serving requests now; any other answer means it is. */
 export function observeStatus(status: number): RequestObservation {
-  if (status === 429) return { answered: false, kind: "throttled::429", message: "DPS answered 429 Too Many Requests." };
-  if (status >= 500 && status !== 501 && status !== 505) return { answered: false, kind: `transient:http-5xx:${status}`, message: `DPS answered HTTP ${status}.` };
+  if (status === 429)
+    return { answered: false, kind: "throttled::429", message: "DPS answered 429 Too Many Requests." };
+  if (status >= 500 && status !== 501 && status !== 505)
+    return { answered: false, kind: `transient:http-5xx:${status}`, message: `DPS answered HTTP ${status}.` };
   return { answered: true };
 }
 
@@ -102,15 +105,28 @@ export class CircuitReporter {
 
   private async report(): Promise<void> {
     if (!this.answered && this.tail === 0) return;
-    const report = { answered: this.answered, tail: this.tail, kind: this.lastFailure?.kind ?? null, message: this.lastFailure?.message ?? null };
+    const report = {
+      answered: this.answered,
+      tail: this.tail,
+      kind: this.lastFailure?.kind ?? null,
+      message: this.lastFailure?.message ?? null,
+    };
     this.answered = false;
     this.tail = 0;
     this.lastFailure = null;
     try {
-      const row = await reportRequests(this.pool, report, this.settings.circuitFailures, this.settings.probeMinMs);
+      const row = await reportRequests(
+        this.pool,
+        report,
+        this.settings.circuitFailures,
+        this.settings.probeMinMs,
+      );
       this.streakKnown = (row?.consecutiveFailures ?? 0) > 0;
       if (row?.state === "open") {
-        logger.warn({ failures: row.consecutiveFailures, lastError: report.kind }, "DPS is unreachable: provisioning stops sending device work and probes DPS until it answers");
+        logger.warn(
+          { failures: row.consecutiveFailures, lastError: report.kind },
+          "DPS is unreachable: provisioning stops sending device work and probes DPS until it answers",
+        );
         this.onOpened();
       }
     } catch (error) {
@@ -119,9 +135,13 @@ export class CircuitReporter {
       if (!this.answered) {
         this.answered = report.answered;
         this.tail += report.tail;
-        this.lastFailure ??= report.kind && report.message ? { kind: report.kind, message: report.message } : null;
+        this.lastFailure ??=
+          report.kind && report.message ? { kind: report.kind, message: report.message } : null;
       }
-      logger.debug({ err: { message: (error as Error).message } }, "could not report DPS request outcomes; retrying");
+      logger.debug(
+        { err: { message: (error as Error).message } },
+        "could not report DPS request outcomes; retrying",
+      );
       this.timer ??= setTimeout(() => void this.flush(), 1_000);
     }
   }

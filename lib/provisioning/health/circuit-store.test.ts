@@ -20,13 +20,19 @@ describe("closing the DPS circuit", () => {
 
   /** Opens the circuit as a run of `lastErrorKind` failures would, with 30 s of slots booked ahead; closes it; the slots left ahead, in seconds. */
   async function bookedAheadAfterClosing(lastErrorKind: string): Promise<number> {
-    await pool.query("update dps_circuit set state = 'open', since = now(), last_error_kind = $2 where id = $1", [CIRCUIT_ROW, lastErrorKind]);
+    await pool.query(
+      "update dps_circuit set state = 'open', since = now(), last_error_kind = $2 where id = $1",
+      [CIRCUIT_ROW, lastErrorKind],
+    );
     await pool.query(
       "insert into rate_limiter (name, next_slot_at) values ($1, clock_timestamp() + interval '30 seconds') on conflict (name) do update set next_slot_at = excluded.next_slot_at",
       [DPS_RATE_LIMITER],
     );
     expect(await closeCircuit(pool, "open")).toBe(true);
-    const { rows } = await pool.query("select extract(epoch from next_slot_at - clock_timestamp())::float8 as ahead from rate_limiter where name = $1", [DPS_RATE_LIMITER]);
+    const { rows } = await pool.query(
+      "select extract(epoch from next_slot_at - clock_timestamp())::float8 as ahead from rate_limiter where name = $1",
+      [DPS_RATE_LIMITER],
+    );
     return Number(rows[0].ahead);
   }
 

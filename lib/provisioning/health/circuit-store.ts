@@ -39,10 +39,21 @@ type RawRow = {
   refused_version: number | null;
 };
 
-const COLUMNS = "state, consecutive_failures, since, next_probe_at, failed_probes, last_error_kind, last_error_message, refused_version";
+const COLUMNS =
+  "state, consecutive_failures, since, next_probe_at, failed_probes, last_error_kind, last_error_message, refused_version";
 
 function fromRaw(row: RawRow | undefined): CircuitRow {
-  if (!row) return { state: "closed", consecutiveFailures: 0, since: null, nextProbeAt: null, failedProbes: 0, lastErrorKind: null, lastErrorMessage: null, refusedVersion: null };
+  if (!row)
+    return {
+      state: "closed",
+      consecutiveFailures: 0,
+      since: null,
+      nextProbeAt: null,
+      failedProbes: 0,
+      lastErrorKind: null,
+      lastErrorMessage: null,
+      refusedVersion: null,
+    };
   return {
     state: row.state,
     consecutiveFailures: row.consecutive_failures,
@@ -56,7 +67,11 @@ function fromRaw(row: RawRow | undefined): CircuitRow {
 }
 
 export async function readCircuit(db: Queryable): Promise<CircuitRow> {
-  const { rows } = await db.query<RawRow>({ name: "hic_circuit_read", text: `select ${COLUMNS} from dps_circuit where id = $1`, values: [CIRCUIT_ROW] });
+  const { rows } = await db.query<RawRow>({
+    name: "hic_circuit_read",
+    text: `select ${COLUMNS} from dps_circuit where id = $1`,
+    values: [CIRCUIT_ROW],
+  });
   return fromRaw(rows[0]);
 }
 
@@ -79,7 +94,12 @@ export type FailureReport = {
  * between), and opens the circuit once the streak reaches `threshold`. Only a closed circuit
  * counts; returns the row as it is now (null when the circuit was not closed).
  */
-export async function reportRequests(db: Queryable, report: FailureReport, threshold: number, firstProbeMs: number): Promise<{ state: CircuitState; consecutiveFailures: number } | null> {
+export async function reportRequests(
+  db: Queryable,
+  report: FailureReport,
+  threshold: number,
+  firstProbeMs: number,
+): Promise<{ state: CircuitState; consecutiveFailures: number } | null> {
   const { rows } = await db.query<{ state: CircuitState; consecutive_failures: number }>({
     name: "hic_circuit_report",
     text: `
@@ -101,7 +121,16 @@ export async function reportRequests(db: Queryable, report: FailureReport, thres
         returning c.state, c.consecutive_failures
       )
       select upd.state, upd.consecutive_failures, case when upd.state = 'open' then pg_notify($8, 'open') end as notified from upd`,
-    values: [CIRCUIT_ROW, report.answered, report.tail, report.kind, report.message, threshold, firstProbeMs, HEALTH_CHANNEL],
+    values: [
+      CIRCUIT_ROW,
+      report.answered,
+      report.tail,
+      report.kind,
+      report.message,
+      threshold,
+      firstProbeMs,
+      HEALTH_CHANNEL,
+    ],
   });
   const row = rows[0];
   return row ? { state: row.state, consecutiveFailures: row.consecutive_failures } : null;
@@ -146,7 +175,13 @@ export async function closeCircuit(db: Queryable, from: CircuitState): Promise<b
 }
 
 /** A failed probe: the next one waits twice as long (with jitter), up to `maxMs`. */
-export async function probeFailed(db: Queryable, owner: string, facts: { kind: string; message: string }, minMs: number, maxMs: number): Promise<void> {
+export async function probeFailed(
+  db: Queryable,
+  owner: string,
+  facts: { kind: string; message: string },
+  minMs: number,
+  maxMs: number,
+): Promise<void> {
   await db.query(
     `update dps_circuit set failed_probes = failed_probes + 1,
        next_probe_at = clock_timestamp() + least($5::float8, $4::float8 * power(2, least(failed_probes, 20)) * (0.8 + random() * 0.4)) * interval '1 millisecond',
@@ -161,7 +196,11 @@ export async function probeFailed(db: Queryable, owner: string, facts: { kind: s
  * (a save) or a connection test of the stored key succeeds. A refusal reported late by an attempt
  * that still used older keys never replaces one of newer keys. Returns whether this call changed the row.
  */
-export async function refuseKey(db: Queryable, version: number, facts: { kind: string; message: string }): Promise<boolean> {
+export async function refuseKey(
+  db: Queryable,
+  version: number,
+  facts: { kind: string; message: string },
+): Promise<boolean> {
   const { rows } = await db.query(
     `with refused as (
        update dps_circuit set state = 'key-refused', refused_version = $2, since = clock_timestamp(), consecutive_failures = 0, failing_since = null,

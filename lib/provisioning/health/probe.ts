@@ -30,19 +30,36 @@ export async function probeIfDue(engine: Engine, gate: GateState): Promise<Probe
     registrationId: CONNECTION_PROBE_REGISTRATION_ID,
     groupKeys: { primary: credentials.primaryKey, secondary: credentials.secondaryKey ?? undefined },
   });
-  const facts = { kind: result.kind, cause: "cause" in result ? result.cause : null, httpStatus: result.httpStatus, dpsErrorCode: result.dpsErrorCode };
+  const facts = {
+    kind: result.kind,
+    cause: "cause" in result ? result.cause : null,
+    httpStatus: result.httpStatus,
+    dpsErrorCode: result.dpsErrorCode,
+  };
   let outcome: ProbeOutcome;
   if (result.kind === "unauthorized") {
-    await refuseKey(engine.pool, credentials.version, { kind: dpsFailureCode(facts), message: result.message ?? "DPS refused the key." });
+    await refuseKey(engine.pool, credentials.version, {
+      kind: dpsFailureCode(facts),
+      message: result.message ?? "DPS refused the key.",
+    });
     outcome = "key-refused";
   } else if (isOutageFailure(result)) {
-    await probeFailed(engine.pool, engine.heartbeat.id, { kind: dpsFailureCode(facts), message: result.message ?? "" }, engine.settings.probeMinMs, engine.settings.probeMaxMs);
+    await probeFailed(
+      engine.pool,
+      engine.heartbeat.id,
+      { kind: dpsFailureCode(facts), message: result.message ?? "" },
+      engine.settings.probeMinMs,
+      engine.settings.probeMaxMs,
+    );
     outcome = "unreachable";
   } else {
     await closeCircuit(engine.pool, "open");
     outcome = "reachable";
   }
   engine.gate.invalidate();
-  logger[outcome === "unreachable" ? "debug" : "info"]({ outcome, answer: dpsFailureCode(facts) }, "probed DPS");
+  logger[outcome === "unreachable" ? "debug" : "info"](
+    { outcome, answer: dpsFailureCode(facts) },
+    "probed DPS",
+  );
   return outcome;
 }

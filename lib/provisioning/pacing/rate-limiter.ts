@@ -49,7 +49,11 @@ export function devicesPerMinute(rates: DpsRates): number | null {
  * costs a registration and two operations (the PUT and a status poll), so with an operations quota
  * equal to the registrations quota, operations are what limits the pace.
  */
-export function estimateDuration(count: number, registrationsPerMinute: number, operationsPerMinute = 0): number {
+export function estimateDuration(
+  count: number,
+  registrationsPerMinute: number,
+  operationsPerMinute = 0,
+): number {
   if (count <= 0) return 0;
   const perMinute = devicesPerMinute({ registrationsPerMinute, operationsPerMinute });
   if (!perMinute) return 0;

@@ -53,7 +53,10 @@ export class RequestMeter {
     try {
       await chargeSlot(this.pool, isRegister ? costs.extraRegisterMs : costs.extraOperationMs);
     } catch (error) {
-      logger.warn({ err: { message: (error as Error).message } }, "could not charge an extra DPS request to the rate limiter");
+      logger.warn(
+        { err: { message: (error as Error).message } },
+        "could not charge an extra DPS request to the rate limiter",
+      );
     }
   }
 }

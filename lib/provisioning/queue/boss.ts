@@ -51,7 +51,11 @@ export function leaseForJob(expireInSeconds: number): number {
   return Math.max(2, expireInSeconds - 10);
 }
 
-export function jobInsert(data: ProvisionJobData, settings: EngineSettings, startAfter?: Date): PgBoss.JobInsert<ProvisionJobData> {
+export function jobInsert(
+  data: ProvisionJobData,
+  settings: EngineSettings,
+  startAfter?: Date,
+): PgBoss.JobInsert<ProvisionJobData> {
   return {
     name: PROVISION_QUEUE,
     data,
@@ -74,7 +78,9 @@ async function startBossOnce(pool: pg.Pool, settings: EngineSettings): Promise<P
     archiveCompletedAfterSeconds: 3_600,
     deleteAfterDays: 1,
   });
-  boss.on("error", (error: Error) => logger.warn({ err: { name: error.name, message: error.message } }, "pg-boss error"));
+  boss.on("error", (error: Error) =>
+    logger.warn({ err: { name: error.name, message: error.message } }, "pg-boss error"),
+  );
   try {
     await boss.start();
     await boss.createQueue(PROVISION_QUEUE, {
@@ -85,8 +91,20 @@ async function startBossOnce(pool: pg.Pool, settings: EngineSettings): Promise<P
       retentionMinutes: RETENTION_DAYS * 24 * 60,
     });
     // A crashed slice is handed out again after it expires; the run resumes from its stored token.
-    await boss.createQueue(RECONCILE_QUEUE, { name: RECONCILE_QUEUE, policy: "standard", retryLimit: CRASH_REDELIVERIES, retryDelay: 5, retentionMinutes: RETENTION_DAYS * 24 * 60 });
-    await boss.createQueue(REMOVAL_QUEUE, { name: REMOVAL_QUEUE, policy: "standard", retryLimit: CRASH_REDELIVERIES, retryDelay: 5, retentionMinutes: RETENTION_DAYS * 24 * 60 });
+    await boss.createQueue(RECONCILE_QUEUE, {
+      name: RECONCILE_QUEUE,
+      policy: "standard",
+      retryLimit: CRASH_REDELIVERIES,
+      retryDelay: 5,
+      retentionMinutes: RETENTION_DAYS * 24 * 60,
+    });
+    await boss.createQueue(REMOVAL_QUEUE, {
+      name: REMOVAL_QUEUE,
+      policy: "standard",
+      retryLimit: CRASH_REDELIVERIES,
+      retryDelay: 5,
+      retentionMinutes: RETENTION_DAYS * 24 * 60,
+    });
   } catch (error) {
     await boss.stop({ graceful: false, wait: true }).catch(() => {});
     throw error;

@@ -21,9 +21,14 @@ const UNASSIGNED_STATUSES = ["pending", "failed", "disabled"];
 async function* pagesOf(selection: ProvisioningSelection): AsyncGenerator<number[]> {
   const pool = getDb().$client;
   if ("deviceIds" in selection) {
-    const ids = [...new Set(selection.deviceIds.filter((id) => Number.isSafeInteger(id) && id > 0))].sort((a, b) => a - b);
+    const ids = [...new Set(selection.deviceIds.filter((id) => Number.isSafeInteger(id) && id > 0))].sort(
+      (a, b) => a - b,
+    );
     for (let i = 0, size = FIRST_PAGE_SIZE; i < ids.length; i += size, size = PAGE_SIZE) {
-      const { rows } = await pool.query<{ id: string }>("select id from devices where id = any($1::bigint[]) order by id", [ids.slice(i, i + size)]);
+      const { rows } = await pool.query<{ id: string }>(
+        "select id from devices where id = any($1::bigint[]) order by id",
+        [ids.slice(i, i + size)],
+      );
       if (rows.length > 0) yield rows.map((row) => Number(row.id));
     }
     return;
@@ -80,20 +85,26 @@ export async function enqueueProvisioning(
   const boss = await engine.boss();
   const db = getDb();
   // The run starts with one placeholder in `total`, so it cannot look finished while pages are still being queued.
-  const [run] = await db.insert(provisioningRuns).values({ trigger: options.trigger, total: 1, createdByEmail: options.actor?.email ?? null }).returning({ id: provisioningRuns.id });
+  const [run] = await db
+    .insert(provisioningRuns)
+    .values({ trigger: options.trigger, total: 1, createdByEmail: options.actor?.email ?? null })
+    .returning({ id: provisioningRuns.id });
   const runId = run!.id;
   let queued = 0;
   try {
     for await (const ids of pagesOf(selection)) {
       queued += await withTransaction(engine.pool, async (client) => {
-        const { rows: adopted } = await client.query<{ device_id: string; previous_run_id: string | null }>(ADOPT_WAITING_JOBS, [
-          PROVISION_QUEUE,
-          ids.map(singletonKeyFor),
-          runId,
-          options.trigger,
-          options.actor?.id ?? null,
-          options.actor?.email ?? null,
-        ]);
+        const { rows: adopted } = await client.query<{ device_id: string; previous_run_id: string | null }>(
+          ADOPT_WAITING_JOBS,
+          [
+            PROVISION_QUEUE,
+            ids.map(singletonKeyFor),
+            runId,
+            options.trigger,
+            options.actor?.id ?? null,
+            options.actor?.email ?? null,
+          ],
+        );
         const byPreviousRun = new Map<number, number>();
         for (const row of adopted) {
           if (row.previous_run_id === null) continue;
@@ -111,7 +122,11 @@ export async function enqueueProvisioning(
           actorEmail: options.actor?.email ?? null,
           attempt: 1,
         });
-        const inserted = await insertJobs(boss, client, fresh.map((id) => jobInsert(data(id), engine.settings)));
+        const inserted = await insertJobs(
+          boss,
+          client,
+          fresh.map((id) => jobInsert(data(id), engine.settings)),
+        );
         const added = adopted.length + inserted;
         await adjustRunTotal(client, runId, added);
         await notifyWorkers(client);
@@ -121,7 +136,10 @@ export async function enqueueProvisioning(
   } finally {
     await db
       .update(provisioningRuns)
-      .set({ total: sql`greatest(0, ${provisioningRuns.total} - 1)`, finishedAt: queued === 0 ? sql`now()` : null })
+      .set({
+        total: sql`greatest(0, ${provisioningRuns.total} - 1)`,
+        finishedAt: queued === 0 ? sql`now()` : null,
+      })
       .where(eq(provisioningRuns.id, runId));
   }
   return { runId, queued };
@@ -133,11 +151,24 @@ export function requestProvisioningOfUnassigned(actor: Actor): Promise<{ runId: 
 }
 
 /** One job outside any run (inline work that could not run now). */
-export async function enqueueDevice(deviceId: number, options: { trigger: Trigger; actor: Actor }): Promise<void> {
+export async function enqueueDevice(
+  deviceId: number,
+  options: { trigger: Trigger; actor: Actor },
+): Promise<void> {
   const engine = getEngine();
   const boss = await engine.boss();
   await insertJobs(boss, engine.pool, [
-    jobInsert({ deviceId, runId: null, trigger: options.trigger, actorId: options.actor?.id ?? null, actorEmail: options.actor?.email ?? null, attempt: 1 }, engine.settings),
+    jobInsert(
+      {
+        deviceId,
+        runId: null,
+        trigger: options.trigger,
+        actorId: options.actor?.id ?? null,
+        actorEmail: options.actor?.email ?? null,
+        attempt: 1,
+      },
+      engine.settings,
+    ),
   ]);
   await notifyWorkers(engine.pool);
 }

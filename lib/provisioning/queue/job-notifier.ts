@@ -18,7 +18,10 @@ export async function notifyWorkers(executor: Executor): Promise<void> {
  * per worker process; it reconnects on its own (a database restart), and since notifications sent
  * while it was away are lost, every handler is called once it is back. Polling covers the gap.
  */
-export function listenForJobs(onJobs: () => void, extraChannels: Record<string, () => void> = {}): { close(): Promise<void> } {
+export function listenForJobs(
+  onJobs: () => void,
+  extraChannels: Record<string, () => void> = {},
+): { close(): Promise<void> } {
   let client: pg.Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | null = null;
@@ -28,14 +31,18 @@ export function listenForJobs(onJobs: () => void, extraChannels: Record<string, 
   const lost = (next: pg.Client, message: string) => {
     if (client !== next && client !== null) return;
     if (client === next) client = null;
-    if (!closed) logger.warn({ err: { message } }, "provisioning notifications lost their connection; reconnecting");
+    if (!closed)
+      logger.warn({ err: { message } }, "provisioning notifications lost their connection; reconnecting");
     lostOnce = true;
     void next.end().catch(() => {});
     schedule();
   };
 
   const connect = async () => {
-    const next = new pg.Client({ connectionString: env().DATABASE_URL, application_name: "hic-provisioning-listen" });
+    const next = new pg.Client({
+      connectionString: env().DATABASE_URL,
+      application_name: "hic-provisioning-listen",
+    });
     next.on("notification", (message) => handlers[message.channel]?.());
     next.on("error", (error) => lost(next, error.message));
     next.on("end", () => {
@@ -48,7 +55,10 @@ export function listenForJobs(onJobs: () => void, extraChannels: Record<string, 
       client = next;
       if (lostOnce) for (const handler of Object.values(handlers)) handler();
     } catch (error) {
-      logger.warn({ err: { message: (error as Error).message } }, "cannot listen for provisioning notifications; polling only until it can");
+      logger.warn(
+        { err: { message: (error as Error).message } },
+        "cannot listen for provisioning notifications; polling only until it can",
+      );
       void next.end().catch(() => {});
       schedule();
     }

@@ -6,7 +6,10 @@ import type { ProvisionJobData } from "../types";
 
 type Executor = Pick<pg.PoolClient, "query">;
 
-export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query("begin");
@@ -26,7 +29,11 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
  * motivate them commit together) and returns how many were inserted: a device that already has a
  * waiting job keeps that one (queue policy `short`).
  */
-export async function insertJobs(boss: PgBoss, executor: Executor, jobs: PgBoss.JobInsert<ProvisionJobData>[]): Promise<number> {
+export async function insertJobs(
+  boss: PgBoss,
+  executor: Executor,
+  jobs: PgBoss.JobInsert<ProvisionJobData>[],
+): Promise<number> {
   if (jobs.length === 0) return 0;
   const db = bossDb(executor);
   await boss.insert(jobs, { db });
@@ -36,7 +43,10 @@ export async function insertJobs(boss: PgBoss, executor: Executor, jobs: PgBoss.
 /** A run counts the jobs it owns; when one of them collapses into another run's job, it owns one less. */
 export async function adjustRunTotal(executor: Executor, runId: number | null, delta: number): Promise<void> {
   if (runId === null || delta === 0) return;
-  await executor.query("update provisioning_runs set total = greatest(0, total + $2) where id = $1", [runId, delta]);
+  await executor.query("update provisioning_runs set total = greatest(0, total + $2) where id = $1", [
+    runId,
+    delta,
+  ]);
 }
 
 /** Queues `data` again (a new job and so a new attempt id), for work that could not run now. */

@@ -12,13 +12,24 @@ import type { DpsHealth, EngineRun, EngineStatus } from "../types";
  * fleet size); run progress from the run's history rows through provisioning_history_run_idx.
  */
 async function readCounts(): Promise<Record<DeviceStatus, number>> {
-  const { rows } = await getDb().$client.query<{ status: DeviceStatus; count: string }>("select status, sum(count)::bigint as count from device_counts group by status");
+  const { rows } = await getDb().$client.query<{ status: DeviceStatus; count: string }>(
+    "select status, sum(count)::bigint as count from device_counts group by status",
+  );
   const counts = zeroCountsByStatus();
   for (const row of rows) counts[row.status] = Math.max(0, Number(row.count));
   return counts;
 }
 
-type RunRow = { id: string; trigger: string; total: number; created_at: Date; done: string; failed: string; recent: string; recent_span_s: number | null };
+type RunRow = {
+  id: string;
+  trigger: string;
+  total: number;
+  created_at: Date;
+  done: string;
+  failed: string;
+  recent: string;
+  recent_span_s: number | null;
+};
 
 async function readActiveRun(fallbackPerMinute: number | null, paused: boolean): Promise<EngineRun | null> {
   const { rows } = await getDb().$client.query<RunRow>(
@@ -43,7 +54,8 @@ async function readActiveRun(fallbackPerMinute: number | null, paused: boolean):
   // Results per minute over the last minute, measured from the first result in it (so a run's
   // start-up latency does not read as slowness); decays towards 0 when results stop coming.
   const recent = Number(row.recent);
-  const ratePerMinute = recent >= 2 && row.recent_span_s ? ((recent - 1) / Math.max(1, row.recent_span_s)) * 60 : 0;
+  const ratePerMinute =
+    recent >= 2 && row.recent_span_s ? ((recent - 1) / Math.max(1, row.recent_span_s)) * 60 : 0;
   const remaining = row.total - done;
   const etaSeconds = paused
     ? null

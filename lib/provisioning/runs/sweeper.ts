@@ -8,7 +8,13 @@ import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";
 import type { EngineSettings } from "../settings";
 import type { ProvisionJobData } from "../types";
 
-type Orphan = { id: number; attempt_id: string; attempt_count: number; data: ProvisionJobData | null; owner_gone: boolean };
+type Orphan = {
+  id: number;
+  attempt_id: string;
+  attempt_count: number;
+  data: ProvisionJobData | null;
+  owner_gone: boolean;
+};
 
 export type SweepingProcess = {
   /** This process's heartbeat id: its own attempts are never orphans to it. */
@@ -27,7 +33,12 @@ export type SweepingProcess = {
  * Each goes back to pending with a fresh job (or to failed when it has no attempts left); its old
  * job is closed in the same transaction, so it is not handed out again on top of the new one.
  */
-export async function resumeOrphanedAttempts(pool: pg.Pool, boss: PgBoss, settings: EngineSettings, me: SweepingProcess | null = null): Promise<number> {
+export async function resumeOrphanedAttempts(
+  pool: pg.Pool,
+  boss: PgBoss,
+  settings: EngineSettings,
+  me: SweepingProcess | null = null,
+): Promise<number> {
   const { rows } = await pool.query<Orphan>(
     `select d.id, d.attempt_id, d.attempt_count, j.data,
        (d.attempt_owner is not null and (p.id is null or p.heartbeat_at < clock_timestamp() - $3::float8 * interval '1 millisecond')) as owner_gone
@@ -83,7 +94,11 @@ export async function resumeOrphanedAttempts(pool: pg.Pool, boss: PgBoss, settin
     });
     if (done) resumed += 1;
   }
-  if (resumed > 0) logger.info({ resumed, ofStoppedProcesses: rows.filter((row) => row.owner_gone).length }, "resumed provisioning attempts interrupted by a stopped process");
+  if (resumed > 0)
+    logger.info(
+      { resumed, ofStoppedProcesses: rows.filter((row) => row.owner_gone).length },
+      "resumed provisioning attempts interrupted by a stopped process",
+    );
   return resumed;
 }
 

@@ -23,7 +23,9 @@ describe("auto concurrency", () => {
   });
 
   it("falls back to a fixed number without a quota", () => {
-    expect(autoConcurrency({ perAttemptMs: null, callMs: 3_500, workers: 3 })).toBe(CONCURRENCY_WITHOUT_QUOTA);
+    expect(autoConcurrency({ perAttemptMs: null, callMs: 3_500, workers: 3 })).toBe(
+      CONCURRENCY_WITHOUT_QUOTA,
+    );
   });
 
   it("measures call time without letting fast calls drop it below DPS's usual Retry-After", () => {

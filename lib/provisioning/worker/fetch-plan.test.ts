@@ -39,14 +39,31 @@ describe("how many jobs the fetch loop takes", () => {
  * books the fetched attempts' slots, then jumps to the next event (a slot arriving, a call
  * ending, or the next poll), as the real loop's nudges and polls do.
  */
-function simulate(options: { concurrency: number; perAttemptMs: number | null; callMs: number; pollMs: number; durationMs: number }) {
+function simulate(options: {
+  concurrency: number;
+  perAttemptMs: number | null;
+  callMs: number;
+  pollMs: number;
+  durationMs: number;
+}) {
   let now = 0;
   let nextSlot = 0;
   const waiting: number[] = []; // booked slot times of attempts not yet calling, in order
   const calls: number[] = []; // end times of calls in flight
-  const stats = { started: 0, maxBookedAheadMs: 0, maxBeforeCall: 0, busySlotMs: 0, batchedFetches: [] as number[] };
+  const stats = {
+    started: 0,
+    maxBookedAheadMs: 0,
+    maxBeforeCall: 0,
+    busySlotMs: 0,
+    batchedFetches: [] as number[],
+  };
   while (now < options.durationMs) {
-    const wanted = jobsToFetch({ concurrency: options.concurrency, busyCallSlots: calls.length, beforeCall: waiting.length, perAttemptMs: options.perAttemptMs });
+    const wanted = jobsToFetch({
+      concurrency: options.concurrency,
+      busyCallSlots: calls.length,
+      beforeCall: waiting.length,
+      perAttemptMs: options.perAttemptMs,
+    });
     if (wanted > 0 && waiting.length > 0) stats.batchedFetches.push(wanted);
     for (let i = 0; i < wanted; i++) {
       const slot = options.perAttemptMs === null ? now : Math.max(nextSlot, now);
@@ -62,8 +79,15 @@ function simulate(options: { concurrency: number; perAttemptMs: number | null; c
       stats.started += 1;
     }
     calls.sort((a, b) => a - b);
-    const events = [calls[0], calls.length < options.concurrency ? waiting.find((slot) => slot > now) : undefined, wanted === 0 ? now + options.pollMs : undefined];
-    const next = Math.min(...events.filter((at): at is number => at !== undefined && at > now), now + options.pollMs);
+    const events = [
+      calls[0],
+      calls.length < options.concurrency ? waiting.find((slot) => slot > now) : undefined,
+      wanted === 0 ? now + options.pollMs : undefined,
+    ];
+    const next = Math.min(
+      ...events.filter((at): at is number => at !== undefined && at > now),
+      now + options.pollMs,
+    );
     stats.busySlotMs += calls.length * (next - now);
     now = next;
     while (calls.length > 0 && calls[0]! <= now) calls.shift();
@@ -74,7 +98,13 @@ function simulate(options: { concurrency: number; perAttemptMs: number | null; c
 describe("the fetch loop over simulated time", () => {
   it("keeps a low quota's pace exactly while booking no more than about four seconds ahead", () => {
     const perAttemptMs = slotCosts({ registrationsPerMinute: 120, operationsPerMinute: 0 })!.perAttemptMs;
-    const stats = simulate({ concurrency: 64, perAttemptMs, callMs: 1_000, pollMs: 1_000, durationMs: 5 * 60_000 });
+    const stats = simulate({
+      concurrency: 64,
+      perAttemptMs,
+      callMs: 1_000,
+      pollMs: 1_000,
+      durationMs: 5 * 60_000,
+    });
     expect(stats.maxBookedAheadMs).toBeLessThanOrEqual(BOOKING_HORIZON_MS + perAttemptMs);
     expect(stats.maxBeforeCall).toBeLessThanOrEqual(Math.ceil(BOOKING_HORIZON_MS / perAttemptMs));
     const perMinute = stats.started / 5;

@@ -39,8 +39,13 @@ export function jobsToFetch(state: FetchState): number {
   const readyAhead = readyAheadFor(state.concurrency);
   const bookingCap = bookingCapFor(state.perAttemptMs);
   // Enough attempts to fill the free call slots, plus a few ready to take the next one.
-  const room = Math.min(state.concurrency - state.busyCallSlots + readyAhead - state.beforeCall, bookingCap - state.beforeCall, MAX_FETCH);
+  const room = Math.min(
+    state.concurrency - state.busyCallSlots + readyAhead - state.beforeCall,
+    bookingCap - state.beforeCall,
+    MAX_FETCH,
+  );
   // While attempts are still lined up, fetch and claim in batches: fewer, larger statements.
-  const worthFetching = state.beforeCall === 0 ? 1 : Math.max(1, Math.min(Math.ceil(readyAhead / 2), Math.floor(bookingCap / 2)));
+  const worthFetching =
+    state.beforeCall === 0 ? 1 : Math.max(1, Math.min(Math.ceil(readyAhead / 2), Math.floor(bookingCap / 2)));
   return room < worthFetching ? 0 : room;
 }

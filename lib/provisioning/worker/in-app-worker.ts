@@ -31,7 +31,10 @@ export function startInAppWorker(): Promise<ProvisioningWorker | null> {
       process.once("SIGINT", () => void stop().catch(() => {}));
       return worker;
     } catch (error) {
-      logger.error({ err: { name: (error as Error).name, message: (error as Error).message } }, "the in-app provisioning worker did not start");
+      logger.error(
+        { err: { name: (error as Error).name, message: (error as Error).message } },
+        "the in-app provisioning worker did not start",
+      );
       return null;
     }
   })();

@@ -41,7 +41,10 @@ export class JobCompleter {
               this.timer ??= setTimeout(() => void this.flush(), 1_000);
               return;
             }
-            logger.warn({ err: { message: error.message }, jobs: ids.length }, "could not complete provisioning jobs; they will be handed out again and skipped");
+            logger.warn(
+              { err: { message: error.message }, jobs: ids.length },
+              "could not complete provisioning jobs; they will be handed out again and skipped",
+            );
           },
         ),
       );

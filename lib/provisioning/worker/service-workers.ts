@@ -1,5 +1,8 @@
 import type PgBoss from "pg-boss";
-import { loadDpsServiceCredentials, type DpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
+import {
+  loadDpsServiceCredentials,
+  type DpsServiceCredentials,
+} from "@/lib/integrations/azure-dps/credentials";
 import { refreshServiceCheckIfDue } from "@/lib/integrations/azure-dps/service-refresh";
 import { removeDeviceAndRecord } from "@/lib/devices/removal";
 import { runReconciliationSlice } from "@/lib/registrations/reconcile";
@@ -15,7 +18,10 @@ async function credentialsOrNull(): Promise<DpsServiceCredentials | null> {
   try {
     return await loadDpsServiceCredentials();
   } catch (error) {
-    logger.error({ err: { name: (error as Error).name, message: (error as Error).message } }, "cannot load the DPS service credential");
+    logger.error(
+      { err: { name: (error as Error).name, message: (error as Error).message } },
+      "cannot load the DPS service credential",
+    );
     return null;
   }
 }
@@ -49,14 +55,21 @@ export async function startServiceWorkers(engine: Engine, boss: PgBoss): Promise
       (async () => {
         for (const job of jobs) {
           const outcome = await runReconciliationSlice(
-            { pool: engine.pool, serviceClient: engine.serviceClient, loadCredentials: credentialsOrNull, signal: stopping.signal },
+            {
+              pool: engine.pool,
+              serviceClient: engine.serviceClient,
+              loadCredentials: credentialsOrNull,
+              signal: stopping.signal,
+            },
             job.data.runId,
             job.id,
           );
           if (outcome.kind === "continue") await enqueueReconciliation(job.data.runId);
           if (outcome.kind === "retry-later") await enqueueReconciliation(job.data.runId, outcome.delayMs);
-          if (outcome.kind === "completed") logger.info({ runId: job.data.runId, ...outcome.counts }, "registration records reconciled");
-          if (outcome.kind === "failed") logger.warn({ runId: job.data.runId, reason: outcome.reason }, "reconciliation failed");
+          if (outcome.kind === "completed")
+            logger.info({ runId: job.data.runId, ...outcome.counts }, "registration records reconciled");
+          if (outcome.kind === "failed")
+            logger.warn({ runId: job.data.runId, reason: outcome.reason }, "reconciliation failed");
         }
       })(),
     ),
@@ -67,8 +80,12 @@ export async function startServiceWorkers(engine: Engine, boss: PgBoss): Promise
       (async () => {
         const credentials = jobs.some((job) => job.data.deleteDpsRecord) ? await credentialsOrNull() : null;
         for (const job of jobs) {
-          if (stopping.signal.aborted) throw new Error("the worker is stopping; the queue hands the rest out again");
-          const actor = job.data.actorId || job.data.actorEmail ? { id: job.data.actorId ?? "", email: job.data.actorEmail ?? "" } : null;
+          if (stopping.signal.aborted)
+            throw new Error("the worker is stopping; the queue hands the rest out again");
+          const actor =
+            job.data.actorId || job.data.actorEmail
+              ? { id: job.data.actorId ?? "", email: job.data.actorEmail ?? "" }
+              : null;
           await removeDeviceAndRecord(
             { pool: engine.pool, serviceClient: engine.serviceClient, credentials, signal: stopping.signal },
             job.data.deviceId,

@@ -20,7 +20,10 @@ export function startSweeper(engine: Engine, boss: PgBoss): { stop(): void } {
     sweeping = true;
     void (async () => {
       try {
-        await resumeOrphanedAttempts(engine.pool, boss, engine.settings, { id: engine.heartbeat.id, mayJudgeOthers: engine.heartbeat.mayJudgeOthers() });
+        await resumeOrphanedAttempts(engine.pool, boss, engine.settings, {
+          id: engine.heartbeat.id,
+          mayJudgeOthers: engine.heartbeat.mayJudgeOthers(),
+        });
         await finishCompletedRuns(engine.pool);
         if (Date.now() - lastForget > FORGET_EVERY_MS) {
           lastForget = Date.now();

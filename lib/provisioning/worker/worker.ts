@@ -3,7 +3,12 @@ import type { PoolClient } from "pg";
 import type PgBoss from "pg-boss";
 import { realSleep } from "@/lib/dps";
 import { logger } from "@/lib/logger";
-import { claimRequestFor, continueAttempt, type AttemptRequest, type AttemptResult } from "../attempts/attempt";
+import {
+  claimRequestFor,
+  continueAttempt,
+  type AttemptRequest,
+  type AttemptResult,
+} from "../attempts/attempt";
 import { claimDevices, RecordBatcher, releaseDevice, type Claim } from "../attempts/device-attempt-sql";
 import { isDatabaseUnreachable } from "@/db/connection-errors";
 import { OutageLog } from "./outage-log";
@@ -40,12 +45,16 @@ type Job = PgBoss.Job<ProvisionJobData>;
  * up and the sweeper are in their own files beside this one.
  */
 export async function startProvisioningWorker(options: WorkerOptions = {}): Promise<ProvisioningWorker> {
-  const engine = options.fetch || options.dpsClient || options.settings ? configureProvisioningEngine(options) : getEngine();
+  const engine =
+    options.fetch || options.dpsClient || options.settings
+      ? configureProvisioningEngine(options)
+      : getEngine();
   const configured = options.concurrency ?? engine.settings.concurrency;
   const fixed = configured === "auto" ? null : Math.max(1, Math.floor(configured));
   const callTimer = new CallTimer();
   const concurrencyFor = (perAttemptMs: number | null) =>
-    fixed ?? autoConcurrency({ perAttemptMs, callMs: callTimer.callMs(), workers: engine.heartbeat.liveWorkers() });
+    fixed ??
+    autoConcurrency({ perAttemptMs, callMs: callTimer.callMs(), workers: engine.heartbeat.liveWorkers() });
   const callSlots = new CallSlots(fixed ?? CONCURRENCY_WITHOUT_QUOTA);
   // The heartbeat row exists before the first claim names this process.
   await engine.heartbeat.ensure("worker");
@@ -60,7 +69,9 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
   let beforeCall = 0;
   let running = true;
   const waker = new IdleTimer();
-  const databaseAway = new OutageLog("the database is unreachable; the worker waits and resumes when it is back");
+  const databaseAway = new OutageLog(
+    "the database is unreachable; the worker waits and resumes when it is back",
+  );
   const nudge = () => waker.nudge();
   const idle = (ms: number) => waker.idle(ms);
 
@@ -70,7 +81,10 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
     attempt: job.data.attempt,
     trigger: job.data.trigger,
     runId: job.data.runId,
-    actor: job.data.actorId || job.data.actorEmail ? { id: job.data.actorId ?? "", email: job.data.actorEmail ?? "" } : null,
+    actor:
+      job.data.actorId || job.data.actorEmail
+        ? { id: job.data.actorId ?? "", email: job.data.actorEmail ?? "" }
+        : null,
     // pg returns EXTRACT(epoch …) as a numeric string.
     leaseSeconds: leaseForJob(Number(job.expireInSeconds)),
     waitSignal: stopWaiting.signal,
@@ -90,14 +104,26 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
     };
     try {
       const result = await continueAttempt(engine, { ...request, onCallStart: callStarted }, claim);
-      if (result.type === "recorded" && result.verdict.outcome === "assigned") callTimer.record(result.durationMs);
+      if (result.type === "recorded" && result.verdict.outcome === "assigned")
+        callTimer.record(result.durationMs);
       await settle(engine, boss, completer, job, result);
     } catch (error) {
-      logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, jobId: job.id, deviceId: job.data.deviceId }, "provisioning job failed; pg-boss hands it out again");
+      logger.error(
+        {
+          err: { name: (error as Error).name, message: (error as Error).message },
+          jobId: job.id,
+          deviceId: job.data.deviceId,
+        },
+        "provisioning job failed; pg-boss hands it out again",
+      );
       // Whatever failed, the device must not stay held by this attempt until its lease ends: the job
       // comes back (same attempt id) and must find it claimable. A no-op once a result was written.
       const until = Date.now() + request.leaseSeconds * 1000;
-      if (claim) await whileDatabaseIsAway(() => releaseDevice(engine.pool, job.data.deviceId, job.id, claim.previousStatus), until).catch(() => {});
+      if (claim)
+        await whileDatabaseIsAway(
+          () => releaseDevice(engine.pool, job.data.deviceId, job.id, claim.previousStatus),
+          until,
+        ).catch(() => {});
       await whileDatabaseIsAway(() => boss.fail(PROVISION_QUEUE, job.id), until).catch(() => {});
     } finally {
       callStarted();
@@ -116,7 +142,9 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
           // No device work while DPS is away: one worker at a time probes it instead, and a
           // notification wakes everyone the moment a probe succeeds.
           await probeIfDue(engine, gate);
-          const untilProbe = gate.circuit.nextProbeAt ? gate.circuit.nextProbeAt.getTime() - Date.now() : engine.settings.pollIntervalMs;
+          const untilProbe = gate.circuit.nextProbeAt
+            ? gate.circuit.nextProbeAt.getTime() - Date.now()
+            : engine.settings.pollIntervalMs;
           await idle(Math.max(50, Math.min(engine.settings.pollIntervalMs, untilProbe)));
           continue;
         }
@@ -136,7 +164,12 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
           room,
           async (client, fetched) => {
             const requests = fetched.map(requestFor);
-            const claims = await claimDevices(client, requests.map(claimRequestFor), perAttemptMs, engine.heartbeat.id);
+            const claims = await claimDevices(
+              client,
+              requests.map(claimRequestFor),
+              perAttemptMs,
+              engine.heartbeat.id,
+            );
             return requests.map((request, index) => ({ request, claim: claims[index] ?? null }));
           },
           () => running,
@@ -173,7 +206,10 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
     },
   });
   const loop = fetchLoop();
-  logger.info({ concurrency: configured, leaseSeconds: engine.settings.leaseSeconds, process: engine.heartbeat.id }, "provisioning worker started");
+  logger.info(
+    { concurrency: configured, leaseSeconds: engine.settings.leaseSeconds, process: engine.heartbeat.id },
+    "provisioning worker started",
+  );
 
   let stopping: Promise<void> | null = null;
   return {
@@ -205,7 +241,13 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
 }
 
 /** Completes, re-queues or drops the job according to what its attempt came to. */
-async function settle(engine: Engine, boss: PgBoss, completer: JobCompleter, job: Job, result: AttemptResult): Promise<void> {
+async function settle(
+  engine: Engine,
+  boss: PgBoss,
+  completer: JobCompleter,
+  job: Job,
+  result: AttemptResult,
+): Promise<void> {
   switch (result.type) {
     case "recorded":
       completer.add(job.id);
@@ -239,7 +281,13 @@ async function requeue(engine: Engine, boss: PgBoss, job: Job, delayMs: number):
  * In `client`'s transaction: `job`'s request as a new job (the same attempt number: work that could
  * not run, e.g. in an outage or with a refused key, spends no retry), and `job` completed.
  */
-async function queueInstead(engine: Engine, boss: PgBoss, client: PoolClient, job: Job, delayMs: number): Promise<void> {
+async function queueInstead(
+  engine: Engine,
+  boss: PgBoss,
+  client: PoolClient,
+  job: Job,
+  delayMs: number,
+): Promise<void> {
   const startAfter = delayMs > 0 ? new Date(Date.now() + delayMs) : undefined;
   await queueAgain(boss, client, job.data, engine.settings, startAfter);
   if (!startAfter) await notifyWorkers(client);

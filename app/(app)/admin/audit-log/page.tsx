@@ -25,7 +25,10 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
   const { entries, nextBeforeId, total } = await listAuditEntries(beforeId);
   return (
     <>
-      <PageHeader title="Audit log" description={`Every sign-in, change and refused attempt, newest first. ${total.toLocaleString("en")} records in all.`} />
+      <PageHeader
+        title="Audit log"
+        description={`Every sign-in, change and refused attempt, newest first. ${total.toLocaleString("en")} records in all.`}
+      />
       <Table aria-label="Audit log">
         <TableHeader>
           <tr>

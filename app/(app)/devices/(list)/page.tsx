@@ -23,17 +23,28 @@ import { STATUS_LABELS } from "@/components/devices/status-badge";
 
 export const metadata: Metadata = { title: "Devices" };
 
-export default async function DevicesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function DevicesPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const user = await guardPage("devices.view");
   const raw = await searchParams;
-  const filter = deviceFilterSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
+  const filter = deviceFilterSchema.parse(
+    Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])),
+  );
   // The rows are read alongside the overview; DevicesList awaits them inside its Suspense boundary.
   const rows = listDevicesForView(filter);
   rows.catch(() => {}); // if the overview fails first, the page's error is the one to report
   const { counts, engine, reprovisionEstimate, recordCleanup } = await getDevicesOverview();
   const canManage = hasPermission(user.role, "devices.manage");
   const canProvision = hasPermission(user.role, "devices.provision");
-  const base = { status: filter.status, hub: filter.hub, q: filter.q, sort: filter.sort === "registrationId" ? undefined : filter.sort };
+  const base = {
+    status: filter.status,
+    hub: filter.hub,
+    q: filter.q,
+    sort: filter.sort === "registrationId" ? undefined : filter.sort,
+  };
   const exportHref = `/api/devices/export${devicesPageLink(base).replace("/devices", "")}`;
   // While DPS is away or refuses the key the page is read again too, so the notice goes once it is over.
   const busy = counts.byStatus.assigning > 0 || Boolean(engine.activeRun) || engine.dps.state !== "available";
@@ -52,7 +63,13 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
             <Button asChild variant="secondary">
               <a href={exportHref}>Export CSV</a>
             </Button>
-            {estimate ? <ReprovisionAllDialog count={estimate.count} seconds={estimate.seconds} registrationsPerMinute={estimate.registrationsPerMinute} /> : null}
+            {estimate ? (
+              <ReprovisionAllDialog
+                count={estimate.count}
+                seconds={estimate.seconds}
+                registrationsPerMinute={estimate.registrationsPerMinute}
+              />
+            ) : null}
           </>
         }
       />
@@ -70,7 +87,10 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
               </li>
               {DEVICE_STATUSES.map((s) => (
                 <li key={s} className="flex justify-between">
-                  <Link href={devicesPageLink({ ...base, status: s })} className="text-link underline underline-offset-2">
+                  <Link
+                    href={devicesPageLink({ ...base, status: s })}
+                    className="text-link underline underline-offset-2"
+                  >
                     {STATUS_LABELS[s]}
                   </Link>
                   <span>{counts.byStatus[s].toLocaleString("en")}</span>
@@ -92,7 +112,13 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
                 </li>
               ))}
             </ul>
-            {counts.withoutHub ? <p className="mt-2 text-xs text-muted-foreground">{counts.withoutHub === 1 ? "1 device has no hub yet." : `${counts.withoutHub.toLocaleString("en")} devices have no hub yet.`}</p> : null}
+            {counts.withoutHub ? (
+              <p className="mt-2 text-xs text-muted-foreground">
+                {counts.withoutHub === 1
+                  ? "1 device has no hub yet."
+                  : `${counts.withoutHub.toLocaleString("en")} devices have no hub yet.`}
+              </p>
+            ) : null}
           </CardContent>
         </Card>
         <Card>
@@ -117,7 +143,14 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
       <DevicesFilters filter={filter} hubs={counts.byHub.map((h) => h.hub)} />
       {/* Keyed by the filter and page, so a new query shows the placeholder instead of the old rows. */}
       <Suspense key={JSON.stringify(filter)} fallback={<DevicesTableSkeleton />}>
-        <DevicesList rows={rows} filter={filter} base={base} canProvision={canProvision} canManage={canManage} recordCleanup={recordCleanup} />
+        <DevicesList
+          rows={rows}
+          filter={filter}
+          base={base}
+          canProvision={canProvision}
+          canManage={canManage}
+          recordCleanup={recordCleanup}
+        />
       </Suspense>
     </>
   );

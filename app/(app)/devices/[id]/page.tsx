@@ -20,13 +20,25 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
   const user = await guardPage("devices.view");
   const { id } = await params;
   if (!/^\d{1,15}$/.test(id)) notFound();
-  const [found, { engine, recordCleanup }] = await Promise.all([getDeviceForView(Number(id)), getDevicesOverview()]);
+  const [found, { engine, recordCleanup }] = await Promise.all([
+    getDeviceForView(Number(id)),
+    getDevicesOverview(),
+  ]);
   if (!found) notFound();
   const { device, history } = found;
   const explanation = explainDeviceError(device);
   const rows: [string, React.ReactNode][] = [
     ["Status", <StatusBadge key="s" status={device.status} />],
-    ["Assigned IoT hub", device.assignedHub ? <span key="h" className="font-mono">{device.assignedHub}</span> : "No hub yet"],
+    [
+      "Assigned IoT hub",
+      device.assignedHub ? (
+        <span key="h" className="font-mono">
+          {device.assignedHub}
+        </span>
+      ) : (
+        "No hub yet"
+      ),
+    ],
     ["Device ID", device.dpsDeviceId ?? "—"],
     ["Substatus", device.substatus ?? "—"],
     ["Name", device.name ?? "—"],
@@ -35,8 +47,20 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
     ["Registered in DPS", device.dpsCreatedAt ? formatDateTime(device.dpsCreatedAt) : "—"],
     ["Last DPS update", device.dpsUpdatedAt ? formatDateTime(device.dpsUpdatedAt) : "—"],
     ["Last operation", device.lastOperationId ?? "—"],
-    ["Added", `${formatDateTime(device.createdAt)}${device.createdByEmail ? ` by ${device.createdByEmail}` : ""}`],
-    ["Custom allocation payload", device.payload ? <code key="p" className="text-xs">{JSON.stringify(device.payload)}</code> : "—"],
+    [
+      "Added",
+      `${formatDateTime(device.createdAt)}${device.createdByEmail ? ` by ${device.createdByEmail}` : ""}`,
+    ],
+    [
+      "Custom allocation payload",
+      device.payload ? (
+        <code key="p" className="text-xs">
+          {JSON.stringify(device.payload)}
+        </code>
+      ) : (
+        "—"
+      ),
+    ],
   ];
 
   return (

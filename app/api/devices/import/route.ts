@@ -31,25 +31,38 @@ function fileNameFrom(request: Request): string | null {
 
 /** The CSV arrives as the raw request body and is parsed as it streams in, never held whole in memory. */
 export async function POST(request: Request) {
-  if (!isSameOrigin(request)) return Response.json({ ok: false, message: "Cross-site request refused." }, { status: 403 });
+  if (!isSameOrigin(request))
+    return Response.json({ ok: false, message: "Cross-site request refused." }, { status: 403 });
   const lengthHeader = request.headers.get("content-length");
-  if (lengthHeader !== null && !/^\d{1,15}$/.test(lengthHeader)) return Response.json({ ok: false, message: "Bad Content-Length." }, { status: 400 });
-  if (!request.body) return Response.json({ ok: false, message: "Choose a CSV file to import." }, { status: 400 });
+  if (lengthHeader !== null && !/^\d{1,15}$/.test(lengthHeader))
+    return Response.json({ ok: false, message: "Bad Content-Length." }, { status: 400 });
+  if (!request.body)
+    return Response.json({ ok: false, message: "Choose a CSV file to import." }, { status: 400 });
   const stopping = serverStoppingSignal();
   const signal = stopping ? AbortSignal.any([request.signal, stopping]) : request.signal;
   try {
-    const summary = await importDevices(request.body as unknown as AsyncIterable<Uint8Array>, fileNameFrom(request), {
-      maxBytes: env().HIC_IMPORT_MAX_BYTES,
-      expectedBytes: lengthHeader === null ? null : Number(lengthHeader),
-      signal,
-    });
+    const summary = await importDevices(
+      request.body as unknown as AsyncIterable<Uint8Array>,
+      fileNameFrom(request),
+      {
+        maxBytes: env().HIC_IMPORT_MAX_BYTES,
+        expectedBytes: lengthHeader === null ? null : Number(lengthHeader),
+        signal,
+      },
+    );
     if (summary.status === "complete") return Response.json({ ok: true, summary });
     const added = `${summary.added.toLocaleString("en")} device${summary.added === 1 ? " was" : "s were"} added from the first ${summary.total.toLocaleString("en")} lines (see the report).`;
     // The rest of the upload was not read: the connection cannot carry another request after it.
-    return Response.json({ ok: false, message: `${summary.stopMessage} ${added}`, summary }, { status: STOP_STATUS[summary.stopReason ?? "client-gone"], headers: { Connection: "close" } });
+    return Response.json(
+      { ok: false, message: `${summary.stopMessage} ${added}`, summary },
+      { status: STOP_STATUS[summary.stopReason ?? "client-gone"], headers: { Connection: "close" } },
+    );
   } catch (error) {
     if (error instanceof ImportStopped) {
-      return Response.json({ ok: false, message: `${error.message} No devices were added.` }, { status: STOP_STATUS[error.reason], headers: { Connection: "close" } });
+      return Response.json(
+        { ok: false, message: `${error.message} No devices were added.` },
+        { status: STOP_STATUS[error.reason], headers: { Connection: "close" } },
+      );
     }
     return routeError(error, "devices.import");
   }
