@@ -63,12 +63,10 @@ test.describe("the database going away under a running app", () => {
       expect(server.port).toBe(port);
       // Nobody reloads: the page tries again on its own.
       const backAfter = await expectDevicesPageBack(page, 20_000);
-      test
-        .info()
-        .annotations.push({
-          type: "devices page back",
-          description: `${(backAfter / 1000).toFixed(1)} s after PostgreSQL accepted connections again`,
-        });
+      test.info().annotations.push({
+        type: "devices page back",
+        description: `${(backAfter / 1000).toFixed(1)} s after PostgreSQL accepted connections again`,
+      });
       expect(launcher.child.exitCode, launcher.output().slice(-3000)).toBeNull();
     } finally {
       await stop(launcher);

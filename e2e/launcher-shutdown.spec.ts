@@ -44,12 +44,10 @@ test.describe("stopping npm start", () => {
     await expect
       .poll(() => describeProcesses(stillRunning(tree)), { timeout: 30_000, intervals: [250] })
       .toBe("");
-    test
-      .info()
-      .annotations.push({
-        type: "stopped in",
-        description: `${((Date.now() - stopping) / 1000).toFixed(1)} s, ${tree.length} processes`,
-      });
+    test.info().annotations.push({
+      type: "stopped in",
+      description: `${((Date.now() - stopping) / 1000).toFixed(1)} s, ${tree.length} processes`,
+    });
     expect(launcher.child.exitCode, launcher.output().slice(-3000)).toBe(0);
     upload.destroy();
   });

@@ -10,9 +10,7 @@ export const PASSWORD = "adversarial-password-1";
  * The suite's own accounts (one per role), a victim user and a victim device for the actions to
  * aim at, so nothing the other end-to-end flows rely on is touched.
  */
-export async function setUpFixture(
-  run: string,
-): Promise<{
+export async function setUpFixture(run: string): Promise<{
   ctx: Context;
   sessions: Map<Caller, Session | null>;
   relogin: (caller: Caller) => Promise<void>;
