@@ -17,8 +17,8 @@ describe("the launcher's local DPS emulator", () => {
       expect(Object.keys(written.iotHub).sort()).toEqual([
         "address",
         "caFile",
-        "hubs",
         "httpsPort",
+        "hubs",
         "mqttPort",
       ]);
       expect(written.iotHub).toMatchObject({
