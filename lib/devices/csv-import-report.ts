@@ -1,6 +1,7 @@
 import Papa from "papaparse";
-import { sql } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { getDb } from "@/db/client";
+import { deviceImportReportChunks } from "@/db/schema";
 import { neutralizeCell } from "./csv-export";
 
 /** Report cells quote what the file said; a cell this long says enough. */
@@ -39,11 +40,14 @@ export async function* importReportChunks(importId: number): AsyncGenerator<stri
   yield `${REPORT_HEADER}\n`;
   let seq = -1;
   for (;;) {
-    const result = await getDb().execute<{ seq: number; csv: string }>(
-      sql`select seq, csv from device_import_report_chunks where import_id = ${importId} and seq > ${seq} order by seq limit 20`,
-    );
-    if (result.rows.length === 0) return;
-    for (const row of result.rows) yield row.csv;
-    seq = Number(result.rows.at(-1)!.seq);
+    const rows = await getDb()
+      .select({ seq: deviceImportReportChunks.seq, csv: deviceImportReportChunks.csv })
+      .from(deviceImportReportChunks)
+      .where(and(eq(deviceImportReportChunks.importId, importId), gt(deviceImportReportChunks.seq, seq)))
+      .orderBy(asc(deviceImportReportChunks.seq))
+      .limit(20);
+    if (rows.length === 0) return;
+    for (const row of rows) yield row.csv;
+    seq = rows.at(-1)!.seq;
   }
 }
