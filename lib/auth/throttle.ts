@@ -19,6 +19,8 @@ export const THROTTLE_POLICY = {
   accountLimit: 5,
   addressLimit: 20,
   deviceLimit: 10,
+  /** Attempts at the public first-administrator form per client address. */
+  setupLimit: 5,
 };
 
 export function accountKey(email: string): string {
@@ -51,6 +53,7 @@ export function addressKey(clientAddress: string | null): string {
 
 function limitOf(key: string): number {
   if (key.startsWith("device:")) return THROTTLE_POLICY.deviceLimit;
+  if (key.startsWith("setup:")) return THROTTLE_POLICY.setupLimit;
   if (key.startsWith("account:")) return THROTTLE_POLICY.accountLimit;
   return THROTTLE_POLICY.addressLimit;
 }
@@ -91,7 +94,15 @@ export async function takeSlot(
   clientAddress: string | null,
   deviceId: string | null = null,
 ): Promise<Slot> {
-  const keys = throttleKeys(email, clientAddress, deviceId).map((k) => k.key);
+  return takeSlots(throttleKeys(email, clientAddress, deviceId).map((k) => k.key));
+}
+
+/** The public set-up form, counted per client address like sign-in guesses (it hashes a password). */
+export function takeSetupSlot(clientAddress: string | null): Promise<Slot> {
+  return takeSlots([`setup:${addressKey(clientAddress).slice("address:".length)}`]);
+}
+
+async function takeSlots(keys: string[]): Promise<Slot> {
   const quietSeconds = THROTTLE_POLICY.quietMs / 1000;
   const firstDelay = THROTTLE_POLICY.firstDelayMs / 1000;
   const maxDelay = THROTTLE_POLICY.maxDelayMs / 1000;
