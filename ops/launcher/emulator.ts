@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { writePrivateFile } from "@/ops/runtime/private-file";
 import path from "node:path";
 import {
   DEMO_OWNER_POLICY,
@@ -52,9 +52,7 @@ export async function startLocalDps(dataDir: string, log: (line: string) => void
     readOnlyServiceConnectionString: policy(DEMO_READ_ONLY_POLICY),
   };
   // For scripts and tests that drive the demo (file mode 600: it holds the demo keys).
-  writeFileSync(path.join(emulatorDir, "connection.json"), `${JSON.stringify(connection, null, 2)}\n`, {
-    mode: 0o600,
-  });
+  writePrivateFile(path.join(emulatorDir, "connection.json"), `${JSON.stringify(connection, null, 2)}\n`);
 
   return {
     emulator,
