@@ -6,6 +6,7 @@ import { signInSchema } from "@/lib/validation/user";
 import { authenticate } from "@/lib/auth/authenticate";
 import { clientAddressFrom } from "@/lib/auth/client-address";
 import { logger } from "@/lib/logger";
+import { endSession } from "@/lib/auth/ended-sessions";
 import {
   DEVICE_COOKIE,
   DEVICE_COOKIE_MAX_AGE_SECONDS,
@@ -80,6 +81,15 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       },
     }),
   ],
+  events: {
+    // Signing out (the app's button or Auth.js's own sign-out route) ends the session on the
+    // server too: a copy of its cookie is refused from now on, not only until it expires.
+    signOut: async (message) => {
+      const token = "token" in message ? message.token : null;
+      if (typeof token?.sid === "string")
+        await endSession(token.sid, typeof token.exp === "number" ? token.exp : null);
+    },
+  },
   callbacks: {
     // Only the user id, the session generation and this session's id travel in the token; role and
     // disabled state are read from the database per request, a newer generation there ends every

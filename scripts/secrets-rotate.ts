@@ -8,7 +8,7 @@
  * hic_secret_key.secret; the new one from --new-key-file, HIC_SECRET_KEY, or --generate.
  * All or nothing, in one transaction; safe to run again. Restart the app with the new key afterwards.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { writePrivateFile } from "@/ops/runtime/private-file";
 import path from "node:path";
 import { parseArgs } from "node:util";
