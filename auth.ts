@@ -41,6 +41,16 @@ class ThrottledSignIn extends CredentialsSignin {
   }
 }
 
+/** Auth.js error types caused by what the client sent (see @auth/core's errors). */
+const CLIENT_ERRORS = new Set([
+  "MissingCSRF",
+  "InvalidCheck",
+  "UnknownAction",
+  "InvalidCallbackUrl",
+  // A session cookie that does not decrypt: tampered with, or signed under another AUTH_SECRET.
+  "JWTSessionError",
+]);
+
 class BusySignIn extends CredentialsSignin {
   code = "busy";
 }
@@ -49,8 +59,15 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
   // A refused sign-in is expected and already audited; Auth.js would log each with a stack trace.
   logger: {
     error(error) {
-      if ((error as { type?: string }).type === "CredentialsSignin") return;
-      logger.error({ err: { name: error.name, message: error.message } }, "auth error");
+      const type = (error as { type?: string }).type ?? "";
+      if (type === "CredentialsSignin") return;
+      // A request Auth.js refuses for what the client sent (a forged or missing CSRF token, an
+      // unknown action) is the client's mistake or an attack, not the server's error.
+      if (CLIENT_ERRORS.has(type)) {
+        logger.warn({ err: { type, message: error.message } }, "auth request refused");
+        return;
+      }
+      logger.error({ err: { name: error.name, type, message: error.message } }, "auth error");
     },
   },
   // The launcher serves on whatever host the operator chooses; Auth.js must trust the Host header.

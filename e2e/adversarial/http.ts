@@ -50,7 +50,12 @@ export async function postCredentials(
   const response = await request(`${BASE_URL}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: jar.header(), ...headers },
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      ...headers,
+      // A cookie the caller brings (a device cookie) travels beside the CSRF cookie, not instead of it.
+      Cookie: [jar.header(), headers.Cookie].filter(Boolean).join("; "),
+    },
     body: new URLSearchParams({ csrfToken, email, password }),
   });
   jar.keep(response);
@@ -210,11 +215,13 @@ export async function snapshot(): Promise<Record<string, string>> {
  * Waits until what an allowed call set going has finished (queued jobs, a reconciliation), so the
  * next cell's "before" is not changed under it by the worker.
  */
-export async function settle(timeoutMs = 30_000): Promise<void> {
+export async function settle(timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // Jobs due now or running; a retry DPS asked to wait for is not the request's doing any more.
     const [row] = await sql<{ busy: string }>(
-      `select (select count(*) from pgboss.job where name = any($1::text[]) and state in ('created', 'retry', 'active'))
+      `select (select count(*) from pgboss.job where name = any($1::text[])
+                 and (state = 'active' or (state in ('created', 'retry') and start_after <= now())))
             + (select count(*) from registration_reconciliations where status in ('queued', 'running')) as busy`,
       [QUEUES],
     );

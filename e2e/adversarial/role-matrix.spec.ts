@@ -67,7 +67,8 @@ test.describe("role × action matrix", () => {
   });
 
   test("server actions refuse every caller the permissions refuse, and change nothing for them", async () => {
-    test.setTimeout(120_000);
+    // Each cell waits for what the previous one set going (settle) and snapshots every table twice.
+    test.setTimeout(480_000);
     const ids = serverActionIds();
     let cells = 0;
     for (const { key } of discoverServerActions()) {
@@ -108,6 +109,7 @@ test.describe("role × action matrix", () => {
   });
 
   test("route handlers refuse every caller the permissions refuse, and change nothing for them", async () => {
+    test.setTimeout(240_000);
     let cells = 0;
     for (const { key } of discoverRouteHandlers()) {
       const expectation = ROUTES[key]!;
