@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { sql } from "../support/db";
 import { discoverPages, discoverServerActions, serverActionIds } from "./surface";
 import { ACTIONS } from "./expectations";
-import { BASE_URL, request, encodeActionArgs, postAction, settle, snapshot } from "./http";
+import { BASE_URL, request, encodeActionArgs, postAction, databaseNow, settle, snapshot } from "./http";
 import { runId, setUpFixture } from "./fixture";
 import { pageProblems } from "./judge";
 import { addFigures } from "./summary";
@@ -82,6 +82,7 @@ test.describe("fuzzing", () => {
     test.setTimeout(600_000);
     const ids = serverActionIds();
     let cases = 0;
+    let lastSent = new Date();
     for (const { key } of discoverServerActions()) {
       const expectation = ACTIONS[key];
       const built = ids.get(key);
@@ -89,9 +90,11 @@ test.describe("fuzzing", () => {
       const path = built.pagePattern.replace("[id]", String(fixture.ctx.victimDeviceId));
       await fc.assert(
         fc.asyncProperty(inputs(expectation.input(fixture.ctx)), async (input) => {
-          // What an earlier accepted input set going (a reconciliation, queued jobs) finishes first.
-          await settle();
+          // What the previous case set going (a reconciliation, a queued removal) finishes first.
+          await settle(lastSent);
           const before = await snapshot();
+          const sent = await databaseNow();
+          lastSent = sent;
           const reply = await postAction(
             fixture.sessions.get("admin")!,
             path,
@@ -107,7 +110,7 @@ test.describe("fuzzing", () => {
           const refusedBySchema = expectation.schema ? !expectation.schema.safeParse(input).success : false;
           if (refusedBySchema) {
             expect(reply.result?.ok, key).toBe(false);
-            await settle();
+            await settle(sent);
             expect(
               await snapshot(),
               `${key} changed state for an invalid input ${JSON.stringify(input)?.slice(0, 200)}`,

@@ -211,19 +211,27 @@ export async function snapshot(): Promise<Record<string, string>> {
   return { ...row };
 }
 
+/** The database's clock, to mark when a request was sent (jobs carry the database's time). */
+export async function databaseNow(): Promise<Date> {
+  const [row] = await sql<{ now: Date }>("select clock_timestamp() as now");
+  return row!.now;
+}
+
 /**
- * Waits until what an allowed call set going has finished (queued jobs, a reconciliation), so the
- * next cell's "before" is not changed under it by the worker.
+ * Waits until what a request set going has finished: jobs queued since `since` that are due or
+ * running, and any reconciliation in progress, so the next cell's "before" is not changed under
+ * it by the worker. Work queued earlier by other flows (thousands of imported devices being
+ * provisioned) is not this request's doing and is not waited for: the snapshot leaves out what
+ * the engine changes.
  */
-export async function settle(timeoutMs = 15_000): Promise<void> {
+export async function settle(since: Date = new Date(0), timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    // Jobs due now or running; a retry DPS asked to wait for is not the request's doing any more.
     const [row] = await sql<{ busy: string }>(
-      `select (select count(*) from pgboss.job where name = any($1::text[])
+      `select (select count(*) from pgboss.job where name = any($1::text[]) and created_on >= $2
                  and (state = 'active' or (state in ('created', 'retry') and start_after <= now())))
             + (select count(*) from registration_reconciliations where status in ('queued', 'running')) as busy`,
-      [QUEUES],
+      [QUEUES, since],
     );
     if (Number(row?.busy ?? 0) === 0 || Date.now() > deadline) return;
     await new Promise((resolve) => setTimeout(resolve, 200));

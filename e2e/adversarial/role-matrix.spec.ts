@@ -1,7 +1,7 @@
 import { test, expect } from "@playwright/test";
 import { discoverRouteHandlers, discoverServerActions, serverActionIds } from "./surface";
 import { ACTIONS, CALLERS, ROUTES, allowedByTable, isAllowed, type Caller } from "./expectations";
-import { BASE_URL, request, encodeActionArgs, postAction, settle, snapshot } from "./http";
+import { BASE_URL, request, encodeActionArgs, postAction, databaseNow, settle, snapshot } from "./http";
 import { judgeAction, judgeRoute, matrixDifferences, pageProblems } from "./judge";
 import { runId, setUpFixture } from "./fixture";
 import { addFigures } from "./summary";
@@ -79,8 +79,8 @@ test.describe("role × action matrix", () => {
       const path = built.pagePattern.replace("[id]", String(fixture.ctx.victimDeviceId));
       for (const caller of CALLERS) {
         const allowed = isAllowed(expectation, caller);
-        await settle();
         const before = await snapshot();
+        const sent = await databaseNow();
         const input = expectation.input(fixture.ctx);
         const reply = await postAction(
           fixture.sessions.get(caller) ?? null,
@@ -89,7 +89,7 @@ test.describe("role × action matrix", () => {
           encodeActionArgs(input === undefined ? [] : [input]),
         );
         const where = `${key} as ${caller}: HTTP ${reply.status} ${reply.text.slice(0, 300)}`;
-        await settle();
+        await settle(sent);
         const after = await snapshot();
         const problems = judgeAction({
           allowed,
@@ -115,8 +115,8 @@ test.describe("role × action matrix", () => {
       const expectation = ROUTES[key]!;
       for (const caller of CALLERS as Caller[]) {
         const allowed = isAllowed(expectation, caller);
-        await settle();
         const before = await snapshot();
+        const sent = await databaseNow();
         const { path, init = {} } = expectation.request(fixture.ctx);
         const session = fixture.sessions.get(caller);
         const response = await request(`${BASE_URL}${path}`, {
@@ -129,7 +129,7 @@ test.describe("role × action matrix", () => {
         });
         const text = await response.text();
         const where = `${key} as ${caller}: HTTP ${response.status} ${text.slice(0, 200)}`;
-        await settle();
+        await settle(sent);
         const after = await snapshot();
         const problems = judgeRoute({
           allowed,
