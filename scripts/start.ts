@@ -18,6 +18,7 @@ import { closeDb } from "@/db/client";
 import { bounded, isShuttingDown, onShutdown, shutdown } from "@/ops/launcher/shutdown";
 import { startLocalDps, type LocalDps } from "@/ops/launcher/emulator";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
+import { wireEngine } from "@/lib/engine-wiring";
 
 const log = (line: string) => console.log(`[hic] ${line}`);
 
@@ -67,6 +68,7 @@ async function main() {
 
   if (role === "worker") {
     if (localDps) setEnv(localDps.env);
+    wireEngine();
     const worker = await startProvisioningWorker({});
     onShutdown(async () => {
       await worker.stop();

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CliUsageError, parseCliArgs } from "./cli-args";
 import { makeDataDir, testConfig } from "@/tests/support/dps-emulator";
 
-const repositoryRoot = path.resolve(import.meta.dirname, "..");
+const repositoryRoot = path.resolve(import.meta.dirname, "../..");
 
 /** In its own process group, so a signal reaches npx, tsx and the emulator alike, as Ctrl-C in a terminal does. */
 function runCli(args: string[]) {

@@ -4,12 +4,10 @@ import { headers } from "next/headers";
 import { AuthError } from "next-auth";
 import { signIn } from "@/auth";
 import { firstAdminSchema } from "@/lib/validation/user";
-import { createFirstAdmin } from "@/lib/users/store";
-import { recordAudit } from "@/lib/audit/record";
+import { setUpFirstAdministrator } from "@/lib/users/users-dal";
 import { clientAddressFrom } from "@/lib/auth/client-address";
 import { PasswordCheckBusyError } from "@/lib/auth/argon2-gate";
-import { waitMessage } from "@/lib/auth/lock-message";
-import { takeSetupSlot } from "@/lib/auth/throttle";
+import { UserFacingError } from "@/lib/errors";
 import { invalid, type ActionResult } from "./result";
 
 /**
@@ -22,42 +20,16 @@ import { invalid, type ActionResult } from "./result";
 export async function createFirstAdminAction(input: unknown): Promise<ActionResult> {
   const parsed = firstAdminSchema.safeParse(input);
   if (!parsed.success) return invalid(parsed.error);
-  const clientAddress = clientAddressFrom(await headers());
-  const slot = await takeSetupSlot(clientAddress);
-  if (!slot.allowed) {
-    await recordAudit({
-      action: "setup.first-admin",
-      target: parsed.data.email,
-      outcome: "denied",
-      detail: { reason: "throttled", retryAt: slot.retryAt.toISOString() },
-      clientAddress,
-    });
-    return { ok: false, message: `Too many attempts from your network. ${waitMessage(slot.retryAt)}` };
-  }
-  let user: Awaited<ReturnType<typeof createFirstAdmin>>;
+  let user: Awaited<ReturnType<typeof setUpFirstAdministrator>>;
   try {
-    user = await createFirstAdmin(parsed.data);
+    user = await setUpFirstAdministrator(parsed.data, clientAddressFrom(await headers()));
   } catch (error) {
-    if (error instanceof PasswordCheckBusyError) return { ok: false, message: error.message };
+    // Too many tries from this address, or the Argon2 queue is full: the message says when to retry.
+    if (error instanceof UserFacingError || error instanceof PasswordCheckBusyError)
+      return { ok: false, message: error.message };
     throw error;
   }
-  if (!user) {
-    await recordAudit({
-      action: "setup.first-admin",
-      target: parsed.data.email,
-      outcome: "denied",
-      detail: { reason: "users already exist" },
-      clientAddress,
-    });
-    return { ok: false, message: "An administrator already exists. Sign in instead." };
-  }
-  await recordAudit({
-    actor: user,
-    action: "setup.first-admin",
-    target: user.email,
-    outcome: "success",
-    clientAddress,
-  });
+  if (!user) return { ok: false, message: "An administrator already exists. Sign in instead." };
   try {
     await signIn("credentials", {
       email: parsed.data.email,
