@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { writePrivateFile } from "@/ops/runtime/private-file";
 import path from "node:path";
 import {
   DEMO_OWNER_POLICY,
@@ -56,9 +56,7 @@ export async function startLocalDps(dataDir: string, log: (line: string) => void
     iotHub: emulator.iotHub.connection,
   };
   // For scripts and tests that drive the demo (file mode 600: it holds the demo keys).
-  writeFileSync(path.join(emulatorDir, "connection.json"), `${JSON.stringify(connection, null, 2)}\n`, {
-    mode: 0o600,
-  });
+  writePrivateFile(path.join(emulatorDir, "connection.json"), `${JSON.stringify(connection, null, 2)}\n`);
 
   return {
     emulator,

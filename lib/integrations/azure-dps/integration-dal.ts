@@ -1,5 +1,6 @@
 import "server-only";
 import { requirePermission, type CurrentUser } from "@/lib/auth/current-user";
+import { hasPermission } from "@/lib/auth/permissions";
 import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import { loggableError, UserFacingError } from "@/lib/errors";
@@ -112,9 +113,10 @@ function conflictError(row: IntegrationRow | undefined): UserFacingError {
 }
 
 export async function getDpsIntegration(): Promise<DpsIntegrationDto> {
-  await requirePermission("integration.view");
+  const viewer = await requirePermission("integration.view");
   const [row, health] = await Promise.all([readDpsIntegrationRow(), getDpsHealth()]);
-  return toDpsIntegrationDto(row, storedKeyProblem(row, currentKek()), health);
+  const canManage = hasPermission(viewer.role, "integration.manage");
+  return toDpsIntegrationDto(row, storedKeyProblem(row, currentKek()), health, canManage);
 }
 
 /** Connecting and editing are two intents in the audit log, told apart by the dialog's mode. */
@@ -225,7 +227,7 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
   // The group at a glance shows right after saving; DPS not answering does not undo the save.
   if (saved.serviceKeyCiphertext) await refreshServiceCheck(saved, kek);
   return {
-    integration: toDpsIntegrationDto((await readDpsIntegrationRow()) ?? saved),
+    integration: toDpsIntegrationDto((await readDpsIntegrationRow()) ?? saved, null, undefined, true),
     newlyConnected: !wasConnected,
     provisioningStarted,
   };
@@ -576,5 +578,5 @@ export async function disconnectDpsIntegration(input: { version: number }): Prom
       ],
     },
   });
-  return toDpsIntegrationDto(saved);
+  return toDpsIntegrationDto(saved, null, undefined, true);
 }
