@@ -18,6 +18,7 @@ import { closeDb } from "@/db/client";
 import { bounded, isShuttingDown, onShutdown, shutdown } from "@/ops/launcher/shutdown";
 import { startLocalDps, type LocalDps } from "@/ops/launcher/emulator";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
+import { wireEngine } from "@/lib/engine-wiring";
 
 const log = (line: string) => console.log(`[hic] ${line}`);
 
@@ -67,6 +68,7 @@ async function main() {
 
   if (role === "worker") {
     if (localDps) setEnv(localDps.env);
+    wireEngine();
     const worker = await startProvisioningWorker({});
     onShutdown(async () => {
       await worker.stop();
@@ -122,6 +124,11 @@ function printEmulator(localDps: LocalDps): void {
   log(`  Enrollment group key:                      ${groupKey}`);
   log(`  Device Provisioning Service hostname:      ${dpsHost}`);
   log(`  Service connection string (optional, under Advanced): ${serviceConnectionString}`);
+  const hub = localDps.connection.iotHub;
+  log(
+    `Local IoT Hub for the linked hubs: mqtts://${hub.address}:${hub.mqttPort} and https://${hub.address}:${hub.httpsPort} (CA ${hub.caFile}):`,
+  );
+  for (const { hostName, ownerConnectionString } of hub.hubs) log(`  ${hostName}: ${ownerConnectionString}`);
 }
 
 main().catch((error: unknown) => {
