@@ -12,6 +12,7 @@
  */
 import http from "node:http";
 import next from "next";
+import { requestTimer } from "./request-timing.mjs";
 
 const SOCKET_ADDRESS_HEADER = "x-hic-socket-address";
 const port = Number(process.env.PORT || 3000);
@@ -27,9 +28,11 @@ globalThis[Symbol.for("hic.serverStopping")] = stopping.signal;
 const app = next({ dev: false, dir: process.cwd(), hostname, port });
 await app.prepare();
 const handle = app.getRequestHandler();
+const timeRequest = requestTimer(process.cwd());
 
 const server = http.createServer((req, res) => {
   req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
+  timeRequest(req, res);
   handle(req, res).catch((error) => {
     console.error(`[web-server] ${req.method} ${req.url?.slice(0, 200)} failed: ${error?.message ?? error}`);
     if (!res.headersSent) {

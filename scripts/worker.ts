@@ -15,6 +15,7 @@ import { connectDatabase } from "@/ops/launcher/database";
 import { loadSecretKey, reachLocalEmulator } from "@/ops/launcher/worker-role";
 import { instanceFacts, joinFleet } from "@/ops/fleet/registry";
 import { closeDb } from "@/db/client";
+import { startMetricsServer } from "@/lib/observability/metrics-server";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
 const log = (line: string) => console.log(`[hic-worker] ${line}`);
@@ -34,6 +35,7 @@ async function main() {
   });
   reachLocalEmulator(dataDir);
   const worker = await startProvisioningWorker({});
+  await startMetricsServer(log);
   await fleet.markServing();
   log(`Working (pid ${process.pid}). Stop with Ctrl+C.`);
 

@@ -11,6 +11,7 @@ import {
   releaseSlots,
   takeSlot,
 } from "./throttle";
+import { metrics } from "@/lib/observability/metrics";
 import { findUserByEmail, recordSignIn } from "@/lib/users/store";
 
 export type AuthenticationResult =
@@ -44,6 +45,7 @@ export async function authenticate(
 
   const slot = await takeSlot(normalized, clientAddress);
   if (!slot.allowed) {
+    metrics().signInThrottled.inc();
     await audit("denied", { reason: "throttled", retryAt: slot.retryAt.toISOString() });
     return { ok: false, reason: "throttled", retryAt: slot.retryAt };
   }

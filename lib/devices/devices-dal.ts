@@ -37,6 +37,7 @@ import {
   type ImportSummary,
 } from "./csv-import";
 import { exportDevicesCsv } from "./csv-export";
+import { observeImport } from "@/lib/observability/import-observer";
 
 export async function listDevicesForView(filter: DeviceFilter): Promise<DevicePage> {
   await requirePermission("devices.view");
@@ -259,7 +260,7 @@ export async function importDevices(
   }
   let summary: ImportSummary;
   try {
-    summary = await importDevicesCsv(input, { fileName, actor, ...limits });
+    summary = await observeImport(() => importDevicesCsv(input, { fileName, actor, ...limits }));
   } catch (error) {
     if (error instanceof ImportFormatError) throw new UserFacingError(error.message);
     if (error instanceof ImportStopped) {
