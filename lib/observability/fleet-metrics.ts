@@ -15,6 +15,8 @@ export const MAX_HUB_LABELS = 20;
 export const CIRCUIT_STATES = ["closed", "open", "key-refused"] as const;
 export const QUEUE_STATES = ["created", "retry", "active"] as const;
 
+const UNDEFINED_TABLE = "42P01";
+
 type Queryable = Pick<pg.Pool, "query">;
 
 export function createFleetRegistry(db: () => Queryable): Registry {
@@ -50,12 +52,18 @@ export function createFleetRegistry(db: () => Queryable): Registry {
   // Two gauges come from each of these queries; prom-client collects the gauges of a scrape
   // concurrently, so both await the same read.
   const queue = oncePerScrape(async () => {
-    const { rows } = await db().query<{ name: string; state: string; count: string; age: number | null }>(
-      `select name, state::text as state, count(*)::bigint as count,
-              extract(epoch from now() - min(start_after) filter (where state in ('created', 'retry') and start_after <= now()))::float8 as age
-         from pgboss.job where state in ('created', 'retry', 'active') group by name, state`,
-    );
-    return rows;
+    try {
+      const { rows } = await db().query<{ name: string; state: string; count: string; age: number | null }>(
+        `select name, state::text as state, count(*)::bigint as count,
+                extract(epoch from now() - min(start_after) filter (where state in ('created', 'retry') and start_after <= now()))::float8 as age
+           from pgboss.job where state in ('created', 'retry', 'active') group by name, state`,
+      );
+      return rows;
+    } catch (error) {
+      // pg-boss makes its schema when the first engine starts: until then no queue has any job.
+      if ((error as { code?: string }).code === UNDEFINED_TABLE) return [];
+      throw error;
+    }
   });
   new Gauge({
     name: "hic_queue_jobs",

@@ -1,13 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import type { TestEmulator } from "@/tests/support/dps-emulator";
+import { TEST_ID_SCOPE, type TestEmulator } from "@/tests/support/dps-emulator";
 import {
   enqueueProvisioning,
   shutdownProvisioning,
   startProvisioningWorker,
   type ProvisioningWorker,
 } from "@/lib/provisioning";
-import { connectDps, insertDevices, startEmulatorAndEngine, waitFor } from "@/tests/support/provisioning";
+import {
+  connectDps,
+  FLEET_PRIMARY_KEY,
+  FLEET_SECONDARY_KEY,
+  insertDevices,
+  startEmulatorAndEngine,
+  waitFor,
+} from "@/tests/support/provisioning";
 import { listenForMetrics, type MetricsServer } from "./metrics-server";
 import { parseExposition, sampleValue, type Sample } from "@/tests/support/prometheus-text";
 
@@ -17,10 +24,14 @@ let emulator: TestEmulator;
 let worker: ProvisioningWorker | null = null;
 let server: MetricsServer;
 
-async function scrape(path: "/metrics" | "/metrics/fleet"): Promise<Sample[]> {
+async function scrapeText(path: "/metrics" | "/metrics/fleet"): Promise<string> {
   const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
   expect(response.status).toBe(200);
-  return parseExposition(await response.text());
+  return response.text();
+}
+
+async function scrape(path: "/metrics" | "/metrics/fleet"): Promise<Sample[]> {
+  return parseExposition(await scrapeText(path));
 }
 
 beforeAll(async () => {
@@ -121,6 +132,16 @@ describe("metrics during a provisioning run", () => {
         20_000,
         "the circuit metric to show closed again",
       );
+      // Nothing that names a device or a credential reached a metric along the way.
+      const everything = (await scrapeText("/metrics")) + (await scrapeText("/metrics/fleet"));
+      for (const forbidden of [
+        "metrics-0",
+        "metrics-outage",
+        FLEET_PRIMARY_KEY,
+        FLEET_SECONDARY_KEY,
+        TEST_ID_SCOPE,
+      ])
+        expect(everything).not.toContain(forbidden);
       await getDb().$client.query("select 1");
     },
   );
