@@ -356,6 +356,20 @@ const VARIABLES = {
     "unset",
     "bearer token every metrics request must carry (`Authorization: Bearer …`); required when `HIC_METRICS_ADDRESS` is not a loopback address",
   ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable(
+    z.preprocess(
+      blankAsUnset,
+      z
+        .string()
+        .refine((value) => URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol), {
+          error:
+            "must be an http:// or https:// URL (the collector's OTLP/HTTP base, e.g. http://127.0.0.1:4318)",
+        })
+        .optional(),
+    ),
+    "unset (off)",
+    "OpenTelemetry collector (OTLP/HTTP): each web server and worker sends its traces to `<endpoint>/v1/traces`; `OTEL_EXPORTER_OTLP_HEADERS` adds headers (e.g. an API key). See Operating",
+  ),
   LOG_LEVEL: variable(
     z.preprocess(
       blankAsUnset,

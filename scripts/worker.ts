@@ -16,6 +16,7 @@ import { loadSecretKey, reachLocalEmulator } from "@/ops/launcher/worker-role";
 import { instanceFacts, joinFleet } from "@/ops/fleet/registry";
 import { closeDb } from "@/db/client";
 import { startMetricsServer } from "@/lib/observability/metrics-server";
+import { startTracing } from "@/lib/observability/tracing";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
 const log = (line: string) => console.log(`[hic-worker] ${line}`);
@@ -34,6 +35,7 @@ async function main() {
     throw error;
   });
   reachLocalEmulator(dataDir);
+  const tracing = startTracing("worker");
   const worker = await startProvisioningWorker({});
   await startMetricsServer(log);
   await fleet.markServing();
@@ -53,6 +55,7 @@ async function main() {
       await worker.stop();
       await shutdownProvisioning();
       await closeDb();
+      await tracing?.shutdown(); // the last spans, before the process ends
       await fleet.leave();
       await database.stop();
     } finally {
