@@ -1,7 +1,9 @@
 /**
  * Next.js calls `register` once per server start. In the Node.js runtime it validates the
- * configuration (a bad value stops the server here, with every bad variable named) and starts this
- * process's provisioning worker (HIC_WORKER=off leaves that to `npm run worker` processes).
+ * configuration (a bad value stops the server here, with every bad variable named), hands the
+ * provisioning engine its domains (lib/engine-wiring.ts: pages provision inline even without a
+ * worker here) and starts this process's provisioning worker (HIC_WORKER=off leaves that to
+ * `npm run worker` processes).
  * NEXT_RUNTIME is Next.js's own, substituted at build time: it must stay a literal `process.env`
  * read so the Edge bundle drops the Node-only imports below. OTEL_EXPORTER_OTLP_ENDPOINT turns on
  * traces, HIC_METRICS_ADDRESS this process's Prometheus endpoint (lib/observability).
@@ -9,8 +11,11 @@
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { env } = await import("./lib/env");
+  env();
   const { startTracing } = await import("./lib/observability/tracing");
   startTracing("web");
+  const { wireEngine } = await import("./lib/engine-wiring");
+  wireEngine();
   const { startMetricsServer } = await import("./lib/observability/metrics-server");
   await startMetricsServer((line) => console.log(`[web-server] ${line}`));
   if (env().HIC_WORKER === "off") return;

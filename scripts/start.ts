@@ -20,6 +20,7 @@ import { startTracing } from "@/lib/observability/tracing";
 import { bounded, isShuttingDown, onShutdown, shutdown } from "@/ops/launcher/shutdown";
 import { startLocalDps, type LocalDps } from "@/ops/launcher/emulator";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
+import { wireEngine } from "@/lib/engine-wiring";
 
 const log = (line: string) => console.log(`[hic] ${line}`);
 
@@ -70,6 +71,7 @@ async function main() {
   if (role === "worker") {
     if (localDps) setEnv(localDps.env);
     startTracing("worker");
+    wireEngine();
     const worker = await startProvisioningWorker({});
     await startMetricsServer(log);
     onShutdown(async () => {

@@ -18,6 +18,7 @@ import { closeDb } from "@/db/client";
 import { startMetricsServer } from "@/lib/observability/metrics-server";
 import { startTracing } from "@/lib/observability/tracing";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
+import { wireEngine } from "@/lib/engine-wiring";
 
 const log = (line: string) => console.log(`[hic-worker] ${line}`);
 
@@ -36,6 +37,7 @@ async function main() {
   });
   reachLocalEmulator(dataDir);
   const tracing = startTracing("worker");
+  wireEngine();
   const worker = await startProvisioningWorker({});
   await startMetricsServer(log);
   await fleet.markServing();

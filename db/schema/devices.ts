@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { DEVICE_STATUSES } from "../../lib/devices/device-statuses";
+import { DEVICE_STATUSES } from "./device-statuses";
 import { users } from "./users";
 
 export const deviceStatusEnum = pgEnum("device_status", DEVICE_STATUSES);

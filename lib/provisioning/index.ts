@@ -9,6 +9,10 @@
  *   runs/      bulk runs' progress and ETA, the engine's status, finishing runs and resuming orphans
  *   health/    DPS's health shared by every worker (circuit, probe, refused key), process heartbeats
  *   worker/    the worker process: fetch loop, concurrency, job completion, sweeper, the one inside the web server
+ *
+ * Below the domains: it imports DPS (lib/dps) and the database (db/), never a domain; what it needs
+ * from them (credentials, the tile's health, the service API's queue work) it gets through
+ * domains.ts, which lib/engine-wiring.ts fills in. The domains use the engine through this file.
  */
 export { provisionDeviceNow } from "./attempts/provision-now";
 export {
@@ -16,12 +20,14 @@ export {
   requestProvisioningOfUnassigned,
   type ProvisioningSelection,
 } from "./queue/enqueue";
+export { enqueueReconciliation, enqueueRemovals, type RemovalJobData } from "./queue/service-jobs";
 export { getDpsHealth, getEngineStatus } from "./runs/status";
 export { resumeAfterKeyAccepted } from "./health/key-refusal";
 export { estimateDuration } from "./pacing/rate-limiter";
 export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker/worker";
 export {
   configureProvisioningEngine,
+  dpsServiceClient,
   noteIntegrationChanged,
   setProvisioningPaused,
   shutdownProvisioning,
