@@ -53,15 +53,19 @@ export function createFleetRegistry(db: () => Queryable): Registry {
   // concurrently, so both await the same read.
   const queue = oncePerScrape(async () => {
     try {
-      const { rows } = await db().query<{ name: string; state: string; count: string; age: number | null }>(
-        `select name, state::text as state, count(*)::bigint as count,
-                extract(epoch from now() - min(start_after) filter (where state in ('created', 'retry') and start_after <= now()))::float8 as age
-           from pgboss.job where state in ('created', 'retry', 'active') group by name, state`,
-      );
-      return rows;
+      // Every queue pg-boss knows, so an empty one reads 0 rather than vanishing from the scrape.
+      const [queues, jobs] = await Promise.all([
+        db().query<{ name: string }>("select name from pgboss.queue"),
+        db().query<{ name: string; state: string; count: string; age: number | null }>(
+          `select name, state::text as state, count(*)::bigint as count,
+                  extract(epoch from now() - min(start_after) filter (where state in ('created', 'retry') and start_after <= now()))::float8 as age
+             from pgboss.job where state in ('created', 'retry', 'active') group by name, state`,
+        ),
+      ]);
+      return { queues: queues.rows.map((row) => row.name), rows: jobs.rows };
     } catch (error) {
       // pg-boss makes its schema when the first engine starts: until then no queue has any job.
-      if ((error as { code?: string }).code === UNDEFINED_TABLE) return [];
+      if ((error as { code?: string }).code === UNDEFINED_TABLE) return { queues: [], rows: [] };
       throw error;
     }
   });
@@ -71,8 +75,9 @@ export function createFleetRegistry(db: () => Queryable): Registry {
     labelNames: ["queue", "state"],
     registers,
     async collect() {
-      const rows = await queue();
+      const { queues, rows } = await queue();
       this.reset();
+      for (const name of queues) for (const state of QUEUE_STATES) this.set({ queue: name, state }, 0);
       for (const row of rows) this.set({ queue: row.name, state: row.state }, Number(row.count));
     },
   });
@@ -82,9 +87,9 @@ export function createFleetRegistry(db: () => Queryable): Registry {
     labelNames: ["queue"],
     registers,
     async collect() {
-      const rows = await queue();
+      const { queues, rows } = await queue();
       this.reset();
-      const ages = new Map<string, number>();
+      const ages = new Map<string, number>(queues.map((name) => [name, 0]));
       for (const row of rows)
         ages.set(row.name, Math.max(ages.get(row.name) ?? 0, Math.max(0, row.age ?? 0)));
       for (const [name, age] of ages) this.set({ queue: name }, age);
