@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { Gauge, Registry } from "prom-client";
-import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
+import { DEVICE_STATUSES } from "@/db/schema/device-statuses";
 
 /**
  * Counts only the database knows (devices by status and hub, the queue, the DPS circuit), read at
