@@ -109,12 +109,29 @@ function layerRules(root) {
       {
         name: "engine-never-imports-a-domain",
         comment:
-          "The provisioning engine (lib/provisioning) sits below the domains: it knows DPS (lib/dps), the database (db/), the settings and the logger, nothing above them. What it needs from a domain is handed in through lib/provisioning/domains.ts, filled in by lib/engine-wiring.ts.",
+          "The provisioning engine (lib/provisioning) sits below the domains: it knows DPS (lib/dps), the database (db/), the settings, the logger and the metrics and traces (lib/observability), nothing above them. What it needs from a domain is handed in through lib/provisioning/domains.ts, filled in by lib/engine-wiring.ts.",
         severity: "error",
         from: { path: "^lib/provisioning/", pathNot: TEST_CODE },
         to: {
           path: "^lib/",
-          pathNot: ["^lib/provisioning/", "^lib/dps/", "^lib/env\\.ts$", "^lib/logger\\.ts$"],
+          pathNot: [
+            "^lib/provisioning/",
+            "^lib/dps/",
+            "^lib/env\\.ts$",
+            "^lib/logger\\.ts$",
+            "^lib/observability/",
+          ],
+        },
+      },
+      {
+        name: "observability-is-infrastructure",
+        comment:
+          "lib/observability (metrics, traces, the log context) is infrastructure like the logger: the engine and the domains record into it, so it imports none of them, only the settings, the database and the DPS client's request type.",
+        severity: "error",
+        from: { path: "^lib/observability/", pathNot: TEST_CODE },
+        to: {
+          path: "^lib/",
+          pathNot: ["^lib/observability/", "^lib/env\\.ts$", "^lib/logger\\.ts$", "^lib/dps/http\\.ts$"],
         },
       },
       {

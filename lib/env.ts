@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { cpus } from "node:os";
 import { z } from "zod";
+import { isLoopbackHost, parseMetricsAddress } from "./observability/metrics-address";
 
 /**
  * The app's configuration: every environment variable it reads, with its default and what it
@@ -349,6 +350,41 @@ const VARIABLES = {
     "cores − 1 (at least 1)",
     "password hashes computed at once; more sign-ins wait in line",
   ),
+  HIC_METRICS_ADDRESS: variable(
+    z.preprocess(
+      blankAsUnset,
+      z
+        .string()
+        .refine((value) => parseMetricsAddress(value) !== null, {
+          error: "must be host:port (e.g. 127.0.0.1:9464, 0.0.0.0:9464 or [::1]:9464)",
+        })
+        .optional(),
+    ),
+    "unset (off)",
+    "where each web server and worker serves its Prometheus metrics (`host:port`, port `0` = any free one): `/metrics` for the process, `/metrics/fleet` for the database's counts (scrape that from one target only). An address other than loopback requires `HIC_METRICS_TOKEN`. See Operating",
+  ),
+  HIC_METRICS_TOKEN: variable(
+    z.preprocess(
+      blankAsUnset,
+      z.string().min(16, { error: "must be at least 16 characters (e.g. openssl rand -hex 32)" }).optional(),
+    ),
+    "unset",
+    "bearer token every metrics request must carry (`Authorization: Bearer …`); required when `HIC_METRICS_ADDRESS` is not a loopback address",
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable(
+    z.preprocess(
+      blankAsUnset,
+      z
+        .string()
+        .refine((value) => URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol), {
+          error:
+            "must be an http:// or https:// URL (the collector's OTLP/HTTP base, e.g. http://127.0.0.1:4318)",
+        })
+        .optional(),
+    ),
+    "unset (off)",
+    "OpenTelemetry collector (OTLP/HTTP): each web server and worker sends its traces to `<endpoint>/v1/traces`; `OTEL_EXPORTER_OTLP_HEADERS` adds headers (e.g. an API key). See Operating",
+  ),
   LOG_LEVEL: variable(
     z.preprocess(
       blankAsUnset,
@@ -390,13 +426,27 @@ export class EnvError extends Error {
 /** Reads the configuration from `source`; throws an EnvError naming every bad variable. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = schema.safeParse(source);
-  if (result.success) return result.data as Env;
+  if (result.success) {
+    const problems = crossChecks(result.data as Env);
+    if (problems.length > 0) throw new EnvError(problems);
+    return result.data as Env;
+  }
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0]);
     const given = source[name];
     return `${name} ${issue.message}${given === undefined ? "" : ` (it is "${given.length > 60 ? `${given.slice(0, 60)}…` : given}")`}.`;
   });
   throw new EnvError(problems);
+}
+
+/** Rules that span two variables. */
+function crossChecks(config: Env): string[] {
+  const metrics = config.HIC_METRICS_ADDRESS ? parseMetricsAddress(config.HIC_METRICS_ADDRESS) : null;
+  if (metrics && !isLoopbackHost(metrics.host) && !config.HIC_METRICS_TOKEN)
+    return [
+      `HIC_METRICS_ADDRESS is not a loopback address (it is "${config.HIC_METRICS_ADDRESS}"): set HIC_METRICS_TOKEN too, or metrics would be public.`,
+    ];
+  return [];
 }
 
 let current: Env | null = null;

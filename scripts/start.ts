@@ -15,6 +15,8 @@ import { startNextServer } from "@/ops/launcher/next-server";
 import { loadSecretKey } from "@/ops/launcher/worker-role";
 import { instanceFacts, joinFleet } from "@/ops/fleet/registry";
 import { closeDb } from "@/db/client";
+import { startMetricsServer } from "@/lib/observability/metrics-server";
+import { startTracing } from "@/lib/observability/tracing";
 import { bounded, isShuttingDown, onShutdown, shutdown } from "@/ops/launcher/shutdown";
 import { startLocalDps, type LocalDps } from "@/ops/launcher/emulator";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
@@ -68,8 +70,10 @@ async function main() {
 
   if (role === "worker") {
     if (localDps) setEnv(localDps.env);
+    startTracing("worker");
     wireEngine();
     const worker = await startProvisioningWorker({});
+    await startMetricsServer(log);
     onShutdown(async () => {
       await worker.stop();
       await shutdownProvisioning();

@@ -7,6 +7,7 @@
  * Extra arguments after `--` go to the runner (e.g. a file filter).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   createWriteStream,
@@ -134,6 +135,8 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hic-e2e-"));
   chmodSync(dataDir, 0o755);
   const port = await pickPort(0);
+  // The metrics endpoint, token-protected as in production: the adversarial suite checks both.
+  const metricsPort = await pickPort(0);
   // A small upload cap, so the adversarial suite can exceed it cheaply.
   const importCap = String(1024 * 1024);
   const env = {
@@ -146,6 +149,8 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
     HIC_ADMIN_PASSWORD: "",
     HIC_IMPORT_MAX_BYTES: importCap,
     NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: actionsKey,
+    HIC_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+    HIC_METRICS_TOKEN: randomBytes(24).toString("hex"),
   };
   const app = await startApp(env);
   running.app = app;
@@ -162,6 +167,7 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
         E2E_IMPORT_MAX_BYTES: importCap,
         // The adversarial suite fails on errors the app logs while it runs (e2e/adversarial/server-log.ts).
         E2E_APP_LOG: path.join(resultsDir, "app.log"),
+        E2E_METRICS_URL: `http://127.0.0.1:${metricsPort}`,
       },
       reportFile: path.join(resultsDir, "e2e.json"),
     });

@@ -10,8 +10,11 @@
  *
  * Environment: PORT, HOST (as `next start -p -H`).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import next from "next";
+import { requestTimer } from "./request-timing.mjs";
 
 const SOCKET_ADDRESS_HEADER = "x-hic-socket-address";
 const port = Number(process.env.PORT || 3000);
@@ -27,16 +30,26 @@ globalThis[Symbol.for("hic.serverStopping")] = stopping.signal;
 const app = next({ dev: false, dir: process.cwd(), hostname, port });
 await app.prepare();
 const handle = app.getRequestHandler();
+const timeRequest = requestTimer(process.cwd());
+// Shared with the app's logger (lib/observability/log-context.ts): its lines name the request.
+const logContext = (globalThis[Symbol.for("hic.logContext")] ??= new AsyncLocalStorage());
 
 const server = http.createServer((req, res) => {
   req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
-  handle(req, res).catch((error) => {
-    console.error(`[web-server] ${req.method} ${req.url?.slice(0, 200)} failed: ${error?.message ?? error}`);
-    if (!res.headersSent) {
-      res.statusCode = 500;
-      res.end("Internal Server Error");
-    } else res.destroy();
-  });
+  timeRequest(req, res);
+  const requestId = randomUUID();
+  res.setHeader("X-Request-Id", requestId);
+  logContext
+    .run({ requestId }, () => handle(req, res))
+    .catch((error) => {
+      console.error(
+        `[web-server] ${req.method} ${req.url?.slice(0, 200)} failed (request ${requestId}): ${error?.message ?? error}`,
+      );
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end("Internal Server Error");
+      } else res.destroy();
+    });
 });
 
 // Longer than the idle timeout of common clients and proxies, so the server is not the side that

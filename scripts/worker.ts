@@ -15,6 +15,8 @@ import { connectDatabase } from "@/ops/launcher/database";
 import { loadSecretKey, reachLocalEmulator } from "@/ops/launcher/worker-role";
 import { instanceFacts, joinFleet } from "@/ops/fleet/registry";
 import { closeDb } from "@/db/client";
+import { startMetricsServer } from "@/lib/observability/metrics-server";
+import { startTracing } from "@/lib/observability/tracing";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 import { wireEngine } from "@/lib/engine-wiring";
 
@@ -34,8 +36,10 @@ async function main() {
     throw error;
   });
   reachLocalEmulator(dataDir);
+  const tracing = startTracing("worker");
   wireEngine();
   const worker = await startProvisioningWorker({});
+  await startMetricsServer(log);
   await fleet.markServing();
   log(`Working (pid ${process.pid}). Stop with Ctrl+C.`);
 
@@ -53,6 +57,7 @@ async function main() {
       await worker.stop();
       await shutdownProvisioning();
       await closeDb();
+      await tracing?.shutdown(); // the last spans, before the process ends
       await fleet.leave();
       await database.stop();
     } finally {

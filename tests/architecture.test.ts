@@ -60,6 +60,8 @@ const PLANTED: Record<string, string> = {
   "lib/devices/removal.ts": `export const remove = 1;\n`,
   "lib/provisioning/index.ts": `import { client } from "../dps/client";\nimport { env } from "../env";\nexport const engine = [client, env];\n`,
   "lib/provisioning/queue/jobs.ts": `export const jobs = 1;\n`,
+  "lib/provisioning/attempts/attempt.ts": `import { metrics } from "../../observability/tracing";\nexport const attempt = metrics;\n`,
+  "lib/observability/tracing.ts": `import { env } from "../env";\nimport { logger } from "../logger";\nexport const metrics = [env, logger];\n`,
   "lib/actions/save-user.ts": `"use server";\nimport { listUsers } from "../users/users-dal";\nexport const save = listUsers;\n`,
   "app/ok/page.tsx": `import { up } from "../../db/availability";\nimport { listUsers } from "../../lib/users/users-dal";\nexport default function Page() { return [up, listUsers]; }\n`,
   "components/user-row.tsx": `"use client";\nimport type { UserDto } from "../lib/users/user-dto";\nimport { save } from "../lib/actions/save-user";\nexport const row = (user: UserDto) => [user, save];\n`,
@@ -81,6 +83,7 @@ const PLANTED: Record<string, string> = {
   "components/session-badge.tsx": `// A comment before the directive still makes a client component.\n"use client";\nimport "server-only";\nexport const badge = 1;\n`,
   "lib/devices/calls-action.ts": `import { save } from "../actions/save-user";\nexport const again = save;\n`,
   "emulators/dps/registry.ts": `import { store } from "../../lib/devices/device-store";\nexport const registry = store;\n`,
+  "lib/observability/metrics.ts": `import { store } from "../devices/device-store";\nexport const counted = store;\n`,
 };
 
 /** What the planted tree must break: file → imported → rule. */
@@ -89,6 +92,7 @@ const EXPECTED: [string, string, string][] = [
   ["app/bad/page.tsx", "node_modules/pg/", "ui-never-reaches-the-database"],
   ["lib/actions/bad-action.ts", "lib/devices/device-store.ts", "actions-go-through-the-data-access-layer"],
   ["lib/provisioning/worker.ts", "lib/devices/removal.ts", "engine-never-imports-a-domain"],
+  ["lib/observability/metrics.ts", "lib/devices/device-store.ts", "observability-is-infrastructure"],
   [
     "lib/devices/devices-dal.ts",
     "lib/provisioning/queue/jobs.ts",

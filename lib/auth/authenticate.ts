@@ -13,6 +13,7 @@ import {
   releaseSlots,
   takeSlot,
 } from "./throttle";
+import { metrics } from "@/lib/observability/metrics";
 import { findUserByEmail, recordSignIn } from "@/lib/users/store";
 
 export type AuthenticationResult =
@@ -49,6 +50,7 @@ export async function authenticate(
   const slot = await takeSlot(normalized, clientAddress, deviceId);
   const known = deviceId ? { knownDevice: true } : {};
   if (!slot.allowed) {
+    metrics().signInThrottled.inc();
     await audit("denied", { reason: "throttled", retryAt: slot.retryAt.toISOString(), ...known });
     return { ok: false, reason: "throttled", retryAt: slot.retryAt };
   }

@@ -38,6 +38,7 @@ import {
 } from "./csv-import";
 import { exportDevicesCsv } from "./csv-export";
 import { ImportBusy, importSlots } from "./csv-import-slots";
+import { observeImport } from "@/lib/observability/import-observer";
 
 export async function listDevicesForView(filter: DeviceFilter): Promise<DevicePage> {
   await requirePermission("devices.view");
@@ -271,7 +272,7 @@ export async function importDevices(
   }
   let summary: ImportSummary;
   try {
-    summary = await importDevicesCsv(input, { fileName, actor, ...limits });
+    summary = await observeImport(() => importDevicesCsv(input, { fileName, actor, ...limits }));
   } catch (error) {
     if (error instanceof ImportFormatError) throw new UserFacingError(error.message);
     if (error instanceof ImportStopped) {

@@ -1,3 +1,4 @@
+import { observeDpsExchange } from "@/lib/observability/dps-observer";
 import type { DpsConnection } from "./types";
 
 /** Current stable device API (azure-rest-api-specs, DeviceProvisioningServices stable/2021-10-01/device.json). */
@@ -115,6 +116,14 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
  * are not followed: DPS never redirects, and following one could carry the SAS token elsewhere.
  */
 export async function exchange(
+  fetch: DpsFetch,
+  request: DpsHttpRequest,
+  options: { timeoutMs: number; signal: AbortSignal | undefined },
+): Promise<Exchange> {
+  return observeDpsExchange(request, () => exchangeOnce(fetch, request, options));
+}
+
+async function exchangeOnce(
   fetch: DpsFetch,
   request: DpsHttpRequest,
   options: { timeoutMs: number; signal: AbortSignal | undefined },

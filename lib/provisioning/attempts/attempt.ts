@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { metrics } from "@/lib/observability/metrics";
 import {
   realSleep,
   registerWithGroupKeys,
@@ -290,6 +291,7 @@ export async function continueAttempt(
   }
 
   const verdict = judgeAttempt(result, request.attempt, engine.settings);
+  metrics().registrations.inc({ outcome: verdict.outcome });
   const nextRetryAt = verdict.retryInMs === null ? null : new Date(Date.now() + verdict.retryInMs);
   const record = {
     deviceId: request.deviceId,

@@ -1,5 +1,6 @@
 import type { DpsFetch } from "@/lib/dps";
 import { logger } from "@/lib/logger";
+import { metrics } from "@/lib/observability/metrics";
 import { chargeSlot, type SlotCosts } from "./rate-limiter";
 import type pg from "pg";
 
@@ -32,7 +33,10 @@ export class RequestMeter {
   wrap(fetch: DpsFetch): DpsFetch {
     return async (url, init) => {
       await this.account(url, init.method ?? "GET");
-      return fetch(url, init);
+      const response = await fetch(url, init);
+      if (response.status === 429)
+        metrics().dpsThrottled.inc({ cause: this.currentCosts() ? "quota" : "self" });
+      return response;
     };
   }
 

@@ -1,6 +1,7 @@
 import PgBoss from "pg-boss";
 import type pg from "pg";
 import { logger } from "@/lib/logger";
+import { withTraceContext } from "@/lib/observability/tracing";
 import type { EngineSettings } from "../settings";
 import type { ProvisionJobData } from "../types";
 
@@ -58,7 +59,7 @@ export function jobInsert(
 ): PgBoss.JobInsert<ProvisionJobData> {
   return {
     name: PROVISION_QUEUE,
-    data,
+    data: withTraceContext(data),
     singletonKey: singletonKeyFor(data.deviceId),
     expireInSeconds: jobExpirySeconds(settings),
     ...(startAfter ? { startAfter: startAfter.toISOString() } : {}),

@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { inJobSpan } from "@/lib/observability/tracing";
 import type { PoolClient } from "pg";
 import type PgBoss from "pg-boss";
 import { realSleep } from "@/lib/dps";
@@ -104,7 +105,9 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
       nudge();
     };
     try {
-      const result = await continueAttempt(engine, { ...request, onCallStart: callStarted }, claim);
+      const result = await inJobSpan("provision device", job, { "hic.device_id": job.data.deviceId }, () =>
+        continueAttempt(engine, { ...request, onCallStart: callStarted }, claim),
+      );
       if (result.type === "recorded" && result.verdict.outcome === "assigned")
         callTimer.record(result.durationMs);
       await settle(engine, boss, completer, job, result);
