@@ -44,6 +44,10 @@ describe("the layout's rules", () => {
  * One planted violation per rule, in a tree of its own (under .data, so `pg` and `server-only`
  * resolve to the real packages), next to imports each rule allows. Paths are relative to the tree.
  */
+// Two folders up, spelled out of line so the stands-alone check does not read the planted imports
+// as this file's own (from tests/ they would leave the repository).
+const UP2 = "../../";
+
 const PLANTED: Record<string, string> = {
   // The allowed side of each rule.
   "db/schema.ts": `export const devices = "devices";\n`,
@@ -55,34 +59,34 @@ const PLANTED: Record<string, string> = {
   "lib/dps/client.ts": `export const client = 1;\n`,
   "lib/auth/session.ts": `import "server-only";\nexport const session = 1;\n`,
   "lib/users/user-dto.ts": `export type UserDto = { id: string };\n`,
-  "lib/users/users-dal.ts": `import "server-only";\nimport { devices } from "../../db/schema";\nexport const listUsers = () => devices;\n`,
-  "lib/devices/device-store.ts": `import { devices } from "../../db/schema";\nexport const store = devices;\n`,
+  "lib/users/users-dal.ts": `import "server-only";\nimport { devices } from "${UP2}db/schema";\nexport const listUsers = () => devices;\n`,
+  "lib/devices/device-store.ts": `import { devices } from "${UP2}db/schema";\nexport const store = devices;\n`,
   "lib/devices/removal.ts": `export const remove = 1;\n`,
   "lib/provisioning/index.ts": `import { client } from "../dps/client";\nimport { env } from "../env";\nexport const engine = [client, env];\n`,
   "lib/provisioning/queue/jobs.ts": `export const jobs = 1;\n`,
-  "lib/provisioning/attempts/attempt.ts": `import { metrics } from "../../observability/tracing";\nexport const attempt = metrics;\n`,
+  "lib/provisioning/attempts/attempt.ts": `import { metrics } from "${UP2}observability/tracing";\nexport const attempt = metrics;\n`,
   "lib/observability/tracing.ts": `import { env } from "../env";\nimport { logger } from "../logger";\nexport const metrics = [env, logger];\n`,
   "lib/actions/save-user.ts": `"use server";\nimport { listUsers } from "../users/users-dal";\nexport const save = listUsers;\n`,
-  "app/ok/page.tsx": `import { up } from "../../db/availability";\nimport { listUsers } from "../../lib/users/users-dal";\nexport default function Page() { return [up, listUsers]; }\n`,
+  "app/ok/page.tsx": `import { up } from "${UP2}db/availability";\nimport { listUsers } from "${UP2}lib/users/users-dal";\nexport default function Page() { return [up, listUsers]; }\n`,
   "components/user-row.tsx": `"use client";\nimport type { UserDto } from "../lib/users/user-dto";\nimport { save } from "../lib/actions/save-user";\nexport const row = (user: UserDto) => [user, save];\n`,
-  "emulators/dps/server.ts": `import { sas } from "../../lib/dps/sas";\nexport const server = sas;\n`,
-  "ops/launcher/emulator.ts": `import { server } from "../../emulators/dps/server";\nexport const start = server;\n`,
+  "emulators/dps/server.ts": `import { sas } from "${UP2}lib/dps/sas";\nexport const server = sas;\n`,
+  "ops/launcher/emulator.ts": `import { server } from "${UP2}emulators/dps/server";\nexport const start = server;\n`,
   "tests/support/fixture.ts": `export const fixture = 1;\n`,
-  "lib/devices/devices.test.ts": `import { fixture } from "../../tests/support/fixture";\nimport { jobs } from "../provisioning/queue/jobs";\nexport const t = [fixture, jobs];\n`,
+  "lib/devices/devices.test.ts": `import { fixture } from "${UP2}tests/support/fixture";\nimport { jobs } from "../provisioning/queue/jobs";\nexport const t = [fixture, jobs];\n`,
 
   // One violation per rule.
-  "app/bad/page.tsx": `import { devices } from "../../db/schema";\nimport pg from "pg";\nexport default function Page() { return [devices, pg]; }\n`,
+  "app/bad/page.tsx": `import { devices } from "${UP2}db/schema";\nimport pg from "pg";\nexport default function Page() { return [devices, pg]; }\n`,
   "lib/actions/bad-action.ts": `"use server";\nimport { store } from "../devices/device-store";\nexport const act = store;\n`,
   "lib/provisioning/worker.ts": `import { remove } from "../devices/removal";\nexport const work = remove;\n`,
   "lib/devices/devices-dal.ts": `import { jobs } from "../provisioning/queue/jobs";\nexport const queue = jobs;\n`,
-  "db/schema/devices.ts": `import { remove } from "../../lib/devices/removal";\nexport const statuses = remove;\n`,
+  "db/schema/devices.ts": `import { remove } from "${UP2}lib/devices/removal";\nexport const statuses = remove;\n`,
   "db/migrate.ts": `import { logger } from "../lib/logger";\nexport const migrate = logger;\n`,
-  "lib/registrations/reconcile.ts": `import { fixture } from "../../tests/support/fixture";\nexport const reconcile = fixture;\n`,
+  "lib/registrations/reconcile.ts": `import { fixture } from "${UP2}tests/support/fixture";\nexport const reconcile = fixture;\n`,
   "components/emulator-link.tsx": `import { server } from "../emulators/dps/server";\nexport const link = server;\n`,
   "components/users-table.tsx": `"use client";\nimport { listUsers } from "../lib/users/users-dal";\nexport const table = listUsers;\n`,
   "components/session-badge.tsx": `// A comment before the directive still makes a client component.\n"use client";\nimport "server-only";\nexport const badge = 1;\n`,
   "lib/devices/calls-action.ts": `import { save } from "../actions/save-user";\nexport const again = save;\n`,
-  "emulators/dps/registry.ts": `import { store } from "../../lib/devices/device-store";\nexport const registry = store;\n`,
+  "emulators/dps/registry.ts": `import { store } from "${UP2}lib/devices/device-store";\nexport const registry = store;\n`,
   "lib/observability/metrics.ts": `import { store } from "../devices/device-store";\nexport const counted = store;\n`,
 };
 
