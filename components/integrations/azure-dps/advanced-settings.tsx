@@ -8,7 +8,7 @@ import {
   type DpsIntegrationInput,
 } from "@/lib/integrations/azure-dps/schema";
 import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
-import { Input } from "@/components/ui/input";
+import { CodeInput, Input } from "@/components/ui/input";
 import { FormField } from "@/components/ui/form-field";
 import { SecretInput } from "../secret-input";
 
@@ -170,15 +170,7 @@ export function AdvancedDpsSettings({
               : "Leave empty to find the group from its key (needs Enrollment read). Enter it when it cannot be found, as Manage enrollments shows it."
           }
         >
-          {(aria) => (
-            <Input
-              autoComplete="off"
-              spellCheck={false}
-              className="font-mono"
-              {...aria}
-              {...form.register("enrollmentGroupId")}
-            />
-          )}
+          {(aria) => <CodeInput {...aria} {...form.register("enrollmentGroupId")} />}
         </FormField>
       </div>
     </div>

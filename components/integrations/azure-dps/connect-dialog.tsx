@@ -20,7 +20,7 @@ import type { ActionRefusal } from "@/lib/actions/result";
 import { useActionForm } from "@/components/forms/use-action-form";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
+import { CodeInput } from "@/components/ui/input";
 import { FormField } from "@/components/ui/form-field";
 import {
   Dialog,
@@ -155,15 +155,7 @@ export function DpsConnectDialog({
               </span>
             }
           >
-            {(aria) => (
-              <Input
-                autoComplete="off"
-                spellCheck={false}
-                className="font-mono"
-                {...aria}
-                {...form.register("idScope")}
-              />
-            )}
+            {(aria) => <CodeInput {...aria} {...form.register("idScope")} />}
           </FormField>
 
           <FormField
@@ -192,15 +184,7 @@ export function DpsConnectDialog({
             error={errors.host?.message}
             hint={`Host or host:port; a pasted https://host/ is accepted. For Azure: ${DEFAULT_DPS_HOST}.`}
           >
-            {(aria) => (
-              <Input
-                autoComplete="off"
-                spellCheck={false}
-                className="font-mono"
-                {...aria}
-                {...form.register("host")}
-              />
-            )}
+            {(aria) => <CodeInput {...aria} {...form.register("host")} />}
           </FormField>
 
           <AdvancedDpsSettings
