@@ -3,7 +3,7 @@ import { SelectOptions } from "@/components/ui/select-options";
 import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
 import type { DeviceFilter } from "@/lib/validation/device";
 import { STATUS_LABELS } from "./status-badge";
-import { FilterBar, FilterField, SearchField } from "@/components/filters/filter-bar";
+import { FilterBar, FilterField, HubField, SearchField } from "@/components/filters/filter-bar";
 
 /** The devices page's filters (in the URL: ./devices-page-link.ts reads them back). */
 export function DevicesFilters({ filter, hubs }: { filter: DeviceFilter; hubs: string[] }) {
@@ -17,13 +17,7 @@ export function DevicesFilters({ filter, hubs }: { filter: DeviceFilter; hubs: s
           <SelectOptions values={DEVICE_STATUSES} label={(status) => STATUS_LABELS[status]} />
         </Select>
       </FilterField>
-      <FilterField id="filter-hub" label="IoT hub">
-        <Select id="filter-hub" name="hub" defaultValue={filter.hub ?? ""} className="min-w-0">
-          <option value="">Any hub</option>
-          <option value="(none)">No hub yet</option>
-          <SelectOptions values={hubs} />
-        </Select>
-      </FilterField>
+      <HubField id="filter-hub" hubs={hubs} defaultValue={filter.hub} withNone />
       <FilterField id="filter-sort" label="Sort by">
         <Select id="filter-sort" name="sort" defaultValue={filter.sort}>
           <option value="registrationId">Registration ID (A–Z)</option>

@@ -1,6 +1,8 @@
 import Link from "next/link";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
+import { Select } from "@/components/ui/select";
+import { SelectOptions } from "@/components/ui/select-options";
 import { CollapsibleFilters } from "./collapsible-filters";
 
 /**
@@ -83,6 +85,29 @@ export function SearchField({
         placeholder={placeholder}
         className="sm:w-72"
       />
+    </FilterField>
+  );
+}
+
+/** The IoT hub a listed item is on; `withNone` adds the "No hub yet" choice (value `(none)`). */
+export function HubField({
+  id,
+  hubs,
+  defaultValue,
+  withNone = false,
+}: {
+  id: string;
+  hubs: string[];
+  defaultValue: string | undefined;
+  withNone?: boolean;
+}) {
+  return (
+    <FilterField id={id} label="IoT hub">
+      <Select id={id} name="hub" defaultValue={defaultValue ?? ""} className="min-w-0">
+        <option value="">Any hub</option>
+        {withNone ? <option value="(none)">No hub yet</option> : null}
+        <SelectOptions values={hubs} />
+      </Select>
     </FilterField>
   );
 }

@@ -5,7 +5,7 @@ import {
 } from "@/lib/validation/registration-records";
 import { Select } from "@/components/ui/select";
 import { SelectOptions } from "@/components/ui/select-options";
-import { FilterBar, FilterField, SearchField } from "@/components/filters/filter-bar";
+import { FilterBar, FilterField, HubField, SearchField } from "@/components/filters/filter-bar";
 import { RECORDS_PAGE } from "./records-page-link";
 
 /** The Registration records view's filters, in the URL like the devices page's. */
@@ -21,12 +21,7 @@ export function FindingsFilters({ filter, hubs }: { filter: RegistrationRecordsF
           <SelectOptions values={FINDING_FILTERS} label={(value) => FINDING_FILTER_LABELS[value]} />
         </Select>
       </FilterField>
-      <FilterField id="records-hub" label="IoT hub">
-        <Select id="records-hub" name="hub" defaultValue={filter.hub ?? ""} className="min-w-0">
-          <option value="">Any hub</option>
-          <SelectOptions values={hubs} />
-        </Select>
-      </FilterField>
+      <HubField id="records-hub" hubs={hubs} defaultValue={filter.hub} />
     </FilterBar>
   );
 }
