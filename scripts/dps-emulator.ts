@@ -47,19 +47,41 @@ async function main(): Promise<void> {
 
   let emulator;
   try {
-    emulator = await startDpsEmulator({ config, port: options.port, host: options.host, dataDir, log });
+    emulator = await startDpsEmulator({
+      config,
+      port: options.port,
+      host: options.host,
+      dataDir,
+      log,
+      iotHub: { mqttPort: options.hubMqttPort, httpsPort: options.hubHttpsPort },
+    });
   } catch (error) {
     if (error instanceof EmulatorConfigError) refuse(error.message);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
-      refuse(`cannot listen on ${options.host ?? "127.0.0.1"}:${options.port}: ${code}`);
+      refuse(
+        `cannot listen on ${options.host ?? "127.0.0.1"} (ports ${[options.port, options.hubMqttPort, options.hubHttpsPort].filter((port) => port !== undefined).join(", ") || "default"}): ${code}`,
+      );
     }
     throw error;
   }
 
   process.stdout.write(
-    `${JSON.stringify({ event: "ready", url: emulator.url, caFile: emulator.caFile, idScope: emulator.idScope })}\n`,
+    `${JSON.stringify({
+      event: "ready",
+      url: emulator.url,
+      caFile: emulator.caFile,
+      idScope: emulator.idScope,
+      iotHub: {
+        address: emulator.iotHub.connection.address,
+        mqttPort: emulator.iotHub.connection.mqttPort,
+        httpsPort: emulator.iotHub.connection.httpsPort,
+        caFile: emulator.iotHub.connection.caFile,
+      },
+    })}\n`,
   );
+  for (const hub of emulator.iotHub.connection.hubs)
+    log(`IoT hub ${hub.hostName}: ${hub.ownerConnectionString}`);
   if (config === undefined) {
     const group = emulator.config.enrollmentGroups.find(
       (candidate) => candidate.enrollmentGroupId === DEMO_ENROLLMENT_GROUP_ID,

@@ -8,7 +8,8 @@
  * hic_secret_key.secret; the new one from --new-key-file, HIC_SECRET_KEY, or --generate.
  * All or nothing, in one transaction; safe to run again. Restart the app with the new key afterwards.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { writePrivateFile } from "@/ops/runtime/private-file";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { env, setEnv } from "@/lib/env";
@@ -54,9 +55,7 @@ function fromEnv(name: "HIC_SECRET_KEY_OLD" | "HIC_SECRET_KEY", what: string): K
 
 /** Replaces the file atomically with mode 600, so a crash leaves either the old or the new key, never half of one. */
 function writeKeyFile(file: string, base64: string): void {
-  const temporary = `${file}.tmp-${process.pid}`;
-  writeFileSync(temporary, `${base64}\n`, { mode: 0o600 });
-  renameSync(temporary, file);
+  writePrivateFile(file, `${base64}\n`);
 }
 
 async function main() {

@@ -160,6 +160,8 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
         E2E_DATABASE_URL: databaseUrl,
         E2E_DATA_DIR: dataDir,
         E2E_IMPORT_MAX_BYTES: importCap,
+        // The adversarial suite fails on errors the app logs while it runs (e2e/adversarial/server-log.ts).
+        E2E_APP_LOG: path.join(resultsDir, "app.log"),
       },
       reportFile: path.join(resultsDir, "e2e.json"),
     });

@@ -17,10 +17,10 @@ export function RemoveNotice({
       <>
         {plural ? "The devices are" : "The device is"} removed from this platform and{" "}
         {plural ? "their registration records are" : "its registration record is"} deleted from Azure DPS, if
-        unchanged since {plural ? "their" : "its"} last registration here (otherwise {them}{" "}
-        {plural ? "stay" : "stays"}, with the reason in the history). {identity}: DPS does not delete{" "}
-        {plural ? "them" : "it"}; delete {plural ? "them" : "it"} in the IoT hub if {them} must no longer
-        connect.
+        unchanged since {plural ? "their" : "its"} last registration here or the last reconciliation of this
+        enrollment group listed {plural ? "them" : "it"} (otherwise {them} {plural ? "stay" : "stays"}, with
+        the reason in the history). {identity}: DPS does not delete {plural ? "them" : "it"}; delete{" "}
+        {plural ? "them" : "it"} in the IoT hub if {them} must no longer connect.
       </>
     );
   }

@@ -30,4 +30,13 @@ export const signInThrottle = pgTable("sign_in_throttle", {
   lockedUntil: timestamp({ withTimezone: true }),
 });
 
+/**
+ * Sessions ended by signing out, until their token would have expired anyway: a copied session
+ * cookie stops working the moment its owner signs out (the token itself is stateless).
+ */
+export const endedSessions = pgTable("ended_sessions", {
+  sessionId: text().primaryKey(),
+  expiresAt: timestamp({ withTimezone: true }).notNull(),
+});
+
 export type UserRow = typeof users.$inferSelect;

@@ -39,7 +39,10 @@ export type Context = {
 };
 
 export type ActionExpectation = {
+  /** What the code is expected to check (documentation; compared with `allowed` through the code's table). */
   access: Access;
+  /** Who may call it, written by hand from docs/design.md's roles: the suite's verdicts follow this, not the code's table. */
+  allowed: readonly Caller[];
   /** The schema the action validates with, so the fuzzer knows which inputs must change nothing. */
   schema: z.ZodType | null;
   input: (ctx: Context) => unknown;
@@ -64,63 +67,74 @@ const dpsForm = {
 export const ACTIONS: Record<string, ActionExpectation> = {
   "lib/actions/add-device.ts#addDeviceAction": {
     access: "devices.manage",
+    allowed: ["operator", "admin"],
     schema: newDeviceSchema,
     input: (c) => ({ registrationId: `adv-${c.run}-${c.next()}` }),
   },
   "lib/actions/remove-device.ts#removeDeviceAction": {
     access: "devices.manage",
+    allowed: ["operator", "admin"],
     schema: removeDeviceSchema,
     input: (c) => ({ deviceId: c.victimDeviceId }),
   },
   // No such device: an allowed caller is told so, and nothing is queued.
   "lib/actions/remove-devices.ts#removeDevicesAction": {
     access: "devices.manage",
+    allowed: ["operator", "admin"],
     schema: removeDevicesSchema,
     input: () => ({ deviceIds: [999_999_999] }),
     neverChanges: true,
   },
   "lib/actions/reconcile-registrations.ts#reconcileRegistrationsAction": {
     access: "registrations.reconcile",
+    allowed: ["operator", "admin"],
     schema: reconcileSchema,
     input: () => ({}),
   },
   // Not an orphan of the last reconciliation: an allowed caller is told so, and DPS is not called.
   "lib/actions/delete-orphan-registration.ts#deleteOrphanRegistrationAction": {
     access: "registrations.delete",
+    allowed: ["operator", "admin"],
     schema: deleteOrphanSchema,
     input: (c) => ({ registrationId: `adv-nobody-${c.run}` }),
     neverChanges: true,
   },
   "lib/actions/reprovision-devices.ts#reprovisionDevicesAction": {
     access: "devices.provision",
+    allowed: ["operator", "admin"],
     schema: null,
     input: (c) => ({ deviceIds: [c.victimDeviceId] }),
   },
   "lib/actions/set-provisioning-paused.ts#setProvisioningPausedAction": {
     access: "devices.provision",
+    allowed: ["operator", "admin"],
     schema: null,
     input: () => ({ paused: false }),
   },
   "lib/actions/save-dps-integration.ts#saveDpsIntegrationAction": {
     access: "integration.manage",
+    allowed: ["admin"],
     schema: dpsIntegrationSchema,
     input: () => dpsForm,
     neverChanges: true,
   },
   "lib/actions/test-dps-connection.ts#testDpsConnectionAction": {
     access: "integration.manage",
+    allowed: ["admin"],
     schema: testDpsConnectionSchema,
     input: () => dpsForm,
     neverChanges: true,
   },
   "lib/actions/disconnect-dps-integration.ts#disconnectDpsIntegrationAction": {
     access: "integration.manage",
+    allowed: ["admin"],
     schema: disconnectDpsSchema,
     input: () => ({ version: 999_999 }),
     neverChanges: true,
   },
   "lib/actions/create-user.ts#createUserAction": {
     access: "users.manage",
+    allowed: ["admin"],
     schema: newUserSchema,
     input: (c) => ({
       email: `adv-new-${c.run}-${c.next()}@example.com`,
@@ -130,27 +144,32 @@ export const ACTIONS: Record<string, ActionExpectation> = {
   },
   "lib/actions/set-user-role.ts#setUserRoleAction": {
     access: "users.manage",
+    allowed: ["admin"],
     schema: setRoleSchema,
     input: (c) => ({ userId: c.victimUserId, role: "admin" }),
   },
   "lib/actions/set-user-disabled.ts#setUserDisabledAction": {
     access: "users.manage",
+    allowed: ["admin"],
     schema: null,
     input: (c) => ({ userId: c.victimUserId, disabled: true }),
   },
   "lib/actions/unlock-user.ts#unlockUserAction": {
     access: "users.manage",
+    allowed: ["admin"],
     schema: userIdSchema,
     input: (c) => ({ userId: c.victimUserId }),
     neverChanges: true,
   },
   "lib/actions/end-user-sessions.ts#endUserSessionsAction": {
     access: "users.manage",
+    allowed: ["admin"],
     schema: userIdSchema,
     input: (c) => ({ userId: c.victimUserId }),
   },
   "lib/actions/change-password.ts#changePasswordAction": {
     access: "signed-in",
+    allowed: ["support", "operator", "admin"],
     schema: changePasswordSchema,
     // The current password is wrong: an allowed caller is refused at the field and nothing changes.
     input: () => ({
@@ -162,24 +181,29 @@ export const ACTIONS: Record<string, ActionExpectation> = {
   },
   "lib/actions/sign-out-everywhere.ts#signOutEverywhereAction": {
     access: "signed-in",
+    allowed: ["support", "operator", "admin"],
     schema: null,
     input: () => ({}),
     endsSession: true,
   },
+  // Ends the caller's session on the server (ended_sessions); anonymous has none to end.
   "lib/actions/sign-out.ts#signOutAction": {
     access: "public",
+    allowed: ["anonymous", "support", "operator", "admin"],
     schema: null,
     input: () => undefined,
-    neverChanges: true,
+    endsSession: true,
   },
   "lib/actions/sign-in.ts#signInAction": {
     access: "public",
+    allowed: ["anonymous", "support", "operator", "admin"],
     schema: signInSchema,
     input: (c) => ({ email: `adv-nobody-${c.run}@example.com`, password: "wrong-password-1" }),
     neverChanges: true,
   },
   "lib/actions/create-first-admin.ts#createFirstAdminAction": {
     access: "public",
+    allowed: ["anonymous", "support", "operator", "admin"],
     schema: firstAdminSchema,
     // Users exist, so the first-run step refuses everyone.
     input: (c) => ({
@@ -193,6 +217,8 @@ export const ACTIONS: Record<string, ActionExpectation> = {
 
 export type RouteExpectation = {
   access: Access;
+  /** As for actions: written by hand, compared with the code's table. */
+  allowed: readonly Caller[];
   request: (ctx: Context) => { path: string; init?: RequestInit };
   neverChanges?: boolean;
 };
@@ -200,11 +226,13 @@ export type RouteExpectation = {
 export const ROUTES: Record<string, RouteExpectation> = {
   "app/api/auth/[...nextauth]/route.ts#GET": {
     access: "public",
+    allowed: ["anonymous", "support", "operator", "admin"],
     request: () => ({ path: "/api/auth/session" }),
     neverChanges: true,
   },
   "app/api/auth/[...nextauth]/route.ts#POST": {
     access: "public",
+    allowed: ["anonymous", "support", "operator", "admin"],
     request: () => ({
       path: "/api/auth/signout",
       init: {
@@ -217,11 +245,13 @@ export const ROUTES: Record<string, RouteExpectation> = {
   },
   "app/api/devices/export/route.ts#GET": {
     access: "devices.view",
+    allowed: ["support", "operator", "admin"],
     request: () => ({ path: "/api/devices/export" }),
     neverChanges: true,
   },
   "app/api/devices/import/route.ts#POST": {
     access: "devices.manage",
+    allowed: ["operator", "admin"],
     request: (c) => ({
       path: "/api/devices/import",
       init: {
@@ -233,28 +263,38 @@ export const ROUTES: Record<string, RouteExpectation> = {
   },
   "app/api/devices/imports/[id]/report/route.ts#GET": {
     access: "devices.manage",
+    allowed: ["operator", "admin"],
     request: (c) => ({ path: `/api/devices/imports/${c.victimImportId}/report` }),
     neverChanges: true,
   },
   "app/api/registration-records/export/route.ts#GET": {
     access: "registrations.view",
+    allowed: ["support", "operator", "admin"],
     request: () => ({ path: "/api/registration-records/export?finding=orphan" }),
     neverChanges: true,
   },
   // For load balancers and orchestrators: unauthenticated by design, and they reveal nothing secret.
   "app/api/health/route.ts#GET": {
     access: "public",
+    allowed: ["anonymous", "support", "operator", "admin"],
     request: () => ({ path: "/api/health" }),
     neverChanges: true,
   },
   "app/api/ready/route.ts#GET": {
     access: "public",
+    allowed: ["anonymous", "support", "operator", "admin"],
     request: () => ({ path: "/api/ready" }),
     neverChanges: true,
   },
 };
 
-export function isAllowed(access: Access, caller: Caller): boolean {
+/** The hand-kept matrix's answer: what the suite expects, whatever lib/auth/permissions.ts says. */
+export function isAllowed(expectation: { allowed: readonly Caller[] }, caller: Caller): boolean {
+  return expectation.allowed.includes(caller);
+}
+
+/** The code's permission table's answer for the same cell, to compare with the matrix. */
+export function allowedByTable(access: Access, caller: Caller): boolean {
   if (access === "public") return true;
   if (caller === "anonymous") return false;
   return access === "signed-in" || hasPermission(caller, access);

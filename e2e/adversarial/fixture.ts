@@ -2,7 +2,48 @@ import { randomUUID } from "node:crypto";
 import { ensureUser, sql } from "../support/db";
 import { ADMIN, OPERATOR, SUPPORT } from "../support/accounts";
 import { CALLERS, type Caller, type Context } from "./expectations";
-import { signIn, type Session } from "./http";
+import { encodeActionArgs, postAction, settle, signIn, type Session } from "./http";
+import { serverActionIds } from "./surface";
+import { emulatorConnection } from "../support/emulator";
+
+/**
+ * Connects Azure DPS, with the owner's service connection string, to the run's local emulator
+ * through the app's own save action, so every DPS-side action the matrix allows really reaches
+ * DPS (a disconnected app would stop each of them at "not configured").
+ */
+async function connectToEmulator(admin: Session): Promise<void> {
+  const { idScope, groupKey, host, serviceConnectionString } = emulatorConnection();
+  const [row] = await sql<{ version: number; connected: boolean }>(
+    "select version, primary_key_ciphertext is not null as connected from integrations limit 1",
+  );
+  const save = serverActionIds().get("lib/actions/save-dps-integration.ts#saveDpsIntegrationAction");
+  if (!save) throw new Error("The build has no id for saveDpsIntegrationAction.");
+  const reply = await postAction(
+    admin,
+    save.pagePattern,
+    save.id,
+    encodeActionArgs([
+      {
+        mode: row?.connected ? "edit" : "connect",
+        version: row?.version ?? 0,
+        idScope,
+        primaryKey: groupKey,
+        host,
+        secondaryKey: "",
+        registrationsPerMinute: "1000",
+        serviceConnectionString,
+      },
+    ]),
+  );
+  const [after] = await sql<{ ok: boolean }>(
+    "select primary_key_ciphertext is not null and service_key_ciphertext is not null as ok from integrations limit 1",
+  );
+  if (!after?.ok)
+    throw new Error(
+      `Could not connect DPS to the emulator: HTTP ${reply.status} ${reply.text.slice(0, 300)}`,
+    );
+  await settle();
+}
 
 export const PASSWORD = "adversarial-password-1";
 
@@ -17,8 +58,6 @@ export async function setUpFixture(run: string): Promise<{
   cleanUp: () => Promise<void>;
 }> {
   const [{ now: started }] = (await sql<{ now: Date }>("select now()")) as [{ now: Date }];
-  // The suite runs after the other flows: whatever they left connected, nothing here may reach a real DPS call.
-  await sql("update integrations set primary_key_ciphertext = null, secondary_key_ciphertext = null");
   const emails: Record<Exclude<Caller, "anonymous">, string> = {
     support: `adv-support-${run}@example.com`,
     operator: `adv-operator-${run}@example.com`,
@@ -49,6 +88,7 @@ export async function setUpFixture(run: string): Promise<{
     sessions.set(caller, caller === "anonymous" ? null : await signIn(emails[caller], PASSWORD));
   };
   for (const caller of CALLERS) await relogin(caller);
+  await connectToEmulator(sessions.get("admin")!);
   const cleanUp = async () => {
     await sql("delete from sign_in_throttle");
     // Whatever the allowed calls and the fuzzer did must not leak into the other flows.

@@ -50,7 +50,12 @@ export async function postCredentials(
   const response = await request(`${BASE_URL}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: jar.header(), ...headers },
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      ...headers,
+      // A cookie the caller brings (a device cookie) travels beside the CSRF cookie, not instead of it.
+      Cookie: [jar.header(), headers.Cookie].filter(Boolean).join("; "),
+    },
     body: new URLSearchParams({ csrfToken, email, password }),
   });
   jar.keep(response);
@@ -77,6 +82,8 @@ export function encodeActionArgs(args: unknown[]): string {
 export type ActionReply = {
   status: number;
   text: string;
+  /** Next.js answered with a redirect (after a sign-in or sign-out) instead of a result. */
+  redirected: boolean;
   result: { ok?: boolean; message?: string; fieldErrors?: unknown } | null;
 };
 
@@ -107,35 +114,126 @@ export async function postAction(
   } catch {
     result = null;
   }
-  return { status: response.status, text, result };
+  const redirected =
+    response.headers.has("x-action-redirect") || (response.status >= 300 && response.status < 400);
+  return { status: response.status, text, redirected, result };
 }
 
-export const REFUSAL = /do not have permission|session has ended/i;
+export { REFUSAL } from "./judge";
+
+const QUEUES = ["provision-device", "reconcile-registrations", "remove-device"];
 
 /**
- * The state an action could change, as one comparable text per table. Columns the app changes on
- * its own (sign-in times, provisioning progress, tile health) are left out, so a difference means
- * the request itself changed something.
+ * How each table is compared. By default every column. `keep`: only the columns a request sets
+ * (the rest the app changes on its own: provisioning progress, tile health). `skip`: written by the
+ * app's own processes, or on purpose by every request, each with its reason.
+ */
+const RULES: Record<string, { keep: string[] } | { drop: string[] } | "skip"> = {
+  users: { drop: ["last_sign_in_at", "updated_at"] },
+  devices: {
+    keep: ["id", "registration_id", "name", "payload", "created_by_id", "created_by_email", "created_at"],
+  },
+  integrations: {
+    keep: [
+      "id",
+      "id_scope",
+      "host",
+      "registrations_per_minute",
+      "primary_key_ciphertext",
+      "secondary_key_ciphertext",
+      "service_host",
+      "service_policy_name",
+      "service_key_ciphertext",
+      "enrollment_group_id",
+      "version",
+    ],
+  },
+  // Runs are created only by a request; their progress is the worker's.
+  registration_reconciliations: { keep: ["id", "enrollment_group_id", "requested_by_email"] },
+  // Every refusal is audited on purpose: the successes are compared on their own (audit_successes).
+  audit_log: "skip",
+  // Counted per attempt, refusals included: the throttle is tested on its own (sign-in-throttle.spec.ts).
+  sign_in_throttle: "skip",
+  // The engine's own bookkeeping, written while it provisions whatever is queued.
+  provisioning_history: "skip",
+  provisioning_runs: "skip",
+  provisioning_processes: "skip",
+  rate_limiter: "skip",
+  dps_circuit: "skip",
+  fleet_instances: "skip",
+  fleet_builds: "skip",
+  // Derived from devices by triggers, which are compared themselves.
+  device_counts: "skip",
+};
+
+/** Every table's columns, read once: a table added later is compared without anyone listing it. */
+let tableColumns: Map<string, string[]> | null = null;
+async function columnsByTable(): Promise<Map<string, string[]>> {
+  if (tableColumns) return tableColumns;
+  const rows = await sql<{ table_name: string; column_name: string }>(
+    `select table_name, column_name from information_schema.columns
+     where table_schema = 'public' and table_name not like '\\_\\_%' order by table_name, ordinal_position`,
+  );
+  tableColumns = new Map();
+  for (const row of rows) {
+    const list = tableColumns.get(row.table_name) ?? [];
+    list.push(row.column_name);
+    tableColumns.set(row.table_name, list);
+  }
+  return tableColumns;
+}
+
+/**
+ * The state a request could change, as one comparable text per table: every table of the app's
+ * schema (less the columns and tables above), the successes in the audit log, and the jobs in
+ * pg-boss's queues (each job's id, queue and data).
  */
 export async function snapshot(): Promise<Record<string, string>> {
-  const queries: Record<string, string> = {
-    users:
-      "select id, lower(email) as email, name, role, disabled_at, session_generation, password_hash from users",
-    devices: "select id, registration_id, name, payload from devices",
-    integrations:
-      "select id, id_scope, host, registrations_per_minute, primary_key_ciphertext, secondary_key_ciphertext, service_host, service_policy_name, service_key_ciphertext, enrollment_group_id, version from integrations",
-    // Runs are created only by a request; their progress is the worker's.
-    registration_reconciliations:
-      "select id, enrollment_group_id, requested_by_email from registration_reconciliations",
-    provisioning_control: "select * from provisioning_control",
-    device_imports: "select id, status, total, added from device_imports",
-  };
+  const queries: Record<string, string> = {};
+  for (const [table, columns] of await columnsByTable()) {
+    const rule = RULES[table];
+    if (rule === "skip") continue;
+    const kept = !rule
+      ? columns
+      : "keep" in rule
+        ? columns.filter((c) => rule.keep.includes(c))
+        : columns.filter((c) => !rule.drop.includes(c));
+    queries[table] = `select ${kept.map((c) => `"${c}"`).join(", ")} from "${table}"`;
+  }
+  queries.audit_successes = "select id, action, target from audit_log where outcome = 'success'";
+  queries.queue = `select id, name, data from pgboss.job where name = any('{${QUEUES.join(",")}}'::text[])`;
   const columns = Object.entries(queries).map(
-    ([table, query]) =>
-      `(select count(*) || ':' || md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from (${query}) t) as ${table}`,
+    ([name, query]) =>
+      `(select count(*) || ':' || md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from (${query}) t) as "${name}"`,
   );
   // One statement, one connection: the fuzzer takes two snapshots per case.
   const [row] = await sql<Record<string, string>>(`select ${columns.join(", ")}`);
-  const out: Record<string, string> = { ...row };
-  return out;
+  return { ...row };
+}
+
+/** The database's clock, to mark when a request was sent (jobs carry the database's time). */
+export async function databaseNow(): Promise<Date> {
+  const [row] = await sql<{ now: Date }>("select clock_timestamp() as now");
+  return row!.now;
+}
+
+/**
+ * Waits until what a request set going has finished: jobs queued since `since` that are due or
+ * running, and any reconciliation in progress, so the next cell's "before" is not changed under
+ * it by the worker. Work queued earlier by other flows (thousands of imported devices being
+ * provisioned) is not this request's doing and is not waited for: the snapshot leaves out what
+ * the engine changes.
+ */
+export async function settle(since: Date = new Date(0), timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await sql<{ busy: string }>(
+      `select (select count(*) from pgboss.job where name = any($1::text[]) and created_on >= $2
+                 and (state = 'active' or (state in ('created', 'retry') and start_after <= now())))
+            + (select count(*) from registration_reconciliations where status in ('queued', 'running')) as busy`,
+      [QUEUES, since],
+    );
+    if (Number(row?.busy ?? 0) === 0 || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

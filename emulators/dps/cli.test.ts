@@ -37,6 +37,14 @@ function exitOf(
 }
 
 describe("command-line arguments", () => {
+  it("reads the IoT Hub emulator's ports", () => {
+    expect(parseCliArgs(["--hub-mqtt-port", "0", "--hub-https-port=9444"])).toMatchObject({
+      hubMqttPort: 0,
+      hubHttpsPort: 9444,
+    });
+    expect(() => parseCliArgs(["--hub-mqtt-port", "x"])).toThrow(/--hub-mqtt-port must be a number/);
+  });
+
   it("reads --config, --port, --host and --data-dir in both spellings", () => {
     expect(parseCliArgs(["--config", "a.json", "--port=0", "--data-dir", "d", "--host=::1"])).toEqual({
       configFile: "a.json",
@@ -64,7 +72,7 @@ describe("dps-emulator CLI", () => {
     await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
-  it("prints one ready line with url, CA file and ID scope, then stops on SIGTERM", async () => {
+  it("prints one ready line with url, CA file, ID scope and the IoT Hub's ports, then stops on SIGTERM", async () => {
     const dataDir = await makeDataDir();
     dataDirs.push(dataDir);
     const child = runCli(["--port", "0", "--data-dir", dataDir]);
@@ -76,8 +84,16 @@ describe("dps-emulator CLI", () => {
       child.once("exit", () => reject(new Error(`CLI exited before it was ready: ${stderr()}`)));
     });
 
-    const ready = JSON.parse(firstLine) as Record<string, string>;
-    expect(Object.keys(ready)).toEqual(["event", "url", "caFile", "idScope"]);
+    const ready = JSON.parse(firstLine) as Record<string, string> & {
+      iotHub: { address: string; mqttPort: number; httpsPort: number; caFile: string };
+    };
+    expect(Object.keys(ready)).toEqual(["event", "url", "caFile", "idScope", "iotHub"]);
+    expect(ready.iotHub).toEqual({
+      address: "127.0.0.1",
+      mqttPort: expect.any(Number),
+      httpsPort: expect.any(Number),
+      caFile: path.join(dataDir, "hub-ca.pem"),
+    });
     expect(ready.event).toBe("ready");
     expect(ready.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(ready.caFile).toBe(path.join(dataDir, "ca.pem"));

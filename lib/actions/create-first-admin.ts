@@ -6,18 +6,29 @@ import { signIn } from "@/auth";
 import { firstAdminSchema } from "@/lib/validation/user";
 import { setUpFirstAdministrator } from "@/lib/users/users-dal";
 import { clientAddressFrom } from "@/lib/auth/client-address";
+import { PasswordCheckBusyError } from "@/lib/auth/argon2-gate";
+import { UserFacingError } from "@/lib/errors";
 import { invalid, type ActionResult } from "./result";
 
 /**
  * Open to anyone, but only while no account exists; afterwards it refuses. On success it signs the
  * new administrator in (through the same credentials check as the sign-in page, so it is audited
  * and throttled alike) and redirects to the start page; if that sign-in fails, the result says so
- * and the form sends them to the sign-in page.
+ * and the form sends them to the sign-in page. Each address gets a few tries, then waits, like a
+ * sign-in: every try may cost an Argon2 hash.
  */
 export async function createFirstAdminAction(input: unknown): Promise<ActionResult> {
   const parsed = firstAdminSchema.safeParse(input);
   if (!parsed.success) return invalid(parsed.error);
-  const user = await setUpFirstAdministrator(parsed.data, clientAddressFrom(await headers()));
+  let user: Awaited<ReturnType<typeof setUpFirstAdministrator>>;
+  try {
+    user = await setUpFirstAdministrator(parsed.data, clientAddressFrom(await headers()));
+  } catch (error) {
+    // Too many tries from this address, or the Argon2 queue is full: the message says when to retry.
+    if (error instanceof UserFacingError || error instanceof PasswordCheckBusyError)
+      return { ok: false, message: error.message };
+    throw error;
+  }
   if (!user) return { ok: false, message: "An administrator already exists. Sign in instead." };
   try {
     await signIn("credentials", {

@@ -6,6 +6,7 @@ import { AccessDeniedError, getCurrentUser } from "@/lib/auth/current-user";
 import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import { clientAddressFrom } from "@/lib/auth/client-address";
+import { PasswordCheckBusyError } from "@/lib/auth/argon2-gate";
 import { loggableError, SERVER_ERROR_MESSAGE, UserFacingError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnreachable } from "@/db/connection-errors";
@@ -42,6 +43,8 @@ export async function runAction<S extends z.ZodType, T>(
       }).catch(() => {});
       return { ok: false, message: error.message };
     }
+    // A full password-hashing queue (creating a user, setting a password): try again shortly.
+    if (error instanceof PasswordCheckBusyError) return { ok: false, message: error.message };
     if (error instanceof UserFacingError)
       return { ok: false, message: error.message, fieldErrors: error.fieldErrors };
     if (isDatabaseUnreachable(error)) {

@@ -1,9 +1,15 @@
 import { env } from "@/lib/env";
 
-/** Thrown when so many password checks are already waiting that one more would only add latency. */
+/** How long a client refused for a busy queue is asked to wait (the `Retry-After` of a 503). */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Thrown when so many password checks are already waiting that one more would only add latency.
+ * A refusal the user can act on (try again shortly), so actions show its message, not a server error.
+ */
 export class PasswordCheckBusyError extends Error {
   constructor() {
-    super("The server is busy checking other sign-ins. Try again in a moment.");
+    super("The server is busy checking other passwords. Try again in a few seconds.");
   }
 }
 

@@ -50,7 +50,7 @@ describe("authenticate", () => {
     expect(await authenticate("carol@example.com", PASSWORD, null)).toEqual({ ok: false, reason: "invalid" });
   });
 
-  it("locks an account after repeated failures, even for the right password, from any address", async () => {
+  it("holds an account up after repeated failures, even for the right password, from any unknown browser", async () => {
     await createUser({ email: "dave@example.com", password: PASSWORD, role: "support" });
     for (let i = 0; i < THROTTLE_POLICY.accountLimit; i++) {
       await authenticate("dave@example.com", `guess-${i}-xxxxxxx`, `10.1.0.${i}`);
@@ -87,15 +87,67 @@ describe("authenticate", () => {
     expect(results.filter((r) => !r.ok && r.reason === "throttled")).toHaveLength(40 - evaluated.length);
   });
 
-  it("says when a locked account may try again", async () => {
+  it("makes each further guess wait twice as long, instead of locking the account for a fixed time", async () => {
     await createUser({ email: "hank@example.com", password: PASSWORD, role: "support" });
-    for (let i = 0; i <= THROTTLE_POLICY.accountLimit; i++)
-      await authenticate("hank@example.com", `nope-${i}-nope-nope`, null);
-    const result = await authenticate("hank@example.com", PASSWORD, null);
-    expect(result.ok).toBe(false);
-    const retryAt = !result.ok && result.reason === "throttled" ? result.retryAt.getTime() : 0;
-    expect(retryAt - Date.now()).toBeGreaterThan(THROTTLE_POLICY.lockMs - 60_000);
-    expect(retryAt - Date.now()).toBeLessThanOrEqual(THROTTLE_POLICY.lockMs);
+    const waits: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < (round === 0 ? THROTTLE_POLICY.accountLimit : 1); i++)
+        await authenticate("hank@example.com", `nope-${round}-${i}-nope`, `10.5.${round}.${i}`);
+      const result = await authenticate("hank@example.com", PASSWORD, "10.5.9.9");
+      expect(result.ok === false && result.reason).toBe("throttled");
+      waits.push(!result.ok && result.reason === "throttled" ? result.retryAt.getTime() - Date.now() : 0);
+      // Let the wait run out, as an attacker who keeps guessing would.
+      await getDb().execute(
+        sql`update sign_in_throttle set locked_until = now() where key = 'account:hank@example.com'`,
+      );
+    }
+    const first = THROTTLE_POLICY.firstDelayMs;
+    waits.forEach((wait, i) => {
+      expect(wait).toBeGreaterThan(first * 2 ** i - 5_000);
+      expect(wait).toBeLessThanOrEqual(first * 2 ** i);
+    });
+  });
+
+  it("never makes a guess wait longer than the longest delay", async () => {
+    await getDb().execute(
+      sql`insert into sign_in_throttle (key, failures, window_started_at) values ('account:iris@example.com', 40, now())`,
+    );
+    await authenticate("iris@example.com", "one-more-guess-x", "10.6.0.1");
+    const result = await authenticate("iris@example.com", "and-another-guess", "10.6.0.2");
+    const wait = !result.ok && result.reason === "throttled" ? result.retryAt.getTime() - Date.now() : 0;
+    expect(wait).toBeGreaterThan(THROTTLE_POLICY.maxDelayMs - 5_000);
+    expect(wait).toBeLessThanOrEqual(THROTTLE_POLICY.maxDelayMs);
+  });
+
+  it("keeps an account under a guessing attack from other addresses usable from its owner's browser", async () => {
+    await createUser({ email: "jill@example.com", password: PASSWORD, role: "support" });
+    // The owner has signed in from this browser before: it holds a device cookie for the account.
+    const ownersDevice = "owners-browser-device-0";
+    for (let i = 0; i < 30; i++)
+      await authenticate("jill@example.com", `attack-${i}-guess`, `198.51.100.${i}`);
+    const fromAttacker = await authenticate("jill@example.com", PASSWORD, "198.51.100.77");
+    expect(fromAttacker.ok === false && fromAttacker.reason).toBe("throttled");
+    // Same network as the attacker, even: the owner's browser is counted on its own.
+    const owner = await authenticate("jill@example.com", PASSWORD, "198.51.100.1", "sign-in", ownersDevice);
+    expect(owner.ok).toBe(true);
+    // Its success does not reset the count the attacker raised.
+    const again = await authenticate("jill@example.com", PASSWORD, "198.51.100.78");
+    expect(again.ok === false && again.reason).toBe("throttled");
+  });
+
+  it("slows down guesses from a browser that holds a device cookie too, on that cookie's own count", async () => {
+    await createUser({ email: "kim@example.com", password: PASSWORD, role: "support" });
+    for (let i = 0; i < THROTTLE_POLICY.deviceLimit; i++)
+      await authenticate("kim@example.com", `typo-${i}-typo`, "10.7.0.1", "sign-in", "stolen-laptop-device");
+    const result = await authenticate(
+      "kim@example.com",
+      PASSWORD,
+      "10.7.0.1",
+      "sign-in",
+      "stolen-laptop-device",
+    );
+    expect(result.ok === false && result.reason).toBe("throttled");
+    expect((await authenticate("kim@example.com", PASSWORD, "10.7.0.2")).ok).toBe(true);
   });
 
   it("counts IPv6 clients by their /64, so rotating addresses inside it does not help", async () => {
@@ -113,11 +165,11 @@ describe("authenticate", () => {
     expect((await authenticate("ivy@example.com", PASSWORD, "10.4.1.1")).ok).toBe(true);
   });
 
-  it("purges counts whose window and lock have both ended", async () => {
+  it("purges counts quiet for an hour whose delay has ended", async () => {
     await getDb()
       .execute(sql`insert into sign_in_throttle (key, failures, window_started_at, locked_until) values
-      ('account:old@example.com', 3, now() - interval '1 hour', null),
-      ('account:locked@example.com', 6, now() - interval '1 hour', now() + interval '5 minutes'),
+      ('account:old@example.com', 3, now() - interval '61 minutes', null),
+      ('account:locked@example.com', 6, now() - interval '61 minutes', now() + interval '5 minutes'),
       ('account:recent@example.com', 1, now(), null)`);
     expect(await purgeExpiredThrottleRows(Date.now() + 3_600_000)).toBe(1);
     const keys = (await getDb().select().from(signInThrottle)).map((r) => r.key).sort();

@@ -5,8 +5,10 @@ import { logger } from "@/lib/logger";
 import { PasswordCheckBusyError } from "./argon2-gate";
 import { verifyAgainstDummy, verifyPassword } from "./password";
 import {
+  accountKey,
   addressKey,
-  clearAccountFailures,
+  clearKeyFailures,
+  deviceKey,
   purgeExpiredThrottleRows,
   releaseSlots,
   takeSlot,
@@ -26,13 +28,15 @@ type Purpose = "sign-in" | "confirm-password";
  * its throttle slot before the password hash is computed, so parallel guesses cannot outrun the
  * limit. A disabled account answers exactly like a wrong password, so probing cannot tell the two
  * apart. `confirm-password` is a signed-in user proving the current password (e.g. to change it):
- * throttled the same way, but no sign-in is recorded.
+ * throttled the same way, but no sign-in is recorded. `deviceId` is the id from a genuine device
+ * cookie for this account (device-cookie.ts): such a browser is throttled on its own count.
  */
 export async function authenticate(
   email: string,
   password: string,
   clientAddress: string | null,
   purpose: Purpose = "sign-in",
+  deviceId: string | null = null,
 ): Promise<AuthenticationResult> {
   const normalized = email.trim().toLowerCase();
   const action: AuditAction = purpose === "sign-in" ? "auth.sign-in" : "auth.confirm-password";
@@ -42,9 +46,10 @@ export async function authenticate(
     logger.warn({ err: { message: (error as Error).message } }, "could not purge old sign-in throttle rows"),
   );
 
-  const slot = await takeSlot(normalized, clientAddress);
+  const slot = await takeSlot(normalized, clientAddress, deviceId);
+  const known = deviceId ? { knownDevice: true } : {};
   if (!slot.allowed) {
-    await audit("denied", { reason: "throttled", retryAt: slot.retryAt.toISOString() });
+    await audit("denied", { reason: "throttled", retryAt: slot.retryAt.toISOString(), ...known });
     return { ok: false, reason: "throttled", retryAt: slot.retryAt };
   }
   let user: Awaited<ReturnType<typeof findUserByEmail>>;
@@ -62,11 +67,16 @@ export async function authenticate(
   if (!user || !passwordOk || user.disabledAt) {
     // The slot taken above stays taken: it is this failure's count.
     const reason = !user ? "unknown-account" : !passwordOk ? "wrong-password" : "account-disabled";
-    await audit("failure", { reason });
+    await audit("failure", { reason, ...known });
     return { ok: false, reason: "invalid" };
   }
-  await clearAccountFailures(normalized);
-  await releaseSlots([addressKey(clientAddress)]);
+  // The address keeps its failures, so one good sign-in cannot launder a spray; a known browser's
+  // success leaves the account's count (raised from elsewhere) as it is.
+  if (deviceId) await clearKeyFailures(deviceKey(deviceId));
+  else {
+    await clearKeyFailures(accountKey(normalized));
+    await releaseSlots([addressKey(clientAddress)]);
+  }
   if (purpose === "sign-in") await recordSignIn(user.id);
   const actor = { id: user.id, email: user.email };
   await audit("success", {}, actor);

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseEnv, setEnv } from "@/lib/env";
-import { clientAddressFrom, normalizeAddress, SOCKET_ADDRESS_HEADER } from "./client-address";
+import {
+  clientAddressFrom,
+  normalizeAddress,
+  SOCKET_ADDRESS_HEADER,
+  untrustedForwardingSeen,
+} from "./client-address";
 
 const MARKER = Symbol.for("hic.socketAddressHeader");
 const headers = (entries: Record<string, string>) => new Headers(entries);
@@ -16,6 +21,19 @@ describe("the client address", () => {
   afterEach(() => {
     delete (globalThis as Record<symbol, unknown>)[MARKER];
     setEnv({ HIC_TRUSTED_PROXIES: [] });
+  });
+
+  it("notes, once, the first untrusted socket that sent X-Forwarded-For, for the administrators' warning", () => {
+    delete (globalThis as Record<symbol, unknown>)[Symbol.for("hic.untrustedForwarding")];
+    clientAddressFrom(headers({ [SOCKET_ADDRESS_HEADER]: "198.51.100.4" }));
+    expect(untrustedForwardingSeen()).toBeNull();
+    clientAddressFrom(headers({ [SOCKET_ADDRESS_HEADER]: "198.51.100.5", "x-forwarded-for": "1.2.3.4" }));
+    clientAddressFrom(headers({ [SOCKET_ADDRESS_HEADER]: "198.51.100.6", "x-forwarded-for": "1.2.3.4" }));
+    expect(untrustedForwardingSeen()).toMatchObject({ socket: "198.51.100.5" });
+    trustProxies("10.0.0.0/8");
+    delete (globalThis as Record<symbol, unknown>)[Symbol.for("hic.untrustedForwarding")];
+    clientAddressFrom(headers({ [SOCKET_ADDRESS_HEADER]: "10.1.1.1", "x-forwarded-for": "1.2.3.4" }));
+    expect(untrustedForwardingSeen()).toBeNull();
   });
 
   it("is the socket address, whatever X-Forwarded-For and X-Real-IP claim", () => {

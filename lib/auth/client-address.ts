@@ -1,5 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import { env } from "@/lib/env";
+import { logger } from "@/lib/logger";
 
 /**
  * The header in which the app's own HTTP server (scripts/web-server.mjs) passes each request's
@@ -49,6 +50,30 @@ function isTrusted(list: BlockList, address: string): boolean {
   return list.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
 }
 
+export type UntrustedForwarding = { socket: string; firstSeenAt: string };
+const UNTRUSTED_KEY = Symbol.for("hic.untrustedForwarding");
+
+/**
+ * A request carried X-Forwarded-For from a socket not in HIC_TRUSTED_PROXIES. Behind a proxy the
+ * operator forgot to list, every client shares the proxy's address (one throttle count for all);
+ * without a proxy a client is trying to pass for another. Said once per process, in the log and
+ * on the Users page for administrators.
+ */
+function noteUntrustedForwarding(socket: string): void {
+  const store = globalThis as Record<symbol, UntrustedForwarding | undefined>;
+  if (store[UNTRUSTED_KEY]) return;
+  store[UNTRUSTED_KEY] = { socket, firstSeenAt: new Date().toISOString() };
+  logger.warn(
+    { socket },
+    `requests arrive with X-Forwarded-For from ${socket}, which is not in HIC_TRUSTED_PROXIES: the header is ignored and this socket's address is taken as the client's. If ${socket} is your reverse proxy, add it to HIC_TRUSTED_PROXIES, or every client behind it shares one sign-in throttle count.`,
+  );
+}
+
+/** The first untrusted X-Forwarded-For this process saw, if any (for the administrators' notice). */
+export function untrustedForwardingSeen(): UntrustedForwarding | null {
+  return (globalThis as Record<symbol, UntrustedForwarding | undefined>)[UNTRUSTED_KEY] ?? null;
+}
+
 /**
  * The client's address: the socket's, unless the socket belongs to a proxy listed in
  * HIC_TRUSTED_PROXIES. Then X-Forwarded-For is walked from the right, skipping trusted hops, and
@@ -61,9 +86,12 @@ export function clientAddressFrom(headers: Headers): string | null {
   const socket = normalizeAddress(headers.get(SOCKET_ADDRESS_HEADER));
   if (!socket) return null;
   const proxies = env().HIC_TRUSTED_PROXIES;
-  if (proxies.length === 0) return socket;
-  const list = trustedProxies(proxies);
-  if (!isTrusted(list, socket)) return socket;
+  const forwarded = headers.has("x-forwarded-for");
+  const list = proxies.length === 0 ? null : trustedProxies(proxies);
+  if (!list || !isTrusted(list, socket)) {
+    if (forwarded) noteUntrustedForwarding(socket);
+    return socket;
+  }
   const hops = (headers.get("x-forwarded-for") ?? "").split(",");
   let client = socket;
   for (let i = hops.length - 1; i >= 0; i--) {

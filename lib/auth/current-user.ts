@@ -3,6 +3,7 @@ import { cache } from "react";
 import { findUserById } from "@/lib/users/store";
 import { hasPermission, ROLE_PERMISSIONS, type Permission, type Role } from "./permissions";
 import { sessionClaims } from "./session-source";
+import { isSessionEnded } from "./ended-sessions";
 
 export type CurrentUser = {
   id: string;
@@ -15,13 +16,17 @@ export type CurrentUser = {
 /**
  * The signed-in user as the database says now, not as the session token remembers: a demotion, a
  * disabled account or ended sessions (a newer session generation: password changed, "Sign out
- * everywhere") take effect on the very next request. Cached for one request only.
+ * everywhere"; or this session signed out) take effect on the very next request. Cached for one
+ * request only.
  */
 export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   const claims = await sessionClaims();
   if (!claims) return null;
-  const row = await findUserById(claims.userId);
-  if (!row || row.disabledAt || row.sessionGeneration !== claims.generation) return null;
+  const [row, ended] = await Promise.all([
+    findUserById(claims.userId),
+    claims.sessionId ? isSessionEnded(claims.sessionId) : false,
+  ]);
+  if (!row || ended || row.disabledAt || row.sessionGeneration !== claims.generation) return null;
   return {
     id: row.id,
     email: row.email,

@@ -2,17 +2,33 @@ import { isIP } from "node:net";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 
-// Five password checks for one account, or twenty from one address, within fifteen minutes lock
-// further attempts for fifteen minutes. Counted in Postgres so every app process sees the same count.
+/**
+ * Guessing made slow, not lockouts made easy (OWASP authentication guidance). Each key (an account
+ * as seen from browsers it does not know, a client address, or one browser that has signed in to
+ * the account before) gets `free` password checks; from then on every further check makes the next
+ * one wait, twice as long each time (30 s, 1 min, 2 min, … up to 15 min). An hour without attempts
+ * starts the count afresh. A browser holding the account's device cookie is counted on its own
+ * key only, so failures from elsewhere never keep the owner out. Counted in Postgres so every app
+ * process sees the same count.
+ */
 export const THROTTLE_POLICY = {
-  windowMs: 15 * 60_000,
-  lockMs: 15 * 60_000,
+  /** An hour without a counted attempt forgets the key's failures. */
+  quietMs: 60 * 60_000,
+  firstDelayMs: 30_000,
+  maxDelayMs: 15 * 60_000,
   accountLimit: 5,
   addressLimit: 20,
+  deviceLimit: 10,
+  /** Attempts at the public first-administrator form per client address. */
+  setupLimit: 5,
 };
 
 export function accountKey(email: string): string {
   return `account:${email.trim().toLowerCase()}`;
+}
+
+export function deviceKey(deviceId: string): string {
+  return `device:${deviceId}`;
 }
 
 /**
@@ -35,80 +51,106 @@ export function addressKey(clientAddress: string | null): string {
     .join(":")}::/64`;
 }
 
-export function throttleKeys(email: string, clientAddress: string | null): { key: string; limit: number }[] {
-  return [
-    { key: accountKey(email), limit: THROTTLE_POLICY.accountLimit },
-    { key: addressKey(clientAddress), limit: THROTTLE_POLICY.addressLimit },
-  ];
+function limitOf(key: string): number {
+  if (key.startsWith("device:")) return THROTTLE_POLICY.deviceLimit;
+  if (key.startsWith("setup:")) return THROTTLE_POLICY.setupLimit;
+  if (key.startsWith("account:")) return THROTTLE_POLICY.accountLimit;
+  return THROTTLE_POLICY.addressLimit;
+}
+
+/**
+ * The keys one attempt counts against. A browser the account has signed in from before (its
+ * device cookie, verified by the caller) counts on its own: neither the account's count, which
+ * anyone who knows the email can raise, nor its address's, which it may share with an attacker.
+ */
+export function throttleKeys(
+  email: string,
+  clientAddress: string | null,
+  deviceId: string | null = null,
+): { key: string; limit: number }[] {
+  const keys = deviceId ? [deviceKey(deviceId)] : [accountKey(email), addressKey(clientAddress)];
+  return keys.map((key) => ({ key, limit: limitOf(key) }));
 }
 
 export type Slot = { allowed: true; keys: string[] } | { allowed: false; retryAt: Date };
 
-/**
- * Takes one attempt's slot on the account's and the address's counts in a single statement,
- * before any password is checked: a burst of parallel attempts is counted one by one under the
- * row locks, so at most the limit get through to a password check. Going over the limit locks
- * the key; an expired window or lock starts a fresh count.
- */
-export async function takeSlot(email: string, clientAddress: string | null): Promise<Slot> {
-  const keys = throttleKeys(email, clientAddress);
-  const windowSeconds = THROTTLE_POLICY.windowMs / 1000;
-  const lockSeconds = THROTTLE_POLICY.lockMs / 1000;
-  const fresh = sql`(t.window_started_at < now() - make_interval(secs => ${windowSeconds}) or t.locked_until <= now())`;
-  const locked = sql`(t.locked_until > now())`;
-  const values = sql.join(
-    keys.map((k) => sql`(${k.key}, ${k.limit}::int)`),
+const wantedValues = (keys: string[]) =>
+  sql.join(
+    keys.map((k) => sql`(${k}, ${limitOf(k)}::int)`),
     sql`, `,
   );
+
+/**
+ * Takes one attempt's slot on each of its keys in a single statement, before any password is
+ * checked: a burst of parallel attempts is counted one by one under the row locks. A key waiting
+ * out its delay refuses the attempt without counting it; otherwise the attempt counts, and once
+ * the key's count reaches its limit the next attempt must wait (doubling per further attempt).
+ * `window_started_at` holds the last counted attempt (an hour of quiet starts afresh), so a row
+ * whose value is not this statement's `now()` is one that waited. Reading the old row in a CTE
+ * instead would see the snapshot from before a parallel attempt's update.
+ */
+export async function takeSlot(
+  email: string,
+  clientAddress: string | null,
+  deviceId: string | null = null,
+): Promise<Slot> {
+  return takeSlots(throttleKeys(email, clientAddress, deviceId).map((k) => k.key));
+}
+
+/** The public set-up form, counted per client address like sign-in guesses (it hashes a password). */
+export function takeSetupSlot(clientAddress: string | null): Promise<Slot> {
+  return takeSlots([`setup:${addressKey(clientAddress).slice("address:".length)}`]);
+}
+
+async function takeSlots(keys: string[]): Promise<Slot> {
+  const quietSeconds = THROTTLE_POLICY.quietMs / 1000;
+  const firstDelay = THROTTLE_POLICY.firstDelayMs / 1000;
+  const maxDelay = THROTTLE_POLICY.maxDelayMs / 1000;
+  const waiting = sql`(t.locked_until > now())`;
+  const counted = sql`(case when t.window_started_at < now() - make_interval(secs => ${quietSeconds}) then 1 else t.failures + 1 end)`;
+  const lim = sql`(select lim from wanted w where w.key = t.key)`;
   const result = await getDb().execute<{
     key: string;
-    failures: number;
+    waited: boolean;
     locked_until: Date | string | null;
   }>(sql`
-    with wanted (key, lim) as (values ${values})
-    insert into sign_in_throttle as t (key, failures, window_started_at)
-    select key, 1, now() from wanted
+    with wanted (key, lim) as (values ${wantedValues(keys)})
+    insert into sign_in_throttle as t (key, failures, window_started_at, locked_until)
+    select key, 1, now(), case when lim <= 1 then now() + make_interval(secs => ${firstDelay}) end from wanted
     on conflict (key) do update set
-      failures = case when ${locked} then t.failures when ${fresh} then 1 else t.failures + 1 end,
-      window_started_at = case when ${locked} then t.window_started_at when ${fresh} then now() else t.window_started_at end,
+      failures = case when ${waiting} then t.failures else ${counted} end,
+      window_started_at = case when ${waiting} then t.window_started_at else now() end,
       locked_until = case
-        when ${locked} then t.locked_until
-        when ${fresh} then null
-        when t.failures + 1 > (select lim from wanted w where w.key = t.key) then now() + make_interval(secs => ${lockSeconds})
+        when ${waiting} then t.locked_until
+        when ${counted} >= ${lim}
+          then now() + make_interval(secs => least(${maxDelay}::float8, ${firstDelay}::float8 * power(2, ${counted} - ${lim})))
         else null end
-    returning key, failures, locked_until`);
-  const limits = new Map(keys.map((k) => [k.key, k.limit]));
-  const rows = result.rows.map((r) => ({ ...r, limit: limits.get(r.key) ?? 0 }));
-  const lockedUntil = rows
-    .map((r) => (r.locked_until ? new Date(r.locked_until) : null))
-    .filter((d): d is Date => d !== null && d.getTime() > Date.now());
-  const over = rows.some((r) => Number(r.failures) > r.limit);
-  if (lockedUntil.length === 0 && !over) return { allowed: true, keys: keys.map((k) => k.key) };
-  // The keys that still had room gave their slot for nothing: hand it back.
-  const refund = rows
-    .filter((r) => !(r.locked_until && new Date(r.locked_until).getTime() > Date.now()))
-    .map((r) => r.key);
-  if (refund.length > 0) await releaseSlots(refund);
-  const retryAt = lockedUntil.length
-    ? new Date(Math.max(...lockedUntil.map((d) => d.getTime())))
-    : new Date(Date.now() + THROTTLE_POLICY.lockMs);
+    returning key, t.window_started_at <> now() as waited, locked_until`);
+  const refused = result.rows.filter((r) => r.waited);
+  if (refused.length === 0) return { allowed: true, keys };
+  // The keys that were not waiting counted this attempt for nothing: hand their slot back.
+  await releaseSlots(result.rows.filter((r) => !r.waited).map((r) => r.key));
+  const retryAt = new Date(Math.max(...refused.map((r) => new Date(r.locked_until!).getTime())));
   return { allowed: false, retryAt };
 }
 
-/** Gives slots back (a successful sign-in does not count against its address). */
+/**
+ * Gives slots back (a check that never ran, or a successful sign-in's address): the count drops
+ * by one, and a delay this very attempt started is lifted when the count is below the limit again.
+ */
 export async function releaseSlots(keys: string[]): Promise<void> {
   if (keys.length === 0) return;
   await getDb().execute(sql`
-    update sign_in_throttle set failures = greatest(failures - 1, 0)
-    where key in (${sql.join(
-      keys.map((k) => sql`${k}`),
-      sql`, `,
-    )}) and (locked_until is null or locked_until <= now())`);
+    with wanted (key, lim) as (values ${wantedValues(keys)})
+    update sign_in_throttle t set
+      failures = greatest(t.failures - 1, 0),
+      locked_until = case when t.failures - 1 < w.lim then null else t.locked_until end
+    from wanted w where w.key = t.key`);
 }
 
-/** A correct password clears the account's count; the address keeps its failures, so one good sign-in cannot launder a spray. */
-export async function clearAccountFailures(email: string): Promise<void> {
-  await getDb().execute(sql`delete from sign_in_throttle where key = ${accountKey(email)}`);
+/** A correct password clears the count of the key it came through (the account's, or its browser's). */
+export async function clearKeyFailures(key: string): Promise<void> {
+  await getDb().execute(sql`delete from sign_in_throttle where key = ${key}`);
 }
 
 /** When the account may try again, or null if it is not locked. */
@@ -140,13 +182,13 @@ export async function lockedAccounts(): Promise<Map<string, Date>> {
 const PURGE_EVERY_MS = 60_000;
 let lastPurge = 0;
 
-/** Counts whose window and lock have both run out say nothing any more; at most once a minute per process. */
+/** Counts quiet for an hour whose delay has run out say nothing any more; at most once a minute per process. */
 export async function purgeExpiredThrottleRows(now = Date.now()): Promise<number> {
   if (now - lastPurge < PURGE_EVERY_MS) return 0;
   lastPurge = now;
-  const windowSeconds = THROTTLE_POLICY.windowMs / 1000;
+  const quietSeconds = THROTTLE_POLICY.quietMs / 1000;
   const result = await getDb().execute(sql`
     delete from sign_in_throttle
-    where window_started_at < now() - make_interval(secs => ${windowSeconds}) and (locked_until is null or locked_until <= now())`);
+    where window_started_at < now() - make_interval(secs => ${quietSeconds}) and (locked_until is null or locked_until <= now())`);
   return result.rowCount ?? 0;
 }

@@ -111,7 +111,11 @@ export function orderOnColumns(sort: DeviceSort, forward: boolean): SQL {
   return SORT_KEYS[sort].unique ? sql`sk ${dir}` : sql`sk ${dir}, id ${dir}`;
 }
 
-const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
+const TIMESTAMP_TEXT =
+  /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?(?::(\d{2}))?$/;
+
+/** Postgres reads a UTC offset of at most 15:59:59 (outside it: "time zone displacement out of range"). */
+const MAX_OFFSET_HOURS = 15;
 
 /**
  * Whether a cursor could have come from this order. Cursors arrive in URLs, so anything is
@@ -122,7 +126,12 @@ export function cursorFits(sort: DeviceSort, cursor: Cursor): boolean {
   if (SORT_KEYS[sort].unique) return true;
   const m = TIMESTAMP_TEXT.exec(cursor[0]);
   if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes, offsetSeconds] = m
+    .slice(1, 10)
+    .map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
     number,
     number,
     number,
@@ -131,7 +140,12 @@ export function cursorFits(sort: DeviceSort, cursor: Cursor): boolean {
     number,
   ];
   const date = new Date(Date.UTC(year, month - 1, day));
+  date.setUTCFullYear(year);
   return (
+    year >= 1 &&
+    offsetHours <= MAX_OFFSET_HOURS &&
+    offsetMinutes < 60 &&
+    offsetSeconds < 60 &&
     date.getUTCFullYear() === year &&
     date.getUTCMonth() === month - 1 &&
     date.getUTCDate() === day &&

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { deviceFilterSchema, type DeviceFilter } from "@/lib/validation/device";
-import { listDevices } from "./list-devices";
+import { encodeCursor, listDevices } from "./list-devices";
 
 const filter = (input: Record<string, string>): DeviceFilter => deviceFilterSchema.parse(input);
 
@@ -87,5 +87,28 @@ describe("listing devices by keyset", () => {
     expect(f.status).toBeUndefined();
     expect(f.sort).toBe("registrationId");
     expect((await listDevices(f, 3)).devices).toHaveLength(3);
+  });
+
+  it("shows the first page for a cursor whose time Postgres would refuse, in every order that reads one", async () => {
+    const refused = [
+      "2026-01-01 00:00:00+99",
+      "2026-01-01 00:00:00+16",
+      "2026-01-01 00:00:00+05:99",
+      "2026-01-01 00:00:00+05:30:60",
+      "0000-01-01 00:00:00+00",
+      "2026-02-30 00:00:00+00",
+    ];
+    for (const sort of ["updated", "-updated"])
+      for (const key of refused)
+        for (const direction of ["after", "before"]) {
+          const page = await listDevices(filter({ sort, [direction]: encodeCursor([key, 1]) }), 3);
+          expect(page.devices, `${sort} ${direction} ${key}`).toHaveLength(3);
+        }
+    // The extremes Postgres does read still page.
+    const page = await listDevices(
+      filter({ sort: "updated", after: encodeCursor(["2026-01-01 00:00:00-15:59:59", 1]) }),
+      3,
+    );
+    expect(page.devices.length).toBeLessThanOrEqual(3);
   });
 });

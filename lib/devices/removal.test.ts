@@ -72,6 +72,16 @@ async function provisioned(registrationId: string): Promise<number> {
   return id;
 }
 
+/** The record as the last reconciliation of the app's own enrollment group listed it. */
+async function reconciled(registrationId: string, enrollmentGroupId = "fleet"): Promise<void> {
+  const record = emulator.admin.getRegistration(registrationId)!;
+  await getDb().$client.query(
+    `insert into dps_registration_records (registration_key, registration_id, enrollment_group_id, status, etag, seen_in_run)
+     values (lower($1), $1, $2, 'assigned', $3, 1)`,
+    [registrationId, enrollmentGroupId, record.etag],
+  );
+}
+
 async function removalAudits() {
   return getDb()
     .select({ outcome: auditLog.outcome, target: auditLog.target, detail: auditLog.detail })
@@ -145,10 +155,46 @@ describe("removing a device cleanly", () => {
     expect(await getDeviceForView(id)).not.toBeNull();
   });
 
+  it("refuses to delete a record the app never registered and its own group's reconciliation never listed", async () => {
+    const [unseen, elsewhere] = await insertDevices(2, "foreign");
+    // Records under these registration IDs exist in DPS, from somewhere else (another enrollment).
+    emulator.admin.addRegistrations({ registrationId: "foreign-00000", enrollmentGroupId: "retired" });
+    emulator.admin.addRegistrations({ registrationId: "foreign-00001" });
+    // One was listed, but by a reconciliation of another group: not the app's either.
+    await reconciled("foreign-00000", "retired");
+    for (const [id, rid] of [
+      [unseen!, "foreign-00000"],
+      [elsewhere!, "foreign-00001"],
+    ] as const) {
+      const refused = await removeDeviceAction({ deviceId: id, deleteDpsRecord: true });
+      expect(refused).toMatchObject({
+        ok: false,
+        message: expect.stringContaining("The registration record may not be the app's to delete"),
+      });
+      expect(emulator.admin.getRegistration(rid)).toBeDefined();
+      expect(await getDeviceForView(id)).not.toBeNull();
+      expect((await getDeviceForView(id))?.history[0]).toMatchObject({
+        trigger: "remove",
+        outcome: "not removed",
+      });
+    }
+    expect((await removalAudits()).map((a) => a.detail)).toMatchObject([
+      { dpsRecord: "not deleted", deviceKept: true },
+      { dpsRecord: "not deleted", deviceKept: true },
+    ]);
+    // Once its own group's reconciliation lists it, the record may go.
+    await reconciled("foreign-00001");
+    expect(await removeDeviceAction({ deviceId: elsewhere!, deleteDpsRecord: true })).toMatchObject({
+      ok: true,
+    });
+    expect(emulator.admin.getRegistration("foreign-00001")).toBeUndefined();
+  });
+
   it("removes a selection through the queue the same way, each outcome audited", async () => {
     const ids = [await provisioned("bulk-1"), await provisioned("bulk-2")];
     const [neverProvisioned] = await insertDevices(1, "bulk-unseen");
     emulator.admin.addRegistrations({ registrationId: "bulk-unseen-00000" });
+    await reconciled("bulk-unseen-00000");
 
     const result = await removeDevicesAction({
       deviceIds: [...ids, neverProvisioned],

@@ -44,24 +44,42 @@ function explain(failure: DpsFailure): DpsErrorExplanation {
   });
 }
 
-/** The record's etag: the one the platform last saw, or, for a device the platform never saw registered, DPS's current one. */
+/** Why the app will not touch a record it cannot show is its own; the device stays. */
+export const OUTSIDE_GROUP_EXPLANATION = (
+  registrationId: string,
+  groupId: string | null,
+): DpsErrorExplanation => ({
+  title: "The registration record may not be the app's to delete",
+  detail: `The app never saw ${registrationId} registered, and the last reconciliation of ${groupId ? `the enrollment group ${groupId}` : "its enrollment group"} did not list a record under that registration ID: the record DPS holds may belong to another enrollment.`,
+  nextStep:
+    "Run Reconcile now on the Registration records tab and try again if the record is listed there, or remove the device without deleting its record.",
+});
+
+type RecordDeletion =
+  | { ok: true; cleanup: RecordCleanup }
+  | { ok: false; failure: DpsFailure }
+  | { ok: false; outsideGroup: true };
+
+/**
+ * Deletes only a record the app can show is its own: one it registered itself (the device row
+ * holds the etag of that registration), or one the last reconciliation listed in the app's own
+ * enrollment group (under the etag it listed). Any other record under that registration ID may
+ * belong to another enrollment of the same DPS instance, and is refused.
+ */
 async function deleteRecord(
   deps: RemovalDeps,
   credentials: DpsServiceCredentials,
   device: DeviceDetailDto,
-): Promise<{ ok: true; cleanup: RecordCleanup } | { ok: false; failure: DpsFailure }> {
+): Promise<RecordDeletion> {
   let etag = device.etag;
   if (etag === null) {
-    const current = await deps.serviceClient.getRegistrationState(
-      credentials.connection,
-      device.registrationId,
-      deps.signal,
+    const { rows } = await deps.pool.query<{ etag: string | null }>(
+      `select etag from dps_registration_records
+       where registration_key collate "C" = lower($1) and ($2::text is null or enrollment_group_id = $2)`,
+      [device.registrationId, credentials.enrollmentGroupId],
     );
-    if (!current.ok)
-      return current.failure.kind === "not-found"
-        ? { ok: true, cleanup: "already-gone" }
-        : { ok: false, failure: current.failure };
-    etag = current.value.etag;
+    if (!rows[0]?.etag) return { ok: false, outsideGroup: true };
+    etag = rows[0].etag;
   }
   const deleted = await deps.serviceClient.deleteRegistrationState(
     credentials.connection,
@@ -95,7 +113,7 @@ export async function removeDeviceAndRecord(
   if (options.deleteDpsRecord) {
     const started = new Date();
     const unavailable = cleanupUnavailable(deps.credentials);
-    const result: Awaited<ReturnType<typeof deleteRecord>> = unavailable
+    const result: RecordDeletion = unavailable
       ? {
           ok: false,
           failure: {
@@ -108,17 +126,29 @@ export async function removeDeviceAndRecord(
         }
       : await deleteRecord(deps, deps.credentials!, device);
     // A stopping worker: not DPS's verdict, so nothing is recorded and the queue hands the job out again.
-    if (!result.ok && result.failure.kind === "aborted")
+    if (!result.ok && "failure" in result && result.failure.kind === "aborted")
       throw new Error("the DPS call was cancelled; the removal was not done");
     if (!result.ok) {
-      const explanation = unavailable
-        ? {
-            title: "The registration record cannot be deleted",
-            detail: unavailable,
-            nextStep:
-              "Remove the device without deleting its record, or save a service connection string whose policy has Registration status write.",
-          }
-        : explain(result.failure);
+      const failure: DpsFailure =
+        "failure" in result
+          ? result.failure
+          : {
+              kind: "unauthorized",
+              httpStatus: null,
+              dpsErrorCode: null,
+              trackingId: null,
+              message: "record outside the app's enrollment group",
+            };
+      const explanation = !("failure" in result)
+        ? OUTSIDE_GROUP_EXPLANATION(device.registrationId, deps.credentials?.enrollmentGroupId ?? null)
+        : unavailable
+          ? {
+              title: "The registration record cannot be deleted",
+              detail: unavailable,
+              nextStep:
+                "Remove the device without deleting its record, or save a service connection string whose policy has Registration status write.",
+            }
+          : explain(failure);
       await deps.pool.query(
         `insert into provisioning_history (device_id, attempt_id, started_at, trigger, outcome, hub, error_kind, error_code, error_message, duration_ms, triggered_by_id, triggered_by_email)
          values ($1, $2, $3, 'remove', 'not removed', $4, $5, $6, $7, $8, $9, $10)`,
@@ -127,11 +157,11 @@ export async function removeDeviceAndRecord(
           randomUUID(),
           started,
           device.assignedHub,
-          `removal:${result.failure.kind}`,
-          result.failure.dpsErrorCode
-            ? String(result.failure.dpsErrorCode)
-            : result.failure.httpStatus
-              ? String(result.failure.httpStatus)
+          "failure" in result ? `removal:${failure.kind}` : "removal:outside-group",
+          failure.dpsErrorCode
+            ? String(failure.dpsErrorCode)
+            : failure.httpStatus
+              ? String(failure.httpStatus)
               : null,
           `${explanation.title}. ${explanation.detail}`.slice(0, 500),
           Date.now() - started.getTime(),
@@ -148,8 +178,8 @@ export async function removeDeviceAndRecord(
           bulk: options.bulk,
           dpsRecord: "not deleted",
           reason: explanation.title,
-          httpStatus: result.failure.httpStatus,
-          dpsErrorCode: result.failure.dpsErrorCode,
+          httpStatus: failure.httpStatus,
+          dpsErrorCode: failure.dpsErrorCode,
           deviceKept: true,
         },
       });

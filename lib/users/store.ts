@@ -56,6 +56,9 @@ export async function createFirstAdmin(input: {
   name?: string;
   password: string;
 }): Promise<UserDto | null> {
+  // Anyone may post the set-up form: once an account exists it must cost no Argon2 work. The count
+  // is asked again under the lock below, for two set-ups racing.
+  if ((await countUsers()) > 0) return null;
   const passwordHash = await hashPassword(input.password);
   return getDb().transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(727002)`);

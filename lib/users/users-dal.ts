@@ -3,7 +3,8 @@ import { requirePermission } from "@/lib/auth/current-user";
 import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import type { Role } from "@/lib/auth/permissions";
-import { lockedAccounts, unlockAccount } from "@/lib/auth/throttle";
+import { lockedAccounts, takeSetupSlot, unlockAccount } from "@/lib/auth/throttle";
+import { waitMessage } from "@/lib/auth/lock-message";
 import { UserFacingError } from "@/lib/errors";
 import {
   createFirstAdmin,
@@ -130,6 +131,18 @@ export async function setUpFirstAdministrator(
   input: { email: string; name?: string; password: string },
   clientAddress: string | null,
 ): Promise<UserDto | null> {
+  // Each address gets a few tries, then waits, like a sign-in: a try may cost an Argon2 hash.
+  const slot = await takeSetupSlot(clientAddress);
+  if (!slot.allowed) {
+    await recordAudit({
+      action: "setup.first-admin",
+      target: input.email,
+      outcome: "denied",
+      detail: { reason: "throttled", retryAt: slot.retryAt.toISOString() },
+      clientAddress,
+    });
+    throw new UserFacingError(`Too many attempts from your network. ${waitMessage(slot.retryAt)}`);
+  }
   const user = await createFirstAdmin(input);
   await recordAudit(
     user

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { childProcessEnv } from "@/lib/env";
+import { makeTreePrivate } from "@/ops/runtime/private-file";
 import { buildIdFor } from "./build-id.cjs";
 
 export { sourceHash } from "./build-id.cjs";
@@ -25,7 +26,11 @@ export function expectedBuildId(root: string, actionsKey: string): string {
  */
 export function ensureBuild(root: string, actionsKey: string, log: (line: string) => void): string {
   const wanted = expectedBuildId(root, actionsKey);
-  if (currentBuildId(root) === wanted) return wanted;
+  // The build output carries the server-actions key in its manifests: this account's alone.
+  if (currentBuildId(root) === wanted) {
+    makeTreePrivate(path.join(root, ".next"));
+    return wanted;
+  }
   log(
     "Building the app (first start, changed sources or another server-actions key; takes a minute or two)…",
   );
@@ -41,6 +46,7 @@ export function ensureBuild(root: string, actionsKey: string, log: (line: string
     }),
   });
   if (result.status !== 0) throw new Error("`next build` failed; its output is above.");
+  makeTreePrivate(path.join(root, ".next"));
   const built = currentBuildId(root);
   if (built !== wanted)
     throw new Error(

@@ -1,5 +1,6 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { createPrivateFileOnce } from "@/ops/runtime/private-file";
 import path from "node:path";
 import pg from "pg";
 import { pickPort } from "./free-port";
@@ -64,10 +65,7 @@ async function stopOrphanedPostmaster(clusterDir: string, ownerFile: string): Pr
 }
 
 function readOrCreatePassword(file: string): string {
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  const password = randomBytes(18).toString("base64url");
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  return password;
+  return createPrivateFileOnce(file, `${randomBytes(18).toString("base64url")}\n`).content.trim();
 }
 
 function clusterUrl(password: string, port: number, database: string): string {
@@ -108,7 +106,7 @@ async function createCluster(
     path.dirname(clusterDir),
     `.initdb-password-${randomBytes(4).toString("hex")}`,
   );
-  writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  createPrivateFileOnce(passwordFile, `${password}\n`);
   try {
     if (account) {
       chownSync(clusterDir, account.uid, account.gid);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -15,7 +16,10 @@ type Given = Partial<
 >;
 const env = (vars: Given) => vars as Parameters<typeof ensureSecrets>[1];
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), "hic-secrets-"));
-const key = (fill: number, bytes = 32) => Buffer.alloc(bytes, fill).toString("base64");
+/** A key as random as a generated one, the same for the same seed. */
+const key = (seed: number, bytes = 32) =>
+  Buffer.from(Array.from({ length: bytes }, (_, i) => (seed * 97 + i * 31) % 256)).toString("base64");
+const STRONG = randomBytes(32).toString("base64");
 
 describe("secrets bootstrap", () => {
   it("generates every secret once into files readable only by the owner, then reuses them", () => {
@@ -35,7 +39,7 @@ describe("secrets bootstrap", () => {
 
   it("prefers the environment", () => {
     const given = {
-      AUTH_SECRET: "from-env",
+      AUTH_SECRET: STRONG,
       HIC_SECRET_KEY: key(1),
       NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: key(2, 16),
     };
@@ -63,18 +67,47 @@ describe("secrets bootstrap", () => {
     expect(() =>
       ensureSecrets(
         tempDir(),
-        env({ AUTH_SECRET: "x", HIC_SECRET_KEY: "short", NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: key(2) }),
+        env({ AUTH_SECRET: STRONG, HIC_SECRET_KEY: "short", NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: key(2) }),
         () => {},
       ),
     ).toThrow(/32 random bytes/);
     expect(() =>
       ensureSecrets(
         tempDir(),
-        env({ AUTH_SECRET: "x", HIC_SECRET_KEY: key(1), NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: key(2, 20) }),
+        env({ AUTH_SECRET: STRONG, HIC_SECRET_KEY: key(1), NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: key(2, 20) }),
         () => {},
       ),
     ).toThrow(/16, 24 or 32 random bytes/);
     expect(isValidActionsKey(key(2, 24))).toBe(true);
     expect(isValidActionsKey("not base64!")).toBe(false);
+  });
+
+  it("refuses weak secrets at start with one line saying how to make a strong one", () => {
+    const strong = {
+      AUTH_SECRET: STRONG,
+      HIC_SECRET_KEY: key(1),
+      NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: key(2),
+    };
+    for (const weak of ["changeme", "secret", "a".repeat(64), "abcabcabcabcabcabcabcabcabcabcabcabc"])
+      expect(() => ensureSecrets(tempDir(), env({ ...strong, AUTH_SECRET: weak }), () => {})).toThrow(
+        /^AUTH_SECRET is too weak[^\n]*randomBytes\(32\)[^\n]*$/,
+      );
+    for (const weak of [Buffer.alloc(32).toString("base64"), Buffer.alloc(32, 7).toString("base64")])
+      expect(() => ensureSecrets(tempDir(), env({ ...strong, HIC_SECRET_KEY: weak }), () => {})).toThrow(
+        /^HIC_SECRET_KEY must be 32 random bytes[^\n]*$/,
+      );
+    // A weak value someone wrote into the data directory is refused too, naming the file.
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "auth_secret.secret"), "password\n");
+    expect(() => ensureSecrets(dir, env({}), () => {})).toThrow(/too weak.*auth_secret\.secret/);
+  });
+
+  it("generates secrets that pass its own strength check, created whole and private even when files race", () => {
+    const dir = tempDir();
+    const values = Array.from({ length: 5 }, () => ensureSecrets(dir, env({}), () => {}));
+    for (const v of values) expect(v).toEqual(values[0]);
+    expect(ensureSecrets(tempDir(), env({}), () => {}).AUTH_SECRET!.length).toBeGreaterThanOrEqual(32);
+    for (const name of ["auth_secret", "hic_secret_key", "next_server_actions_encryption_key"])
+      expect(statSync(path.join(dir, `${name}.secret`)).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createPrivateFileOnce } from "./private-file";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { env, type Env, type Role } from "@/lib/env";
@@ -42,17 +42,40 @@ export function isValidActionsKey(value: string): boolean {
   );
 }
 
-const FORMAT_PROBLEMS: Partial<Record<SecretName, { valid: (value: string) => boolean; message: string }>> = {
+/**
+ * Whether a secret looks drawn at random rather than typed: long enough, and not a handful of
+ * characters (or bytes) repeated. Catches "changeme", "secret", a repeated character or an all-zero
+ * key; a person's passphrase of 32 varied characters passes, which is the best a check can say.
+ */
+export function looksRandom(text: string, minLength = 32, minDistinct = 12): boolean {
+  return text.length >= minLength && new Set(text).size >= minDistinct;
+}
+
+function keyLooksRandom(base64: string): boolean {
+  const bytes = Buffer.from(base64, "base64");
+  return new Set(bytes).size >= Math.min(12, bytes.length / 2);
+}
+
+const GENERATE = `generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`;
+
+const FORMAT_PROBLEMS: Record<SecretName, { valid: (value: string) => boolean; message: string }> = {
+  AUTH_SECRET: {
+    valid: (value) => looksRandom(value),
+    message: `AUTH_SECRET is too weak to sign sessions (at least 32 characters, drawn at random); ${GENERATE}.`,
+  },
   HIC_SECRET_KEY: {
-    valid: isValidSecretKey,
-    message: "HIC_SECRET_KEY must be 32 random bytes in base64 (44 characters ending in '=').",
+    valid: (value) => isValidSecretKey(value) && keyLooksRandom(value),
+    message: `HIC_SECRET_KEY must be 32 random bytes in base64 (44 characters ending in '='), not a repeated pattern; ${GENERATE}.`,
   },
   NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: {
-    valid: isValidActionsKey,
+    valid: (value) => isValidActionsKey(value) && keyLooksRandom(value),
     message:
       "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY must be 16, 24 or 32 random bytes in base64 (e.g. 44 characters ending in '=').",
   },
 };
+
+/** A secret that is there but could be guessed: the launcher prints the message as one line and stops. */
+export class WeakSecretError extends Error {}
 
 export type Secrets = Partial<Record<SecretName, string>>;
 
@@ -76,20 +99,20 @@ export function ensureSecrets(
   const result: Partial<Record<SecretName, string>> = {};
   for (const name of names) {
     const fromEnv = given[name];
+    const format = FORMAT_PROBLEMS[name];
     if (fromEnv) {
-      const format = FORMAT_PROBLEMS[name];
-      if (format && !format.valid(fromEnv)) throw new Error(format.message);
+      if (!format.valid(fromEnv)) throw new WeakSecretError(format.message);
       result[name] = fromEnv;
       continue;
     }
     const file = secretFile(dataDir, name);
-    if (existsSync(file)) {
-      result[name] = readFileSync(file, "utf8").trim();
-    } else {
-      result[name] = randomBytes(32).toString("base64");
-      writeFileSync(file, `${result[name]}\n`, { mode: 0o600 });
+    // Created whole with mode 600 or not at all, so two starts racing agree on one value.
+    const { created, content } = createPrivateFileOnce(file, `${randomBytes(32).toString("base64")}\n`);
+    result[name] = content.trim();
+    if (created)
       notice(`Generated ${name} into ${file} (set ${name} in the environment to manage it yourself).`);
-    }
+    else if (!format.valid(result[name]))
+      throw new WeakSecretError(`${format.message.replace(/\.$/, "")} (it is in ${file}).`);
   }
   return result;
 }

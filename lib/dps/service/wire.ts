@@ -1,3 +1,4 @@
+import { webhookUrlForViewer } from "./webhook-url";
 import { isRecord, readRegistrationState, text, type WireRegistrationState } from "../wire";
 
 /**
@@ -104,7 +105,8 @@ export function readEnrollmentGroup(value: unknown): EnrollmentGroupView | null 
       : [],
     iotHubHostName: text(value.iotHubHostName),
     reprovisionPolicy: reprovisionPolicy(value.reprovisionPolicy),
-    customAllocationWebhookUrl: custom ? text(custom.webhookUrl) : null,
+    // Its query string usually carries the function's key: never kept, so never shown or stored.
+    customAllocationWebhookUrl: custom ? webhookUrlForViewer(text(custom.webhookUrl), true) : null,
     etag: text(value.etag),
     lastUpdatedDateTimeUtc: text(value.lastUpdatedDateTimeUtc),
   };

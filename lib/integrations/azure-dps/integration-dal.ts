@@ -1,5 +1,6 @@
 import "server-only";
 import { requirePermission, type CurrentUser } from "@/lib/auth/current-user";
+import { hasPermission } from "@/lib/auth/permissions";
 import type { AuditAction } from "@/lib/audit/actions";
 import { recordAudit } from "@/lib/audit/record";
 import { loggableError, UserFacingError } from "@/lib/errors";
@@ -38,9 +39,10 @@ import { NO_SERVICE, serviceChanges, type KeyChange } from "./service-changes";
 const TARGET = DPS_INTEGRATION_ID;
 
 export async function getDpsIntegration(): Promise<DpsIntegrationDto> {
-  await requirePermission("integration.view");
+  const viewer = await requirePermission("integration.view");
   const [row, health] = await Promise.all([readDpsIntegrationRow(), getDpsHealth()]);
-  return toDpsIntegrationDto(row, storedKeyProblem(row, currentKek()), health);
+  const canManage = hasPermission(viewer.role, "integration.manage");
+  return toDpsIntegrationDto(row, storedKeyProblem(row, currentKek()), health, canManage);
 }
 
 /** Connecting and editing are two intents in the audit log, told apart by the dialog's mode. */
@@ -173,7 +175,7 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
       };
     });
   return {
-    integration: toDpsIntegrationDto((await readDpsIntegrationRow()) ?? saved),
+    integration: toDpsIntegrationDto((await readDpsIntegrationRow()) ?? saved, null, undefined, true),
     newlyConnected: !wasConnected,
     provisioningStarted,
   };
@@ -250,5 +252,5 @@ export async function disconnectDpsIntegration(input: { version: number }): Prom
       ],
     },
   });
-  return toDpsIntegrationDto(saved);
+  return toDpsIntegrationDto(saved, null, undefined, true);
 }

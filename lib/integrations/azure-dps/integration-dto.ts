@@ -1,3 +1,4 @@
+import { webhookUrlForViewer } from "@/lib/dps/service/webhook-url";
 import type { IntegrationRow } from "@/db/schema/integration";
 import { DEFAULT_DPS_HOST, DEFAULT_REGISTRATIONS_PER_MINUTE } from "@/lib/integrations/azure-dps/schema";
 import type { DpsHealth } from "@/lib/provisioning/types";
@@ -101,6 +102,8 @@ export function toDpsIntegrationDto(
   row: IntegrationRow | undefined,
   storedKeyProblem: string | null = null,
   health: DpsHealth = { state: "available" },
+  /** Whether the viewer manages the integration: only they see more of a webhook URL than its host. */
+  canManage = false,
 ): DpsIntegrationDto {
   const connected = Boolean(row?.primaryKeyCiphertext);
   const dps: DpsHealth = connected ? health : { state: "available" };
@@ -167,7 +170,16 @@ export function toDpsIntegrationDto(
         ? {
             id: row?.enrollmentGroupId ?? null,
             source: row?.enrollmentGroupSource ?? null,
-            summary: hasService ? (row?.enrollmentGroup ?? null) : null,
+            summary:
+              hasService && row?.enrollmentGroup
+                ? {
+                    ...row.enrollmentGroup,
+                    customAllocationWebhookUrl: webhookUrlForViewer(
+                      row.enrollmentGroup.customAllocationWebhookUrl,
+                      canManage,
+                    ),
+                  }
+                : null,
             checkedAt: hasService ? (row?.enrollmentGroupCheckedAt?.toISOString() ?? null) : null,
             problem:
               hasService && isGroupProblem(row?.enrollmentGroupProblem)
