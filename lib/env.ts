@@ -4,6 +4,10 @@ import { z } from "zod";
 import { isLoopbackHost, parseMetricsAddress } from "./observability/metrics-address";
 
 /**
+ * Over 300 lines on purpose: every setting in one list, with its default, its check and what it
+ * means, is the point of this file (the README's table is rendered from it); split, the list
+ * would be read in pieces.
+ *
  * The app's configuration: every environment variable it reads, with its default and what it
  * means, validated once (on first use, which the launcher, the worker command and the web server's
  * start-up make the very start). Everything else reads `env()`, never `process.env`. The README's

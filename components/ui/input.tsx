@@ -11,3 +11,8 @@ export function Input({ className, ...props }: React.ComponentProps<"input">) {
     />
   );
 }
+
+/** For identifiers, hostnames and IDs typed or pasted exactly: no autofill, no spell check, monospace. */
+export function CodeInput({ className, ...props }: React.ComponentProps<"input">) {
+  return <Input autoComplete="off" spellCheck={false} className={cn("font-mono", className)} {...props} />;
+}

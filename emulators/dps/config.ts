@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the emulator's whole configuration (schema, cross-checks, runtime
+// patches, the public view) in one place, as the admin API and the command line share it.
 import { z } from "zod";
 
 import { SERVICE_RIGHTS } from "@/lib/dps/service/rights";

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: every service API route the emulator answers, with its
+// authorisation and paging, in one dispatcher.
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 

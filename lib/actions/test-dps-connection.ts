@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { testDpsConnectionSchema } from "@/lib/integrations/azure-dps/schema";
 import type { ConnectionTestDto } from "@/lib/integrations/azure-dps/connection-test-dto";
-import { testDpsConnection } from "@/lib/integrations/azure-dps/integration-dal";
+import { testDpsConnection } from "@/lib/integrations/azure-dps/connection-test-dal";
 import { runAction } from "./run-action";
 
 /** `ok` is whether DPS accepted the credentials (and the service connection string, when given); either way `data` carries the explanations to show. */

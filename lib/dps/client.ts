@@ -1,3 +1,7 @@
+// Over 300 lines on purpose: one DPS call's state machine (register, poll, look up), whose steps
+// share the call's deadline, retries and pacing; wire format, retry policy, errors and HTTP are in
+// files of their own.
+import { sleep } from "@/lib/abortable";
 import {
   abortedFailure,
   failureFromNetworkError,
@@ -76,17 +80,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_OPERATION_TIMEOUT_MS = 5 * 60_000;
 
 /** Resolves early, without throwing, when the signal aborts: callers check the signal afterwards. */
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
+export const realSleep: Sleep = sleep;
 
 type Settings = {
   fetch: DpsFetch;

@@ -1,4 +1,5 @@
 import { observeDpsExchange } from "@/lib/observability/dps-observer";
+import { unlessAborted } from "@/lib/abortable";
 import type { DpsConnection } from "./types";
 
 /** Current stable device API (azure-rest-api-specs, DeviceProvisioningServices stable/2021-10-01/device.json). */
@@ -91,26 +92,6 @@ export type Exchange =
   | { type: "timeout" }
   | { type: "network-error"; error: unknown };
 
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  // A fetch that ignores its signal must not keep the caller waiting, nor surface a late rejection.
-  promise.catch(() => undefined);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 /**
  * One HTTP exchange with DPS, bounded by `timeoutMs` (wall clock) and the caller's signal. Redirects
  * are not followed: DPS never redirects, and following one could carry the SAS token elsewhere.
@@ -139,7 +120,7 @@ async function exchangeOnce(
     ...request.headers,
   };
   try {
-    const response = await untilAborted(
+    const response = await unlessAborted(
       fetch(request.url, {
         method: request.method,
         headers,
@@ -149,7 +130,7 @@ async function exchangeOnce(
       }),
       signal,
     );
-    const body = await untilAborted(
+    const body = await unlessAborted(
       readBody(response, request.maxResponseBytes ?? MAX_DPS_RESPONSE_BYTES),
       signal,
     );

@@ -50,7 +50,8 @@ export type SasCheck =
   | { ok: true }
   | { ok: false; reason: "malformed" | "wrong-policy" | "expired" | "wrong-resource" | "bad-signature" };
 
-function safeDecode(value: string): string | null {
+/** decodeURIComponent, or null for text that is not validly percent-encoded. */
+export function safeDecode(value: string): string | null {
   try {
     return decodeURIComponent(value);
   } catch {

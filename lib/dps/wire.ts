@@ -27,13 +27,14 @@ export type WireOperationStatus = {
 
 export type WireErrorBody = { errorCode: number | null; trackingId: string | null; message: string | null };
 
-type JsonRecord = Record<string, unknown>;
+export type JsonRecord = Record<string, unknown>;
 
-function isRecord(value: unknown): value is JsonRecord {
+export function isRecord(value: unknown): value is JsonRecord {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function text(value: unknown): string | null {
+/** A non-empty string, or null: a field of the wrong type reads as absent. */
+export function text(value: unknown): string | null {
   return typeof value === "string" && value !== "" ? value : null;
 }
 

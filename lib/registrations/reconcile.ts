@@ -4,6 +4,7 @@ import type { DpsFailure } from "@/lib/dps";
 import type { DpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { explainServiceError } from "@/lib/integrations/azure-dps/explain-service-error";
 import { withTransaction } from "@/db/transaction";
+import type { ReconcileSliceOutcome } from "@/lib/provisioning/domains";
 import {
   claimRun,
   completeRun,
@@ -34,15 +35,9 @@ export type ReconcileDeps = {
   now?: () => number;
 };
 
+/** The engine's outcome of a slice (lib/provisioning/domains.ts), with this domain's counts. */
 export type SliceOutcome =
-  | { kind: "completed"; counts: RunCounts }
-  /** The slice's time is up: queue the next slice now. */
-  | { kind: "continue" }
-  /** DPS is unreachable or throttling beyond the client's retries: queue the next slice later. */
-  | { kind: "retry-later"; delayMs: number }
-  | { kind: "failed"; reason: string }
-  /** Another job holds the run (or it is finished): nothing to do. */
-  | { kind: "not-claimed" };
+  Exclude<ReconcileSliceOutcome, { kind: "completed" }> | { kind: "completed"; counts: RunCounts };
 
 export const DEFAULT_SLICE_MS = 60_000;
 export const RETRY_LATER_MS = 30_000;

@@ -4,7 +4,7 @@ import { useId, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { useWatch } from "react-hook-form";
 import { toast } from "sonner";
-import { ChevronRight, TriangleAlert } from "lucide-react";
+import { TriangleAlert } from "lucide-react";
 import {
   DEFAULT_DPS_HOST,
   DPS_FIELD_LABELS,
@@ -20,7 +20,7 @@ import type { ActionRefusal } from "@/lib/actions/result";
 import { useActionForm } from "@/components/forms/use-action-form";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
+import { CodeInput } from "@/components/ui/input";
 import { FormField } from "@/components/ui/form-field";
 import {
   Dialog,
@@ -33,15 +33,7 @@ import {
 } from "@/components/ui/dialog";
 import { ConnectionTestResult } from "./connection-test-result";
 import { SecretInput } from "../secret-input";
-
-const ADVANCED_FIELDS = [
-  "secondaryKey",
-  "registrationsPerMinute",
-  "removeSecondaryKey",
-  "serviceConnectionString",
-  "removeServiceConnectionString",
-  "enrollmentGroupId",
-] as const;
+import { AdvancedDpsSettings } from "./advanced-settings";
 
 function defaultsFor(integration: DpsIntegrationDto): DpsIntegrationFormInput {
   return {
@@ -86,14 +78,7 @@ export function DpsConnectDialog({
   const [testing, setTesting] = useState(false);
   const [reloading, startReload] = useTransition();
   const idScope = useWatch({ control: form.control, name: "idScope" });
-  const removeSecondary = useWatch({ control: form.control, name: "removeSecondaryKey" });
-  const removeService = useWatch({ control: form.control, name: "removeServiceConnectionString" });
-  const storedService = editing ? integration.service : null;
-  const foundGroupId =
-    integration.enrollmentGroup?.source === "found-by-key" ? integration.enrollmentGroup.id : null;
   const scopeWarning = idScopeWarning(idScope);
-  const advancedHasErrors = ADVANCED_FIELDS.some((field) => errors[field]);
-  const showAdvanced = advancedOpen || advancedHasErrors;
 
   // Besides the fields and the toast, a refusal stays in the dialog; a version conflict offers Reload.
   const showServerError = (result: ActionRefusal<unknown>) => {
@@ -170,15 +155,7 @@ export function DpsConnectDialog({
               </span>
             }
           >
-            {(aria) => (
-              <Input
-                autoComplete="off"
-                spellCheck={false}
-                className="font-mono"
-                {...aria}
-                {...form.register("idScope")}
-              />
-            )}
+            {(aria) => <CodeInput {...aria} {...form.register("idScope")} />}
           </FormField>
 
           <FormField
@@ -207,148 +184,16 @@ export function DpsConnectDialog({
             error={errors.host?.message}
             hint={`Host or host:port; a pasted https://host/ is accepted. For Azure: ${DEFAULT_DPS_HOST}.`}
           >
-            {(aria) => (
-              <Input
-                autoComplete="off"
-                spellCheck={false}
-                className="font-mono"
-                {...aria}
-                {...form.register("host")}
-              />
-            )}
+            {(aria) => <CodeInput {...aria} {...form.register("host")} />}
           </FormField>
 
-          <div className="rounded-md border border-slate-200">
-            <button
-              type="button"
-              aria-expanded={showAdvanced}
-              aria-controls={`${ids}-advanced`}
-              onClick={() => setAdvancedOpen(!showAdvanced)}
-              className="flex w-full items-center gap-2 rounded-md px-3 py-2 text-left text-sm font-medium text-slate-800 hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-blue-600"
-            >
-              <ChevronRight
-                aria-hidden
-                className={`size-4 transition-transform ${showAdvanced ? "rotate-90" : ""}`}
-              />
-              Advanced
-              <span className="font-normal text-slate-500">
-                — secondary key, registrations per minute, service connection string
-              </span>
-            </button>
-            <div
-              id={`${ids}-advanced`}
-              hidden={!showAdvanced}
-              className="grid gap-4 border-t border-slate-200 px-3 py-3"
-            >
-              <FormField
-                id={`${ids}-secondary-key`}
-                label={DPS_FIELD_LABELS.secondaryKey}
-                error={errors.secondaryKey?.message}
-                hint={
-                  editing && integration.secondaryKeyConfigured
-                    ? "A secondary key is stored. Leave empty to keep it. Used when DPS refuses the primary key, so keys can be rotated without downtime."
-                    : "Optional. Used when DPS refuses the primary key, so keys can be rotated without downtime."
-                }
-              >
-                {(aria) => (
-                  <SecretInput
-                    revealLabel="secondary key"
-                    disabled={Boolean(removeSecondary)}
-                    placeholder={
-                      editing && integration.secondaryKeyConfigured
-                        ? "Leave empty to keep the stored key"
-                        : "Optional"
-                    }
-                    {...aria}
-                    {...form.register("secondaryKey")}
-                  />
-                )}
-              </FormField>
-              {editing && integration.secondaryKeyConfigured ? (
-                <label className="flex items-center gap-2 text-sm text-slate-800">
-                  <input
-                    type="checkbox"
-                    className="size-4 rounded border-slate-300 accent-red-700"
-                    {...form.register("removeSecondaryKey")}
-                  />
-                  Remove the stored secondary key
-                </label>
-              ) : null}
-              <FormField
-                id={`${ids}-registrations-per-minute`}
-                label={DPS_FIELD_LABELS.registrationsPerMinute}
-                error={errors.registrationsPerMinute?.message}
-                hint="The DPS quota the provisioning engine stays under, shared by all workers. 1,000 is the documented limit per DPS unit."
-              >
-                {(aria) => (
-                  <Input
-                    type="number"
-                    inputMode="numeric"
-                    min={1}
-                    max={1_000_000}
-                    step={1}
-                    className="w-40"
-                    {...aria}
-                    {...form.register("registrationsPerMinute")}
-                  />
-                )}
-              </FormField>
-              <FormField
-                id={`${ids}-service-connection-string`}
-                label={DPS_FIELD_LABELS.serviceConnectionString}
-                error={errors.serviceConnectionString?.message}
-                hint={
-                  storedService
-                    ? `A connection string of the policy "${storedService.policyName}" is stored (encrypted). Leave empty to keep it, or paste another to replace it.`
-                    : "A shared access policy's Primary connection string (Azure portal → the DPS instance → Shared access policies). With it the tile shows the enrollment group, registration records can be reconciled, and removing a device can delete its DPS record. Rights it uses: Enrollment read, Registration status read, Registration status write (to delete)."
-                }
-              >
-                {(aria) => (
-                  <SecretInput
-                    revealLabel="service connection string"
-                    disabled={Boolean(removeService)}
-                    placeholder={
-                      storedService
-                        ? "Leave empty to keep the stored one"
-                        : "HostName=…;SharedAccessKeyName=…;SharedAccessKey=…"
-                    }
-                    {...aria}
-                    {...form.register("serviceConnectionString")}
-                  />
-                )}
-              </FormField>
-              {storedService ? (
-                <label className="flex items-center gap-2 text-sm text-slate-800">
-                  <input
-                    type="checkbox"
-                    className="size-4 rounded border-slate-300 accent-red-700"
-                    {...form.register("removeServiceConnectionString")}
-                  />
-                  Remove the stored service connection string
-                </label>
-              ) : null}
-              <FormField
-                id={`${ids}-enrollment-group-id`}
-                label={DPS_FIELD_LABELS.enrollmentGroupId}
-                error={errors.enrollmentGroupId?.message}
-                hint={
-                  foundGroupId
-                    ? `Found from the enrollment group key: ${foundGroupId}. Enter an ID only to use another group.`
-                    : "Leave empty to find the group from its key (needs Enrollment read). Enter it when it cannot be found, as Manage enrollments shows it."
-                }
-              >
-                {(aria) => (
-                  <Input
-                    autoComplete="off"
-                    spellCheck={false}
-                    className="font-mono"
-                    {...aria}
-                    {...form.register("enrollmentGroupId")}
-                  />
-                )}
-              </FormField>
-            </div>
-          </div>
+          <AdvancedDpsSettings
+            form={form}
+            ids={ids}
+            integration={integration}
+            open={advancedOpen}
+            onOpenChange={setAdvancedOpen}
+          />
 
           {testResult ? <ConnectionTestResult {...testResult} /> : null}
           {serverError ? (

@@ -1,3 +1,4 @@
+import { sleep as abortableSleep } from "@/lib/abortable";
 import {
   abortedFailure,
   failureFromNetworkError,
@@ -96,18 +97,6 @@ function pageSizeOf(page: PageRequest = {}): number {
   return Math.max(1, Math.floor(page.pageSize ?? DEFAULT_PAGE_SIZE));
 }
 
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-
 type Interpret<T> = (reply: HttpReply) => { ok: true; value: T } | { ok: false; failure: DpsFailure };
 
 type Request = {
@@ -139,7 +128,7 @@ function jsonOf<T>(
 
 export function createDpsServiceClient(options: DpsServiceClientOptions): DpsServiceClient {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
   const retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;

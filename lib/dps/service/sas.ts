@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { SasFields } from "../sas";
+import { safeDecode, type SasFields } from "../sas";
 
 /**
  * Service API tokens (docs/dps-protocol.md §8.1): `SharedAccessSignature sr=<host>&sig=…&se=…&skn=<policy>`,
@@ -28,14 +28,6 @@ export type ServicePolicyKeys = { name: string; keys: readonly string[] };
 export type ServiceSasCheck =
   | { ok: true; policyName: string }
   | { ok: false; reason: "malformed" | "expired" | "wrong-resource" | "unknown-policy" | "bad-signature" };
-
-function safeDecode(value: string): string | null {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Verifies a service token against the policies of one instance. `hosts` are the names the token may

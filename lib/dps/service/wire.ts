@@ -1,5 +1,5 @@
 import { webhookUrlForViewer } from "./webhook-url";
-import { readRegistrationState, type WireRegistrationState } from "../wire";
+import { isRecord, readRegistrationState, text, type WireRegistrationState } from "../wire";
 
 /**
  * The service API's bodies (docs/dps-protocol.md §8.3): the enrollment group and the device
@@ -67,16 +67,6 @@ export type EnrollmentGroupView = {
   etag: string | null;
   lastUpdatedDateTimeUtc: string | null;
 };
-
-type JsonRecord = Record<string, unknown>;
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string | null {
-  return typeof value === "string" && value !== "" ? value : null;
-}
 
 function reprovisionPolicy(value: unknown): ReprovisionPolicy | null {
   if (!isRecord(value)) return null;

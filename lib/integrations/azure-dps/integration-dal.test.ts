@@ -34,8 +34,8 @@ vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("next/headers", () => ({ headers: async () => new Headers() }));
 
 const { AccessDeniedError } = await import("@/lib/auth/current-user");
-const { getDpsIntegration, saveDpsIntegration, disconnectDpsIntegration, testDpsConnection } =
-  await import("./integration-dal");
+const { getDpsIntegration, saveDpsIntegration, disconnectDpsIntegration } = await import("./integration-dal");
+const { testDpsConnection } = await import("./connection-test-dal");
 const { loadDpsCredentials, recordDpsCallOutcome } = await import("./credentials");
 const { saveDpsIntegrationAction } = await import("@/lib/actions/save-dps-integration");
 const { disconnectDpsIntegrationAction } = await import("@/lib/actions/disconnect-dps-integration");

@@ -37,8 +37,8 @@ vi.mock("./connection-test-client", () => ({
   connectionTestServiceClient: () => dps.service,
 }));
 
-const { saveDpsIntegration, testDpsConnection, getDpsIntegration, disconnectDpsIntegration } =
-  await import("./integration-dal");
+const { saveDpsIntegration, getDpsIntegration, disconnectDpsIntegration } = await import("./integration-dal");
+const { testDpsConnection } = await import("./connection-test-dal");
 const { dpsIntegrationSchema } = await import("./schema");
 const { refreshServiceCheckIfDue } = await import("./service-refresh");
 const { loadDpsServiceCredentials } = await import("./credentials");

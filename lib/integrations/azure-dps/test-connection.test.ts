@@ -33,7 +33,8 @@ vi.mock("next/headers", () => ({ headers: async () => new Headers() }));
 // The production client trusts the launcher's emulator (HIC_DPS_EMULATOR_CA_FILE); here the test emulator's CA is trusted explicitly.
 vi.mock("./connection-test-client", () => ({ connectionTestDpsClient: () => dps.client }));
 
-const { saveDpsIntegration, testDpsConnection, getDpsIntegration } = await import("./integration-dal");
+const { saveDpsIntegration, getDpsIntegration } = await import("./integration-dal");
+const { testDpsConnection } = await import("./connection-test-dal");
 const { dpsIntegrationSchema } = await import("@/lib/integrations/azure-dps/schema");
 
 const WRONG_KEY = Buffer.alloc(64, 0x5a).toString("base64");

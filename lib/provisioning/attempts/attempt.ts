@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: one attempt from claim to record is one sequence (continueAttempt)
+// whose steps share the claim, the deadline and the signals; the pure judgement of a result lives
+// in ./attempt-outcome.ts and the SQL in ./device-attempt-sql.ts.
 import type { PoolClient } from "pg";
 import { metrics } from "@/lib/observability/metrics";
 import {

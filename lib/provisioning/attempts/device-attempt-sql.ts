@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: the hot path's SQL for a device attempt (claim, record, release, and
+// the batcher that records many in one statement) is one named raw-SQL module, read together
+// because the index plans and the lease logic depend on all of it.
 import type pg from "pg";
 import { isDatabaseUnreachable } from "@/db/connection-errors";
 import { DPS_RATE_LIMITER } from "../pacing/rate-limiter";

@@ -1,4 +1,5 @@
 import type { DpsFetch } from "@/lib/dps";
+import { safeDecode } from "@/lib/dps/sas";
 import { logger } from "@/lib/logger";
 import { metrics } from "@/lib/observability/metrics";
 import { chargeSlot, type SlotCosts } from "./rate-limiter";
@@ -43,7 +44,7 @@ export class RequestMeter {
   private async account(url: string, method: string): Promise<void> {
     const match = REGISTRATION_IN_URL.exec(url);
     const isRegister = method === "PUT" && Boolean(match?.[2]);
-    const key = match?.[1] ? safeDecode(match[1]).toLowerCase() : null;
+    const key = match?.[1] ? (safeDecode(match[1]) ?? match[1]).toLowerCase() : null;
     const prepaid = key ? this.prepaid.get(key) : undefined;
     if (prepaid) {
       const slot = isRegister ? "register" : "operation";
@@ -62,13 +63,5 @@ export class RequestMeter {
         "could not charge an extra DPS request to the rate limiter",
       );
     }
-  }
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
   }
 }
