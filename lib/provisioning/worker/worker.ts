@@ -28,6 +28,8 @@ import { IdleTimer } from "./idle-timer";
 import { JobCompleter } from "./job-completer";
 import { startSweeper } from "./sweeper-timer";
 import { startServiceWorkers } from "./service-workers";
+import { env } from "@/lib/env";
+import { startHubChecks } from "../hub-check/hub-check-loop";
 
 export type WorkerOptions = EngineOptions & {
   /** DPS calls in flight in this process (HIC_WORKER_CONCURRENCY; `auto`, the default, follows the quota: ./concurrency.ts). */
@@ -198,6 +200,8 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
 
   const sweeper = startSweeper(engine, boss);
   const serviceWorkers = await startServiceWorkers(engine, boss);
+  // After every assignment, the assigned hub is checked as the device (lib/provisioning/hub-check).
+  const hubChecks = env().HIC_IOT_HUB_CHECK === "on" ? startHubChecks(engine) : null;
 
   const listener = listenForJobs(nudge, {
     [HEALTH_CHANNEL]: () => {
@@ -218,6 +222,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
         running = false;
         sweeper.stop();
         const servicesStopped = serviceWorkers.stop();
+        const hubChecksStopped = hubChecks?.stop();
         // Attempts still waiting for their slot give their device back and are queued again at once;
         // calls already at DPS get a grace period to finish and be recorded.
         stopWaiting.abort();
@@ -231,6 +236,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
         await Promise.allSettled([...inFlight]);
         await completer.flush();
         await servicesStopped;
+        await hubChecksStopped;
         // Everything is handed back: no one needs to wait for this process's heartbeat to go stale.
         await engine.heartbeat.stop();
         logger.info("provisioning worker stopped");
