@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
 import type { DeviceFilter } from "@/lib/validation/device";
 import { STATUS_LABELS } from "./status-badge";
+import { HUB_STATUSES, HUB_STATUS_LABELS } from "@/lib/devices/hub-statuses";
 import { CollapsibleFilters } from "./collapsible-filters";
 
 function FilterField({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
@@ -21,7 +22,7 @@ function FilterField({ id, label, children }: { id: string; label: string; child
 
 /** A plain GET form: the filter lives in the URL, so a support person can share the link. */
 export function DevicesFilters({ filter, hubs }: { filter: DeviceFilter; hubs: string[] }) {
-  const activeCount = [filter.q, filter.status, filter.hub].filter(Boolean).length;
+  const activeCount = [filter.q, filter.status, filter.hubStatus, filter.hub].filter(Boolean).length;
   return (
     <CollapsibleFilters activeCount={activeCount}>
       <form
@@ -45,6 +46,12 @@ export function DevicesFilters({ filter, hubs }: { filter: DeviceFilter; hubs: s
           <Select id="filter-status" name="status" defaultValue={filter.status ?? ""}>
             <option value="">Any status</option>
             <SelectOptions values={DEVICE_STATUSES} label={(status) => STATUS_LABELS[status]} />
+          </Select>
+        </FilterField>
+        <FilterField id="filter-hub-status" label="Hub status">
+          <Select id="filter-hub-status" name="hubStatus" defaultValue={filter.hubStatus ?? ""}>
+            <option value="">Any hub status</option>
+            <SelectOptions values={HUB_STATUSES} label={(status) => HUB_STATUS_LABELS[status]} />
           </Select>
         </FilterField>
         <FilterField id="filter-hub" label="IoT hub">
