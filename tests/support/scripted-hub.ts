@@ -32,7 +32,7 @@ export type ScriptedHub = {
   close(): Promise<void>;
 };
 
-async function certificates(hubHost: string): Promise<{ caPem: string; certPem: string; keyPem: string }> {
+async function certificates(hubHosts: string[]): Promise<{ caPem: string; certPem: string; keyPem: string }> {
   const caKeys = (await crypto.subtle.generateKey(EC_KEY, true, ["sign", "verify"])) as CryptoKeyPair;
   const now = Date.now();
   const ca = await x509.X509CertificateGenerator.createSelfSigned(
@@ -54,7 +54,7 @@ async function certificates(hubHost: string): Promise<{ caPem: string; certPem: 
   const cert = await x509.X509CertificateGenerator.create(
     {
       serialNumber: "02",
-      subject: `CN=${hubHost}`,
+      subject: `CN=${hubHosts[0]}`,
       issuer: ca.subject,
       notBefore: new Date(now - 86_400_000),
       notAfter: new Date(now + 86_400_000),
@@ -63,7 +63,7 @@ async function certificates(hubHost: string): Promise<{ caPem: string; certPem: 
       signingAlgorithm: SIGNING,
       extensions: [
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension([{ type: "dns", value: hubHost }]),
+        new x509.SubjectAlternativeNameExtension(hubHosts.map((value) => ({ type: "dns" as const, value }))),
       ],
     },
     crypto,
@@ -75,8 +75,12 @@ async function certificates(hubHost: string): Promise<{ caPem: string; certPem: 
   return { caPem: ca.toString("pem"), certPem: cert.toString("pem"), keyPem };
 }
 
-export async function startScriptedHub(hubHost = "scripted-hub.azure-devices.net"): Promise<ScriptedHub> {
-  const { caPem, certPem, keyPem } = await certificates(hubHost);
+/** A hub serving `hubHosts` (its certificate names them all); the first is `hubHost`. */
+export async function startScriptedHub(
+  hubHosts: string[] = ["scripted-hub.azure-devices.net"],
+): Promise<ScriptedHub> {
+  const hubHost = hubHosts[0]!;
+  const { caPem, certPem, keyPem } = await certificates(hubHosts);
   const broker = await Aedes.createBroker();
   const hub: ScriptedHub = {
     port: 0,

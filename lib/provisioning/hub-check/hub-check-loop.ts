@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { realSleep } from "@/lib/dps";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
@@ -35,6 +36,8 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
   const connector = new HubConnector(config);
   const recorder = new HubCheckRecorder(engine.pool, engine.settings);
   const stopping = new AbortController();
+  // Every check in flight listens for the stop (and detaches when it ends).
+  setMaxListeners(0, stopping.signal);
   const inFlight = new Set<Promise<void>>();
   let slotFreed: (() => void) | null = null;
 
