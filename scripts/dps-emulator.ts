@@ -58,8 +58,21 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(
-    `${JSON.stringify({ event: "ready", url: emulator.url, caFile: emulator.caFile, idScope: emulator.idScope })}\n`,
+    `${JSON.stringify({
+      event: "ready",
+      url: emulator.url,
+      caFile: emulator.caFile,
+      idScope: emulator.idScope,
+      iotHub: {
+        address: emulator.iotHub.connection.address,
+        mqttPort: emulator.iotHub.connection.mqttPort,
+        httpsPort: emulator.iotHub.connection.httpsPort,
+        caFile: emulator.iotHub.connection.caFile,
+      },
+    })}\n`,
   );
+  for (const hub of emulator.iotHub.connection.hubs)
+    log(`IoT hub ${hub.hostName}: ${hub.ownerConnectionString}`);
   if (config === undefined) {
     const group = emulator.config.enrollmentGroups.find(
       (candidate) => candidate.enrollmentGroupId === DEMO_ENROLLMENT_GROUP_ID,

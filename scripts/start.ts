@@ -122,6 +122,11 @@ function printEmulator(localDps: LocalDps): void {
   log(`  Enrollment group key:                      ${groupKey}`);
   log(`  Device Provisioning Service hostname:      ${dpsHost}`);
   log(`  Service connection string (optional, under Advanced): ${serviceConnectionString}`);
+  const hub = localDps.connection.iotHub;
+  log(
+    `Local IoT Hub for the linked hubs: mqtts://${hub.address}:${hub.mqttPort} and https://${hub.address}:${hub.httpsPort} (CA ${hub.caFile}):`,
+  );
+  for (const { hostName, ownerConnectionString } of hub.hubs) log(`  ${hostName}: ${ownerConnectionString}`);
 }
 
 main().catch((error: unknown) => {

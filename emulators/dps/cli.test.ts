@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CliUsageError, parseCliArgs } from "./cli-args";
 import { makeDataDir, testConfig } from "@/tests/support/dps-emulator";
 
-const repositoryRoot = path.resolve(import.meta.dirname, "..");
+const repositoryRoot = path.resolve(import.meta.dirname, "../..");
 
 /** In its own process group, so a signal reaches npx, tsx and the emulator alike, as Ctrl-C in a terminal does. */
 function runCli(args: string[]) {
@@ -64,7 +64,7 @@ describe("dps-emulator CLI", () => {
     await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
-  it("prints one ready line with url, CA file and ID scope, then stops on SIGTERM", async () => {
+  it("prints one ready line with url, CA file, ID scope and the IoT Hub's ports, then stops on SIGTERM", async () => {
     const dataDir = await makeDataDir();
     dataDirs.push(dataDir);
     const child = runCli(["--port", "0", "--data-dir", dataDir]);
@@ -76,8 +76,16 @@ describe("dps-emulator CLI", () => {
       child.once("exit", () => reject(new Error(`CLI exited before it was ready: ${stderr()}`)));
     });
 
-    const ready = JSON.parse(firstLine) as Record<string, string>;
-    expect(Object.keys(ready)).toEqual(["event", "url", "caFile", "idScope"]);
+    const ready = JSON.parse(firstLine) as Record<string, string> & {
+      iotHub: { address: string; mqttPort: number; httpsPort: number; caFile: string };
+    };
+    expect(Object.keys(ready)).toEqual(["event", "url", "caFile", "idScope", "iotHub"]);
+    expect(ready.iotHub).toEqual({
+      address: "127.0.0.1",
+      mqttPort: expect.any(Number),
+      httpsPort: expect.any(Number),
+      caFile: path.join(dataDir, "hub-ca.pem"),
+    });
     expect(ready.event).toBe("ready");
     expect(ready.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(ready.caFile).toBe(path.join(dataDir, "ca.pem"));

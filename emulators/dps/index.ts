@@ -1,3 +1,6 @@
+import { deriveDeviceKey } from "@/lib/dps/derive-device-key";
+
+import { startIotHubEmulator, type IotHubEmulator } from "../iot-hub";
 import { createEmulatorAdmin, type EmulatorAdmin } from "./admin-api";
 import { loadOrCreateCertificates } from "./certificates";
 import { parseEmulatorConfig, type EmulatorConfig } from "./config";
@@ -27,6 +30,7 @@ export {
   DEMO_READ_ONLY_POLICY,
 } from "./demo-config";
 export { DEFAULT_PORT } from "./server";
+export type { IotHubConnectionInfo, IotHubConnectionHub, IotHubEmulator } from "../iot-hub";
 
 export const DEFAULT_DATA_DIR = ".data/dps-emulator";
 
@@ -42,6 +46,8 @@ export type StartDpsEmulatorOptions = {
   random?: RandomSource;
   /** Epoch milliseconds for quotas, SAS expiry and assignment delays; inject a fake clock to test pacing without waiting. */
   now?: () => number;
+  /** Ports of the IoT Hub emulator started alongside; omitted = 8883 and 9443 (or free ones), or any free ones when `port` is 0. */
+  iotHub?: { mqttPort?: number; httpsPort?: number };
 };
 
 export type DpsEmulator = {
@@ -54,6 +60,8 @@ export type DpsEmulator = {
   /** The configuration in force now, group keys included (the admin API's view leaves them out). */
   readonly config: EmulatorConfig;
   admin: EmulatorAdmin;
+  /** The local IoT Hub serving every linked hub; DPS assignments create identities in it. */
+  iotHub: IotHubEmulator;
   /** Closes every connection and writes the registration records; safe to call more than once. */
   stop(): Promise<void>;
 };
@@ -71,8 +79,39 @@ export async function startDpsEmulator(options: StartDpsEmulatorOptions): Promis
   const state = new EmulatorState(config, store, options.random ?? Math.random, log, options.now);
   const admin = createEmulatorAdmin(state);
 
+  const anyPort = options.port === 0 ? 0 : undefined;
+  const iotHub = await startIotHubEmulator({
+    dataDir: options.dataDir,
+    host,
+    mqttPort: options.iotHub?.mqttPort ?? anyPort,
+    httpsPort: options.iotHub?.httpsPort ?? anyPort,
+    hubs: () => state.config.linkedHubs.map((hub) => hub.name),
+    log,
+    now: options.now,
+  });
+  // What real DPS does for a symmetric-key group: the identity gets the keys derived from the group's.
+  state.service.onAssigned = (assignment) => {
+    iotHub.provisionIdentity({
+      hub: assignment.hub,
+      deviceId: assignment.deviceId,
+      primaryKey: deriveDeviceKey(assignment.group.primaryKey, assignment.registrationId),
+      secondaryKey: deriveDeviceKey(assignment.group.secondaryKey, assignment.registrationId),
+      ...(assignment.previousHub !== undefined &&
+      assignment.previousHub.toLowerCase() !== assignment.hub.toLowerCase() &&
+      assignment.group.reprovisionPolicy.migrateDeviceData
+        ? { migrateTwinFrom: assignment.previousHub }
+        : {}),
+    });
+  };
+
   const server = createEmulatorServer(state, admin, certificates);
-  const port = await listenWithFallback(server, options.port, host);
+  let port: number;
+  try {
+    port = await listenWithFallback(server, options.port, host);
+  } catch (error) {
+    await iotHub.stop();
+    throw error;
+  }
   const url = `https://${urlHost(host)}:${port}`;
   log(`DPS emulator listening on ${url} (ID scope ${config.idScope}, ${store.size} stored registrations)`);
 
@@ -84,7 +123,7 @@ export async function startDpsEmulator(options: StartDpsEmulatorOptions): Promis
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await store.flush();
+      await Promise.all([store.flush(), iotHub.stop()]);
     })();
     return stopping;
   };
@@ -102,6 +141,7 @@ export async function startDpsEmulator(options: StartDpsEmulatorOptions): Promis
       return state.config;
     },
     admin,
+    iotHub,
     stop,
   };
 }

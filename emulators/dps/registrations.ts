@@ -42,8 +42,19 @@ type Dependencies = {
  * The hub is chosen when the operation completes (not when it starts), so runtime config changes such
  * as new weights apply to operations still assigning, as they would in DPS.
  */
+/** An assignment as the hub sees it: DPS creates or updates the device's identity there. */
+export type Assignment = {
+  hub: string;
+  previousHub?: string;
+  deviceId: string;
+  registrationId: string;
+  group: EnrollmentGroup;
+};
+
 export class ProvisioningService {
   private readonly operations = new Map<string, Operation>();
+  /** Called for every assignment (set by the emulator that serves the hubs). */
+  onAssigned: ((assignment: Assignment) => void) | null = null;
   /** Bumped by clear(): a webhook answer for an operation from before an admin reset must not write a record. */
   private generation = 0;
 
@@ -220,6 +231,14 @@ export class ProvisioningService {
       };
     }
     this.deps.store.put(record);
+    if (record.status === "assigned" && record.assignedHub !== undefined && record.deviceId !== undefined)
+      this.onAssigned?.({
+        hub: record.assignedHub,
+        previousHub: previous?.assignedHub,
+        deviceId: record.deviceId,
+        registrationId: record.registrationId,
+        group,
+      });
     operation.outcome = { status: record.status, registrationState: toRegistrationState(record) };
   }
 }

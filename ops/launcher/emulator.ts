@@ -5,6 +5,7 @@ import {
   DEMO_READ_ONLY_POLICY,
   startDpsEmulator,
   type DpsEmulator,
+  type IotHubConnectionInfo,
 } from "@/emulators/dps";
 import { env } from "@/lib/env";
 
@@ -15,6 +16,8 @@ export type LocalDpsConnection = {
   /** The service API's connection strings of the demo's owner policy (every right) and of a policy that may only read. */
   serviceConnectionString: string;
   readOnlyServiceConnectionString: string;
+  /** The local IoT Hub serving the linked hubs: where to connect, the CA to trust, each hub's connection strings. */
+  iotHub: IotHubConnectionInfo;
 };
 
 export type LocalDps = {
@@ -50,6 +53,7 @@ export async function startLocalDps(dataDir: string, log: (line: string) => void
     host,
     serviceConnectionString: policy(DEMO_OWNER_POLICY),
     readOnlyServiceConnectionString: policy(DEMO_READ_ONLY_POLICY),
+    iotHub: emulator.iotHub.connection,
   };
   // For scripts and tests that drive the demo (file mode 600: it holds the demo keys).
   writeFileSync(path.join(emulatorDir, "connection.json"), `${JSON.stringify(connection, null, 2)}\n`, {

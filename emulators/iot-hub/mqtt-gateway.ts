@@ -1,0 +1,332 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
+
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from "aedes";
+import { createWebSocketStream, WebSocketServer } from "ws";
+
+import type { HubCertificates } from "./certificates";
+import type { DeviceSession, IotHubState } from "./hub-state";
+import { isPlainObject, toDeviceTwin } from "./identity";
+import { isExpired, parseHubSas, sasPolicyName, sasResource, signedByOneOf } from "./sas";
+
+/** MQTT 3.1.1 CONNACK return codes, and when IoT Hub answers each (docs/iot-hub-protocol.md). */
+export const ConnackCodes = {
+  identifierRejected: 2,
+  serverUnavailable: 3,
+  badUsernameOrPassword: 4,
+  notAuthorized: 5,
+} as const;
+
+export type ConnectVerdict =
+  | { ok: true; hub: string; deviceId: string; expiresAtMs: number }
+  | { ok: false; code: number; reason: string };
+
+/** What a device identifies itself with, from the MQTT user name `{hub}/{deviceId}/?api-version=…`. */
+export function parseDeviceUsername(username: string): { hub: string; deviceId: string } | null {
+  const parts = username.split("/");
+  if (parts.length < 3) return null;
+  const [hub, deviceId, rest] = parts;
+  // A third path segment other than the query would be a module identity, which the emulator does not serve.
+  if (!hub || !deviceId || parts.length !== 3 || !(rest!.startsWith("?") || rest!.startsWith("api-version=")))
+    return null;
+  return { hub, deviceId };
+}
+
+/**
+ * The CONNECT checks, in the order IoT Hub makes them: the hub must be up and not throttling; the
+ * user name and password must have the right shape; the identity must exist and the token must be
+ * valid for it (else 5, not authorized); only an authenticated but disabled identity gets 3.
+ */
+export function judgeConnect(
+  state: IotHubState,
+  input: {
+    clientId: string;
+    username: string | undefined;
+    password: Buffer | undefined;
+    servername?: string;
+  },
+): ConnectVerdict {
+  const refuse = (code: number, reason: string): ConnectVerdict => ({ ok: false, code, reason });
+  const parsed = input.username === undefined ? null : parseDeviceUsername(input.username);
+  if (parsed === null)
+    return refuse(ConnackCodes.badUsernameOrPassword, "user name is not {hub}/{deviceId}/?api-version=…");
+  const hub = state.findHub(parsed.hub);
+  if (hub === undefined) return refuse(ConnackCodes.notAuthorized, `no hub ${parsed.hub} here`);
+  if (
+    input.servername &&
+    state.findHub(input.servername) &&
+    input.servername.toLowerCase() !== hub.toLowerCase()
+  )
+    return refuse(ConnackCodes.notAuthorized, `connected to ${input.servername} with a user name for ${hub}`);
+  const switches = state.switches(hub);
+  if (!switches.online) return refuse(ConnackCodes.serverUnavailable, `hub ${hub} is offline`);
+  if (switches.throttled)
+    return refuse(ConnackCodes.serverUnavailable, `hub ${hub} is throttling connections`);
+  if (input.clientId !== parsed.deviceId)
+    return refuse(ConnackCodes.identifierRejected, "client ID differs from the device ID in the user name");
+  const token = parseHubSas(input.password?.toString("utf8"));
+  if (token === null)
+    return refuse(ConnackCodes.badUsernameOrPassword, "password is not a SharedAccessSignature");
+  const identity = state.getIdentity(hub, parsed.deviceId);
+  if (identity === undefined)
+    return refuse(ConnackCodes.notAuthorized, `no identity ${parsed.deviceId} in ${hub}`);
+  if (isExpired(token, state.now())) return refuse(ConnackCodes.notAuthorized, "token expired");
+  const resource = sasResource(token)?.toLowerCase();
+  const deviceResource = `${hub}/devices/${parsed.deviceId}`.toLowerCase();
+  const policyName = sasPolicyName(token);
+  let keys: string[];
+  if (policyName === null) {
+    if (resource !== deviceResource)
+      return refuse(ConnackCodes.notAuthorized, "token is for another resource");
+    keys = [identity.primaryKey, identity.secondaryKey];
+  } else {
+    // A hub-level policy with DeviceConnect may connect any device (the `device` policy).
+    const policy = state.keys.policy(hub, policyName);
+    if (policy === undefined || !policy.rights.includes("DeviceConnect"))
+      return refuse(ConnackCodes.notAuthorized, `policy ${policyName} may not connect devices`);
+    if (resource !== deviceResource && resource !== hub.toLowerCase())
+      return refuse(ConnackCodes.notAuthorized, "token is for another resource");
+    keys = [policy.primaryKey, policy.secondaryKey];
+  }
+  if (!signedByOneOf(token, keys))
+    return refuse(ConnackCodes.notAuthorized, "signature does not match the key");
+  if (identity.status !== "enabled") return refuse(ConnackCodes.serverUnavailable, "identity is disabled");
+  return { ok: true, hub, deviceId: identity.deviceId, expiresAtMs: Number(token.se) * 1000 };
+}
+
+function queryOf(topic: string): URLSearchParams {
+  const at = topic.indexOf("?");
+  return new URLSearchParams(at === -1 ? "" : topic.slice(at + 1));
+}
+
+type Inbound = "c2d" | "twinResponses" | "desired" | "methods";
+
+/** The topic filters a device may subscribe to, and what each one means. */
+function subscriptionKind(deviceId: string, filter: string): Inbound | null {
+  if (filter === `devices/${deviceId}/messages/devicebound/#`) return "c2d";
+  if (filter === "$iothub/twin/res/#") return "twinResponses";
+  if (filter === "$iothub/twin/PATCH/properties/desired/#") return "desired";
+  if (filter === "$iothub/methods/POST/#") return "methods";
+  return null;
+}
+
+type SessionOfClient = DeviceSession & { expiryTimer: NodeJS.Timeout | null };
+
+/** setTimeout's ceiling (about 24.8 days); a token valid longer is rechecked at reconnect only. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export type MqttGateway = {
+  tlsServer: TlsServer;
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  close(): Promise<void>;
+};
+
+/**
+ * The device endpoint: aedes speaks MQTT 3.1.1 (over TLS here, or over WebSockets through the
+ * HTTPS server); IoT Hub's rules sit in its hooks. One broker serves every hub, so an aedes client
+ * ID is `{hub}/{deviceId}`: the same device ID in two hubs are two clients.
+ */
+export async function createMqttGateway(
+  state: IotHubState,
+  certificates: HubCertificates,
+): Promise<MqttGateway> {
+  const sessions = new WeakMap<Client, SessionOfClient>();
+
+  const broker = await Aedes.createBroker({
+    // Azure's SDKs send device IDs of up to 128 characters; aedes' 23-character rule is MQTT 3.1's.
+    maxClientsIdLength: 256,
+    authenticate(client, username, password, done) {
+      const conn = client.conn as Partial<TLSSocket>;
+      const verdict = judgeConnect(state, {
+        clientId: client.id,
+        username,
+        password,
+        servername: typeof conn.servername === "string" ? conn.servername : undefined,
+      });
+      if (!verdict.ok) {
+        const hub = username?.split("/")[0];
+        if (hub && state.findHub(hub)) {
+          const refused = state.counters(hub).connectsRefused;
+          refused[String(verdict.code)] = (refused[String(verdict.code)] ?? 0) + 1;
+        }
+        state.log(
+          `iot-hub: refused CONNECT (${verdict.code}) for ${username ?? "(no user name)"}: ${verdict.reason}`,
+        );
+        const error = new Error(verdict.reason) as AuthenticateError;
+        error.returnCode = verdict.code;
+        done(error, false);
+        return;
+      }
+      const session: SessionOfClient = {
+        hub: verdict.hub,
+        deviceId: verdict.deviceId,
+        subscriptions: new Set(),
+        expiryTimer: null,
+        deliver(topic, payload) {
+          client.publish(
+            {
+              cmd: "publish",
+              topic,
+              payload: typeof payload === "string" ? Buffer.from(payload) : payload,
+              qos: 0,
+              retain: false,
+              dup: false,
+            },
+            () => {},
+          );
+        },
+        close() {
+          client.close();
+        },
+      };
+      const untilExpiry = verdict.expiresAtMs - state.now();
+      if (untilExpiry < MAX_TIMER_MS) {
+        // IoT Hub drops a connection whose token has expired; the SDKs reconnect with a new one.
+        session.expiryTimer = setTimeout(() => client.close(), Math.max(0, untilExpiry));
+        session.expiryTimer.unref();
+      }
+      sessions.set(client, session);
+      // One broker, many hubs: the broker's client ID carries the hub, so takeover stays within one hub.
+      (client as { id: string }).id = `${verdict.hub.toLowerCase()}/${verdict.deviceId}`;
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      const session = client ? sessions.get(client) : undefined;
+      if (session === undefined) return done(new Error("not connected"));
+      try {
+        handleDevicePublish(state, session, packet);
+        done(null);
+      } catch (error) {
+        // MQTT 3.1.1 has no negative PUBACK: like IoT Hub, the connection is dropped.
+        state.log(`iot-hub: ${session.hub}/${session.deviceId} ${(error as Error).message}; disconnecting`);
+        done(error as Error);
+      }
+    },
+    authorizeSubscribe(client, subscription, done) {
+      const session = sessions.get(client);
+      const kind = session ? subscriptionKind(session.deviceId, subscription.topic) : null;
+      if (session === undefined || kind === null) {
+        // A refused filter gets SUBACK 0x80.
+        done(null, null);
+        return;
+      }
+      session.subscriptions.add(kind);
+      // IoT Hub supports QoS 0 and 1 only.
+      const granted: Subscription = { ...subscription, qos: Math.min(subscription.qos, 1) as 0 | 1 };
+      done(null, granted);
+      if (kind === "c2d") setImmediate(() => state.deliverCloudToDevice(session.hub, session.deviceId));
+    },
+  });
+
+  broker.on("clientReady", (client) => {
+    const session = sessions.get(client);
+    if (session !== undefined) state.attachSession(session);
+  });
+  broker.on("clientDisconnect", (client) => {
+    const session = sessions.get(client);
+    if (session === undefined) return;
+    if (session.expiryTimer !== null) clearTimeout(session.expiryTimer);
+    state.detachSession(session);
+  });
+
+  const tlsServer = createTlsServer(
+    { cert: certificates.serverCertificatePem, key: certificates.serverKeyPem },
+    (socket) => {
+      broker.handle(socket);
+    },
+  );
+  tlsServer.on("tlsClientError", () => {});
+  // Sockets still in the TLS handshake or before CONNECT are no aedes clients yet: stop() ends them here.
+  const sockets = new Set<Duplex>();
+  tlsServer.on("connection", (socket: Duplex) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+
+  const webSockets = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has("mqtt") ? "mqtt" : false),
+  });
+
+  return {
+    tlsServer,
+    handleUpgrade(request, socket, head) {
+      webSockets.handleUpgrade(request, socket, head, (ws) => {
+        const stream = createWebSocketStream(ws);
+        stream.on("error", () => stream.destroy());
+        broker.handle(stream, request);
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of webSockets.clients) client.terminate();
+        broker.close(() => {
+          for (const socket of sockets) socket.destroy();
+          resolve();
+        });
+      }),
+  };
+}
+
+/** One PUBLISH from a device: its own topics only (anything else drops the connection). */
+function handleDevicePublish(state: IotHubState, session: DeviceSession, packet: PublishPacket): void {
+  const { hub, deviceId } = session;
+  const topic = packet.topic;
+  const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+  const ownEvents = `devices/${deviceId}/messages/events`;
+  if (topic === ownEvents || topic.startsWith(`${ownEvents}/`)) {
+    state.recordTelemetry(hub, deviceId);
+    return;
+  }
+  if (topic.startsWith("$iothub/twin/GET/")) {
+    const rid = queryOf(topic).get("$rid") ?? "";
+    if (state.switches(hub).throttled) {
+      state.counters(hub).twinThrottled += 1;
+      session.deliver(`$iothub/twin/res/429/?$rid=${rid}`, "");
+      return;
+    }
+    const identity = state.getIdentity(hub, deviceId);
+    state.counters(hub).twinReads += 1;
+    if (identity === undefined) {
+      session.deliver(`$iothub/twin/res/404/?$rid=${rid}`, "");
+      return;
+    }
+    session.deliver(`$iothub/twin/res/200/?$rid=${rid}`, JSON.stringify(toDeviceTwin(identity)));
+    return;
+  }
+  if (topic.startsWith("$iothub/twin/PATCH/properties/reported/")) {
+    const rid = queryOf(topic).get("$rid") ?? "";
+    if (state.switches(hub).throttled) {
+      state.counters(hub).twinThrottled += 1;
+      session.deliver(`$iothub/twin/res/429/?$rid=${rid}`, "");
+      return;
+    }
+    let patch: unknown;
+    try {
+      patch = JSON.parse(payload.toString("utf8"));
+    } catch {
+      patch = undefined;
+    }
+    if (!isPlainObject(patch)) {
+      session.deliver(`$iothub/twin/res/400/?$rid=${rid}`, "");
+      return;
+    }
+    const version = state.patchReported(hub, deviceId, patch);
+    session.deliver(`$iothub/twin/res/204/?$rid=${rid}&$version=${version}`, "");
+    return;
+  }
+  const methodAnswer = /^\$iothub\/methods\/res\/(\d{3})\/\?(.*)$/.exec(topic);
+  if (methodAnswer) {
+    const rid = new URLSearchParams(methodAnswer[2]).get("$rid") ?? "";
+    let body: unknown = null;
+    try {
+      body = payload.length === 0 ? null : JSON.parse(payload.toString("utf8"));
+    } catch {
+      body = payload.toString("utf8");
+    }
+    state.answerMethod(hub, deviceId, rid, Number(methodAnswer[1]), body);
+    return;
+  }
+  throw new Error(`may not publish to ${topic}`);
+}
