@@ -17,6 +17,7 @@ import { instanceFacts, joinFleet } from "@/ops/fleet/registry";
 import { closeDb } from "@/db/client";
 import { bounded, isShuttingDown, onShutdown, shutdown } from "@/ops/launcher/shutdown";
 import { startLocalDps, type LocalDps } from "@/ops/launcher/emulator";
+import { asParsedSettings } from "@/ops/launcher/iot-hub-env";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 
 const log = (line: string) => console.log(`[hic] ${line}`);
@@ -66,7 +67,7 @@ async function main() {
   }
 
   if (role === "worker") {
-    if (localDps) setEnv(localDps.env);
+    if (localDps) setEnv({ ...localDps.env, ...asParsedSettings(localDps.hubEnv) });
     const worker = await startProvisioningWorker({});
     onShutdown(async () => {
       await worker.stop();
@@ -88,7 +89,7 @@ async function main() {
     DATABASE_URL: database.url,
     HIC_DATA_DIR: dataDir,
     ...(role === "web" ? { HIC_WORKER: "off" } : {}),
-    ...(localDps ? localDps.env : {}),
+    ...(localDps ? { ...localDps.env, ...localDps.hubEnv } : {}),
   });
   const app = await startNextServer({ root, host, port, env: appEnv });
   onShutdown(() => app.stop());

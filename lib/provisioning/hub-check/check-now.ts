@@ -2,8 +2,13 @@ import type { Actor } from "@/lib/audit/actor";
 import { env } from "@/lib/env";
 import { getEngine } from "../engine";
 import { HubConnector } from "./hub-connector";
-import { judgeHubCheck, judgeNotAllowedHub, type HubCheckVerdict } from "./hub-check-outcome";
-import { readCheckTarget, recordHubChecks, updateHubCircuits } from "./hub-check-sql";
+import {
+  isAmbiguousUnavailable,
+  judgeHubCheck,
+  judgeNotAllowedHub,
+  type HubCheckVerdict,
+} from "./hub-check-outcome";
+import { hubAcceptsOthers, readCheckTarget, recordHubChecks, updateHubCircuits } from "./hub-check-sql";
 import { tally } from "./hub-check-recorder";
 
 export type HubCheckNowOutcome =
@@ -41,8 +46,15 @@ export async function checkHubNow(deviceId: number, actor: Actor): Promise<HubCh
     secondaryKey: gate.credentials.secondaryKey ?? null,
   });
   const durationMs = Date.now() - startedAt.getTime();
+  // A person asked about this device: a "server unavailable" while the hub takes others is the device's.
+  const deviceSpecific =
+    result.kind !== "not-allowed" &&
+    isAmbiguousUnavailable(result) &&
+    (await hubAcceptsOthers(engine.pool, target.hub, deviceId));
   const verdict =
-    result.kind === "not-allowed" ? judgeNotAllowedHub(result.message) : judgeHubCheck(result, target.tries);
+    result.kind === "not-allowed"
+      ? judgeNotAllowedHub(result.message)
+      : judgeHubCheck(result, target.tries, undefined, deviceSpecific);
   const record = {
     check: target,
     verdict,

@@ -4,13 +4,14 @@ import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import type { Engine } from "../engine";
 import { HubConnector, HUB_CHECK_TIMEOUT_MS, type GroupKeys } from "./hub-connector";
-import { judgeHubCheck, judgeNotAllowedHub } from "./hub-check-outcome";
+import { isAmbiguousUnavailable, judgeHubCheck, judgeNotAllowedHub } from "./hub-check-outcome";
 import { HubCheckRecorder } from "./hub-check-recorder";
 import {
   bookHubSlots,
   claimDueChecks,
   claimHubProbes,
   claimProbeCheck,
+  hubAcceptsOthers,
   releaseChecks,
   type DueCheck,
 } from "./hub-check-sql";
@@ -47,8 +48,16 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
     const startedAt = new Date();
     const result = await connector.check(due, keys, stopping.signal);
     if (result.kind === "unreachable" && result.cause === "aborted") return releaseChecks(engine.pool, [due]);
+    // A device turned away as "unavailable" again and again while its hub takes others: its identity is disabled.
+    const deviceSpecific =
+      result.kind !== "not-allowed" &&
+      isAmbiguousUnavailable(result) &&
+      due.tries >= 2 &&
+      (await hubAcceptsOthers(engine.pool, due.hub, due.deviceId));
     const verdict =
-      result.kind === "not-allowed" ? judgeNotAllowedHub(result.message) : judgeHubCheck(result, due.tries);
+      result.kind === "not-allowed"
+        ? judgeNotAllowedHub(result.message)
+        : judgeHubCheck(result, due.tries, undefined, deviceSpecific);
     await recorder.record({
       check: due,
       verdict,

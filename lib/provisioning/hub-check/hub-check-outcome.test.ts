@@ -66,3 +66,35 @@ describe("what a hub check means for the device", () => {
     expect(hubRetryDelayMs(0, () => 0)).toBe(250);
   });
 });
+
+describe("server unavailable (3), which IoT Hub also answers a disabled identity", () => {
+  const unavailable = { kind: "hub-busy", stage: "connect", code: 3, message: "m", durationMs: 1 } as const;
+
+  it("is the hub's state while nothing says the hub takes other devices", () => {
+    expect(judgeHubCheck(unavailable, 0, () => 0.5, false)).toMatchObject({
+      hubStatus: "unreachable",
+      outage: true,
+    });
+  });
+
+  it("is the device's refusal while the hub takes others, with enabling the identity as the next step", () => {
+    expect(judgeHubCheck(unavailable, 0, () => 0.5, true)).toMatchObject({
+      hubStatus: "refused",
+      errorCode: "3",
+      outage: false,
+      retryInMs: null,
+      nextStep: expect.stringMatching(/^Re-provision, or check the identity in the hub/),
+    });
+  });
+
+  it("does not turn a throttled twin (429) into a refusal", () => {
+    expect(
+      judgeHubCheck(
+        { kind: "hub-busy", stage: "twin-get", code: 429, message: "m", durationMs: 1 },
+        3,
+        () => 0.5,
+        true,
+      ),
+    ).toMatchObject({ hubStatus: "unreachable" });
+  });
+});

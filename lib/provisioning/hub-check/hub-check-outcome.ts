@@ -28,7 +28,36 @@ export function hubRetryDelayMs(tries: number, random: () => number = Math.rando
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-export function judgeHubCheck(result: HubCheckResult, tries: number, random?: () => number): HubCheckVerdict {
+/**
+ * IoT Hub answers a disabled identity's CONNECT with "server unavailable" (3), the code it also
+ * uses when it throttles or is down. A 3 for one device while the hub accepts others is that
+ * device's: the caller says so with `hubAcceptsOthers`.
+ */
+export const DISABLED_IDENTITY_EXPLANATION =
+  "The hub turns this device away as unavailable (code 3) while it accepts other devices: IoT Hub answers so when the device's identity is disabled.";
+export const DISABLED_IDENTITY_NEXT_STEP =
+  "Re-provision, or check the identity in the hub (enable it), then check again.";
+
+export function isAmbiguousUnavailable(result: HubCheckResult): boolean {
+  return result.kind === "hub-busy" && result.stage === "connect" && result.code === 3;
+}
+
+export function judgeHubCheck(
+  result: HubCheckResult,
+  tries: number,
+  random?: () => number,
+  hubAcceptsOthers = false,
+): HubCheckVerdict {
+  if (hubAcceptsOthers && isAmbiguousUnavailable(result))
+    return {
+      hubStatus: "refused",
+      errorCode: "3",
+      errorMessage: DISABLED_IDENTITY_EXPLANATION,
+      nextStep: DISABLED_IDENTITY_NEXT_STEP,
+      retryInMs: null,
+      outcome: "hub-refused",
+      outage: false,
+    };
   switch (result.kind) {
     case "connected":
       return {
