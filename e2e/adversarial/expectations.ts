@@ -8,7 +8,7 @@ import {
   signInSchema,
   userIdSchema,
 } from "@/lib/validation/user";
-import { newDeviceSchema } from "@/lib/validation/device";
+import { checkHubSchema, newDeviceSchema } from "@/lib/validation/device";
 import {
   deleteOrphanSchema,
   reconcileSchema,
@@ -95,6 +95,13 @@ export const ACTIONS: Record<string, ActionExpectation> = {
     access: "devices.provision",
     schema: null,
     input: (c) => ({ deviceIds: [c.victimDeviceId] }),
+  },
+  // No such device: an allowed caller is told so, and no hub is contacted.
+  "lib/actions/check-hub-connection.ts#checkHubConnectionAction": {
+    access: "devices.check-hub",
+    schema: checkHubSchema,
+    input: () => ({ deviceId: 999_999_999 }),
+    neverChanges: true,
   },
   "lib/actions/set-provisioning-paused.ts#setProvisioningPausedAction": {
     access: "devices.provision",
