@@ -19,6 +19,9 @@ export type HubCheckNowOutcome =
   /** DPS is not connected, so the device's key cannot be derived. */
   | { kind: "not-connected" };
 
+/** How recently another device must have connected for a "server unavailable" to be this device's. */
+const RECENT_MS = 10 * 60_000;
+
 let connector: { url: string | undefined; connector: HubConnector } | null = null;
 
 /** One per process (its TLS context and sessions), rebuilt only if the configuration's database changes (tests). */
@@ -50,7 +53,7 @@ export async function checkHubNow(deviceId: number, actor: Actor): Promise<HubCh
   const deviceSpecific =
     result.kind !== "not-allowed" &&
     isAmbiguousUnavailable(result) &&
-    (await hubAcceptsOthers(engine.pool, target.hub, deviceId));
+    (await hubAcceptsOthers(engine.pool, target.hub, deviceId, new Date(Date.now() - RECENT_MS)));
   const verdict =
     result.kind === "not-allowed"
       ? judgeNotAllowedHub(result.message)

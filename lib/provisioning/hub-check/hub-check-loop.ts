@@ -48,12 +48,13 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
     const startedAt = new Date();
     const result = await connector.check(due, keys, stopping.signal);
     if (result.kind === "unreachable" && result.cause === "aborted") return releaseChecks(engine.pool, [due]);
-    // A device turned away as "unavailable" again and again while its hub takes others: its identity is disabled.
+    // Turned away as "unavailable" again and again while the hub took another device since this
+    // check began: this device's identity is disabled.
     const deviceSpecific =
       result.kind !== "not-allowed" &&
       isAmbiguousUnavailable(result) &&
       due.tries >= 2 &&
-      (await hubAcceptsOthers(engine.pool, due.hub, due.deviceId));
+      (await hubAcceptsOthers(engine.pool, due.hub, due.deviceId, startedAt));
     const verdict =
       result.kind === "not-allowed"
         ? judgeNotAllowedHub(result.message)

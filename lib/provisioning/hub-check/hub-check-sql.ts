@@ -298,18 +298,23 @@ export async function bookHubSlots(db: Queryable, hubs: string[], slotCostMs: nu
 }
 
 /**
- * Whether `hub` is accepting devices other than `deviceId` right now: its circuit has no failure
- * streak and another device connected to it in the last ten minutes.
+ * Whether `hub` is accepting devices other than `deviceId`: its circuit has no failure streak and
+ * another device connected to it since `since`.
  */
-export async function hubAcceptsOthers(db: Queryable, hub: string, deviceId: number): Promise<boolean> {
+export async function hubAcceptsOthers(
+  db: Queryable,
+  hub: string,
+  deviceId: number,
+  since: Date,
+): Promise<boolean> {
   const { rows } = await db.query<{ accepts: boolean }>({
     name: "hic_hub_accepts_others",
     text: `select case
         when exists (select 1 from hub_circuits where hub = $1 and consecutive_failures > 0) then false
         else exists (select 1 from devices where hub_checked_hub = $1 and hub_status = 'connected' and id <> $2
-          and hub_checked_at > now() - interval '10 minutes')
+          and hub_checked_at > $3)
       end as accepts`,
-    values: [hub, deviceId],
+    values: [hub, deviceId, since],
   });
   return rows[0]?.accepts ?? false;
 }
