@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test, expect, type Locator, type Page } from "@playwright/test";
-import { CONNECTION_PROBE_REGISTRATION_ID } from "@/lib/integrations/azure-dps/test-connection";
+import { CONNECTION_PROBE_REGISTRATION_ID } from "@/lib/dps/connection-probe";
 import { leakedForms, secretForms } from "@/lib/secrets/leak-forms";
 import { AUTH_STATE } from "./support/accounts";
 import { sql } from "./support/db";

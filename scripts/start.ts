@@ -19,6 +19,7 @@ import { bounded, isShuttingDown, onShutdown, shutdown } from "@/ops/launcher/sh
 import { startLocalDps, type LocalDps } from "@/ops/launcher/emulator";
 import { asParsedSettings } from "@/ops/launcher/iot-hub-env";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
+import { wireEngine } from "@/lib/engine-wiring";
 
 const log = (line: string) => console.log(`[hic] ${line}`);
 
@@ -68,6 +69,7 @@ async function main() {
 
   if (role === "worker") {
     if (localDps) setEnv({ ...localDps.env, ...asParsedSettings(localDps.hubEnv) });
+    wireEngine();
     const worker = await startProvisioningWorker({});
     onShutdown(async () => {
       await worker.stop();

@@ -16,6 +16,7 @@ import { loadSecretKey, reachLocalEmulator } from "@/ops/launcher/worker-role";
 import { instanceFacts, joinFleet } from "@/ops/fleet/registry";
 import { closeDb } from "@/db/client";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
+import { wireEngine } from "@/lib/engine-wiring";
 
 const log = (line: string) => console.log(`[hic-worker] ${line}`);
 
@@ -33,6 +34,7 @@ async function main() {
     throw error;
   });
   reachLocalEmulator(dataDir);
+  wireEngine();
   const worker = await startProvisioningWorker({});
   await fleet.markServing();
   log(`Working (pid ${process.pid}). Stop with Ctrl+C.`);

@@ -7,8 +7,10 @@
 import { closeDb } from "@/db/client";
 import { insertDevice } from "@/lib/devices/device-store";
 import { enqueueProvisioning, provisionDeviceNow, shutdownProvisioning } from "@/lib/provisioning";
+import { wireEngine } from "@/lib/engine-wiring";
 
 async function main() {
+  wireEngine();
   const [command, countText, prefix] = process.argv.slice(2);
   if (command === "enqueue") {
     const result = await enqueueProvisioning({ unassigned: true }, { trigger: "connect", actor: null });

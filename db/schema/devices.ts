@@ -12,8 +12,8 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { DEVICE_STATUSES } from "../../lib/devices/device-statuses";
-import { HUB_STATUSES } from "../../lib/devices/hub-statuses";
+import { DEVICE_STATUSES } from "./device-statuses";
+import { HUB_STATUSES } from "./hub-statuses";
 import { users } from "./users";
 
 export const deviceStatusEnum = pgEnum("device_status", DEVICE_STATUSES);

@@ -1,6 +1,28 @@
 import { integer, jsonb, pgTable, text, timestamp, uuid, boolean } from "drizzle-orm/pg-core";
-import type { EnrollmentGroupSummary, ProbedRights } from "../../lib/dps/service/probe";
 import { users } from "./users";
+
+/**
+ * The stored shapes of the service API's findings, spelled out here because the schema imports
+ * nothing from lib/: lib/dps/service's ProbedRights and EnrollmentGroupSummary, which the
+ * integration writes into and reads from these columns (the type checker holds the two equal).
+ */
+type ServiceRightName =
+  "enrollmentRead" | "enrollmentWrite" | "registrationStatusRead" | "registrationStatusWrite";
+/** Per right: granted, refused, or null when a probe could not tell. */
+export type StoredServiceRights = Record<ServiceRightName, boolean | null>;
+/** The enrollment group at a glance (never its keys). */
+export type StoredEnrollmentGroup = {
+  enrollmentGroupId: string;
+  attestationType: string;
+  provisioningStatus: "enabled" | "disabled" | null;
+  allocationPolicy: "hashed" | "geoLatency" | "static" | "custom" | null;
+  iotHubs: string[];
+  iotHubHostName: string | null;
+  reprovisionPolicy: { updateHubAssignment: boolean; migrateDeviceData: boolean } | null;
+  customAllocationWebhookUrl: string | null;
+  etag: string | null;
+  lastUpdatedDateTimeUtc: string | null;
+};
 
 /**
  * The Azure DPS provider's settings and health: one row, `azure-dps` (lib/integrations/azure-dps).
@@ -33,13 +55,13 @@ export const integrations = pgTable("integrations", {
   serviceHost: text(),
   servicePolicyName: text(),
   serviceKeyCiphertext: text(),
-  serviceRights: jsonb().$type<ProbedRights>(),
+  serviceRights: jsonb().$type<StoredServiceRights>(),
   serviceCheckedAt: timestamp({ withTimezone: true }),
   /** The enrollment group: entered by an administrator, or found by matching the group key. */
   enrollmentGroupId: text(),
   enrollmentGroupSource: text().$type<"entered" | "found-by-key">(),
   /** The group at a glance, as last read from DPS (never its keys), and why the last read failed. */
-  enrollmentGroup: jsonb().$type<EnrollmentGroupSummary>(),
+  enrollmentGroup: jsonb().$type<StoredEnrollmentGroup>(),
   enrollmentGroupCheckedAt: timestamp({ withTimezone: true }),
   enrollmentGroupProblem: text(),
 });

@@ -1,11 +1,6 @@
 /**
- * A device's provisioning status: the one list the database enum, the filters, the counts and
- * the engine all use. No imports, so the drizzle schema and the browser can both load it.
+ * The device statuses for the domain and the browser: the list itself lives with the schema
+ * (db/schema/device-statuses.ts) so the engine and the enum share it; pages and components import
+ * it from here, never from db/.
  */
-export const DEVICE_STATUSES = ["pending", "assigning", "assigned", "failed", "disabled"] as const;
-export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
-
-/** A count per status, every status present (at 0), for tallies. */
-export function zeroCountsByStatus(): Record<DeviceStatus, number> {
-  return Object.fromEntries(DEVICE_STATUSES.map((status) => [status, 0])) as Record<DeviceStatus, number>;
-}
+export { DEVICE_STATUSES, zeroCountsByStatus, type DeviceStatus } from "@/db/schema/device-statuses";

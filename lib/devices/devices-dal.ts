@@ -8,12 +8,12 @@ import { recordAudit } from "@/lib/audit/record";
 import { UserFacingError } from "@/lib/errors";
 import { loadDpsCredentials, loadDpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { readDpsIntegrationRow } from "@/lib/integrations/azure-dps/integration-store";
-import { getEngine } from "@/lib/provisioning/engine";
-import { enqueueRemovals } from "@/lib/provisioning/queue/service-jobs";
 import { cleanupUnavailable, removeDeviceAndRecord, removalNotice, type RecordCleanup } from "./removal";
 import {
   checkHubNow,
+  dpsServiceClient,
   enqueueProvisioning,
+  enqueueRemovals,
   estimateDuration,
   getEngineStatus,
   provisionDeviceNow,
@@ -156,7 +156,7 @@ export async function removeDevice(
     if (unavailable) throw new UserFacingError(unavailable);
   }
   const outcome = await removeDeviceAndRecord(
-    { pool: getDb().$client, serviceClient: getEngine().serviceClient, credentials },
+    { pool: getDb().$client, serviceClient: dpsServiceClient(), credentials },
     id,
     { deleteDpsRecord, actor, bulk: false },
   );

@@ -1,6 +1,7 @@
 import { connect as tlsConnect, checkServerIdentity, type SecureContext, type TLSSocket } from "node:tls";
 import { isIP } from "node:net";
 import { MqttClient } from "mqtt";
+import { hubHostRefusal } from "@/lib/security/hub-host-policy";
 import { judgeConnack } from "./connack";
 import { createDeviceSasToken, mqttUsername } from "./device-credentials";
 import type { HubAddress } from "./hub-addresses";
@@ -28,6 +29,8 @@ export type HubCheckRequest = {
   signal?: AbortSignal;
   /** TLS session tickets per address, so a check resumes the last session instead of a full handshake. */
   sessions?: TlsSessionCache;
+  /** Refuse a hub outside the outbound policy (lib/security/hub-host-policy) before any byte or token leaves. */
+  enforceHostPolicy?: boolean;
 };
 
 /** The last TLS session ticket per hub address (a handshake's asymmetric crypto is most of a check's CPU). */
@@ -67,6 +70,8 @@ function isTlsFailure(code: string | null): boolean {
  * identity, its key and the hub's twin endpoint all work. Never throws; bounded by `timeoutMs`.
  */
 export function runHubCheck(request: HubCheckRequest): Promise<HubCheckResult> {
+  const refusal = request.enforceHostPolicy ? hubHostRefusal(request.hubHost) : null;
+  if (refusal) return Promise.resolve({ kind: "not-allowed", message: refusal, durationMs: 0 });
   const startedAt = Date.now();
   const elapsed = () => Date.now() - startedAt;
   const sessionKey = `${request.address.host}:${request.address.port}/${request.hubHost}`;

@@ -17,6 +17,8 @@ export type HubCheckResult =
       durationMs: number;
     }
   | { kind: "hub-busy"; stage: HubCheckStage; code: number; message: string; durationMs: number }
+  /** The hub is outside the outbound policy: nothing was sent (and retrying cannot change that). */
+  | { kind: "not-allowed"; message: string; durationMs: number }
   | {
       kind: "unreachable";
       cause: "connect" | "tls" | "timeout" | "closed" | "aborted";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { provisioningControl } from "@/db/schema";
-import type { Actor } from "@/lib/audit/actor";
+import type { Actor } from "@/db/schema/actor";
 
 /** The one provisioning_control row: the engine-wide "provisioning paused" switch every worker process reads. */
 const CONTROL_ROW = "engine";

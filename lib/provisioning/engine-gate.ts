@@ -1,8 +1,9 @@
 import type pg from "pg";
 import { isDatabaseUnreachable } from "@/db/connection-errors";
-import { loadDpsCredentials, type DpsCredentials } from "@/lib/integrations/azure-dps/credentials";
+import type { DpsCredentials } from "@/lib/dps/credentials";
 import { logger } from "@/lib/logger";
 import { readProvisioningPaused } from "./control";
+import { engineDomains } from "./domains";
 import { forgetStaleRefusal, readCircuit, type CircuitRow } from "./health/circuit-store";
 import { slotCosts, type SlotCosts } from "./pacing/rate-limiter";
 
@@ -19,6 +20,8 @@ export type GateState = {
 };
 
 async function loadCredentialsSafely(): Promise<DpsCredentials | null> {
+  // Outside the try: an engine nobody wired is a mistake to surface, not a DPS that is not connected.
+  const { loadDpsCredentials } = engineDomains();
   try {
     return await loadDpsCredentials();
   } catch (error) {

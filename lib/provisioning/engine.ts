@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import type PgBoss from "pg-boss";
-import type { Actor } from "@/lib/audit/actor";
+import type { Actor } from "@/db/schema/actor";
 import { createDpsClient, createDpsFetch, type DpsClient, type DpsFetch } from "@/lib/dps";
 import { createDpsServiceClient, type DpsServiceClient } from "@/lib/dps/service/client";
 import { env } from "@/lib/env";
@@ -198,6 +198,11 @@ export async function shutdownProvisioning(): Promise<void> {
 export async function setProvisioningPaused(paused: boolean, actor: Actor): Promise<void> {
   await writeProvisioningPaused(paused, actor);
   getEngine().gate.invalidate();
+}
+
+/** DPS's service API client of this process's engine, each request paced in the global limiter. */
+export function dpsServiceClient(): DpsServiceClient {
+  return getEngine().serviceClient;
 }
 
 /** The DPS connection was saved or removed: this process's next look at it reads it anew (a refusal of old keys ends at once). */

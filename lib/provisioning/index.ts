@@ -10,6 +10,10 @@
  *   health/    DPS's health shared by every worker (circuit, probe, refused key), process heartbeats
  *   hub-check/ after every assignment, the assigned hub checked as the device (paced per hub, a circuit per hub)
  *   worker/    the worker process: fetch loop, concurrency, job completion, sweeper, the one inside the web server
+ *
+ * Below the domains: it imports DPS (lib/dps) and the database (db/), never a domain; what it needs
+ * from them (credentials, the tile's health, the service API's queue work) it gets through
+ * domains.ts, which lib/engine-wiring.ts fills in. The domains use the engine through this file.
  */
 export { provisionDeviceNow } from "./attempts/provision-now";
 export {
@@ -17,6 +21,7 @@ export {
   requestProvisioningOfUnassigned,
   type ProvisioningSelection,
 } from "./queue/enqueue";
+export { enqueueReconciliation, enqueueRemovals, type RemovalJobData } from "./queue/service-jobs";
 export { getDpsHealth, getEngineStatus } from "./runs/status";
 export { resumeAfterKeyAccepted } from "./health/key-refusal";
 export { checkHubNow, type HubCheckNowOutcome } from "./hub-check/check-now";
@@ -25,6 +30,7 @@ export { estimateDuration } from "./pacing/rate-limiter";
 export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker/worker";
 export {
   configureProvisioningEngine,
+  dpsServiceClient,
   noteIntegrationChanged,
   setProvisioningPaused,
   shutdownProvisioning,

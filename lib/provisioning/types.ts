@@ -1,5 +1,5 @@
 import type { DpsErrorKind } from "@/lib/dps";
-import type { DeviceStatus } from "@/lib/devices/device-statuses";
+import type { DeviceStatus } from "@/db/schema/device-statuses";
 
 export const TRIGGERS = ["add", "import", "connect", "reprovision", "retry", "automatic"] as const;
 /** Why an attempt ran; `automatic` is the engine's own retry after a throttled or transient failure. */

@@ -3,7 +3,7 @@ import type { DpsServiceClient } from "@/lib/dps/service/client";
 import type { DpsFailure } from "@/lib/dps";
 import type { DpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { explainServiceError } from "@/lib/integrations/azure-dps/explain-service-error";
-import { withTransaction } from "@/lib/provisioning/queue/jobs";
+import { withTransaction } from "@/db/transaction";
 import {
   claimRun,
   completeRun,

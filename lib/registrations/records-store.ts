@@ -45,6 +45,16 @@ export async function insertRun(
   return { id: active[0].id, created: false };
 }
 
+/** Runs queued or running whose heartbeat (or creation) is three leases old: their job is gone, so they need a new one. */
+export async function findStalledRuns(db: Queryable): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    `select id::int as id from registration_reconciliations
+     where status in ('queued', 'running') and coalesce(heartbeat_at, created_at) < now() - make_interval(secs => $1)`,
+    [LEASE_SECONDS * 3],
+  );
+  return rows.map((row) => row.id);
+}
+
 /**
  * Takes the run for `owner` (a job id) when it is queued, already this owner's, or its heartbeat went
  * silent (the worker running it died): the run then resumes from its stored continuation token.

@@ -9,8 +9,7 @@ import {
 } from "@/lib/integrations/azure-dps/credentials";
 import { explainServiceError } from "@/lib/integrations/azure-dps/explain-service-error";
 import { readDpsIntegrationRow } from "@/lib/integrations/azure-dps/integration-store";
-import { enqueueReconciliation } from "@/lib/provisioning/queue/service-jobs";
-import { getEngine } from "@/lib/provisioning/engine";
+import { dpsServiceClient, enqueueReconciliation } from "@/lib/provisioning";
 import type { RegistrationRecordsFilter } from "@/lib/validation/registration-records";
 import {
   exportFindingsCsv,
@@ -174,7 +173,7 @@ export async function deleteOrphanRegistration(input: {
       `The shared access policy "${credentials.connection.policyName}" may not delete registration records (it lacks Registration status write).`,
     );
   }
-  const result = await getEngine().serviceClient.deleteRegistrationState(
+  const result = await dpsServiceClient().deleteRegistrationState(
     credentials.connection,
     finding.registrationId,
     finding.dpsEtag,

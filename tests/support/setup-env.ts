@@ -2,6 +2,7 @@ import { inject, afterAll } from "vitest";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { closeDb } from "@/db/client";
+import { wireEngine } from "@/lib/engine-wiring";
 
 // Each test file gets its own copy of the migrated template database.
 const { adminUrl, template } = inject("testDatabase");
@@ -14,6 +15,8 @@ const url = new URL(adminUrl);
 url.pathname = `/${name}`;
 process.env.DATABASE_URL = url.toString();
 process.env.HIC_SECRET_KEY ??= Buffer.alloc(32, 7).toString("base64");
+// The engine gets its domains as every process hands them over at its start (lib/engine-wiring.ts).
+wireEngine();
 
 afterAll(async () => {
   await closeDb();

@@ -3,7 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { TriangleAlert } from "lucide-react";
-import { explainDpsError, parseDpsFailureCode } from "@/lib/integrations/azure-dps/explain-dps-error";
+import { parseDpsFailureCode } from "@/lib/dps/failure-code";
+import { explainDpsError } from "@/lib/integrations/azure-dps/explain-dps-error";
 import type { DpsHealth } from "@/lib/provisioning/types";
 import { formatDateTime } from "@/lib/format";
 import { formatDuration } from "@/lib/format-duration";

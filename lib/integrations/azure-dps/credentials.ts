@@ -4,22 +4,12 @@ import { dpsKeyContext } from "./provider";
 import { readDpsIntegrationRow, recordDpsCallOutcomeRow, type DpsCallOutcome } from "./integration-store";
 import type { ServiceConnection } from "@/lib/dps/service/connection-string";
 import type { ProbedRights } from "@/lib/dps/service/probe";
+import type { DpsCredentials } from "@/lib/dps/credentials";
 
 /**
  * For the provisioning engine and worker scripts only: no permission check and no `server-only`,
  * because workers run without a user. Never pass what this returns to a page, an action result or a log.
  */
-
-export type DpsCredentials = {
-  idScope: string;
-  host: string;
-  primaryKey: string;
-  secondaryKey: string | null;
-  registrationsPerMinute: number;
-  operationsPerMinute: number;
-  /** Changes on every save, so a worker can tell its cached credentials are stale. */
-  version: number;
-};
 
 /**
  * The decrypted credentials, or null while the integration is not connected. Throws a

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dpsFailureCode, explainDpsError, parseDpsFailureCode } from "./explain-dps-error";
+import { dpsFailureCode, parseDpsFailureCode } from "@/lib/dps/failure-code";
+import { explainDpsError } from "./explain-dps-error";
 
 const title = (facts: Parameters<typeof explainDpsError>[0]) => explainDpsError(facts).title;
 

@@ -2,14 +2,9 @@
  * Plain-language explanations of DPS call failures, for the integration tile, the connection test
  * and the devices page. Pure (no I/O, no server-only): safe in client and server components alike.
  */
+import type { DpsFailureFacts } from "@/lib/dps/failure-code";
 
-export type DpsErrorFacts = {
-  /** A DPS client failure kind (`unauthorized`, `transient`, …) or a refused registration status (`failed`, `disabled`). */
-  kind: string;
-  /** For `transient` and `unreachable`: timeout, reset, http-5xx, malformed, network, dns, tls, refused, no-route. */
-  cause?: string | null;
-  httpStatus?: number | null;
-  dpsErrorCode?: number | null;
+export type DpsErrorFacts = DpsFailureFacts & {
   /** What DPS (or the network stack) said; shown as a detail, never trusted to be friendly. */
   message?: string | null;
 };
@@ -228,20 +223,4 @@ export function explainDpsError(facts: DpsErrorFacts): DpsErrorExplanation {
   if (!message) return explanation;
   const quoted = message.length > MAX_QUOTED_MESSAGE ? `${message.slice(0, MAX_QUOTED_MESSAGE)}…` : message;
   return { ...explanation, detail: `${explanation.detail} Details: ${quoted}` };
-}
-
-/**
- * A compact text form of a failure (`kind:cause:httpStatus:dpsErrorCode`, trailing parts omitted),
- * for a text column such as integrations.last_failure_kind; `parseDpsFailureCode` reads it back.
- */
-export function dpsFailureCode(facts: Omit<DpsErrorFacts, "message">): string {
-  const parts = [facts.kind, facts.cause ?? "", facts.httpStatus ?? "", facts.dpsErrorCode ?? ""].map(String);
-  while (parts.length > 1 && parts.at(-1) === "") parts.pop();
-  return parts.join(":");
-}
-
-export function parseDpsFailureCode(code: string): Omit<DpsErrorFacts, "message"> {
-  const [kind = "", cause, httpStatus, dpsErrorCode] = code.split(":");
-  const number = (text: string | undefined) => (text && /^\d+$/.test(text) ? Number(text) : null);
-  return { kind, cause: cause || null, httpStatus: number(httpStatus), dpsErrorCode: number(dpsErrorCode) };
 }

@@ -2,7 +2,8 @@ import type { IntegrationRow } from "@/db/schema/integration";
 import { DEFAULT_DPS_HOST, DEFAULT_REGISTRATIONS_PER_MINUTE } from "@/lib/integrations/azure-dps/schema";
 import type { DpsHealth } from "@/lib/provisioning/types";
 import { azureDps } from "./provider";
-import { explainDpsError, parseDpsFailureCode, type DpsErrorExplanation } from "./explain-dps-error";
+import { parseDpsFailureCode } from "@/lib/dps/failure-code";
+import { explainDpsError, type DpsErrorExplanation } from "./explain-dps-error";
 import { GROUP_PROBLEMS, isGroupProblem } from "./explain-service-error";
 import type { EnrollmentGroupSummary, ProbedRights } from "@/lib/dps/service/probe";
 

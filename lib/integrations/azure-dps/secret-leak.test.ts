@@ -12,7 +12,7 @@ import {
 } from "@/tests/support/dps-emulator";
 import { leakedForms, secretForms } from "@/lib/secrets/leak-forms";
 import { signInAs } from "@/tests/support/session";
-import { CONNECTION_PROBE_REGISTRATION_ID } from "./test-connection";
+import { CONNECTION_PROBE_REGISTRATION_ID } from "@/lib/dps/connection-probe";
 
 const dps = vi.hoisted(() => ({
   client: null as DpsClient | null,

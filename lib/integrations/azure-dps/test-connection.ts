@@ -1,10 +1,9 @@
 import { deriveDeviceKey, lookupStatusWithGroupKeys, type DpsClient, type KeyUsed } from "@/lib/dps";
 import { redact } from "@/lib/dps/errors";
-import { dpsFailureCode, explainDpsError, type DpsErrorExplanation } from "./explain-dps-error";
+import { CONNECTION_PROBE_REGISTRATION_ID } from "@/lib/dps/connection-probe";
+import { dpsFailureCode } from "@/lib/dps/failure-code";
+import { explainDpsError, type DpsErrorExplanation } from "./explain-dps-error";
 import type { DpsCallOutcome } from "./integration-store";
-
-/** Never registered: a status lookup for it is answered 404 once DPS accepts the credentials. */
-export const CONNECTION_PROBE_REGISTRATION_ID = "hic-connection-probe";
 
 export type ConnectionTestCredentials = {
   idScope: string;

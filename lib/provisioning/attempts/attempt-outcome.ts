@@ -1,5 +1,5 @@
 import type { RegisterResult } from "@/lib/dps";
-import type { DeviceStatus } from "@/lib/devices/device-statuses";
+import type { DeviceStatus } from "@/db/schema/device-statuses";
 import type { AttemptErrorKind } from "../types";
 
 export type RetrySettings = { maxAttempts: number; retryBaseMs: number; retryMaxMs: number };

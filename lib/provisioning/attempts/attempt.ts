@@ -22,12 +22,13 @@ import {
 import { whileDatabaseIsAway } from "./database-retry";
 import { isDatabaseUnreachable } from "@/db/connection-errors";
 import { refuseKey } from "../health/circuit-store";
-import { dpsFailureCode } from "@/lib/integrations/azure-dps/explain-dps-error";
+import { dpsFailureCode } from "@/lib/dps/failure-code";
 import type { Engine } from "../engine";
 import type { GateState } from "../engine-gate";
 import type { CallSlots } from "../pacing/call-slots";
-import { queueAgain, withTransaction } from "../queue/jobs";
-import type { Actor } from "@/lib/audit/actor";
+import { withTransaction } from "@/db/transaction";
+import { queueAgain } from "../queue/jobs";
+import type { Actor } from "@/db/schema/actor";
 import type { ProvisionJobData, Trigger } from "../types";
 
 export type AttemptRequest = {

@@ -2,8 +2,8 @@ import type pg from "pg";
 import { isDatabaseUnreachable } from "@/db/connection-errors";
 import { DPS_RATE_LIMITER } from "../pacing/rate-limiter";
 import type { AttemptVerdict } from "./attempt-outcome";
-import type { Actor } from "@/lib/audit/actor";
-import type { DeviceStatus } from "@/lib/devices/device-statuses";
+import type { Actor } from "@/db/schema/actor";
+import type { DeviceStatus } from "@/db/schema/device-statuses";
 import type { Trigger } from "../types";
 
 /**

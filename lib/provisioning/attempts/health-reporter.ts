@@ -1,6 +1,6 @@
-import { recordDpsCallOutcome } from "@/lib/integrations/azure-dps/credentials";
-import { dpsFailureCode } from "@/lib/integrations/azure-dps/explain-dps-error";
+import { dpsFailureCode } from "@/lib/dps/failure-code";
 import { logger } from "@/lib/logger";
+import { engineDomains, type DpsCallOutcome } from "../domains";
 
 /** At most one write per kind in this interval: the integration row is one hot row for every worker. */
 const MIN_INTERVAL_MS = 5_000;
@@ -35,7 +35,8 @@ export class HealthReporter {
     await this.write({ ok: false, kind, message: facts.message });
   }
 
-  private async write(outcome: Parameters<typeof recordDpsCallOutcome>[0]): Promise<void> {
+  private async write(outcome: DpsCallOutcome): Promise<void> {
+    const { recordDpsCallOutcome } = engineDomains();
     try {
       await recordDpsCallOutcome(outcome);
     } catch (error) {

@@ -4,8 +4,8 @@ import { outcomeMessage, runAttempt } from "./attempt";
 import { enqueueDevice } from "../queue/enqueue";
 import { getEngine } from "../engine";
 import { probeIfDue } from "../health/probe";
-import type { Actor } from "@/lib/audit/actor";
-import type { DeviceStatus } from "@/lib/devices/device-statuses";
+import type { Actor } from "@/db/schema/actor";
+import type { DeviceStatus } from "@/db/schema/device-statuses";
 import type { ProvisioningOutcome, Trigger } from "../types";
 
 async function currentState(deviceId: number): Promise<{ status: DeviceStatus; hub: string | null } | null> {

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { DpsFetch } from "@/lib/dps";
 import { failureFromNetworkError } from "@/lib/dps/errors";
-import { dpsFailureCode } from "@/lib/integrations/azure-dps/explain-dps-error";
+import { dpsFailureCode } from "@/lib/dps/failure-code";
 import { logger } from "@/lib/logger";
 import type { EngineSettings } from "../settings";
 import { reportRequests } from "./circuit-store";

@@ -1,6 +1,6 @@
 import { lookupStatusWithGroupKeys } from "@/lib/dps";
-import { dpsFailureCode } from "@/lib/integrations/azure-dps/explain-dps-error";
-import { CONNECTION_PROBE_REGISTRATION_ID } from "@/lib/integrations/azure-dps/test-connection";
+import { dpsFailureCode } from "@/lib/dps/failure-code";
+import { CONNECTION_PROBE_REGISTRATION_ID } from "@/lib/dps/connection-probe";
 import { logger } from "@/lib/logger";
 import type { Engine } from "../engine";
 import type { GateState } from "../engine-gate";

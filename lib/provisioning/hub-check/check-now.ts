@@ -1,13 +1,8 @@
-import type { Actor } from "@/lib/audit/actor";
+import type { Actor } from "@/db/schema/actor";
 import { env } from "@/lib/env";
 import { getEngine } from "../engine";
 import { HubConnector } from "./hub-connector";
-import {
-  isAmbiguousUnavailable,
-  judgeHubCheck,
-  judgeNotAllowedHub,
-  type HubCheckVerdict,
-} from "./hub-check-outcome";
+import { isAmbiguousUnavailable, judgeHubCheck, type HubCheckVerdict } from "./hub-check-outcome";
 import { hubAcceptsOthers, readCheckTarget, recordHubChecks, updateHubCircuits } from "./hub-check-sql";
 import { tally } from "./hub-check-recorder";
 
@@ -51,13 +46,9 @@ export async function checkHubNow(deviceId: number, actor: Actor): Promise<HubCh
   const durationMs = Date.now() - startedAt.getTime();
   // A person asked about this device: a "server unavailable" while the hub takes others is the device's.
   const deviceSpecific =
-    result.kind !== "not-allowed" &&
     isAmbiguousUnavailable(result) &&
     (await hubAcceptsOthers(engine.pool, target.hub, deviceId, new Date(Date.now() - RECENT_MS)));
-  const verdict =
-    result.kind === "not-allowed"
-      ? judgeNotAllowedHub(result.message)
-      : judgeHubCheck(result, target.tries, undefined, deviceSpecific);
+  const verdict = judgeHubCheck(result, target.tries, undefined, deviceSpecific);
   const record = {
     check: target,
     verdict,

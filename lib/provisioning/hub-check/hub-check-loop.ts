@@ -51,14 +51,10 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
     // Turned away as "unavailable" again and again while the hub took another device since this
     // check began: this device's identity is disabled.
     const deviceSpecific =
-      result.kind !== "not-allowed" &&
       isAmbiguousUnavailable(result) &&
       due.tries >= 2 &&
       (await hubAcceptsOthers(engine.pool, due.hub, due.deviceId, startedAt));
-    const verdict =
-      result.kind === "not-allowed"
-        ? judgeNotAllowedHub(result.message)
-        : judgeHubCheck(result, due.tries, undefined, deviceSpecific);
+    const verdict = judgeHubCheck(result, due.tries, undefined, deviceSpecific);
     await recorder.record({
       check: due,
       verdict,

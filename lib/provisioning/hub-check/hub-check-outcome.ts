@@ -59,6 +59,8 @@ export function judgeHubCheck(
       outage: false,
     };
   switch (result.kind) {
+    case "not-allowed":
+      return judgeNotAllowedHub(result.message);
     case "connected":
       return {
         hubStatus: "connected",

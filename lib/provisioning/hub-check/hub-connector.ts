@@ -3,7 +3,6 @@ import { createSecureContext, rootCertificates, type SecureContext } from "node:
 import { deriveDeviceKey } from "@/lib/dps";
 import { env } from "@/lib/env";
 import { resolveHubAddress, runHubCheck, TlsSessionCache, type HubCheckResult } from "@/lib/iot-hub";
-import { hubHostRefusal } from "@/lib/security/hub-host-policy";
 import type { DueCheck } from "./hub-check-sql";
 
 export type GroupKeys = { primaryKey: string; secondaryKey: string | null };
@@ -11,9 +10,6 @@ export type GroupKeys = { primaryKey: string; secondaryKey: string | null };
 /** The whole check, connect to disconnect: well past a healthy hub's tens of milliseconds. */
 export const HUB_CHECK_TIMEOUT_MS = 10_000;
 export const PLATFORM_NAME = "hyperscaler-integration-center";
-
-/** What the check is when the hub is outside the outbound policy: nothing is sent, nothing retried. */
-export type PolicyRefusal = { kind: "not-allowed"; message: string };
 
 /**
  * Connects as the device to the hub DPS assigned it: the address from HIC_IOT_HUB_ADDRESSES, the
@@ -31,9 +27,7 @@ export class HubConnector {
       : undefined;
   }
 
-  async check(due: DueCheck, keys: GroupKeys, signal?: AbortSignal): Promise<HubCheckResult | PolicyRefusal> {
-    const refusal = hubHostRefusal(due.hub, this.config);
-    if (refusal) return { kind: "not-allowed", message: refusal };
+  async check(due: DueCheck, keys: GroupKeys, signal?: AbortSignal): Promise<HubCheckResult> {
     const once = (groupKey: string) =>
       runHubCheck({
         hubHost: due.hub,
@@ -51,6 +45,7 @@ export class HubConnector {
         },
         timeoutMs: HUB_CHECK_TIMEOUT_MS,
         sessions: this.sessions,
+        enforceHostPolicy: true,
         ...(signal ? { signal } : {}),
       });
     const result = await once(keys.primaryKey);

@@ -3,9 +3,10 @@ import { provisioningRuns } from "@/db/schema";
 import { eq, sql } from "drizzle-orm";
 import { getEngine } from "../engine";
 import { notifyWorkers } from "./job-notifier";
-import { adjustRunTotal, insertJobs, withTransaction } from "./jobs";
+import { withTransaction } from "@/db/transaction";
+import { adjustRunTotal, insertJobs } from "./jobs";
 import { BOSS_SCHEMA, jobInsert, PROVISION_QUEUE, singletonKeyFor } from "./boss";
-import type { Actor } from "@/lib/audit/actor";
+import type { Actor } from "@/db/schema/actor";
 import type { ProvisionJobData, Trigger } from "../types";
 
 export type ProvisioningSelection = { deviceIds: number[] } | { all: true } | { unassigned: true };

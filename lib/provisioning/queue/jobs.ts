@@ -6,24 +6,6 @@ import type { ProvisionJobData } from "../types";
 
 type Executor = Pick<pg.PoolClient, "query">;
 
-export async function withTransaction<T>(
-  pool: pg.Pool,
-  work: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
-    const result = await work(client);
-    await client.query("commit");
-    return result;
-  } catch (error) {
-    await client.query("rollback").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 /**
  * Inserts jobs through pg-boss on `executor` (a transaction's client, so jobs and the rows that
  * motivate them commit together) and returns how many were inserted: a device that already has a

@@ -1,6 +1,6 @@
 import { getEngine } from "../engine";
 import { RECONCILE_QUEUE, REMOVAL_QUEUE } from "./boss";
-import { withTransaction } from "./jobs";
+import { withTransaction } from "@/db/transaction";
 import { notifyWorkers } from "./job-notifier";
 
 /** A reconciliation slice pages at most a minute; a job not finished well after that belonged to a worker that died. */

@@ -1,5 +1,5 @@
 import { getDb } from "@/db/client";
-import { zeroCountsByStatus, type DeviceStatus } from "@/lib/devices/device-statuses";
+import { zeroCountsByStatus, type DeviceStatus } from "@/db/schema/device-statuses";
 import { FAILED_OUTCOMES, FINAL_OUTCOMES } from "../attempts/attempt-outcome";
 import { getEngine } from "../engine";
 import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type PgBoss from "pg-boss";
 import { bossDb, PROVISION_QUEUE } from "../queue/boss";
-import { withTransaction } from "../queue/jobs";
+import { withTransaction } from "@/db/transaction";
 import type { ProvisionJobData } from "../types";
 
 type Job = PgBoss.Job<ProvisionJobData>;
