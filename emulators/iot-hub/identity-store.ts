@@ -4,7 +4,9 @@ import path from "node:path";
 import type { DeviceIdentity } from "./identity";
 
 export const IDENTITIES_FILE = "iot-hub-identities.json";
-const SAVE_DELAY_MS = 250;
+const MIN_SAVE_DELAY_MS = 250;
+/** Saving may take at most about a tenth of the time, so a big registry under load does not starve devices. */
+const SAVE_COST_FACTOR = 10;
 
 type Log = (message: string) => void;
 
@@ -19,6 +21,7 @@ export class IdentityStore {
   private saveTimer: NodeJS.Timeout | null = null;
   private saving: Promise<boolean> | null = null;
   private dirty = false;
+  private lastSaveMs = 0;
 
   private constructor(
     private readonly filePath: string,
@@ -90,14 +93,18 @@ export class IdentityStore {
   private markDirty(): void {
     this.dirty = true;
     if (this.saveTimer !== null || this.saving !== null) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = null;
-      void this.save();
-    }, SAVE_DELAY_MS);
+    this.saveTimer = setTimeout(
+      () => {
+        this.saveTimer = null;
+        void this.save();
+      },
+      Math.max(MIN_SAVE_DELAY_MS, this.lastSaveMs * SAVE_COST_FACTOR),
+    );
     this.saveTimer.unref();
   }
 
   private save(): Promise<boolean> {
+    const started = performance.now();
     this.dirty = false;
     const hubs: Record<string, DeviceIdentity[]> = {};
     for (const [hub, registry] of this.hubs) hubs[hub] = [...registry.values()];
@@ -116,6 +123,7 @@ export class IdentityStore {
         },
       )
       .finally(() => {
+        this.lastSaveMs = performance.now() - started;
         this.saving = null;
         if (this.dirty) this.markDirty();
       });

@@ -231,7 +231,8 @@ export async function createMqttGateway(
   });
 
   const tlsServer = createTlsServer(
-    { cert: certificates.serverCertificatePem, key: certificates.serverKeyPem },
+    // Small request/answer packets (twin GET, PUBACK): Nagle's delay would add tens of milliseconds to each.
+    { cert: certificates.serverCertificatePem, key: certificates.serverKeyPem, noDelay: true },
     (socket) => {
       broker.handle(socket);
     },

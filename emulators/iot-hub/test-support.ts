@@ -5,7 +5,7 @@ import mqtt from "mqtt";
 import { NoRetry, SharedAccessSignature } from "azure-iot-common";
 import { Client, Message } from "azure-iot-device";
 import { Mqtt } from "azure-iot-device-mqtt";
-import { Registry } from "azure-iothub";
+import { Client as ServiceClient, Registry } from "azure-iothub";
 
 import { deriveDeviceKey } from "@/lib/dps/derive-device-key";
 import {
@@ -86,17 +86,27 @@ class HubAddressAgent extends Agent {
   }
 }
 
-/** The official `azure-iothub` Registry, made by its own `fromConnectionString`, pointed at the emulator. */
-export function officialRegistry(emulator: TestEmulator, connectionString: string): Registry {
-  const registry = Registry.fromConnectionString(connectionString);
+function pointAtEmulator(emulator: TestEmulator, sdkObject: unknown): void {
   const { address, httpsPort } = emulator.iotHub.connection;
-  // The only way in to the SDK's transport options; the registry does not expose them.
-  const transport = (registry as unknown as { _restApiClient: { setOptions(options: unknown): void } })
-    ._restApiClient;
+  // The only way in to the SDK's transport options; its objects do not expose them.
+  const transport = (sdkObject as { _restApiClient: { setOptions(options: unknown): void } })._restApiClient;
   transport.setOptions({
     http: { agent: new HubAddressAgent(address, httpsPort, { ca: emulator.iotHub.caPem, keepAlive: false }) },
   });
+}
+
+/** The official `azure-iothub` Registry, made by its own `fromConnectionString`, pointed at the emulator. */
+export function officialRegistry(emulator: TestEmulator, connectionString: string): Registry {
+  const registry = Registry.fromConnectionString(connectionString);
+  pointAtEmulator(emulator, registry);
   return registry;
+}
+
+/** The official `azure-iothub` service Client, for direct methods (HTTPS; its AMQP side is never opened). */
+export function officialServiceClient(emulator: TestEmulator, connectionString: string): ServiceClient {
+  const client = ServiceClient.fromConnectionString(connectionString);
+  pointAtEmulator(emulator, client);
+  return client;
 }
 
 export function hubConnection(emulator: TestEmulator, hub: string) {
