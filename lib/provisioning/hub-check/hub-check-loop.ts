@@ -4,7 +4,7 @@ import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import type { Engine } from "../engine";
 import { HubConnector, HUB_CHECK_TIMEOUT_MS, type GroupKeys } from "./hub-connector";
-import { isAmbiguousUnavailable, judgeHubCheck, judgeNotAllowedHub } from "./hub-check-outcome";
+import { isAmbiguousUnavailable, judgeHubCheck } from "./hub-check-outcome";
 import { HubCheckRecorder } from "./hub-check-recorder";
 import {
   bookHubSlots,
