@@ -119,8 +119,19 @@ export async function hubCheck(context: ScenarioContext): Promise<BenchResult[]>
       const loadBefore = loadAverage();
       context.log(`hub check: ${devices} devices at ${QUOTA}/min…`);
       await enqueueUnassigned(app.env);
-      await waitForAssigned(rig, "hub-", devices, (devices / QUOTA) * 60_000 * 3 + 120_000);
-      await waitForConnected(rig, "hub-", devices, 180_000);
+      // On a loaded machine DPS (the emulator) may not reach the quota: the checks are then measured
+      // against what it did assign, and the shortfall is in the figures.
+      let assigned = devices;
+      try {
+        await waitForAssigned(rig, "hub-", devices, (devices / QUOTA) * 60_000 * 3 + 120_000);
+      } catch (error) {
+        context.log(`hub check: ${(error as Error).message}`);
+        const [row] = await rig.sql<{ n: string }>(
+          "select count(*) as n from devices where registration_id like 'hub-%' and status = 'assigned'",
+        );
+        assigned = Number(row!.n);
+      }
+      await waitForConnected(rig, "hub-", assigned, 180_000);
       const span = await emulatorRegistrationSpan(emulator, "hub-");
       const registrationsPerMinute = ((span.count - 1) / span.seconds) * 60;
       const times = await checkTimes(rig, "hub-");
@@ -141,6 +152,7 @@ export async function hubCheck(context: ScenarioContext): Promise<BenchResult[]>
           "assigned → connected p50 s": round(times.p50, 3),
           "assigned → connected p95 s": round(times.p95, 3),
           "assigned → connected max s": round(times.max, 2),
+          "devices assigned in time": assigned,
           "devices not connected": Number(failed[0]!.n),
         },
         target:
@@ -162,7 +174,7 @@ export async function hubCheck(context: ScenarioContext): Promise<BenchResult[]>
       let done = false;
       const peak = sampleRss(app, () => done);
       try {
-        await waitForRechecked(rig, devices, started, 300_000);
+        await waitForRechecked(rig, assigned, started, 300_000);
       } finally {
         done = true;
       }
@@ -173,13 +185,13 @@ export async function hubCheck(context: ScenarioContext): Promise<BenchResult[]>
         database: backendCpuSeconds(database),
       };
       const memory = await peak;
-      const perThousand = (value: number) => round((value / devices) * 1000, 2);
+      const perThousand = (value: number) => round((value / assigned) * 1000, 2);
       const appCpu = cpuAfter.web - cpuBefore.web + (cpuAfter.workers - cpuBefore.workers);
       results.push({
         scenario: "hub checks alone: CPU and memory",
-        setup: `every one of ${devices.toLocaleString("en")} devices due again at once; the same processes, ${CHECKS_PER_SECOND} checks/s per hub allowed, 48 in flight per process; peak RSS sampled every 200 ms`,
+        setup: `every one of ${assigned.toLocaleString("en")} assigned devices due again at once; the same processes, ${CHECKS_PER_SECOND} checks/s per hub allowed, 48 in flight per process; peak RSS sampled every 200 ms`,
         metrics: {
-          "checks/min": Math.round((devices / seconds) * 60),
+          "checks/min": Math.round((assigned / seconds) * 60),
           "app CPU s per 1,000 checks": perThousand(appCpu),
           "  of which web server": perThousand(cpuAfter.web - cpuBefore.web),
           "  of which worker processes": perThousand(cpuAfter.workers - cpuBefore.workers),
