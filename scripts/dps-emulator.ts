@@ -47,12 +47,21 @@ async function main(): Promise<void> {
 
   let emulator;
   try {
-    emulator = await startDpsEmulator({ config, port: options.port, host: options.host, dataDir, log });
+    emulator = await startDpsEmulator({
+      config,
+      port: options.port,
+      host: options.host,
+      dataDir,
+      log,
+      iotHub: { mqttPort: options.hubMqttPort, httpsPort: options.hubHttpsPort },
+    });
   } catch (error) {
     if (error instanceof EmulatorConfigError) refuse(error.message);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
-      refuse(`cannot listen on ${options.host ?? "127.0.0.1"}:${options.port}: ${code}`);
+      refuse(
+        `cannot listen on ${options.host ?? "127.0.0.1"} (ports ${[options.port, options.hubMqttPort, options.hubHttpsPort].filter((port) => port !== undefined).join(", ") || "default"}): ${code}`,
+      );
     }
     throw error;
   }

@@ -6,17 +6,22 @@ export class CliUsageError extends Error {
 export type CliOptions = {
   configFile?: string;
   port?: number;
+  /** The IoT Hub emulator's ports (MQTT over TLS; HTTPS for the service API and WebSockets). */
+  hubMqttPort?: number;
+  hubHttpsPort?: number;
   host?: string;
   dataDir?: string;
   help: boolean;
 };
 
 export const USAGE =
-  "usage: npm run dps-emulator -- [--config FILE] [--port N] [--host ADDRESS] [--data-dir DIR]";
+  "usage: npm run dps-emulator -- [--config FILE] [--port N] [--hub-mqtt-port N] [--hub-https-port N] [--host ADDRESS] [--data-dir DIR]";
 
 const VALUE_OPTIONS = {
   "--config": "configFile",
   "--port": "port",
+  "--hub-mqtt-port": "hubMqttPort",
+  "--hub-https-port": "hubHttpsPort",
   "--host": "host",
   "--data-dir": "dataDir",
 } as const;
@@ -45,10 +50,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     if (value === undefined || value === "" || (eq === -1 && value.startsWith("--")))
       throw new CliUsageError(`${name} needs a value (${USAGE})`);
     const field = VALUE_OPTIONS[name];
-    if (field === "port") {
+    if (field === "port" || field === "hubMqttPort" || field === "hubHttpsPort") {
       if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535)
-        throw new CliUsageError(`--port must be a number from 0 to 65535, got "${value}"`);
-      options.port = Number(value);
+        throw new CliUsageError(`${name} must be a number from 0 to 65535, got "${value}"`);
+      options[field] = Number(value);
     } else {
       options[field] = value;
     }

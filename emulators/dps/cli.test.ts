@@ -37,6 +37,14 @@ function exitOf(
 }
 
 describe("command-line arguments", () => {
+  it("reads the IoT Hub emulator's ports", () => {
+    expect(parseCliArgs(["--hub-mqtt-port", "0", "--hub-https-port=9444"])).toMatchObject({
+      hubMqttPort: 0,
+      hubHttpsPort: 9444,
+    });
+    expect(() => parseCliArgs(["--hub-mqtt-port", "x"])).toThrow(/--hub-mqtt-port must be a number/);
+  });
+
   it("reads --config, --port, --host and --data-dir in both spellings", () => {
     expect(parseCliArgs(["--config", "a.json", "--port=0", "--data-dir", "d", "--host=::1"])).toEqual({
       configFile: "a.json",

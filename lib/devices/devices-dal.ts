@@ -38,6 +38,7 @@ import {
   type ImportSummary,
 } from "./csv-import";
 import { exportDevicesCsv } from "./csv-export";
+import { ImportBusy, importSlots } from "./csv-import-slots";
 
 export async function listDevicesForView(filter: DeviceFilter): Promise<DevicePage> {
   await requirePermission("devices.view");
@@ -290,6 +291,17 @@ export async function importDevices(
     });
     throw new ImportStopped("too-large", tooLargeMessage(limits.maxBytes, limits.expectedBytes));
   }
+  const slot = importSlots().take(actor.id);
+  if (!("release" in slot)) {
+    await recordAudit({
+      actor,
+      action: "devices.import",
+      target: fileName,
+      outcome: "denied",
+      detail: { reason: "busy", scope: slot.scope, limit: slot.limit },
+    });
+    throw new ImportBusy(slot);
+  }
   let summary: ImportSummary;
   try {
     summary = await importDevicesCsv(input, { fileName, actor, ...limits });
@@ -305,6 +317,8 @@ export async function importDevices(
       });
     }
     throw error;
+  } finally {
+    slot.release();
   }
   const { addedDeviceIds, ...counts } = summary;
   await recordAudit({
