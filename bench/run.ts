@@ -3,9 +3,9 @@
  * the quota, throughput against the official SDK, time to hub, the devices page at scale, CSV
  * import, reconciling 100,000 registration records, the Registration records view at scale, 1 vs 2
  * web servers + 2 workers behind a balancer, 10,000 registrations/min, a soak with faults, recovery
- * times. Runs against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator;
+ * times, the hub check against 10,000 registrations/min and through a hub outage. Runs against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator;
  * prints a table and writes the same figures to bench/results/latest.json.
- *   --only quota,throughput,time-to-hub,ten-units,soak,recovery,devices-page,csv-import,reconciliation,records-view,fleet   run some scenarios
+ *   --only quota,throughput,time-to-hub,ten-units,soak,recovery,hub-check,devices-page,csv-import,reconciliation,records-view,fleet   run some scenarios
  *   --soak-devices N        the soak's fleet (full run: 100,000; --quick: 5,000)
  *   --ten-units-devices N   the 10,000/min run's fleet (full run: 50,000; --quick: 10,000)
  */

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { cpus } from "node:os";
 import { z } from "zod";
 import { isLoopbackHost, parseMetricsAddress } from "./observability/metrics-address";
+import { parseHubAddressRules } from "./iot-hub/hub-addresses";
 
 /**
  * Over 300 lines on purpose: every setting in one list, with its default, its check and what it
@@ -136,6 +137,14 @@ function hostList() {
     });
 }
 
+function hubAddressRules() {
+  return z.preprocess(blankAsUnset, z.string().optional()).transform((value, context) => {
+    const { rules, errors } = parseHubAddressRules(value ?? "");
+    for (const error of errors) context.addIssue({ code: "custom", message: error });
+    return rules;
+  });
+}
+
 function optionalHost() {
   return z.preprocess(blankAsUnset, z.string().optional()).transform((value) => value?.trim().toLowerCase());
 }
@@ -253,6 +262,26 @@ const VARIABLES = {
     optionalText(),
     "unset",
     "extra CA bundle for a DPS endpoint behind a private CA (read by Node.js itself, for the whole process); `HIC_DPS_CA_FILE` trusts one for DPS requests only",
+  ),
+  HIC_IOT_HUB_ADDRESSES: variable(
+    hubAddressRules(),
+    "set by the launcher",
+    "where the hub check connects for a hub hostname instead of its DNS name on 8883 (the local IoT Hub, a private endpoint, a test proxy): comma-separated `hub=host:port`, `*.` for subdomains (e.g. `*.azure-devices.net=10.0.0.5:8883`). Hubs named here are allowed besides Azure's (`*.azure-devices.net`, `.cn`, `.us`); set by the launcher for the local IoT Hub",
+  ),
+  HIC_IOT_HUB_CA_FILE: variable(
+    optionalText(),
+    "set by the launcher",
+    "a CA certificate (PEM file) trusted for hub connections only, besides the public ones (the local IoT Hub's, or a private endpoint's); set by the launcher for the local IoT Hub",
+  ),
+  HIC_IOT_HUB_CHECK: variable(
+    onOff(),
+    "`on`",
+    "`off` = the engine does not connect to the assigned hub as the device after an assignment (hub status stays Not checked yet; **Check hub connection** still works)",
+  ),
+  HIC_IOT_HUB_CHECKS_PER_SECOND: variable(
+    atLeast(0.1, 100),
+    "`100`",
+    "hub checks per second per hub, across all workers (each is one connection, one twin read and one reported patch: keep it under the hub's per-unit throttles)",
   ),
   HIC_ROLE: variable(
     z.preprocess(

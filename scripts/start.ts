@@ -19,6 +19,7 @@ import { startMetricsServer } from "@/lib/observability/metrics-server";
 import { startTracing } from "@/lib/observability/tracing";
 import { bounded, isShuttingDown, onShutdown, shutdown } from "@/ops/launcher/shutdown";
 import { startLocalDps, type LocalDps } from "@/ops/launcher/emulator";
+import { asParsedSettings } from "@/ops/launcher/iot-hub-env";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";
 import { wireEngine } from "@/lib/engine-wiring";
 
@@ -69,7 +70,7 @@ async function main() {
   }
 
   if (role === "worker") {
-    if (localDps) setEnv(localDps.env);
+    if (localDps) setEnv({ ...localDps.env, ...asParsedSettings(localDps.hubEnv) });
     startTracing("worker");
     wireEngine();
     const worker = await startProvisioningWorker({});
@@ -94,7 +95,7 @@ async function main() {
     DATABASE_URL: database.url,
     HIC_DATA_DIR: dataDir,
     ...(role === "web" ? { HIC_WORKER: "off" } : {}),
-    ...(localDps ? localDps.env : {}),
+    ...(localDps ? { ...localDps.env, ...localDps.hubEnv } : {}),
   });
   const app = await startNextServer({ root, host, port, env: appEnv });
   onShutdown(() => app.stop());

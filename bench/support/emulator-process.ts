@@ -15,6 +15,10 @@ export type EmulatorProcess = {
   caPem: string;
   idScope: string;
   groupKey: string;
+  /** The local IoT Hub in the same process: where its hubs answer, and its CA. */
+  iotHub: { address: string; mqttPort: number; httpsPort: number; caFile: string };
+  /** Calls the local IoT Hub's loopback admin API (`/_emulator/iot-hub/...`). */
+  hubAdmin: <T>(method: string, route: string, body?: unknown) => Promise<T>;
   /** Calls the loopback admin API (`/_emulator/...`). */
   admin: <T>(method: string, route: string, body?: unknown) => Promise<T>;
   stop: () => Promise<void>;
@@ -53,9 +57,15 @@ export async function startEmulatorProcess(
     string | null,
   ];
   if (!first) throw new Error("the DPS emulator exited before it was ready");
-  const ready = JSON.parse(first) as { url: string; caFile: string; idScope: string };
+  const ready = JSON.parse(first) as {
+    url: string;
+    caFile: string;
+    idScope: string;
+    iotHub: EmulatorProcess["iotHub"];
+  };
   const caPem = readFileSync(ready.caFile, "utf8");
   const fetchWithCa = createDpsFetch({ caPem });
+  const fetchWithHubCa = createDpsFetch({ caPem: readFileSync(ready.iotHub.caFile, "utf8") });
   const groups = config.enrollmentGroups as { primaryKey: string }[];
   return {
     pid: child.pid!,
@@ -65,6 +75,21 @@ export async function startEmulatorProcess(
     caPem,
     idScope: ready.idScope,
     groupKey: groups[0]!.primaryKey,
+    iotHub: ready.iotHub,
+    hubAdmin: async <T>(method: string, route: string, body?: unknown) => {
+      const response = await fetchWithHubCa(
+        `https://localhost:${ready.iotHub.httpsPort}/_emulator/iot-hub/${route}`,
+        {
+          method,
+          headers: { "Content-Type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        },
+      );
+      const text = await response.text();
+      if (response.status < 200 || response.status >= 300)
+        throw new Error(`IoT Hub admin ${method} ${route}: ${response.status} ${text}`);
+      return JSON.parse(text) as T;
+    },
     admin: async <T>(method: string, route: string, body?: unknown) => {
       const response = await fetchWithCa(`${ready.url}/_emulator/${route}`, {
         method,

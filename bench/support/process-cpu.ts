@@ -28,9 +28,7 @@ function allProcesses(): Stat[] {
     .filter((p): p is Stat => p !== null);
 }
 
-/** CPU seconds (user + system) used so far by `pid` and every process below it. */
-export function treeCpuSeconds(pid: number): number {
-  const all = allProcesses();
+function treeOf(pid: number, all: Stat[]): Set<number> {
   const inTree = new Set([pid]);
   for (let grew = true; grew;) {
     grew = false;
@@ -41,7 +39,28 @@ export function treeCpuSeconds(pid: number): number {
       }
     }
   }
+  return inTree;
+}
+
+/** CPU seconds (user + system) used so far by `pid` and every process below it. */
+export function treeCpuSeconds(pid: number): number {
+  const all = allProcesses();
+  const inTree = treeOf(pid, all);
   return all.filter((p) => inTree.has(p.pid)).reduce((sum, p) => sum + p.cpuSeconds, 0);
+}
+
+/** Resident memory now (MB) of `pid` and every process below it. */
+export function treeRssMegabytes(pid: number): number {
+  let kilobytes = 0;
+  for (const member of treeOf(pid, allProcesses())) {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${member}/status`, "utf8"));
+      kilobytes += Number(match?.[1] ?? 0);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kilobytes / 1024;
 }
 
 /** CPU seconds of the PostgreSQL backends serving `database` now (a backend's command line names its database). */

@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { DeviceDto } from "@/lib/devices/device-dto";
 import { formatDateTime } from "@/lib/format";
 import { StatusBadge } from "./status-badge";
+import { HubStatusSummary } from "./hub-status-badge";
 import { DeviceErrorSummary, explainDeviceError } from "./device-error";
 
 /**
@@ -54,6 +55,12 @@ export function DeviceCardList({
             <div>
               <dt className="text-xs text-muted-foreground">Assigned IoT hub</dt>
               <dd className="break-all font-mono text-xs">{d.assignedHub ?? "No hub yet"}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-muted-foreground">Hub status</dt>
+              <dd>
+                <HubStatusSummary device={d} />
+              </dd>
             </div>
             {d.name ? (
               <div>

@@ -10,6 +10,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { Button } from "@/components/ui/button";
 import { formatDateTime } from "@/lib/format";
 import { StatusBadge } from "./status-badge";
+import { HubStatusSummary } from "./hub-status-badge";
 import { DeviceErrorSummary } from "./device-error";
 import { DeviceCardList } from "./device-card-list";
 import { RemoveSelectedDialog } from "./remove-selected-dialog";
@@ -29,6 +30,7 @@ const CELLS: Record<DeviceColumnId, { className?: string; render: (device: Devic
     },
     name: { className: "min-w-32", render: (d) => d.name ?? none },
     status: { render: (d) => <StatusBadge status={d.status} /> },
+    hubStatus: { className: "whitespace-nowrap", render: (d) => <HubStatusSummary device={d} /> },
     assignedHub: { className: "whitespace-nowrap font-mono text-xs", render: (d) => d.assignedHub ?? none },
     deviceId: { className: "whitespace-nowrap font-mono text-xs", render: (d) => d.dpsDeviceId ?? none },
     substatus: { className: "text-xs", render: (d) => d.substatus ?? none },

@@ -11,6 +11,14 @@ const TRIGGER_LABELS: Record<string, string> = {
   retry: "Retry",
   automatic: "Automatic retry",
   remove: "Removal",
+  "hub-check": "Hub check",
+  "hub-check-manual": "Hub check (asked)",
+};
+
+const HUB_OUTCOME_LABELS: Record<string, string> = {
+  "hub-connected": "connected",
+  "hub-refused": "refused",
+  "hub-unreachable": "unreachable",
 };
 
 /** Each attempt, newest first; a move to another hub stands out because support staff ask about exactly that. */
@@ -19,11 +27,13 @@ export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
   return (
     <ol className="grid gap-3" aria-label="Provisioning history">
       {entries.map((e) => {
-        const failed = e.outcome !== "assigned";
-        // A removal DPS refused carries its own explanation (the service API's, not the device API's).
+        const hubCheck = e.outcome in HUB_OUTCOME_LABELS;
+        const failed = hubCheck ? e.outcome !== "hub-connected" : e.outcome !== "assigned";
+        // A removal DPS refused carries its own explanation (the service API's, not the device API's);
+        // a hub check carries the hub's (its explanation and next step are in its message).
         const removal = e.trigger === "remove";
         const explanation =
-          failed && e.errorKind && !removal
+          failed && e.errorKind && !removal && !hubCheck
             ? explainDpsError({
                 kind: e.errorKind,
                 dpsErrorCode: e.errorCode ? Number(e.errorCode) : undefined,
@@ -44,7 +54,7 @@ export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
           >
             <div className="flex flex-wrap items-baseline justify-between gap-2">
               <span className="font-medium">
-                {TRIGGER_LABELS[e.trigger] ?? e.trigger}: {e.outcome}
+                {TRIGGER_LABELS[e.trigger] ?? e.trigger}: {HUB_OUTCOME_LABELS[e.outcome] ?? e.outcome}
                 {e.hub ? (
                   <>
                     {" "}
@@ -71,6 +81,12 @@ export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
                 .filter(Boolean)
                 .join(" · ")}
             </p>
+            {hubCheck && e.errorMessage ? (
+              <p className="mt-1 text-xs text-red-900">
+                {e.errorCode ? `Code ${e.errorCode}. ` : ""}
+                {e.errorMessage}
+              </p>
+            ) : null}
             {removal && e.errorMessage ? (
               <p className="mt-1 text-xs text-red-900">The device was kept. {e.errorMessage}</p>
             ) : null}

@@ -13,9 +13,11 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { DEVICE_STATUSES } from "./device-statuses";
+import { HUB_STATUSES } from "./hub-statuses";
 import { users } from "./users";
 
 export const deviceStatusEnum = pgEnum("device_status", DEVICE_STATUSES);
+export const deviceHubStatusEnum = pgEnum("device_hub_status", HUB_STATUSES);
 
 /**
  * A device of the platform and its latest DPS result. `attemptId` + `leaseExpiresAt` mark the one
@@ -49,6 +51,21 @@ export const devices = pgTable(
     attemptOwner: uuid(),
     leaseExpiresAt: timestamp({ withTimezone: true }),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** What the last check of the assigned hub, done as the device, found (lib/provisioning/hub-check). */
+    hubStatus: deviceHubStatusEnum().notNull().default("unchecked"),
+    /** The hub that check connected to, and when it ended. */
+    hubCheckedHub: text(),
+    hubCheckedAt: timestamp({ withTimezone: true }),
+    /** Refused: the CONNACK code or twin status; unreachable: the network error's code. */
+    hubErrorCode: text(),
+    hubErrorMessage: text(),
+    hubNextStep: text(),
+    /** A check is due from then (set by the trigger that sees an assignment land; null: none due). */
+    hubCheckDueAt: timestamp({ withTimezone: true }),
+    /** A worker holds the due check until then. */
+    hubCheckLeaseUntil: timestamp({ withTimezone: true }),
+    /** Checks of this assignment that met an unavailable hub (the retry backoff's exponent). */
+    hubCheckTries: integer().notNull().default(0),
   },
   (t) => [
     // DPS treats registration IDs case-insensitively; so do we. The "C" collation lets one index
@@ -96,6 +113,17 @@ export const devices = pgTable(
       t.updatedAt,
       t.id,
     ),
+    // The devices page's hub-status filter, by ID and by last update.
+    index("devices_hub_status_reg_idx").using(
+      "btree",
+      t.hubStatus,
+      sql`lower(${t.registrationId}) collate "C"`,
+    ),
+    index("devices_hub_status_updated_idx").on(t.hubStatus, t.updatedAt, t.id),
+    // The hub check's queue: due checks only.
+    index("devices_hub_check_due_idx")
+      .on(t.hubCheckDueAt)
+      .where(sql`${t.hubCheckDueAt} is not null`),
     // The engine looks for work it must resume: expired leases and due retries.
     index("devices_lease_idx")
       .on(t.leaseExpiresAt)
@@ -207,3 +235,25 @@ export const deviceImportReportChunks = pgTable(
   },
   (t) => [primaryKey({ columns: [t.importId, t.seq] })],
 );
+
+/** Devices per hub status, kept exact by triggers (as device_counts), for the devices page's counts. */
+export const deviceHubCounts = pgTable("device_hub_counts", {
+  hubStatus: deviceHubStatusEnum().primaryKey(),
+  count: bigint({ mode: "number" }).notNull(),
+});
+
+/**
+ * Each hub's health as the hub checks see it, shared by every worker (as dps_circuit for DPS):
+ * after enough failed checks in a row the hub's checks wait until `openUntil`, then one worker's
+ * check probes it; a success closes the circuit.
+ */
+export const hubCircuits = pgTable("hub_circuits", {
+  hub: text().primaryKey(),
+  consecutiveFailures: integer().notNull().default(0),
+  /** Failed probes since the circuit opened: the backoff's exponent. */
+  failedProbes: integer().notNull().default(0),
+  openedAt: timestamp({ withTimezone: true }),
+  openUntil: timestamp({ withTimezone: true }),
+  lastErrorMessage: text(),
+  changedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

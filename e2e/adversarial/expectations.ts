@@ -8,7 +8,7 @@ import {
   signInSchema,
   userIdSchema,
 } from "@/lib/validation/user";
-import { newDeviceSchema } from "@/lib/validation/device";
+import { checkHubSchema, newDeviceSchema } from "@/lib/validation/device";
 import {
   deleteOrphanSchema,
   reconcileSchema,
@@ -104,6 +104,14 @@ export const ACTIONS: Record<string, ActionExpectation> = {
     allowed: ["operator", "admin"],
     schema: null,
     input: (c) => ({ deviceIds: [c.victimDeviceId] }),
+  },
+  // No such device: an allowed caller is told so, and no hub is contacted.
+  "lib/actions/check-hub-connection.ts#checkHubConnectionAction": {
+    access: "devices.check-hub",
+    allowed: ["operator", "admin"],
+    schema: checkHubSchema,
+    input: () => ({ deviceId: 999_999_999 }),
+    neverChanges: true,
   },
   "lib/actions/set-provisioning-paused.ts#setProvisioningPausedAction": {
     access: "devices.provision",

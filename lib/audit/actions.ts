@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   "devices.remove",
   "device.reprovision",
   "device.retry",
+  "device.check-hub",
   "devices.reprovision",
   "devices.import",
   "provisioning.pause",

@@ -6,12 +6,13 @@ describe("role permissions (docs/design.md §3)", () => {
     for (const p of PERMISSIONS) expect(hasPermission("admin", p)).toBe(true);
   });
 
-  it("lets operators work with devices and registration records but not manage the integration, users or read the audit log", () => {
+  it("lets operators work with devices (checking their hub connection too) and registration records but not manage the integration, users or read the audit log", () => {
     expect(ROLE_PERMISSIONS.operator).toEqual([
       "integration.view",
       "devices.view",
       "devices.manage",
       "devices.provision",
+      "devices.check-hub",
       "registrations.view",
       "registrations.reconcile",
       "registrations.delete",
@@ -29,6 +30,7 @@ describe("role permissions (docs/design.md §3)", () => {
       "integration.manage",
       "devices.manage",
       "devices.provision",
+      "devices.check-hub",
       "users.manage",
       "registrations.reconcile",
       "registrations.delete",

@@ -29,6 +29,10 @@ describe("CSV export", () => {
     expect(rows[0]).toEqual([
       "registrationId",
       "status",
+      "hubStatus",
+      "hubCheckedAt",
+      "hubErrorCode",
+      "hubErrorMessage",
       "assignedHub",
       "name",
       "deviceId",
@@ -37,9 +41,9 @@ describe("CSV export", () => {
       "lastErrorCode",
       "lastErrorMessage",
     ]);
-    expect(rows.slice(1).map((r) => [r[0], r[1], r[2], r[3]])).toEqual([
-      ["exp-1", "assigned", "hub-a", '\'=HYPERLINK("x")'],
-      ["exp-3", "assigned", "hub-b", ""],
+    expect(rows.slice(1).map((r) => [r[0], r[1], r[2], r[6], r[7]])).toEqual([
+      ["exp-1", "assigned", "unchecked", "hub-a", '\'=HYPERLINK("x")'],
+      ["exp-3", "assigned", "unchecked", "hub-b", ""],
     ]);
   });
 });

@@ -17,7 +17,7 @@ export function neutralizeCell(value: string): string {
 
 /** The current filter's devices as CSV, produced in keyset batches so a million rows stream in flat memory. */
 export async function* exportDevicesCsv(
-  filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>,
+  filter: Partial<Pick<DeviceFilter, "status" | "hubStatus" | "hub" | "q">>,
   batchSize = 5000,
 ): AsyncGenerator<string> {
   yield Papa.unparse([DEVICE_CSV_HEADER], { newline: "\r\n" }) + "\r\n";

@@ -16,6 +16,16 @@ export const DEVICE_COLUMNS = [
   },
   { id: "status", label: "Status", csv: [{ header: "status", value: (d) => d.status }] },
   {
+    id: "hubStatus",
+    label: "Hub status",
+    csv: [
+      { header: "hubStatus", value: (d) => d.hubStatus },
+      { header: "hubCheckedAt", value: (d) => d.hubCheckedAt ?? "" },
+      { header: "hubErrorCode", value: (d) => d.hubErrorCode ?? "" },
+      { header: "hubErrorMessage", value: (d) => d.hubErrorMessage ?? "" },
+    ],
+  },
+  {
     id: "assignedHub",
     label: "Assigned IoT hub",
     csv: [{ header: "assignedHub", value: (d) => d.assignedHub ?? "" }],

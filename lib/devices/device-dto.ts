@@ -1,5 +1,6 @@
 import type { DeviceRow, ProvisioningHistoryRow } from "@/db/schema";
 import type { DeviceStatus } from "./device-statuses";
+import type { HubStatus } from "./hub-statuses";
 
 /** A device as every screen sees it: no lease or attempt bookkeeping. */
 export type DeviceDto = {
@@ -16,6 +17,17 @@ export type DeviceDto = {
   attemptCount: number;
   nextRetryAt: string | null;
   updatedAt: string;
+  /** What the last check of the assigned hub, done as the device, found. */
+  hubStatus: HubStatus;
+  /** The hub that check went to, and when. */
+  hubCheckedHub: string | null;
+  hubCheckedAt: string | null;
+  /** Refused: the CONNACK code or twin status; Unreachable: the network error's code. */
+  hubErrorCode: string | null;
+  hubErrorMessage: string | null;
+  hubNextStep: string | null;
+  /** A check is due or under way (after an assignment, or waiting for the hub). */
+  hubCheckPending: boolean;
 };
 
 export type DeviceDetailDto = DeviceDto & {
@@ -64,6 +76,13 @@ export function toDeviceDto(row: DeviceRow): DeviceDto {
     attemptCount: row.attemptCount,
     nextRetryAt: iso(row.nextRetryAt),
     updatedAt: row.updatedAt.toISOString(),
+    hubStatus: row.hubStatus,
+    hubCheckedHub: row.hubCheckedHub,
+    hubCheckedAt: iso(row.hubCheckedAt),
+    hubErrorCode: row.hubErrorCode,
+    hubErrorMessage: row.hubErrorMessage,
+    hubNextStep: row.hubNextStep,
+    hubCheckPending: row.hubCheckDueAt !== null,
   };
 }
 

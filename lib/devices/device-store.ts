@@ -1,9 +1,10 @@
 import { desc, eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { deviceCounts, devices, provisioningHistory } from "@/db/schema";
+import { deviceCounts, deviceHubCounts, devices, provisioningHistory } from "@/db/schema";
 import type { Actor } from "@/lib/audit/actor";
 import type { NewDevice } from "@/lib/validation/device";
 import { zeroCountsByStatus, type DeviceStatus } from "./device-statuses";
+import { zeroCountsByHubStatus, type HubStatus } from "./hub-statuses";
 import {
   toDeviceDetailDto,
   toHistoryEntryDto,
@@ -60,6 +61,8 @@ export type DeviceCountsDto = {
   byStatus: Record<DeviceStatus, number>;
   byHub: { hub: string; count: number }[];
   withoutHub: number;
+  /** Devices per hub status (what the last check of their hub found). */
+  byHubStatus: Record<HubStatus, number>;
 };
 
 /** From the trigger-maintained counts table: a handful of rows whatever the fleet size. */
@@ -80,5 +83,8 @@ export async function readDeviceCounts(): Promise<DeviceCountsDto> {
   const byHub = [...hubs]
     .map(([hub, count]) => ({ hub, count }))
     .sort((a, b) => b.count - a.count || a.hub.localeCompare(b.hub));
-  return { total, byStatus, byHub, withoutHub };
+  const byHubStatus = zeroCountsByHubStatus();
+  for (const r of await getDb().select().from(deviceHubCounts))
+    byHubStatus[r.hubStatus] += Math.max(0, r.count);
+  return { total, byStatus, byHub, withoutHub, byHubStatus };
 }

@@ -10,6 +10,7 @@ import { loadDpsCredentials, loadDpsServiceCredentials } from "@/lib/integration
 import { readDpsIntegrationRow } from "@/lib/integrations/azure-dps/integration-store";
 import { cleanupUnavailable, removeDeviceAndRecord, removalNotice, type RecordCleanup } from "./removal";
 import {
+  checkHubNow,
   dpsServiceClient,
   enqueueProvisioning,
   enqueueRemovals,
@@ -90,6 +91,38 @@ export async function getDeviceForView(id: number) {
   const device = await findDevice(id);
   if (!device) return null;
   return { device, history: await deviceHistory(id) };
+}
+
+/**
+ * "Check hub connection": connects to the device's assigned hub as the device, now, and records
+ * the result as its hub status and in its history. Operators and administrators only; audited.
+ */
+export async function checkHubConnection(deviceId: number): Promise<{ connected: boolean; message: string }> {
+  const actor = await requirePermission("devices.check-hub");
+  const device = await findDevice(deviceId);
+  if (!device) throw new UserFacingError("This device no longer exists.");
+  const outcome = await checkHubNow(deviceId, actor);
+  if (outcome.kind === "missing") throw new UserFacingError("This device no longer exists.");
+  if (outcome.kind === "not-assigned")
+    throw new UserFacingError("This device has no assigned hub yet: provision it first.");
+  if (outcome.kind === "not-connected")
+    throw new UserFacingError(
+      "Azure DPS is not connected, so the device's key is not known: connect DPS first.",
+    );
+  const { verdict, hub } = outcome;
+  await recordAudit({
+    actor,
+    action: "device.check-hub",
+    target: device.registrationId,
+    outcome: verdict.hubStatus === "connected" ? "success" : "failure",
+    detail: { hub, hubStatus: verdict.hubStatus, code: verdict.errorCode },
+  });
+  if (verdict.hubStatus === "connected") return { connected: true, message: `Connected to ${hub}.` };
+  const label = verdict.hubStatus === "refused" ? "Refused" : "Unreachable";
+  return {
+    connected: false,
+    message: `${label}: ${verdict.errorMessage ?? ""} ${verdict.nextStep ?? ""}`.trim(),
+  };
 }
 
 /** Adds a device and, while DPS is connected, provisions it right away so the user sees its hub. */
@@ -323,7 +356,7 @@ export async function getImportReport(
 }
 
 export async function exportDevices(
-  filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>,
+  filter: Partial<Pick<DeviceFilter, "status" | "hubStatus" | "hub" | "q">>,
 ): Promise<AsyncGenerator<string>> {
   await requirePermission("devices.view");
   return exportDevicesCsv(filter);

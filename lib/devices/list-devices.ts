@@ -47,16 +47,19 @@ function searchPrefix(q: string) {
  * status and hub conditions, written as the devices indexes lead with them. "No hub" is the empty
  * hub in those indexes (as in device_counts), so that it is an equality and the index order holds.
  */
-function exactFilters(filter: Partial<Pick<DeviceFilter, "status" | "hub">>): SQL[] {
+function exactFilters(filter: Partial<Pick<DeviceFilter, "status" | "hubStatus" | "hub">>): SQL[] {
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(sql`devices.status = ${filter.status}`);
+  if (filter.hubStatus) conditions.push(sql`devices.hub_status = ${filter.hubStatus}`);
   if (filter.hub)
     conditions.push(sql`coalesce(devices.assigned_hub, '') = ${filter.hub === "(none)" ? "" : filter.hub}`);
   return conditions;
 }
 
 /** Every filter of the devices page as SQL conditions (the CSV export uses them too). */
-export function filterConditions(filter: Partial<Pick<DeviceFilter, "status" | "hub" | "q">>): SQL[] {
+export function filterConditions(
+  filter: Partial<Pick<DeviceFilter, "status" | "hubStatus" | "hub" | "q">>,
+): SQL[] {
   const conditions = exactFilters(filter);
   if (filter.q) {
     const prefix = searchPrefix(filter.q);

@@ -8,6 +8,7 @@
  *   pacing/    the global rate limiter, the per-process call slots, metering extra requests
  *   runs/      bulk runs' progress and ETA, the engine's status, finishing runs and resuming orphans
  *   health/    DPS's health shared by every worker (circuit, probe, refused key), process heartbeats
+ *   hub-check/ after every assignment, the assigned hub checked as the device (paced per hub, a circuit per hub)
  *   worker/    the worker process: fetch loop, concurrency, job completion, sweeper, the one inside the web server
  *
  * Below the domains: it imports DPS (lib/dps) and the database (db/), never a domain; what it needs
@@ -23,6 +24,8 @@ export {
 export { enqueueReconciliation, enqueueRemovals, type RemovalJobData } from "./queue/service-jobs";
 export { getDpsHealth, getEngineStatus } from "./runs/status";
 export { resumeAfterKeyAccepted } from "./health/key-refusal";
+export { checkHubNow, type HubCheckNowOutcome } from "./hub-check/check-now";
+export type { HubCheckVerdict } from "./hub-check/hub-check-outcome";
 export { estimateDuration } from "./pacing/rate-limiter";
 export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker/worker";
 export {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { registrationIdSchema, validateRegistrationId } from "@/lib/dps/validation";
 import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
+import { HUB_STATUSES } from "@/lib/devices/hub-statuses";
 
 export const DEVICE_NAME_MAX = 200;
 export const PAYLOAD_MAX_BYTES = 16 * 1024;
@@ -77,6 +78,7 @@ export type DeviceSort = (typeof DEVICE_SORTS)[number];
 /** The devices page's URL parameters: shareable links for support staff. Bad values fall back to defaults. */
 export const deviceFilterSchema = z.object({
   status: z.enum(DEVICE_STATUSES).optional().catch(undefined),
+  hubStatus: z.enum(HUB_STATUSES).optional().catch(undefined),
   hub: z
     .string()
     .trim()
@@ -102,3 +104,6 @@ export type DeviceFilter = z.output<typeof deviceFilterSchema>;
 export const deviceIdsSchema = z.object({
   deviceIds: z.array(z.coerce.number().int().positive()).min(1, "Select at least one device.").max(10_000),
 });
+
+/** "Check hub connection" on one device. */
+export const checkHubSchema = z.object({ deviceId: z.coerce.number().int().positive() });

@@ -8,6 +8,7 @@ import {
   type IotHubConnectionInfo,
 } from "@/emulators/dps";
 import { env } from "@/lib/env";
+import { localIotHubEnv } from "./iot-hub-env";
 
 export type LocalDpsConnection = {
   idScope: string;
@@ -25,6 +26,8 @@ export type LocalDps = {
   connection: LocalDpsConnection;
   /** For the app: the outbound policy allows this host, and the emulator's CA is trusted for it alone. */
   env: { HIC_DPS_EMULATOR_HOST: string; HIC_DPS_EMULATOR_CA_FILE: string };
+  /** For the app's hub checks: the demo hubs' names lead to the local IoT Hub, whose CA is trusted for hub connections only. */
+  hubEnv: ReturnType<typeof localIotHubEnv>;
 };
 
 /**
@@ -62,5 +65,6 @@ export async function startLocalDps(dataDir: string, log: (line: string) => void
     emulator,
     connection,
     env: { HIC_DPS_EMULATOR_HOST: connection.host, HIC_DPS_EMULATOR_CA_FILE: emulator.caFile },
+    hubEnv: localIotHubEnv(emulator.iotHub.connection, env()),
   };
 }

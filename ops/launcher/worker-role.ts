@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { env, setEnv } from "@/lib/env";
 import { secretFile } from "@/ops/runtime/required-secrets";
+import { asParsedSettings, localIotHubEnv, readLocalIotHubInfo } from "./iot-hub-env";
 
 /**
  * A worker decrypts the stored DPS key with the app's HIC_SECRET_KEY: the environment's, or on one
@@ -24,11 +25,13 @@ export function loadSecretKey(dataDir: string): string {
  * its host is allowed, and its CA is trusted for that host only.
  */
 export function reachLocalEmulator(dataDir: string): void {
-  if (env().HIC_DPS_EMULATOR_HOST) return;
   const connectionFile = path.join(dataDir, "dps-emulator", "connection.json");
   const caFile = path.join(dataDir, "dps-emulator", "ca.pem");
   if (!existsSync(connectionFile) || !existsSync(caFile)) return;
-  const { host } = JSON.parse(readFileSync(connectionFile, "utf8")) as { host?: string };
-  if (!host) return;
-  setEnv({ HIC_DPS_EMULATOR_HOST: host.toLowerCase(), HIC_DPS_EMULATOR_CA_FILE: caFile });
+  const connection = JSON.parse(readFileSync(connectionFile, "utf8")) as { host?: string };
+  // The local IoT Hub runs in the emulator's process: its hubs are checked there, with its CA.
+  const iotHub = readLocalIotHubInfo(connection);
+  if (iotHub) setEnv(asParsedSettings(localIotHubEnv(iotHub, env())));
+  if (env().HIC_DPS_EMULATOR_HOST || !connection.host) return;
+  setEnv({ HIC_DPS_EMULATOR_HOST: connection.host.toLowerCase(), HIC_DPS_EMULATOR_CA_FILE: caFile });
 }

@@ -5,6 +5,8 @@ import { HEALTH_CHANNEL } from "../health/circuit-store";
 import { listenForJobs } from "../queue/job-notifier";
 import { fetchLoop } from "./fetch-loop";
 import { startServiceWorkers } from "./service-workers";
+import { env } from "@/lib/env";
+import { startHubChecks } from "../hub-check/hub-check-loop";
 import { startSweeper } from "./sweeper-timer";
 import { createWorkerContext, type WorkerContext } from "./worker-context";
 
@@ -21,6 +23,7 @@ type Companions = {
   listener: { close(): Promise<void> };
   sweeper: { stop(): void };
   serviceWorkers: { stop(): Promise<void> };
+  hubChecks: { stop(): Promise<void> } | null;
 };
 
 /**
@@ -39,6 +42,8 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
   const worker = createWorkerContext(engine, boss, configured);
   const sweeper = startSweeper(engine, boss);
   const serviceWorkers = await startServiceWorkers(engine, boss);
+  // After every assignment, the assigned hub is checked as the device (lib/provisioning/hub-check).
+  const hubChecks = env().HIC_IOT_HUB_CHECK === "on" ? startHubChecks(engine) : null;
   const listener = listenForWakeUps(worker);
   const loop = fetchLoop(worker);
   logger.info(
@@ -47,7 +52,7 @@ export async function startProvisioningWorker(options: WorkerOptions = {}): Prom
   );
   let stopping: Promise<void> | null = null;
   return {
-    stop: () => (stopping ??= stopWorker(worker, { loop, listener, sweeper, serviceWorkers })),
+    stop: () => (stopping ??= stopWorker(worker, { loop, listener, sweeper, serviceWorkers, hubChecks })),
   };
 }
 
@@ -78,6 +83,7 @@ async function stopWorker(worker: WorkerContext, companions: Companions): Promis
   worker.running = false;
   companions.sweeper.stop();
   const servicesStopped = companions.serviceWorkers.stop();
+  const hubChecksStopped = companions.hubChecks?.stop();
   worker.stopWaiting.abort();
   worker.waker.nudge();
   await companions.loop;
@@ -89,6 +95,7 @@ async function stopWorker(worker: WorkerContext, companions: Companions): Promis
   await Promise.allSettled([...worker.inFlight]);
   await worker.completer.flush();
   await servicesStopped;
+  await hubChecksStopped;
   await engine.heartbeat.stop();
   logger.info("provisioning worker stopped");
 }

@@ -20,6 +20,7 @@ import { HubChart } from "@/components/devices/hub-chart";
 import { EnginePanel } from "@/components/devices/engine-panel";
 import { AutoRefresh } from "@/components/devices/auto-refresh";
 import { STATUS_LABELS } from "@/components/devices/status-badge";
+import { HUB_STATUSES, HUB_STATUS_LABELS } from "@/lib/devices/hub-statuses";
 
 export const metadata: Metadata = { title: "Devices" };
 
@@ -41,6 +42,7 @@ export default async function DevicesPage({
   const canProvision = hasPermission(user.role, "devices.provision");
   const base = {
     status: filter.status,
+    hubStatus: filter.hubStatus,
     hub: filter.hub,
     q: filter.q,
     sort: filter.sort === "registrationId" ? undefined : filter.sort,
@@ -94,6 +96,20 @@ export default async function DevicesPage({
                     {STATUS_LABELS[s]}
                   </Link>
                   <span>{counts.byStatus[s].toLocaleString("en")}</span>
+                </li>
+              ))}
+            </ul>
+            <h3 className="mt-4 mb-2 text-sm font-medium">By hub status</h3>
+            <ul className="grid grid-cols-2 gap-2 text-sm" aria-label="Devices by hub status">
+              {HUB_STATUSES.map((s) => (
+                <li key={s} className="flex justify-between">
+                  <Link
+                    href={devicesPageLink({ ...base, hubStatus: s })}
+                    className="text-link underline underline-offset-2"
+                  >
+                    {HUB_STATUS_LABELS[s]}
+                  </Link>
+                  <span>{counts.byHubStatus[s].toLocaleString("en")}</span>
                 </li>
               ))}
             </ul>

@@ -8,6 +8,8 @@ import { PageHeader } from "@/components/shell/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Alert } from "@/components/ui/alert";
 import { StatusBadge } from "@/components/devices/status-badge";
+import { HubStatusBadge } from "@/components/devices/hub-status-badge";
+import { CheckHubButton } from "@/components/devices/check-hub-button";
 import { DeviceActions } from "@/components/devices/device-actions";
 import { HistoryTimeline } from "@/components/devices/history-timeline";
 import { explainDeviceError } from "@/components/devices/device-error";
@@ -27,6 +29,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
   if (!found) notFound();
   const { device, history } = found;
   const explanation = explainDeviceError(device);
+  const canCheckHub = hasPermission(user.role, "devices.check-hub");
   const rows: [string, React.ReactNode][] = [
     ["Status", <StatusBadge key="s" status={device.status} />],
     [
@@ -38,6 +41,23 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
       ) : (
         "No hub yet"
       ),
+    ],
+    [
+      "Hub status",
+      <span key="hs" className="inline-flex flex-wrap items-center gap-2">
+        <HubStatusBadge status={device.hubStatus} />
+        {device.hubStatus === "connected" && device.hubCheckedAt ? (
+          <span className="text-xs">
+            to <span className="font-mono">{device.hubCheckedHub}</span> at{" "}
+            {formatDateTime(device.hubCheckedAt)}
+          </span>
+        ) : device.hubStatus !== "unchecked" && device.hubCheckedAt ? (
+          <span className="text-xs">checked {formatDateTime(device.hubCheckedAt)}</span>
+        ) : null}
+        {device.hubCheckPending ? (
+          <span className="text-xs text-muted-foreground">a check is due</span>
+        ) : null}
+      </span>,
     ],
     ["Device ID", device.dpsDeviceId ?? "—"],
     ["Substatus", device.substatus ?? "—"],
@@ -65,7 +85,13 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
 
   return (
     <>
-      <AutoRefresh active={device.status === "assigning" || device.status === "pending"} />
+      <AutoRefresh
+        active={
+          device.status === "assigning" ||
+          device.status === "pending" ||
+          (device.status === "assigned" && device.hubCheckPending)
+        }
+      />
       <p className="mb-2 text-sm">
         <Link href="/devices" className="text-link underline">
           ← All devices
@@ -75,18 +101,41 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
         title={device.registrationId}
         description={device.assignedHub ? `On ${device.assignedHub}.` : "No IoT hub yet."}
         actions={
-          <DeviceActions
-            deviceId={device.id}
-            registrationId={device.registrationId}
-            failed={device.status === "failed"}
-            canProvision={hasPermission(user.role, "devices.provision")}
-            canManage={hasPermission(user.role, "devices.manage")}
-            connected={engine.connected}
-            hub={device.assignedHub}
-            recordCleanup={recordCleanup}
-          />
+          <>
+            {canCheckHub && device.status === "assigned" ? <CheckHubButton deviceId={device.id} /> : null}
+            <DeviceActions
+              deviceId={device.id}
+              registrationId={device.registrationId}
+              failed={device.status === "failed"}
+              canProvision={hasPermission(user.role, "devices.provision")}
+              canManage={hasPermission(user.role, "devices.manage")}
+              connected={engine.connected}
+              hub={device.assignedHub}
+              recordCleanup={recordCleanup}
+            />
+          </>
         }
       />
+      {device.status === "assigned" &&
+      (device.hubStatus === "refused" || device.hubStatus === "unreachable") ? (
+        <Alert
+          tone={device.hubStatus === "refused" ? "danger" : "warning"}
+          className="mb-6"
+          aria-label="Hub status"
+        >
+          <p className="font-semibold">
+            {device.hubStatus === "refused"
+              ? `${device.hubCheckedHub ?? "The hub"} refused the device${device.hubErrorCode ? ` (code ${device.hubErrorCode})` : ""}`
+              : `${device.hubCheckedHub ?? "The hub"} could not be reached`}
+          </p>
+          {device.hubErrorMessage ? <p className="mt-1">{device.hubErrorMessage}</p> : null}
+          {device.hubNextStep ? (
+            <p className="mt-1">
+              <strong>Next step:</strong> {device.hubNextStep}
+            </p>
+          ) : null}
+        </Alert>
+      ) : null}
       {explanation ? (
         <Alert tone="danger" className="mb-6">
           <p className="font-semibold">{explanation.title}</p>

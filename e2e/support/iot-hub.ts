@@ -1,0 +1,51 @@
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
+import { Agent, request } from "undici";
+import { emulatorConnection } from "./emulator";
+
+type LocalIotHub = { address: string; httpsPort: number; caFile: string; hubs: { hostName: string }[] };
+
+/** The local IoT Hub the launcher started next to the DPS emulator (connection.json's `iotHub`). */
+export function localIotHub(): LocalIotHub {
+  const { iotHub } = emulatorConnection() as unknown as { iotHub?: LocalIotHub };
+  if (!iotHub)
+    throw new Error("connection.json has no iotHub: is the local IoT Hub running with the DPS emulator?");
+  return iotHub;
+}
+
+/** Calls the local IoT Hub's loopback-only admin API (`/_emulator/iot-hub/<route>`), trusting its CA. */
+export async function iotHubAdmin<T = unknown>(
+  method: "GET" | "PATCH" | "POST" | "DELETE",
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const hub = localIotHub();
+  const dispatcher = new Agent({
+    connect: {
+      secureContext: createSecureContext({ ca: readFileSync(hub.caFile, "utf8") }),
+      servername: "localhost",
+    },
+  });
+  try {
+    const response = await request(`https://${hub.address}:${hub.httpsPort}/_emulator/iot-hub/${route}`, {
+      method,
+      dispatcher,
+      headers: { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, body: (text ? JSON.parse(text) : null) as T };
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+/** Disables a device's identity in its hub, as an administrator would in the portal. */
+export async function disableIdentity(hub: string, deviceId: string): Promise<void> {
+  const { status, body } = await iotHubAdmin(
+    "PATCH",
+    `hubs/${encodeURIComponent(hub)}/identities/${encodeURIComponent(deviceId)}`,
+    { status: "disabled", statusReason: "e2e" },
+  );
+  if (status !== 200) throw new Error(`The local IoT Hub refused: HTTP ${status} ${JSON.stringify(body)}`);
+}

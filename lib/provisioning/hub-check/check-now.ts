@@ -1,0 +1,65 @@
+import type { Actor } from "@/db/schema/actor";
+import { env } from "@/lib/env";
+import { getEngine } from "../engine";
+import { HubConnector } from "./hub-connector";
+import { isAmbiguousUnavailable, judgeHubCheck, type HubCheckVerdict } from "./hub-check-outcome";
+import { hubAcceptsOthers, readCheckTarget, recordHubChecks, updateHubCircuits } from "./hub-check-sql";
+import { tally } from "./hub-check-recorder";
+
+export type HubCheckNowOutcome =
+  | { kind: "checked"; hub: string; verdict: HubCheckVerdict; durationMs: number }
+  | { kind: "missing" }
+  /** No hub to check: the device is not assigned (yet). */
+  | { kind: "not-assigned" }
+  /** DPS is not connected, so the device's key cannot be derived. */
+  | { kind: "not-connected" };
+
+/** How recently another device must have connected for a "server unavailable" to be this device's. */
+const RECENT_MS = 10 * 60_000;
+
+let connector: { url: string | undefined; connector: HubConnector } | null = null;
+
+/** One per process (its TLS context and sessions), rebuilt only if the configuration's database changes (tests). */
+function sharedConnector(): HubConnector {
+  const url = env().DATABASE_URL;
+  if (!connector || connector.url !== url) connector = { url, connector: new HubConnector() };
+  return connector.connector;
+}
+
+/**
+ * A person's "Check hub connection": the check runs now, in this request, whatever the hub's
+ * circuit says (it doubles as a probe: its result feeds the circuit too), and its result is the
+ * device's hub status and a history row naming who asked.
+ */
+export async function checkHubNow(deviceId: number, actor: Actor): Promise<HubCheckNowOutcome> {
+  const engine = getEngine();
+  const target = await readCheckTarget(engine.pool, deviceId);
+  if (!target) return { kind: "missing" };
+  if (target.status !== "assigned" || !target.hub) return { kind: "not-assigned" };
+  const gate = await engine.gate.read(0);
+  if (!gate.credentials) return { kind: "not-connected" };
+  const startedAt = new Date();
+  const result = await sharedConnector().check(target, {
+    primaryKey: gate.credentials.primaryKey,
+    secondaryKey: gate.credentials.secondaryKey ?? null,
+  });
+  const durationMs = Date.now() - startedAt.getTime();
+  // A person asked about this device: a "server unavailable" while the hub takes others is the device's.
+  const deviceSpecific =
+    isAmbiguousUnavailable(result) &&
+    (await hubAcceptsOthers(engine.pool, target.hub, deviceId, new Date(Date.now() - RECENT_MS)));
+  const verdict = judgeHubCheck(result, target.tries, undefined, deviceSpecific);
+  const record = {
+    check: target,
+    verdict,
+    history: true,
+    manual: true,
+    startedAt,
+    durationMs,
+    actorId: actor?.id || null,
+    actorEmail: actor?.email || null,
+  };
+  await recordHubChecks(engine.pool, [record]);
+  await updateHubCircuits(engine.pool, tally([record]), engine.settings);
+  return { kind: "checked", hub: target.hub, verdict, durationMs };
+}

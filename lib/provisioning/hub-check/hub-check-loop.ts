@@ -1,0 +1,152 @@
+import { setMaxListeners } from "node:events";
+import { realSleep } from "@/lib/dps";
+import { env } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import type { Engine } from "../engine";
+import { HubConnector, HUB_CHECK_TIMEOUT_MS, type GroupKeys } from "./hub-connector";
+import { isAmbiguousUnavailable, judgeHubCheck } from "./hub-check-outcome";
+import { HubCheckRecorder } from "./hub-check-recorder";
+import {
+  bookHubSlots,
+  claimDueChecks,
+  claimHubProbes,
+  claimProbeCheck,
+  hubAcceptsOthers,
+  releaseChecks,
+  type DueCheck,
+} from "./hub-check-sql";
+
+/** Checks in flight per process (each mostly waits on the network or its paced slot). */
+export const HUB_CHECK_CONCURRENCY = 48;
+/** How often an idle loop looks for due checks: a device assigned now is checked within this. */
+const IDLE_POLL_MS = 200;
+/** A claimed check's lease: its paced wait plus the whole check, with room to spare. */
+const LEASE_SECONDS = Math.ceil(HUB_CHECK_TIMEOUT_MS / 1000) * 3;
+
+export type HubCheckLoop = { stop(): Promise<void> };
+
+/**
+ * The hub checks of one worker process: claims due checks (oldest first, hubs with an open
+ * circuit left out, one probe per open hub whose wait is over), waits for each hub's paced slot,
+ * connects as the device, and records the results in batches. No standing sessions: every check
+ * connects, reads the twin, reports, disconnects.
+ */
+export function startHubChecks(engine: Engine, options: { checksPerSecond?: number } = {}): HubCheckLoop {
+  const config = env();
+  const slotCostMs = 1000 / (options.checksPerSecond ?? config.HIC_IOT_HUB_CHECKS_PER_SECOND);
+  const connector = new HubConnector(config);
+  const recorder = new HubCheckRecorder(engine.pool, engine.settings);
+  const stopping = new AbortController();
+  // Every check in flight listens for the stop (and detaches when it ends).
+  setMaxListeners(0, stopping.signal);
+  const inFlight = new Set<Promise<void>>();
+  let slotFreed: (() => void) | null = null;
+
+  const runOne = async (due: DueCheck, waitMs: number, keys: GroupKeys): Promise<void> => {
+    if (waitMs > 0) await realSleep(waitMs, stopping.signal);
+    if (stopping.signal.aborted) return releaseChecks(engine.pool, [due]);
+    const startedAt = new Date();
+    const result = await connector.check(due, keys, stopping.signal);
+    if (result.kind === "unreachable" && result.cause === "aborted") return releaseChecks(engine.pool, [due]);
+    // Turned away as "unavailable" again and again while the hub took another device since this
+    // check began: this device's identity is disabled.
+    const deviceSpecific =
+      isAmbiguousUnavailable(result) &&
+      due.tries >= 2 &&
+      (await hubAcceptsOthers(engine.pool, due.hub, due.deviceId, startedAt));
+    const verdict = judgeHubCheck(result, due.tries, undefined, deviceSpecific);
+    await recorder.record({
+      check: due,
+      verdict,
+      history: verdict.retryInMs === null || due.tries === 0,
+      manual: false,
+      startedAt,
+      durationMs: Date.now() - startedAt.getTime(),
+      actorId: null,
+      actorEmail: null,
+    });
+  };
+
+  const start = (due: DueCheck, waitMs: number, keys: GroupKeys) => {
+    const work = runOne(due, waitMs, keys)
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: { message: (error as Error).message }, deviceId: due.deviceId },
+          "hub check failed to run",
+        ),
+      )
+      .finally(() => {
+        inFlight.delete(work);
+        slotFreed?.();
+      });
+    inFlight.add(work);
+  };
+
+  const claim = async (keys: GroupKeys): Promise<number> => {
+    const free = HUB_CHECK_CONCURRENCY - inFlight.size;
+    if (free <= 0) return 0;
+    const probes: DueCheck[] = [];
+    for (const hub of await claimHubProbes(
+      engine.pool,
+      engine.settings.circuitFailures,
+      engine.settings.probeMaxMs,
+    )) {
+      const probe = await claimProbeCheck(engine.pool, hub, LEASE_SECONDS);
+      if (probe) probes.push(probe);
+    }
+    const due = [
+      ...probes,
+      ...(await claimDueChecks(
+        engine.pool,
+        free - probes.length,
+        LEASE_SECONDS,
+        engine.settings.circuitFailures,
+      )),
+    ];
+    const waits = await bookHubSlots(
+      engine.pool,
+      due.map((check) => check.hub),
+      slotCostMs,
+    );
+    due.forEach((check, index) => start(check, waits[index] ?? 0, keys));
+    return due.length;
+  };
+
+  const loop = async () => {
+    let awayMs = 0;
+    while (!stopping.signal.aborted) {
+      try {
+        const gate = await engine.gate.read();
+        const keys = gate.credentials
+          ? { primaryKey: gate.credentials.primaryKey, secondaryKey: gate.credentials.secondaryKey ?? null }
+          : null;
+        const claimed = keys && !gate.paused ? await claim(keys) : 0;
+        awayMs = 0;
+        if (inFlight.size >= HUB_CHECK_CONCURRENCY)
+          await new Promise<void>((resolve) => {
+            slotFreed = resolve;
+          });
+        else if (claimed === 0) await realSleep(IDLE_POLL_MS, stopping.signal);
+        slotFreed = null;
+      } catch (error) {
+        awayMs = Math.min(5_000, Math.max(250, awayMs * 2));
+        logger.warn(
+          { err: { message: (error as Error).message } },
+          "hub checks: cannot reach the database; trying again",
+        );
+        await realSleep(awayMs, stopping.signal);
+      }
+    }
+  };
+  const running = loop();
+
+  return {
+    async stop() {
+      stopping.abort();
+      slotFreed?.();
+      await running;
+      await Promise.allSettled([...inFlight]);
+      await recorder.flush();
+    },
+  };
+}
