@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { Gauge, Registry } from "prom-client";
 import { DEVICE_STATUSES } from "@/db/schema/device-statuses";
+import { HUB_STATUSES } from "@/db/schema/hub-statuses";
 
 /**
  * Counts only the database knows (devices by status and hub, the queue, the DPS circuit), read at
@@ -46,6 +47,21 @@ export function createFleetRegistry(db: () => Queryable): Registry {
         const hub = row.hub === "" ? "none" : named.has(row.hub) ? row.hub : "other";
         this.inc({ status: row.status, hub }, Number(row.count));
       }
+    },
+  });
+
+  new Gauge({
+    name: "hic_devices_by_hub_status",
+    help: "Devices by the outcome of their last hub check (unchecked, connected, refused, unreachable), from the trigger-kept device_hub_counts.",
+    labelNames: ["hub_status"],
+    registers,
+    async collect() {
+      this.reset();
+      for (const hubStatus of HUB_STATUSES) this.set({ hub_status: hubStatus }, 0);
+      const { rows } = await db().query<{ hub_status: string; count: string }>(
+        "select hub_status::text as hub_status, count from device_hub_counts",
+      );
+      for (const row of rows) this.set({ hub_status: row.hub_status }, Number(row.count));
     },
   });
 

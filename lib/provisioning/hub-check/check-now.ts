@@ -1,3 +1,4 @@
+import { metrics } from "@/lib/observability/metrics";
 import type { Actor } from "@/db/schema/actor";
 import { env } from "@/lib/env";
 import { getEngine } from "../engine";
@@ -49,6 +50,7 @@ export async function checkHubNow(deviceId: number, actor: Actor): Promise<HubCh
     isAmbiguousUnavailable(result) &&
     (await hubAcceptsOthers(engine.pool, target.hub, deviceId, new Date(Date.now() - RECENT_MS)));
   const verdict = judgeHubCheck(result, target.tries, undefined, deviceSpecific);
+  metrics().hubChecks.inc({ outcome: verdict.outcome.replace(/^hub-/, "") });
   const record = {
     check: target,
     verdict,

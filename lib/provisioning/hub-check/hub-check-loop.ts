@@ -1,3 +1,4 @@
+import { metrics } from "@/lib/observability/metrics";
 import { setMaxListeners } from "node:events";
 import { realSleep } from "@/lib/dps";
 import { env } from "@/lib/env";
@@ -55,6 +56,7 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
       due.tries >= 2 &&
       (await hubAcceptsOthers(engine.pool, due.hub, due.deviceId, startedAt));
     const verdict = judgeHubCheck(result, due.tries, undefined, deviceSpecific);
+    metrics().hubChecks.inc({ outcome: verdict.outcome.replace(/^hub-/, "") });
     await recorder.record({
       check: due,
       verdict,
