@@ -10,7 +10,7 @@ import {
   officialRegistry,
   officialServiceClient,
   provisionThroughDps,
-} from "./test-support";
+} from "@/tests/support/iot-hub-emulator";
 
 describe("the official device SDK (azure-iot-device-mqtt) against the local IoT Hub", () => {
   let emulator: TestEmulator;

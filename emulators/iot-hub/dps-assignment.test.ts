@@ -13,7 +13,7 @@ import {
 } from "@/tests/support/dps-emulator";
 
 import { ConnackCodes } from "./mqtt-gateway";
-import { connackCode, deviceToken, provisionThroughDps } from "./test-support";
+import { connackCode, deviceToken, provisionThroughDps } from "@/tests/support/iot-hub-emulator";
 
 /** One group pinned to hub A; moving it to hub B re-provisions its devices there. */
 const pinnedConfig = () =>

@@ -11,7 +11,7 @@ import {
   officialDeviceClient,
   openError,
   provisionThroughDps,
-} from "./test-support";
+} from "@/tests/support/iot-hub-emulator";
 
 const WRONG_KEY = Buffer.alloc(32, 9).toString("base64");
 

@@ -1,30 +1,16 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { safeDecode, sasTokenFields } from "@/lib/dps/sas";
 
 /** `SharedAccessSignature sr=…&sig=…&se=…[&skn=…]`; values kept as sent (the signature covers `sr` as it appears). */
 export type HubSasFields = { sr: string; sig: string; se: string; skn?: string };
 
 export function parseHubSas(text: string | null | undefined): HubSasFields | null {
-  if (!text) return null;
-  const match = /^SharedAccessSignature\s+(.+)$/.exec(text.trim());
-  if (!match?.[1]) return null;
-  const fields: Record<string, string> = {};
-  for (const part of match[1].split("&")) {
-    const eq = part.indexOf("=");
-    if (eq <= 0) return null;
-    fields[part.slice(0, eq)] = part.slice(eq + 1);
-  }
+  const fields = sasTokenFields(text);
+  if (!fields) return null;
   const { sr, sig, se, skn } = fields;
   if (sr === undefined || sig === undefined || se === undefined) return null;
   if (!/^\d{1,12}$/.test(se)) return null;
   return { sr, sig, se, ...(skn !== undefined ? { skn } : {}) };
-}
-
-function safeDecode(value: string): string | null {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return null;
-  }
 }
 
 /** The decoded resource, or null when it is not URL-decodable. */

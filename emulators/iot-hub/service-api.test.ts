@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUB_A, startTestEmulator, testConfig, type TestEmulator } from "@/tests/support/dps-emulator";
 import { SharedAccessSignature } from "azure-iot-common";
 
-import { hubConnection, provisionThroughDps } from "./test-support";
+import { hubConnection, provisionThroughDps } from "@/tests/support/iot-hub-emulator";
 
 type Answer = { status: number; headers: Record<string, string | string[] | undefined>; json: unknown };
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { HUB_A, startTestEmulator, testConfig, type TestEmulator } from "@/tests/support/dps-emulator";
 
-import { hubConnection, officialRegistry, provisionThroughDps } from "./test-support";
+import { hubConnection, officialRegistry, provisionThroughDps } from "@/tests/support/iot-hub-emulator";
 
 // azure-iothub brings its own copy of azure-iot-common, so its errors are told apart by name, not class.
 describe("the official service SDK (azure-iothub Registry) against the local IoT Hub", () => {

@@ -30,8 +30,11 @@ export function createSasToken(
 
 export type SasFields = { sr: string; sig: string; se: string; skn: string };
 
-/** Splits a token into its fields, keeping every value exactly as sent (signatures cover the literal `sr`). */
-export function parseSasToken(header: string | null | undefined): SasFields | null {
+/**
+ * A `SharedAccessSignature k=v&k=v…` token's fields, each value exactly as sent (signatures cover
+ * the literal `sr`); null when it is not one. DPS and IoT Hub tokens share this form.
+ */
+export function sasTokenFields(header: string | null | undefined): Record<string, string> | null {
   if (!header) return null;
   const match = /^SharedAccessSignature\s+(.+)$/.exec(header.trim());
   if (!match?.[1]) return null;
@@ -41,6 +44,13 @@ export function parseSasToken(header: string | null | undefined): SasFields | nu
     if (eq <= 0) return null;
     fields[part.slice(0, eq)] = part.slice(eq + 1);
   }
+  return fields;
+}
+
+/** Splits a registration token into its fields (every one required). */
+export function parseSasToken(header: string | null | undefined): SasFields | null {
+  const fields = sasTokenFields(header);
+  if (!fields) return null;
   const { sr, sig, se, skn } = fields;
   if (sr === undefined || sig === undefined || se === undefined || skn === undefined) return null;
   return { sr, sig, se, skn };
