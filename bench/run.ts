@@ -92,12 +92,12 @@ async function main() {
       log("CSV import over HTTP…");
       ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
       results.push(
-        await csvImportScenario({
+        ...(await csvImportScenario({
           databaseUrl: await benchDatabase(server, "bench_import"),
           rows: quick ? 200_000 : 1_000_000,
           workDir: work.dir,
           log,
-        }),
+        })),
       );
     }
     if (wanted("reconciliation")) {

@@ -329,6 +329,21 @@ const VARIABLES = {
     "`100MiB`",
     "largest CSV upload (bytes, or with `KiB`/`MiB`/`GiB`); larger ones get HTTP 413",
   ),
+  HIC_IMPORT_MAX_CONCURRENT: variable(
+    wholeNumber(1, 4, 1000),
+    "`4`",
+    "CSV imports running at once in one web server; more get HTTP 429 with `Retry-After`",
+  ),
+  HIC_IMPORT_MAX_PER_USER: variable(
+    wholeNumber(1, 2, 1000),
+    "`2`",
+    "CSV imports one user may run at once; more get HTTP 429 with `Retry-After`",
+  ),
+  HIC_IMPORT_IDLE_MS: variable(
+    atLeast(1_000, 30_000),
+    "`30000`",
+    "an upload that sends nothing for this long is ended (HTTP 408); the lines before are kept and reported",
+  ),
   HIC_ARGON2_CONCURRENCY: variable(
     wholeNumber(1, Math.max(1, cpus().length - 1), 64),
     "cores − 1 (at least 1)",

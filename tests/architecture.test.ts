@@ -1,8 +1,13 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkLayers, layerConfig, type Violation } from "@/scripts/check-layers";
 
-/** The rules the layout relies on, checked on the sources so they cannot erode unnoticed. */
+/**
+ * The layout's rules. The import rules are dependency-cruiser configuration (.dependency-cruiser.cjs),
+ * checked here on the real tree and, each one, on a tree of planted violations, so a rule that
+ * stopped matching anything would fail too. What dependency-cruiser cannot express stays below.
+ */
 
 const SKIP = new Set(["node_modules", ".next", ".data", "test-results", "playwright-report", ".git"]);
 
@@ -16,15 +21,8 @@ function sources(dir: string): string[] {
 
 const ALL = sources(".").map((file) => file.replace(/^\.\//, ""));
 const isTest = (file: string) =>
-  /\.test\.tsx?$/.test(file) ||
-  /(^|\/)test-support\.ts$/.test(file) ||
-  /^(tests|e2e|bench)\//.test(file) ||
-  file === "playwright.config.ts";
+  /\.test\.tsx?$/.test(file) || /^(tests|e2e|bench)\//.test(file) || file === "playwright.config.ts";
 const APP = ALL.filter((file) => !isTest(file) && !file.startsWith("scripts/"));
-const importsOf = (file: string) =>
-  [...readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map(
-    (match) => match[1]!,
-  );
 
 describe("the layout's rules", () => {
   it("reads the environment only in lib/env.ts (plus Next.js's own NEXT_RUNTIME switch)", () => {
@@ -36,27 +34,135 @@ describe("the layout's rules", () => {
     expect(readers).toEqual([]);
   });
 
-  it("keeps the actions on top: nothing else under lib/ imports lib/actions", () => {
-    const offenders = APP.filter(
-      (file) => file.startsWith("lib/") && !file.startsWith("lib/actions/"),
-    ).filter((file) =>
-      importsOf(file).some((spec) => spec.startsWith("@/lib/actions/") || spec.includes("/actions/")),
+  it("every import keeps the layers' rules (.dependency-cruiser.cjs)", { timeout: 120_000 }, async () => {
+    const violations = await checkLayers();
+    expect(violations.map((violation) => violation.line)).toEqual([]);
+  });
+});
+
+/**
+ * One planted violation per rule, in a tree of its own (under .data, so `pg` and `server-only`
+ * resolve to the real packages), next to imports each rule allows. Paths are relative to the tree.
+ */
+const PLANTED: Record<string, string> = {
+  // The allowed side of each rule.
+  "db/schema.ts": `export const devices = "devices";\n`,
+  "db/availability.ts": `export const up = true;\n`,
+  "db/client.ts": `import { env } from "../lib/env";\nimport { session } from "../lib/auth/session";\nexport const db = [env, session];\n`,
+  "lib/env.ts": `export const env = {};\n`,
+  "lib/logger.ts": `export const logger = {};\n`,
+  "lib/dps/sas.ts": `export const sas = 1;\n`,
+  "lib/dps/client.ts": `export const client = 1;\n`,
+  "lib/auth/session.ts": `import "server-only";\nexport const session = 1;\n`,
+  "lib/users/user-dto.ts": `export type UserDto = { id: string };\n`,
+  "lib/users/users-dal.ts": `import "server-only";\nimport { devices } from "../../db/schema";\nexport const listUsers = () => devices;\n`,
+  "lib/devices/device-store.ts": `import { devices } from "../../db/schema";\nexport const store = devices;\n`,
+  "lib/devices/removal.ts": `export const remove = 1;\n`,
+  "lib/provisioning/index.ts": `import { client } from "../dps/client";\nimport { env } from "../env";\nexport const engine = [client, env];\n`,
+  "lib/provisioning/queue/jobs.ts": `export const jobs = 1;\n`,
+  "lib/actions/save-user.ts": `"use server";\nimport { listUsers } from "../users/users-dal";\nexport const save = listUsers;\n`,
+  "app/ok/page.tsx": `import { up } from "../../db/availability";\nimport { listUsers } from "../../lib/users/users-dal";\nexport default function Page() { return [up, listUsers]; }\n`,
+  "components/user-row.tsx": `"use client";\nimport type { UserDto } from "../lib/users/user-dto";\nimport { save } from "../lib/actions/save-user";\nexport const row = (user: UserDto) => [user, save];\n`,
+  "emulators/dps/server.ts": `import { sas } from "../../lib/dps/sas";\nexport const server = sas;\n`,
+  "ops/launcher/emulator.ts": `import { server } from "../../emulators/dps/server";\nexport const start = server;\n`,
+  "tests/support/fixture.ts": `export const fixture = 1;\n`,
+  "lib/devices/devices.test.ts": `import { fixture } from "../../tests/support/fixture";\nimport { jobs } from "../provisioning/queue/jobs";\nexport const t = [fixture, jobs];\n`,
+
+  // One violation per rule.
+  "app/bad/page.tsx": `import { devices } from "../../db/schema";\nimport pg from "pg";\nexport default function Page() { return [devices, pg]; }\n`,
+  "lib/actions/bad-action.ts": `"use server";\nimport { store } from "../devices/device-store";\nexport const act = store;\n`,
+  "lib/provisioning/worker.ts": `import { remove } from "../devices/removal";\nexport const work = remove;\n`,
+  "lib/devices/devices-dal.ts": `import { jobs } from "../provisioning/queue/jobs";\nexport const queue = jobs;\n`,
+  "db/schema/devices.ts": `import { remove } from "../../lib/devices/removal";\nexport const statuses = remove;\n`,
+  "db/migrate.ts": `import { logger } from "../lib/logger";\nexport const migrate = logger;\n`,
+  "lib/registrations/reconcile.ts": `import { fixture } from "../../tests/support/fixture";\nexport const reconcile = fixture;\n`,
+  "components/emulator-link.tsx": `import { server } from "../emulators/dps/server";\nexport const link = server;\n`,
+  "components/users-table.tsx": `"use client";\nimport { listUsers } from "../lib/users/users-dal";\nexport const table = listUsers;\n`,
+  "components/session-badge.tsx": `// A comment before the directive still makes a client component.\n"use client";\nimport "server-only";\nexport const badge = 1;\n`,
+  "lib/devices/calls-action.ts": `import { save } from "../actions/save-user";\nexport const again = save;\n`,
+  "emulators/dps/registry.ts": `import { store } from "../../lib/devices/device-store";\nexport const registry = store;\n`,
+};
+
+/** What the planted tree must break: file → imported → rule. */
+const EXPECTED: [string, string, string][] = [
+  ["app/bad/page.tsx", "db/schema.ts", "ui-never-reaches-the-database"],
+  ["app/bad/page.tsx", "node_modules/pg/", "ui-never-reaches-the-database"],
+  ["lib/actions/bad-action.ts", "lib/devices/device-store.ts", "actions-go-through-the-data-access-layer"],
+  ["lib/provisioning/worker.ts", "lib/devices/removal.ts", "engine-never-imports-a-domain"],
+  [
+    "lib/devices/devices-dal.ts",
+    "lib/provisioning/queue/jobs.ts",
+    "domains-use-the-engine-through-its-front-door",
+  ],
+  ["db/schema/devices.ts", "lib/devices/removal.ts", "db-never-imports-lib"],
+  ["db/migrate.ts", "lib/logger.ts", "db-never-imports-lib"],
+  ["db/client.ts", "lib/auth/session.ts", "db-client-reads-only-settings-and-the-logger"],
+  [
+    "lib/registrations/reconcile.ts",
+    "tests/support/fixture.ts",
+    "product-never-imports-emulators-or-test-support",
+  ],
+  [
+    "components/emulator-link.tsx",
+    "emulators/dps/server.ts",
+    "product-never-imports-emulators-or-test-support",
+  ],
+  [
+    "components/users-table.tsx",
+    "lib/users/users-dal.ts",
+    "client-components-never-import-server-only-modules",
+  ],
+  [
+    "components/session-badge.tsx",
+    "node_modules/server-only/",
+    "client-components-never-import-server-only-modules",
+  ],
+  ["lib/devices/calls-action.ts", "lib/actions/save-user.ts", "only-pages-and-components-call-actions"],
+  ["emulators/dps/registry.ts", "lib/devices/device-store.ts", "emulator-uses-only-pure-dps-code"],
+];
+
+describe("each layer rule, broken on purpose", () => {
+  let planted: string;
+  let found: Violation[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(".data", { recursive: true });
+    planted = mkdtempSync(path.resolve(".data/planted-layers-"));
+    for (const [file, text] of Object.entries(PLANTED)) {
+      mkdirSync(path.dirname(path.join(planted, file)), { recursive: true });
+      writeFileSync(path.join(planted, file), text);
+    }
+    // The planted files import each other by relative paths: no tsconfig to read there.
+    const config = layerConfig(planted);
+    delete config.options.tsConfig;
+    found = await checkLayers(
+      planted,
+      ["app", "components", "lib", "db", "ops", "emulators", "tests"],
+      config,
     );
-    expect(offenders).toEqual([]);
+  }, 120_000);
+  afterAll(() => rmSync(planted, { recursive: true, force: true }));
+
+  const simplified = (violations: Violation[]) =>
+    violations.map(({ from, to, rule }) => [
+      from,
+      to.replace(/^(?:\.\.\/)*(node_modules\/[^/]+\/).*$/, "$1"),
+      rule,
+    ]);
+
+  it.each(EXPECTED)("%s importing %s breaks %s, and the report names both", (from, to, rule) => {
+    expect(simplified(found)).toContainEqual([from, to, rule]);
+    const line = found.find((violation) => violation.from === from && violation.rule === rule)!.line;
+    expect(line).toContain(from);
+    expect(line).toContain(`"${rule}"`);
   });
 
-  it("lets the emulators (DPS, IoT Hub) use only lib/dps's pure protocol code from the app", () => {
-    const emulator = APP.filter((file) => file.startsWith("emulators/"));
-    expect(emulator.length).toBeGreaterThan(10);
-    const appImports = emulator.flatMap((file) =>
-      importsOf(file)
-        .filter((spec) => spec.startsWith("@/"))
-        .map((spec) => `${file}: ${spec}`),
-    );
-    expect(
-      appImports.filter(
-        (line) => !/: @\/lib\/dps\/(derive-device-key|sas|service\/(sas|rights|wire))$/.test(line),
-      ),
-    ).toEqual([]);
+  it("reports nothing else: the allowed imports next to them pass", () => {
+    expect(simplified(found).sort()).toEqual([...EXPECTED].sort());
+  });
+
+  it("plants a violation of every rule in the configuration", () => {
+    const rules = layerConfig(process.cwd()).forbidden.map((rule) => rule.name);
+    expect([...new Set(EXPECTED.map(([, , rule]) => rule))].sort()).toEqual([...rules].sort());
   });
 });

@@ -2,7 +2,7 @@
 
 import { useTransition } from "react";
 import { toast } from "sonner";
-import type { UserListItemDto } from "@/lib/users/users-dal";
+import type { UserListItemDto } from "@/lib/users/user-dto";
 import { ROLES, ROLE_LABELS, type Role } from "@/lib/auth/permissions";
 import { setUserRoleAction } from "@/lib/actions/set-user-role";
 import { setUserDisabledAction } from "@/lib/actions/set-user-disabled";

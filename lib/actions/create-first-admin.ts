@@ -4,8 +4,7 @@ import { headers } from "next/headers";
 import { AuthError } from "next-auth";
 import { signIn } from "@/auth";
 import { firstAdminSchema } from "@/lib/validation/user";
-import { createFirstAdmin } from "@/lib/users/store";
-import { recordAudit } from "@/lib/audit/record";
+import { setUpFirstAdministrator } from "@/lib/users/users-dal";
 import { clientAddressFrom } from "@/lib/auth/client-address";
 import { invalid, type ActionResult } from "./result";
 
@@ -18,25 +17,8 @@ import { invalid, type ActionResult } from "./result";
 export async function createFirstAdminAction(input: unknown): Promise<ActionResult> {
   const parsed = firstAdminSchema.safeParse(input);
   if (!parsed.success) return invalid(parsed.error);
-  const user = await createFirstAdmin(parsed.data);
-  const clientAddress = clientAddressFrom(await headers());
-  if (!user) {
-    await recordAudit({
-      action: "setup.first-admin",
-      target: parsed.data.email,
-      outcome: "denied",
-      detail: { reason: "users already exist" },
-      clientAddress,
-    });
-    return { ok: false, message: "An administrator already exists. Sign in instead." };
-  }
-  await recordAudit({
-    actor: user,
-    action: "setup.first-admin",
-    target: user.email,
-    outcome: "success",
-    clientAddress,
-  });
+  const user = await setUpFirstAdministrator(parsed.data, clientAddressFrom(await headers()));
+  if (!user) return { ok: false, message: "An administrator already exists. Sign in instead." };
   try {
     await signIn("credentials", {
       email: parsed.data.email,

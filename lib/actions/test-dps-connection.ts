@@ -2,7 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { testDpsConnectionSchema } from "@/lib/integrations/azure-dps/schema";
-import { testDpsConnection, type ConnectionTestDto } from "@/lib/integrations/azure-dps/integration-dal";
+import type { ConnectionTestDto } from "@/lib/integrations/azure-dps/connection-test-dto";
+import { testDpsConnection } from "@/lib/integrations/azure-dps/integration-dal";
 import { runAction } from "./run-action";
 
 /** `ok` is whether DPS accepted the credentials (and the service connection string, when given); either way `data` carries the explanations to show. */

@@ -9,6 +9,7 @@ import {
   importReportChunks,
   ImportStopped,
   IMPORT_MAX_LINE_BYTES,
+  IMPORT_BATCH_SIZE,
 } from "./csv-import";
 
 const csv = (text: string) => Readable.from([Buffer.from(text)]);
@@ -88,10 +89,14 @@ describe("CSV import", () => {
 
   it("tells a duplicate of an earlier batch of the same file from a device that existed before", async () => {
     await getDb().insert(devices).values({ registrationId: "olddev-1" });
-    const rows = Array.from({ length: 1500 }, (_, i) => `batchdup-${i},,`);
+    const rows = Array.from({ length: IMPORT_BATCH_SIZE + 500 }, (_, i) => `batchdup-${i},,`);
     rows.push("batchdup-3,,", "olddev-1,,");
     const summary = await importDevicesCsv(csv(rows.join("\n")), { fileName: null, actor: null });
-    expect(summary).toMatchObject({ total: 1502, added: 1500, duplicates: 2 });
+    expect(summary).toMatchObject({
+      total: IMPORT_BATCH_SIZE + 502,
+      added: IMPORT_BATCH_SIZE + 500,
+      duplicates: 2,
+    });
     expect(summary.problems.map((p) => p.reason)).toEqual([
       "the same registration ID appears earlier in the file",
       "a device with this registration ID already exists",

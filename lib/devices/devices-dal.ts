@@ -37,6 +37,7 @@ import {
   type ImportSummary,
 } from "./csv-import";
 import { exportDevicesCsv } from "./csv-export";
+import { ImportBusy, importSlots } from "./csv-import-slots";
 
 export async function listDevicesForView(filter: DeviceFilter): Promise<DevicePage> {
   await requirePermission("devices.view");
@@ -257,6 +258,17 @@ export async function importDevices(
     });
     throw new ImportStopped("too-large", tooLargeMessage(limits.maxBytes, limits.expectedBytes));
   }
+  const slot = importSlots().take(actor.id);
+  if (!("release" in slot)) {
+    await recordAudit({
+      actor,
+      action: "devices.import",
+      target: fileName,
+      outcome: "denied",
+      detail: { reason: "busy", scope: slot.scope, limit: slot.limit },
+    });
+    throw new ImportBusy(slot);
+  }
   let summary: ImportSummary;
   try {
     summary = await importDevicesCsv(input, { fileName, actor, ...limits });
@@ -272,6 +284,8 @@ export async function importDevices(
       });
     }
     throw error;
+  } finally {
+    slot.release();
   }
   const { addedDeviceIds, ...counts } = summary;
   await recordAudit({

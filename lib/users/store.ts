@@ -3,17 +3,7 @@ import { getDb } from "@/db/client";
 import { users, type UserRow } from "@/db/schema";
 import type { Role } from "@/lib/auth/permissions";
 import { hashPassword } from "@/lib/auth/password";
-
-/** What the app shows of an account: never the password hash. */
-export type UserDto = {
-  id: string;
-  email: string;
-  name: string | null;
-  role: Role;
-  disabled: boolean;
-  lastSignInAt: string | null;
-  createdAt: string;
-};
+import type { UserDto } from "./user-dto";
 
 export function toUserDto(row: UserRow): UserDto {
   return {

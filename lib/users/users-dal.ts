@@ -6,6 +6,7 @@ import type { Role } from "@/lib/auth/permissions";
 import { lockedAccounts, unlockAccount } from "@/lib/auth/throttle";
 import { UserFacingError } from "@/lib/errors";
 import {
+  createFirstAdmin,
   createUser,
   DuplicateEmailError,
   endUserSessions,
@@ -15,10 +16,8 @@ import {
   setUserDisabled,
   setUserRole,
   toUserDto,
-  type UserDto,
 } from "./store";
-
-export type UserListItemDto = UserDto & { lockedUntil: string | null };
+import type { UserDto, UserListItemDto } from "./user-dto";
 
 export async function listUsersForAdmin(): Promise<UserListItemDto[]> {
   await requirePermission("users.manage");
@@ -119,5 +118,29 @@ export async function endSessionsOfUser(userId: string): Promise<UserDto> {
   const user = await endUserSessions(userId);
   if (!user) throw new UserFacingError("That user no longer exists.");
   await recordAudit({ actor, action: "user.end-sessions", target: user.email, outcome: "success" });
+  return user;
+}
+
+/**
+ * The first-run step: open to anyone, and the permission is that no account exists yet (the store
+ * checks it under a lock, so two simultaneous submissions make one administrator). Either way it
+ * is audited, with the client's address. Null when an account already existed.
+ */
+export async function setUpFirstAdministrator(
+  input: { email: string; name?: string; password: string },
+  clientAddress: string | null,
+): Promise<UserDto | null> {
+  const user = await createFirstAdmin(input);
+  await recordAudit(
+    user
+      ? { actor: user, action: "setup.first-admin", target: user.email, outcome: "success", clientAddress }
+      : {
+          action: "setup.first-admin",
+          target: input.email,
+          outcome: "denied",
+          detail: { reason: "users already exist" },
+          clientAddress,
+        },
+  );
   return user;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Role } from "@/lib/auth/permissions";
 import type { SessionClaims } from "@/lib/auth/session-source";
-import { createUser, type UserDto } from "@/lib/users/store";
+import { createUser } from "@/lib/users/store";
+import type { UserDto } from "@/lib/users/user-dto";
 
 /**
  * The signed-in user for tests of the data-access layer and the actions. A test file puts this

@@ -13,7 +13,7 @@ import {
   type DpsIntegrationFormInput,
 } from "@/lib/integrations/azure-dps/schema";
 import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
-import type { ConnectionTestDto } from "@/lib/integrations/azure-dps/integration-dal";
+import type { ConnectionTestDto } from "@/lib/integrations/azure-dps/connection-test-dto";
 import { saveDpsIntegrationAction } from "@/lib/actions/save-dps-integration";
 import { testDpsConnectionAction } from "@/lib/actions/test-dps-connection";
 import type { ActionRefusal } from "@/lib/actions/result";

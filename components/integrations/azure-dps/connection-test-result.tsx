@@ -1,7 +1,7 @@
 import { CircleAlert, CircleCheck } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
 import type { DpsErrorExplanation } from "@/lib/integrations/azure-dps/explain-dps-error";
-import type { ServiceTestDto } from "@/lib/integrations/azure-dps/integration-dal";
+import type { ServiceTestDto } from "@/lib/integrations/azure-dps/connection-test-dto";
 import { ServiceRights } from "./service-rights";
 import { EnrollmentGroupFacts } from "./enrollment-group-facts";
 

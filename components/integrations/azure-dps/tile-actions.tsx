@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState, useTransition } from "react";
 import { toast } from "sonner";
 import type { DpsIntegrationDto } from "@/lib/integrations/azure-dps/integration-dto";
-import type { ConnectionTestDto } from "@/lib/integrations/azure-dps/integration-dal";
+import type { ConnectionTestDto } from "@/lib/integrations/azure-dps/connection-test-dto";
 import { testDpsConnectionAction } from "@/lib/actions/test-dps-connection";
 import { Button } from "@/components/ui/button";
 import { ConnectionTestResult } from "./connection-test-result";

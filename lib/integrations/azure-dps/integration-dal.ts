@@ -23,12 +23,10 @@ import type { IntegrationRow } from "@/db/schema/integration";
 import type { DpsIntegrationInput, TestDpsConnectionInput } from "@/lib/integrations/azure-dps/schema";
 import { connectionTestDpsClient, connectionTestServiceClient } from "./connection-test-client";
 import type { ServiceConnection } from "@/lib/dps/service/connection-string";
-import type { EnrollmentGroupSummary, ProbedRights } from "@/lib/dps/service/probe";
 import { explainServiceError, GROUP_PROBLEMS } from "./explain-service-error";
 import { checkServiceConnection, serviceCheckColumns, type ServiceCheck } from "./service-check";
 import { DPS_INTEGRATION_ID, toDpsIntegrationDto, type DpsIntegrationDto } from "./integration-dto";
 import { dpsKeyContext, type DpsKeySlot } from "./provider";
-import type { DpsErrorExplanation } from "./explain-dps-error";
 import {
   ensureDpsIntegrationRow,
   readDpsIntegrationRow,
@@ -38,6 +36,7 @@ import {
   type IntegrationChanges,
 } from "./integration-store";
 import { probeDpsConnection, type ConnectionTestCredentials } from "./test-connection";
+import type { ConnectionTestDto, ServiceTestDto } from "./connection-test-dto";
 import { dpsHostRefusal } from "@/lib/security/dps-host-policy";
 
 /**
@@ -347,27 +346,6 @@ async function startProvisioning(actor: CurrentUser): Promise<boolean> {
     return false;
   }
 }
-
-/** The service connection string's part of a connection test. */
-export type ServiceTestDto = {
-  accepted: boolean;
-  explanation: DpsErrorExplanation;
-  rights: ProbedRights;
-  enrollmentGroupId: string | null;
-  enrollmentGroup: EnrollmentGroupSummary | null;
-  groupProblem: { title: string; nextStep: string } | null;
-};
-
-export type ConnectionTestDto = {
-  /** DPS accepted the ID Scope and the enrollment group key (the device API). */
-  accepted: boolean;
-  explanation: DpsErrorExplanation;
-  keyUsed: "primary" | "secondary";
-  /** Null when no service connection string was tested. */
-  service: ServiceTestDto | null;
-  /** True when the stored configuration was tested, so the result also went to the tile. */
-  recordedOnTile: boolean;
-};
 
 type TestPlan = {
   credentials: ConnectionTestCredentials;

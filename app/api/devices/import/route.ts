@@ -1,5 +1,6 @@
 import { importDevices } from "@/lib/devices/devices-dal";
 import { ImportStopped, type ImportStopReason } from "@/lib/devices/csv-import";
+import { ImportBusy } from "@/lib/devices/csv-import-slots";
 import { env } from "@/lib/env";
 import { isSameOrigin, routeError } from "@/lib/errors";
 import { serverStoppingSignal } from "@/ops/runtime/server-stopping";
@@ -14,6 +15,7 @@ const STOP_STATUS: Record<ImportStopReason, number> = {
   "upload-incomplete": 400,
   "client-gone": 400,
   "server-stopping": 503,
+  "upload-stalled": 408,
 };
 
 /** The browser's file name, for the report and the audit log: decoded if it can be, without control characters, bounded. */
@@ -48,6 +50,7 @@ export async function POST(request: Request) {
         maxBytes: env().HIC_IMPORT_MAX_BYTES,
         expectedBytes: lengthHeader === null ? null : Number(lengthHeader),
         signal,
+        idleMs: env().HIC_IMPORT_IDLE_MS,
       },
     );
     if (summary.status === "complete") return Response.json({ ok: true, summary });
@@ -58,6 +61,16 @@ export async function POST(request: Request) {
       { status: STOP_STATUS[summary.stopReason ?? "client-gone"], headers: { Connection: "close" } },
     );
   } catch (error) {
+    if (error instanceof ImportBusy) {
+      // The body was not read: the connection cannot carry another request after it.
+      return Response.json(
+        { ok: false, message: error.message },
+        {
+          status: 429,
+          headers: { "Retry-After": String(error.refusal.retryAfterSeconds), Connection: "close" },
+        },
+      );
+    }
     if (error instanceof ImportStopped) {
       return Response.json(
         { ok: false, message: `${error.message} No devices were added.` },

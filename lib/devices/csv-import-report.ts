@@ -1,0 +1,53 @@
+import Papa from "papaparse";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { deviceImportReportChunks } from "@/db/schema";
+import { neutralizeCell } from "./csv-export";
+
+/** Report cells quote what the file said; a cell this long says enough. */
+const REPORT_CELL_MAX = 200;
+
+export const REPORT_HEADER = "line,registrationId,result,reason";
+
+export type ImportLine = {
+  line: number;
+  registrationId: string;
+  result: "added" | "duplicate" | "refused";
+  reason: string;
+};
+
+/**
+ * What a report cell may show of a value from the file: bounded, control characters (which
+ * PostgreSQL cannot store, or a terminal would act on) shown as U+FFFD, and never a live
+ * spreadsheet formula.
+ */
+export function reportCell(value: string): string {
+  const bounded = value.length > REPORT_CELL_MAX ? `${value.slice(0, REPORT_CELL_MAX)}…` : value;
+  return neutralizeCell(bounded.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "\ufffd"));
+}
+
+/** One batch's verdicts as report CSV text (no header), ending with a newline. */
+export function reportRows(lines: ImportLine[]): string {
+  const text = Papa.unparse(
+    lines.map((l) => [l.line, reportCell(l.registrationId), l.result, reportCell(l.reason)]),
+    { newline: "\n" },
+  );
+  return `${text}\n`;
+}
+
+/** The report of one import as CSV text chunks in file order (header first), for streaming to a download. */
+export async function* importReportChunks(importId: number): AsyncGenerator<string> {
+  yield `${REPORT_HEADER}\n`;
+  let seq = -1;
+  for (;;) {
+    const rows = await getDb()
+      .select({ seq: deviceImportReportChunks.seq, csv: deviceImportReportChunks.csv })
+      .from(deviceImportReportChunks)
+      .where(and(eq(deviceImportReportChunks.importId, importId), gt(deviceImportReportChunks.seq, seq)))
+      .orderBy(asc(deviceImportReportChunks.seq))
+      .limit(20);
+    if (rows.length === 0) return;
+    for (const row of rows) yield row.csv;
+    seq = rows.at(-1)!.seq;
+  }
+}
