@@ -186,7 +186,7 @@ function layerRules(root) {
       {
         name: "emulator-uses-only-pure-dps-code",
         comment:
-          "The DPS emulator (emulators/dps) stands in for Azure: from the app it may use only lib/dps's pure protocol code (key derivation, SAS tokens, the service API's rights and wire format), so it never depends on what it is testing.",
+          "The emulators (emulators/dps, emulators/iot-hub) stand in for Azure: from the app it may use only lib/dps's pure protocol code (key derivation, SAS tokens, the service API's rights and wire format), so it never depends on what it is testing.",
         severity: "error",
         from: { path: "^emulators/", pathNot: TEST_CODE },
         to: {

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from "node:http";
 
-import { HubOperationError, type HubCounters, type IotHubState } from "./hub-state";
+import { HubOperationError, type HubCounters, type IotHubState, type OfflineMode } from "./hub-state";
 import { isPlainObject, toDeviceWire, type DeviceIdentity } from "./identity";
 
 export type HubSummary = {
   hostName: string;
   online: boolean;
+  offlineMode: OfflineMode;
   throttled: boolean;
   identities: number;
   connected: number;
@@ -25,8 +26,12 @@ export class HubAdminError extends Error {
 /** Test and operator switches of the hub emulator; the same operations are served under `/_emulator/iot-hub/`. */
 export type IotHubAdmin = {
   hubs(): HubSummary[];
-  /** Takes a hub offline (CONNECT answered 3, REST 503, connections dropped) or back online. */
-  setHubOnline(hub: string, online: boolean): HubSummary;
+  /**
+   * Takes a hub offline or back online. Offline drops its open connections; then `unavailable`
+   * (the default) answers CONNECT with 3 and REST with 503, `unreachable` drops every new
+   * connection without an answer (TLS handshakes naming the hub fail too).
+   */
+  setHubOnline(hub: string, online: boolean, offlineMode?: OfflineMode): HubSummary;
   /** Makes a hub throttle: CONNECT answered 3, twin requests 429, REST 429. */
   setHubThrottled(hub: string, throttled: boolean): HubSummary;
   listIdentities(hub: string): ReturnType<typeof toDeviceWire>[];
@@ -74,9 +79,9 @@ export function createIotHubAdmin(state: IotHubState): IotHubAdmin {
   };
   return {
     hubs: () => state.hubNames().map(summary),
-    setHubOnline(name, online) {
+    setHubOnline(name, online, offlineMode) {
       const hub = hubOrThrow(name);
-      state.setOnline(hub, online);
+      state.setOnline(hub, online, offlineMode);
       return summary(hub);
     },
     setHubThrottled(name, throttled) {
@@ -132,7 +137,14 @@ export function routeHubAdmin(
     if (parts[0] === "hubs" && parts.length === 2 && method === "PATCH") {
       const hub = decode(parts[1]);
       let result: HubSummary | undefined;
-      if (typeof input.online === "boolean") result = admin.setHubOnline(hub, input.online);
+      if (
+        input.offlineMode !== undefined &&
+        input.offlineMode !== "unavailable" &&
+        input.offlineMode !== "unreachable"
+      )
+        throw new HubAdminError(400, 'offlineMode must be "unavailable" or "unreachable"');
+      if (typeof input.online === "boolean")
+        result = admin.setHubOnline(hub, input.online, input.offlineMode as OfflineMode | undefined);
       if (typeof input.throttled === "boolean") result = admin.setHubThrottled(hub, input.throttled);
       if (result === undefined)
         throw new HubAdminError(400, 'Send {"online": boolean} and/or {"throttled": boolean}');

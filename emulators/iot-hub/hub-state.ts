@@ -24,7 +24,14 @@ export type DeviceSession = {
   close(): void;
 };
 
-export type HubSwitches = { online: boolean; throttled: boolean };
+/**
+ * How an offline hub looks: `unavailable` answers CONNECT with 3 and REST with 503 (a hub that is
+ * up at the gateway but cannot serve); `unreachable` drops connections without an answer, as an
+ * outage or a hub that no longer exists looks from outside.
+ */
+export type OfflineMode = "unavailable" | "unreachable";
+
+export type HubSwitches = { online: boolean; offlineMode: OfflineMode; throttled: boolean };
 
 export type HubCounters = {
   connectsAccepted: number;
@@ -102,6 +109,14 @@ export class IotHubState {
     return [...names.values()];
   }
 
+  /** True while connections for `hostName` must be dropped unanswered (an unreachable hub). */
+  isUnreachable(hostName: string): boolean {
+    const hub = this.findHub(hostName);
+    if (hub === undefined) return false;
+    const switches = this.switches(hub);
+    return !switches.online && switches.offlineMode === "unreachable";
+  }
+
   /** The hub's host name as configured, or undefined when the emulator does not serve it. */
   findHub(hostName: string): string | undefined {
     const wanted = hostName.toLowerCase();
@@ -112,14 +127,16 @@ export class IotHubState {
     const key = hub.toLowerCase();
     let switches = this.switchesByHub.get(key);
     if (switches === undefined) {
-      switches = { online: true, throttled: false };
+      switches = { online: true, offlineMode: "unavailable", throttled: false };
       this.switchesByHub.set(key, switches);
     }
     return switches;
   }
 
-  setOnline(hub: string, online: boolean): void {
-    this.switches(hub).online = online;
+  setOnline(hub: string, online: boolean, offlineMode: OfflineMode = "unavailable"): void {
+    const switches = this.switches(hub);
+    switches.online = online;
+    switches.offlineMode = offlineMode;
     // An outage drops every connection of the hub; devices find out when they reconnect.
     if (!online) for (const session of this.sessionsOf(hub)) session.close();
   }

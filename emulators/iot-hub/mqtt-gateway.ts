@@ -1,6 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
+import {
+  createSecureContext,
+  createServer as createTlsServer,
+  type Server as TlsServer,
+  type TLSSocket,
+} from "node:tls";
 
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
@@ -138,6 +143,12 @@ export async function createMqttGateway(
     maxClientsIdLength: 256,
     authenticate(client, username, password, done) {
       const conn = client.conn as Partial<TLSSocket>;
+      const named = username === undefined ? undefined : parseDeviceUsername(username);
+      if (named && state.isUnreachable(named.hub)) {
+        // An unreachable hub never answers: no CONNACK, the connection just ends.
+        client.conn.destroy();
+        return;
+      }
       const verdict = judgeConnect(state, {
         clientId: client.id,
         username,
@@ -187,6 +198,13 @@ export async function createMqttGateway(
         session.expiryTimer.unref();
       }
       sessions.set(client, session);
+      // Attached before the CONNACK goes out, so a device that acts at once (twin GET, a method
+      // call right after open) already counts as connected; detached when its connection closes.
+      state.attachSession(session);
+      client.conn.once("close", () => {
+        if (session.expiryTimer !== null) clearTimeout(session.expiryTimer);
+        state.detachSession(session);
+      });
       // One broker, many hubs: the broker's client ID carries the hub, so takeover stays within one hub.
       (client as { id: string }).id = `${verdict.hub.toLowerCase()}/${verdict.deviceId}`;
       done(null, true);
@@ -219,20 +237,22 @@ export async function createMqttGateway(
     },
   });
 
-  broker.on("clientReady", (client) => {
-    const session = sessions.get(client);
-    if (session !== undefined) state.attachSession(session);
+  const context = createSecureContext({
+    cert: certificates.serverCertificatePem,
+    key: certificates.serverKeyPem,
   });
-  broker.on("clientDisconnect", (client) => {
-    const session = sessions.get(client);
-    if (session === undefined) return;
-    if (session.expiryTimer !== null) clearTimeout(session.expiryTimer);
-    state.detachSession(session);
-  });
-
   const tlsServer = createTlsServer(
-    // Small request/answer packets (twin GET, PUBACK): Nagle's delay would add tens of milliseconds to each.
-    { cert: certificates.serverCertificatePem, key: certificates.serverKeyPem, noDelay: true },
+    {
+      cert: certificates.serverCertificatePem,
+      key: certificates.serverKeyPem,
+      // Small request/answer packets (twin GET, PUBACK): Nagle's delay would add tens of milliseconds to each.
+      noDelay: true,
+      // A client that names an unreachable hub does not even complete the TLS handshake.
+      SNICallback: (servername, callback) =>
+        state.isUnreachable(servername)
+          ? callback(new Error(`${servername} is unreachable`))
+          : callback(null, context),
+    },
     (socket) => {
       broker.handle(socket);
     },

@@ -83,9 +83,11 @@ describe("the local IoT Hub refuses devices with IoT Hub's CONNACK codes", () =>
     const device = await provisionThroughDps(emulator, "refusal-disabled");
     const client = await sdkClient(device.hub, device.deviceId, device.deviceKey);
     await client.open();
-    const disconnected = new Promise<void>((resolve) => client.once("disconnect", () => resolve()));
+    expect(emulator.iotHub.admin.getIdentity(device.hub, device.deviceId)?.connectionState).toBe("Connected");
     emulator.iotHub.admin.setIdentityStatus(device.hub, device.deviceId, "disabled", "test");
-    await disconnected;
+    await expect
+      .poll(() => emulator.iotHub.admin.getIdentity(device.hub, device.deviceId)?.connectionState)
+      .toBe("Disconnected");
     await client.close();
     expect(
       await connackCode(emulator, {
@@ -138,6 +140,22 @@ describe("the local IoT Hub refuses devices with IoT Hub's CONNACK codes", () =>
         password: deviceToken(device.hub, device.deviceId, device.deviceKey),
       }),
     ).toBe(0);
+  });
+
+  it("drops connections unanswered while a hub is unreachable, with or without SNI", async () => {
+    const device = await provisionThroughDps(emulator, "refusal-unreachable");
+    const password = () => deviceToken(device.hub, device.deviceId, device.deviceKey);
+    emulator.iotHub.admin.setHubOnline(device.hub, false, "unreachable");
+    try {
+      expect(await connackCode(emulator, { ...device, password: password() })).toBe("dropped");
+      expect(await connackCode(emulator, { ...device, password: password(), sni: false })).toBe("dropped");
+      // No CONNACK came: the SDK says so (it words every failed first connection "Not authorized").
+      const sdkError = await openError(await sdkClient(device.hub, device.deviceId, device.deviceKey));
+      expect(sdkError?.message).toMatch(/Unable to establish a connection/);
+    } finally {
+      emulator.iotHub.admin.setHubOnline(device.hub, true);
+    }
+    expect(await connackCode(emulator, { ...device, password: password() })).toBe(0);
   });
 
   it("answers 3 while a hub is offline or throttling, and accepts again once it is back", async () => {

@@ -7,7 +7,13 @@ import { matches, parseQuery, QuerySyntaxError } from "./query";
 import { isExpired, parseHubSas, sasPolicyName, sasResource, signedByOneOf } from "./sas";
 import { HubErrors, hubErrorBody, twinEtag, type HubError } from "./wire";
 
-export type ServiceAnswer = { status: number; body?: string; headers?: Record<string, string> };
+/** `drop`: end the connection without an answer (an unreachable hub). */
+export type ServiceAnswer = {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+  drop?: boolean;
+};
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
@@ -145,7 +151,10 @@ export async function handleServiceRequest(
   const hub = auth.hub;
   state.counters(hub).serviceRequests += 1;
   const switches = state.switches(hub);
-  if (!switches.online) return fail(state, HubErrors.hubUnavailable, `IoT hub ${hub} is unavailable`);
+  if (!switches.online)
+    return switches.offlineMode === "unreachable"
+      ? { status: 0, drop: true }
+      : fail(state, HubErrors.hubUnavailable, `IoT hub ${hub} is unavailable`);
   if (switches.throttled)
     return fail(state, HubErrors.throttled, "Request was throttled: the hub is over its operation rate");
 
@@ -347,6 +356,10 @@ async function invokeMethod(
 
 export function writeServiceAnswer(response: ServerResponse, answer: ServiceAnswer): void {
   if (response.headersSent || response.destroyed) return;
+  if (answer.drop) {
+    response.socket?.destroy();
+    return;
+  }
   const headers: Record<string, string> = { ...answer.headers };
   if (answer.body !== undefined) {
     headers["content-type"] = "application/json; charset=utf-8";

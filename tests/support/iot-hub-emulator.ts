@@ -139,20 +139,28 @@ export function deviceToken(
 }
 
 /**
- * The CONNACK return code a raw MQTT 3.1.1 CONNECT gets (0 = accepted), with the `mqtt` package
- * dialling the emulator and asking for the hub by name (SNI), as a platform connecting for a device would.
+ * The CONNACK return code a raw MQTT 3.1.1 CONNECT gets (0 = accepted), or `dropped` when the
+ * connection ended without one, with the `mqtt` package dialling the emulator and asking for the
+ * hub by name (SNI), as a platform connecting for a device would.
  */
 export function connackCode(
   emulator: TestEmulator,
-  input: { hub: string; deviceId: string; password: string; clientId?: string; username?: string },
-): Promise<number> {
+  input: {
+    hub: string;
+    deviceId: string;
+    password: string;
+    clientId?: string;
+    username?: string;
+    sni?: boolean;
+  },
+): Promise<number | "dropped"> {
   const { address, mqttPort } = emulator.iotHub.connection;
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const client = mqtt.connect({
       protocol: "mqtts",
       host: address,
       port: mqttPort,
-      servername: input.hub,
+      ...(input.sni === false ? {} : { servername: input.hub }),
       ca: emulator.iotHub.caPem,
       protocolVersion: 4,
       clientId: input.clientId ?? input.deviceId,
@@ -161,14 +169,14 @@ export function connackCode(
       reconnectPeriod: 0,
       connectTimeout: 10_000,
     });
-    client.once("connect", () => {
+    const settle = (answer: number | "dropped") => {
       client.end(true);
-      resolve(0);
-    });
-    client.once("error", (error: Error & { code?: number | string }) => {
-      client.end(true);
-      if (typeof error.code === "number") resolve(error.code);
-      else reject(error);
-    });
+      resolve(answer);
+    };
+    client.once("connect", () => settle(0));
+    client.once("error", (error: Error & { code?: number | string }) =>
+      settle(typeof error.code === "number" ? error.code : "dropped"),
+    );
+    client.once("close", () => settle("dropped"));
   });
 }
