@@ -58,7 +58,7 @@ async function devicesOf(prefix: string) {
 
 async function historyOf(prefix: string) {
   return sql<{ outcome: string; n: string }>(
-    "select h.outcome, count(*) as n from provisioning_history h join devices d on d.id = h.device_id where d.registration_id like $1 group by h.outcome order by h.outcome",
+    "select h.outcome, count(*) as n from provisioning_history h join devices d on d.id = h.device_id where d.registration_id like $1 and h.trigger not like 'hub-check%' group by h.outcome order by h.outcome",
     [`${prefix}-%`],
   );
 }
