@@ -160,7 +160,10 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
       root,
       args: extra,
       env: {
-        ...env,
+        // Not the app's metrics address: flows that start servers of their own (npm start, a fleet)
+        // would all try to listen on it.
+        ...withoutMetrics(env),
+        E2E_METRICS_TOKEN: env.HIC_METRICS_TOKEN,
         E2E_BASE_URL: app.url,
         E2E_DATABASE_URL: databaseUrl,
         E2E_DATA_DIR: dataDir,
@@ -177,6 +180,13 @@ async function endToEndTests(server: TestServer, extra: string[]): Promise<Count
     running.app = null;
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function withoutMetrics(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env };
+  delete rest.HIC_METRICS_ADDRESS;
+  delete rest.HIC_METRICS_TOKEN;
+  return rest;
 }
 
 async function main() {

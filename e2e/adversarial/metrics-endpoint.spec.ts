@@ -7,7 +7,7 @@ import { sql } from "../support/db";
  * whole end-to-end run names no user, e-mail, device or secret.
  */
 const url = process.env.E2E_METRICS_URL!;
-const token = process.env.HIC_METRICS_TOKEN!;
+const token = process.env.E2E_METRICS_TOKEN!;
 
 test.describe("metrics endpoint", () => {
   test("refuses callers without the right bearer token, on every path", async ({ request }) => {
