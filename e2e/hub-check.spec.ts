@@ -7,6 +7,8 @@ import { disableIdentity } from "./support/iot-hub";
 const run = Date.now().toString(36);
 const PREFIX = `e2e-hub-${run}`;
 const COUNT = 4;
+/** The device whose identity the operator flow disables (chosen by its hub). */
+let refusedId = "";
 
 test.describe("hub check: every device proven on its IoT hub", () => {
   test.describe.configure({ mode: "serial" });
@@ -69,10 +71,27 @@ test.describe("hub check: every device proven on its IoT hub", () => {
     test("a disabled identity shows Refused with the cause and the next step after Check hub connection", async ({
       page,
     }) => {
-      const [device] = await sql<{ id: string; assigned_hub: string; dps_device_id: string }>(
-        "select id, assigned_hub, dps_device_id from devices where registration_id = $1",
-        [`${PREFIX}-1`],
+      // A disabled identity answers CONNECT with 3, as an unavailable hub does: the check calls it
+      // the device's refusal only while the same hub takes another device (docs/hub-check.md). So
+      // the flow disables a device that shares its hub with another (4 devices on 2 hubs: one does).
+      const connected = await sql<{
+        id: string;
+        registration_id: string;
+        assigned_hub: string;
+        dps_device_id: string;
+      }>(
+        "select id, registration_id, assigned_hub, dps_device_id from devices where registration_id like $1 and hub_status = 'connected' order by registration_id",
+        [`${PREFIX}-%`],
       );
+      const device = connected.find(
+        (candidate) =>
+          candidate.registration_id !== `${PREFIX}-0` &&
+          connected.some(
+            (other) => other.id !== candidate.id && other.assigned_hub === candidate.assigned_hub,
+          ),
+      );
+      expect(device, "a device sharing its hub with another").toBeDefined();
+      refusedId = device!.registration_id;
       await disableIdentity(device!.assigned_hub, device!.dps_device_id);
       await page.goto(`/devices/${device!.id}`);
       await page.getByRole("button", { name: "Check hub connection" }).click();
@@ -97,10 +116,10 @@ test.describe("hub check: every device proven on its IoT hub", () => {
         table.getByRole("row", { name: new RegExp(`${PREFIX}-0`) }).getByText("Connected"),
       ).toBeVisible();
       await expect(
-        table.getByRole("row", { name: new RegExp(`${PREFIX}-1`) }).getByText("Refused"),
+        table.getByRole("row", { name: new RegExp(`${refusedId}$`) }).getByText("Refused"),
       ).toBeVisible();
       const [device] = await sql<{ id: string }>("select id from devices where registration_id = $1", [
-        `${PREFIX}-1`,
+        refusedId,
       ]);
       await page.goto(`/devices/${device!.id}`);
       await expect(page.getByRole("alert").filter({ hasText: "refused the device" })).toBeVisible();
