@@ -153,7 +153,7 @@ test.describe("devices and provisioning", () => {
         [failedId],
       );
       await page.goto(`/devices?status=assigned`);
-      await expect(page.getByRole("combobox", { name: "Status" })).toHaveValue("assigned");
+      await expect(page.getByRole("combobox", { name: "Status", exact: true })).toHaveValue("assigned");
       await expect(page.getByRole("cell", { name: HUB }).first()).toBeVisible();
       for (const name of [
         "Add device",
