@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { checkHubSchema } from "@/lib/validation/device";
-import { checkHubConnection } from "@/lib/devices/devices-dal";
+import { checkHubConnection } from "@/lib/devices/device-provisioning-dal";
 import { runAction } from "./run-action";
 
 export async function checkHubConnectionAction(input: unknown) {

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { removeDeviceSchema } from "@/lib/validation/registration-records";
-import { removeDevice } from "@/lib/devices/devices-dal";
+import { removeDevice } from "@/lib/devices/device-removal-dal";
 import { runAction } from "./run-action";
 
 export async function removeDeviceAction(input: unknown) {

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { removeDevicesSchema } from "@/lib/validation/registration-records";
-import { removeDevices } from "@/lib/devices/devices-dal";
+import { removeDevices } from "@/lib/devices/device-removal-dal";
 import { runAction } from "./run-action";
 
 export async function removeDevicesAction(input: unknown) {

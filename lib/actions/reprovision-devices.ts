@@ -8,7 +8,7 @@ import {
   reprovisionIntent,
   type ReprovisionSelection,
   type ReprovisionTrigger,
-} from "@/lib/devices/devices-dal";
+} from "@/lib/devices/device-provisioning-dal";
 import { runAction } from "./run-action";
 
 const schema = z.union([

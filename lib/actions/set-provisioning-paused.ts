@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { provisioningPausedIntent, setProvisioningPaused } from "@/lib/devices/devices-dal";
+import { provisioningPausedIntent, setProvisioningPaused } from "@/lib/devices/device-provisioning-dal";
 import { runAction } from "./run-action";
 
 export async function setProvisioningPausedAction(input: unknown) {

@@ -12,7 +12,12 @@ import { signInAs, signOut } from "@/tests/support/session";
 
 vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
 
-const dal = await import("./devices-dal");
+const dal = {
+  ...(await import("./devices-dal")),
+  ...(await import("./device-removal-dal")),
+  ...(await import("./device-provisioning-dal")),
+  ...(await import("./device-transfer-dal")),
+};
 const { AccessDeniedError } = await import("@/lib/auth/current-user");
 
 afterAll(() => shutdownProvisioning());

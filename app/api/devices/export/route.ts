@@ -1,4 +1,4 @@
-import { exportDevices } from "@/lib/devices/devices-dal";
+import { exportDevices } from "@/lib/devices/device-transfer-dal";
 import { deviceFilterSchema } from "@/lib/validation/device";
 import { csvResponse } from "@/lib/csv-response";
 import { routeError } from "@/lib/errors";

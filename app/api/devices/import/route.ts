@@ -1,4 +1,4 @@
-import { importDevices } from "@/lib/devices/devices-dal";
+import { importDevices } from "@/lib/devices/device-transfer-dal";
 import { ImportStopped, type ImportStopReason } from "@/lib/devices/csv-import";
 import { ImportBusy } from "@/lib/devices/csv-import-slots";
 import { env } from "@/lib/env";

@@ -1,4 +1,4 @@
-import { getImportReport } from "@/lib/devices/devices-dal";
+import { getImportReport } from "@/lib/devices/device-transfer-dal";
 import { routeError } from "@/lib/errors";
 import { csvDownload } from "@/lib/csv-response";
 
