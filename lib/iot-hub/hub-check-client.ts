@@ -182,19 +182,24 @@ export function runHubCheck(request: HubCheckRequest): Promise<HubCheckResult> {
 
     const getId = "1";
     const patchId = "2";
-    let twinVersion: number | null = null;
+    // Both requests are out at once; the answers are judged in request order whatever order they arrive in.
+    let patchAnswer: { status: number; version: number | null } | null = null;
+    const settleTwin = () => {
+      if (stage !== "twin-patch" || patchAnswer === null) return;
+      if (patchAnswer.status < 200 || patchAnswer.status > 299)
+        return finish(judgeTwinStatus("twin-patch", patchAnswer.status, elapsed()));
+      finish({ kind: "connected", twinVersion: patchAnswer.version, durationMs: elapsed() });
+    };
     client.on("message", (topic) => {
       const answer = parseTwinResponseTopic(topic);
       if (!answer) return;
       if (answer.requestId === getId && stage === "twin-get") {
         if (answer.status !== 200) return finish(judgeTwinStatus("twin-get", answer.status, elapsed()));
         stage = "twin-patch";
-        client!.publish(reportedPatchTopic(patchId), JSON.stringify(request.reported), { qos: 0 });
-      } else if (answer.requestId === patchId && stage === "twin-patch") {
-        if (answer.status < 200 || answer.status > 299)
-          return finish(judgeTwinStatus("twin-patch", answer.status, elapsed()));
-        twinVersion = answer.version;
-        finish({ kind: "connected", twinVersion, durationMs: elapsed() });
+        settleTwin();
+      } else if (answer.requestId === patchId && patchAnswer === null) {
+        patchAnswer = { status: answer.status, version: answer.version };
+        settleTwin();
       }
     });
 
@@ -202,7 +207,10 @@ export function runHubCheck(request: HubCheckRequest): Promise<HubCheckResult> {
       stage = "twin-get";
       client!.subscribe(TWIN_RESPONSE_SUBSCRIPTION, { qos: 0 }, (error) => {
         if (error) return unreachable("closed", error);
+        // The GET and the patch go out together, in one TLS write and one round trip: the hub
+        // answers them in order, and a failed GET settles the check before the patch's answer counts.
         client!.publish(twinGetTopic(getId), "", { qos: 0 });
+        client!.publish(reportedPatchTopic(patchId), JSON.stringify(request.reported), { qos: 0 });
       });
     });
   });

@@ -21,6 +21,11 @@ import {
 export const HUB_CHECK_CONCURRENCY = 48;
 /** How often an idle loop looks for due checks: a device assigned now is checked within this. */
 const IDLE_POLL_MS = 200;
+/**
+ * A busy loop claims again once this many of its slots are free, not at each one: a claim is three
+ * statements (probes, claim, pacing), which per check cost more than the check's own work.
+ */
+const CLAIM_BATCH = 12;
 /** A claimed check's lease: its paced wait plus the whole check, with room to spare. */
 const LEASE_SECONDS = Math.ceil(HUB_CHECK_TIMEOUT_MS / 1000) * 3;
 
@@ -41,7 +46,20 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
   // Every check in flight listens for the stop (and detaches when it ends).
   setMaxListeners(0, stopping.signal);
   const inFlight = new Set<Promise<void>>();
-  let slotFreed: (() => void) | null = null;
+  const freeSlots = () => HUB_CHECK_CONCURRENCY - inFlight.size;
+  /** Resolves the loop's wait once `slotsWanted` slots are free (or the loop is stopping). */
+  let slotsFreed: { slotsWanted: number; resolve: () => void } | null = null;
+  const wakeIfFree = () => {
+    if (slotsFreed && (freeSlots() >= slotsFreed.slotsWanted || stopping.signal.aborted)) {
+      slotsFreed.resolve();
+      slotsFreed = null;
+    }
+  };
+  const untilFree = (slotsWanted: number) =>
+    new Promise<void>((resolve) => {
+      slotsFreed = { slotsWanted, resolve };
+      wakeIfFree();
+    });
 
   const runOne = async (due: DueCheck, waitMs: number, keys: GroupKeys): Promise<void> => {
     if (waitMs > 0) await realSleep(waitMs, stopping.signal);
@@ -79,14 +97,15 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
       )
       .finally(() => {
         inFlight.delete(work);
-        slotFreed?.();
+        wakeIfFree();
       });
     inFlight.add(work);
   };
 
-  const claim = async (keys: GroupKeys): Promise<number> => {
-    const free = HUB_CHECK_CONCURRENCY - inFlight.size;
-    if (free <= 0) return 0;
+  /** Claims up to the free slots; returns whether the queue may hold more due checks now. */
+  const claim = async (keys: GroupKeys): Promise<boolean> => {
+    const free = freeSlots();
+    if (free <= 0) return true;
     const probes: DueCheck[] = [];
     for (const hub of await claimHubProbes(
       engine.pool,
@@ -111,7 +130,7 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
       slotCostMs,
     );
     due.forEach((check, index) => start(check, waits[index] ?? 0, keys));
-    return due.length;
+    return due.length >= free;
   };
 
   const loop = async () => {
@@ -122,14 +141,11 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
         const keys = gate.credentials
           ? { primaryKey: gate.credentials.primaryKey, secondaryKey: gate.credentials.secondaryKey ?? null }
           : null;
-        const claimed = keys && !gate.paused ? await claim(keys) : 0;
+        const more = keys && !gate.paused ? await claim(keys) : false;
         awayMs = 0;
-        if (inFlight.size >= HUB_CHECK_CONCURRENCY)
-          await new Promise<void>((resolve) => {
-            slotFreed = resolve;
-          });
-        else if (claimed === 0) await realSleep(IDLE_POLL_MS, stopping.signal);
-        slotFreed = null;
+        // A full queue: claim again when a batch of slots is free; a drained one: look again soon.
+        if (more) await untilFree(Math.min(CLAIM_BATCH, HUB_CHECK_CONCURRENCY));
+        else await realSleep(IDLE_POLL_MS, stopping.signal);
       } catch (error) {
         awayMs = Math.min(5_000, Math.max(250, awayMs * 2));
         logger.warn(
@@ -145,7 +161,7 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
   return {
     async stop() {
       stopping.abort();
-      slotFreed?.();
+      wakeIfFree();
       await running;
       await Promise.allSettled([...inFlight]);
       await recorder.flush();
