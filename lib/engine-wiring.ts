@@ -63,6 +63,11 @@ const domains: EngineDomains = {
     await refreshServiceCheckIfDue(serviceClient, undefined, signal);
     return { stalledReconciliations: await findStalledRuns(pool) };
   },
+
+  async readHubIdentityStatus(hubHost, deviceId, signal) {
+    const { readHubIdentityStatus } = await import("@/lib/hubs/hub-identity-status");
+    return readHubIdentityStatus(hubHost, deviceId, signal);
+  },
 };
 
 /** Hands the engine its domains; idempotent, so every entry point may call it. */

@@ -26,7 +26,19 @@ export type EngineDomains = {
    * and the reconciliation runs that lost their job, for the engine to queue again.
    */
   serviceHousekeeping(context: ServiceWorkContext): Promise<{ stalledReconciliations: number[] }>;
+  /**
+   * What the hub's registry says of one identity, read with the hub's saved service credentials:
+   * the hub check's way to tell a disabled identity's "server unavailable" (CONNACK 3) from a busy
+   * hub. `unknown` when the hub has no credentials with registry read, or the read failed.
+   */
+  readHubIdentityStatus(hubHost: string, deviceId: string, signal?: AbortSignal): Promise<HubIdentityStatus>;
 };
+
+export type HubIdentityStatus =
+  | { kind: "enabled" }
+  | { kind: "disabled"; statusReason: string | null }
+  | { kind: "missing" }
+  | { kind: "unknown"; reason: string };
 
 /** `kind` is a failure code (lib/dps/failure-code.ts); `message` never holds a key. */
 export type DpsCallOutcome = { ok: true; summary: string } | { ok: false; kind: string; message: string };

@@ -4,8 +4,9 @@ import { env } from "@/lib/env";
 import { getEngine } from "../engine";
 import { HubConnector } from "./hub-connector";
 import { isAmbiguousUnavailable, judgeHubCheck, type HubCheckVerdict } from "./hub-check-outcome";
-import { hubAcceptsOthers, readCheckTarget, recordHubChecks, updateHubCircuits } from "./hub-check-sql";
+import { readCheckTarget, recordHubChecks, updateHubCircuits } from "./hub-check-sql";
 import { tally } from "./hub-check-recorder";
+import { gatherUnavailableEvidence } from "./unavailable-evidence";
 
 export type HubCheckNowOutcome =
   | { kind: "checked"; hub: string; verdict: HubCheckVerdict; durationMs: number }
@@ -45,11 +46,14 @@ export async function checkHubNow(deviceId: number, actor: Actor): Promise<HubCh
     secondaryKey: gate.credentials.secondaryKey ?? null,
   });
   const durationMs = Date.now() - startedAt.getTime();
-  // A person asked about this device: a "server unavailable" while the hub takes others is the device's.
-  const deviceSpecific =
-    isAmbiguousUnavailable(result) &&
-    (await hubAcceptsOthers(engine.pool, target.hub, deviceId, new Date(Date.now() - RECENT_MS)));
-  const verdict = judgeHubCheck(result, target.tries, undefined, deviceSpecific);
+  // A person asked about this device: a "server unavailable" is explained at once.
+  const evidence = isAmbiguousUnavailable(result)
+    ? await gatherUnavailableEvidence(engine.pool, target, {
+        manual: true,
+        othersSince: new Date(Date.now() - RECENT_MS),
+      })
+    : undefined;
+  const verdict = judgeHubCheck(result, target.tries, undefined, evidence);
   metrics().hubChecks.inc({ outcome: verdict.outcome.replace(/^hub-/, "") });
   const record = {
     check: target,

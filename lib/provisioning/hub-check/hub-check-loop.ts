@@ -7,12 +7,12 @@ import type { Engine } from "../engine";
 import { HubConnector, HUB_CHECK_TIMEOUT_MS, type GroupKeys } from "./hub-connector";
 import { isAmbiguousUnavailable, judgeHubCheck } from "./hub-check-outcome";
 import { HubCheckRecorder } from "./hub-check-recorder";
+import { gatherUnavailableEvidence } from "./unavailable-evidence";
 import {
   bookHubSlots,
   claimDueChecks,
   claimHubProbes,
   claimProbeCheck,
-  hubAcceptsOthers,
   releaseChecks,
   type DueCheck,
 } from "./hub-check-sql";
@@ -26,6 +26,8 @@ const IDLE_POLL_MS = 200;
  * statements (probes, claim, pacing), which per check cost more than the check's own work.
  */
 const CLAIM_BATCH = 12;
+/** Results waiting for their batch write beyond which a finished check keeps its slot until written. */
+const RECORD_BACKLOG = 4 * HUB_CHECK_CONCURRENCY;
 /** A claimed check's lease: its paced wait plus the whole check, with room to spare. */
 const LEASE_SECONDS = Math.ceil(HUB_CHECK_TIMEOUT_MS / 1000) * 3;
 
@@ -67,15 +69,16 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
     const startedAt = new Date();
     const result = await connector.check(due, keys, stopping.signal);
     if (result.kind === "unreachable" && result.cause === "aborted") return releaseChecks(engine.pool, [due]);
-    // Turned away as "unavailable" again and again while the hub took another device since this
-    // check began: this device's identity is disabled.
-    const deviceSpecific =
-      isAmbiguousUnavailable(result) &&
-      due.tries >= 2 &&
-      (await hubAcceptsOthers(engine.pool, due.hub, due.deviceId, startedAt));
-    const verdict = judgeHubCheck(result, due.tries, undefined, deviceSpecific);
+    const evidence = isAmbiguousUnavailable(result)
+      ? await gatherUnavailableEvidence(engine.pool, due, {
+          manual: false,
+          othersSince: startedAt,
+          signal: stopping.signal,
+        })
+      : undefined;
+    const verdict = judgeHubCheck(result, due.tries, undefined, evidence);
     metrics().hubChecks.inc({ outcome: verdict.outcome.replace(/^hub-/, "") });
-    await recorder.record({
+    const recorded = recorder.record({
       check: due,
       verdict,
       history: verdict.retryInMs === null || due.tries === 0,
@@ -85,6 +88,9 @@ export function startHubChecks(engine: Engine, options: { checksPerSecond?: numb
       actorId: null,
       actorEmail: null,
     });
+    // The slot is free once the hub answered: the result joins the next batch write meanwhile (the
+    // device stays leased until it is written). Only a database that falls behind holds slots.
+    if (recorder.unwritten() > RECORD_BACKLOG) await recorded;
   };
 
   const start = (due: DueCheck, waitMs: number, keys: GroupKeys) => {

@@ -71,14 +71,14 @@ describe("server unavailable (3), which IoT Hub also answers a disabled identity
   const unavailable = { kind: "hub-busy", stage: "connect", code: 3, message: "m", durationMs: 1 } as const;
 
   it("is the hub's state while nothing says the hub takes other devices", () => {
-    expect(judgeHubCheck(unavailable, 0, () => 0.5, false)).toMatchObject({
+    expect(judgeHubCheck(unavailable, 0, () => 0.5)).toMatchObject({
       hubStatus: "unreachable",
       outage: true,
     });
   });
 
   it("is the device's refusal while the hub takes others, with enabling the identity as the next step", () => {
-    expect(judgeHubCheck(unavailable, 0, () => 0.5, true)).toMatchObject({
+    expect(judgeHubCheck(unavailable, 0, () => 0.5, { kind: "others-accepted" })).toMatchObject({
       hubStatus: "refused",
       errorCode: "3",
       outage: false,
@@ -87,13 +87,34 @@ describe("server unavailable (3), which IoT Hub also answers a disabled identity
     });
   });
 
+  it("is the device's refusal when the hub's registry shows the identity disabled, with the reason and enabling it as the next step", () => {
+    expect(
+      judgeHubCheck(unavailable, 1, () => 0.5, { kind: "identity-disabled", statusReason: "stolen" }),
+    ).toMatchObject({
+      hubStatus: "refused",
+      errorCode: "3",
+      errorMessage: expect.stringMatching(
+        /registry shows this device's identity disabled \(reason given: "stolen"\)/,
+      ),
+      nextStep: expect.stringMatching(/^Enable the identity in the hub/),
+      retryInMs: null,
+      outage: false,
+    });
+  });
+
+  it("is the hub's state when the registry shows the identity enabled, even while the hub takes others", () => {
+    const verdict = judgeHubCheck(unavailable, 2, () => 0.5, { kind: "identity-enabled" });
+    expect(verdict).toMatchObject({ hubStatus: "unreachable", outage: true });
+    expect(verdict.errorMessage).toMatch(/registry shows the device's identity enabled/);
+  });
+
   it("does not turn a throttled twin (429) into a refusal", () => {
     expect(
       judgeHubCheck(
         { kind: "hub-busy", stage: "twin-get", code: 429, message: "m", durationMs: 1 },
         3,
         () => 0.5,
-        true,
+        { kind: "identity-disabled", statusReason: null },
       ),
     ).toMatchObject({ hubStatus: "unreachable" });
   });

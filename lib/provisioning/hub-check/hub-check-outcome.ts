@@ -30,34 +30,68 @@ export function hubRetryDelayMs(tries: number, random: () => number = Math.rando
 
 /**
  * IoT Hub answers a disabled identity's CONNECT with "server unavailable" (3), the code it also
- * uses when it throttles or is down. A 3 for one device while the hub accepts others is that
- * device's: the caller says so with `hubAcceptsOthers`.
+ * uses when it throttles or is down. What tells them apart, best first: the hub's registry (read
+ * with the hub's saved service credentials), or else the hub's other devices (a 3 for one device
+ * while the hub accepts others is that device's). The caller gathers it (unavailable-evidence.ts).
  */
+export type UnavailableEvidence =
+  | { kind: "identity-disabled"; statusReason: string | null }
+  | { kind: "identity-enabled" }
+  | { kind: "others-accepted" }
+  | { kind: "none" };
+
 export const DISABLED_IDENTITY_EXPLANATION =
   "The hub turns this device away as unavailable (code 3) while it accepts other devices: IoT Hub answers so when the device's identity is disabled.";
 export const DISABLED_IDENTITY_NEXT_STEP =
   "Re-provision, or check the identity in the hub (enable it), then check again.";
+export const REGISTRY_DISABLED_NEXT_STEP =
+  "Enable the identity in the hub (or re-provision the device), then check again.";
+
+function registryDisabledExplanation(statusReason: string | null): string {
+  const reason = statusReason?.trim() ? ` (reason given: "${statusReason.trim().slice(0, 200)}")` : "";
+  return `The hub's registry shows this device's identity disabled${reason}: IoT Hub turns a disabled identity away as unavailable (code 3).`;
+}
 
 export function isAmbiguousUnavailable(result: HubCheckResult): boolean {
   return result.kind === "hub-busy" && result.stage === "connect" && result.code === 3;
+}
+
+function refusedAsDisabled(errorMessage: string, nextStep: string): HubCheckVerdict {
+  return {
+    hubStatus: "refused",
+    errorCode: "3",
+    errorMessage,
+    nextStep,
+    retryInMs: null,
+    outcome: "hub-refused",
+    outage: false,
+  };
 }
 
 export function judgeHubCheck(
   result: HubCheckResult,
   tries: number,
   random?: () => number,
-  hubAcceptsOthers = false,
+  evidence: UnavailableEvidence = { kind: "none" },
 ): HubCheckVerdict {
-  if (hubAcceptsOthers && isAmbiguousUnavailable(result))
-    return {
-      hubStatus: "refused",
-      errorCode: "3",
-      errorMessage: DISABLED_IDENTITY_EXPLANATION,
-      nextStep: DISABLED_IDENTITY_NEXT_STEP,
-      retryInMs: null,
-      outcome: "hub-refused",
-      outage: false,
-    };
+  if (isAmbiguousUnavailable(result)) {
+    if (evidence.kind === "identity-disabled")
+      return refusedAsDisabled(
+        registryDisabledExplanation(evidence.statusReason),
+        REGISTRY_DISABLED_NEXT_STEP,
+      );
+    if (evidence.kind === "others-accepted")
+      return refusedAsDisabled(DISABLED_IDENTITY_EXPLANATION, DISABLED_IDENTITY_NEXT_STEP);
+    if (evidence.kind === "identity-enabled" && result.kind === "hub-busy")
+      return judgeHubCheck(
+        {
+          ...result,
+          message: `${result.message} The hub's registry shows the device's identity enabled, so the hub itself is throttling or not serving.`,
+        },
+        tries,
+        random,
+      );
+  }
   switch (result.kind) {
     case "not-allowed":
       return judgeNotAllowedHub(result.message);

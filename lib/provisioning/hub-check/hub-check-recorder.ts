@@ -12,6 +12,7 @@ export class HubCheckRecorder {
   private pending: { record: HubCheckRecord; done: (written: boolean) => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private waiting = 0;
 
   constructor(
     private readonly db: Pick<pg.Pool, "query">,
@@ -20,8 +21,18 @@ export class HubCheckRecorder {
     private readonly maxBatch = 100,
   ) {}
 
+  /** Results handed in and not written yet (pending or in a write). */
+  unwritten(): number {
+    return this.waiting;
+  }
+
   record(record: HubCheckRecord): Promise<boolean> {
-    return new Promise((done) => {
+    this.waiting += 1;
+    return new Promise((resolve) => {
+      const done = (written: boolean) => {
+        this.waiting -= 1;
+        resolve(written);
+      };
       this.pending.push({ record, done });
       if (this.pending.length >= this.maxBatch) void this.flush();
       else this.timer ??= setTimeout(() => void this.flush(), this.windowMs);
