@@ -102,5 +102,8 @@ describe("hub check client", () => {
     const key = `127.0.0.1:${hub.port}/${hub.hubHost}`;
     expect(sessions.get(key)).toBeInstanceOf(Buffer);
     expect(await runHubCheck(request({ sessions }))).toMatchObject({ kind: "connected" });
+    expect(await runHubCheck(request({ sessions }))).toMatchObject({ kind: "connected" });
+    // The first check's handshake was a full one; both later ones resumed its session.
+    expect(sessions.handshakes).toEqual({ full: 1, resumed: 2 });
   });
 });

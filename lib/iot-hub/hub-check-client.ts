@@ -33,14 +33,32 @@ export type HubCheckRequest = {
   enforceHostPolicy?: boolean;
 };
 
-/** The last TLS session ticket per hub address (a handshake's asymmetric crypto is most of a check's CPU). */
+/**
+ * The last TLS session ticket per hub address (a handshake's asymmetric crypto is most of a check's
+ * CPU). A ticket is taken from the server only while none is cached or the cached one was declined:
+ * each taken ticket costs the client a serialization per handshake, and the hub sends two.
+ */
 export class TlsSessionCache {
-  private readonly sessions = new Map<string, Buffer>();
+  private readonly entries = new Map<string, { ticket: Buffer; declined: boolean }>();
+  /** Handshakes that resumed a cached session and those that did not (tests, tuning). */
+  readonly handshakes = { resumed: 0, full: 0 };
   get(key: string): Buffer | undefined {
-    return this.sessions.get(key);
+    return this.entries.get(key)?.ticket;
   }
-  set(key: string, session: Buffer): void {
-    this.sessions.set(key, session);
+  wantsTicket(key: string): boolean {
+    return this.entries.get(key)?.declined ?? true;
+  }
+  set(key: string, ticket: Buffer): void {
+    this.entries.set(key, { ticket, declined: false });
+  }
+  noteHandshake(key: string, resumed: boolean): void {
+    if (resumed) this.handshakes.resumed += 1;
+    else {
+      this.handshakes.full += 1;
+      // Expired or refused: the next check takes a fresh ticket.
+      const entry = this.entries.get(key);
+      if (entry) entry.declined = true;
+    }
   }
 }
 
@@ -132,7 +150,14 @@ export function runHubCheck(request: HubCheckRequest): Promise<HubCheckResult> {
         ...(session ? { session } : {}),
         checkServerIdentity: (_name, certificate) => checkServerIdentity(request.hubHost, certificate),
       });
-      socket.on("session", (ticket: Buffer) => request.sessions?.set(sessionKey, ticket));
+      const sessions = request.sessions;
+      if (sessions) {
+        if (sessions.wantsTicket(sessionKey))
+          socket.on("session", (ticket: Buffer) => sessions.set(sessionKey, ticket));
+        socket.once("secureConnect", () =>
+          sessions.noteHandshake(sessionKey, socket?.isSessionReused() ?? false),
+        );
+      }
       socket.on("error", (error) => {
         const code = networkCodeOf(error);
         if (isTlsFailure(code)) tlsFailure = error;
