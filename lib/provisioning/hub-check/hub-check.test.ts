@@ -10,6 +10,9 @@ import {
   startProvisioningWorker,
   type ProvisioningWorker,
 } from "../index";
+import { encryptSecret } from "@/lib/secrets/envelope";
+import { hubCredentialKeyContext } from "@/lib/secrets/encrypted-columns";
+import { currentKek } from "@/lib/secrets/secret-key";
 import { checkHubNow } from "./check-now";
 
 // A short streak and quick probes, so an outage is seen and its end noticed within a second or two.
@@ -29,6 +32,9 @@ beforeAll(async () => {
   setEnv({
     HIC_IOT_HUB_ADDRESSES: parseHubAddressRules(
       hub.hubs.map((h) => `${h.hostName}=${hub.address}:${hub.mqttPort}`).join(","),
+    ).rules,
+    HIC_IOT_HUB_SERVICE_ADDRESSES: parseHubAddressRules(
+      hub.hubs.map((h) => `${h.hostName}=${hub.address}:${hub.httpsPort}`).join(","),
     ).rules,
     HIC_IOT_HUB_CA_FILE: hub.caFile,
     HIC_IOT_HUB_CHECK: "on",
@@ -156,6 +162,66 @@ describe("hub check after every assignment (against the local IoT Hub)", () => {
       trigger: "hub-check-manual",
       triggered_by_email: "operator@example.com",
     });
+  });
+
+  it("tells a disabled identity alone on its hub from a busy hub by reading the hub's registry, once the hub has credentials that may read it", async () => {
+    const [id] = await provision("hc-lone", 1);
+    await waitFor(() => hubStatusesOf("hc-lone"), allConnected(1), 30_000, "connected");
+    const [device] = await sql<{ assigned_hub: string; dps_device_id: string }>(
+      "select assigned_hub, dps_device_id from devices where id = $1",
+      [id],
+    );
+    const hub = device!.assigned_hub;
+    emulator.iotHub.admin.setIdentityStatus(hub, device!.dps_device_id, "disabled", "lost in the field");
+    const recheck = () =>
+      sql("update devices set hub_check_due_at = now(), hub_check_tries = 0 where id = $1", [id]);
+    const state = () =>
+      sql<{
+        hub_status: string;
+        tries: number;
+        hub_error_message: string | null;
+        hub_next_step: string | null;
+      }>(
+        "select hub_status::text, hub_check_tries as tries, hub_error_message, hub_next_step from devices where id = $1",
+        [id],
+      );
+
+    // Without credentials: nothing but this device connects to the hub meanwhile, so its "server
+    // unavailable" (3) reads as the hub's and the device waits, checked again and again.
+    await recheck();
+    await waitFor(state, ([row]) => row!.tries >= 3, 30_000, "retried");
+    expect((await state())[0]).toMatchObject({ hub_status: "unreachable" });
+
+    // With a registryRead credential saved for the hub: the registry says disabled, with its reason.
+    const strings = emulator.iotHub.connection.hubs.find((h) => h.hostName === hub)!;
+    const key = /SharedAccessKey=([^;]+)/.exec(strings.registryReadConnectionString)![1]!;
+    await sql(
+      "insert into hub_credentials (hub_host, policy_name, key_ciphertext, rights, rights_checked_at) values ($1, 'registryRead', $2, $3, now())",
+      [
+        hub,
+        encryptSecret(key, currentKek(), hubCredentialKeyContext(hub)),
+        JSON.stringify({ registryRead: true, registryWrite: false }),
+      ],
+    );
+    try {
+      await recheck();
+      await waitFor(state, ([row]) => row!.hub_status === "refused", 30_000, "refused");
+      expect((await state())[0]!.hub_error_message).toMatch(
+        /registry shows this device's identity disabled \(reason given: "lost in the field"\)/,
+      );
+      expect((await state())[0]!.hub_next_step).toMatch(/^Enable the identity in the hub/);
+
+      // A person's check asks the registry at once; enabled again, the device connects.
+      const outcome = await checkHubNow(id!, { id: "", email: "operator@example.com" } as never);
+      expect(outcome).toMatchObject({ kind: "checked", verdict: { hubStatus: "refused", errorCode: "3" } });
+      emulator.iotHub.admin.setIdentityStatus(hub, device!.dps_device_id, "enabled");
+      expect(await checkHubNow(id!, { id: "", email: "operator@example.com" } as never)).toMatchObject({
+        kind: "checked",
+        verdict: { hubStatus: "connected" },
+      });
+    } finally {
+      await sql("delete from hub_credentials where hub_host = $1", [hub]);
+    }
   });
 
   it("finds a deleted identity Refused (not authorized, 5)", async () => {
