@@ -175,8 +175,10 @@ const RECORD = `
   select device_id::int as device_id from updated`;
 
 /** Writes many checks' results (and their history rows) in one statement; returns the devices written. */
-export async function recordHubChecks(db: Queryable, records: HubCheckRecord[]): Promise<Set<number>> {
-  if (records.length === 0) return new Set();
+export async function recordHubChecks(db: Queryable, unordered: HubCheckRecord[]): Promise<Set<number>> {
+  if (unordered.length === 0) return new Set();
+  // Rows locked in one order (by ID) by every writer: a batch cannot deadlock with another bulk update.
+  const records = [...unordered].sort((a, b) => a.check.deviceId - b.check.deviceId);
   const column = <T>(pick: (record: HubCheckRecord) => T) => records.map(pick);
   const { rows } = await db.query<{ device_id: number }>({
     name: "hic_hub_record",
