@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 
 /**
  * Guessing made slow, not lockouts made easy (OWASP authentication guidance). Each key (an account

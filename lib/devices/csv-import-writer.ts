@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { PoolClient } from "pg";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { deviceImports } from "@/db/schema";
 import type { Actor } from "@/lib/audit/actor";
 import { reportCell, reportRows, type ImportLine } from "./csv-import-report";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { OWNER_POLICY, type TestEmulator } from "@/tests/support/dps-emulator";
 import { loadDpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { getEngine, shutdownProvisioning } from "@/lib/provisioning/engine";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { outcomeMessage, runAttempt } from "./attempt";
 import { enqueueDevice } from "../queue/enqueue";
 import { getEngine } from "../engine";

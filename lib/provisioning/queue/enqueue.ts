@@ -1,4 +1,4 @@
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { provisioningRuns } from "@/db/schema";
 import { eq, sql } from "drizzle-orm";
 import { getEngine } from "../engine";

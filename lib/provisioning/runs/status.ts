@@ -1,4 +1,4 @@
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { zeroCountsByStatus, type DeviceStatus } from "@/db/schema/device-statuses";
 import { FAILED_OUTCOMES, FINAL_OUTCOMES } from "../attempts/attempt-outcome";
 import { getEngine } from "../engine";

@@ -1,5 +1,5 @@
-import { getDb } from "./client";
-import { DatabaseUnavailableError, isDatabaseUnreachable } from "./connection-errors";
+import { getDb } from "./database";
+import { DatabaseUnavailableError, isDatabaseUnreachable } from "../db/connection-errors";
 
 /**
  * Whether this process last found the database unreachable, shared by the app's bundles and the
