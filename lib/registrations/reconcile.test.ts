@@ -13,7 +13,7 @@ import {
 import { registrationRecordsFilterSchema } from "@/lib/validation/registration-records";
 import { truncate } from "@/tests/support/db";
 import { exportFindingsCsv, listFindings } from "./list-findings";
-import { insertRun } from "./records-store";
+import { insertRun } from "./run-lease";
 import { runReconciliationSlice, type ReconcileDeps } from "./reconcile";
 
 let emulator: TestEmulator;

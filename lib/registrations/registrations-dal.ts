@@ -18,7 +18,8 @@ import {
   type FindingsPage,
   type FindingsQuery,
 } from "./list-findings";
-import { forgetRegistration, insertRun } from "./records-store";
+import { forgetRegistration } from "./records-store";
+import { insertRun } from "./run-lease";
 import { latestRuns, toRunDto, type ReconciliationRunDto } from "./runs";
 
 /**
