@@ -21,6 +21,8 @@ import {
 import { forgetRegistration } from "./records-store";
 import { insertRun } from "./run-lease";
 import { latestRuns, toRunDto, type ReconciliationRunDto } from "./runs";
+import { devices } from "@/db/schema/devices";
+import { sql } from "drizzle-orm";
 
 /**
  * The Registration records view's data-access layer: every function checks its permission first
@@ -156,11 +158,14 @@ export async function deleteOrphanRegistration(input: {
     throw new UserFacingError(
       `${input.registrationId} is not an orphan in the last reconciliation: reconcile again to see the records as they are now.`,
     );
-  const { rowCount } = await db.query(
-    `select 1 from devices where lower(registration_id) collate "C" = $1 collate "C"`,
-    [finding.registrationId.toLowerCase()],
-  );
-  if (rowCount)
+  const [device] = await getDb()
+    .select({ id: devices.id })
+    .from(devices)
+    .where(
+      sql`lower(${devices.registrationId}) collate "C" = ${finding.registrationId.toLowerCase()} collate "C"`,
+    )
+    .limit(1);
+  if (device)
     throw new UserFacingError(
       `A device ${finding.registrationId} exists in the platform now: remove it on the Devices page (with its registration record) instead.`,
     );
