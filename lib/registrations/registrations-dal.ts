@@ -21,8 +21,8 @@ import {
 import { forgetRegistration } from "./records-store";
 import { insertRun } from "./run-lease";
 import { latestRuns, toRunDto, type ReconciliationRunDto } from "./runs";
-import { devices } from "@/db/schema/devices";
-import { sql } from "drizzle-orm";
+import { deviceCounts, devices } from "@/db/schema/devices";
+import { and, gt, ne, sql } from "drizzle-orm";
 
 /**
  * The Registration records view's data-access layer: every function checks its permission first
@@ -82,14 +82,16 @@ export async function getRegistrationRecordsOverview(): Promise<
   const [row, runs, hubRows] = await Promise.all([
     readDpsIntegrationRow(),
     latestRuns(db),
-    db.query<{ hub: string }>(
-      `select distinct hub from device_counts where hub <> '' and count > 0 order by hub`,
-    ),
+    getDb()
+      .selectDistinct({ hub: deviceCounts.hub })
+      .from(deviceCounts)
+      .where(and(ne(deviceCounts.hub, ""), gt(deviceCounts.count, 0)))
+      .orderBy(deviceCounts.hub),
   ]);
   const configured = Boolean(row?.serviceKeyCiphertext && row.primaryKeyCiphertext);
   const rights = row?.serviceRights ?? null;
   const groupHubs = row?.enrollmentGroup?.iotHubs ?? [];
-  const hubs = [...new Set([...hubRows.rows.map((r) => r.hub), ...groupHubs])].sort();
+  const hubs = [...new Set([...hubRows.map((r) => r.hub), ...groupHubs])].sort();
   const service = {
     configured,
     policyName: configured ? (row?.servicePolicyName ?? null) : null,
