@@ -1,3 +1,5 @@
+// Raw SQL: the batch. Each batch of rows is one unnest insert (conflicts skipped) in a transaction
+// without a synchronous commit, and its report chunk and counts one more statement.
 import { eq, sql } from "drizzle-orm";
 import type { PoolClient } from "pg";
 import { getDb } from "@/lib/database";
