@@ -1,3 +1,5 @@
+// Raw SQL: the plan. A beat is one prepared statement per process every HIC_HEARTBEAT_MS that
+// records it and counts the live workers (an upsert in a CTE).
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type pg from "pg";

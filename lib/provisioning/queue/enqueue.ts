@@ -1,3 +1,5 @@
+// Raw SQL: adopting waiting jobs is one statement over pg-boss's own job table (not in the drizzle
+// schema); the rest goes through drizzle.
 import { getDb } from "@/lib/database";
 import { provisioningRuns } from "@/db/schema";
 import { and, eq, gt, inArray, sql } from "drizzle-orm";

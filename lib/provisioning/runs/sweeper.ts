@@ -1,3 +1,5 @@
+// Raw SQL: finding orphaned attempts and closing their jobs reads and updates pg-boss's own job
+// table (not in the drizzle schema); the rest goes through drizzle.
 import type pg from "pg";
 import type PgBoss from "pg-boss";
 import { logger } from "@/lib/logger";
