@@ -102,7 +102,16 @@ export async function getHubIdentityForDevice(id: number): Promise<HubIdentityVi
   );
   const readAt = new Date().toISOString();
   if (result.ok) {
-    const { etag: _etag, generationId: _generation, ...identity } = result.value;
+    const found = result.value;
+    const identity = {
+      deviceId: found.deviceId,
+      status: found.status,
+      statusReason: found.statusReason,
+      authenticationType: found.authenticationType,
+      connectionState: found.connectionState,
+      connectionStateUpdatedTime: found.connectionStateUpdatedTime,
+      lastActivityTime: found.lastActivityTime,
+    };
     return { state: "found", hubHost, identity, readAt };
   }
   if (result.failure.kind === "not-found") return { state: "not-found", hubHost, deviceId, readAt };
