@@ -94,7 +94,7 @@ describe("server unavailable (3), which IoT Hub also answers a disabled identity
       hubStatus: "refused",
       errorCode: "3",
       errorMessage: expect.stringMatching(
-        /registry shows this device's identity disabled \(reason given: "stolen"\)/,
+        /registry shows this device's identity is disabled \(reason given: "stolen"\)/,
       ),
       nextStep: expect.stringMatching(/^Enable the identity in the hub/),
       retryInMs: null,

@@ -49,7 +49,7 @@ export const REGISTRY_DISABLED_NEXT_STEP =
 
 function registryDisabledExplanation(statusReason: string | null): string {
   const reason = statusReason?.trim() ? ` (reason given: "${statusReason.trim().slice(0, 200)}")` : "";
-  return `The hub's registry shows this device's identity disabled${reason}: IoT Hub turns a disabled identity away as unavailable (code 3).`;
+  return `The hub's registry shows this device's identity is disabled${reason}: IoT Hub turns a disabled identity away as unavailable (code 3).`;
 }
 
 export function isAmbiguousUnavailable(result: HubCheckResult): boolean {

@@ -207,7 +207,7 @@ describe("hub check after every assignment (against the local IoT Hub)", () => {
       await recheck();
       await waitFor(state, ([row]) => row!.hub_status === "refused", 30_000, "refused");
       expect((await state())[0]!.hub_error_message).toMatch(
-        /registry shows this device's identity disabled \(reason given: "lost in the field"\)/,
+        /registry shows this device's identity is disabled \(reason given: "lost in the field"\)/,
       );
       expect((await state())[0]!.hub_next_step).toMatch(/^Enable the identity in the hub/);
 
