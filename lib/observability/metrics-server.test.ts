@@ -125,6 +125,25 @@ describe("what the metrics may contain", () => {
   });
 });
 
+describe("the hubs' circuits", () => {
+  it("counts the hubs whose check circuit is open, and how long each has been open", async () => {
+    await getDb().$client.query(
+      `insert into hub_circuits (hub, consecutive_failures, opened_at, open_until)
+       values ('down-hub.azure-devices.net', 7, now() - interval '90 seconds', now() + interval '1 second'),
+              ('flaky-hub.azure-devices.net', 2, null, null)`,
+    );
+    try {
+      const fleet = parseExposition(await (await get("/metrics/fleet", bearer)).text());
+      expect(fleet.find((s) => s.name === "hic_hub_circuits_open")?.value).toBe(1);
+      const open = fleet.filter((s) => s.name === "hic_hub_circuit_open_seconds");
+      expect(open.map((s) => s.labels.hub)).toEqual(["down-hub.azure-devices.net"]);
+      expect(open[0]!.value).toBeGreaterThanOrEqual(90);
+    } finally {
+      await getDb().$client.query("delete from hub_circuits");
+    }
+  });
+});
+
 describe("label cardinality", () => {
   const valuesPerLabel = (samples: Sample[]) => {
     const seen = new Map<string, Set<string>>();
