@@ -37,7 +37,7 @@ test.describe("metrics endpoint", () => {
 
   test("are not served on the app's own port, with or without the token", async ({ request }) => {
     for (const route of ["/metrics", "/metrics/fleet", "/api/metrics"]) {
-      for (const headers of [{}, { authorization: `Bearer ${token}` }]) {
+      for (const headers of [{}, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
         const response = await request.get(route, { headers, maxRedirects: 0 });
         expect(response.status(), `${route} on the app's port`).not.toBe(200);
         expect(await response.text()).not.toContain("# TYPE hic_");
