@@ -308,12 +308,15 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
     const openFor = values(await p.queryRange("max(hic_dps_circuit_open_seconds)", at.outage, at.back + 1));
     expect(Math.max(...openFor)).toBeGreaterThanOrEqual(1);
 
-    // Each process counts what it did: the worker the registrations, each web server its import.
-    const registrations = await p.query('sum by (instance) (hic_registrations_total{outcome="assigned"})');
+    // Each process counts what it did (every process exports these counters, at 0 until then): the
+    // worker the registrations, each web server its own import.
+    const registrations = await p.query(
+      'sum by (instance) (hic_registrations_total{outcome="assigned"}) > 0',
+    );
     expect(registrations.map((s) => [s.metric.instance, Number(s.value[1])])).toEqual([
       [metricsTargets[2], DEVICES + OUTAGE_DEVICES],
     ]);
-    const rows = await p.query('sum by (instance) (hic_import_rows_total{result="added"})');
+    const rows = await p.query('sum by (instance) (hic_import_rows_total{result="added"}) > 0');
     expect(Object.fromEntries(rows.map((s) => [s.metric.instance, Number(s.value[1])]))).toEqual({
       [metricsTargets[0]!]: OUTAGE_DEVICES,
       [metricsTargets[1]!]: DEVICES,
