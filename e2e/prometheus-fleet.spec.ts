@@ -6,7 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import { createDpsFetch } from "@/lib/dps/dps-fetch";
 import { pickPort } from "@/ops/postgres/free-port";
-import { pictureData, pictureHtml } from "@/ops/grafana/picture/render";
+import { pictureData, pictureHtml } from "./support/dashboard-picture/render";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "@/tests/support/otlp-receiver";
 import { startEmulator, startInstance, type Emulator, type Instance } from "./support/fleet";
 import { prometheusInstalled, startPrometheus, type Prometheus } from "./support/prometheus";

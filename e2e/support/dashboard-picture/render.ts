@@ -8,7 +8,7 @@ import type { PanelData, PictureData, SeriesData } from "./picture-data";
  * PromQL is asked of a Prometheus that scraped the run (`/api/v1/query_range`), and the answers
  * are drawn by ./panels.tsx (recharts, in a browser page). Grafana itself is not packaged for
  * Debian; the picture follows the dashboard's grid, titles, legends, units and value mappings.
- * e2e/prometheus-fleet.spec.ts makes it after its run (docs/dashboard.png with HIC_SCREENSHOTS=1).
+ * e2e/prometheus-fleet.spec.ts makes it after its run (test support, not part of the app) (docs/dashboard.png with HIC_SCREENSHOTS=1).
  */
 
 type GrafanaPanel = {
@@ -108,7 +108,7 @@ const STYLE = `
 /** A self-contained HTML page (data and script inlined) that draws the panels and sets `data-ready` on its body. */
 export async function pictureHtml(data: PictureData): Promise<string> {
   const bundle = await build({
-    entryPoints: [path.join(process.cwd(), "ops", "grafana", "picture", "panels.tsx")],
+    entryPoints: [path.join(process.cwd(), "e2e", "support", "dashboard-picture", "panels.tsx")],
     bundle: true,
     write: false,
     format: "iife",
