@@ -2,6 +2,7 @@ import { z } from "zod";
 import { registrationIdSchema, validateRegistrationId } from "@/lib/dps/validation";
 import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
 import { HUB_STATUSES } from "@/lib/devices/hub-statuses";
+import { CONTROL_CHARACTERS, filterText } from "./filter-text";
 
 export const DEVICE_NAME_MAX = 200;
 export const PAYLOAD_MAX_BYTES = 16 * 1024;
@@ -44,9 +45,6 @@ const payloadSchema = z
     return result.value;
   });
 
-/** Control characters (NUL above all, which PostgreSQL cannot store) have no place in text a person reads. */
-export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
 export const deviceNameSchema = z
   .string()
   .trim()
@@ -79,22 +77,8 @@ export type DeviceSort = (typeof DEVICE_SORTS)[number];
 export const deviceFilterSchema = z.object({
   status: z.enum(DEVICE_STATUSES).optional().catch(undefined),
   hubStatus: z.enum(HUB_STATUSES).optional().catch(undefined),
-  hub: z
-    .string()
-    .trim()
-    .max(255)
-    .refine((v) => !CONTROL_CHARACTERS.test(v))
-    .optional()
-    .catch(undefined)
-    .transform((v) => v || undefined),
-  q: z
-    .string()
-    .trim()
-    .max(128)
-    .refine((v) => !CONTROL_CHARACTERS.test(v))
-    .optional()
-    .catch(undefined)
-    .transform((v) => v || undefined),
+  hub: filterText(255),
+  q: filterText(128),
   sort: z.enum(DEVICE_SORTS).default("registrationId").catch("registrationId"),
   after: z.string().max(600).optional().catch(undefined),
   before: z.string().max(600).optional().catch(undefined),
