@@ -1,5 +1,5 @@
 import type { Actor } from "@/lib/audit/actor";
-import { newDeviceSchema } from "@/lib/validation/device";
+import { checkNewDevice } from "@/lib/validation/device";
 import { readCsvRecords, type ReaderLimits } from "./csv-import-reader";
 import { reportCell, type ImportLine } from "./csv-import-report";
 import { ImportFormatError, ImportStopped, type ImportStopReason } from "./csv-import-stops";
@@ -105,18 +105,20 @@ export async function importDevicesCsv(
           name: columns.name >= 0 ? cells[columns.name] : undefined,
           payload: columns.payload >= 0 ? cells[columns.payload] : undefined,
         };
-        const parsed = newDeviceSchema.safeParse(raw);
-        if (!parsed.success) {
-          const reason = parsed.error.issues.map((i) => i.message).join(" ");
-          queue.push({ verdict: { line, registrationId: raw.registrationId, result: "refused", reason } });
+        // newDeviceSchema's verdict without its error objects (a million refused lines would be a million ZodErrors).
+        const parsed = checkNewDevice(raw);
+        if (!parsed.ok) {
+          queue.push({
+            verdict: { line, registrationId: raw.registrationId, result: "refused", reason: parsed.reason },
+          });
         } else {
-          const key = parsed.data.registrationId.toLowerCase();
+          const key = parsed.value.registrationId.toLowerCase();
           const earlier = batchSeen.get(key);
           if (earlier !== undefined) {
             queue.push({
               verdict: {
                 line,
-                registrationId: parsed.data.registrationId,
+                registrationId: parsed.value.registrationId,
                 result: "duplicate",
                 reason: `the same registration ID appears earlier in the file (line ${earlier})`,
               },
@@ -127,9 +129,9 @@ export async function importDevicesCsv(
             queue.push({
               pending: {
                 line,
-                registrationId: parsed.data.registrationId,
-                name: parsed.data.name ?? null,
-                payload: parsed.data.payload ? JSON.stringify(parsed.data.payload) : null,
+                registrationId: parsed.value.registrationId,
+                name: parsed.value.name ?? null,
+                payload: parsed.value.payload ? JSON.stringify(parsed.value.payload) : null,
               },
             });
           }
