@@ -10,7 +10,7 @@ export type CsvRecord = { line: number; cells: string[] };
  * Text parsed in one go: a 64 KiB chunk of two-byte lines is 32,000 records, tens of milliseconds
  * of parsing during which no page or health check could answer.
  */
-const PIECE_BYTES = 8 * 1024;
+const PIECE_BYTES = 4 * 1024;
 
 export type ReaderLimits = {
   /** Bytes accepted; more stops the import with `too-large`. */
