@@ -4,7 +4,7 @@ import { getDb } from "@/db/client";
 import { deviceImports } from "@/db/schema";
 import type { Actor } from "@/lib/audit/actor";
 import { reportCell, reportLine, type ImportLine } from "./csv-import-report";
-import { PROBLEMS_SHOWN, type ImportBatch, type PendingDevice } from "./csv-import-batch";
+import { PROBLEMS_SHOWN, type ImportBatch } from "./csv-import-batch";
 
 export type ImportCounts = { total: number; added: number; duplicates: number; refused: number };
 
