@@ -3,7 +3,17 @@ import { createSecureContext } from "node:tls";
 import { Agent, request } from "undici";
 import { emulatorConnection } from "./emulator";
 
-type LocalIotHub = { address: string; httpsPort: number; caFile: string; hubs: { hostName: string }[] };
+type LocalIotHub = {
+  address: string;
+  httpsPort: number;
+  caFile: string;
+  hubs: {
+    hostName: string;
+    ownerConnectionString: string;
+    registryReadConnectionString: string;
+    registryReadWriteConnectionString: string;
+  }[];
+};
 
 /** The local IoT Hub the launcher started next to the DPS emulator (connection.json's `iotHub`). */
 export function localIotHub(): LocalIotHub {
@@ -48,4 +58,11 @@ export async function disableIdentity(hub: string, deviceId: string): Promise<vo
     { status: "disabled", statusReason: "e2e" },
   );
   if (status !== 200) throw new Error(`The local IoT Hub refused: HTTP ${status} ${JSON.stringify(body)}`);
+}
+
+/** A demo hub's connection strings, as connection.json publishes them. */
+export function hubConnectionStrings(hub: string): LocalIotHub["hubs"][number] {
+  const found = localIotHub().hubs.find((entry) => entry.hostName.toLowerCase() === hub.toLowerCase());
+  if (!found) throw new Error(`The local IoT Hub does not serve ${hub}.`);
+  return found;
 }

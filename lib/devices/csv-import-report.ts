@@ -1,5 +1,5 @@
 import { and, asc, eq, gt } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { deviceImportReportChunks } from "@/db/schema";
 import { neutralizeCell } from "./csv-export";
 
