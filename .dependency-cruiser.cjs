@@ -86,7 +86,7 @@ function layerRules(root) {
       {
         name: "actions-go-through-the-data-access-layer",
         comment:
-          "A server action (lib/actions) parses its input and calls the data-access layer (*-dal.ts, which checks permission); it never reads or writes the database, the engine or a store itself. It may also use the shared zod schemas and DTOs, the session, errors and the logger, and write the audit log.",
+          "A server action (lib/actions) parses its input and calls the data-access layer (*-dal.ts, which checks permission); it never reads or writes the database, the engine or a store itself. It may also use the shared zod schemas and DTOs, the session, errors, the logger and its trace span, and write the audit log.",
         severity: "error",
         from: { path: "^lib/actions/", pathNot: TEST_CODE },
         to: {
@@ -100,6 +100,8 @@ function layerRules(root) {
             "^lib/auth/",
             "^lib/errors\\.ts$",
             "^lib/logger\\.ts$",
+            // Each action's span in the request's trace, as the logger is its log line.
+            "^lib/observability/tracing\\.ts$",
             "^lib/audit/(actions|record)\\.ts$",
             // Telling "the database is away" from other failures, to answer with a clear message.
             "^db/connection-errors\\.ts$",

@@ -5,7 +5,7 @@
  * web servers + 2 workers behind a balancer, 10,000 registrations/min, a soak with faults, recovery
  * times, the hub check against 10,000 registrations/min and through a hub outage. Runs against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator;
  * prints a table and writes the same figures to bench/results/latest.json.
- *   --only quota,throughput,time-to-hub,ten-units,soak,recovery,hub-check,devices-page,csv-import,reconciliation,records-view,fleet   run some scenarios
+ *   --only quota,throughput,time-to-hub,ten-units,soak,recovery,hub-check,scrape-cost,devices-page,csv-import,reconciliation,records-view,fleet   run some scenarios
  *   --soak-devices N        the soak's fleet (full run: 100,000; --quick: 5,000)
  *   --ten-units-devices N   the 10,000/min run's fleet (full run: 50,000; --quick: 10,000)
  */
@@ -23,6 +23,7 @@ import { SCENARIO_RUNNERS } from "./scenarios/provisioning";
 import { reconciliationScenario, recordsViewScenario } from "./scenarios/reconciliation";
 import { fleetScaleScenario } from "./scenarios/fleet-scale";
 import { RESILIENCE_RUNNERS } from "./scenarios/resilience";
+import { scrapeCost } from "./scenarios/scrape-cost";
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
@@ -74,6 +75,10 @@ async function main() {
       if (!wanted(name)) continue;
       log(`${name}…`);
       results.push(...(await runner({ server, quick, workDir: work.dir, log, sizes: fleets })));
+    }
+    if (wanted("scrape-cost")) {
+      log("the cost of scraping a worker under 10,000/min; metrics at a million devices…");
+      results.push(...(await scrapeCost({ server, quick, workDir: work.dir, log })));
     }
     if (wanted("devices-page")) {
       log("devices page…");

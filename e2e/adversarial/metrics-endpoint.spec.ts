@@ -1,5 +1,8 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { sql } from "../support/db";
+import { emulatorConnection } from "../support/emulator";
 
 /**
  * The app's metrics endpoint (HIC_METRICS_ADDRESS, its own port; scripts/test.ts turns it on with a
@@ -26,8 +29,20 @@ test.describe("metrics endpoint", () => {
         expect(await response.text()).not.toContain("hic_");
       }
     }
+    const head = await request.head(`${url}/metrics`);
+    expect(head.status()).toBe(401);
     const post = await request.post(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     expect(post.status()).toBe(405);
+  });
+
+  test("are not served on the app's own port, with or without the token", async ({ request }) => {
+    for (const route of ["/metrics", "/metrics/fleet", "/api/metrics"]) {
+      for (const headers of [{}, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
+        const response = await request.get(route, { headers, maxRedirects: 0 });
+        expect(response.status(), `${route} on the app's port`).not.toBe(200);
+        expect(await response.text()).not.toContain("# TYPE hic_");
+      }
+    }
   });
 
   test("names no user, e-mail, device or secret after the whole run", async ({ request }) => {
@@ -50,5 +65,22 @@ test.describe("metrics endpoint", () => {
     for (const { email } of users) expect(text).not.toContain(email);
     for (const { registration_id } of devices) expect(text).not.toContain(`"${registration_id}"`);
     expect(text).not.toContain(token);
+    // The run's secrets: the DPS keys it connected with, and the app's own generated secrets.
+    const dps = emulatorConnection();
+    const secrets = [
+      dps.groupKey,
+      dps.idScope,
+      ...[dps.serviceConnectionString, dps.readOnlyServiceConnectionString].map(
+        (c) => /SharedAccessKey=([^;]+)/.exec(c)?.[1] ?? c,
+      ),
+    ];
+    for (const name of ["auth_secret", "hic_secret_key", "next_server_actions_encryption_key"]) {
+      const file = join(process.env.E2E_DATA_DIR!, `${name}.secret`);
+      if (existsSync(file)) secrets.push(readFileSync(file, "utf8").trim());
+    }
+    if (process.env.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY)
+      secrets.push(process.env.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY);
+    for (const secret of secrets) expect(secret.length).toBeGreaterThan(8);
+    for (const secret of secrets) expect(text, "a secret in the metrics").not.toContain(secret);
   });
 });

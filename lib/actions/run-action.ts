@@ -9,6 +9,7 @@ import { clientAddressFrom } from "@/lib/auth/client-address";
 import { PasswordCheckBusyError } from "@/lib/auth/argon2-gate";
 import { loggableError, SERVER_ERROR_MESSAGE, UserFacingError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import { inActionSpan } from "@/lib/observability/tracing";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnreachable } from "@/db/connection-errors";
 import { invalid, type ActionResult } from "./result";
 
@@ -17,6 +18,8 @@ import { invalid, type ActionResult } from "./result";
  * refusals into values. Unexpected errors are logged on the server and never reach the browser.
  * `intent` is the audit action a refusal is recorded under: the one the data-access function records
  * on success (a function of the input when one action serves two intents, such as pause and resume).
+ * The work runs in a span of its own (`action <intent>`), under the request span Next.js opens, so a
+ * trace names the action a POST reached and the jobs it queued follow from it.
  */
 export async function runAction<S extends z.ZodType, T>(
   intent: AuditAction | ((data: z.output<S>) => AuditAction),
@@ -27,8 +30,12 @@ export async function runAction<S extends z.ZodType, T>(
   const parsed = schema.safeParse(input);
   if (!parsed.success) return invalid(parsed.error);
   const name = typeof intent === "function" ? intent(parsed.data) : intent;
+  return inActionSpan(name, () => settle(name, () => fn(parsed.data)));
+}
+
+async function settle<T>(name: AuditAction, work: () => Promise<ActionResult<T>>): Promise<ActionResult<T>> {
   try {
-    return await fn(parsed.data);
+    return await work();
   } catch (error) {
     // Redirects (after a sign-in or sign-out inside an action) travel as exceptions.
     unstable_rethrow(error);

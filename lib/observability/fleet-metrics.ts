@@ -6,10 +6,10 @@ import { DEVICE_STATUSES } from "@/db/schema/device-statuses";
 import { HUB_STATUSES } from "@/db/schema/hub-statuses";
 
 /**
- * Counts only the database knows (devices by status and hub, the queue, the DPS circuit), read at
+ * Counts only the database knows (devices by status and hub, the queue, the DPS and hub circuits), read at
  * scrape time. Every process can serve them, at `/metrics/fleet`, but they describe the whole
  * fleet: scrape that path from ONE target (README "Operating"), or the sums double. Each scrape is
- * three small queries: device_counts is kept exact by triggers (no scan of devices), the queue
+ * a handful of small queries: device_counts is kept exact by triggers (no scan of devices), the queue
  * counts read pg-boss's job table by state, and the circuit is one row.
  */
 
@@ -137,6 +137,38 @@ export function createFleetRegistry(db: () => Queryable): Registry {
     registers,
     async collect() {
       this.set((await circuit()).openSeconds);
+    },
+  });
+
+  // The hubs' circuits that are open (hub_circuits.opened_at). The hub label is bounded by the hubs
+  // DPS links (a few dozen; a few hundred at most), never by the devices.
+  const hubCircuits = oncePerScrape(async () => {
+    try {
+      const { rows } = await db().query<{ hub: string; open_seconds: number | null }>(
+        "select hub, extract(epoch from now() - opened_at)::float8 as open_seconds from hub_circuits where opened_at is not null order by hub",
+      );
+      return rows;
+    } catch (error) {
+      if ((error as { code?: string }).code === UNDEFINED_TABLE) return [];
+      throw error;
+    }
+  });
+  new Gauge({
+    name: "hic_hub_circuits_open",
+    help: "IoT hubs whose hub-check circuit is open (their checks failed in a row across the fleet; one probe at a time until the hub answers).",
+    registers,
+    async collect() {
+      this.set((await hubCircuits()).length);
+    },
+  });
+  new Gauge({
+    name: "hic_hub_circuit_open_seconds",
+    help: "Seconds since a hub's check circuit opened, for each hub whose circuit is open (a hub that recovered drops out).",
+    labelNames: ["hub"],
+    registers,
+    async collect() {
+      this.reset();
+      for (const row of await hubCircuits()) this.set({ hub: row.hub }, Math.max(0, row.open_seconds ?? 0));
     },
   });
 

@@ -96,7 +96,9 @@ describe("what the metrics may contain", () => {
       expect(text).not.toContain(forbidden);
     const samples = parseExposition(text);
     expect(
-      samples.find((s) => s.name === "hic_dps_requests_total" && s.labels.operation === "poll"),
+      samples.find(
+        (s) => s.name === "hic_dps_requests_total" && s.labels.operation === "poll" && s.value > 0,
+      ),
     ).toMatchObject({
       labels: { outcome: "429" },
     });
@@ -122,6 +124,41 @@ describe("what the metrics may contain", () => {
     expect(routeOf("/wp-admin/setup.php")).toBe("other");
     expect(routeOf("/devices/1/2/3")).toBe("other");
     expect(routeOf("/_next/static/chunks/abc.js")).toBe("/_next");
+  });
+});
+
+describe("counters that start at zero", () => {
+  it("exports every fixed label set before anything happened, so rate() sees the first increase", async () => {
+    const samples = parseExposition(await (await get("/metrics", bearer)).text());
+    const zeroOrMore = (name: string, labels: Record<string, string>) =>
+      samples.find(
+        (s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value),
+      )?.value;
+    expect(zeroOrMore("hic_import_rows_total", { result: "refused" })).toBeGreaterThanOrEqual(0);
+    expect(zeroOrMore("hic_registrations_total", { outcome: "disabled" })).toBeGreaterThanOrEqual(0);
+    expect(zeroOrMore("hic_hub_checks_total", { outcome: "unreachable" })).toBeGreaterThanOrEqual(0);
+    expect(zeroOrMore("hic_dps_throttled_total", { cause: "quota" })).toBeGreaterThanOrEqual(0);
+    expect(zeroOrMore("hic_dps_requests_total", { operation: "service", outcome: "timeout" })).toBe(0);
+    expect(zeroOrMore("hic_import_duration_seconds_count", { outcome: "stopped" })).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("the hubs' circuits", () => {
+  it("counts the hubs whose check circuit is open, and how long each has been open", async () => {
+    await getDb().$client.query(
+      `insert into hub_circuits (hub, consecutive_failures, opened_at, open_until)
+       values ('down-hub.azure-devices.net', 7, now() - interval '90 seconds', now() + interval '1 second'),
+              ('flaky-hub.azure-devices.net', 2, null, null)`,
+    );
+    try {
+      const fleet = parseExposition(await (await get("/metrics/fleet", bearer)).text());
+      expect(fleet.find((s) => s.name === "hic_hub_circuits_open")?.value).toBe(1);
+      const open = fleet.filter((s) => s.name === "hic_hub_circuit_open_seconds");
+      expect(open.map((s) => s.labels.hub)).toEqual(["down-hub.azure-devices.net"]);
+      expect(open[0]!.value).toBeGreaterThanOrEqual(90);
+    } finally {
+      await getDb().$client.query("delete from hub_circuits");
+    }
   });
 });
 

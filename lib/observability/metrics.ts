@@ -40,6 +40,8 @@ export const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 
 export const SIGN_IN_EVENTS = ["throttled"] as const;
 
+export const IMPORT_ROW_RESULTS = ["added", "duplicate", "refused"] as const;
+
 export type HicMetrics = {
   registry: Registry;
   dpsRequests: Counter<"operation" | "outcome">;
@@ -59,7 +61,7 @@ function create(): HicMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  return {
+  const created: HicMetrics = {
     registry,
     dpsRequests: new Counter({
       name: "hic_dps_requests_total",
@@ -118,6 +120,24 @@ function create(): HicMetrics {
       registers,
     }),
   };
+  startAtZero(created);
+  return created;
+}
+
+/**
+ * Every series with a fixed list of label values is exported from the start, at 0: a counter that
+ * first appears already at 600 (one import's rows) shows no increase to rate() or increase(), and
+ * the dashboard would draw nothing. (The DPS latency histogram is left to appear with its first
+ * request: 28 label sets × 14 series would be most of the scrape.)
+ */
+function startAtZero(m: HicMetrics): void {
+  for (const operation of DPS_OPERATIONS)
+    for (const outcome of DPS_OUTCOMES) m.dpsRequests.inc({ operation, outcome }, 0);
+  for (const cause of THROTTLE_CAUSES) m.dpsThrottled.inc({ cause }, 0);
+  for (const outcome of REGISTRATION_OUTCOMES) m.registrations.inc({ outcome }, 0);
+  for (const outcome of HUB_CHECK_OUTCOMES) m.hubChecks.inc({ outcome }, 0);
+  for (const result of IMPORT_ROW_RESULTS) m.importRows.inc({ result }, 0);
+  for (const outcome of IMPORT_OUTCOMES) m.importDuration.zero({ outcome });
 }
 
 /** The process's metrics (created on first use). */

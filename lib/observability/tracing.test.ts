@@ -1,5 +1,3 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { ChildProcess } from "node:child_process";
 import { context, SpanKind, trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,82 +13,16 @@ import {
   startEmulatorAndEngine,
   waitFor,
 } from "@/tests/support/provisioning";
+import { startOtlpReceiver, type OtlpReceiver } from "@/tests/support/otlp-receiver";
 import { startTracing, tracer, type Tracing } from "./tracing";
 
-/** A span as an OTLP/HTTP JSON export carries it, with the service that sent it. */
-type ReceivedSpan = {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  attributes: Record<string, unknown>;
-};
-
-/** An in-memory OTLP/HTTP receiver: accepts POST /v1/traces (JSON) and keeps the spans. */
-async function startReceiver() {
-  const spans: ReceivedSpan[] = [];
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (body += chunk));
-    req.on("end", () => {
-      if (
-        req.method !== "POST" ||
-        req.url !== "/v1/traces" ||
-        !/json/.test(req.headers["content-type"] ?? "")
-      ) {
-        res.writeHead(415).end();
-        return;
-      }
-      type Attr = { key: string; value: Record<string, unknown> };
-      const flat = (list: Attr[] = []) =>
-        Object.fromEntries(list.map((a) => [a.key, Object.values(a.value)[0]]));
-      const payload = JSON.parse(body) as {
-        resourceSpans: {
-          resource: { attributes: Attr[] };
-          scopeSpans: {
-            spans: {
-              traceId: string;
-              spanId: string;
-              parentSpanId?: string;
-              name: string;
-              attributes: Attr[];
-            }[];
-          }[];
-        }[];
-      };
-      for (const resource of payload.resourceSpans) {
-        const service = String(flat(resource.resource.attributes)["service.name"]);
-        for (const scope of resource.scopeSpans)
-          for (const span of scope.spans)
-            spans.push({
-              service,
-              traceId: span.traceId,
-              spanId: span.spanId,
-              parentSpanId: span.parentSpanId ?? "",
-              name: span.name,
-              attributes: flat(span.attributes),
-            });
-      }
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    spans,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: OtlpReceiver;
 let emulator: TestEmulator;
 let tracing: Tracing | null;
 let worker: ChildProcess | null = null;
 
 beforeAll(async () => {
-  receiver = await startReceiver();
+  receiver = await startOtlpReceiver();
   setEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
   tracing = startTracing("web");
   emulator = await startEmulatorAndEngine({ retryAfterSeconds: 1 });

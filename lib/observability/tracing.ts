@@ -87,6 +87,27 @@ export function inSpan<T>(
   return tracer().startActiveSpan(name, { kind, attributes }, (span) => endWith(span, () => work(span)));
 }
 
+/**
+ * A server action's work in a span of its own (`action <intent>`), with its result: `ok` or
+ * `refused` (a refusal the user sees: invalid input, no permission, a user-facing error). A redirect
+ * (thrown by Next.js) ends the span as it is.
+ */
+export function inActionSpan<T extends { ok: boolean }>(intent: string, work: () => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(
+    `action ${intent}`,
+    { kind: SpanKind.INTERNAL, attributes: { "hic.action": intent } },
+    async (span) => {
+      try {
+        const result = await work();
+        span.setAttribute("hic.action.result", result.ok ? "ok" : "refused");
+        return result;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
 async function endWith<T>(span: Span, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
