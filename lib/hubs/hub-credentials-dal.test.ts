@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { auditLog, devices, hubCredentials, integrations } from "@/db/schema";
 import { AccessDeniedError } from "@/lib/auth/current-user";
 import { UserFacingError } from "@/lib/errors";

@@ -1,6 +1,6 @@
 import "server-only";
 import { isNotNull, sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { devices } from "@/db/schema";
 import { requirePermission } from "@/lib/auth/current-user";
 import { hasPermission } from "@/lib/auth/permissions";

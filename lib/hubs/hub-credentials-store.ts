@@ -1,6 +1,6 @@
 import "server-only";
 import { asc, eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { hubCredentials, users } from "@/db/schema";
 import type { HubRights, HubServiceConnection } from "@/lib/iot-hub/service";
 import { decryptSecret, encryptSecret } from "@/lib/secrets/envelope";
