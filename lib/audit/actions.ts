@@ -31,6 +31,9 @@ export const AUDIT_ACTIONS = [
   "integration.disconnect",
   "registrations.reconcile",
   "registration.delete",
+  "hubs.drift",
+  "hub-identity.delete",
+  "device.troubleshoot",
   "secrets.rotate",
 ] as const;
 

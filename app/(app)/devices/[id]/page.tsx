@@ -14,6 +14,7 @@ import { DeviceActions } from "@/components/devices/device-actions";
 import { HistoryTimeline } from "@/components/devices/history-timeline";
 import { explainDeviceError } from "@/components/devices/device-error";
 import { AutoRefresh } from "@/components/devices/auto-refresh";
+import { TroubleshootPanel } from "@/components/hubs/troubleshoot/troubleshoot-panel";
 import { formatDateTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Device" };
@@ -151,6 +152,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
           ) : null}
         </Alert>
       ) : null}
+      <TroubleshootPanel deviceId={device.id} />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader>
