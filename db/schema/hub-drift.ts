@@ -133,6 +133,8 @@ export const hubDriftFindings = pgTable(
   (t) => [
     uniqueIndex("hub_drift_findings_key_idx").using("btree", t.runId, sql`${t.sortKey} collate "C"`),
     index("hub_drift_findings_kind_idx").using("btree", t.runId, t.kind, sql`${t.sortKey} collate "C"`),
+    // "Device ID starts with…" across hubs.
+    index("hub_drift_findings_device_idx").using("btree", t.runId, sql`lower(${t.deviceId}) collate "C"`),
   ],
 );
 

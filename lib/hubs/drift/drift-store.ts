@@ -230,10 +230,17 @@ const FINDINGS = `
     select h.hub_host, reg.* from reg join hubs h on h.hub_host in (reg.platform_hub, reg.dps_hub)
   ),
   ids as (select * from hub_drift_identities where run_id = $1),
+  -- Each identity's device, by device ID first, else by registration ID: two equi-joins (hashable), not one OR.
   known as (
-    select i.hub_host, i.device_key, reg.registration_id, reg.device_pk, reg.platform_hub, reg.dps_hub,
-      row_number() over (partition by i.hub_host, i.device_key order by (reg.device_key = i.device_key) desc, reg.device_pk nulls last) as n
-    from ids i join reg on reg.device_key collate "C" = i.device_key collate "C" or reg.registration_key collate "C" = i.device_key collate "C"
+    select distinct on (m.hub_host, m.device_key) m.*
+    from (
+      select i.hub_host, i.device_key, reg.registration_id, reg.device_pk, reg.platform_hub, reg.dps_hub, 0 as pref
+      from ids i join reg on reg.device_key collate "C" = i.device_key collate "C"
+      union all
+      select i.hub_host, i.device_key, reg.registration_id, reg.device_pk, reg.platform_hub, reg.dps_hub, 1
+      from ids i join reg on reg.registration_key collate "C" = i.device_key collate "C"
+    ) m
+    order by m.hub_host, m.device_key, m.pref, m.device_pk nulls last
   ),
   found as (
     select 'missing' as kind, e.hub_host, coalesce(e.device_id, e.registration_id) as device_id, e.registration_id, e.device_pk,
@@ -252,7 +259,7 @@ const FINDINGS = `
       i.hub_host, i.device_id, k.registration_id, k.device_pk, k.platform_hub, k.dps_hub,
       i.status, i.status_reason, i.etag, i.last_activity_at
     from ids i
-    left join known k on k.hub_host = i.hub_host and k.device_key collate "C" = i.device_key collate "C" and k.n = 1
+    left join known k on k.hub_host = i.hub_host and k.device_key collate "C" = i.device_key collate "C"
     where k.hub_host is null
        or (i.hub_host is distinct from k.platform_hub and i.hub_host is distinct from k.dps_hub
            and (k.platform_hub is not null or k.dps_hub is not null))
@@ -262,7 +269,7 @@ const FINDINGS = `
     select 'disabled', i.hub_host, i.device_id, k.registration_id, k.device_pk, k.platform_hub, k.dps_hub,
       i.status, i.status_reason, i.etag, i.last_activity_at
     from ids i
-    left join known k on k.hub_host = i.hub_host and k.device_key collate "C" = i.device_key collate "C" and k.n = 1
+    left join known k on k.hub_host = i.hub_host and k.device_key collate "C" = i.device_key collate "C"
     where i.status = 'disabled' and (k.hub_host is null or (i.hub_host is distinct from k.platform_hub and i.hub_host is distinct from k.dps_hub
            and (k.platform_hub is not null or k.dps_hub is not null)))
   )

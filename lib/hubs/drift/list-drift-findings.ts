@@ -99,7 +99,7 @@ export async function listDriftFindings(
     where.push(`sort_key collate "C" like $${values.length}`);
   } else if (filter.q) {
     values.push(escapeLike(filter.q.toLowerCase()) + "%");
-    where.push(`lower(device_id) like $${values.length}`);
+    where.push(`lower(device_id) collate "C" like $${values.length}`);
   }
   const cursor = before ?? after;
   if (cursor !== null) {
