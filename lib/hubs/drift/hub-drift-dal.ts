@@ -91,7 +91,7 @@ export async function requestHubDrift(): Promise<{ runId: number; created: boole
     outcome: "success",
     detail: { runId: run.id, alreadyRunning: !run.created, hubs: hubs.length },
   });
-  return { ...run, hubs: hubs.length };
+  return { runId: run.id, created: run.created, hubs: hubs.length };
 }
 
 /**
