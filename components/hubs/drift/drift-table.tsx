@@ -1,9 +1,9 @@
 import Link from "next/link";
-import type { HubDriftKind } from "@/db/schema/hub-drift";
 import {
   DRIFT_KIND_HINTS,
   DRIFT_KIND_LABELS,
   type DriftFindingDto,
+  type HubDriftKind,
 } from "@/lib/hubs/drift/drift-finding-dto";
 import { formatDateTime } from "@/lib/format";
 import { Badge } from "@/components/ui/badge";

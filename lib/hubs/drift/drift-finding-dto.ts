@@ -1,5 +1,7 @@
 import type { HubDriftKind } from "@/db/schema/hub-drift";
 
+export type { HubDriftKind };
+
 /** One row of the Hub drift view: a hub, a device identity (or the one it should have), and what both sides say. */
 export type DriftFindingDto = {
   /** Stable per row within a run (hub, device, case): the table's key. */

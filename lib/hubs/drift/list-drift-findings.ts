@@ -138,12 +138,3 @@ export async function findOrphanIdentity(
   const row = rows[0];
   return row ? { ...toDto(row), etag: row.identity_etag } : null;
 }
-
-/** Hubs that appear in a run's findings or were read by it, for the hub filter. */
-export async function driftHubs(db: Queryable, runId: number): Promise<string[]> {
-  const { rows } = await db.query<{ hub_host: string }>(
-    `select hub_host from hub_drift_run_hubs where run_id = $1 order by hub_host`,
-    [runId],
-  );
-  return rows.map((row) => row.hub_host);
-}
