@@ -9,12 +9,7 @@ import { listHubCredentialSummaries, loadHubConnection } from "@/lib/hubs/hub-cr
 import type { HubDriftFilter } from "@/lib/validation/hub-drift";
 import { forgetIdentity, insertDriftRun } from "./drift-store";
 import { latestCompletedDriftRunId, latestDriftRuns, type HubDriftRunDto } from "./drift-runs";
-import {
-  driftHubs,
-  findOrphanIdentity,
-  listDriftFindings,
-  type DriftFindingsPage,
-} from "./list-drift-findings";
+import { findOrphanIdentity, listDriftFindings, type DriftFindingsPage } from "./list-drift-findings";
 
 /**
  * The Hub drift view's data-access layer: every function checks its permission first and returns
