@@ -2,7 +2,7 @@
 
 import { troubleshootSchema } from "@/lib/validation/device";
 import { troubleshootDevice } from "@/lib/hubs/troubleshoot/troubleshoot-dal";
-import type { TroubleshootReportDto } from "@/lib/hubs/troubleshoot/troubleshoot-report";
+import type { TroubleshootReportDto } from "@/lib/hubs/troubleshoot/troubleshoot-report-dto";
 import type { ActionResult } from "./result";
 import { runAction } from "./run-action";
 

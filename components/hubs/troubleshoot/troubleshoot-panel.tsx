@@ -4,7 +4,7 @@ import { useState, useTransition } from "react";
 import { toast } from "sonner";
 import { troubleshootDeviceAction } from "@/lib/actions/troubleshoot-device";
 import type { StepOutcome } from "@/lib/hubs/troubleshoot/diagnose";
-import type { TroubleshootReportDto } from "@/lib/hubs/troubleshoot/troubleshoot-report";
+import type { TroubleshootReportDto } from "@/lib/hubs/troubleshoot/troubleshoot-report-dto";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { diagnose, type TroubleshootFacts } from "./diagnose";
 import { diagnosticBundleJson, REDACTED, redactSecrets } from "./diagnostic-bundle";
-import type { TroubleshootReportDto } from "./troubleshoot-report";
+import type { TroubleshootReportDto } from "./troubleshoot-report-dto";
 
 const GROUP_KEY = "R3JvdXBLZXlHcm91cEtleUdyb3VwS2V5R3JvdXBLZXk=";
 const SERVICE_KEY = "U2VydmljZUtleVNlcnZpY2VLZXlTZXJ2aWNlS2V5ISE=";

@@ -1,4 +1,4 @@
-import type { TroubleshootReportDto } from "./troubleshoot-report";
+import type { TroubleshootReportDto } from "./troubleshoot-report-dto";
 
 /**
  * The downloadable diagnostic bundle: the troubleshooter's report as JSON, with every secret the

@@ -12,7 +12,7 @@ import { hubRegistryClient } from "@/lib/iot-hub/service";
 import { loadHubConnection } from "@/lib/hubs/hub-credentials-store";
 import { diagnose, type IdentityFacts, type LiveFacts, type RecordFacts } from "./diagnose";
 import { diagnosticBundleJson, redactSecrets } from "./diagnostic-bundle";
-import type { TroubleshootReportDto } from "./troubleshoot-report";
+import type { TroubleshootReportDto } from "./troubleshoot-report-dto";
 
 /**
  * "Why can't this device connect?": for support and up (devices.view), since it changes nothing in
