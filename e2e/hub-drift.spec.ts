@@ -5,7 +5,7 @@ import { sql } from "./support/db";
 import { connectDpsThroughUi } from "./support/dps";
 import { emulatorConnection } from "./support/emulator";
 import { createIdentity, iotHubAdmin, localIotHubConnections } from "./support/iot-hub";
-import { saveHubCredentials } from "./support/hub-credentials";
+import { saveHubCredentialsThroughUi } from "./support/hub-credentials";
 import { toasts } from "./support/registrations";
 
 const run = Date.now().toString(36);
@@ -40,9 +40,9 @@ test.describe("hub drift and the troubleshooter, against the local IoT Hub", () 
     const admin = await browser.newContext({ storageState: AUTH_STATE.admin });
     const page = await admin.newPage();
     await connectDpsThroughUi(page);
-    // The least policy that deletes orphans, for each demo hub.
+    // The least policy that deletes orphans, for each demo hub, saved on the Integration tab.
     for (const hub of localIotHubConnections())
-      await saveHubCredentials(hub.registryReadWriteConnectionString);
+      await saveHubCredentialsThroughUi(page, hub.hostName, hub.registryReadWriteConnectionString);
     await importDevices(page);
     await expect
       .poll(

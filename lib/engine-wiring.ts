@@ -58,7 +58,7 @@ const domains: EngineDomains = {
   async serviceHousekeeping({ pool, serviceClient, signal }) {
     const [{ refreshServiceCheckIfDue }, { findStalledRuns }, { findStalledDriftRuns }] = await Promise.all([
       import("@/lib/integrations/azure-dps/service-refresh"),
-      import("@/lib/registrations/records-store"),
+      import("@/lib/registrations/run-lease"),
       import("@/lib/hubs/drift/drift-store"),
     ]);
     await refreshServiceCheckIfDue(serviceClient, undefined, signal);

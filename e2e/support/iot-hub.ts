@@ -4,7 +4,17 @@ import { createSecureContext } from "node:tls";
 import { Agent, request } from "undici";
 import { emulatorConnection } from "./emulator";
 
-type LocalIotHub = { address: string; httpsPort: number; caFile: string; hubs: { hostName: string }[] };
+type LocalIotHub = {
+  address: string;
+  httpsPort: number;
+  caFile: string;
+  hubs: {
+    hostName: string;
+    ownerConnectionString: string;
+    registryReadConnectionString: string;
+    registryReadWriteConnectionString: string;
+  }[];
+};
 
 /** The local IoT Hub the launcher started next to the DPS emulator (connection.json's `iotHub`). */
 export function localIotHub(): LocalIotHub {
@@ -51,16 +61,16 @@ export async function disableIdentity(hub: string, deviceId: string): Promise<vo
   if (status !== 200) throw new Error(`The local IoT Hub refused: HTTP ${status} ${JSON.stringify(body)}`);
 }
 
-type HubConnectionStrings = {
-  hostName: string;
-  ownerConnectionString: string;
-  registryReadConnectionString: string;
-  registryReadWriteConnectionString: string;
-};
+/** A demo hub's connection strings, as connection.json publishes them. */
+export function hubConnectionStrings(hub: string): LocalIotHub["hubs"][number] {
+  const found = localIotHub().hubs.find((entry) => entry.hostName.toLowerCase() === hub.toLowerCase());
+  if (!found) throw new Error(`The local IoT Hub does not serve ${hub}.`);
+  return found;
+}
 
 /** Each demo hub with its policies' connection strings (connection.json's `iotHub.hubs`). */
-export function localIotHubConnections(): HubConnectionStrings[] {
-  return localIotHub().hubs as HubConnectionStrings[];
+export function localIotHubConnections(): LocalIotHub["hubs"] {
+  return localIotHub().hubs;
 }
 
 /**

@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   "integration.update",
   "integration.test",
   "integration.disconnect",
+  "hub-credential.save",
+  "hub-credential.remove",
   "registrations.reconcile",
   "registration.delete",
   "hubs.drift",

@@ -1,11 +1,13 @@
 import "server-only";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { requirePermission } from "@/lib/auth/current-user";
 import { recordAudit } from "@/lib/audit/record";
 import { UserFacingError } from "@/lib/errors";
 import { loadDpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { dpsServiceClient, enqueueRemovals } from "@/lib/provisioning";
 import { cleanupUnavailable, removeDeviceAndRecord, removalNotice, type RecordCleanup } from "./removal";
+import { devices } from "@/db/schema/devices";
+import { inArray } from "drizzle-orm";
 
 /**
  * Removes one device at once; with `deleteDpsRecord`, its DPS registration record first (see
@@ -52,14 +54,11 @@ export async function removeDevices(input: {
     if (unavailable) throw new UserFacingError(unavailable);
   }
   const ids = [...new Set(input.deviceIds)];
-  const { rows } = await getDb().$client.query<{ id: string }>(
-    "select id from devices where id = any($1::bigint[])",
-    [ids],
-  );
+  const rows = await getDb().select({ id: devices.id }).from(devices).where(inArray(devices.id, ids));
   if (rows.length === 0) throw new UserFacingError("None of the selected devices exists any more.");
   const queued = await enqueueRemovals(
     rows.map((row) => ({
-      deviceId: Number(row.id),
+      deviceId: row.id,
       deleteDpsRecord,
       actorId: actor.id,
       actorEmail: actor.email,

@@ -1,3 +1,5 @@
+// Raw SQL: the record lookup spells registration_key collate "C" as its index does; the "not
+// removed" history row is written on the engine's pool beside it.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { DpsFailure } from "@/lib/dps";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { env, setEnv } from "@/lib/env";
 import { parseHubAddressRules } from "@/lib/iot-hub/hub-addresses";
 import { deriveDeviceKey } from "@/lib/dps/derive-device-key";

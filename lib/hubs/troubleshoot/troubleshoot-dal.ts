@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { withTransaction } from "@/db/transaction";
 import { requirePermission } from "@/lib/auth/current-user";
 import type { CurrentUser } from "@/lib/auth/current-user";
