@@ -40,9 +40,6 @@ test.describe("hub drift and the troubleshooter, against the local IoT Hub", () 
     const admin = await browser.newContext({ storageState: AUTH_STATE.admin });
     const page = await admin.newPage();
     await connectDpsThroughUi(page);
-    // The least policy that deletes orphans, for each demo hub, saved on the Integration tab.
-    for (const hub of localIotHubConnections())
-      await saveHubCredentialsThroughUi(page, hub.hostName, hub.registryReadWriteConnectionString);
     await importDevices(page);
     await expect
       .poll(
@@ -57,6 +54,12 @@ test.describe("hub drift and the troubleshooter, against the local IoT Hub", () 
         { timeout: 30_000 },
       )
       .toBe(COUNT);
+    // The least policy that deletes orphans, for each demo hub the devices landed on (the tab lists
+    // the hubs devices were assigned to while no DPS service connection string is saved).
+    for (const hub of localIotHubConnections().filter((h) =>
+      devices.some((d) => d.assigned_hub === h.hostName),
+    ))
+      await saveHubCredentialsThroughUi(page, hub.hostName, hub.registryReadWriteConnectionString);
     await admin.close();
   });
 
