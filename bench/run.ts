@@ -5,7 +5,7 @@
  * web servers + 2 workers behind a balancer, 10,000 registrations/min, a soak with faults, recovery
  * times, the hub check against 10,000 registrations/min and through a hub outage. Runs against embedded PostgreSQL (or DATABASE_URL's server) and the local DPS emulator;
  * prints a table and writes the same figures to bench/results/latest.json.
- *   --only quota,throughput,time-to-hub,ten-units,soak,recovery,hub-check,scrape-cost,devices-page,csv-import,reconciliation,records-view,fleet   run some scenarios
+ *   --only quota,throughput,time-to-hub,ten-units,soak,recovery,hub-check,scrape-cost,devices-page,csv-import,reconciliation,records-view,hub-drift,fleet   run some scenarios
  *   --soak-devices N        the soak's fleet (full run: 100,000; --quick: 5,000)
  *   --ten-units-devices N   the 10,000/min run's fleet (full run: 50,000; --quick: 10,000)
  */
@@ -22,6 +22,7 @@ import { csvImportScenario } from "./scenarios/csv-import";
 import { SCENARIO_RUNNERS } from "./scenarios/provisioning";
 import { reconciliationScenario, recordsViewScenario } from "./scenarios/reconciliation";
 import { fleetScaleScenario } from "./scenarios/fleet-scale";
+import { hubDriftScenario } from "./scenarios/hub-drift";
 import { RESILIENCE_RUNNERS } from "./scenarios/resilience";
 import { scrapeCost } from "./scenarios/scrape-cost";
 
@@ -125,6 +126,18 @@ async function main() {
         ...(await recordsViewScenario({
           databaseUrl: await benchDatabase(server, "bench_records_view"),
           sizes,
+          log,
+        })),
+      );
+    }
+    if (wanted("hub-drift")) {
+      log("hub drift over 100,000 identities, and its page…");
+      ensureBuild(process.cwd(), localActionsKey(prepareDataDir(resolveDataDir()), log), log);
+      results.push(
+        ...(await hubDriftScenario({
+          databaseUrl: await benchDatabase(server, "bench_hub_drift"),
+          identities: quick ? 20_000 : 100_000,
+          workDir: work.dir,
           log,
         })),
       );

@@ -94,6 +94,7 @@ test.describe("accessibility (axe-core)", () => {
           INTEGRATION,
           RECORDS_PAGE,
           `${RECORDS_PAGE}?finding=orphan`,
+          "/admin/hyperscaler-integration-center/hub-drift",
           "/admin/users",
           "/admin/audit-log",
           "/account",

@@ -56,12 +56,37 @@ const domains: EngineDomains = {
   },
 
   async serviceHousekeeping({ pool, serviceClient, signal }) {
-    const [{ refreshServiceCheckIfDue }, { findStalledRuns }] = await Promise.all([
+    const [{ refreshServiceCheckIfDue }, { findStalledRuns }, { findStalledDriftRuns }] = await Promise.all([
       import("@/lib/integrations/azure-dps/service-refresh"),
       import("@/lib/registrations/run-lease"),
+      import("@/lib/hubs/drift/drift-store"),
     ]);
     await refreshServiceCheckIfDue(serviceClient, undefined, signal);
-    return { stalledReconciliations: await findStalledRuns(pool) };
+    return {
+      stalledReconciliations: await findStalledRuns(pool),
+      stalledHubDrifts: await findStalledDriftRuns(pool),
+    };
+  },
+
+  // Hub drift: each hub read with its saved credentials, through the app's registry client.
+  async hubDriftSlice({ pool, signal }, runId, owner) {
+    const [{ runDriftSlice }, { loadHubConnection }, { hubRegistryClient }] = await Promise.all([
+      import("@/lib/hubs/drift/drift-slice"),
+      import("@/lib/hubs/hub-credentials-store"),
+      import("@/lib/iot-hub/service"),
+    ]);
+    const client = hubRegistryClient();
+    return runDriftSlice(
+      {
+        pool,
+        signal,
+        loadHubConnection,
+        queryIdentities: (connection, page, pageSignal) =>
+          client.queryIdentities(connection, page, pageSignal),
+      },
+      runId,
+      owner,
+    );
   },
 
   async readHubIdentityStatus(hubHost, deviceId, signal) {

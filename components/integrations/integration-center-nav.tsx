@@ -7,6 +7,7 @@ import { cn } from "@/lib/cn";
 export const INTEGRATION_CENTER_PAGES = [
   { href: "/admin/hyperscaler-integration-center", label: "Integration" },
   { href: "/admin/hyperscaler-integration-center/registration-records", label: "Registration records" },
+  { href: "/admin/hyperscaler-integration-center/hub-drift", label: "Hub drift" },
 ] as const;
 
 /**
@@ -16,7 +17,8 @@ export const INTEGRATION_CENTER_PAGES = [
 export function IntegrationCenterNav({ showRecords }: { showRecords: boolean }) {
   const pathname = usePathname();
   const pages = INTEGRATION_CENTER_PAGES.filter(
-    (page) => showRecords || !page.href.endsWith("/registration-records"),
+    // Both views read the service side, under the same permission (registrations.view).
+    (page) => showRecords || page.href === "/admin/hyperscaler-integration-center",
   );
   return (
     <nav aria-label="Hyperscaler Integration Center" className="mb-4 border-b border-slate-200">

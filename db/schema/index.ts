@@ -6,3 +6,4 @@ export * from "./registrations";
 export * from "./fleet";
 export * from "./engine";
 export * from "./hub-credentials";
+export * from "./hub-drift";

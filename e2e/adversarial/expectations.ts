@@ -8,7 +8,8 @@ import {
   signInSchema,
   userIdSchema,
 } from "@/lib/validation/user";
-import { checkHubSchema, newDeviceSchema } from "@/lib/validation/device";
+import { checkHubSchema, newDeviceSchema, troubleshootSchema } from "@/lib/validation/device";
+import { deleteOrphanIdentitySchema, requestHubDriftSchema } from "@/lib/validation/hub-drift";
 import {
   deleteOrphanSchema,
   reconcileSchema,
@@ -101,6 +102,29 @@ export const ACTIONS: Record<string, ActionExpectation> = {
     allowed: ["operator", "admin"],
     schema: deleteOrphanSchema,
     input: (c) => ({ registrationId: `adv-nobody-${c.run}` }),
+    neverChanges: true,
+  },
+  // Starts a drift run over the hubs with saved credentials (or says none are saved): a run row and a job.
+  "lib/actions/request-hub-drift.ts#requestHubDriftAction": {
+    access: "registrations.reconcile",
+    allowed: ["operator", "admin"],
+    schema: requestHubDriftSchema,
+    input: () => ({}),
+  },
+  // Not an orphan of the last drift run: an allowed caller is told so, and no hub is called.
+  "lib/actions/delete-orphan-identity.ts#deleteOrphanIdentityAction": {
+    access: "registrations.delete",
+    allowed: ["operator", "admin"],
+    schema: deleteOrphanIdentitySchema,
+    input: (c) => ({ hubHost: "hic-demo-hub-1.azure-devices.net", deviceId: `adv-nobody-${c.run}` }),
+    neverChanges: true,
+  },
+  // Reads DPS and the hub and connects as the device, recording nothing but its audit entry.
+  "lib/actions/troubleshoot-device.ts#troubleshootDeviceAction": {
+    access: "devices.view",
+    allowed: ["support", "operator", "admin"],
+    schema: troubleshootSchema,
+    input: (c) => ({ deviceId: c.victimDeviceId }),
     neverChanges: true,
   },
   "lib/actions/reprovision-devices.ts#reprovisionDevicesAction": {
@@ -301,6 +325,13 @@ export const ROUTES: Record<string, RouteExpectation> = {
     access: "registrations.view",
     allowed: ["support", "operator", "admin"],
     request: () => ({ path: "/api/registration-records/export?finding=orphan" }),
+    neverChanges: true,
+  },
+  // The troubleshooter's bundle: the same chain, answered as a redacted JSON download.
+  "app/api/devices/[id]/diagnostics/route.ts#POST": {
+    access: "devices.view",
+    allowed: ["support", "operator", "admin"],
+    request: (c) => ({ path: `/api/devices/${c.victimDeviceId}/diagnostics`, init: { method: "POST" } }),
     neverChanges: true,
   },
   // For load balancers and orchestrators: unauthenticated by design, and they reveal nothing secret.

@@ -58,6 +58,10 @@ test.describe("hostile clients", () => {
         `/admin/hyperscaler-integration-center/registration-records?finding=%00&hub=${"x".repeat(5000)}&after=${cursor("x")}&before=%FF`,
         session.cookie,
       ],
+      [
+        `/admin/hyperscaler-integration-center/hub-drift?finding=%00&hub=${"x".repeat(5000)}&q=%25_&after=${cursor("x")}&before=%FF`,
+        session.cookie,
+      ],
       ["/devices/99999999999999999999", session.cookie],
     ];
     for (const [path, cookie] of cases) {

@@ -150,6 +150,11 @@ const RULES: Record<string, { keep: string[] } | { drop: string[] } | "skip"> = 
   },
   // Runs are created only by a request; their progress is the worker's.
   registration_reconciliations: { keep: ["id", "enrollment_group_id", "requested_by_email"] },
+  hub_drift_runs: { keep: ["id", "requested_by_email"] },
+  // A run's per-hub progress, identity copy and findings are the worker's.
+  hub_drift_run_hubs: "skip",
+  hub_drift_identities: "skip",
+  hub_drift_findings: "skip",
   // Every refusal is audited on purpose: the successes are compared on their own (audit_successes).
   audit_log: "skip",
   // Counted per attempt, refusals included: the throttle is tested on its own (sign-in-throttle.spec.ts).
@@ -233,7 +238,8 @@ export async function settle(since: Date = new Date(0), timeoutMs = 15_000): Pro
     const [row] = await sql<{ busy: string }>(
       `select (select count(*) from pgboss.job where name = any($1::text[]) and created_on >= $2
                  and (state = 'active' or (state in ('created', 'retry') and start_after <= now())))
-            + (select count(*) from registration_reconciliations where status in ('queued', 'running')) as busy`,
+            + (select count(*) from registration_reconciliations where status in ('queued', 'running'))
+            + (select count(*) from hub_drift_runs where status in ('queued', 'running')) as busy`,
       [QUEUES, since],
     );
     if (Number(row?.busy ?? 0) === 0 || Date.now() > deadline) return;

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { Agent, request } from "undici";
@@ -65,4 +66,46 @@ export function hubConnectionStrings(hub: string): LocalIotHub["hubs"][number] {
   const found = localIotHub().hubs.find((entry) => entry.hostName.toLowerCase() === hub.toLowerCase());
   if (!found) throw new Error(`The local IoT Hub does not serve ${hub}.`);
   return found;
+}
+
+/** Each demo hub with its policies' connection strings (connection.json's `iotHub.hubs`). */
+export function localIotHubConnections(): LocalIotHub["hubs"] {
+  return localIotHub().hubs;
+}
+
+/**
+ * Creates an identity nobody provisioned (an orphan), through the hub's own registry API with its
+ * owner policy, as a script or the portal would.
+ */
+export async function createIdentity(hub: string, deviceId: string): Promise<void> {
+  const local = localIotHub();
+  const owner = localIotHubConnections().find((h) => h.hostName === hub)!.ownerConnectionString;
+  const key = /SharedAccessKey=([^;]+)/.exec(owner)![1]!;
+  const expiry = Math.floor(Date.now() / 1000) + 600;
+  const resource = encodeURIComponent(hub);
+  const signature = createHmac("sha256", Buffer.from(key, "base64"))
+    .update(`${resource}\n${expiry}`)
+    .digest("base64");
+  const token = `SharedAccessSignature sr=${resource}&sig=${encodeURIComponent(signature)}&se=${expiry}&skn=iothubowner`;
+  const dispatcher = new Agent({
+    connect: {
+      secureContext: createSecureContext({ ca: readFileSync(local.caFile, "utf8") }),
+      servername: hub,
+    },
+  });
+  try {
+    const response = await request(
+      `https://${local.address}:${local.httpsPort}/devices/${encodeURIComponent(deviceId)}?api-version=2021-04-12`,
+      {
+        method: "PUT",
+        dispatcher,
+        headers: { host: hub, authorization: token, "content-type": "application/json" },
+        body: JSON.stringify({ deviceId, status: "enabled", authentication: { type: "sas" } }),
+      },
+    );
+    const text = await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`The hub refused: HTTP ${response.statusCode} ${text}`);
+  } finally {
+    await dispatcher.close();
+  }
 }

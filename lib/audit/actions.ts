@@ -33,6 +33,9 @@ export const AUDIT_ACTIONS = [
   "hub-credential.remove",
   "registrations.reconcile",
   "registration.delete",
+  "hubs.drift",
+  "hub-identity.delete",
+  "device.troubleshoot",
   "secrets.rotate",
 ] as const;
 

@@ -1,4 +1,5 @@
-import "server-only";
+// Not `server-only`: the engine's wiring calls it in worker processes (plain Node, where that
+// marker throws), as it does lib/integrations/azure-dps/credentials.ts.
 import { asc, eq } from "drizzle-orm";
 import { getDb } from "@/lib/database";
 import { hubCredentials, users } from "@/db/schema";

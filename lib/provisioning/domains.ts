@@ -19,13 +19,17 @@ export type EngineDomains = {
   recordDpsCallOutcome(outcome: DpsCallOutcome): Promise<void>;
   /** One slice of a reconciliation run, as the RECONCILE queue's job runs it (`owner` is the job's id). */
   reconcileSlice(context: ServiceWorkContext, runId: number, owner: string): Promise<ReconcileSliceOutcome>;
+  /** One slice of a hub drift run, on the same RECONCILE queue (its jobs say `kind: "hub-drift"`). */
+  hubDriftSlice(context: HubWorkContext, runId: number, owner: string): Promise<ReconcileSliceOutcome>;
   /** A batch of the REMOVAL queue's jobs: each device removed, with its DPS record where asked. */
   removeDevices(context: ServiceWorkContext, removals: DeviceRemoval[]): Promise<void>;
   /**
    * The service side's periodic chores (refreshing the policy's rights and the group at a glance),
    * and the reconciliation runs that lost their job, for the engine to queue again.
    */
-  serviceHousekeeping(context: ServiceWorkContext): Promise<{ stalledReconciliations: number[] }>;
+  serviceHousekeeping(
+    context: ServiceWorkContext,
+  ): Promise<{ stalledReconciliations: number[]; stalledHubDrifts?: number[] }>;
   /**
    * What the hub's registry says of one identity, read with the hub's saved service credentials:
    * the hub check's way to tell a disabled identity's "server unavailable" (CONNACK 3) from a busy
@@ -45,6 +49,9 @@ export type DpsCallOutcome = { ok: true; summary: string } | { ok: false; kind: 
 
 /** What queue work on DPS's service API gets from the engine: its connections, its paced client, its stop. */
 export type ServiceWorkContext = { pool: pg.Pool; serviceClient: DpsServiceClient; signal: AbortSignal };
+
+/** What queue work on the IoT hubs' service API gets: the engine's pool and its stop (each hub's client comes from its credentials). */
+export type HubWorkContext = { pool: pg.Pool; signal: AbortSignal };
 
 export type ReconcileSliceOutcome =
   | { kind: "completed"; counts: object }

@@ -21,10 +21,20 @@ export {
   requestProvisioningOfUnassigned,
   type ProvisioningSelection,
 } from "./queue/enqueue";
-export { enqueueReconciliation, enqueueRemovals, type RemovalJobData } from "./queue/service-jobs";
+export {
+  enqueueHubDrift,
+  enqueueReconciliation,
+  enqueueRemovals,
+  type RemovalJobData,
+} from "./queue/service-jobs";
 export { getDpsHealth, getEngineStatus } from "./runs/status";
 export { resumeAfterKeyAccepted } from "./health/key-refusal";
-export { checkHubNow, type HubCheckNowOutcome } from "./hub-check/check-now";
+export {
+  checkHubNow,
+  probeHubAsDevice,
+  type HubCheckNowOutcome,
+  type HubProbeOutcome,
+} from "./hub-check/check-now";
 export type { HubCheckVerdict } from "./hub-check/hub-check-outcome";
 export { estimateDuration } from "./pacing/rate-limiter";
 export { startProvisioningWorker, type ProvisioningWorker, type WorkerOptions } from "./worker/worker";

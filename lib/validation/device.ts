@@ -119,3 +119,6 @@ export const deviceIdsSchema = z.object({
 
 /** "Check hub connection" on one device. */
 export const checkHubSchema = z.object({ deviceId: z.coerce.number().int().positive() });
+
+/** "Why can't this device connect?": which device; the chain reads everything else itself. */
+export const troubleshootSchema = z.object({ deviceId: z.coerce.number().int().positive() });

@@ -28,6 +28,44 @@ function sharedConnector(): HubConnector {
   return connector.connector;
 }
 
+export type HubProbeOutcome =
+  | { kind: "checked"; hub: string; deviceId: string; verdict: HubCheckVerdict; durationMs: number }
+  | Exclude<HubCheckNowOutcome, { kind: "checked" }>;
+
+/**
+ * The troubleshooter's live check: the same connection as "Check hub connection" (same client, same
+ * keys, same judgement), but nothing is recorded: not the device's hub status, not its history, not
+ * the hub's circuit. Asking "why can't this device connect?" changes nothing in the platform.
+ */
+export async function probeHubAsDevice(deviceId: number, signal?: AbortSignal): Promise<HubProbeOutcome> {
+  const engine = getEngine();
+  const target = await readCheckTarget(engine.pool, deviceId);
+  if (!target) return { kind: "missing" };
+  if (target.status !== "assigned" || !target.hub) return { kind: "not-assigned" };
+  const gate = await engine.gate.read(0);
+  if (!gate.credentials) return { kind: "not-connected" };
+  const started = Date.now();
+  const result = await sharedConnector().check(
+    target,
+    { primaryKey: gate.credentials.primaryKey, secondaryKey: gate.credentials.secondaryKey ?? null },
+    signal,
+  );
+  // Asked by a person, like "Check hub connection": a "server unavailable" is explained at once.
+  const evidence = isAmbiguousUnavailable(result)
+    ? await gatherUnavailableEvidence(engine.pool, target, {
+        manual: true,
+        othersSince: new Date(Date.now() - RECENT_MS),
+      })
+    : undefined;
+  return {
+    kind: "checked",
+    hub: target.hub,
+    deviceId: target.hubDeviceId,
+    verdict: judgeHubCheck(result, target.tries, undefined, evidence),
+    durationMs: Date.now() - started,
+  };
+}
+
 /**
  * A person's "Check hub connection": the check runs now, in this request, whatever the hub's
  * circuit says (it doubles as a probe: its result feeds the circuit too), and its result is the

@@ -8,7 +8,8 @@ import { notifyWorkers } from "./job-notifier";
 export const RECONCILE_JOB_EXPIRY_SECONDS = 300;
 export const REMOVAL_JOB_EXPIRY_SECONDS = 120;
 
-export type ReconcileJobData = { runId: number };
+/** A slice of a registration reconciliation, or (`kind: "hub-drift"`) of a hub drift run: one queue, one slice at a time. */
+export type ReconcileJobData = { runId: number; kind?: "registrations" | "hub-drift" };
 
 /** What a bulk removal queues per device: everything the worker needs, since the device may change meanwhile. */
 export type RemovalJobData = {
@@ -23,6 +24,15 @@ export async function enqueueReconciliation(runId: number, startAfterMs = 0): Pr
   const engine = getEngine();
   const boss = await engine.boss();
   await boss.send(RECONCILE_QUEUE, { runId } satisfies ReconcileJobData, {
+    expireInSeconds: RECONCILE_JOB_EXPIRY_SECONDS,
+    ...(startAfterMs > 0 ? { startAfter: Math.ceil(startAfterMs / 1000) } : {}),
+  });
+}
+
+export async function enqueueHubDrift(runId: number, startAfterMs = 0): Promise<void> {
+  const engine = getEngine();
+  const boss = await engine.boss();
+  await boss.send(RECONCILE_QUEUE, { runId, kind: "hub-drift" } satisfies ReconcileJobData, {
     expireInSeconds: RECONCILE_JOB_EXPIRY_SECONDS,
     ...(startAfterMs > 0 ? { startAfter: Math.ceil(startAfterMs / 1000) } : {}),
   });

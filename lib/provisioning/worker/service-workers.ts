@@ -3,7 +3,12 @@ import { logger } from "@/lib/logger";
 import { engineDomains, type ServiceWorkContext } from "../domains";
 import type { Engine } from "../engine";
 import { RECONCILE_QUEUE, REMOVAL_QUEUE } from "../queue/boss";
-import { enqueueReconciliation, type ReconcileJobData, type RemovalJobData } from "../queue/service-jobs";
+import {
+  enqueueHubDrift,
+  enqueueReconciliation,
+  type ReconcileJobData,
+  type RemovalJobData,
+} from "../queue/service-jobs";
 
 const HOUSEKEEPING_EVERY_MS = 30_000;
 
@@ -31,6 +36,16 @@ export async function startServiceWorkers(engine: Engine, boss: PgBoss): Promise
     track(
       (async () => {
         for (const job of jobs) {
+          if (job.data.kind === "hub-drift") {
+            const outcome = await domains.hubDriftSlice(context, job.data.runId, job.id);
+            if (outcome.kind === "continue") await enqueueHubDrift(job.data.runId);
+            if (outcome.kind === "retry-later") await enqueueHubDrift(job.data.runId, outcome.delayMs);
+            if (outcome.kind === "completed")
+              logger.info({ runId: job.data.runId, ...outcome.counts }, "hub drift compared");
+            if (outcome.kind === "failed")
+              logger.warn({ runId: job.data.runId, reason: outcome.reason }, "hub drift run failed");
+            continue;
+          }
           const outcome = await domains.reconcileSlice(context, job.data.runId, job.id);
           if (outcome.kind === "continue") await enqueueReconciliation(job.data.runId);
           if (outcome.kind === "retry-later") await enqueueReconciliation(job.data.runId, outcome.delayMs);
@@ -66,8 +81,9 @@ export async function startServiceWorkers(engine: Engine, boss: PgBoss): Promise
     housekeeping ??= (async () => {
       try {
         // Runs that lost their job (every redelivery used up, or a queue purged): queued again, so none waits forever.
-        const { stalledReconciliations } = await domains.serviceHousekeeping(context);
+        const { stalledReconciliations, stalledHubDrifts = [] } = await domains.serviceHousekeeping(context);
         for (const runId of stalledReconciliations) await enqueueReconciliation(runId);
+        for (const runId of stalledHubDrifts) await enqueueHubDrift(runId);
       } catch (error) {
         logger.warn({ err: { message: (error as Error).message } }, "DPS service housekeeping failed");
       } finally {

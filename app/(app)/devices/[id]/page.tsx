@@ -16,6 +16,7 @@ import { HistoryTimeline } from "@/components/devices/history-timeline";
 import { explainDeviceError } from "@/components/devices/device-error";
 import { AutoRefresh } from "@/components/devices/auto-refresh";
 import { HubIdentityCard, HubIdentityCardLoading } from "@/components/devices/hub-identity-card";
+import { TroubleshootPanel } from "@/components/hubs/troubleshoot/troubleshoot-panel";
 import { formatDateTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Device" };
@@ -153,6 +154,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
           ) : null}
         </Alert>
       ) : null}
+      <TroubleshootPanel deviceId={device.id} />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader>

@@ -1,0 +1,140 @@
+import type pg from "pg";
+import type { HubDriftKind } from "@/db/schema/hub-drift";
+import type { HubDriftFilter } from "@/lib/validation/hub-drift";
+import type { DriftFindingDto } from "./drift-finding-dto";
+
+type Queryable = Pick<pg.Pool, "query">;
+
+export const DRIFT_FINDINGS_PAGE_SIZE = 50;
+
+type Row = {
+  sort_key: string;
+  kind: HubDriftKind;
+  hub_host: string;
+  device_id: string;
+  registration_id: string | null;
+  device_pk: string | null;
+  platform_hub: string | null;
+  dps_hub: string | null;
+  identity_status: string | null;
+  status_reason: string | null;
+  identity_etag: string | null;
+  last_activity_at: Date | null;
+};
+
+function toDto(row: Row): DriftFindingDto {
+  return {
+    key: row.sort_key,
+    kind: row.kind,
+    hubHost: row.hub_host,
+    deviceId: row.device_id,
+    registrationId: row.registration_id,
+    devicePk: row.device_pk === null ? null : Number(row.device_pk),
+    platformHub: row.platform_hub,
+    dpsHub: row.dps_hub,
+    identityStatus: row.identity_status,
+    statusReason: row.status_reason,
+    lastActivityAt: row.last_activity_at?.toISOString() ?? null,
+  };
+}
+
+export function encodeDriftCursor(key: string): string {
+  return Buffer.from(JSON.stringify([key]), "utf8").toString("base64url");
+}
+
+export function decodeDriftCursor(text: string | undefined): string | null {
+  if (!text) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    if (
+      Array.isArray(value) &&
+      value.length === 1 &&
+      typeof value[0] === "string" &&
+      value[0].length <= 450 &&
+      !value[0].includes("\u0000")
+    )
+      return value[0];
+  } catch {
+    // a mangled link: the first page
+  }
+  return null;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+const COLUMNS = `sort_key, kind, hub_host, device_id, registration_id, device_pk, platform_hub, dps_hub, identity_status, status_reason,
+  identity_etag, last_activity_at`;
+
+export type DriftFindingsPage = {
+  findings: DriftFindingDto[];
+  nextCursor: string | null;
+  prevCursor: string | null;
+};
+
+/**
+ * One page of a run's findings by keyset on (hub, device, case): the sort key leads with the hub, so
+ * the hub filter and "starts with" on the device ID are ranges of the same index.
+ */
+export async function listDriftFindings(
+  db: Queryable,
+  runId: number,
+  filter: HubDriftFilter,
+  pageSize = DRIFT_FINDINGS_PAGE_SIZE,
+): Promise<DriftFindingsPage> {
+  const before = decodeDriftCursor(filter.before);
+  const after = before === null ? decodeDriftCursor(filter.after) : null;
+  const forward = before === null;
+  const values: unknown[] = [runId];
+  const where = ["run_id = $1"];
+  if (filter.finding !== "all") {
+    values.push(filter.finding);
+    where.push(`kind = $${values.length}`);
+  }
+  if (filter.hub) {
+    values.push(
+      `${escapeLike(filter.hub.toLowerCase())}/${filter.q ? escapeLike(filter.q.toLowerCase()) : ""}%`,
+    );
+    where.push(`sort_key collate "C" like $${values.length}`);
+  } else if (filter.q) {
+    values.push(escapeLike(filter.q.toLowerCase()) + "%");
+    where.push(`lower(device_id) collate "C" like $${values.length}`);
+  }
+  const cursor = before ?? after;
+  if (cursor !== null) {
+    values.push(cursor);
+    where.push(`sort_key collate "C" ${forward ? ">" : "<"} $${values.length} collate "C"`);
+  }
+  values.push(pageSize + 1);
+  const { rows } = await db.query<Row>(
+    `select ${COLUMNS} from hub_drift_findings where ${where.join(" and ")}
+     order by sort_key collate "C" ${forward ? "asc" : "desc"} limit $${values.length}`,
+    values,
+  );
+  const more = rows.length > pageSize;
+  const page = rows.slice(0, pageSize);
+  if (!forward) page.reverse();
+  const first = page[0];
+  const last = page.at(-1);
+  return {
+    findings: page.map(toDto),
+    nextCursor: (forward ? more : true) && last ? encodeDriftCursor(last.sort_key) : null,
+    prevCursor: (forward ? after !== null : more) && first ? encodeDriftCursor(first.sort_key) : null,
+  };
+}
+
+/** The latest run's orphan finding for this identity, with the etag the run read, or null. */
+export async function findOrphanIdentity(
+  db: Queryable,
+  runId: number,
+  hubHost: string,
+  deviceId: string,
+): Promise<(DriftFindingDto & { etag: string | null }) | null> {
+  const { rows } = await db.query<Row>(
+    `select ${COLUMNS} from hub_drift_findings where run_id = $1 and sort_key collate "C" = $2 collate "C"`,
+    [runId, `${hubHost.toLowerCase()}/${deviceId.toLowerCase()}#orphan`],
+  );
+  const row = rows[0];
+  return row ? { ...toDto(row), etag: row.identity_etag } : null;
+}
