@@ -5,3 +5,4 @@ export * from "./devices";
 export * from "./registrations";
 export * from "./fleet";
 export * from "./engine";
+export * from "./hub-lifecycle";
