@@ -1,56 +1,121 @@
 import "server-only";
 import { getDb } from "@/db/client";
 import { requirePermission } from "@/lib/auth/current-user";
+import type { Actor } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
 import { UserFacingError } from "@/lib/errors";
 import { loadDpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
+import { listHubCredentialSummaries, loadHubConnection } from "@/lib/hubs/hub-credentials-store";
+import { hubRegistryClient } from "@/lib/iot-hub/service";
 import { dpsServiceClient, enqueueRemovals } from "@/lib/provisioning";
-import { cleanupUnavailable, removeDeviceAndRecord, removalNotice, type RecordCleanup } from "./removal";
+import { removeDeviceInSteps, type RemovalOutcome, type RemovalRequest } from "./removal";
+import { cleanupUnavailable } from "./removal-dps-step";
+import { previewRemoval as preview } from "./removal-preview";
+import type { RemovalChoice, RemovalPreviewDto } from "./removal-dto";
 
 /**
- * Removes one device at once; with `deleteDpsRecord`, its DPS registration record first (see
- * ./removal.ts). A refusal by DPS keeps the device and says why; the notice says what stays where.
+ * Removing devices (./removal.ts has the steps): one at once, a selection through the queue, the
+ * preview the dialog shows first, and what to do with a removal that could not finish.
  */
+
+type RemovalOptions = { choice: RemovalChoice; leaveUncleanable: boolean };
+
+/** What the dialog shows before anything runs: per device for one, counts for a selection. */
+export async function previewRemoval(deviceIds: number[]): Promise<RemovalPreviewDto> {
+  await requirePermission("devices.manage");
+  const [credentials, hubs] = await Promise.all([loadDpsServiceCredentials(), listHubCredentialSummaries()]);
+  return preview(getDb().$client, deviceIds, credentials, hubs);
+}
+
+/** Refused up front: asked to delete DPS records while the app can delete none, and not told to leave them. */
+async function refuseImpossibleCleanup(options: RemovalOptions) {
+  if (options.choice !== "clean") return null;
+  const credentials = await loadDpsServiceCredentials();
+  const unavailable = cleanupUnavailable(credentials);
+  if (unavailable && !options.leaveUncleanable)
+    throw new UserFacingError(
+      `${unavailable} Choose "Remove anyway, leaving what cannot be cleaned", or another way to remove.`,
+    );
+  return credentials;
+}
+
+async function runInline(id: number, options: RemovalOptions, actor: Actor): Promise<RemovalOutcome> {
+  const credentials = await refuseImpossibleCleanup(options);
+  const request: RemovalRequest = { ...options, actor, bulk: false };
+  return removeDeviceInSteps(
+    {
+      pool: getDb().$client,
+      serviceClient: dpsServiceClient(),
+      credentials,
+      hubClient: hubRegistryClient(),
+      loadHub: loadHubConnection,
+    },
+    id,
+    request,
+  );
+}
+
+function toResult(outcome: RemovalOutcome): { registrationId: string; notice: string } {
+  if (outcome.kind === "missing") throw new UserFacingError("That device was already removed.");
+  if (outcome.kind === "incomplete") throw new UserFacingError(outcome.notice);
+  return { registrationId: outcome.device.registrationId, notice: outcome.notice };
+}
+
+/** Removes one device at once, the chosen way; a step that fails keeps it, marked, and says why. */
 export async function removeDevice(
   id: number,
-  options: { deleteDpsRecord?: boolean } = {},
-): Promise<{ registrationId: string; dpsRecord: RecordCleanup; notice: string }> {
+  options: RemovalOptions = { choice: "platform", leaveUncleanable: false },
+): Promise<{ registrationId: string; notice: string }> {
   const actor = await requirePermission("devices.manage");
-  const deleteDpsRecord = options.deleteDpsRecord === true;
-  const credentials = deleteDpsRecord ? await loadDpsServiceCredentials() : null;
-  if (deleteDpsRecord) {
-    const unavailable = cleanupUnavailable(credentials);
-    if (unavailable) throw new UserFacingError(unavailable);
-  }
-  const outcome = await removeDeviceAndRecord(
-    { pool: getDb().$client, serviceClient: dpsServiceClient(), credentials },
-    id,
-    { deleteDpsRecord, actor, bulk: false },
+  return toResult(await runInline(id, options, actor));
+}
+
+/** Runs an incomplete removal again, the way it was asked; what is done already is skipped. */
+export async function retryRemoval(id: number): Promise<{ registrationId: string; notice: string }> {
+  const actor = await requirePermission("devices.manage");
+  const { rows } = await getDb().$client.query<{ choice: RemovalChoice; leave_uncleanable: boolean }>(
+    "select choice, leave_uncleanable from device_removals where device_id = $1",
+    [id],
   );
-  if (outcome.kind === "missing") throw new UserFacingError("That device was already removed.");
-  if (outcome.kind === "not-removed") {
-    throw new UserFacingError(
-      `${outcome.device.registrationId} was not removed: ${outcome.explanation.title}. ${outcome.explanation.nextStep} (See its history.)`,
-    );
-  }
-  return {
-    registrationId: outcome.device.registrationId,
-    dpsRecord: outcome.dpsRecord,
-    notice: removalNotice(outcome.device.registrationId, outcome.device.assignedHub, outcome.dpsRecord),
-  };
+  if (!rows[0]) throw new UserFacingError("That device has no incomplete removal to retry.");
+  return toResult(
+    await runInline(id, { choice: rows[0].choice, leaveUncleanable: rows[0].leave_uncleanable }, actor),
+  );
+}
+
+/** Gives up an incomplete removal: the device stays, unmarked (what was done stays done, and is audited). */
+export async function keepDevice(id: number): Promise<{ registrationId: string }> {
+  const actor = await requirePermission("devices.manage");
+  const { rows } = await getDb().$client.query<{
+    registration_id: string;
+    choice: string;
+    dps_record: string;
+    hub_identity: string;
+  }>(
+    `delete from device_removals r using devices d where r.device_id = $1 and d.id = r.device_id
+     returning d.registration_id, r.choice, r.dps_record, r.hub_identity`,
+    [id],
+  );
+  const kept = rows[0];
+  if (!kept) throw new UserFacingError("That device has no incomplete removal.");
+  await recordAudit({
+    actor,
+    action: "device.keep",
+    target: kept.registration_id,
+    outcome: "success",
+    detail: { abandonedChoice: kept.choice, dpsRecord: kept.dps_record, hubIdentity: kept.hub_identity },
+  });
+  return { registrationId: kept.registration_id };
 }
 
 /** Removes a selection through the queue (one job per device), each the way removeDevice does it. */
 export async function removeDevices(input: {
   deviceIds: number[];
-  deleteDpsRecords?: boolean;
+  choice: RemovalChoice;
+  leaveUncleanable: boolean;
 }): Promise<{ queued: number }> {
   const actor = await requirePermission("devices.manage");
-  const deleteDpsRecord = input.deleteDpsRecords === true;
-  if (deleteDpsRecord) {
-    const unavailable = cleanupUnavailable(await loadDpsServiceCredentials());
-    if (unavailable) throw new UserFacingError(unavailable);
-  }
+  await refuseImpossibleCleanup(input);
   const ids = [...new Set(input.deviceIds)];
   const { rows } = await getDb().$client.query<{ id: string }>(
     "select id from devices where id = any($1::bigint[])",
@@ -60,7 +125,9 @@ export async function removeDevices(input: {
   const queued = await enqueueRemovals(
     rows.map((row) => ({
       deviceId: Number(row.id),
-      deleteDpsRecord,
+      choice: input.choice,
+      leaveUncleanable: input.leaveUncleanable,
+      deleteDpsRecord: input.choice === "clean",
       actorId: actor.id,
       actorEmail: actor.email,
     })),
@@ -70,7 +137,7 @@ export async function removeDevices(input: {
     action: "devices.remove",
     target: `${queued} devices`,
     outcome: "success",
-    detail: { queued, deleteDpsRecords: deleteDpsRecord },
+    detail: { queued, choice: input.choice, leaveUncleanable: input.leaveUncleanable },
   });
   return { queued };
 }
