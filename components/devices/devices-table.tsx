@@ -38,18 +38,15 @@ const CELLS: Record<DeviceColumnId, { className?: string; render: (device: Devic
     lastError: { className: "text-xs", render: (d) => <DeviceErrorSummary device={d} /> },
   };
 
-export type RecordCleanupOption = { available: boolean; policyName: string | null };
 
 export function DevicesTable({
   devices,
   canProvision,
   canManage,
-  recordCleanup,
 }: {
   devices: DeviceDto[];
   canProvision: boolean;
   canManage: boolean;
-  recordCleanup: RecordCleanupOption;
 }) {
   const canSelect = canProvision || canManage;
   const [selected, setSelected] = useState<Set<number>>(new Set());
@@ -105,7 +102,6 @@ export function DevicesTable({
           {selected.size && canManage ? (
             <RemoveSelectedDialog
               deviceIds={[...selected]}
-              recordCleanup={recordCleanup}
               onDone={() => setSelected(new Set())}
             />
           ) : null}

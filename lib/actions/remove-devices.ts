@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { removeDevicesSchema } from "@/lib/validation/device-removal";
 import { removeDevices } from "@/lib/devices/device-removal-dal";
-import { REMOVAL_CHOICE_LABELS } from "@/lib/devices/removal-dto";
+import { REMOVAL_CHOICE_PHRASES } from "@/lib/devices/removal-dto";
 import { runAction } from "./run-action";
 
 export async function removeDevicesAction(input: unknown) {
@@ -12,7 +12,7 @@ export async function removeDevicesAction(input: unknown) {
     revalidatePath("/devices");
     return {
       ok: true,
-      message: `Removing ${queued} ${queued === 1 ? "device" : "devices"} (${REMOVAL_CHOICE_LABELS[data.choice].toLowerCase()}). A device whose removal cannot finish stays, marked "removal incomplete"; each outcome goes to the audit log.`,
+      message: `Removing ${queued} ${queued === 1 ? "device" : "devices"} ${REMOVAL_CHOICE_PHRASES[data.choice]}. A device whose removal cannot finish stays, marked "removal incomplete"; each outcome goes to the audit log.`,
     };
   });
 }

@@ -11,7 +11,7 @@ import { dpsServiceClient, enqueueRemovals } from "@/lib/provisioning";
 import { removeDeviceInSteps, type RemovalOutcome, type RemovalRequest } from "./removal";
 import { cleanupUnavailable } from "./removal-dps-step";
 import { previewRemoval as preview } from "./removal-preview";
-import type { RemovalChoice, RemovalPreviewDto } from "./removal-dto";
+import type { IncompleteRemovalDto, RemovalChoice, RemovalPreviewDto } from "./removal-dto";
 
 /**
  * Removing devices (./removal.ts has the steps): one at once, a selection through the queue, the
@@ -140,4 +140,57 @@ export async function removeDevices(input: {
     detail: { queued, choice: input.choice, leaveUncleanable: input.leaveUncleanable },
   });
   return { queued };
+}
+
+/** A removal of this device that could not finish (the device page marks it), or null. */
+export async function getIncompleteRemoval(id: number): Promise<IncompleteRemovalDto | null> {
+  await requirePermission("devices.view");
+  const { rows } = await getDb().$client.query<{
+    choice: RemovalChoice;
+    leave_uncleanable: boolean;
+    dps_record: IncompleteRemovalDto["dpsRecord"];
+    hub_identity: IncompleteRemovalDto["hubIdentity"];
+    hub: string | null;
+    problem: string;
+    requested_by_email: string | null;
+    updated_at: Date;
+  }>(
+    `select choice, leave_uncleanable, dps_record, hub_identity, hub, problem, requested_by_email, updated_at
+     from device_removals where device_id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    choice: row.choice,
+    leaveUncleanable: row.leave_uncleanable,
+    dpsRecord: row.dps_record,
+    hubIdentity: row.hub_identity,
+    hub: row.hub,
+    problem: row.problem,
+    requestedByEmail: row.requested_by_email,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** Devices whose removal could not finish, for the devices page's notice: how many, and the first few. */
+export async function listIncompleteRemovals(
+  limit = 5,
+): Promise<{ total: number; devices: Array<{ id: number; registrationId: string; problem: string }> }> {
+  await requirePermission("devices.view");
+  const { rows } = await getDb().$client.query<{
+    id: string;
+    registration_id: string;
+    problem: string;
+    total: number;
+  }>(
+    `select d.id, d.registration_id, r.problem, count(*) over ()::int as total
+     from device_removals r join devices d on d.id = r.device_id
+     order by r.updated_at desc limit $1`,
+    [limit],
+  );
+  return {
+    total: rows[0]?.total ?? 0,
+    devices: rows.map((row) => ({ id: Number(row.id), registrationId: row.registration_id, problem: row.problem })),
+  };
 }

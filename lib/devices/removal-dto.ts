@@ -9,6 +9,13 @@ export const REMOVAL_CHOICE_LABELS: Record<RemovalChoice, string> = {
   block: "Block: disable the hub identity and keep the DPS record",
 };
 
+/** How a queued removal of several devices is announced ("Removing 3 devices …"). */
+export const REMOVAL_CHOICE_PHRASES: Record<RemovalChoice, string> = {
+  platform: "from the platform only",
+  clean: "with their DPS registration records and hub identities",
+  block: "and blocking them (hub identities disabled, DPS records kept)",
+};
+
 export const REMOVAL_CHOICE_HINTS: Record<RemovalChoice, string> = {
   platform:
     "The device keeps its registration record in Azure DPS and its identity in its IoT hub: it can still connect, and enrol again.",
