@@ -69,7 +69,10 @@ const domains: EngineDomains = {
   },
 
   async cleanMovedHubs({ pool, signal }) {
-    const [{ cleanMovedHubs }, hubs] = await Promise.all([import("@/lib/hubs/move-cleanup"), hubRegistryAccess()]);
+    const [{ cleanMovedHubs }, hubs] = await Promise.all([
+      import("@/lib/hubs/move-cleanup"),
+      hubRegistryAccess(),
+    ]);
     return cleanMovedHubs({ pool, ...hubs, signal });
   },
 

@@ -25,11 +25,7 @@ export async function DevicesList({
   const page = await rows;
   return (
     <>
-      <DevicesTable
-        devices={page.devices}
-        canProvision={canProvision}
-        canManage={canManage}
-      />
+      <DevicesTable devices={page.devices} canProvision={canProvision} canManage={canManage} />
       <nav aria-label="Pages" className="mt-4 flex gap-4 text-sm">
         {filter.after || filter.before ? (
           <Link href={devicesPageLink(base)} className="text-link underline">

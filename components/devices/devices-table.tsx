@@ -38,7 +38,6 @@ const CELLS: Record<DeviceColumnId, { className?: string; render: (device: Devic
     lastError: { className: "text-xs", render: (d) => <DeviceErrorSummary device={d} /> },
   };
 
-
 export function DevicesTable({
   devices,
   canProvision,
@@ -100,10 +99,7 @@ export function DevicesTable({
             </Button>
           ) : null}
           {selected.size && canManage ? (
-            <RemoveSelectedDialog
-              deviceIds={[...selected]}
-              onDone={() => setSelected(new Set())}
-            />
+            <RemoveSelectedDialog deviceIds={[...selected]} onDone={() => setSelected(new Set())} />
           ) : null}
         </div>
       ) : null}

@@ -95,7 +95,9 @@ export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
               </p>
             ) : null}
             {oldHub && e.errorMessage ? (
-              <p className={cn("mt-1 text-xs", failed ? "text-red-900" : "text-slate-600")}>{e.errorMessage}</p>
+              <p className={cn("mt-1 text-xs", failed ? "text-red-900" : "text-slate-600")}>
+                {e.errorMessage}
+              </p>
             ) : null}
             {removal && e.errorMessage ? (
               <p className="mt-1 text-xs text-red-900">The device was kept. {e.errorMessage}</p>

@@ -51,15 +51,20 @@ export function IncompleteRemoval({
         Asked: {REMOVAL_CHOICE_LABELS[removal.choice].toLowerCase()}
         {removal.requestedByEmail ? `, by ${removal.requestedByEmail}` : ""}, last tried{" "}
         {formatDateTime(removal.updatedAt)}. DPS registration record: {STEP_WORDS[removal.dpsRecord]}; hub
-        identity{removal.hub ? ` in ${removal.hub}` : ""}: {STEP_WORDS[removal.hubIdentity]}. The device stays in
-        the platform until the removal finishes.
+        identity{removal.hub ? ` in ${removal.hub}` : ""}: {STEP_WORDS[removal.hubIdentity]}. The device stays
+        in the platform until the removal finishes.
       </p>
       {canManage ? (
         <div className="mt-3 flex flex-wrap gap-2">
           <Button size="sm" onClick={() => run(retryRemovalAction, true)} disabled={pending}>
             {pending ? "Working…" : "Retry removal"}
           </Button>
-          <Button size="sm" variant="secondary" onClick={() => run(keepDeviceAction, false)} disabled={pending}>
+          <Button
+            size="sm"
+            variant="secondary"
+            onClick={() => run(keepDeviceAction, false)}
+            disabled={pending}
+          >
             Keep the device
           </Button>
         </div>

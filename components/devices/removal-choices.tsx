@@ -44,7 +44,10 @@ export function uncleanable(preview: RemovalPreviewDto | null, choice: RemovalCh
   if (!preview || choice === "platform") return { records: 0, identities: 0 };
   const hubs = preview.counts.hubUnavailable.reduce((sum, r) => sum + r.count, 0);
   if (choice === "block") return { records: 0, identities: hubs + preview.counts.noHub };
-  return { records: preview.counts.dpsRecordUnavailable.reduce((sum, r) => sum + r.count, 0), identities: hubs };
+  return {
+    records: preview.counts.dpsRecordUnavailable.reduce((sum, r) => sum + r.count, 0),
+    identities: hubs,
+  };
 }
 
 /**

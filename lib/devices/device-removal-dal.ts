@@ -191,6 +191,10 @@ export async function listIncompleteRemovals(
   );
   return {
     total: rows[0]?.total ?? 0,
-    devices: rows.map((row) => ({ id: Number(row.id), registrationId: row.registration_id, problem: row.problem })),
+    devices: rows.map((row) => ({
+      id: Number(row.id),
+      registrationId: row.registration_id,
+      problem: row.problem,
+    })),
   };
 }

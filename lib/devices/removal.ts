@@ -72,7 +72,12 @@ class RemovalAborted extends Error {
 const skipped = (detail: string | null = null): StepReport => ({ outcome: "skipped", detail });
 const isDone = (outcome: RemovalStepOutcome | undefined) => outcome === "done" || outcome === "already-gone";
 
-type DpsFailureFacts = { errorKind: string; errorCode: string | null; httpStatus: number | null; dpsErrorCode: number | null };
+type DpsFailureFacts = {
+  errorKind: string;
+  errorCode: string | null;
+  httpStatus: number | null;
+  dpsErrorCode: number | null;
+};
 
 async function dpsStep(
   deps: RemovalDeps,
@@ -83,7 +88,10 @@ async function dpsStep(
   if (unavailable) {
     if (request.leaveUncleanable) return { report: { outcome: "left", detail: unavailable } };
     return {
-      report: { outcome: "failed", detail: `${unavailable} Save a service connection string that may, or leave the record.` },
+      report: {
+        outcome: "failed",
+        detail: `${unavailable} Save a service connection string that may, or leave the record.`,
+      },
       failure: { errorKind: "removal:unauthorized", errorCode: null, httpStatus: null, dpsErrorCode: null },
     };
   }
@@ -127,12 +135,17 @@ async function hubStep(
   if (!hub) {
     if (request.choice === "clean") return skipped("the device was never assigned to a hub");
     const reason = "the device was never assigned to a hub, so there is no identity to disable";
-    return request.leaveUncleanable ? { outcome: "left", detail: reason } : { outcome: "failed", detail: reason };
+    return request.leaveUncleanable
+      ? { outcome: "left", detail: reason }
+      : { outcome: "failed", detail: reason };
   }
   const access = await hubWriteAccess(deps.loadHub, hub);
   if (!access.ok) {
     if (request.leaveUncleanable) return { outcome: "left", detail: access.reason };
-    return { outcome: "failed", detail: `${access.reason}; save credentials with registryWrite, or leave the identity` };
+    return {
+      outcome: "failed",
+      detail: `${access.reason}; save credentials with registryWrite, or leave the identity`,
+    };
   }
   const hubDeviceId = device.dpsDeviceId ?? device.registrationId;
   const result =
@@ -154,7 +167,11 @@ async function hubStep(
 async function previousAttempt(
   pool: Pick<pg.Pool, "query">,
   deviceId: number,
-): Promise<{ dps_record: RemovalStepOutcome; hub_identity: RemovalStepOutcome; choice: RemovalChoice } | null> {
+): Promise<{
+  dps_record: RemovalStepOutcome;
+  hub_identity: RemovalStepOutcome;
+  choice: RemovalChoice;
+} | null> {
   const { rows } = await pool.query(
     `select dps_record, hub_identity, choice from device_removals where device_id = $1`,
     [deviceId],
@@ -177,7 +194,8 @@ export async function removeDeviceInSteps(
   let dpsFailure: DpsFailureFacts | undefined;
 
   if (request.choice === "clean") {
-    if (sameChoice && isDone(earlier!.dps_record)) steps.dpsRecord = { outcome: earlier!.dps_record, detail: null };
+    if (sameChoice && isDone(earlier!.dps_record))
+      steps.dpsRecord = { outcome: earlier!.dps_record, detail: null };
     else ({ report: steps.dpsRecord, failure: dpsFailure } = await dpsStep(deps, device, request));
   }
   if (request.choice !== "platform" && steps.dpsRecord.outcome !== "failed") {
@@ -314,7 +332,8 @@ export function removalNotice(
       choice === "block"
         ? `Its identity in ${inHub} is disabled: it can neither connect nor come back by itself.`
         : `Its identity was deleted from ${inHub}.`;
-  else if (steps.hubIdentity.outcome === "already-gone") identity = `${inHub} had no identity for it any more.`;
+  else if (steps.hubIdentity.outcome === "already-gone")
+    identity = `${inHub} had no identity for it any more.`;
   else if (steps.hubIdentity.outcome === "left")
     identity = `Its identity stays in ${inHub}, unchanged (${steps.hubIdentity.detail}).`;
   else identity = `Its identity stays in ${inHub}, enabled: it can still connect.`;

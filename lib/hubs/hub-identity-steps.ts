@@ -76,7 +76,10 @@ export async function disableIdentity(
 
 const TRANSIENT = new Set(["throttled", "unreachable", "server", "precondition-failed"]);
 
-function failed(hub: string, failure: { kind: string; status: number | null; message: string }): HubStepResult {
+function failed(
+  hub: string,
+  failure: { kind: string; status: number | null; message: string },
+): HubStepResult {
   return {
     ok: false,
     reason: describeFailure(hub, failure),

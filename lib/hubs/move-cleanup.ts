@@ -69,13 +69,28 @@ async function cleanOne(deps: MoveCleanupDeps, row: Claimed): Promise<void> {
   }
   const access = await hubWriteAccess(deps.loadHub, row.old_hub);
   if (!access.ok) {
-    await record(deps, row, started, "old identity left", `Its identity stays in ${row.old_hub}: ${access.reason}.`);
+    await record(
+      deps,
+      row,
+      started,
+      "old identity left",
+      `Its identity stays in ${row.old_hub}: ${access.reason}.`,
+    );
     return void (await done());
   }
-  const result = await deleteIdentity(deps.hubClient, access.access, row.old_hub, row.hub_device_id, deps.signal);
+  const result = await deleteIdentity(
+    deps.hubClient,
+    access.access,
+    row.old_hub,
+    row.hub_device_id,
+    deps.signal,
+  );
   if (deps.signal?.aborted) {
     // A stopping worker: hand the cleanup back untried.
-    await deps.pool.query(`update hub_move_cleanups set lease_until = null, tries = tries - 1 where id = $1`, [row.id]);
+    await deps.pool.query(
+      `update hub_move_cleanups set lease_until = null, tries = tries - 1 where id = $1`,
+      [row.id],
+    );
     return;
   }
   if (result.ok) {
@@ -96,7 +111,13 @@ async function cleanOne(deps: MoveCleanupDeps, row: Claimed): Promise<void> {
     );
     return;
   }
-  await record(deps, row, started, "old identity left", `Its identity stays in ${row.old_hub}: ${result.reason}.`);
+  await record(
+    deps,
+    row,
+    started,
+    "old identity left",
+    `Its identity stays in ${row.old_hub}: ${result.reason}.`,
+  );
   await done();
 }
 
@@ -129,5 +150,8 @@ async function record(
     outcome: outcome === "old identity left" ? "failure" : "success",
     detail: { oldHub: row.old_hub, newHub: row.new_hub, hubDeviceId: row.hub_device_id, outcome, reason },
   });
-  logger.info({ deviceId: Number(row.device_id), oldHub: row.old_hub, outcome }, "old-hub cleanup after a move");
+  logger.info(
+    { deviceId: Number(row.device_id), oldHub: row.old_hub, outcome },
+    "old-hub cleanup after a move",
+  );
 }

@@ -185,8 +185,8 @@ export function AdvancedDpsSettings({
           </label>
           <p id={`${ids}-clean-old-hub-hint`} className="text-xs text-slate-600">
             After a re-provision lands a device on another hub, its identity in the old hub is deleted, so it
-            cannot connect there any more. Needs hub credentials with registryWrite for the old hub (Integration
-            tab); without them the identity is left and the device&apos;s history says why.
+            cannot connect there any more. Needs hub credentials with registryWrite for the old hub
+            (Integration tab); without them the identity is left and the device&apos;s history says why.
           </p>
         </div>
       </div>
