@@ -3,7 +3,16 @@ import { createSecureContext } from "node:tls";
 import { Agent, request } from "undici";
 import { emulatorConnection } from "./emulator";
 
-type LocalIotHub = { address: string; httpsPort: number; caFile: string; hubs: { hostName: string }[] };
+type LocalIotHub = {
+  address: string;
+  httpsPort: number;
+  caFile: string;
+  hubs: {
+    hostName: string;
+    registryReadWriteConnectionString: string;
+    registryReadConnectionString: string;
+  }[];
+};
 
 /** The local IoT Hub the launcher started next to the DPS emulator (connection.json's `iotHub`). */
 export function localIotHub(): LocalIotHub {
@@ -48,4 +57,12 @@ export async function disableIdentity(hub: string, deviceId: string): Promise<vo
     { status: "disabled", statusReason: "e2e" },
   );
   if (status !== 200) throw new Error(`The local IoT Hub refused: HTTP ${status} ${JSON.stringify(body)}`);
+}
+
+/** A device's identity in a hub, through the admin API: 200 with the REST shape, or 404. */
+export async function hubIdentity(
+  hub: string,
+  deviceId: string,
+): Promise<{ status: number; body: { status?: string; statusReason?: string | null } | null }> {
+  return iotHubAdmin("GET", `hubs/${encodeURIComponent(hub)}/identities/${encodeURIComponent(deviceId)}`);
 }
