@@ -15,7 +15,7 @@ import {
   DialogTrigger,
 } from "@/components/ui/dialog";
 import { ConfirmFooter } from "@/components/forms/confirm-footer";
-import { RemovalChoices, useRemovalPreview, type RemovalChoiceState } from "./removal-choices";
+import { RemovalChoices, type RemovalChoiceState } from "./removal-choices";
 
 export function DeviceActions({
   deviceId,
@@ -36,7 +36,6 @@ export function DeviceActions({
   const [pending, startTransition] = useTransition();
   const [confirmOpen, setConfirmOpen] = useState(false);
   const [removal, setRemoval] = useState<RemovalChoiceState>({ choice: "platform", leaveUncleanable: false });
-  const { preview, error: previewError } = useRemovalPreview([deviceId], confirmOpen);
 
   const provision = (retry: boolean) =>
     startTransition(async () => {
@@ -87,9 +86,7 @@ export function DeviceActions({
             </DialogHeader>
             <RemovalChoices
               idPrefix={`remove-${deviceId}`}
-              plural={false}
-              preview={preview}
-              previewError={previewError}
+              deviceIds={[deviceId]}
               state={removal}
               onChange={setRemoval}
             />

@@ -14,16 +14,16 @@ import {
 
 export type RemovalChoiceState = { choice: RemovalChoice; leaveUncleanable: boolean };
 
-/** Asks the server what a removal of these devices would leave where, each time the dialog opens. */
-export function useRemovalPreview(deviceIds: number[], open: boolean) {
+/**
+ * Asks the server what a removal of these devices would leave where. The choices live inside the
+ * dialog's content, which mounts when the dialog opens: each opening starts from "checking…".
+ */
+function useRemovalPreview(deviceIds: number[]) {
   const [preview, setPreview] = useState<RemovalPreviewDto | null>(null);
   const [error, setError] = useState<string | null>(null);
   const key = deviceIds.join(",");
   useEffect(() => {
-    if (!open) return;
     let current = true;
-    setPreview(null);
-    setError(null);
     void previewRemovalAction({ deviceIds: key.split(",").map(Number) }).then(
       (result) => {
         if (!current) return;
@@ -35,7 +35,7 @@ export function useRemovalPreview(deviceIds: number[], open: boolean) {
     return () => {
       current = false;
     };
-  }, [key, open]);
+  }, [key]);
   return { preview, error };
 }
 
@@ -57,19 +57,20 @@ export function uncleanable(preview: RemovalPreviewDto | null, choice: RemovalCh
  */
 export function RemovalChoices({
   idPrefix,
-  plural,
-  preview,
-  previewError,
+  deviceIds,
+  selection = false,
   state,
   onChange,
 }: {
   idPrefix: string;
-  plural: boolean;
-  preview: RemovalPreviewDto | null;
-  previewError: string | null;
+  deviceIds: number[];
+  /** A selection on the devices page: counts, however many are selected; otherwise one device, step by step. */
+  selection?: boolean;
   state: RemovalChoiceState;
   onChange: (state: RemovalChoiceState) => void;
 }) {
+  const plural = selection;
+  const { preview, error: previewError } = useRemovalPreview(deviceIds);
   const left = uncleanable(preview, state.choice);
   const anyLeft = left.records + left.identities > 0;
   return (

@@ -14,14 +14,13 @@ import {
   DialogTrigger,
 } from "@/components/ui/dialog";
 import { ConfirmFooter } from "@/components/forms/confirm-footer";
-import { RemovalChoices, useRemovalPreview, type RemovalChoiceState } from "./removal-choices";
+import { RemovalChoices, type RemovalChoiceState } from "./removal-choices";
 
 /** Removing the selected devices through the queue, the chosen way, with counts of what stays where first. */
 export function RemoveSelectedDialog({ deviceIds, onDone }: { deviceIds: number[]; onDone: () => void }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [removal, setRemoval] = useState<RemovalChoiceState>({ choice: "platform", leaveUncleanable: false });
-  const { preview, error: previewError } = useRemovalPreview(deviceIds, open);
   const [pending, startTransition] = useTransition();
   const count = deviceIds.length;
   const remove = () =>
@@ -53,9 +52,8 @@ export function RemoveSelectedDialog({ deviceIds, onDone }: { deviceIds: number[
         </DialogHeader>
         <RemovalChoices
           idPrefix="remove-selected"
-          plural
-          preview={preview}
-          previewError={previewError}
+          deviceIds={deviceIds}
+          selection
           state={removal}
           onChange={setRemoval}
         />
