@@ -268,6 +268,11 @@ const VARIABLES = {
     "set by the launcher",
     "where the hub check connects for a hub hostname instead of its DNS name on 8883 (the local IoT Hub, a private endpoint, a test proxy): comma-separated `hub=host:port`, `*.` for subdomains (e.g. `*.azure-devices.net=10.0.0.5:8883`). Hubs named here are allowed besides Azure's (`*.azure-devices.net`, `.cn`, `.us`); set by the launcher for the local IoT Hub",
   ),
+  HIC_IOT_HUB_SERVICE_ADDRESSES: variable(
+    hubAddressRules(),
+    "set by the launcher",
+    "where the hub's service API (identity registry: saved hub connection strings) is reached for a hub hostname instead of its DNS name on 443: same `hub=host:port` syntax as `HIC_IOT_HUB_ADDRESSES` (e.g. `*.azure-devices.net=10.0.0.5:443`). The request keeps the hub's name as Host, TLS server name and token scope; `HIC_IOT_HUB_CA_FILE` is trusted. Hubs named here are allowed besides Azure's; set by the launcher for the local IoT Hub's HTTPS port",
+  ),
   HIC_IOT_HUB_CA_FILE: variable(
     optionalText(),
     "set by the launcher",

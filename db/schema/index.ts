@@ -5,4 +5,5 @@ export * from "./devices";
 export * from "./registrations";
 export * from "./fleet";
 export * from "./engine";
+export * from "./hub-credentials";
 export * from "./hub-lifecycle";

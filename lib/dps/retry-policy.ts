@@ -1,3 +1,4 @@
+import { backoffDelayMs, retryAfterMsFromHeaders } from "@/lib/http/retry-after";
 import type { DpsFailure } from "./types";
 
 export type RetryPolicy = {
@@ -21,23 +22,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false };
 
-type HeaderReader = { get(name: string): string | null };
-
-/**
- * The pause a response asks for: Azure's `retry-after-ms` / `x-ms-retry-after-ms` (milliseconds)
- * win over the standard `Retry-After` (seconds or an HTTP date, measured against `nowMs`).
- */
-export function retryAfterMsFromHeaders(headers: HeaderReader, nowMs: number): number | null {
-  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
-    const value = headers.get(name)?.trim();
-    if (value && /^\d+(?:\.\d+)?$/.test(value)) return Math.ceil(Number(value));
-  }
-  const retryAfter = headers.get("retry-after")?.trim();
-  if (!retryAfter) return null;
-  if (/^\d+(?:\.\d+)?$/.test(retryAfter)) return Math.ceil(Number(retryAfter) * 1000);
-  const date = Date.parse(retryAfter);
-  return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
-}
+export { retryAfterMsFromHeaders };
 
 /** Not-implemented and unsupported-HTTP-version answers will not change on a retry. */
 const PERMANENT_5XX = new Set([501, 505]);
@@ -77,9 +62,7 @@ export function decideRetry(
   const requested =
     failure.kind === "throttled" || failure.kind === "transient" ? failure.retryAfterMs : null;
   if (requested !== null && requested > policy.maxRetryAfterMs) return { retry: false };
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  const backoff = ceiling / 2 + random() * (ceiling / 2);
-  return { retry: true, delayMs: Math.round(Math.max(backoff, requested ?? 0)) };
+  return { retry: true, delayMs: backoffDelayMs(attempt, policy, random, requested) };
 }
 
 export const POLL_DELAY_DEFAULT_MS = 2_000;

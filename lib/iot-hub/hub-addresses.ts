@@ -42,14 +42,21 @@ function matches(pattern: string, hubHost: string): boolean {
   return hubHost.endsWith(suffix) && hubHost.length > suffix.length;
 }
 
-/** The address the check connects to for `hubHost`: a rule's, or the hub's own name on 8883. */
-export function resolveHubAddress(hubHost: string, rules: readonly HubAddressRule[]): HubAddress {
+/** The port of the hub's service REST API (HTTPS). */
+export const HUB_HTTPS_PORT = 443;
+
+/** The address to connect to for `hubHost`: a rule's, or the hub's own name on `defaultPort` (MQTT's 8883 unless told). */
+export function resolveHubAddress(
+  hubHost: string,
+  rules: readonly HubAddressRule[],
+  defaultPort: number = MQTT_TLS_PORT,
+): HubAddress {
   const host = hubHost.toLowerCase();
   let best: HubAddressRule | null = null;
   for (const rule of rules)
     if (matches(rule.pattern, host) && (!best || specificity(rule.pattern) > specificity(best.pattern)))
       best = rule;
-  return best ? { host: best.host, port: best.port } : { host, port: MQTT_TLS_PORT };
+  return best ? { host: best.host, port: best.port } : { host, port: defaultPort };
 }
 
 export function isValidHubHostname(hubHost: string): boolean {

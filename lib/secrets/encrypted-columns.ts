@@ -14,3 +14,8 @@ export type EncryptedColumn = {
 export function integrationKeyContext(integrationId: string, slot: string): string {
   return `integrations/${integrationId}/${slot}`;
 }
+
+/** Binds a hub policy key to its hub: a key copied to another hub's row does not decrypt. */
+export function hubCredentialKeyContext(hubHost: string): string {
+  return `hub-credentials/${hubHost.toLowerCase()}`;
+}

@@ -26,4 +26,15 @@ describe("hub host policy", () => {
     expect(hubHostRefusal("evil.example.com", settings())).toMatch(/HIC_IOT_HUB_ADDRESSES/);
     expect(hubHostRefusal("h.azure-devices.net", settings())).toBeNull();
   });
+
+  it("lets the service API reach hubs named for it, and the device check only hubs named for devices", () => {
+    const both = {
+      HIC_IOT_HUB_ADDRESSES: [],
+      HIC_IOT_HUB_SERVICE_ADDRESSES: parseHubAddressRules("hub.internal=10.0.0.5:443").rules,
+    };
+    expect(isHubHostAllowed("hub.internal", both, "service")).toBe(true);
+    expect(isHubHostAllowed("hub.internal", both, "device")).toBe(false);
+    expect(isHubHostAllowed("hub.internal", settings("hub.internal=10.0.0.5:8883"), "service")).toBe(true);
+    expect(hubHostRefusal("evil.example.com", both, "service")).toMatch(/HIC_IOT_HUB_SERVICE_ADDRESSES/);
+  });
 });

@@ -1,4 +1,4 @@
-import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
+import { hubCredentialKeyContext, integrationKeyContext } from "@/lib/secrets/encrypted-columns";
 import type { IntegrationProvider } from "../provider";
 
 const ID = "azure-dps";
@@ -18,10 +18,19 @@ export const azureDps = {
   id: ID,
   name: "Azure DPS",
   description: "Azure IoT Hub Device Provisioning Service",
-  storedSecrets: (["primary", "secondary", "service"] as const).map((slot) => ({
-    table: "integrations",
-    idColumn: "id",
-    column: `${slot}_key_ciphertext`,
-    context: (id: string) => integrationKeyContext(id, slot),
-  })),
+  storedSecrets: [
+    ...(["primary", "secondary", "service"] as const).map((slot) => ({
+      table: "integrations",
+      idColumn: "id",
+      column: `${slot}_key_ciphertext`,
+      context: (id: string) => integrationKeyContext(id, slot),
+    })),
+    // The linked hubs' policy keys (lib/hubs), saved on this provider's tile.
+    {
+      table: "hub_credentials",
+      idColumn: "hub_host",
+      column: "key_ciphertext",
+      context: hubCredentialKeyContext,
+    },
+  ],
 } as const satisfies IntegrationProvider;
