@@ -10,9 +10,14 @@ import {
 import { connectDps, connectDpsService, startEmulatorAndEngine, waitFor } from "@/tests/support/provisioning";
 import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
-import { testHubRegistryClient } from "@/tests/support/iot-hub-emulator";
-import type { HubRights, HubServiceConnection } from "@/lib/iot-hub/service";
-import { parseHubConnectionString } from "@/lib/iot-hub/service/connection-string";
+import {
+  createHubFetch,
+  createHubRegistryClient,
+  parseHubConnectionString,
+  type HubRegistryClient,
+  type HubRights,
+  type HubServiceConnection,
+} from "@/lib/iot-hub/service";
 
 /**
  * The hub side of removing a device, against the local IoT Hub: each choice, a 404 counted as done,
@@ -33,9 +38,10 @@ vi.mock("@/lib/hubs/hub-credentials-store", () => ({
     })),
 }));
 let emulator: TestEmulator;
+let hubClient: HubRegistryClient;
 vi.mock("@/lib/iot-hub/service", async (original) => ({
   ...(await original<typeof import("@/lib/iot-hub/service")>()),
-  hubRegistryClient: () => testHubRegistryClient(emulator),
+  hubRegistryClient: () => hubClient,
 }));
 vi.mock("@/lib/auth/session-source", () => import("@/tests/support/session"));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
@@ -62,6 +68,15 @@ let worker: ProvisioningWorker;
 
 beforeAll(async () => {
   emulator = await startEmulatorAndEngine();
+  // The app's client as the launcher wires it, pointed at this emulator's hubs (no waiting between retries).
+  const { address, httpsPort } = emulator.iotHub.connection;
+  hubClient = createHubRegistryClient({
+    fetch: createHubFetch({
+      rules: [{ pattern: "*.azure-devices.net", host: address, port: httpsPort }],
+      caPem: emulator.iotHub.caPem,
+    }),
+    sleep: async () => {},
+  });
   worker = await startProvisioningWorker({ concurrency: 8 });
 });
 afterAll(async () => {
