@@ -1,11 +1,16 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
 import { truncate } from "@/tests/support/db";
-import type { HubRegistryClient } from "@/lib/iot-hub/service";
+import { FLEET_GROUP, HUB_A, HUB_B, type TestEmulator } from "@/tests/support/dps-emulator";
+import { connectDps, startEmulatorAndEngine } from "@/tests/support/provisioning";
+import { provisionDeviceNow, shutdownProvisioning } from "@/lib/provisioning";
+import {
+  createHubFetch,
+  createHubRegistryClient,
+  parseHubConnectionString,
+  type HubRegistryClient,
+} from "@/lib/iot-hub/service";
 import { cleanMovedHubs } from "./move-cleanup";
-
-const HUB_A = "hub-a.azure-devices.net";
-const HUB_B = "hub-b.azure-devices.net";
 
 /** For paths where the app must not call the hub at all. */
 const untouchable = new Proxy({} as HubRegistryClient, {
@@ -122,5 +127,90 @@ describe("moves queue the old hub's cleanup in the statement that records them",
       "old identity left",
     ]);
     expect(JSON.stringify(await oldHubHistory(readOnly))).not.toContain("a2V5");
+  });
+});
+
+describe("a re-provision onto another hub, with the old hub's cleanup on, against the local IoT Hub", () => {
+  let emulator: TestEmulator;
+  let hubClient: HubRegistryClient;
+  beforeAll(async () => {
+    emulator = await startEmulatorAndEngine();
+    const { address, httpsPort } = emulator.iotHub.connection;
+    hubClient = createHubRegistryClient({
+      fetch: createHubFetch({
+        rules: [{ pattern: "*.azure-devices.net", host: address, port: httpsPort }],
+        caPem: emulator.iotHub.caPem,
+      }),
+      sleep: async () => {},
+    });
+  });
+  afterAll(async () => {
+    await shutdownProvisioning();
+    await emulator?.dispose();
+  });
+
+  const writable = (hub: string) => {
+    const text = emulator.iotHub.connection.hubs.find(
+      (h) => h.hostName === hub,
+    )!.registryReadWriteConnectionString;
+    const parsed = parseHubConnectionString(text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return { connection: parsed.value, rights: { registryRead: true, registryWrite: true } };
+  };
+
+  it("deletes the identity in the old hub (once; a second pass finds it gone), retrying a hub that is down", async () => {
+    await truncate("devices", "hub_move_cleanups", "audit_log", "integrations");
+    emulator.admin.reset({ restoreStartupConfig: true });
+    emulator.iotHub.admin.reset();
+    await connectDps(emulator);
+    await setCleanup(true);
+    const { rows } = await getDb().$client.query<{ id: string }>(
+      `insert into devices (registration_id) values ('moving-1') returning id`,
+    );
+    const id = Number(rows[0]!.id);
+    const first = await provisionDeviceNow(id, { trigger: "add", actor: null });
+    const oldHub = first.hub!;
+    const newHub = oldHub === HUB_A ? HUB_B : HUB_A;
+    emulator.admin.patchConfig({
+      enrollmentGroups: [
+        { enrollmentGroupId: FLEET_GROUP.enrollmentGroupId, allocationPolicy: "static", iotHubs: [newHub] },
+      ],
+    });
+    expect((await provisionDeviceNow(id, { trigger: "reprovision", actor: null })).hub).toBe(newHub);
+    expect(emulator.iotHub.admin.getIdentity(oldHub, "moving-1")).toBeDefined();
+
+    const deps = { pool: getDb().$client, hubClient, loadHub: async (hub: string) => writable(hub) };
+    emulator.iotHub.admin.setHubOnline(oldHub, false);
+    await cleanMovedHubs(deps);
+    // The hub did not answer: tried again later, nothing recorded yet.
+    expect(await oldHubHistory(id)).toEqual([]);
+    const [waiting] = (
+      await getDb().$client.query(`select tries, next_try_at > now() as later from hub_move_cleanups`)
+    ).rows;
+    expect(waiting).toEqual({ tries: 1, later: true });
+
+    emulator.iotHub.admin.setHubOnline(oldHub, true);
+    await getDb().$client.query(`update hub_move_cleanups set next_try_at = now()`);
+    await cleanMovedHubs(deps);
+    expect(emulator.iotHub.admin.getIdentity(oldHub, "moving-1")).toBeUndefined();
+    expect(emulator.iotHub.admin.getIdentity(newHub, "moving-1")).toBeDefined();
+    expect(await oldHubHistory(id)).toEqual([
+      { outcome: "old identity deleted", hub: oldHub, error_message: null },
+    ]);
+
+    // Moved back and forth again: the old hub (newHub's turn now) had it deleted already by hand.
+    emulator.admin.patchConfig({
+      enrollmentGroups: [
+        { enrollmentGroupId: FLEET_GROUP.enrollmentGroupId, allocationPolicy: "static", iotHubs: [oldHub] },
+      ],
+    });
+    expect((await provisionDeviceNow(id, { trigger: "reprovision", actor: null })).hub).toBe(oldHub);
+    emulator.iotHub.admin.deleteIdentity(newHub, "moving-1");
+    await cleanMovedHubs(deps);
+    expect((await oldHubHistory(id)).at(-1)).toEqual({
+      outcome: "old identity already gone",
+      hub: newHub,
+      error_message: null,
+    });
   });
 });
