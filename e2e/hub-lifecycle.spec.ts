@@ -10,7 +10,7 @@ import {
 } from "./support/emulator";
 import { hubIdentity, localIotHub } from "./support/iot-hub";
 import { INTEGRATION_PAGE, saveServiceConnectionString, toasts } from "./support/registrations";
-import { saveHubCredentialsThroughUi } from "./support/hub-credentials";
+import { saveHubCredentials } from "./support/hub-credentials";
 
 /**
  * The hub side of removing and moving a device, against the local IoT Hub: with hub credentials
@@ -53,7 +53,10 @@ test.describe("the hub side of removing and moving a device", () => {
     const page = await context.newPage();
     await saveServiceConnectionString(page, emulatorConnection().serviceConnectionString);
     for (const hub of localIotHub().hubs)
-      await saveHubCredentialsThroughUi(page, hub.hostName, hub.registryReadWriteConnectionString);
+      await saveHubCredentials(hub.registryReadWriteConnectionString, {
+        registryRead: true,
+        registryWrite: true,
+      });
     await context.close();
   });
 
@@ -61,6 +64,9 @@ test.describe("the hub side of removing and moving a device", () => {
     const context = await browser.newContext({ storageState: AUTH_STATE.admin });
     await setMoveCleanup(await context.newPage(), false);
     await context.close();
+    await sql("delete from hub_credentials where hub_host = any($1::text[])", [
+      localIotHub().hubs.map((hub) => hub.hostName.toLowerCase()),
+    ]);
     await emulatorAdmin("PATCH", "config", {
       enrollmentGroups: [{ enrollmentGroupId: FLEET, allocationPolicy: "hashed", iotHubs: [] }],
     });
