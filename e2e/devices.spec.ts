@@ -129,7 +129,9 @@ test.describe("devices and provisioning", () => {
       const dialog = page.getByRole("dialog", { name: `Remove ${id}?` });
       await expect(dialog.getByLabel("Remove from the platform only")).toBeChecked();
       await expect(dialog).toContainText("stays (kept)");
-      await expect(dialog).toContainText(/stays in the IoT hub \S+, enabled: the device can still connect|never assigned to a hub/);
+      await expect(dialog).toContainText(
+        /stays in the IoT hub \S+, enabled: the device can still connect|never assigned to a hub/,
+      );
       await dialog.getByRole("button", { name: "Remove device" }).click();
       await expect(page).toHaveURL(/\/devices$/);
       expect(await sql("select 1 from devices where registration_id = $1", [id])).toHaveLength(0);

@@ -115,7 +115,9 @@ test.describe("Azure DPS's service API: the group at a glance, registration reco
       await expect(dialog).toContainText("stays (kept)");
       await dialog.getByLabel("Also delete the DPS registration record and the hub identity").check();
       // No hub credentials are saved in this run: the preview says the identity stays, and why.
-      await expect(dialog).toContainText(`stays in the IoT hub ${hub}, unchanged: no hub credentials are saved for ${hub}`);
+      await expect(dialog).toContainText(
+        `stays in the IoT hub ${hub}, unchanged: no hub credentials are saved for ${hub}`,
+      );
       await dialog.getByLabel("Remove anyway, leaving what cannot be cleaned").check();
       await dialog.getByRole("button", { name: "Remove device" }).click();
       await expect(page).toHaveURL(/\/devices$/);
