@@ -9,11 +9,14 @@ export async function removeDeviceAction(input: unknown) {
   return runAction("device.remove", removeDeviceSchema, input, async ({ deviceId, ...options }) => {
     try {
       const removed = await removeDevice(deviceId, options);
+      revalidatePath("/devices");
       return { ok: true, message: removed.notice };
-    } finally {
-      // Removed or marked "removal incomplete": both pages show something new.
+    } catch (error) {
+      // Not removed (marked "removal incomplete"): its page shows why. Once removed, that page is
+      // gone and the browser leaves it, so only the list is revalidated then.
       revalidatePath("/devices");
       revalidatePath(`/devices/${deviceId}`);
+      throw error;
     }
   });
 }

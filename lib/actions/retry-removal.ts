@@ -9,10 +9,14 @@ export async function retryRemovalAction(input: unknown) {
   return runAction("device.retry-removal", incompleteRemovalSchema, input, async ({ deviceId }) => {
     try {
       const removed = await retryRemoval(deviceId);
+      revalidatePath("/devices");
       return { ok: true, message: removed.notice };
-    } finally {
+    } catch (error) {
+      // Not removed (marked "removal incomplete"): its page shows why. Once removed, that page is
+      // gone and the browser leaves it, so only the list is revalidated then.
       revalidatePath("/devices");
       revalidatePath(`/devices/${deviceId}`);
+      throw error;
     }
   });
 }
