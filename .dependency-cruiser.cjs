@@ -74,13 +74,13 @@ function layerRules(root) {
       {
         name: "ui-never-reaches-the-database",
         comment:
-          "Pages and components get data through the data-access layer (lib/**/*-dal.ts), which checks permission on every call; never from db/, pg or drizzle directly (they may ask whether the database is reachable: db/availability.ts, db/connection-errors.ts).",
+          "Pages and components get data through the data-access layer (lib/**/*-dal.ts), which checks permission on every call; never from db/, the process's database (lib/database.ts), pg or drizzle directly (they may ask whether the database is reachable: lib/database-availability.ts, db/connection-errors.ts).",
         severity: "error",
         from: { path: "^(app|components)/", pathNot: TEST_CODE },
         to: {
-          path: "^db/|(^|/)node_modules/(pg|drizzle-orm|pg-boss)/",
+          path: "^db/|^lib/database\\.ts$|(^|/)node_modules/(pg|drizzle-orm|pg-boss)/",
           // Not data: whether the database is there at all, so a page can say it is away.
-          pathNot: "^db/(availability|connection-errors)\\.ts$",
+          pathNot: "^db/connection-errors\\.ts$",
         },
       },
       {
@@ -109,7 +109,7 @@ function layerRules(root) {
       {
         name: "engine-never-imports-a-domain",
         comment:
-          "The provisioning engine (lib/provisioning) sits below the domains: it knows DPS (lib/dps), IoT Hub as a device sees it (lib/iot-hub, for the hub check), the database (db/), the settings, the logger and the metrics and traces (lib/observability), nothing above them. What it needs from a domain is handed in through lib/provisioning/domains.ts, filled in by lib/engine-wiring.ts.",
+          "The provisioning engine (lib/provisioning) sits below the domains: it knows DPS (lib/dps), IoT Hub as a device sees it (lib/iot-hub, for the hub check), the database (db/ and the process's pool, lib/database.ts), the settings, the logger and the metrics and traces (lib/observability), nothing above them. What it needs from a domain is handed in through lib/provisioning/domains.ts, filled in by lib/engine-wiring.ts.",
         severity: "error",
         from: { path: "^lib/provisioning/", pathNot: TEST_CODE },
         to: {
@@ -118,6 +118,7 @@ function layerRules(root) {
             "^lib/provisioning/",
             "^lib/dps/",
             "^lib/iot-hub/",
+            "^lib/database\\.ts$",
             "^lib/env\\.ts$",
             "^lib/logger\\.ts$",
             "^lib/observability/",
@@ -132,7 +133,13 @@ function layerRules(root) {
         from: { path: "^lib/observability/", pathNot: TEST_CODE },
         to: {
           path: "^lib/",
-          pathNot: ["^lib/observability/", "^lib/env\\.ts$", "^lib/logger\\.ts$", "^lib/dps/http\\.ts$"],
+          pathNot: [
+            "^lib/observability/",
+            "^lib/env\\.ts$",
+            "^lib/logger\\.ts$",
+            "^lib/database\\.ts$",
+            "^lib/dps/http\\.ts$",
+          ],
         },
       },
       {
@@ -146,18 +153,10 @@ function layerRules(root) {
       {
         name: "db-never-imports-lib",
         comment:
-          "db/ (schema, migrations, the connection) is the bottom layer: shared vocabulary such as the device statuses lives there, and lib/ imports it, never the reverse. The one exception is the connection itself (db/client.ts), which reads its settings where every setting is read (lib/env.ts) and logs through lib/logger.ts.",
+          "db/ (schema, migrations, opening a pool) is the bottom layer: shared vocabulary such as the device statuses lives there, and lib/ imports it, never the reverse. Settings and logging belong to lib/: the process's one database (lib/database.ts) reads DATABASE_URL from lib/env.ts and hands it to db/client.ts.",
         severity: "error",
-        from: { path: "^db/", pathNot: [TEST_CODE, "^db/client\\.ts$"] },
+        from: { path: "^db/", pathNot: TEST_CODE },
         to: { path: "^lib/" },
-      },
-      {
-        name: "db-client-reads-only-settings-and-the-logger",
-        comment:
-          "db/client.ts may import from lib/ only lib/env.ts and lib/logger.ts (see db-never-imports-lib).",
-        severity: "error",
-        from: { path: "^db/client\\.ts$" },
-        to: { path: "^lib/", pathNot: "^lib/(env|logger)\\.ts$" },
       },
       {
         name: "product-never-imports-emulators-or-test-support",

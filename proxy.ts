@@ -1,13 +1,13 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { env } from "@/lib/env";
-import { databaseSeemsAvailable } from "@/db/availability";
+import { databaseSeemsAvailable } from "@/lib/database-availability";
 import { isWellFormedActionBody } from "@/lib/security/action-body";
 
 /**
  * While this server finds its database away, a page request (a document, not the app's own
  * background fetches or an API call) gets a plain 503 page from here: readable without
  * JavaScript, with a Retry-After, until one quick query says the database is back
- * (db/availability.ts). A small script asks for the page again every few seconds and shows it
+ * (lib/database-availability.ts). A small script asks for the page again every few seconds and shows it
  * once it is no longer this 503 (no timed meta refresh: it would reload under a reader's eyes).
  * Costs nothing while the database is up.
  */

@@ -1,3 +1,5 @@
+// Raw SQL: the lock. The advisory lock that serialises migrations across instances, on the
+// migration's own connection.
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";

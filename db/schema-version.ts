@@ -1,3 +1,5 @@
+// Raw SQL: reads drizzle's own migration bookkeeping (drizzle.__drizzle_migrations, not in the
+// schema), also before the first migration.
 import journal from "./migrations/meta/_journal.json";
 
 /**

@@ -1,3 +1,5 @@
+// Raw SQL: begin, commit and rollback on a pool's client, for the engine's statements that run on pg
+// clients.
 import type pg from "pg";
 
 /** Runs `work` in one transaction on a client of `pool`: committed when it resolves, rolled back when it throws. */

@@ -79,7 +79,7 @@ const domains: EngineDomains = {
   async serviceHousekeeping({ pool, serviceClient, signal }) {
     const [{ refreshServiceCheckIfDue }, { findStalledRuns }] = await Promise.all([
       import("@/lib/integrations/azure-dps/service-refresh"),
-      import("@/lib/registrations/records-store"),
+      import("@/lib/registrations/run-lease"),
     ]);
     await refreshServiceCheckIfDue(serviceClient, undefined, signal);
     return { stalledReconciliations: await findStalledRuns(pool) };

@@ -12,7 +12,7 @@ import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
 import { connectDatabase } from "@/ops/launcher/database";
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { closeDb } from "@/db/client";
+import { closeDb } from "@/lib/database";
 import {
   importDevicesCsv,
   ImportFormatError,

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { env, setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
 import { connectDatabase } from "@/ops/launcher/database";
-import { closeDb, getDb } from "@/db/client";
+import { closeDb, getDb } from "@/lib/database";
 import { recordAudit } from "@/lib/audit/record";
 import {
   generateKek,

@@ -14,7 +14,7 @@ import { ensureBuild, expectedBuildId } from "@/ops/launcher/build";
 import { startNextServer } from "@/ops/launcher/next-server";
 import { loadSecretKey } from "@/ops/launcher/worker-role";
 import { instanceFacts, joinFleet } from "@/ops/fleet/registry";
-import { closeDb } from "@/db/client";
+import { closeDb } from "@/lib/database";
 import { startMetricsServer } from "@/lib/observability/metrics-server";
 import { startTracing } from "@/lib/observability/tracing";
 import { bounded, isShuttingDown, onShutdown, shutdown } from "@/ops/launcher/shutdown";

@@ -14,7 +14,7 @@ import { z } from "zod";
 import { setEnv } from "@/lib/env";
 import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
 import { connectDatabase } from "@/ops/launcher/database";
-import { closeDb } from "@/db/client";
+import { closeDb } from "@/lib/database";
 import {
   createUser,
   DuplicateEmailError,

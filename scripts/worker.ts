@@ -14,7 +14,7 @@ import { resolveDataDir, prepareDataDir } from "@/ops/runtime/data-dir";
 import { connectDatabase } from "@/ops/launcher/database";
 import { loadSecretKey, reachLocalEmulator } from "@/ops/launcher/worker-role";
 import { instanceFacts, joinFleet } from "@/ops/fleet/registry";
-import { closeDb } from "@/db/client";
+import { closeDb } from "@/lib/database";
 import { startMetricsServer } from "@/lib/observability/metrics-server";
 import { startTracing } from "@/lib/observability/tracing";
 import { shutdownProvisioning, startProvisioningWorker } from "@/lib/provisioning";

@@ -4,7 +4,7 @@
  *   enqueue              queue every device without a hub, as connecting DPS does
  *   time-to-hub N PREFIX add N devices one after another the way the Add device action does; print timings
  */
-import { closeDb } from "@/db/client";
+import { closeDb } from "@/lib/database";
 import { insertDevice } from "@/lib/devices/device-store";
 import { enqueueProvisioning, provisionDeviceNow, shutdownProvisioning } from "@/lib/provisioning";
 import { wireEngine } from "@/lib/engine-wiring";

@@ -21,6 +21,7 @@ import {
   dpsIntegrationSchema,
   testDpsConnectionSchema,
 } from "@/lib/integrations/azure-dps/schema";
+import { hubCredentialSchema, removeHubCredentialSchema } from "@/lib/validation/hub-credential";
 
 /**
  * Who may call each server action and route handler, by lib/auth/permissions.ts, with an input
@@ -64,6 +65,9 @@ const dpsForm = {
   secondaryKey: "",
   registrationsPerMinute: "1000",
 };
+
+// A hub the group does not use: an allowed caller is refused at the field before anything is probed or saved.
+const STRANGER_HUB = "adversarial-stranger.azure-devices.net";
 
 export const ACTIONS: Record<string, ActionExpectation> = {
   "lib/actions/add-device.ts#addDeviceAction": {
@@ -162,6 +166,24 @@ export const ACTIONS: Record<string, ActionExpectation> = {
     allowed: ["admin"],
     schema: disconnectDpsSchema,
     input: () => ({ version: 999_999 }),
+    neverChanges: true,
+  },
+  "lib/actions/save-hub-credential.ts#saveHubCredentialAction": {
+    access: "integration.manage",
+    allowed: ["admin"],
+    schema: hubCredentialSchema,
+    input: () => ({
+      hubHost: STRANGER_HUB,
+      connectionString: `HostName=${STRANGER_HUB};SharedAccessKeyName=registryRead;SharedAccessKey=${KEY}`,
+    }),
+    neverChanges: true,
+  },
+  // No string is saved for that hub: an allowed caller is told so, and nothing changes.
+  "lib/actions/remove-hub-credential.ts#removeHubCredentialAction": {
+    access: "integration.manage",
+    allowed: ["admin"],
+    schema: removeHubCredentialSchema,
+    input: () => ({ hubHost: STRANGER_HUB }),
     neverChanges: true,
   },
   "lib/actions/create-user.ts#createUserAction": {

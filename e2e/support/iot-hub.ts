@@ -9,8 +9,9 @@ type LocalIotHub = {
   caFile: string;
   hubs: {
     hostName: string;
-    registryReadWriteConnectionString: string;
+    ownerConnectionString: string;
     registryReadConnectionString: string;
+    registryReadWriteConnectionString: string;
   }[];
 };
 
@@ -65,4 +66,11 @@ export async function hubIdentity(
   deviceId: string,
 ): Promise<{ status: number; body: { status?: string; statusReason?: string | null } | null }> {
   return iotHubAdmin("GET", `hubs/${encodeURIComponent(hub)}/identities/${encodeURIComponent(deviceId)}`);
+}
+
+/** A demo hub's connection strings, as connection.json publishes them. */
+export function hubConnectionStrings(hub: string): LocalIotHub["hubs"][number] {
+  const found = localIotHub().hubs.find((entry) => entry.hostName.toLowerCase() === hub.toLowerCase());
+  if (!found) throw new Error(`The local IoT Hub does not serve ${hub}.`);
+  return found;
 }

@@ -8,7 +8,8 @@ import { loadDemoConfig } from "./demo-config";
 import { EmulatorState, type EmulatorLog } from "./emulator-state";
 import type { RandomSource } from "./faults";
 import { RegistrationStore } from "./store";
-import { createEmulatorServer, listenWithFallback, urlHost } from "./server";
+import { createEmulatorServer, DEFAULT_PORT, urlHost } from "./server";
+import { listenWithFallback } from "../listen";
 
 export { EmulatorConfigError, parseEmulatorConfig, publicConfig } from "./config";
 export type {
@@ -107,7 +108,7 @@ export async function startDpsEmulator(options: StartDpsEmulatorOptions): Promis
   const server = createEmulatorServer(state, admin, certificates);
   let port: number;
   try {
-    port = await listenWithFallback(server, options.port, host);
+    port = await listenWithFallback(server, options.port, DEFAULT_PORT, host);
   } catch (error) {
     await iotHub.stop();
     throw error;

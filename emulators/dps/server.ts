@@ -1,5 +1,4 @@
 import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 
 import { handleAdminRequest, type EmulatorAdmin } from "./admin-api";
 import type { EmulatorCertificates } from "./certificates";
@@ -53,31 +52,6 @@ export function createEmulatorServer(
   server.headersTimeout = 66_000;
   server.on("clientError", (_error, socket) => socket.destroy());
   return server;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once("error", onError);
-    server.listen(port, host, () => {
-      server.off("error", onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-export async function listenWithFallback(
-  server: Server,
-  port: number | undefined,
-  host: string,
-): Promise<number> {
-  if (port !== undefined) return listen(server, port, host);
-  try {
-    return await listen(server, DEFAULT_PORT, host);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    return listen(server, 0, host);
-  }
 }
 
 /** The host part of the URL clients should dial: a wildcard bind is reached over loopback, IPv6 needs brackets. */

@@ -108,6 +108,20 @@ function pageSizeOf(request: IncomingMessage): number | "invalid" {
   return Math.min(MAX_PAGE_SIZE, Number(value));
 }
 
+/** A query request's page size and continuation token, or why it is refused (400). */
+function readQuery(
+  request: IncomingMessage,
+  body: unknown,
+  collection: string,
+): { pageSize: number; continuation: string | undefined } | { problem: string } {
+  const problem = checkQuerySpecification(body, collection);
+  if (problem) return { problem };
+  const pageSize = pageSizeOf(request);
+  if (pageSize === "invalid") return { problem: "x-ms-max-item-count must be a positive whole number" };
+  const continuation = request.headers["x-ms-continuation"];
+  return { pageSize, continuation: typeof continuation === "string" ? continuation : undefined };
+}
+
 /** The query language is SQL-like; the emulator answers "everything" and refuses any filter it would silently ignore. */
 function checkQuerySpecification(body: unknown, collection: string): string | null {
   if (body === undefined) return null;
@@ -209,19 +223,11 @@ function answerServiceRequest(
       return { status: 200, body: toWireEnrollmentGroup(group, state) };
     }
     case "query-groups": {
-      const problem = checkQuerySpecification(parsed, "enrollmentgroups");
-      if (problem) return failure(400, ErrorCodes.badRequest, problem, requestId);
-      const pageSize = pageSizeOf(request);
-      if (pageSize === "invalid")
-        return failure(
-          400,
-          ErrorCodes.badRequest,
-          "x-ms-max-item-count must be a positive whole number",
-          requestId,
-        );
-      const continuation = request.headers["x-ms-continuation"];
+      const query = readQuery(request, parsed, "enrollmentgroups");
+      if ("problem" in query) return failure(400, ErrorCodes.badRequest, query.problem, requestId);
+      const { pageSize, continuation } = query;
       const start =
-        typeof continuation === "string" && continuation !== ""
+        continuation !== undefined && continuation !== ""
           ? Number.parseInt(Buffer.from(continuation, "base64url").toString("utf8"), 10)
           : 0;
       if (!Number.isSafeInteger(start) || start < 0)
@@ -246,20 +252,12 @@ function answerServiceRequest(
           requestId,
         );
       }
-      const problem = checkQuerySpecification(parsed, "registrations");
-      if (problem) return failure(400, ErrorCodes.badRequest, problem, requestId);
-      const pageSize = pageSizeOf(request);
-      if (pageSize === "invalid")
-        return failure(
-          400,
-          ErrorCodes.badRequest,
-          "x-ms-max-item-count must be a positive whole number",
-          requestId,
-        );
-      const continuation = request.headers["x-ms-continuation"];
+      const query = readQuery(request, parsed, "registrations");
+      if ("problem" in query) return failure(400, ErrorCodes.badRequest, query.problem, requestId);
+      const { pageSize, continuation } = query;
       const page = store.listGroup(route.groupId, {
         top: pageSize,
-        continuationToken: typeof continuation === "string" ? continuation : null,
+        continuationToken: continuation ?? null,
       });
       if (page === null) return failure(400, ErrorCodes.badRequest, "Invalid continuation token", requestId);
       return {

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { JsonFileWriter, readJsonFileField } from "../json-file";
 
 import type { Substatus } from "./reprovisioning";
 
@@ -82,29 +83,30 @@ export function decodeContinuation(token: string): string | null {
 }
 
 const FILE_NAME = "registrations.json";
-const MIN_SAVE_DELAY_MS = 250;
-/** Saving may take at most about a tenth of the time, so big stores under benchmark load do not starve requests. */
-const SAVE_COST_FACTOR = 10;
 
 type Log = (message: string) => void;
 
 /**
- * Registration records in memory, written to `<dataDir>/registrations.json` atomically (temp file +
- * rename) on a coalescing timer and on close; requests never wait for the disk.
+ * Registration records in memory, written to `<dataDir>/registrations.json` (emulators/json-file.ts:
+ * atomically, on a coalescing timer and on close; requests never wait for the disk).
  */
 export class RegistrationStore {
   private readonly records = new Map<string, RegistrationRecord>();
   /** Keys in order, rebuilt lazily after an insert or delete (not after an update), so paging a big store costs a binary search per page. */
   private sorted: string[] | null = null;
-  private saveTimer: NodeJS.Timeout | null = null;
-  private saving: Promise<boolean> | null = null;
-  private dirty = false;
-  private lastSaveMs = 0;
+  private readonly file: JsonFileWriter;
 
   private constructor(
     private readonly filePath: string,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.file = new JsonFileWriter(
+      filePath,
+      "registrations",
+      () => ({ version: 1, registrations: [...this.records.values()] }),
+      log,
+    );
+  }
 
   static async open(dataDir: string, log: Log): Promise<RegistrationStore> {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -218,81 +220,23 @@ export class RegistrationStore {
   }
 
   /** Writes pending changes now; used on stop so nothing acknowledged to a device is lost. */
-  async flush(): Promise<void> {
-    for (;;) {
-      if (this.saveTimer !== null) {
-        clearTimeout(this.saveTimer);
-        this.saveTimer = null;
-      }
-      if (this.saving !== null) {
-        await this.saving;
-        continue;
-      }
-      if (!this.dirty) return;
-      if (!(await this.save())) break;
-    }
-    // A failed final write was logged; no retry timer may outlive the caller's stop().
-    if (this.saveTimer !== null) clearTimeout(this.saveTimer);
-    this.saveTimer = null;
+  flush(): Promise<void> {
+    return this.file.flush();
   }
 
   private markDirty(): void {
-    this.dirty = true;
-    if (this.saveTimer !== null || this.saving !== null) return;
-    const delay = Math.max(MIN_SAVE_DELAY_MS, this.lastSaveMs * SAVE_COST_FACTOR);
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = null;
-      void this.save();
-    }, delay);
-    this.saveTimer.unref();
-  }
-
-  private save(): Promise<boolean> {
-    const started = performance.now();
-    this.dirty = false;
-    const text = JSON.stringify({ version: 1, registrations: [...this.records.values()] });
-    const temporary = `${this.filePath}.${process.pid}.tmp`;
-    this.saving = writeFile(temporary, text, { mode: 0o600 })
-      .then(() => rename(temporary, this.filePath))
-      .then(
-        () => true,
-        (error: unknown) => {
-          this.dirty = true;
-          this.log(
-            `could not save registrations to ${this.filePath}: ${error instanceof Error ? error.message : String(error)}`,
-          );
-          return false;
-        },
-      )
-      .finally(() => {
-        this.lastSaveMs = performance.now() - started;
-        this.saving = null;
-        if (this.dirty) this.markDirty();
-      });
-    return this.saving;
+    this.file.markDirty();
   }
 
   private async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.filePath, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    let registrations: unknown;
-    try {
-      registrations = (JSON.parse(text) as { registrations?: unknown }).registrations;
-    } catch {
-      registrations = undefined;
-    }
-    if (!Array.isArray(registrations)) {
-      const aside = `${this.filePath}.unreadable-${Date.now()}`;
-      await rename(this.filePath, aside);
-      this.log(`${this.filePath} was not a registrations file; moved it to ${aside} and started empty`);
-      return;
-    }
-    for (const record of registrations as RegistrationRecord[]) {
+    const registrations = await readJsonFileField(
+      this.filePath,
+      "registrations",
+      Array.isArray,
+      "a registrations",
+      this.log,
+    );
+    for (const record of (registrations ?? []) as RegistrationRecord[]) {
       if (typeof record?.registrationId === "string")
         this.records.set(record.registrationId.toLowerCase(), record);
     }

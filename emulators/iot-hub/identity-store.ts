@@ -1,32 +1,35 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { JsonFileWriter, readJsonFileField } from "../json-file";
 
 import type { DeviceIdentity } from "./identity";
 
 export const IDENTITIES_FILE = "iot-hub-identities.json";
-const MIN_SAVE_DELAY_MS = 250;
-/** Saving may take at most about a tenth of the time, so a big registry under load does not starve devices. */
-const SAVE_COST_FACTOR = 10;
 
 type Log = (message: string) => void;
 
 /**
- * Every hub's identity registry in memory, written to `<dataDir>/iot-hub-identities.json`
- * atomically (temp file + rename) on a coalescing timer and on close, like the DPS emulator's
- * registration records: requests never wait for the disk.
+ * Every hub's identity registry in memory, written to `<dataDir>/iot-hub-identities.json` like the
+ * DPS emulator's registration records (emulators/json-file.ts: atomically, on a coalescing timer
+ * and on close; requests never wait for the disk).
  */
 export class IdentityStore {
   /** hub host (lower case) → device ID (lower case, as IoT Hub's IDs are case-insensitive) → identity. */
   private readonly hubs = new Map<string, Map<string, DeviceIdentity>>();
-  private saveTimer: NodeJS.Timeout | null = null;
-  private saving: Promise<boolean> | null = null;
-  private dirty = false;
-  private lastSaveMs = 0;
+  private readonly file: JsonFileWriter;
 
   private constructor(
     private readonly filePath: string,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.file = new JsonFileWriter(filePath, "hub identities", () => this.snapshot(), log);
+  }
+
+  private snapshot(): unknown {
+    const hubs: Record<string, DeviceIdentity[]> = {};
+    for (const [hub, registry] of this.hubs) hubs[hub] = [...registry.values()];
+    return { version: 1, hubs };
+  }
 
   static async open(dataDir: string, log: Log): Promise<IdentityStore> {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -75,82 +78,24 @@ export class IdentityStore {
     this.markDirty();
   }
 
-  async flush(): Promise<void> {
-    for (;;) {
-      if (this.saveTimer !== null) {
-        clearTimeout(this.saveTimer);
-        this.saveTimer = null;
-      }
-      if (this.saving !== null) {
-        await this.saving;
-        continue;
-      }
-      if (!this.dirty) return;
-      if (!(await this.save())) return;
-    }
+  flush(): Promise<void> {
+    return this.file.flush();
   }
 
   private markDirty(): void {
-    this.dirty = true;
-    if (this.saveTimer !== null || this.saving !== null) return;
-    this.saveTimer = setTimeout(
-      () => {
-        this.saveTimer = null;
-        void this.save();
-      },
-      Math.max(MIN_SAVE_DELAY_MS, this.lastSaveMs * SAVE_COST_FACTOR),
-    );
-    this.saveTimer.unref();
-  }
-
-  private save(): Promise<boolean> {
-    const started = performance.now();
-    this.dirty = false;
-    const hubs: Record<string, DeviceIdentity[]> = {};
-    for (const [hub, registry] of this.hubs) hubs[hub] = [...registry.values()];
-    const text = JSON.stringify({ version: 1, hubs });
-    const temporary = `${this.filePath}.${process.pid}.tmp`;
-    this.saving = writeFile(temporary, text, { mode: 0o600 })
-      .then(() => rename(temporary, this.filePath))
-      .then(
-        () => true,
-        (error: unknown) => {
-          this.dirty = true;
-          this.log(
-            `could not save hub identities to ${this.filePath}: ${error instanceof Error ? error.message : String(error)}`,
-          );
-          return false;
-        },
-      )
-      .finally(() => {
-        this.lastSaveMs = performance.now() - started;
-        this.saving = null;
-        if (this.dirty) this.markDirty();
-      });
-    return this.saving;
+    this.file.markDirty();
   }
 
   private async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.filePath, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    let hubs: unknown;
-    try {
-      hubs = (JSON.parse(text) as { hubs?: unknown }).hubs;
-    } catch {
-      hubs = undefined;
-    }
-    if (typeof hubs !== "object" || hubs === null) {
-      const aside = `${this.filePath}.unreadable-${Date.now()}`;
-      await rename(this.filePath, aside);
-      this.log(`${this.filePath} was not a hub identities file; moved it to ${aside} and started empty`);
-      return;
-    }
-    for (const [hub, identities] of Object.entries(hubs as Record<string, unknown>)) {
+    const hubs = await readJsonFileField(
+      this.filePath,
+      "hubs",
+      (value): value is Record<string, unknown> => typeof value === "object" && value !== null,
+      "a hub identities",
+      this.log,
+    );
+    if (hubs === undefined) return;
+    for (const [hub, identities] of Object.entries(hubs)) {
       if (!Array.isArray(identities)) continue;
       const registry = this.registry(hub);
       for (const identity of identities as DeviceIdentity[]) {

@@ -1,5 +1,4 @@
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import type { AddressInfo, Server } from "node:net";
 
 import { isLoopbackAddress } from "../dps/admin-api";
 import { readBody } from "../dps/http-io";
@@ -11,6 +10,7 @@ import { createMqttGateway } from "./mqtt-gateway";
 import { HubPolicyKeys } from "./policies";
 import { handleServiceRequest, writeServiceAnswer } from "./service-api";
 import { HubErrors, hubErrorBody } from "./wire";
+import { listenWithFallback } from "../listen";
 
 export type { IotHubAdmin, HubSummary } from "./admin-api";
 export type { DeviceIdentity } from "./identity";
@@ -61,27 +61,6 @@ export type IotHubEmulator = {
   provisionIdentity: IotHubState["provisionIdentity"];
   stop(): Promise<void>;
 };
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once("error", onError);
-    server.listen(port, host, () => {
-      server.off("error", onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-async function listenWithFallback(server: Server, port: number | undefined, fallback: number, host: string) {
-  if (port !== undefined) return listen(server, port, host);
-  try {
-    return await listen(server, fallback, host);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    return listen(server, 0, host);
-  }
-}
 
 function dialAddress(host: string): string {
   if (host === "0.0.0.0" || host === "::" || host === "") return "127.0.0.1";

@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { auditLog, devices } from "@/db/schema";
 import { shutdownProvisioning } from "@/lib/provisioning";
 import { truncate } from "@/tests/support/db";

@@ -1,6 +1,6 @@
 import "server-only";
 import { desc, lt, count } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { auditLog } from "@/db/schema";
 import { requirePermission } from "@/lib/auth/current-user";
 

@@ -1,4 +1,4 @@
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { auditLog } from "@/db/schema";
 import type { AuditAction } from "./actions";
 import type { Actor } from "./actor";

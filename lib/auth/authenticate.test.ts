@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { and, desc, eq, sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { auditLog, signInThrottle } from "@/db/schema";
 import { createUser, setUserDisabled } from "@/lib/users/store";
 import { authenticate } from "./authenticate";

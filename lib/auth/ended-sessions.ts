@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, gt, lt, sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { endedSessions } from "@/db/schema";
 
 /** The longest a session token lives (auth.ts), for tokens that do not say when they expire. */

@@ -1,7 +1,7 @@
 import "server-only";
 import { forbidden, redirect } from "next/navigation";
 import { DatabaseUnavailableError, isDatabaseUnreachable } from "@/db/connection-errors";
-import { markDatabaseDown } from "@/db/availability";
+import { markDatabaseDown } from "@/lib/database-availability";
 import { AccessDeniedError, getCurrentUser, requirePermission, type CurrentUser } from "./current-user";
 import type { Permission } from "./permissions";
 

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
-import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { and, eq, gt, isNull, like, lt, lte, or, sql } from "drizzle-orm";
+import { signInThrottle } from "@/db/schema/users";
+import { getDb } from "@/lib/database";
 
 /**
  * Guessing made slow, not lockouts made easy (OWASP authentication guidance). Each key (an account
@@ -150,33 +151,34 @@ export async function releaseSlots(keys: string[]): Promise<void> {
 
 /** A correct password clears the count of the key it came through (the account's, or its browser's). */
 export async function clearKeyFailures(key: string): Promise<void> {
-  await getDb().execute(sql`delete from sign_in_throttle where key = ${key}`);
+  await getDb().delete(signInThrottle).where(eq(signInThrottle.key, key));
 }
 
 /** When the account may try again, or null if it is not locked. */
 export async function accountLockedUntil(email: string): Promise<Date | null> {
-  const result = await getDb().execute<{ locked_until: Date | string | null }>(
-    sql`select locked_until from sign_in_throttle where key = ${accountKey(email)} and locked_until > now()`,
-  );
-  const value = result.rows[0]?.locked_until;
-  return value ? new Date(value) : null;
+  const [row] = await getDb()
+    .select({ lockedUntil: signInThrottle.lockedUntil })
+    .from(signInThrottle)
+    .where(and(eq(signInThrottle.key, accountKey(email)), gt(signInThrottle.lockedUntil, sql`now()`)));
+  return row?.lockedUntil ?? null;
 }
 
 /** An administrator's unlock: the account's count starts from zero. Returns whether it was locked. */
 export async function unlockAccount(email: string): Promise<boolean> {
-  const result = await getDb().execute<{ locked_until: Date | string | null }>(
-    sql`delete from sign_in_throttle where key = ${accountKey(email)} returning locked_until`,
-  );
-  const value = result.rows[0]?.locked_until;
-  return Boolean(value && new Date(value).getTime() > Date.now());
+  const [row] = await getDb()
+    .delete(signInThrottle)
+    .where(eq(signInThrottle.key, accountKey(email)))
+    .returning({ lockedUntil: signInThrottle.lockedUntil });
+  return Boolean(row?.lockedUntil && row.lockedUntil.getTime() > Date.now());
 }
 
 /** The accounts locked right now, keyed by lower-cased email. */
 export async function lockedAccounts(): Promise<Map<string, Date>> {
-  const result = await getDb().execute<{ key: string; locked_until: Date | string }>(
-    sql`select key, locked_until from sign_in_throttle where key like 'account:%' and locked_until > now()`,
-  );
-  return new Map(result.rows.map((r) => [r.key.slice("account:".length), new Date(r.locked_until)]));
+  const rows = await getDb()
+    .select({ key: signInThrottle.key, lockedUntil: signInThrottle.lockedUntil })
+    .from(signInThrottle)
+    .where(and(like(signInThrottle.key, "account:%"), gt(signInThrottle.lockedUntil, sql`now()`)));
+  return new Map(rows.map((r) => [r.key.slice("account:".length), r.lockedUntil!]));
 }
 
 const PURGE_EVERY_MS = 60_000;
@@ -187,8 +189,13 @@ export async function purgeExpiredThrottleRows(now = Date.now()): Promise<number
   if (now - lastPurge < PURGE_EVERY_MS) return 0;
   lastPurge = now;
   const quietSeconds = THROTTLE_POLICY.quietMs / 1000;
-  const result = await getDb().execute(sql`
-    delete from sign_in_throttle
-    where window_started_at < now() - make_interval(secs => ${quietSeconds}) and (locked_until is null or locked_until <= now())`);
+  const result = await getDb()
+    .delete(signInThrottle)
+    .where(
+      and(
+        lt(signInThrottle.windowStartedAt, sql`now() - make_interval(secs => ${quietSeconds})`),
+        or(isNull(signInThrottle.lockedUntil), lte(signInThrottle.lockedUntil, sql`now()`)),
+      ),
+    );
   return result.rowCount ?? 0;
 }

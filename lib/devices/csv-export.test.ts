@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import Papa from "papaparse";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { devices } from "@/db/schema";
 import { exportDevicesCsv, neutralizeCell } from "./csv-export";
 

@@ -1,6 +1,6 @@
 import Papa from "papaparse";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { devices } from "@/db/schema";
 import type { DeviceFilter } from "@/lib/validation/device";
 import { DEVICE_CSV_HEADER, deviceCsvRow } from "./device-columns";

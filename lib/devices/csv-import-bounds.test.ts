@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { importDevicesCsv, importReportChunks, ImportStopped, IMPORT_BATCH_SIZE } from "./csv-import";
 import { RecordScanner } from "./csv-import-reader";
 import { ImportSlots } from "./csv-import-slots";

@@ -1,6 +1,6 @@
 import Papa from "papaparse";
 import { and, asc, eq, gt } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { deviceImportReportChunks } from "@/db/schema";
 import { neutralizeCell } from "./csv-export";
 

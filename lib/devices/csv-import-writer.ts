@@ -1,6 +1,8 @@
+// Raw SQL: the batch. Each batch of rows is one unnest insert (conflicts skipped) in a transaction
+// without a synchronous commit, and its report chunk and counts one more statement.
 import { eq, sql } from "drizzle-orm";
 import type { PoolClient } from "pg";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { deviceImports } from "@/db/schema";
 import type { Actor } from "@/lib/audit/actor";
 import { reportCell, reportRows, type ImportLine } from "./csv-import-report";

@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { requirePermission } from "@/lib/auth/current-user";
 import type { Actor } from "@/lib/audit/actor";
 import { recordAudit } from "@/lib/audit/record";
@@ -12,6 +12,9 @@ import { removeDeviceInSteps, type RemovalOutcome, type RemovalRequest } from ".
 import { cleanupUnavailable } from "./removal-dps-step";
 import { previewRemoval as preview } from "./removal-preview";
 import type { IncompleteRemovalDto, RemovalChoice, RemovalPreviewDto } from "./removal-dto";
+import { devices } from "@/db/schema/devices";
+import { deviceRemovals } from "@/db/schema/hub-lifecycle";
+import { count, desc, eq, inArray } from "drizzle-orm";
 
 /**
  * Removing devices (./removal.ts has the steps): one at once, a selection through the queue, the
@@ -73,39 +76,38 @@ export async function removeDevice(
 /** Runs an incomplete removal again, the way it was asked; what is done already is skipped. */
 export async function retryRemoval(id: number): Promise<{ registrationId: string; notice: string }> {
   const actor = await requirePermission("devices.manage");
-  const { rows } = await getDb().$client.query<{ choice: RemovalChoice; leave_uncleanable: boolean }>(
-    "select choice, leave_uncleanable from device_removals where device_id = $1",
-    [id],
-  );
-  if (!rows[0]) throw new UserFacingError("That device has no incomplete removal to retry.");
-  return toResult(
-    await runInline(id, { choice: rows[0].choice, leaveUncleanable: rows[0].leave_uncleanable }, actor),
-  );
+  const [asked] = await getDb()
+    .select({ choice: deviceRemovals.choice, leaveUncleanable: deviceRemovals.leaveUncleanable })
+    .from(deviceRemovals)
+    .where(eq(deviceRemovals.deviceId, id));
+  if (!asked) throw new UserFacingError("That device has no incomplete removal to retry.");
+  return toResult(await runInline(id, asked, actor));
 }
 
 /** Gives up an incomplete removal: the device stays, unmarked (what was done stays done, and is audited). */
 export async function keepDevice(id: number): Promise<{ registrationId: string }> {
   const actor = await requirePermission("devices.manage");
-  const { rows } = await getDb().$client.query<{
-    registration_id: string;
-    choice: string;
-    dps_record: string;
-    hub_identity: string;
-  }>(
-    `delete from device_removals r using devices d where r.device_id = $1 and d.id = r.device_id
-     returning d.registration_id, r.choice, r.dps_record, r.hub_identity`,
-    [id],
-  );
-  const kept = rows[0];
+  const [kept] = await getDb()
+    .delete(deviceRemovals)
+    .where(eq(deviceRemovals.deviceId, id))
+    .returning({
+      choice: deviceRemovals.choice,
+      dpsRecord: deviceRemovals.dpsRecord,
+      hubIdentity: deviceRemovals.hubIdentity,
+    });
   if (!kept) throw new UserFacingError("That device has no incomplete removal.");
+  const [device] = await getDb()
+    .select({ registrationId: devices.registrationId })
+    .from(devices)
+    .where(eq(devices.id, id));
   await recordAudit({
     actor,
     action: "device.keep",
-    target: kept.registration_id,
+    target: device?.registrationId ?? null,
     outcome: "success",
-    detail: { abandonedChoice: kept.choice, dpsRecord: kept.dps_record, hubIdentity: kept.hub_identity },
+    detail: { abandonedChoice: kept.choice, dpsRecord: kept.dpsRecord, hubIdentity: kept.hubIdentity },
   });
-  return { registrationId: kept.registration_id };
+  return { registrationId: device?.registrationId ?? "The device" };
 }
 
 /** Removes a selection through the queue (one job per device), each the way removeDevice does it. */
@@ -117,14 +119,11 @@ export async function removeDevices(input: {
   const actor = await requirePermission("devices.manage");
   await refuseImpossibleCleanup(input);
   const ids = [...new Set(input.deviceIds)];
-  const { rows } = await getDb().$client.query<{ id: string }>(
-    "select id from devices where id = any($1::bigint[])",
-    [ids],
-  );
+  const rows = await getDb().select({ id: devices.id }).from(devices).where(inArray(devices.id, ids));
   if (rows.length === 0) throw new UserFacingError("None of the selected devices exists any more.");
   const queued = await enqueueRemovals(
     rows.map((row) => ({
-      deviceId: Number(row.id),
+      deviceId: row.id,
       choice: input.choice,
       leaveUncleanable: input.leaveUncleanable,
       deleteDpsRecord: input.choice === "clean",
@@ -145,31 +144,17 @@ export async function removeDevices(input: {
 /** A removal of this device that could not finish (the device page marks it), or null. */
 export async function getIncompleteRemoval(id: number): Promise<IncompleteRemovalDto | null> {
   await requirePermission("devices.view");
-  const { rows } = await getDb().$client.query<{
-    choice: RemovalChoice;
-    leave_uncleanable: boolean;
-    dps_record: IncompleteRemovalDto["dpsRecord"];
-    hub_identity: IncompleteRemovalDto["hubIdentity"];
-    hub: string | null;
-    problem: string;
-    requested_by_email: string | null;
-    updated_at: Date;
-  }>(
-    `select choice, leave_uncleanable, dps_record, hub_identity, hub, problem, requested_by_email, updated_at
-     from device_removals where device_id = $1`,
-    [id],
-  );
-  const row = rows[0];
+  const [row] = await getDb().select().from(deviceRemovals).where(eq(deviceRemovals.deviceId, id));
   if (!row) return null;
   return {
     choice: row.choice,
-    leaveUncleanable: row.leave_uncleanable,
-    dpsRecord: row.dps_record,
-    hubIdentity: row.hub_identity,
+    leaveUncleanable: row.leaveUncleanable,
+    dpsRecord: row.dpsRecord,
+    hubIdentity: row.hubIdentity,
     hub: row.hub,
     problem: row.problem,
-    requestedByEmail: row.requested_by_email,
-    updatedAt: row.updated_at.toISOString(),
+    requestedByEmail: row.requestedByEmail,
+    updatedAt: row.updatedAt.toISOString(),
   };
 }
 
@@ -178,23 +163,14 @@ export async function listIncompleteRemovals(
   limit = 5,
 ): Promise<{ total: number; devices: Array<{ id: number; registrationId: string; problem: string }> }> {
   await requirePermission("devices.view");
-  const { rows } = await getDb().$client.query<{
-    id: string;
-    registration_id: string;
-    problem: string;
-    total: number;
-  }>(
-    `select d.id, d.registration_id, r.problem, count(*) over ()::int as total
-     from device_removals r join devices d on d.id = r.device_id
-     order by r.updated_at desc limit $1`,
-    [limit],
-  );
-  return {
-    total: rows[0]?.total ?? 0,
-    devices: rows.map((row) => ({
-      id: Number(row.id),
-      registrationId: row.registration_id,
-      problem: row.problem,
-    })),
-  };
+  const [rows, [total]] = await Promise.all([
+    getDb()
+      .select({ id: devices.id, registrationId: devices.registrationId, problem: deviceRemovals.problem })
+      .from(deviceRemovals)
+      .innerJoin(devices, eq(devices.id, deviceRemovals.deviceId))
+      .orderBy(desc(deviceRemovals.updatedAt))
+      .limit(limit),
+    getDb().select({ n: count() }).from(deviceRemovals),
+  ]);
+  return { total: total?.n ?? 0, devices: rows };
 }

@@ -1,5 +1,5 @@
 import { desc, eq, sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { deviceCounts, deviceHubCounts, devices, provisioningHistory } from "@/db/schema";
 import type { Actor } from "@/lib/audit/actor";
 import type { NewDevice } from "@/lib/validation/device";

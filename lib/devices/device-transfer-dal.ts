@@ -1,6 +1,6 @@
 import "server-only";
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { deviceImports } from "@/db/schema";
 import { requirePermission } from "@/lib/auth/current-user";
 import { recordAudit } from "@/lib/audit/record";

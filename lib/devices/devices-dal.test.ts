@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { Readable } from "node:stream";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { devices, integrations } from "@/db/schema";
 import { dpsKeyContext } from "@/lib/integrations/azure-dps/provider";
 import { estimateDuration, shutdownProvisioning } from "@/lib/provisioning";

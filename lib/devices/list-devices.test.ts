@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { deviceFilterSchema, type DeviceFilter } from "@/lib/validation/device";
 import { encodeCursor, listDevices } from "./list-devices";
 

@@ -1,5 +1,5 @@
 import { inArray, sql, type SQL } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { devices, type DeviceRow } from "@/db/schema";
 import type { DeviceFilter } from "@/lib/validation/device";
 import { toDeviceDto, type DeviceDto } from "./device-dto";

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql, type SQL } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { deviceFilterSchema, DEVICE_SORTS, type DeviceSort } from "@/lib/validation/device";
 import { encodeCursor, listDevices } from "./list-devices";
 

@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import type { DeviceSort } from "@/lib/validation/device";
 import {
   isAscending,

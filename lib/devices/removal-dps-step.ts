@@ -1,3 +1,4 @@
+// Raw SQL: the record lookup spells registration_key collate "C" as its index does.
 import type pg from "pg";
 import type { DpsFailure } from "@/lib/dps";
 import type { DpsServiceClient } from "@/lib/dps/service/client";

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { truncate } from "@/tests/support/db";
 import type { DpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { previewRemoval } from "./removal-preview";

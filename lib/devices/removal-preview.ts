@@ -1,3 +1,5 @@
+// Raw SQL: the plan: one statement for up to 10,000 devices, each with an exists on the records'
+// key in the "C" collation its index uses.
 import type pg from "pg";
 import type { HubRights } from "@/lib/iot-hub/service";
 import type { DpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";

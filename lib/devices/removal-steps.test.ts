@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { FLEET_PRIMARY_KEY, OWNER_POLICY, type TestEmulator } from "@/tests/support/dps-emulator";
 import {
   provisionDeviceNow,

@@ -1,3 +1,5 @@
+// Raw SQL: a removal's bookkeeping (the device_removals upsert on conflict, the "not removed"
+// history row) is written on the pool it is handed (the engine's, for the queue's removals).
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { DpsServiceClient } from "@/lib/dps/service/client";

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { hubCredentials } from "@/db/schema";
 import { encryptSecret, SecretDecryptionError } from "@/lib/secrets/envelope";
 import { hubCredentialKeyContext } from "@/lib/secrets/encrypted-columns";

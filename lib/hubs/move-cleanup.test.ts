@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { truncate } from "@/tests/support/db";
 import { FLEET_GROUP, HUB_A, HUB_B, type TestEmulator } from "@/tests/support/dps-emulator";
 import { connectDps, startEmulatorAndEngine } from "@/tests/support/provisioning";

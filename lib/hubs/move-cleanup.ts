@@ -1,3 +1,5 @@
+// Raw SQL: fetch-and-claim (for update skip locked under a lease) on the engine's pool, and the
+// history rows beside it.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { HubRegistryClient } from "@/lib/iot-hub/service";

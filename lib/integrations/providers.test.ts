@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { INTEGRATION_PROVIDERS, STORED_SECRETS } from "./providers";
 
 describe("the integration provider registry", () => {

@@ -1,3 +1,5 @@
+// Raw SQL: the scrape reads pg-boss's own tables (not in the drizzle schema) and the trigger-kept
+// counts, one cheap statement per gauge, typed by hand.
 import type pg from "pg";
 import { Gauge, Registry } from "prom-client";
 import { DEVICE_STATUSES } from "@/db/schema/device-statuses";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { parseEnv } from "@/lib/env";
 import { parseExposition, type Sample } from "@/tests/support/prometheus-text";
 import { routeMatcher, routePatterns } from "@/scripts/request-timing.mjs";

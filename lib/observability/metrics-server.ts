@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { env } from "@/lib/env";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { metrics } from "./metrics";
 import { createFleetRegistry } from "./fleet-metrics";
 import { parseMetricsAddress } from "./metrics-address";

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { provisioningControl } from "@/db/schema";
 import type { Actor } from "@/db/schema/actor";
 

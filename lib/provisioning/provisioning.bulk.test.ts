@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { allocateHub } from "@/emulators/dps/allocation";
 import type { TestEmulator } from "@/tests/support/dps-emulator";
 import {

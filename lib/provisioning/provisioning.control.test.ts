@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import type { TestEmulator } from "@/tests/support/dps-emulator";
 import {
   enqueueProvisioning,

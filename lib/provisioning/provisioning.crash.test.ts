@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import type { TestEmulator } from "@/tests/support/dps-emulator";
 import { enqueueProvisioning, shutdownProvisioning } from "./index";
 import {

@@ -3,7 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { closeDb, getDb } from "@/db/client";
+import { closeDb, getDb } from "@/lib/database";
 import { migrateDatabase } from "@/db/migrate";
 import { env, setEnv } from "@/lib/env";
 import { startEmbeddedPostgres, type RunningPostgres } from "@/ops/postgres/embedded";

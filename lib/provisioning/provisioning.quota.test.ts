@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { once } from "node:events";
 import type { ChildProcess } from "node:child_process";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import type { TestEmulator } from "@/tests/support/dps-emulator";
 import {
   enqueueProvisioning,

@@ -1,3 +1,5 @@
+// Raw SQL: the plan. The prefix search and keyset paging spell registration_key collate "C" exactly
+// as the findings' index does, with the where clause built per filter.
 import Papa from "papaparse";
 import type pg from "pg";
 import type { RegistrationRecordsFilter } from "@/lib/validation/registration-records";

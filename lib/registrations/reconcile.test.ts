@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { OWNER_POLICY, type TestEmulator } from "@/tests/support/dps-emulator";
 import { loadDpsServiceCredentials } from "@/lib/integrations/azure-dps/credentials";
 import { getEngine, shutdownProvisioning } from "@/lib/provisioning/engine";
@@ -13,7 +13,7 @@ import {
 import { registrationRecordsFilterSchema } from "@/lib/validation/registration-records";
 import { truncate } from "@/tests/support/db";
 import { exportFindingsCsv, listFindings } from "./list-findings";
-import { insertRun } from "./records-store";
+import { insertRun } from "./run-lease";
 import { runReconciliationSlice, type ReconcileDeps } from "./reconcile";
 
 let emulator: TestEmulator;

@@ -5,15 +5,8 @@ import type { DpsServiceCredentials } from "@/lib/integrations/azure-dps/credent
 import { explainServiceError } from "@/lib/integrations/azure-dps/explain-service-error";
 import { withTransaction } from "@/db/transaction";
 import type { ReconcileSliceOutcome } from "@/lib/provisioning/domains";
-import {
-  claimRun,
-  completeRun,
-  dropOlderFindings,
-  failRun,
-  releaseRun,
-  storePage,
-  type RunCounts,
-} from "./records-store";
+import { completeRun, storePage, type RunCounts } from "./records-store";
+import { claimRun, dropOlderFindings, failRun, releaseRun } from "./run-lease";
 
 /**
  * One slice of a reconciliation, as a queue job runs it: take the run, page through the group's

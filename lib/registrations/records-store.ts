@@ -1,75 +1,16 @@
 import type pg from "pg";
 import type { WireRegistrationState } from "@/lib/dps/service/wire";
-import type { ReconciliationStatus } from "@/db/schema/registrations";
+
+// Raw SQL: the batch. A page of DPS records is one unnest upsert, the comparison with the
+// platform's devices one set-based insert over a full join, and forgetting a record one statement
+// that keeps the run's counts true; the run's lifecycle is drizzle, in run-lease.ts.
 
 /**
  * SQL for registration records and reconciliations, shared by the reconciliation job (no user) and
- * the data-access layer (which checks permissions first). Statements are set-based: a page of DPS
- * records is one statement, and the comparison with the platform's devices is one more.
+ * the data-access layer (which checks permissions first).
  */
 
 type Queryable = Pick<pg.Pool, "query">;
-
-export type RunRow = {
-  id: number;
-  status: ReconciliationStatus;
-  enrollmentGroupId: string;
-  continuationToken: string | null;
-  pages: number;
-  recordsSeen: number;
-  resumes: number;
-};
-
-const RUN_COLUMNS = `id::int as "id", status, enrollment_group_id as "enrollmentGroupId", continuation_token as "continuationToken",
-  pages, records_seen as "recordsSeen", resumes`;
-
-/** How long a run's heartbeat may be silent before another job may take it over (a slice writes one per page). */
-export const LEASE_SECONDS = 90;
-
-/** Creates a queued run, or returns the one already queued or running (one at a time, by a unique index). */
-export async function insertRun(
-  db: Queryable,
-  enrollmentGroupId: string,
-  actor: { id: string; email: string } | null,
-): Promise<{ id: number; created: boolean }> {
-  const { rows } = await db.query<{ id: number }>(
-    `insert into registration_reconciliations (enrollment_group_id, requested_by_id, requested_by_email)
-     values ($1, $2, $3) on conflict do nothing returning id::int as id`,
-    [enrollmentGroupId, actor?.id ?? null, actor?.email ?? null],
-  );
-  if (rows[0]) return { id: rows[0].id, created: true };
-  const { rows: active } = await db.query<{ id: number }>(
-    `select id::int as id from registration_reconciliations where status in ('queued', 'running')`,
-  );
-  if (!active[0]) throw new Error("no reconciliation was created and none is active");
-  return { id: active[0].id, created: false };
-}
-
-/** Runs queued or running whose heartbeat (or creation) is three leases old: their job is gone, so they need a new one. */
-export async function findStalledRuns(db: Queryable): Promise<number[]> {
-  const { rows } = await db.query<{ id: number }>(
-    `select id::int as id from registration_reconciliations
-     where status in ('queued', 'running') and coalesce(heartbeat_at, created_at) < now() - make_interval(secs => $1)`,
-    [LEASE_SECONDS * 3],
-  );
-  return rows.map((row) => row.id);
-}
-
-/**
- * Takes the run for `owner` (a job id) when it is queued, already this owner's, or its heartbeat went
- * silent (the worker running it died): the run then resumes from its stored continuation token.
- */
-export async function claimRun(db: Queryable, runId: number, owner: string): Promise<RunRow | null> {
-  const { rows } = await db.query<RunRow>(
-    `update registration_reconciliations set
-       status = 'running', lease_owner = $2, heartbeat_at = now(), started_at = coalesce(started_at, now()),
-       resumes = resumes + case when status = 'running' and lease_owner is distinct from $2 then 1 else 0 end
-     where id = $1 and (status = 'queued' or (status = 'running' and (lease_owner = $2 or heartbeat_at < now() - make_interval(secs => $3))))
-     returning ${RUN_COLUMNS}`,
-    [runId, owner, LEASE_SECONDS],
-  );
-  return rows[0] ?? null;
-}
 
 function timestamp(value: string | null): string | null {
   return value && !Number.isNaN(Date.parse(value)) ? value : null;
@@ -123,14 +64,6 @@ export async function storePage(
     `update registration_reconciliations set continuation_token = $3, pages = pages + 1, records_seen = records_seen + $4, heartbeat_at = now()
      where id = $1 and lease_owner = $2 and status = 'running'`,
     [run.id, run.owner, continuationToken, list.length],
-  );
-  return rowCount === 1;
-}
-
-export async function heartbeat(db: Queryable, runId: number, owner: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `update registration_reconciliations set heartbeat_at = now() where id = $1 and lease_owner = $2 and status = 'running'`,
-    [runId, owner],
   );
   return rowCount === 1;
 }
@@ -210,37 +143,6 @@ export async function completeRun(
     ],
   );
   return counts;
-}
-
-/** The findings of runs before the latest completed one are no longer shown; dropped after the switch, not during it. */
-export async function dropOlderFindings(db: Queryable, runId: number): Promise<void> {
-  await db.query(`delete from registration_findings where run_id < $1`, [runId]);
-}
-
-export async function failRun(
-  db: Queryable,
-  runId: number,
-  failure: { kind: string; message: string },
-): Promise<void> {
-  await db.query(
-    `update registration_reconciliations set status = 'failed', finished_at = now(), lease_owner = null, failure_kind = $2, failure_message = $3
-     where id = $1 and status in ('queued', 'running')`,
-    [runId, failure.kind.slice(0, 100), failure.message.slice(0, 500)],
-  );
-}
-
-/** Hands the run back to the queue (DPS unreachable for now): the next job resumes from the stored token. */
-export async function releaseRun(
-  db: Queryable,
-  runId: number,
-  owner: string,
-  note: { kind: string; message: string } | null,
-): Promise<void> {
-  await db.query(
-    `update registration_reconciliations set lease_owner = null, status = 'queued', failure_kind = $3, failure_message = $4
-     where id = $1 and lease_owner = $2 and status = 'running'`,
-    [runId, owner, note?.kind ?? null, note?.message.slice(0, 500) ?? null],
-  );
 }
 
 /**

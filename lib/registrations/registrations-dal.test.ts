@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { auditLog } from "@/db/schema";
 import { HUB_A, OWNER_POLICY, READER_POLICY, type TestEmulator } from "@/tests/support/dps-emulator";
 import { shutdownProvisioning, startProvisioningWorker, type ProvisioningWorker } from "@/lib/provisioning";

@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { requirePermission } from "@/lib/auth/current-user";
 import { recordAudit } from "@/lib/audit/record";
 import { UserFacingError } from "@/lib/errors";
@@ -18,8 +18,11 @@ import {
   type FindingsPage,
   type FindingsQuery,
 } from "./list-findings";
-import { forgetRegistration, insertRun } from "./records-store";
+import { forgetRegistration } from "./records-store";
+import { insertRun } from "./run-lease";
 import { latestRuns, toRunDto, type ReconciliationRunDto } from "./runs";
+import { deviceCounts, devices } from "@/db/schema/devices";
+import { and, gt, ne, sql } from "drizzle-orm";
 
 /**
  * The Registration records view's data-access layer: every function checks its permission first
@@ -79,14 +82,16 @@ export async function getRegistrationRecordsOverview(): Promise<
   const [row, runs, hubRows] = await Promise.all([
     readDpsIntegrationRow(),
     latestRuns(db),
-    db.query<{ hub: string }>(
-      `select distinct hub from device_counts where hub <> '' and count > 0 order by hub`,
-    ),
+    getDb()
+      .selectDistinct({ hub: deviceCounts.hub })
+      .from(deviceCounts)
+      .where(and(ne(deviceCounts.hub, ""), gt(deviceCounts.count, 0)))
+      .orderBy(deviceCounts.hub),
   ]);
   const configured = Boolean(row?.serviceKeyCiphertext && row.primaryKeyCiphertext);
   const rights = row?.serviceRights ?? null;
   const groupHubs = row?.enrollmentGroup?.iotHubs ?? [];
-  const hubs = [...new Set([...hubRows.rows.map((r) => r.hub), ...groupHubs])].sort();
+  const hubs = [...new Set([...hubRows.map((r) => r.hub), ...groupHubs])].sort();
   const service = {
     configured,
     policyName: configured ? (row?.servicePolicyName ?? null) : null,
@@ -155,11 +160,14 @@ export async function deleteOrphanRegistration(input: {
     throw new UserFacingError(
       `${input.registrationId} is not an orphan in the last reconciliation: reconcile again to see the records as they are now.`,
     );
-  const { rowCount } = await db.query(
-    `select 1 from devices where lower(registration_id) collate "C" = $1 collate "C"`,
-    [finding.registrationId.toLowerCase()],
-  );
-  if (rowCount)
+  const [device] = await getDb()
+    .select({ id: devices.id })
+    .from(devices)
+    .where(
+      sql`lower(${devices.registrationId}) collate "C" = ${finding.registrationId.toLowerCase()} collate "C"`,
+    )
+    .limit(1);
+  if (device)
     throw new UserFacingError(
       `A device ${finding.registrationId} exists in the platform now: remove it on the Devices page (with its registration record) instead.`,
     );

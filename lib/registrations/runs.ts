@@ -1,7 +1,7 @@
-import type pg from "pg";
+import { desc, eq, ne, sql } from "drizzle-orm";
+import { queryBuilder, type Queryable } from "@/db/query-builder";
+import { registrationReconciliations as runs } from "@/db/schema/registrations";
 import type { ReconciliationStatus } from "@/db/schema/registrations";
-
-type Queryable = Pick<pg.Pool, "query">;
 
 type RunRecord = {
   id: number;
@@ -79,18 +79,42 @@ export function toRunDto(row: RunRecord): ReconciliationRunDto {
   };
 }
 
-const COLUMNS = `id::int as id, status, enrollment_group_id, requested_by_email, created_at, started_at, finished_at, pages, records_seen, resumes,
-  records, orphans, never_registered, hub_differs, status_differs, device_id_differs, agree, failure_kind, failure_message`;
+const COLUMNS = {
+  id: runs.id,
+  status: runs.status,
+  enrollment_group_id: runs.enrollmentGroupId,
+  requested_by_email: runs.requestedByEmail,
+  created_at: runs.createdAt,
+  started_at: runs.startedAt,
+  finished_at: runs.finishedAt,
+  pages: runs.pages,
+  records_seen: runs.recordsSeen,
+  resumes: runs.resumes,
+  records: runs.records,
+  orphans: runs.orphans,
+  never_registered: runs.neverRegistered,
+  hub_differs: runs.hubDiffers,
+  status_differs: runs.statusDiffers,
+  device_id_differs: runs.deviceIdDiffers,
+  agree: runs.agree,
+  failure_kind: runs.failureKind,
+  failure_message: runs.failureMessage,
+};
 
 /** The newest completed run (whose findings the view shows) and the run to report on beside it, if any. */
 export async function latestRuns(
   db: Queryable,
 ): Promise<{ latest: RunRecord | null; current: RunRecord | null }> {
-  const { rows } = await db.query<RunRecord>(
-    `(select ${COLUMNS} from registration_reconciliations where status = 'completed' order by finished_at desc nulls last limit 1)
-     union all
-     (select ${COLUMNS} from registration_reconciliations where status <> 'completed' order by id desc limit 1)`,
-  );
+  const builder = queryBuilder(db);
+  const rows: RunRecord[] = await builder
+    .select(COLUMNS)
+    .from(runs)
+    .where(eq(runs.status, "completed"))
+    .orderBy(sql`${runs.finishedAt} desc nulls last`)
+    .limit(1)
+    .unionAll(
+      builder.select(COLUMNS).from(runs).where(ne(runs.status, "completed")).orderBy(desc(runs.id)).limit(1),
+    );
   const latest = rows.find((row) => row.status === "completed") ?? null;
   const other = rows.find((row) => row.status !== "completed") ?? null;
   const current =

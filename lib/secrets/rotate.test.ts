@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { auditLog, integrations } from "@/db/schema";
 import { truncate } from "@/tests/support/db";
 import { decryptSecret, encryptSecret, envelopeKeyId, parseKek } from "./envelope";

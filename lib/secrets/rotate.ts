@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "@/db/client";
+import type { Database } from "@/lib/database";
 import { decryptSecret, envelopeKeyId, reencryptSecret, type Kek } from "./envelope";
 import type { EncryptedColumn } from "./encrypted-columns";
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { createUser, LastAdminError, setUserDisabled, setUserRole } from "./store";
 import { truncate } from "@/tests/support/db";
 

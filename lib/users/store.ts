@@ -1,5 +1,5 @@
 import { asc, count, eq, sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { users, type UserRow } from "@/db/schema";
 import type { Role } from "@/lib/auth/permissions";
 import { hashPassword } from "@/lib/auth/password";

@@ -1,3 +1,5 @@
+// Raw SQL: the plan. Readiness is one statement on its own connection under a short timeout:
+// migrations applied, provisioning paused, live workers, a newer build.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";

@@ -14,6 +14,9 @@ import {
   type RunningInstance,
 } from "./agreement";
 import { surviveLostConnections } from "@/db/lost-connections";
+import { queryBuilder, type QueryBuilder } from "@/db/query-builder";
+import { fleetBuilds, fleetInstances } from "@/db/schema/fleet";
+import { eq, lt, ne, sql } from "drizzle-orm";
 
 /** Serialises joins, so two instances starting at the same moment with different keys cannot both pass. */
 const JOIN_LOCK = 727004;
@@ -47,85 +50,62 @@ export function instanceFacts(role: Role, buildId: string | null, secrets: Secre
   };
 }
 
-type Row = {
-  role: Role;
-  host: string;
-  pid: number;
-  build_id: string | null;
-  actions_key_fingerprint: string | null;
-  auth_secret_fingerprint: string | null;
-  secret_key_fingerprint: string;
-  serving: boolean;
-  first_seen_at: Date | null;
-};
-
 async function join(pool: pg.Pool, id: string, me: InstanceFacts, ttlSeconds: number): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
-    await client.query("select pg_advisory_xact_lock($1)", [JOIN_LOCK]);
-    await client.query("delete from fleet_instances where seen_at < now() - make_interval(secs => $1)", [
-      ttlSeconds,
-    ]);
+  await queryBuilder(pool).transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${JOIN_LOCK})`);
+    await tx
+      .delete(fleetInstances)
+      .where(lt(fleetInstances.seenAt, sql`now() - make_interval(secs => ${ttlSeconds})`));
     let myBuildFirstSeenAt: Date | null = null;
     if (me.buildId) {
-      await client.query("insert into fleet_builds (build_id) values ($1) on conflict do nothing", [
-        me.buildId,
-      ]);
-      myBuildFirstSeenAt = (
-        await client.query<{ first_seen_at: Date }>(
-          "select first_seen_at from fleet_builds where build_id = $1",
-          [me.buildId],
-        )
-      ).rows[0]!.first_seen_at;
+      await tx.insert(fleetBuilds).values({ buildId: me.buildId }).onConflictDoNothing();
+      const [build] = await tx
+        .select({ firstSeenAt: fleetBuilds.firstSeenAt })
+        .from(fleetBuilds)
+        .where(eq(fleetBuilds.buildId, me.buildId));
+      myBuildFirstSeenAt = build!.firstSeenAt;
     }
-    const { rows } = await client.query<Row>(
-      `select i.role, i.host, i.pid, i.build_id, i.actions_key_fingerprint, i.auth_secret_fingerprint, i.secret_key_fingerprint, i.serving, b.first_seen_at
-         from fleet_instances i left join fleet_builds b on b.build_id = i.build_id
-        where i.id <> $1`,
-      [id],
-    );
-    const running: RunningInstance[] = rows.map((row) => ({
-      role: row.role,
-      host: row.host,
-      pid: row.pid,
-      buildId: row.build_id,
-      actionsKeyFingerprint: row.actions_key_fingerprint,
-      authSecretFingerprint: row.auth_secret_fingerprint,
-      secretKeyFingerprint: row.secret_key_fingerprint,
-      serving: row.serving,
-      buildFirstSeenAt: row.first_seen_at,
-    }));
+    const rows = await tx
+      .select({
+        role: fleetInstances.role,
+        host: fleetInstances.host,
+        pid: fleetInstances.pid,
+        buildId: fleetInstances.buildId,
+        actionsKeyFingerprint: fleetInstances.actionsKeyFingerprint,
+        authSecretFingerprint: fleetInstances.authSecretFingerprint,
+        secretKeyFingerprint: fleetInstances.secretKeyFingerprint,
+        serving: fleetInstances.serving,
+        buildFirstSeenAt: fleetBuilds.firstSeenAt,
+      })
+      .from(fleetInstances)
+      .leftJoin(fleetBuilds, eq(fleetBuilds.buildId, fleetInstances.buildId))
+      .where(ne(fleetInstances.id, id));
+    const running: RunningInstance[] = rows.map((row) => ({ ...row, role: row.role as Role }));
     const refusal = refusalFor(me, myBuildFirstSeenAt, running);
     if (refusal) throw new FleetRefusal(refusal);
-    await insertRow(client, id, me, false);
-    await client.query("commit");
-  } catch (error) {
-    await client.query("rollback").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+    await insertRow(tx, id, me, false);
+  });
 }
 
-function insertRow(client: pg.Pool | pg.PoolClient, id: string, me: InstanceFacts, serving: boolean) {
-  return client.query(
-    `insert into fleet_instances (id, role, host, pid, build_id, actions_key_fingerprint, auth_secret_fingerprint, secret_key_fingerprint, schema_version, serving)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     on conflict (id) do update set seen_at = now(), serving = excluded.serving`,
-    [
+function insertRow(db: QueryBuilder, id: string, me: InstanceFacts, serving: boolean) {
+  return db
+    .insert(fleetInstances)
+    .values({
       id,
-      me.role,
-      me.host,
-      me.pid,
-      me.buildId,
-      me.actionsKeyFingerprint,
-      me.authSecretFingerprint,
-      me.secretKeyFingerprint,
-      CODE_SCHEMA_VERSION,
+      role: me.role,
+      host: me.host,
+      pid: me.pid,
+      buildId: me.buildId,
+      actionsKeyFingerprint: me.actionsKeyFingerprint,
+      authSecretFingerprint: me.authSecretFingerprint,
+      secretKeyFingerprint: me.secretKeyFingerprint,
+      schemaVersion: CODE_SCHEMA_VERSION,
       serving,
-    ],
-  );
+    })
+    .onConflictDoUpdate({
+      target: fleetInstances.id,
+      set: { seenAt: sql`now()`, serving: sql`excluded.serving` },
+    });
 }
 
 /**
@@ -157,6 +137,7 @@ export async function joinFleet(
     throw error;
   }
 
+  const db = queryBuilder(pool);
   let serving = false;
   let lost = false;
   let beating = false;
@@ -164,8 +145,11 @@ export async function joinFleet(
     if (beating) return;
     beating = true;
     try {
-      const { rowCount } = await pool.query("update fleet_instances set seen_at = now() where id = $1", [id]);
-      if (rowCount === 0) await insertRow(pool, id, me, serving);
+      const { rowCount } = await db
+        .update(fleetInstances)
+        .set({ seenAt: sql`now()` })
+        .where(eq(fleetInstances.id, id));
+      if (rowCount === 0) await insertRow(db, id, me, serving);
       if (lost) log("The database is reachable again.");
       lost = false;
     } catch (error) {
@@ -185,11 +169,17 @@ export async function joinFleet(
     id,
     markServing: async () => {
       serving = true;
-      await pool.query("update fleet_instances set serving = true, seen_at = now() where id = $1", [id]);
+      await db
+        .update(fleetInstances)
+        .set({ serving: true, seenAt: sql`now()` })
+        .where(eq(fleetInstances.id, id));
     },
     leave: async () => {
       clearInterval(timer);
-      await pool.query("delete from fleet_instances where id = $1", [id]).catch(() => {});
+      await db
+        .delete(fleetInstances)
+        .where(eq(fleetInstances.id, id))
+        .catch(() => {});
       await pool.end().catch(() => {});
     },
   };

@@ -1,3 +1,4 @@
+// Raw SQL: creating the app's database on the embedded cluster, before any schema exists.
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { createPrivateFileOnce } from "@/ops/runtime/private-file";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 
 /** Empties the given tables so a test file starts from a known state in the shared test database. */
 export async function truncate(...tables: string[]): Promise<void> {

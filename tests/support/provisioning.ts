@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { childProcessEnv, env } from "@/lib/env";
 import { integrations } from "@/db/schema";
 import { createDpsFetch } from "@/lib/dps";

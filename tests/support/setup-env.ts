@@ -1,7 +1,7 @@
 import { inject, afterAll } from "vitest";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { closeDb } from "@/db/client";
+import { closeDb } from "@/lib/database";
 import { wireEngine } from "@/lib/engine-wiring";
 
 // Each test file gets its own copy of the migrated template database.

@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import type { Metadata } from "next";
 import { countUsers } from "@/lib/users/store";
-import { orDatabaseUnavailable } from "@/db/availability";
+import { orDatabaseUnavailable } from "@/lib/database-availability";
 import { FirstAdminForm } from "@/components/auth/first-admin-form";
 import { Card, CardContent, CardHeader } from "@/components/ui/card";
 

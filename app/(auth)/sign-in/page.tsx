@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import type { Metadata } from "next";
 import { countUsers } from "@/lib/users/store";
-import { orDatabaseUnavailable } from "@/db/availability";
+import { orDatabaseUnavailable } from "@/lib/database-availability";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { lockMessage, retryAtFromCode } from "@/lib/auth/lock-message";
 import { SignInForm } from "@/components/auth/sign-in-form";

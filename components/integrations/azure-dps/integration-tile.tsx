@@ -10,6 +10,8 @@ import { Fact } from "./fact";
 import { ServiceRights } from "./service-rights";
 import { EnrollmentGroupFacts } from "./enrollment-group-facts";
 import { DpsUnreachableNotice } from "./dps-health-notice";
+import type { HubCredentialsDto } from "@/lib/hubs/hub-credentials-dto";
+import { HubCredentialsSection } from "./hub-credentials-section";
 
 const KEY_REFUSED_NEXT_STEP =
   "In the Azure portal, open the DPS instance → Manage enrollments → the enrollment group and copy its current Primary Key; here, choose Edit, paste it as the Enrollment group key and Save. Provisioning resumes by itself, nobody needs to retry devices. If the key in Azure was changed back instead, Test connection resumes it as well.";
@@ -62,9 +64,12 @@ function keysText(integration: DpsIntegrationDto): string {
 /** The Azure DPS tile: state, settings, who changed them, and the latest DPS calls. Keys appear only as "stored". */
 export function DpsIntegrationTile({
   integration,
+  hubs,
   canManage,
 }: {
   integration: DpsIntegrationDto;
+  /** The IoT hubs the group may use, with their optional connection strings. */
+  hubs: HubCredentialsDto;
   canManage: boolean;
 }) {
   const connected = integration.primaryKeyConfigured;
@@ -211,6 +216,7 @@ export function DpsIntegrationTile({
         {connected && integration.enrollmentGroup ? (
           <EnrollmentGroupSection group={integration.enrollmentGroup} />
         ) : null}
+        {connected ? <HubCredentialsSection hubs={hubs} /> : null}
       </CardContent>
       {canManage ? (
         <CardFooter>

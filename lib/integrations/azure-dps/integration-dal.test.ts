@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { auditLog, integrations } from "@/db/schema";
 import { truncate } from "@/tests/support/db";
 import { signInAs as signIn, signOut } from "@/tests/support/session";

@@ -1,5 +1,5 @@
 import { and, eq, isNotNull, sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { integrations, type IntegrationRow } from "@/db/schema/integration";
 import { DPS_INTEGRATION_ID } from "./integration-dto";
 import type { ServiceCheckColumns } from "./service-check";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { createDpsServiceClient, type DpsServiceClient } from "@/lib/dps/service/client";
 import { setEnv } from "@/lib/env";
@@ -47,7 +47,7 @@ const { testDpsConnectionAction } = await import("@/lib/actions/test-dps-connect
 const { getDpsIntegration } = await import("./integration-dal");
 const { refreshServiceCheckIfDue } = await import("./service-refresh");
 const { loadDpsServiceCredentials } = await import("./credentials");
-const { insertRun } = await import("@/lib/registrations/records-store");
+const { insertRun } = await import("@/lib/registrations/run-lease");
 const { runReconciliationSlice } = await import("@/lib/registrations/reconcile");
 
 // Printable bytes, so the decoded key is searchable as text too.

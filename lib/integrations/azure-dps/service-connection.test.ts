@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { auditLog, integrations } from "@/db/schema";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { createDpsServiceClient, type DpsServiceClient } from "@/lib/dps/service/client";

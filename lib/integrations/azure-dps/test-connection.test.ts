@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { auditLog, integrations } from "@/db/schema";
 import { createDpsClient, createDpsFetch, type DpsClient } from "@/lib/dps";
 import { setEnv } from "@/lib/env";

@@ -1,3 +1,5 @@
+// Raw SQL: fetch-and-claim and the batch. Claiming devices with their rate-limiter slots is one
+// prepared statement; recording many attempts' results is one more.
 // Over 300 lines on purpose: the hot path's SQL for a device attempt (claim, record, release, and
 // the batcher that records many in one statement) is one named raw-SQL module, read together
 // because the index plans and the lease logic depend on all of it.

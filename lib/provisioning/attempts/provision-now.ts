@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { outcomeMessage, runAttempt } from "./attempt";
 import { enqueueDevice } from "../queue/enqueue";
 import { getEngine } from "../engine";
@@ -7,13 +7,15 @@ import { probeIfDue } from "../health/probe";
 import type { Actor } from "@/db/schema/actor";
 import type { DeviceStatus } from "@/db/schema/device-statuses";
 import type { ProvisioningOutcome, Trigger } from "../types";
+import { devices } from "@/db/schema/devices";
+import { eq } from "drizzle-orm";
 
 async function currentState(deviceId: number): Promise<{ status: DeviceStatus; hub: string | null } | null> {
-  const { rows } = await getDb().$client.query<{ status: DeviceStatus; assigned_hub: string | null }>(
-    "select status, assigned_hub from devices where id = $1",
-    [deviceId],
-  );
-  return rows[0] ? { status: rows[0].status, hub: rows[0].assigned_hub } : null;
+  const [row] = await getDb()
+    .select({ status: devices.status, hub: devices.assignedHub })
+    .from(devices)
+    .where(eq(devices.id, deviceId));
+  return row ?? null;
 }
 
 const DEFERRED_MESSAGES = {

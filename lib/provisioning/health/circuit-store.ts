@@ -1,3 +1,5 @@
+// Raw SQL: the lock. Each change of DPS's health is one statement (a CTE that locks the row, updates
+// it and notifies at commit), so racing workers never lose each other's updates.
 import type pg from "pg";
 import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";
 import { JOBS_CHANNEL } from "../queue/job-notifier";

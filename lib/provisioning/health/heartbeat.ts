@@ -1,8 +1,13 @@
+// Raw SQL: the plan. A beat is one prepared statement per process every HIC_HEARTBEAT_MS that
+// records it and counts the live workers (an upsert in a CTE).
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type pg from "pg";
 import { logger } from "@/lib/logger";
 import type { EngineSettings } from "../settings";
+import { queryBuilder } from "@/db/query-builder";
+import { provisioningProcesses } from "@/db/schema/engine";
+import { eq } from "drizzle-orm";
 
 export type ProcessRole = "worker" | "inline";
 
@@ -92,6 +97,9 @@ export class Heartbeat {
     this.timer = null;
     if (!this.role) return;
     this.role = null;
-    await this.pool.query("delete from provisioning_processes where id = $1", [this.id]).catch(() => {});
+    await queryBuilder(this.pool)
+      .delete(provisioningProcesses)
+      .where(eq(provisioningProcesses.id, this.id))
+      .catch(() => {});
   }
 }

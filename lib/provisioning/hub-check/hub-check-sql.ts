@@ -1,3 +1,5 @@
+// Raw SQL: the plan, the lock and the batch of the hub check: claiming due checks (skip locked),
+// writing many results and their history in one unnest statement, booking per-hub slots.
 import type pg from "pg";
 import type { HubCheckVerdict } from "./hub-check-outcome";
 

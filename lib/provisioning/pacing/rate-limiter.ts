@@ -1,3 +1,5 @@
+// Raw SQL: the lock. Booking a DPS send slot is one row-locking update that every worker runs per
+// request.
 import type pg from "pg";
 
 /**

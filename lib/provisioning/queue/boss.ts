@@ -1,3 +1,5 @@
+// Raw SQL: none of ours. The adapter through which pg-boss runs its own SQL on our connection or
+// transaction.
 import PgBoss from "pg-boss";
 import type pg from "pg";
 import { logger } from "@/lib/logger";

@@ -1,6 +1,10 @@
-import { getDb } from "@/db/client";
+// Raw SQL: adopting waiting jobs is one statement over pg-boss's own job table (not in the drizzle
+// schema); the rest goes through drizzle.
+import { getDb } from "@/lib/database";
 import { provisioningRuns } from "@/db/schema";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import { devices } from "@/db/schema/devices";
+import type { DeviceStatus } from "@/db/schema/device-statuses";
 import { getEngine } from "../engine";
 import { notifyWorkers } from "./job-notifier";
 import { withTransaction } from "@/db/transaction";
@@ -17,20 +21,21 @@ const PAGE_SIZE = 5_000;
 const FIRST_PAGE_SIZE = 100;
 
 /** Devices without a hub to show for: never provisioned, or refused last time (a fixed key or group now may help). */
-const UNASSIGNED_STATUSES = ["pending", "failed", "disabled"];
+const UNASSIGNED_STATUSES: DeviceStatus[] = ["pending", "failed", "disabled"];
 
 async function* pagesOf(selection: ProvisioningSelection): AsyncGenerator<number[]> {
-  const pool = getDb().$client;
+  const db = getDb();
   if ("deviceIds" in selection) {
     const ids = [...new Set(selection.deviceIds.filter((id) => Number.isSafeInteger(id) && id > 0))].sort(
       (a, b) => a - b,
     );
     for (let i = 0, size = FIRST_PAGE_SIZE; i < ids.length; i += size, size = PAGE_SIZE) {
-      const { rows } = await pool.query<{ id: string }>(
-        "select id from devices where id = any($1::bigint[]) order by id",
-        [ids.slice(i, i + size)],
-      );
-      if (rows.length > 0) yield rows.map((row) => Number(row.id));
+      const rows = await db
+        .select({ id: devices.id })
+        .from(devices)
+        .where(inArray(devices.id, ids.slice(i, i + size)))
+        .orderBy(devices.id);
+      if (rows.length > 0) yield rows.map((row) => row.id);
     }
     return;
   }
@@ -38,14 +43,16 @@ async function* pagesOf(selection: ProvisioningSelection): AsyncGenerator<number
   let after = 0;
   for (let pageSize = FIRST_PAGE_SIZE; ; pageSize = PAGE_SIZE) {
     // Keyset paging on the primary key: constant memory and cost per page at any fleet size.
-    const { rows } = await pool.query<{ id: string }>(
-      onlyUnassigned
-        ? "select id from devices where id > $1 and status = any($3::device_status[]) order by id limit $2"
-        : "select id from devices where id > $1 order by id limit $2",
-      onlyUnassigned ? [after, pageSize, UNASSIGNED_STATUSES] : [after, pageSize],
-    );
+    const rows = await db
+      .select({ id: devices.id })
+      .from(devices)
+      .where(
+        and(gt(devices.id, after), onlyUnassigned ? inArray(devices.status, UNASSIGNED_STATUSES) : undefined),
+      )
+      .orderBy(devices.id)
+      .limit(pageSize);
     if (rows.length === 0) return;
-    const ids = rows.map((row) => Number(row.id));
+    const ids = rows.map((row) => row.id);
     yield ids;
     after = ids[ids.length - 1]!;
     if (rows.length < pageSize) return;

@@ -1,3 +1,4 @@
+// Raw SQL: LISTEN/NOTIFY, which drizzle does not speak, on a connection of its own that listens.
 import pg from "pg";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";

@@ -3,6 +3,9 @@ import type PgBoss from "pg-boss";
 import { bossDb, jobInsert } from "./boss";
 import type { EngineSettings } from "../settings";
 import type { ProvisionJobData } from "../types";
+import { queryBuilder } from "@/db/query-builder";
+import { provisioningRuns } from "@/db/schema/devices";
+import { eq, sql } from "drizzle-orm";
 
 type Executor = Pick<pg.PoolClient, "query">;
 
@@ -25,10 +28,10 @@ export async function insertJobs(
 /** A run counts the jobs it owns; when one of them collapses into another run's job, it owns one less. */
 export async function adjustRunTotal(executor: Executor, runId: number | null, delta: number): Promise<void> {
   if (runId === null || delta === 0) return;
-  await executor.query("update provisioning_runs set total = greatest(0, total + $2) where id = $1", [
-    runId,
-    delta,
-  ]);
+  await queryBuilder(executor)
+    .update(provisioningRuns)
+    .set({ total: sql`greatest(0, ${provisioningRuns.total} + ${delta})` })
+    .where(eq(provisioningRuns.id, runId));
 }
 
 /** Queues `data` again (a new job and so a new attempt id), for work that could not run now. */

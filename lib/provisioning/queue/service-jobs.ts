@@ -1,3 +1,4 @@
+// Raw SQL: none of ours. pg-boss inserts its jobs with its own SQL through the transaction's client.
 import { getEngine } from "../engine";
 import { RECONCILE_QUEUE, REMOVAL_QUEUE } from "./boss";
 import { withTransaction } from "@/db/transaction";

@@ -1,4 +1,8 @@
-import { getDb } from "@/db/client";
+// Raw SQL: the plan. A run's progress is one lateral aggregate per run over
+// provisioning_history_run_idx, and the queue's length reads pg-boss's job table.
+import { sql } from "drizzle-orm";
+import { getDb } from "@/lib/database";
+import { deviceCounts } from "@/db/schema/devices";
 import { zeroCountsByStatus, type DeviceStatus } from "@/db/schema/device-statuses";
 import { FAILED_OUTCOMES, FINAL_OUTCOMES } from "../attempts/attempt-outcome";
 import { getEngine } from "../engine";
@@ -12,9 +16,10 @@ import type { DpsHealth, EngineRun, EngineStatus } from "../types";
  * fleet size); run progress from the run's history rows through provisioning_history_run_idx.
  */
 async function readCounts(): Promise<Record<DeviceStatus, number>> {
-  const { rows } = await getDb().$client.query<{ status: DeviceStatus; count: string }>(
-    "select status, sum(count)::bigint as count from device_counts group by status",
-  );
+  const rows = await getDb()
+    .select({ status: deviceCounts.status, count: sql<string>`sum(${deviceCounts.count})::bigint` })
+    .from(deviceCounts)
+    .groupBy(deviceCounts.status);
   const counts = zeroCountsByStatus();
   for (const row of rows) counts[row.status] = Math.max(0, Number(row.count));
   return counts;

@@ -1,3 +1,5 @@
+// Raw SQL: finding orphaned attempts and closing their jobs reads and updates pg-boss's own job
+// table (not in the drizzle schema); the rest goes through drizzle.
 import type pg from "pg";
 import type PgBoss from "pg-boss";
 import { logger } from "@/lib/logger";
@@ -8,6 +10,10 @@ import { queueAgain } from "../queue/jobs";
 import { BOSS_SCHEMA, PROVISION_QUEUE } from "../queue/boss";
 import type { EngineSettings } from "../settings";
 import type { ProvisionJobData } from "../types";
+import { queryBuilder } from "@/db/query-builder";
+import { devices, provisioningHistory, provisioningRuns } from "@/db/schema/devices";
+import { provisioningProcesses } from "@/db/schema/engine";
+import { and, count, eq, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 
 type Orphan = {
   id: number;
@@ -59,20 +65,28 @@ export async function resumeOrphanedAttempts(
     const next = orphan.attempt_count + 1;
     const exhausted = next > settings.maxAttempts;
     const done = await withTransaction(pool, async (client) => {
-      const { rowCount } = await client.query(
-        `update devices set status = $3::device_status, attempt_id = null, attempt_owner = null, lease_expires_at = null,
-           last_error_kind = 'interrupted', last_error_code = null,
-           last_error_message = $4, next_retry_at = case when $3::device_status = 'pending' then now() else null end, updated_at = now()
-         where id = $1 and attempt_id = $2 and status = 'assigning'`,
-        [
-          orphan.id,
-          orphan.attempt_id,
-          exhausted ? "failed" : "pending",
-          exhausted
+      const { rowCount } = await queryBuilder(client)
+        .update(devices)
+        .set({
+          status: exhausted ? "failed" : "pending",
+          attemptId: null,
+          attemptOwner: null,
+          leaseExpiresAt: null,
+          lastErrorKind: "interrupted",
+          lastErrorCode: null,
+          lastErrorMessage: exhausted
             ? `The provisioning attempt was interrupted (its worker stopped) after ${orphan.attempt_count} attempts.`
             : "The provisioning attempt was interrupted (its worker stopped); it was queued again.",
-        ],
-      );
+          nextRetryAt: exhausted ? null : sql`now()`,
+          updatedAt: sql`now()`,
+        })
+        .where(
+          and(
+            eq(devices.id, orphan.id),
+            eq(devices.attemptId, orphan.attempt_id),
+            eq(devices.status, "assigning"),
+          ),
+        );
       if (!rowCount) return false;
       // The old job must not come back (pg-boss would redeliver it when it expires, as a second attempt).
       await client.query(
@@ -105,15 +119,24 @@ export async function resumeOrphanedAttempts(
 
 /** Rows of processes gone for a day: their attempts were taken over long ago. */
 export async function forgetLongGoneProcesses(pool: pg.Pool): Promise<void> {
-  await pool.query("delete from provisioning_processes where heartbeat_at < now() - interval '1 day'");
+  await queryBuilder(pool)
+    .delete(provisioningProcesses)
+    .where(lt(provisioningProcesses.heartbeatAt, sql`now() - interval '1 day'`));
 }
 
 /** Marks bulk runs finished once each of their devices has a final result. */
 export async function finishCompletedRuns(pool: pg.Pool): Promise<void> {
-  await pool.query(
-    `update provisioning_runs r set finished_at = now()
-     where r.finished_at is null
-       and r.total <= (select count(*) from provisioning_history h where h.run_id = r.id and h.outcome = any($1::text[]))`,
-    [FINAL_OUTCOMES],
-  );
+  const finished = queryBuilder(pool)
+    .select({ count: count() })
+    .from(provisioningHistory)
+    .where(
+      and(
+        eq(provisioningHistory.runId, provisioningRuns.id),
+        inArray(provisioningHistory.outcome, FINAL_OUTCOMES),
+      ),
+    );
+  await queryBuilder(pool)
+    .update(provisioningRuns)
+    .set({ finishedAt: sql`now()` })
+    .where(and(isNull(provisioningRuns.finishedAt), lte(provisioningRuns.total, sql`(${finished})`)));
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import type PgBoss from "pg-boss";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/database";
 import { readEngineSettings } from "../settings";
 import { claimDevices } from "../attempts/device-attempt-sql";
 import { jobInsert, leaseForJob, PROVISION_QUEUE, startBoss } from "../queue/boss";

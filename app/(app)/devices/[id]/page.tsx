@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { Suspense } from "react";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { guardPage } from "@/lib/auth/guard-page";
@@ -16,6 +17,7 @@ import { DeviceActions } from "@/components/devices/device-actions";
 import { HistoryTimeline } from "@/components/devices/history-timeline";
 import { explainDeviceError } from "@/components/devices/device-error";
 import { AutoRefresh } from "@/components/devices/auto-refresh";
+import { HubIdentityCard, HubIdentityCardLoading } from "@/components/devices/hub-identity-card";
 import { formatDateTime } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Device" };
@@ -184,6 +186,11 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
             <HistoryTimeline entries={history} />
           </CardContent>
         </Card>
+        {device.assignedHub ? (
+          <Suspense fallback={<HubIdentityCardLoading />}>
+            <HubIdentityCard deviceId={device.id} />
+          </Suspense>
+        ) : null}
       </div>
     </>
   );

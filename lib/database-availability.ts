@@ -1,5 +1,6 @@
-import { getDb } from "./client";
-import { DatabaseUnavailableError, isDatabaseUnreachable } from "./connection-errors";
+import { getDb } from "./database";
+import { DatabaseUnavailableError, isDatabaseUnreachable } from "../db/connection-errors";
+import { sql } from "drizzle-orm";
 
 /**
  * Whether this process last found the database unreachable, shared by the app's bundles and the
@@ -37,7 +38,7 @@ export async function databaseSeemsAvailable(): Promise<boolean> {
     current.checkedAt = Date.now();
     try {
       await Promise.race([
-        getDb().$client.query("select 1"),
+        getDb().execute(sql`select 1`),
         new Promise((_, reject) =>
           setTimeout(() => reject(new Error("no answer")), CHECK_TIMEOUT_MS).unref(),
         ),
