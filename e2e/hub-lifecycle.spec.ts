@@ -10,7 +10,7 @@ import {
 } from "./support/emulator";
 import { hubIdentity, localIotHub } from "./support/iot-hub";
 import { INTEGRATION_PAGE, saveServiceConnectionString, toasts } from "./support/registrations";
-import { saveHubCredentials } from "./support/hub-credentials";
+import { saveHubCredentialThroughUi } from "./support/hub-credentials";
 
 /**
  * The hub side of removing and moving a device, against the local IoT Hub: with hub credentials
@@ -53,10 +53,7 @@ test.describe("the hub side of removing and moving a device", () => {
     const page = await context.newPage();
     await saveServiceConnectionString(page, emulatorConnection().serviceConnectionString);
     for (const hub of localIotHub().hubs)
-      await saveHubCredentials(hub.registryReadWriteConnectionString, {
-        registryRead: true,
-        registryWrite: true,
-      });
+      await saveHubCredentialThroughUi(page, hub.hostName, hub.registryReadWriteConnectionString);
     await context.close();
   });
 
