@@ -304,12 +304,16 @@ describe("blocking a device", () => {
         message: expect.stringMatching(/^Removing 3 devices and blocking them/),
       },
     );
+    // Every job done: two devices gone and audited, the third marked (each job writes its audit last).
     await waitFor(
-      async () => (await getDb().$client.query(`select id from devices`)).rows.map((r) => Number(r.id)),
-      (ids) => ids.length === 1,
+      async () => (await audits()).filter((a) => a.action === "device.remove").length,
+      (n) => n === 3,
       20_000,
-      "the blocked devices to be removed",
+      "the three removals to be audited",
     );
+    expect((await getDb().$client.query(`select id from devices`)).rows.map((r) => Number(r.id))).toEqual([
+      unassigned,
+    ]);
     expect(identity(a.hub, "life-bulk-1")?.status).toBe("disabled");
     expect(identity(b.hub, "life-bulk-2")?.status).toBe("disabled");
     expect(await getIncompleteRemoval(unassigned)).toMatchObject({

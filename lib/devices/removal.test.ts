@@ -237,8 +237,8 @@ describe("removing a device with its DPS registration record", () => {
     expect(
       ["bulk-1", "bulk-2", "bulk-unseen-00000"].map((rid) => emulator.admin.getRegistration(rid)),
     ).toEqual([undefined, undefined, undefined]);
-    const audits = await removalAudits();
-    expect(audits).toHaveLength(3);
+    // Each device's audit entry is written just after its row goes.
+    const audits = await waitFor(removalAudits, (rows) => rows.length === 3, 10_000, "every removal audited");
     expect(audits.every((a) => a.outcome === "success" && (a.detail as { bulk: boolean }).bulk)).toBe(true);
     const [bulk] = await getDb().select().from(auditLog).where(eq(auditLog.action, "devices.remove"));
     expect(bulk?.detail).toMatchObject({ queued: 3, choice: "clean", leaveUncleanable: true });
