@@ -87,14 +87,11 @@ export async function retryRemoval(id: number): Promise<{ registrationId: string
 /** Gives up an incomplete removal: the device stays, unmarked (what was done stays done, and is audited). */
 export async function keepDevice(id: number): Promise<{ registrationId: string }> {
   const actor = await requirePermission("devices.manage");
-  const [kept] = await getDb()
-    .delete(deviceRemovals)
-    .where(eq(deviceRemovals.deviceId, id))
-    .returning({
-      choice: deviceRemovals.choice,
-      dpsRecord: deviceRemovals.dpsRecord,
-      hubIdentity: deviceRemovals.hubIdentity,
-    });
+  const [kept] = await getDb().delete(deviceRemovals).where(eq(deviceRemovals.deviceId, id)).returning({
+    choice: deviceRemovals.choice,
+    dpsRecord: deviceRemovals.dpsRecord,
+    hubIdentity: deviceRemovals.hubIdentity,
+  });
   if (!kept) throw new UserFacingError("That device has no incomplete removal.");
   const [device] = await getDb()
     .select({ registrationId: devices.registrationId })
