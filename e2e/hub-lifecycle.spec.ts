@@ -46,12 +46,20 @@ async function removeThroughDialog(page: Page, id: number, registrationId: strin
 }
 
 test.describe("the hub side of removing and moving a device", () => {
-  test.describe.configure({ mode: "serial" });
+  // Each flow provisions devices and waits on workers: a loaded machine needs the time.
+  test.describe.configure({ mode: "serial", timeout: 180_000 });
 
   test.beforeAll(async ({ browser }) => {
+    test.setTimeout(300_000);
     const context = await browser.newContext({ storageState: AUTH_STATE.admin });
     const page = await context.newPage();
     await saveServiceConnectionString(page, emulatorConnection().serviceConnectionString);
+    // The tile lists the hubs the group links or devices sit on: a device on each demo hub first.
+    const onHubs = new Set<string>();
+    for (let i = 0; onHubs.size < localIotHub().hubs.length; i++) {
+      expect(i).toBeLessThan(12);
+      onHubs.add((await ensureProvisionedDevice(browser, `e2e-life-seed-${run}-${i}`)).hub);
+    }
     for (const hub of localIotHub().hubs)
       await saveHubCredentialThroughUi(page, hub.hostName, hub.registryReadWriteConnectionString);
     await context.close();
