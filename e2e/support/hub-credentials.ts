@@ -22,7 +22,7 @@ export async function saveHubCredentialThroughUi(
     })
     .click();
   const dialog = page.getByRole("dialog");
-  await dialog.getByLabel("Hub connection string").fill(connectionString);
+  await dialog.getByLabel("Hub connection string", { exact: true }).fill(connectionString);
   await dialog.getByRole("button", { name: "Save" }).click();
   await expect(dialog).toBeHidden();
   await expect(toasts(page)).toContainText("Saved the connection string");
