@@ -26,6 +26,7 @@ import {
 } from "@/lib/secrets/envelope";
 import { rotateStoredSecrets, RotationError } from "@/lib/secrets/rotate";
 import { STORED_SECRETS } from "@/lib/integrations/providers";
+import { exitOnFailure } from "./cli-failure";
 
 class CliError extends Error {}
 
@@ -160,19 +161,10 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  if (
-    error instanceof CliError ||
-    error instanceof SecretKeyError ||
-    (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")
-  ) {
-    console.error(`error: ${(error as Error).message}`);
-    process.exit(2);
-  }
-  if (error instanceof RotationError || error instanceof SecretDecryptionError) {
-    console.error(`error: ${error.message}\nNothing was changed: the database still uses the old key.`);
-    process.exit(1);
-  }
-  console.error(`error: ${(error as Error)?.message ?? String(error)}`);
-  process.exit(1);
-});
+main().catch((error: unknown) =>
+  exitOnFailure(error, [CliError, SecretKeyError], (failure) =>
+    failure instanceof RotationError || failure instanceof SecretDecryptionError
+      ? `error: ${failure.message}\nNothing was changed: the database still uses the old key.`
+      : null,
+  ),
+);

@@ -30,6 +30,7 @@ import { unlockAccount } from "@/lib/auth/throttle";
 import { recordAudit } from "@/lib/audit/record";
 import { emailSchema, newUserSchema, passwordSchema, roleSchema } from "@/lib/validation/user";
 import { ROLE_LABELS } from "@/lib/auth/permissions";
+import { exitOnFailure } from "./cli-failure";
 
 class CliError extends Error {}
 
@@ -195,15 +196,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  if (
-    error instanceof CliError ||
-    error instanceof LastAdminError ||
-    (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")
-  ) {
-    console.error(`error: ${(error as Error).message}`);
-    process.exit(2);
-  }
-  console.error(`error: ${(error as Error)?.message ?? String(error)}`);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitOnFailure(error, [CliError, LastAdminError]));

@@ -31,6 +31,11 @@ function rssMb(pid: number): number {
   }
 }
 
+/** The 1-minute load average, from /proc (Linux). */
+function loadAverage(): string {
+  return readFileSync("/proc/loadavg", "utf8").split(" ")[0]!;
+}
+
 /**
  * What other users see while something runs: `/api/health` every 100 ms and the devices page (as
  * support) back to back, each with a 10 s time-out, plus the web server's RSS every 50 ms.
@@ -42,6 +47,7 @@ function watch(app: RunningApp, supportCookie: string) {
   let running = true;
   let peakRss = rssMb(app.child.pid!);
   const cpuAtStart = treeCpuSeconds(app.child.pid!);
+  const loadAtStart = loadAverage();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(app.child.pid!))), 50);
   const timedGet = async (url: string, cookie: string | null, into: number[]) => {
     const started = performance.now();
@@ -83,6 +89,8 @@ function watch(app: RunningApp, supportCookie: string) {
       "failed requests": failures,
       "web server peak RSS MB": Math.round(peakRss),
       "web server CPU s": round(treeCpuSeconds(app.child.pid!) - cpuAtStart),
+      // The machine may be shared: how much of it the figures had.
+      "load average (start → end)": `${loadAtStart} → ${loadAverage()}`,
     };
   };
 }
@@ -168,8 +176,6 @@ export async function csvImportScenario(options: {
       app = await start();
     };
     const pid = app.child.pid!;
-    // The machine is shared: the load average says how much of its 2 cores the figures had.
-    const load = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0]!;
     const idleRss = Math.round(rssMb(pid));
     const rowsText = options.rows.toLocaleString("en");
     const path_ =
@@ -195,7 +201,6 @@ export async function csvImportScenario(options: {
         added: imported.json.summary.added,
         "devices in the database": inDatabase,
         "web server idle RSS MB": idleRss,
-        "load average at the end": load(),
         ...seen,
       },
       target: "all added, <= 30 s, web server peak RSS <= 300 MB, health p99 <= 200 ms",

@@ -12,7 +12,7 @@ import {
   type TestEmulator,
 } from "@/tests/support/dps-emulator";
 
-import { ConnackCodes } from "./mqtt-gateway";
+import { ConnackCodes } from "./mqtt-connect";
 import { connackCode, deviceToken, provisionThroughDps } from "@/tests/support/iot-hub-emulator";
 
 /** One group pinned to hub A; moving it to hub B re-provisions its devices there. */

@@ -14,7 +14,7 @@ import { listenWithFallback } from "../listen";
 
 export type { IotHubAdmin, HubSummary } from "./admin-api";
 export type { DeviceIdentity } from "./identity";
-export { ConnackCodes } from "./mqtt-gateway";
+export { ConnackCodes } from "./mqtt-connect";
 
 /** Tried first; taken, the emulator falls back to a free port and reports it. */
 export const DEFAULT_MQTT_PORT = 8883;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startTestEmulator, testConfig, type TestEmulator } from "@/tests/support/dps-emulator";
 
-import { parseDeviceUsername } from "./mqtt-gateway";
+import { parseDeviceUsername } from "./mqtt-connect";
 import { deviceToken, provisionThroughDps } from "@/tests/support/iot-hub-emulator";
 
 type Device = { hub: string; deviceId: string; deviceKey: string };

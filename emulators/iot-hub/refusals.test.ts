@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startTestEmulator, testConfig, type TestEmulator } from "@/tests/support/dps-emulator";
 
-import { ConnackCodes } from "./mqtt-gateway";
+import { ConnackCodes } from "./mqtt-connect";
 import {
   connackCode,
   deviceConnectionString,

@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/lib/database";
 import { importDevicesCsv, importReportChunks, ImportStopped, IMPORT_BATCH_SIZE } from "./csv-import";
-import { RecordScanner } from "./csv-import-reader";
+import { readCsvRecords, RecordScanner, type CsvRecord } from "./csv-import-reader";
 import { ImportSlots } from "./csv-import-slots";
 
 /** Yields `before`, then waits for `gate` (an upload whose sender paused), then yields `after`. */
@@ -80,6 +80,32 @@ describe("CSV import bounds", () => {
     expect(ends).toBe(2);
     expect(scanner.openRecordLine).toBe(4);
     expect(() => scanner.finish()).not.toThrow();
+  });
+
+  it("parses a large chunk in pieces with the same records and line numbers as tiny chunks", async () => {
+    // Quoted fields spanning lines, CRLF-free, spread over ~60 KiB so the pieces cut between them.
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++)
+      lines.push(i % 7 === 0 ? `multi-${i},"one\ntwo, ""three""\n",` : `plain-${i},name ${i},`);
+    const text = `registrationId,name,payload\n${lines.join("\n")}\n`;
+    const read = async (chunks: Buffer[]) => {
+      const out: CsvRecord[] = [];
+      for await (const records of readCsvRecords(Readable.from(chunks))) out.push(...records);
+      return out;
+    };
+    const whole = await read([Buffer.from(text)]);
+    const bytes = Buffer.from(text);
+    const small: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 7) small.push(bytes.subarray(at, at + 7));
+    expect(bytes.length).toBeGreaterThan(6 * 8 * 1024);
+    expect(whole).toHaveLength(3001);
+    expect(whole).toEqual(await read(small));
+    // Line 2 holds device 0; each multi-line device before the last one adds two lines.
+    const multiBefore = Math.floor(2998 / 7) + 1;
+    expect(whole.at(-1)).toEqual({
+      line: 2 + 2999 + 2 * multiBefore,
+      cells: ["plain-2999", "name 2999", ""],
+    });
   });
 
   it("writes the report of an all-refused file as it goes and holds no database connection while the upload waits", async () => {

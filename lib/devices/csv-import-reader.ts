@@ -6,6 +6,12 @@ export const IMPORT_MAX_LINE_BYTES = 64 * 1024;
 
 export type CsvRecord = { line: number; cells: string[] };
 
+/**
+ * Text parsed in one go: a 64 KiB chunk of two-byte lines is 32,000 records, tens of milliseconds
+ * of parsing during which no page or health check could answer.
+ */
+const PIECE_BYTES = 4 * 1024;
+
 export type ReaderLimits = {
   /** Bytes accepted; more stops the import with `too-large`. */
   maxBytes?: number;
@@ -60,10 +66,12 @@ export class RecordScanner {
 
   /**
    * Scans `chunk` and returns how many of its bytes end with a complete record (0 when none does).
-   * Throws `line-too-long` when the open record passes the limit.
+   * Throws `line-too-long` when the open record passes the limit. With `cuts`, also notes record
+   * ends inside the chunk at least `PIECE_BYTES` apart, where the text may be parsed in pieces.
    */
-  scan(chunk: Uint8Array): number {
+  scan(chunk: Uint8Array, cuts?: number[]): number {
     let end = 0;
+    let lastCut = 0;
     let state = this.state;
     const base = this.offset;
     for (let i = 0; i < chunk.length; i++) {
@@ -84,6 +92,7 @@ export class RecordScanner {
         this.newlines++;
         state = State.FieldStart;
         end = i + 1;
+        if (cuts && end - lastCut >= PIECE_BYTES) cuts.push((lastCut = end));
         this.checkLength(base + i);
         this.recordStart = base + i + 1;
         this.recordLine = this.newlines + 1;
@@ -176,6 +185,8 @@ function nextChunk(
   });
 }
 
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Parses whole records (as the scanner cut them) and numbers each with the physical line it starts on. */
 function parseRecords(text: string, firstLine: number, out: CsvRecord[]): number {
   let line = firstLine;
@@ -223,16 +234,26 @@ export async function* readCsvRecords(
       const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
       bytes += chunk.length;
       if (bytes > maxBytes) throw new ImportStopped("too-large", tooLargeMessage(maxBytes));
-      const end = scanner.scan(chunk);
+      const cuts: number[] = [];
+      const end = scanner.scan(chunk, cuts);
       if (end === 0) {
         tail = tail.length ? Buffer.concat([tail, chunk]) : Buffer.from(chunk);
         continue;
       }
-      const whole = tail.length ? Buffer.concat([tail, chunk.subarray(0, end)]) : chunk.subarray(0, end);
+      if (cuts.at(-1) !== end) cuts.push(end);
+      let from = 0;
+      for (const cut of cuts) {
+        const piece = chunk.subarray(from, cut);
+        const whole = tail.length ? Buffer.concat([tail, piece]) : piece;
+        tail = Buffer.alloc(0);
+        from = cut;
+        const records: CsvRecord[] = [];
+        line = parseRecords(decoder.decode(whole), line, records);
+        if (records.length) yield records;
+        // Between pieces, whatever else the server has to do gets its turn.
+        if (cut !== end) await breathe();
+      }
       tail = Buffer.from(chunk.subarray(end));
-      const records: CsvRecord[] = [];
-      line = parseRecords(decoder.decode(whole), line, records);
-      if (records.length) yield records;
     }
     if (limits.expectedBytes != null && bytes < limits.expectedBytes) {
       throw new ImportStopped(

@@ -1,4 +1,3 @@
-import Papa from "papaparse";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { getDb } from "@/lib/database";
 import { deviceImportReportChunks } from "@/db/schema";
@@ -26,13 +25,31 @@ export function reportCell(value: string): string {
   return neutralizeCell(bounded.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "\ufffd"));
 }
 
-/** One batch's verdicts as report CSV text (no header), ending with a newline. */
+/** A CSV cell quoted as papaparse's unparse quotes it: only when it must be (see the test holding them together). */
+function csvCell(value: string): string {
+  const needsQuotes =
+    value.includes('"') ||
+    value.includes(",") ||
+    value.includes("\n") ||
+    value.includes("\r") ||
+    value.includes("\ufeff") ||
+    value.startsWith(" ") ||
+    value.endsWith(" ");
+  return needsQuotes ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/**
+ * One verdict as a report row, ending with a newline. A refused line becomes this text as soon as
+ * it is read (one string waiting for its batch instead of several objects: a million refused lines
+ * must not pile up garbage faster than the server collects it).
+ */
+export function reportLine(l: ImportLine): string {
+  return `${l.line},${csvCell(reportCell(l.registrationId))},${l.result},${csvCell(reportCell(l.reason))}\n`;
+}
+
+/** Verdicts as report CSV text (no header), ending with a newline. */
 export function reportRows(lines: ImportLine[]): string {
-  const text = Papa.unparse(
-    lines.map((l) => [l.line, reportCell(l.registrationId), l.result, reportCell(l.reason)]),
-    { newline: "\n" },
-  );
-  return `${text}\n`;
+  return lines.map(reportLine).join("");
 }
 
 /** The report of one import as CSV text chunks in file order (header first), for streaming to a download. */

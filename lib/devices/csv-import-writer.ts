@@ -5,21 +5,10 @@ import type { PoolClient } from "pg";
 import { getDb } from "@/lib/database";
 import { deviceImports } from "@/db/schema";
 import type { Actor } from "@/lib/audit/actor";
-import { reportCell, reportRows, type ImportLine } from "./csv-import-report";
-
-export type PendingDevice = {
-  line: number;
-  registrationId: string;
-  name: string | null;
-  payload: string | null;
-};
-/** Verdicts wait beside the rows still to be inserted, so the report keeps the file's line order. */
-export type Queued = { pending: PendingDevice } | { verdict: ImportLine };
+import { reportCell, reportLine, type ImportLine } from "./csv-import-report";
+import { PROBLEMS_SHOWN, type ImportBatch } from "./csv-import-batch";
 
 export type ImportCounts = { total: number; added: number; duplicates: number; refused: number };
-
-/** How many lines not added the summary shows without the report. */
-const PROBLEMS_SHOWN = 50;
 
 /** `ids` sorted ascending (each batch's ids are larger than the one before). */
 function containsSorted(ids: number[], id: number): boolean {
@@ -54,10 +43,10 @@ export class ImportBatchWriter {
   constructor(private readonly options: { fileName: string | null; actor: Actor }) {}
 
   /** Queues a batch after the one being written, and waits for that one (so at most two are in memory). */
-  async write(items: Queued[]): Promise<void> {
+  async write(batch: ImportBatch): Promise<void> {
     const previous = this.inflight;
-    if (items.length > 0) {
-      this.inflight = previous.then(() => this.writeBatch(items));
+    if (batch.size > 0) {
+      this.inflight = previous.then(() => this.writeBatch(batch));
       this.inflight.catch(() => undefined); // surfaced by the next await of it
     }
     await previous;
@@ -84,7 +73,7 @@ export class ImportBatchWriter {
     return row!.id;
   }
 
-  private async writeBatch(items: Queued[]): Promise<void> {
+  private async writeBatch(batch: ImportBatch): Promise<void> {
     this.importId ??= await this.start();
     const client = await getDb().$client.connect();
     try {
@@ -92,7 +81,7 @@ export class ImportBatchWriter {
       // every batch before it durable before the answer goes out.
       await client.query("begin; set local synchronous_commit = off");
       try {
-        await this.insertBatch(client, items);
+        await this.insertBatch(client, batch);
         await client.query("commit");
       } catch (error) {
         await client.query("rollback").catch(() => undefined);
@@ -100,13 +89,14 @@ export class ImportBatchWriter {
       }
     } finally {
       client.release();
+      batch.release();
     }
   }
 
   // Raw SQL on purpose (the hot path of a million-row import): one unnest insert per batch with
   // `on conflict do nothing returning`, and the report chunk and counts in one statement.
-  private async insertBatch(tx: PoolClient, items: Queued[]): Promise<void> {
-    const rows = items.flatMap((q) => ("pending" in q ? [q.pending] : []));
+  private async insertBatch(tx: PoolClient, batch: ImportBatch): Promise<void> {
+    const rows = batch.pending;
     const inserted = new Map<string, number>();
     const actor = this.options.actor;
     if (rows.length > 0) {
@@ -141,25 +131,28 @@ export class ImportBatchWriter {
     for (const id of batchIds) this.addedDeviceIds.push(id);
 
     const counts = this.counts;
-    counts.total += items.length;
-    const lines: ImportLine[] = items.map((item) => {
-      if ("verdict" in item) return item.verdict;
-      const { line, registrationId } = item.pending;
+    counts.total += batch.size;
+    counts.refused += batch.refused;
+    counts.duplicates += batch.duplicates;
+    const problems: ImportLine[] = [...batch.problems];
+    const pendingRows = rows.map(({ line, registrationId }) => {
       const key = registrationId.toLowerCase();
-      if (inserted.has(key)) return { line, registrationId, result: "added", reason: "" };
+      if (inserted.has(key)) {
+        counts.added++;
+        return reportLine({ line, registrationId, result: "added", reason: "" });
+      }
       const reason = earlierInFile.has(key)
         ? "the same registration ID appears earlier in the file"
         : "a device with this registration ID already exists";
-      return { line, registrationId, result: "duplicate", reason };
+      const verdict: ImportLine = { line, registrationId, result: "duplicate", reason };
+      counts.duplicates++;
+      if (problems.length < 2 * PROBLEMS_SHOWN) problems.push(verdict);
+      return reportLine(verdict);
     });
-    for (const l of lines) {
-      if (l.result === "added") counts.added++;
-      else {
-        if (l.result === "duplicate") counts.duplicates++;
-        else counts.refused++;
-        if (this.problems.length < PROBLEMS_SHOWN)
-          this.problems.push({ ...l, registrationId: reportCell(l.registrationId) });
-      }
+    if (this.problems.length < PROBLEMS_SHOWN) {
+      problems.sort((a, b) => a.line - b.line);
+      for (const p of problems.slice(0, PROBLEMS_SHOWN - this.problems.length))
+        this.problems.push({ ...p, registrationId: reportCell(p.registrationId) });
     }
     await tx.query(
       `with chunk as (insert into device_import_report_chunks (import_id, seq, csv) values ($1, $2, $3))
@@ -167,7 +160,7 @@ export class ImportBatchWriter {
       [
         this.importId,
         this.chunkSeq++,
-        reportRows(lines),
+        batch.report(pendingRows),
         counts.total,
         counts.added,
         counts.duplicates,

@@ -1,9 +1,10 @@
 import type { Actor } from "@/lib/audit/actor";
-import { newDeviceSchema } from "@/lib/validation/device";
+import { checkNewDevice } from "@/lib/validation/device";
 import { readCsvRecords, type ReaderLimits } from "./csv-import-reader";
 import { reportCell, type ImportLine } from "./csv-import-report";
 import { ImportFormatError, ImportStopped, type ImportStopReason } from "./csv-import-stops";
-import { ImportBatchWriter, type Queued } from "./csv-import-writer";
+import { ImportBatch } from "./csv-import-batch";
+import { ImportBatchWriter } from "./csv-import-writer";
 
 export { IMPORT_MAX_LINE_BYTES } from "./csv-import-reader";
 export { importReportChunks, REPORT_HEADER, reportCell, type ImportLine } from "./csv-import-report";
@@ -72,15 +73,14 @@ export async function importDevicesCsv(
   let columns: Columns | null = null;
   let recordsSeen = 0;
   let rowsRead = 0;
-  let queue: Queued[] = [];
-  let pendingCount = 0;
+  let batch = new ImportBatch();
   let batchSeen = new Map<string, number>();
+  const decided = (verdict: ImportLine) => batch.decided(verdict);
   const flush = async () => {
-    const items = queue;
-    queue = [];
-    pendingCount = 0;
+    const full = batch;
+    batch = new ImportBatch();
     batchSeen = new Map();
-    await writer.write(items);
+    await writer.write(full);
   };
 
   let stop: ImportStopped | null = null;
@@ -105,36 +105,31 @@ export async function importDevicesCsv(
           name: columns.name >= 0 ? cells[columns.name] : undefined,
           payload: columns.payload >= 0 ? cells[columns.payload] : undefined,
         };
-        const parsed = newDeviceSchema.safeParse(raw);
-        if (!parsed.success) {
-          const reason = parsed.error.issues.map((i) => i.message).join(" ");
-          queue.push({ verdict: { line, registrationId: raw.registrationId, result: "refused", reason } });
+        // newDeviceSchema's verdict without its error objects (a million refused lines would be a million ZodErrors).
+        const parsed = checkNewDevice(raw);
+        if (!parsed.ok) {
+          decided({ line, registrationId: raw.registrationId, result: "refused", reason: parsed.reason });
         } else {
-          const key = parsed.data.registrationId.toLowerCase();
+          const key = parsed.value.registrationId.toLowerCase();
           const earlier = batchSeen.get(key);
           if (earlier !== undefined) {
-            queue.push({
-              verdict: {
-                line,
-                registrationId: parsed.data.registrationId,
-                result: "duplicate",
-                reason: `the same registration ID appears earlier in the file (line ${earlier})`,
-              },
+            decided({
+              line,
+              registrationId: parsed.value.registrationId,
+              result: "duplicate",
+              reason: `the same registration ID appears earlier in the file (line ${earlier})`,
             });
           } else {
             batchSeen.set(key, line);
-            pendingCount++;
-            queue.push({
-              pending: {
-                line,
-                registrationId: parsed.data.registrationId,
-                name: parsed.data.name ?? null,
-                payload: parsed.data.payload ? JSON.stringify(parsed.data.payload) : null,
-              },
+            batch.add({
+              line,
+              registrationId: parsed.value.registrationId,
+              name: parsed.value.name ?? null,
+              payload: parsed.value.payload ? JSON.stringify(parsed.value.payload) : null,
             });
           }
         }
-        if (pendingCount >= IMPORT_BATCH_SIZE || queue.length >= 4 * IMPORT_BATCH_SIZE) await flush();
+        if (batch.pending.length >= IMPORT_BATCH_SIZE || batch.size >= 4 * IMPORT_BATCH_SIZE) await flush();
       }
     }
   } catch (error) {
@@ -145,7 +140,7 @@ export async function importDevicesCsv(
     stop = error;
   }
   try {
-    // Every row in the queue came from a complete record: handle it like the others, then say where it stopped.
+    // Every row in the batch came from a complete record: handle it like the others, then say where it stopped.
     await flush();
     await writer.drain();
   } catch (error) {

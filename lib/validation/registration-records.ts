@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { filterText } from "./filter-text";
 
 /** The Registration records view's filters, in the URL so support staff can share a link. Bad values fall back to defaults. */
 export const FINDING_FILTERS = [
@@ -28,22 +29,8 @@ const noControl = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 
 export const registrationRecordsFilterSchema = z.object({
   finding: z.enum(FINDING_FILTERS).default("all").catch("all"),
-  hub: z
-    .string()
-    .trim()
-    .max(255)
-    .refine(noControl)
-    .optional()
-    .catch(undefined)
-    .transform((v) => v || undefined),
-  q: z
-    .string()
-    .trim()
-    .max(128)
-    .refine(noControl)
-    .optional()
-    .catch(undefined)
-    .transform((v) => v || undefined),
+  hub: filterText(255),
+  q: filterText(128),
   after: z.string().max(400).optional().catch(undefined),
   before: z.string().max(400).optional().catch(undefined),
 });

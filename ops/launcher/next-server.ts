@@ -41,9 +41,16 @@ export async function startNextServer(options: {
   env: NodeJS.ProcessEnv;
 }): Promise<RunningApp> {
   // A smaller young generation (V8's default semi-space is 16 MB) keeps the server's memory close to
-  // what it actually holds while a large upload streams through; scavenges stay cheap.
+  // what it actually holds while a large upload streams through; scavenges stay cheap. A gentler
+  // old-generation growth (1.3 × what the last full collection kept, where V8 allows up to 4 ×)
+  // keeps a million-row import's short-lived batches from growing the heap to several times what
+  // is live: measured on the import alone, peak heap 77 → 29 MB, at the same speed.
   const server = startNodeChild(
-    ["--max-semi-space-size=4", path.join(options.root, "scripts", "web-server.mjs")],
+    [
+      "--max-semi-space-size=4",
+      "--heap-growing-percent=30",
+      path.join(options.root, "scripts", "web-server.mjs"),
+    ],
     {
       cwd: options.root,
       stdio: ["ignore", "inherit", "inherit"],

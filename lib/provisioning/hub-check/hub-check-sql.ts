@@ -1,5 +1,7 @@
 // Raw SQL: the plan, the lock and the batch of the hub check: claiming due checks (skip locked),
 // writing many results and their history in one unnest statement, booking per-hub slots.
+// Over 300 lines on purpose: the claim, the record and the per-hub circuits and slots are one
+// queue's hot path, read together because the due-state logic and the index plans span all of it.
 import type pg from "pg";
 import type { HubCheckVerdict } from "./hub-check-outcome";
 
