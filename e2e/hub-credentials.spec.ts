@@ -48,14 +48,16 @@ test.describe("hub connection strings and the identity in the hub", () => {
 
       // A device connection string is refused at the field.
       await dialog
-        .getByLabel("Hub connection string")
+        .getByLabel("Hub connection string", { exact: true })
         .fill(
           `HostName=${device.hub};DeviceId=${DEVICE};SharedAccessKey=${Buffer.alloc(32, 1).toString("base64")}`,
         );
       await dialog.getByRole("button", { name: "Save" }).click();
       await expect(dialog.getByText(/This is a device connection string/)).toBeVisible();
 
-      await dialog.getByLabel("Hub connection string").fill(strings.registryReadConnectionString);
+      await dialog
+        .getByLabel("Hub connection string", { exact: true })
+        .fill(strings.registryReadConnectionString);
       await dialog.getByRole("button", { name: "Save" }).click();
       await expect(dialog).toBeHidden();
       await expect(toasts(page)).toContainText("Saved the connection string");
@@ -68,7 +70,9 @@ test.describe("hub connection strings and the identity in the hub", () => {
       await item
         .getByRole("button", { name: `Replace connection string for ${device.hub.toLowerCase()}` })
         .click();
-      await expect(page.getByRole("dialog").getByLabel("Hub connection string")).toHaveValue("");
+      await expect(page.getByRole("dialog").getByLabel("Hub connection string", { exact: true })).toHaveValue(
+        "",
+      );
       await page.keyboard.press("Escape");
     });
 
