@@ -271,8 +271,9 @@ test.describe("accessibility (axe-core)", () => {
       await open(page, `/devices/${assignedId}`);
       await page.getByRole("button", { name: "Remove", exact: true }).click();
       const remove = page.getByRole("dialog", { name: `Remove a11y-${run}?` });
-      await remove.getByLabel("Also delete its registration record in Azure DPS").check();
-      await scanAtBothWidths(page, "the remove confirmation with the DPS record option");
+      await remove.getByLabel("Also delete the DPS registration record and the hub identity").check();
+      await expect(remove).toContainText("Hub identity");
+      await scanAtBothWidths(page, "the remove confirmation with its choices and preview");
       await page.keyboard.press("Escape");
 
       await open(page, `/devices?q=a11y-${run}`);
@@ -281,11 +282,10 @@ test.describe("accessibility (axe-core)", () => {
         .getByLabel(`Select a11y-${run}`, { exact: true })
         .check();
       await page.getByRole("button", { name: "Remove selected" }).click();
-      await page
-        .getByRole("dialog", { name: "Remove 1 device?" })
-        .getByLabel("Also delete its registration record in Azure DPS")
-        .check();
-      await scanAtBothWidths(page, "the remove-selected confirmation with the DPS record option");
+      const removeSelected = page.getByRole("dialog", { name: "Remove 1 device?" });
+      await removeSelected.getByLabel("Block: disable the hub identity and keep the DPS record").check();
+      await expect(removeSelected).toContainText("On hubs whose saved credentials may write");
+      await scanAtBothWidths(page, "the remove-selected confirmation with its choices and counts");
       await page.keyboard.press("Escape");
     });
 

@@ -158,12 +158,12 @@ test.describe("keyboard only", () => {
         .filter({ hasNotText: /Hub check/ }),
     ).toHaveCount(2);
 
-    // Remove it: the confirmation opens on Cancel, Escape backs out, Enter on Remove device confirms.
+    // Remove it: the confirmation opens on the chosen way to remove, Escape backs out, Enter on Remove device confirms.
     const remove = page.getByRole("button", { name: "Remove", exact: true });
     await tabTo(page, remove);
     await page.keyboard.press("Enter");
     const confirm = page.getByRole("dialog", { name: `Remove ${id}?` });
-    await expect(confirm.getByRole("button", { name: "Cancel" })).toBeFocused();
+    await expect(confirm.getByLabel("Remove from the platform only")).toBeFocused();
     await expectFocusTrapped(page, confirm);
     await page.keyboard.press("Escape");
     await expect(confirm).toBeHidden();
@@ -172,7 +172,7 @@ test.describe("keyboard only", () => {
     await tabTo(page, confirm.getByRole("button", { name: "Remove device" }));
     await page.keyboard.press("Enter");
     await expect(page).toHaveURL(/\/devices$/);
-    await expectAnnounced(page, `${id} was removed from the platform.`);
+    await expectAnnounced(page, `${id} was removed from the platform;`);
     expect(await sql("select 1 from devices where registration_id = $1", [id])).toHaveLength(0);
   });
 

@@ -112,22 +112,24 @@ test.describe("Azure DPS's service API: the group at a glance, registration reco
       await page.goto(`/devices/${id}`);
       await page.getByRole("button", { name: "Remove", exact: true }).click();
       const dialog = page.getByRole("dialog", { name: `Remove ${registrationId}?` });
-      await expect(dialog).toContainText("it stays registered in the Azure DPS enrollment group");
-      await dialog.getByLabel("Also delete its registration record in Azure DPS").check();
+      await expect(dialog).toContainText("stays (kept)");
+      await dialog.getByLabel("Also delete the DPS registration record and the hub identity").check();
+      // No hub credentials are saved in this run: the preview says the identity stays, and why.
       await expect(dialog).toContainText(
-        `Its device identity stays in the IoT hub ${hub}: DPS does not delete it`,
+        `stays in the IoT hub ${hub}, unchanged: no hub credentials are saved for ${hub}`,
       );
+      await dialog.getByLabel("Remove anyway, leaving what cannot be cleaned").check();
       await dialog.getByRole("button", { name: "Remove device" }).click();
       await expect(page).toHaveURL(/\/devices$/);
       await expect(toasts(page)).toContainText(
-        `${registrationId} was removed from the platform and its registration record was deleted from Azure DPS.`,
+        `${registrationId} was removed from the platform; its registration record was deleted from Azure DPS.`,
       );
       expect(await emulatorRegistration(registrationId)).toBeNull();
-      const [audit] = await sql<{ detail: { dpsRecord: string } }>(
+      const [audit] = await sql<{ detail: { dpsRecord: string; hubIdentity: string } }>(
         "select detail from audit_log where action = 'device.remove' and target = $1",
         [registrationId],
       );
-      expect(audit?.detail.dpsRecord).toBe("deleted");
+      expect(audit?.detail).toMatchObject({ dpsRecord: "deleted", hubIdentity: "left" });
     });
 
     test("removes selected devices with their records through the queue", async ({ page, browser }) => {
@@ -141,11 +143,12 @@ test.describe("Azure DPS's service API: the group at a glance, registration reco
           .check();
       await page.getByRole("button", { name: "Remove selected" }).click();
       const dialog = page.getByRole("dialog", { name: "Remove 2 devices?" });
-      await dialog.getByLabel("Also delete their registration records in Azure DPS").check();
-      await expect(dialog).toContainText("Their device identities stay in their IoT hubs");
+      await dialog.getByLabel("Also delete the DPS registration record and the hub identity").check();
+      await expect(dialog).toContainText("DPS registration records the app may delete: 2 of 2");
+      await dialog.getByLabel(/^Remove anyway, leaving what cannot be cleaned/).check();
       await dialog.getByRole("button", { name: "Remove 2 devices" }).click();
       await expect(toasts(page)).toContainText(
-        "Removing 2 devices and their registration records in Azure DPS.",
+        "Removing 2 devices with their DPS registration records and hub identities.",
       );
       await expect
         .poll(
@@ -209,7 +212,8 @@ test.describe("screenshots for the docs", () => {
     await page.goto(`/devices/${id}`);
     await page.getByRole("button", { name: "Remove", exact: true }).click();
     const dialog = page.getByRole("dialog");
-    await dialog.getByLabel("Also delete its registration record in Azure DPS").check();
+    await dialog.getByLabel("Also delete the DPS registration record and the hub identity").check();
+    await expect(dialog).toContainText("What stays where");
     await page.mouse.move(0, 0);
     await dialog.screenshot({ path: path.join(shots, "remove-with-dps-record.png"), animations: "disabled" });
     await page.keyboard.press("Escape");

@@ -27,6 +27,15 @@ async function serviceCredentialsOrNull() {
   }
 }
 
+/** The hubs' registry, with the credentials saved for each hub (removals and old-hub cleanups write to it). */
+async function hubRegistryAccess() {
+  const [{ hubRegistryClient }, { loadHubConnection }] = await Promise.all([
+    import("@/lib/iot-hub/service"),
+    import("@/lib/hubs/hub-credentials-store"),
+  ]);
+  return { hubClient: hubRegistryClient(), loadHub: loadHubConnection };
+}
+
 const domains: EngineDomains = {
   loadDpsCredentials: async () => (await credentials()).loadDpsCredentials(),
   recordDpsCallOutcome: async (outcome) => (await credentials()).recordDpsCallOutcome(outcome),
@@ -41,18 +50,30 @@ const domains: EngineDomains = {
   },
 
   async removeDevices({ pool, serviceClient, signal }, removals) {
-    const { removeDeviceAndRecord } = await import("@/lib/devices/removal");
-    const credentials = removals.some((removal) => removal.deleteDpsRecord)
+    const [{ removeDeviceInSteps }, hubs] = await Promise.all([
+      import("@/lib/devices/removal"),
+      hubRegistryAccess(),
+    ]);
+    const credentials = removals.some((removal) => removal.choice === "clean")
       ? await serviceCredentialsOrNull()
       : null;
-    for (const { deviceId, deleteDpsRecord, actor } of removals) {
+    for (const { deviceId, choice, leaveUncleanable, actor } of removals) {
       if (signal.aborted) throw new Error("the worker is stopping; the queue hands the rest out again");
-      await removeDeviceAndRecord({ pool, serviceClient, credentials, signal }, deviceId, {
-        deleteDpsRecord,
+      await removeDeviceInSteps({ pool, serviceClient, credentials, ...hubs, signal }, deviceId, {
+        choice,
+        leaveUncleanable,
         actor,
         bulk: true,
       });
     }
+  },
+
+  async cleanMovedHubs({ pool, signal }) {
+    const [{ cleanMovedHubs }, hubs] = await Promise.all([
+      import("@/lib/hubs/move-cleanup"),
+      hubRegistryAccess(),
+    ]);
+    return cleanMovedHubs({ pool, ...hubs, signal });
   },
 
   async serviceHousekeeping({ pool, serviceClient, signal }) {

@@ -15,8 +15,7 @@ import {
   DialogTrigger,
 } from "@/components/ui/dialog";
 import { ConfirmFooter } from "@/components/forms/confirm-footer";
-import { DeleteRecordOption } from "./delete-record-option";
-import { RemoveNotice } from "./remove-notice";
+import { RemovalChoices, type RemovalChoiceState } from "./removal-choices";
 
 export function DeviceActions({
   deviceId,
@@ -25,8 +24,6 @@ export function DeviceActions({
   canProvision,
   canManage,
   connected,
-  hub,
-  recordCleanup,
 }: {
   deviceId: number;
   registrationId: string;
@@ -34,13 +31,11 @@ export function DeviceActions({
   canProvision: boolean;
   canManage: boolean;
   connected: boolean;
-  hub: string | null;
-  recordCleanup: { available: boolean; policyName: string | null };
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [confirmOpen, setConfirmOpen] = useState(false);
-  const [deleteRecord, setDeleteRecord] = useState(false);
+  const [removal, setRemoval] = useState<RemovalChoiceState>({ choice: "platform", leaveUncleanable: false });
 
   const provision = (retry: boolean) =>
     startTransition(async () => {
@@ -52,10 +47,7 @@ export function DeviceActions({
 
   const remove = () =>
     startTransition(async () => {
-      const result = await removeDeviceAction({
-        deviceId,
-        deleteDpsRecord: deleteRecord && recordCleanup.available,
-      });
+      const result = await removeDeviceAction({ deviceId, ...removal });
       if (result.ok) {
         toast.success(result.message);
         router.push("/devices");
@@ -88,18 +80,15 @@ export function DeviceActions({
             <DialogHeader>
               <DialogTitle>Remove {registrationId}?</DialogTitle>
               <DialogDescription>
-                <RemoveNotice
-                  deleteRecord={deleteRecord && recordCleanup.available}
-                  hub={hub}
-                  plural={false}
-                />
+                Choose what happens to the device in Azure DPS and in its IoT hub; the preview says what stays
+                where before anything runs.
               </DialogDescription>
             </DialogHeader>
-            <DeleteRecordOption
-              {...recordCleanup}
-              checked={deleteRecord}
-              onChange={setDeleteRecord}
-              plural={false}
+            <RemovalChoices
+              idPrefix={`remove-${deviceId}`}
+              deviceIds={[deviceId]}
+              state={removal}
+              onChange={setRemoval}
             />
             <ConfirmFooter
               variant="destructive"

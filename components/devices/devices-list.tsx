@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { DevicePage } from "@/lib/devices/list-devices";
 import type { DeviceFilter } from "@/lib/validation/device";
-import { DevicesTable, type RecordCleanupOption } from "./devices-table";
+import { DevicesTable } from "./devices-table";
 import { devicesPageLink, type DevicesLinkParams } from "./devices-page-link";
 
 /**
@@ -15,24 +15,17 @@ export async function DevicesList({
   base,
   canProvision,
   canManage,
-  recordCleanup,
 }: {
   rows: Promise<DevicePage>;
   filter: DeviceFilter;
   base: DevicesLinkParams;
   canProvision: boolean;
   canManage: boolean;
-  recordCleanup: RecordCleanupOption;
 }) {
   const page = await rows;
   return (
     <>
-      <DevicesTable
-        devices={page.devices}
-        canProvision={canProvision}
-        canManage={canManage}
-        recordCleanup={recordCleanup}
-      />
+      <DevicesTable devices={page.devices} canProvision={canProvision} canManage={canManage} />
       <nav aria-label="Pages" className="mt-4 flex gap-4 text-sm">
         {filter.after || filter.before ? (
           <Link href={devicesPageLink(base)} className="text-link underline">

@@ -38,18 +38,14 @@ const CELLS: Record<DeviceColumnId, { className?: string; render: (device: Devic
     lastError: { className: "text-xs", render: (d) => <DeviceErrorSummary device={d} /> },
   };
 
-export type RecordCleanupOption = { available: boolean; policyName: string | null };
-
 export function DevicesTable({
   devices,
   canProvision,
   canManage,
-  recordCleanup,
 }: {
   devices: DeviceDto[];
   canProvision: boolean;
   canManage: boolean;
-  recordCleanup: RecordCleanupOption;
 }) {
   const canSelect = canProvision || canManage;
   const [selected, setSelected] = useState<Set<number>>(new Set());
@@ -103,11 +99,7 @@ export function DevicesTable({
             </Button>
           ) : null}
           {selected.size && canManage ? (
-            <RemoveSelectedDialog
-              deviceIds={[...selected]}
-              recordCleanup={recordCleanup}
-              onDone={() => setSelected(new Set())}
-            />
+            <RemoveSelectedDialog deviceIds={[...selected]} onDone={() => setSelected(new Set())} />
           ) : null}
         </div>
       ) : null}

@@ -13,6 +13,7 @@ const TRIGGER_LABELS: Record<string, string> = {
   remove: "Removal",
   "hub-check": "Hub check",
   "hub-check-manual": "Hub check (asked)",
+  "old-hub-cleanup": "Old hub after the move",
 };
 
 const HUB_OUTCOME_LABELS: Record<string, string> = {
@@ -28,12 +29,18 @@ export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
     <ol className="grid gap-3" aria-label="Provisioning history">
       {entries.map((e) => {
         const hubCheck = e.outcome in HUB_OUTCOME_LABELS;
-        const failed = hubCheck ? e.outcome !== "hub-connected" : e.outcome !== "assigned";
+        // What became of the identity a move left in the old hub: only "left" asks for attention.
+        const oldHub = e.trigger === "old-hub-cleanup";
+        const failed = oldHub
+          ? e.outcome === "old identity left"
+          : hubCheck
+            ? e.outcome !== "hub-connected"
+            : e.outcome !== "assigned";
         // A removal DPS refused carries its own explanation (the service API's, not the device API's);
         // a hub check carries the hub's (its explanation and next step are in its message).
         const removal = e.trigger === "remove";
         const explanation =
-          failed && e.errorKind && !removal && !hubCheck
+          failed && e.errorKind && !removal && !hubCheck && !oldHub
             ? explainDpsError({
                 kind: e.errorKind,
                 dpsErrorCode: e.errorCode ? Number(e.errorCode) : undefined,
@@ -84,6 +91,11 @@ export function HistoryTimeline({ entries }: { entries: HistoryEntryDto[] }) {
             {hubCheck && e.errorMessage ? (
               <p className="mt-1 text-xs text-red-900">
                 {e.errorCode ? `Code ${e.errorCode}. ` : ""}
+                {e.errorMessage}
+              </p>
+            ) : null}
+            {oldHub && e.errorMessage ? (
+              <p className={cn("mt-1 text-xs", failed ? "text-red-900" : "text-slate-600")}>
                 {e.errorMessage}
               </p>
             ) : null}

@@ -14,30 +14,18 @@ import {
   DialogTrigger,
 } from "@/components/ui/dialog";
 import { ConfirmFooter } from "@/components/forms/confirm-footer";
-import { DeleteRecordOption } from "./delete-record-option";
-import { RemoveNotice } from "./remove-notice";
+import { RemovalChoices, type RemovalChoiceState } from "./removal-choices";
 
-/** Removing the selected devices through the queue, optionally with their DPS registration records. */
-export function RemoveSelectedDialog({
-  deviceIds,
-  recordCleanup,
-  onDone,
-}: {
-  deviceIds: number[];
-  recordCleanup: { available: boolean; policyName: string | null };
-  onDone: () => void;
-}) {
+/** Removing the selected devices through the queue, the chosen way, with counts of what stays where first. */
+export function RemoveSelectedDialog({ deviceIds, onDone }: { deviceIds: number[]; onDone: () => void }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const [deleteRecords, setDeleteRecords] = useState(false);
+  const [removal, setRemoval] = useState<RemovalChoiceState>({ choice: "platform", leaveUncleanable: false });
   const [pending, startTransition] = useTransition();
   const count = deviceIds.length;
   const remove = () =>
     startTransition(async () => {
-      const result = await removeDevicesAction({
-        deviceIds,
-        deleteDpsRecords: deleteRecords && recordCleanup.available,
-      });
+      const result = await removeDevicesAction({ deviceIds, ...removal });
       if (result.ok) {
         toast.success(result.message);
         setOpen(false);
@@ -58,19 +46,16 @@ export function RemoveSelectedDialog({
             Remove {count} {count === 1 ? "device" : "devices"}?
           </DialogTitle>
           <DialogDescription>
-            <RemoveNotice
-              deleteRecord={deleteRecords && recordCleanup.available}
-              hub={null}
-              plural={count !== 1}
-            />{" "}
-            Each outcome is in the audit log.
+            Choose what happens to the devices in Azure DPS and in their IoT hubs; the counts say what stays
+            where before anything runs. Each outcome is in the audit log.
           </DialogDescription>
         </DialogHeader>
-        <DeleteRecordOption
-          {...recordCleanup}
-          checked={deleteRecords}
-          onChange={setDeleteRecords}
-          plural={count !== 1}
+        <RemovalChoices
+          idPrefix="remove-selected"
+          deviceIds={deviceIds}
+          selection
+          state={removal}
+          onChange={setRemoval}
         />
         <ConfirmFooter
           variant="destructive"

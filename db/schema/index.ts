@@ -7,3 +7,4 @@ export * from "./fleet";
 export * from "./engine";
 export * from "./hub-credentials";
 export * from "./hub-drift";
+export * from "./hub-lifecycle";

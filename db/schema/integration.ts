@@ -64,6 +64,8 @@ export const integrations = pgTable("integrations", {
   enrollmentGroup: jsonb().$type<StoredEnrollmentGroup>(),
   enrollmentGroupCheckedAt: timestamp({ withTimezone: true }),
   enrollmentGroupProblem: text(),
+  /** After a re-provision moves a device to another hub, delete its identity in the old hub (an administrator's opt-in). */
+  cleanOldHubOnMove: boolean().notNull().default(false),
 });
 
 /** Engine-wide switches shared by every worker process. */

@@ -10,12 +10,13 @@ import {
 } from "@/lib/validation/user";
 import { checkHubSchema, newDeviceSchema, troubleshootSchema } from "@/lib/validation/device";
 import { deleteOrphanIdentitySchema, requestHubDriftSchema } from "@/lib/validation/hub-drift";
+import { deleteOrphanSchema, reconcileSchema } from "@/lib/validation/registration-records";
 import {
-  deleteOrphanSchema,
-  reconcileSchema,
+  incompleteRemovalSchema,
+  removalPreviewSchema,
   removeDeviceSchema,
   removeDevicesSchema,
-} from "@/lib/validation/registration-records";
+} from "@/lib/validation/device-removal";
 import {
   disconnectDpsSchema,
   dpsIntegrationSchema,
@@ -82,12 +83,35 @@ export const ACTIONS: Record<string, ActionExpectation> = {
     schema: removeDeviceSchema,
     input: (c) => ({ deviceId: c.victimDeviceId }),
   },
-  // No such device: an allowed caller is told so, and nothing is queued.
+  // No such device: an allowed caller is told so, and nothing is queued (whichever way it asks to remove).
   "lib/actions/remove-devices.ts#removeDevicesAction": {
     access: "devices.manage",
     allowed: ["operator", "admin"],
     schema: removeDevicesSchema,
-    input: () => ({ deviceIds: [999_999_999] }),
+    input: () => ({ deviceIds: [999_999_999], choice: "block", leaveUncleanable: true }),
+    neverChanges: true,
+  },
+  // Reads only: what a removal would leave where.
+  "lib/actions/preview-removal.ts#previewRemovalAction": {
+    access: "devices.manage",
+    allowed: ["operator", "admin"],
+    schema: removalPreviewSchema,
+    input: (c) => ({ deviceIds: [c.victimDeviceId, 999_999_999] }),
+    neverChanges: true,
+  },
+  // The victim has no incomplete removal: an allowed caller is told so, and nothing runs.
+  "lib/actions/retry-removal.ts#retryRemovalAction": {
+    access: "devices.manage",
+    allowed: ["operator", "admin"],
+    schema: incompleteRemovalSchema,
+    input: (c) => ({ deviceId: c.victimDeviceId }),
+    neverChanges: true,
+  },
+  "lib/actions/keep-device.ts#keepDeviceAction": {
+    access: "devices.manage",
+    allowed: ["operator", "admin"],
+    schema: incompleteRemovalSchema,
+    input: (c) => ({ deviceId: c.victimDeviceId }),
     neverChanges: true,
   },
   "lib/actions/reconcile-registrations.ts#reconcileRegistrationsAction": {

@@ -145,6 +145,7 @@ const RULES: Record<string, { keep: string[] } | { drop: string[] } | "skip"> = 
       "service_policy_name",
       "service_key_ciphertext",
       "enrollment_group_id",
+      "clean_old_hub_on_move",
       "version",
     ],
   },

@@ -61,6 +61,14 @@ export async function disableIdentity(hub: string, deviceId: string): Promise<vo
   if (status !== 200) throw new Error(`The local IoT Hub refused: HTTP ${status} ${JSON.stringify(body)}`);
 }
 
+/** A device's identity in a hub, through the admin API: 200 with the REST shape, or 404. */
+export async function hubIdentity(
+  hub: string,
+  deviceId: string,
+): Promise<{ status: number; body: { status?: string; statusReason?: string | null } | null }> {
+  return iotHubAdmin("GET", `hubs/${encodeURIComponent(hub)}/identities/${encodeURIComponent(deviceId)}`);
+}
+
 /** A demo hub's connection strings, as connection.json publishes them. */
 export function hubConnectionStrings(hub: string): LocalIotHub["hubs"][number] {
   const found = localIotHub().hubs.find((entry) => entry.hostName.toLowerCase() === hub.toLowerCase());

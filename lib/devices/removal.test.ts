@@ -89,7 +89,9 @@ async function removalAudits() {
     .where(eq(auditLog.action, "device.remove"));
 }
 
-describe("removing a device cleanly", () => {
+// No hub credentials are saved here: "clean" deletes the DPS record and, told to, leaves the hub
+// identity (removal-steps.test.ts covers the hub's side).
+describe("removing a device with its DPS registration record", () => {
   it("also deletes its registration record in DPS when asked, and says exactly what stays where", async () => {
     const id = await provisioned("clean-1");
     const hub = emulator.admin.getRegistration("clean-1")!.assignedHub!;
@@ -98,14 +100,25 @@ describe("removing a device cleanly", () => {
       policyName: "provisioningserviceowner",
     });
 
-    const result = await removeDeviceAction({ deviceId: id, deleteDpsRecord: true });
+    const result = await removeDeviceAction({ deviceId: id, choice: "clean", leaveUncleanable: true });
     expect(result).toEqual({
       ok: true,
-      message: `clean-1 was removed from the platform and its registration record was deleted from Azure DPS. Its device identity stays in the IoT hub ${hub}: delete it there too if the device must no longer connect.`,
+      message: `clean-1 was removed from the platform; its registration record was deleted from Azure DPS. Its identity stays in the IoT hub ${hub}, unchanged (no hub credentials are saved for ${hub}).`,
     });
     expect(emulator.admin.getRegistration("clean-1")).toBeUndefined();
     expect(await removalAudits()).toMatchObject([
-      { outcome: "success", target: "clean-1", detail: { bulk: false, lastHub: hub, dpsRecord: "deleted" } },
+      {
+        outcome: "success",
+        target: "clean-1",
+        detail: {
+          bulk: false,
+          choice: "clean",
+          lastHub: hub,
+          dpsRecord: "deleted",
+          hubIdentity: "left",
+          hubIdentityLeftBecause: `no hub credentials are saved for ${hub}`,
+        },
+      },
     ]);
   });
 
@@ -115,7 +128,7 @@ describe("removing a device cleanly", () => {
     expect(result).toMatchObject({
       ok: true,
       message: expect.stringContaining(
-        "It stays registered in the Azure DPS enrollment group (its registration record is kept)",
+        "keep-1 was removed from the platform; its registration record stays in Azure DPS.",
       ),
     });
     expect(emulator.admin.getRegistration("keep-1")).toBeDefined();
@@ -125,10 +138,12 @@ describe("removing a device cleanly", () => {
     const id = await provisioned("changed-1");
     // The device registered again behind the platform's back: the record's etag is not the one the platform saw.
     await registerAndWait(emulator, "changed-1", fleetToken("changed-1"));
-    const refused = await removeDeviceAction({ deviceId: id, deleteDpsRecord: true });
+    const refused = await removeDeviceAction({ deviceId: id, choice: "clean", leaveUncleanable: true });
     expect(refused).toMatchObject({
       ok: false,
-      message: expect.stringMatching(/^changed-1 was not removed: The registration record changed in DPS\./),
+      message: expect.stringMatching(
+        /^changed-1 was not removed: DPS registration record not deleted: The registration record changed in DPS\./,
+      ),
     });
     expect(emulator.admin.getRegistration("changed-1")).toBeDefined();
     const view = await getDeviceForView(id);
@@ -142,13 +157,19 @@ describe("removing a device cleanly", () => {
       {
         outcome: "failure",
         target: "changed-1",
-        detail: { dpsRecord: "not deleted", deviceKept: true, httpStatus: 412 },
+        detail: {
+          choice: "clean",
+          dpsRecord: "not deleted",
+          hubIdentity: "kept",
+          deviceKept: true,
+          httpStatus: 412,
+        },
       },
     ]);
 
     await connectDpsService(emulator, READER_POLICY);
     expect((await getDevicesOverview()).recordCleanup.available).toBe(false);
-    expect(await removeDeviceAction({ deviceId: id, deleteDpsRecord: true })).toMatchObject({
+    expect(await removeDeviceAction({ deviceId: id, choice: "clean" })).toMatchObject({
       ok: false,
       message: expect.stringContaining("lacks Registration status write"),
     });
@@ -166,7 +187,7 @@ describe("removing a device cleanly", () => {
       [unseen!, "foreign-00000"],
       [elsewhere!, "foreign-00001"],
     ] as const) {
-      const refused = await removeDeviceAction({ deviceId: id, deleteDpsRecord: true });
+      const refused = await removeDeviceAction({ deviceId: id, choice: "clean" });
       expect(refused).toMatchObject({
         ok: false,
         message: expect.stringContaining("The registration record may not be the app's to delete"),
@@ -184,9 +205,9 @@ describe("removing a device cleanly", () => {
     ]);
     // Once its own group's reconciliation lists it, the record may go.
     await reconciled("foreign-00001");
-    expect(await removeDeviceAction({ deviceId: elsewhere!, deleteDpsRecord: true })).toMatchObject({
-      ok: true,
-    });
+    expect(
+      await removeDeviceAction({ deviceId: elsewhere!, choice: "clean", leaveUncleanable: true }),
+    ).toMatchObject({ ok: true });
     expect(emulator.admin.getRegistration("foreign-00001")).toBeUndefined();
   });
 
@@ -198,12 +219,13 @@ describe("removing a device cleanly", () => {
 
     const result = await removeDevicesAction({
       deviceIds: [...ids, neverProvisioned],
-      deleteDpsRecords: true,
+      choice: "clean",
+      leaveUncleanable: true,
     });
     expect(result).toMatchObject({
       ok: true,
       message: expect.stringMatching(
-        /^Removing 3 devices and their registration records in Azure DPS\. Their device identities stay in their IoT hubs/,
+        /^Removing 3 devices with their DPS registration records and hub identities\./,
       ),
     });
     await waitFor(
@@ -215,11 +237,11 @@ describe("removing a device cleanly", () => {
     expect(
       ["bulk-1", "bulk-2", "bulk-unseen-00000"].map((rid) => emulator.admin.getRegistration(rid)),
     ).toEqual([undefined, undefined, undefined]);
-    const audits = await removalAudits();
-    expect(audits).toHaveLength(3);
+    // Each device's audit entry is written just after its row goes.
+    const audits = await waitFor(removalAudits, (rows) => rows.length === 3, 10_000, "every removal audited");
     expect(audits.every((a) => a.outcome === "success" && (a.detail as { bulk: boolean }).bulk)).toBe(true);
     const [bulk] = await getDb().select().from(auditLog).where(eq(auditLog.action, "devices.remove"));
-    expect(bulk?.detail).toMatchObject({ queued: 3, deleteDpsRecords: true });
+    expect(bulk?.detail).toMatchObject({ queued: 3, choice: "clean", leaveUncleanable: true });
 
     await signInAs("support");
     expect(await removeDevicesAction({ deviceIds: [1] })).toEqual({

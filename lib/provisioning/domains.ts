@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { Actor } from "@/db/schema/actor";
 import type { DpsCredentials } from "@/lib/dps/credentials";
 import type { DpsServiceClient } from "@/lib/dps/service/client";
+import type { RemovalChoice } from "@/db/schema/hub-lifecycle";
 
 /**
  * What the engine needs from the domains above it, handed in rather than imported: the engine
@@ -21,8 +22,13 @@ export type EngineDomains = {
   reconcileSlice(context: ServiceWorkContext, runId: number, owner: string): Promise<ReconcileSliceOutcome>;
   /** One slice of a hub drift run, on the same RECONCILE queue (its jobs say `kind: "hub-drift"`). */
   hubDriftSlice(context: HubWorkContext, runId: number, owner: string): Promise<ReconcileSliceOutcome>;
-  /** A batch of the REMOVAL queue's jobs: each device removed, with its DPS record where asked. */
+  /** A batch of the REMOVAL queue's jobs: each device removed the chosen way (its DPS record, its hub identity). */
   removeDevices(context: ServiceWorkContext, removals: DeviceRemoval[]): Promise<void>;
+  /**
+   * Deletes the identities moved devices left in their old hubs (queued by the database when a move
+   * is recorded while the tile's "clean the old hub" is on), a few at a time; `more` when some are due still.
+   */
+  cleanMovedHubs(context: ServiceWorkContext): Promise<{ more: boolean }>;
   /**
    * The service side's periodic chores (refreshing the policy's rights and the group at a glance),
    * and the reconciliation runs that lost their job, for the engine to queue again.
@@ -63,7 +69,12 @@ export type ReconcileSliceOutcome =
   /** Another job holds the run (or it is finished): nothing to do. */
   | { kind: "not-claimed" };
 
-export type DeviceRemoval = { deviceId: number; deleteDpsRecord: boolean; actor: Actor };
+export type DeviceRemoval = {
+  deviceId: number;
+  choice: RemovalChoice;
+  leaveUncleanable: boolean;
+  actor: Actor;
+};
 
 // The instrumentation bundle and the route bundles may load this module twice: share through globalThis.
 const globalForDomains = globalThis as unknown as { hicEngineDomains?: EngineDomains };

@@ -47,14 +47,3 @@ export const deleteOrphanSchema = z.object({
     .max(128)
     .refine(noControl, "Which registration?"),
 });
-
-/** Bulk removal from the devices table: the selection, and whether DPS's records go too. */
-export const removeDevicesSchema = z.object({
-  deviceIds: z.array(z.coerce.number().int().positive()).min(1, "Select at least one device.").max(10_000),
-  deleteDpsRecords: z.boolean().optional().default(false),
-});
-
-export const removeDeviceSchema = z.object({
-  deviceId: z.coerce.number().int().positive(),
-  deleteDpsRecord: z.boolean().optional().default(false),
-});

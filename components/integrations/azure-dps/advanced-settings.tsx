@@ -20,6 +20,7 @@ export const ADVANCED_FIELDS = [
   "serviceConnectionString",
   "removeServiceConnectionString",
   "enrollmentGroupId",
+  "cleanOldHubOnMove",
 ] as const;
 
 /**
@@ -172,6 +173,22 @@ export function AdvancedDpsSettings({
         >
           {(aria) => <CodeInput {...aria} {...form.register("enrollmentGroupId")} />}
         </FormField>
+        <div className="grid gap-1">
+          <label className="flex items-start gap-2 text-sm text-slate-800">
+            <input
+              type="checkbox"
+              className="mt-0.5 size-4 shrink-0 rounded border-slate-300 accent-blue-700"
+              aria-describedby={`${ids}-clean-old-hub-hint`}
+              {...form.register("cleanOldHubOnMove")}
+            />
+            {DPS_FIELD_LABELS.cleanOldHubOnMove}
+          </label>
+          <p id={`${ids}-clean-old-hub-hint`} className="text-xs text-slate-600">
+            After a re-provision lands a device on another hub, its identity in the old hub is deleted, so it
+            cannot connect there any more. Needs hub credentials with registryWrite for the old hub
+            (Integration tab); without them the identity is left and the device&apos;s history says why.
+          </p>
+        </div>
       </div>
     </div>
   );

@@ -45,6 +45,7 @@ function defaultsFor(integration: DpsIntegrationDto): DpsIntegrationFormInput {
     secondaryKey: "",
     removeSecondaryKey: false,
     registrationsPerMinute: integration.registrationsPerMinute,
+    cleanOldHubOnMove: integration.cleanOldHubOnMove,
     serviceConnectionString: "",
     removeServiceConnectionString: false,
     // Not a secret: an id entered earlier is shown; one found from the key is not (blank = find it again).

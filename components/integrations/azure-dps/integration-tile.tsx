@@ -146,6 +146,13 @@ export function DpsIntegrationTile({
             {integration.registrationsPerMinute.toLocaleString("en-US")}
           </Fact>
           {connected ? (
+            <Fact label="Old hub after a move">
+              {integration.cleanOldHubOnMove
+                ? "The identity is deleted from the old hub"
+                : "The identity stays in the old hub"}
+            </Fact>
+          ) : null}
+          {connected ? (
             <Fact label="Service connection (optional)" className="sm:col-span-2">
               {integration.service ? (
                 <>

@@ -116,6 +116,7 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
     idScope: input.idScope,
     host: input.host,
     registrationsPerMinute: input.registrationsPerMinute,
+    cleanOldHubOnMove: input.cleanOldHubOnMove ?? current.cleanOldHubOnMove,
     primaryKeyCiphertext: input.primaryKey
       ? encryptKey(input.primaryKey, "primary", kek)
       : current.primaryKeyCiphertext,
@@ -139,6 +140,10 @@ export async function saveDpsIntegration(input: DpsIntegrationInput): Promise<Sa
       idScope: input.idScope,
       host: input.host,
       registrationsPerMinute: input.registrationsPerMinute,
+      cleanOldHubOnMove: saved.cleanOldHubOnMove,
+      ...(saved.cleanOldHubOnMove !== current.cleanOldHubOnMove
+        ? { cleanOldHubOnMoveChanged: saved.cleanOldHubOnMove ? "turned on" : "turned off" }
+        : {}),
       primaryKey: primary,
       secondaryKey: secondary,
       serviceConnectionString: service.audit,

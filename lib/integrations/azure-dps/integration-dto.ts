@@ -37,6 +37,8 @@ export type DpsIntegrationDto = {
   idScope: string | null;
   host: string;
   registrationsPerMinute: number;
+  /** After a move, delete the device's identity in its old hub (the administrator's opt-in). */
+  cleanOldHubOnMove: boolean;
   primaryKeyConfigured: boolean;
   secondaryKeyConfigured: boolean;
   /** Row version the dialog sends back, so a save over someone else's change is refused. */
@@ -137,6 +139,7 @@ export function toDpsIntegrationDto(
     idScope: row?.idScope ?? null,
     host: row?.host ?? DEFAULT_DPS_HOST,
     registrationsPerMinute: row?.registrationsPerMinute ?? DEFAULT_REGISTRATIONS_PER_MINUTE,
+    cleanOldHubOnMove: row?.cleanOldHubOnMove ?? false,
     primaryKeyConfigured: connected,
     secondaryKeyConfigured: Boolean(row?.secondaryKeyCiphertext),
     version: row?.version ?? 0,

@@ -26,6 +26,7 @@ export const DPS_FIELD_LABELS = {
   registrationsPerMinute: "Registrations per minute",
   serviceConnectionString: "Service connection string (optional)",
   enrollmentGroupId: "Enrollment group ID (optional)",
+  cleanOldHubOnMove: "Delete a moved device's identity from its old hub",
 } as const;
 
 /** DPS's rule for enrollment group ids, as the portal enforces it. */
@@ -102,6 +103,8 @@ export const dpsIntegrationSchema = z
     serviceConnectionString,
     removeServiceConnectionString: z.boolean().optional().default(false),
     enrollmentGroupId,
+    // Absent (an older form): the stored choice stays.
+    cleanOldHubOnMove: z.boolean().optional(),
   })
   .refine((value) => value.mode !== "connect" || value.primaryKey !== undefined, {
     path: ["primaryKey"],

@@ -3,6 +3,7 @@ import { getEngine } from "../engine";
 import { RECONCILE_QUEUE, REMOVAL_QUEUE } from "./boss";
 import { withTransaction } from "@/db/transaction";
 import { notifyWorkers } from "./job-notifier";
+import type { RemovalChoice } from "@/db/schema/hub-lifecycle";
 
 /** A reconciliation slice pages at most a minute; a job not finished well after that belonged to a worker that died. */
 export const RECONCILE_JOB_EXPIRY_SECONDS = 300;
@@ -14,7 +15,11 @@ export type ReconcileJobData = { runId: number; kind?: "registrations" | "hub-dr
 /** What a bulk removal queues per device: everything the worker needs, since the device may change meanwhile. */
 export type RemovalJobData = {
   deviceId: number;
-  /** Delete its DPS registration record too, under the etag of its last registration. */
+  /** How to remove it (db/schema/hub-lifecycle.ts); absent in jobs queued before the choice existed. */
+  choice?: RemovalChoice;
+  /** Leave what the app may not touch (a DPS record or hub identity) and remove the device anyway. */
+  leaveUncleanable?: boolean;
+  /** Jobs queued before `choice`: delete its DPS registration record too (the hub identity was left then). */
   deleteDpsRecord: boolean;
   actorId: string | null;
   actorEmail: string | null;

@@ -11,10 +11,12 @@ import {
 } from "../queue/service-jobs";
 
 const HOUSEKEEPING_EVERY_MS = 30_000;
+/** How often a worker looks for old-hub identities left by moves (a move's cleanup runs within this). */
+const MOVE_CLEANUP_EVERY_MS = 2_000;
 
 /**
- * The service API's queue work in a worker process: reconciliation slices, bulk removals, and the
- * periodic refresh of the group at a glance. Stopping aborts DPS calls in flight (a slice gives its
+ * The service API's queue work in a worker process: reconciliation slices, bulk removals, the
+ * periodic refresh of the group at a glance, and deleting the identities moved devices left in their old hubs. Stopping aborts DPS calls in flight (a slice gives its
  * run back at once; a removal not done is handed out again by the queue).
  */
 export async function startServiceWorkers(engine: Engine, boss: PgBoss): Promise<{ stop(): Promise<void> }> {
@@ -65,7 +67,9 @@ export async function startServiceWorkers(engine: Engine, boss: PgBoss): Promise
           context,
           jobs.map(({ data }) => ({
             deviceId: data.deviceId,
-            deleteDpsRecord: data.deleteDpsRecord,
+            choice: data.choice ?? (data.deleteDpsRecord ? "clean" : "platform"),
+            // What an older job asked for: the record deleted and the hub identity left as it was.
+            leaveUncleanable: data.leaveUncleanable ?? data.deleteDpsRecord,
             actor:
               data.actorId || data.actorEmail
                 ? { id: data.actorId ?? "", email: data.actorEmail ?? "" }
@@ -93,13 +97,31 @@ export async function startServiceWorkers(engine: Engine, boss: PgBoss): Promise
   }, HOUSEKEEPING_EVERY_MS);
   timer.unref();
 
+  // Old-hub cleanups after moves: each claimed under a lease, so workers share them without doubles.
+  let cleaning: Promise<void> | null = null;
+  const moveTimer = setInterval(() => {
+    cleaning ??= (async () => {
+      try {
+        for (let round = 0; round < 10 && !stopping.signal.aborted; round++) {
+          if (!(await domains.cleanMovedHubs(context)).more) break;
+        }
+      } catch (error) {
+        logger.warn({ err: { message: (error as Error).message } }, "old-hub cleanup failed");
+      } finally {
+        cleaning = null;
+      }
+    })();
+  }, MOVE_CLEANUP_EVERY_MS);
+  moveTimer.unref();
+
   return {
     async stop() {
       clearInterval(timer);
+      clearInterval(moveTimer);
       stopping.abort();
       await boss.offWork(RECONCILE_QUEUE);
       await boss.offWork(REMOVAL_QUEUE);
-      await Promise.allSettled([...inFlight, housekeeping]);
+      await Promise.allSettled([...inFlight, housekeeping, cleaning]);
     },
   };
 }

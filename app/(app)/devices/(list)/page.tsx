@@ -4,6 +4,8 @@ import { Suspense } from "react";
 import { guardPage } from "@/lib/auth/guard-page";
 import { hasPermission } from "@/lib/auth/permissions";
 import { getDevicesOverview, listDevicesForView } from "@/lib/devices/devices-dal";
+import { listIncompleteRemovals } from "@/lib/devices/device-removal-dal";
+import { Alert } from "@/components/ui/alert";
 import { deviceFilterSchema } from "@/lib/validation/device";
 import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
 import { PageHeader } from "@/components/shell/page-header";
@@ -37,7 +39,10 @@ export default async function DevicesPage({
   // The rows are read alongside the overview; DevicesList awaits them inside its Suspense boundary.
   const rows = listDevicesForView(filter);
   rows.catch(() => {}); // if the overview fails first, the page's error is the one to report
-  const { counts, engine, reprovisionEstimate, recordCleanup } = await getDevicesOverview();
+  const [{ counts, engine, reprovisionEstimate }, incomplete] = await Promise.all([
+    getDevicesOverview(),
+    listIncompleteRemovals(),
+  ]);
   const canManage = hasPermission(user.role, "devices.manage");
   const canProvision = hasPermission(user.role, "devices.provision");
   const base = {
@@ -76,6 +81,26 @@ export default async function DevicesPage({
         }
       />
 
+      {incomplete.total > 0 ? (
+        <Alert tone="warning" className="mb-6" aria-label="Incomplete removals">
+          <p className="font-semibold">
+            {incomplete.total === 1
+              ? "1 device was not removed completely"
+              : `${incomplete.total.toLocaleString("en")} devices were not removed completely`}
+            : each stays here, marked, with a retry on its page.
+          </p>
+          <ul className="mt-1 grid gap-1 text-sm">
+            {incomplete.devices.map((d) => (
+              <li key={d.id}>
+                <Link href={`/devices/${d.id}`} className="font-mono text-link underline">
+                  {d.registrationId}
+                </Link>
+                : removal incomplete: {d.problem}
+              </li>
+            ))}
+          </ul>
+        </Alert>
+      ) : null}
       <div className="mb-6 grid gap-4 lg:grid-cols-3">
         <Card>
           <CardHeader>
@@ -165,7 +190,6 @@ export default async function DevicesPage({
           base={base}
           canProvision={canProvision}
           canManage={canManage}
-          recordCleanup={recordCleanup}
         />
       </Suspense>
     </>

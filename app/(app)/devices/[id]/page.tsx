@@ -5,6 +5,8 @@ import { notFound } from "next/navigation";
 import { guardPage } from "@/lib/auth/guard-page";
 import { hasPermission } from "@/lib/auth/permissions";
 import { getDeviceForView, getDevicesOverview } from "@/lib/devices/devices-dal";
+import { getIncompleteRemoval } from "@/lib/devices/device-removal-dal";
+import { IncompleteRemoval } from "@/components/devices/incomplete-removal";
 import { PageHeader } from "@/components/shell/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Alert } from "@/components/ui/alert";
@@ -25,9 +27,10 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
   const user = await guardPage("devices.view");
   const { id } = await params;
   if (!/^\d{1,15}$/.test(id)) notFound();
-  const [found, { engine, recordCleanup }] = await Promise.all([
+  const [found, { engine }, incompleteRemoval] = await Promise.all([
     getDeviceForView(Number(id)),
     getDevicesOverview(),
+    getIncompleteRemoval(Number(id)),
   ]);
   if (!found) notFound();
   const { device, history } = found;
@@ -113,12 +116,17 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
               canProvision={hasPermission(user.role, "devices.provision")}
               canManage={hasPermission(user.role, "devices.manage")}
               connected={engine.connected}
-              hub={device.assignedHub}
-              recordCleanup={recordCleanup}
             />
           </>
         }
       />
+      {incompleteRemoval ? (
+        <IncompleteRemoval
+          deviceId={device.id}
+          removal={incompleteRemoval}
+          canManage={hasPermission(user.role, "devices.manage")}
+        />
+      ) : null}
       {device.status === "assigned" &&
       (device.hubStatus === "refused" || device.hubStatus === "unreachable") ? (
         <Alert
