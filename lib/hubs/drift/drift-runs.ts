@@ -1,3 +1,4 @@
+// Raw SQL: the plan (the newest completed run and the current one read in one union), on whichever pool or client the caller holds.
 import type pg from "pg";
 import type { HubDriftHubStatus, HubDriftRunStatus } from "@/db/schema/hub-drift";
 

@@ -1,3 +1,4 @@
+// Raw SQL: the batch (a page of hub identities stored in one unnest insert) and the plan (each drift case found by one set-based statement over devices, DPS records and identities).
 import type pg from "pg";
 import type { HubDriftRunStatus } from "@/db/schema/hub-drift";
 

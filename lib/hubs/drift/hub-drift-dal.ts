@@ -1,4 +1,5 @@
 import "server-only";
+// Raw SQL: the plan (is an identity still unknown? one union over devices and DPS records by case-folded key).
 import { getDb } from "@/lib/database";
 import { requirePermission } from "@/lib/auth/current-user";
 import { recordAudit } from "@/lib/audit/record";

@@ -1,3 +1,4 @@
+// Raw SQL: the plan (keyset paging over a run's findings by row comparison, as lib/registrations/list-findings.ts does).
 import type pg from "pg";
 import type { HubDriftKind } from "@/db/schema/hub-drift";
 import type { HubDriftFilter } from "@/lib/validation/hub-drift";

@@ -1,5 +1,7 @@
 import "server-only";
+// Raw SQL: the lock (a per-user advisory lock while the user's recent runs are counted, so two tabs cannot both pass the limit).
 import { createHash } from "node:crypto";
+import packageInfo from "@/package.json";
 import { getDb } from "@/lib/database";
 import { withTransaction } from "@/db/transaction";
 import { requirePermission } from "@/lib/auth/current-user";
@@ -221,7 +223,7 @@ export async function diagnosticBundle(deviceId: number): Promise<{ fileName: st
   if (!gathered) return null;
   const json = diagnosticBundleJson(
     gathered.report,
-    { generatedBy: actor.email, appVersion: process.env.npm_package_version ?? null },
+    { generatedBy: actor.email, appVersion: packageInfo.version },
     gathered.secrets,
   );
   const safeName = found.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100);
