@@ -87,6 +87,8 @@ test.describe("accessibility (axe-core)", () => {
       test.use({ storageState: AUTH_STATE[role] });
 
       test(`every page, at desktop and 390 px, has no violation (${role})`, async ({ page }) => {
+        // A dozen pages, each scanned twice and reflowed: longer than one page's default minute.
+        test.setTimeout(180_000);
         const pages = [
           "/devices",
           `/devices/${assignedId}`,
