@@ -29,7 +29,7 @@ test.describe("hub connection strings and the identity in the hub", () => {
 
     test("the device page says how to see the identity before a string is saved", async ({ page }) => {
       await page.goto(`/devices/${device.id}`);
-      const card = page.getByLabel("Identity in the hub");
+      const card = page.getByRole("region", { name: "Identity in the hub" });
       await expect(card).toContainText("saves the hub's connection string");
     });
 
@@ -80,7 +80,7 @@ test.describe("hub connection strings and the identity in the hub", () => {
       page,
     }) => {
       await page.goto(`/devices/${device.id}`);
-      const card = page.getByLabel("Identity in the hub");
+      const card = page.getByRole("region", { name: "Identity in the hub" });
       await expect(card).toContainText("Enabled");
       await expect(card).toContainText("Symmetric key (SAS)");
       await expect(card).toContainText("approximate and delayed");
@@ -103,7 +103,9 @@ test.describe("hub connection strings and the identity in the hub", () => {
       await expect(hubsOf(page).getByRole("button")).toHaveCount(0);
 
       await page.goto(`/devices/${device.id}`);
-      await expect(page.getByLabel("Identity in the hub")).toContainText("Symmetric key (SAS)");
+      await expect(page.getByRole("region", { name: "Identity in the hub" })).toContainText(
+        "Symmetric key (SAS)",
+      );
     });
   });
 
@@ -119,7 +121,9 @@ test.describe("hub connection strings and the identity in the hub", () => {
       await page.getByRole("dialog").getByRole("button", { name: "Remove" }).click();
       await expect(item).toContainText("No connection string saved.");
       await page.goto(`/devices/${device.id}`);
-      await expect(page.getByLabel("Identity in the hub")).toContainText("saves the hub's connection string");
+      await expect(page.getByRole("region", { name: "Identity in the hub" })).toContainText(
+        "saves the hub's connection string",
+      );
     });
   });
 });
