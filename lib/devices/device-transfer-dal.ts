@@ -32,29 +32,19 @@ export async function importDevices(
   limits: ImportLimits = {},
 ): Promise<ImportSummary & { queued: number }> {
   const actor = await requirePermission("devices.manage");
+  const refused = (detail: Record<string, unknown>) =>
+    recordAudit({ actor, action: "devices.import", target: fileName, outcome: "denied", detail });
   if (
     limits.maxBytes !== undefined &&
     limits.expectedBytes != null &&
     limits.expectedBytes > limits.maxBytes
   ) {
-    await recordAudit({
-      actor,
-      action: "devices.import",
-      target: fileName,
-      outcome: "denied",
-      detail: { reason: "too-large", bytes: limits.expectedBytes, maxBytes: limits.maxBytes },
-    });
+    await refused({ reason: "too-large", bytes: limits.expectedBytes, maxBytes: limits.maxBytes });
     throw new ImportStopped("too-large", tooLargeMessage(limits.maxBytes, limits.expectedBytes));
   }
   const slot = importSlots().take(actor.id);
   if (!("release" in slot)) {
-    await recordAudit({
-      actor,
-      action: "devices.import",
-      target: fileName,
-      outcome: "denied",
-      detail: { reason: "busy", scope: slot.scope, limit: slot.limit },
-    });
+    await refused({ reason: "busy", scope: slot.scope, limit: slot.limit });
     throw new ImportBusy(slot);
   }
   let summary: ImportSummary;

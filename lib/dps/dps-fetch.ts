@@ -3,19 +3,8 @@ import { createSecureContext, rootCertificates } from "node:tls";
 import { Agent, request } from "undici";
 import { env } from "@/lib/env";
 import { assertDpsUrlAllowed } from "@/lib/security/dps-host-policy";
-import type { DpsFetch, DpsFetchResponse } from "./http";
-
-type HeaderValue = string | string[] | undefined;
-
-function headerReader(headers: Record<string, HeaderValue>): DpsFetchResponse["headers"] {
-  return {
-    get(name) {
-      const value = headers[name.toLowerCase()];
-      if (value === undefined) return null;
-      return Array.isArray(value) ? value.join(", ") : value;
-    },
-  };
-}
+import { undiciResponse } from "@/lib/http/undici-response";
+import type { DpsFetch } from "./http";
 
 /**
  * The one fetch for talking HTTPS to DPS (or the local emulator, or its admin API) that can trust
@@ -52,12 +41,7 @@ export function createDpsFetch(options: { caPem?: string; enforceHostPolicy?: bo
       body: init.body ?? null,
       signal: init.signal ?? null,
     });
-    return {
-      status: response.statusCode,
-      headers: headerReader(response.headers),
-      body: response.body,
-      text: () => response.body.text(),
-    };
+    return undiciResponse(response);
   };
 }
 

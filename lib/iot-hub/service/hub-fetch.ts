@@ -1,20 +1,9 @@
 import { readFileSync } from "node:fs";
 import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
 import { Pool } from "undici";
-import type { HttpFetch, HttpFetchResponse } from "@/lib/http/fetch-types";
+import type { HttpFetch } from "@/lib/http/fetch-types";
+import { undiciResponse } from "@/lib/http/undici-response";
 import { HUB_HTTPS_PORT, resolveHubAddress, type HubAddressRule } from "../hub-addresses";
-
-type HeaderValue = string | string[] | undefined;
-
-function headerReader(headers: Record<string, HeaderValue>): HttpFetchResponse["headers"] {
-  return {
-    get(name) {
-      const value = headers[name.toLowerCase()];
-      if (value === undefined) return null;
-      return Array.isArray(value) ? value.join(", ") : value;
-    },
-  };
-}
 
 export type HubFetchOptions = {
   /** HIC_IOT_HUB_SERVICE_ADDRESSES: where a hub's service API is reached instead of `{hub}:443`. */
@@ -61,12 +50,7 @@ export function createHubFetch(options: HubFetchOptions): HttpFetch {
       body: init.body ?? null,
       signal: init.signal ?? null,
     });
-    return {
-      status: response.statusCode,
-      headers: headerReader(response.headers),
-      body: response.body,
-      text: () => response.body.text(),
-    };
+    return undiciResponse(response);
   };
 }
 

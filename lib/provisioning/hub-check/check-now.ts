@@ -32,37 +32,64 @@ export type HubProbeOutcome =
   | { kind: "checked"; hub: string; deviceId: string; verdict: HubCheckVerdict; durationMs: number }
   | Exclude<HubCheckNowOutcome, { kind: "checked" }>;
 
+type CheckTarget = NonNullable<Awaited<ReturnType<typeof readCheckTarget>>>;
+
 /**
- * The troubleshooter's live check: the same connection as "Check hub connection" (same client, same
- * keys, same judgement), but nothing is recorded: not the device's hub status, not its history, not
- * the hub's circuit. Asking "why can't this device connect?" changes nothing in the platform.
+ * The check a person asks for, recorded or not: the device's hub, connected to as the device with
+ * its keys now, whatever the hub's circuit says. A "server unavailable" is explained at once.
  */
-export async function probeHubAsDevice(deviceId: number, signal?: AbortSignal): Promise<HubProbeOutcome> {
+async function checkAsAsked(
+  deviceId: number,
+  signal?: AbortSignal,
+): Promise<
+  | Exclude<HubCheckNowOutcome, { kind: "checked" }>
+  | {
+      kind: "checked";
+      target: CheckTarget & { hub: string };
+      verdict: HubCheckVerdict;
+      startedAt: Date;
+      durationMs: number;
+    }
+> {
   const engine = getEngine();
   const target = await readCheckTarget(engine.pool, deviceId);
   if (!target) return { kind: "missing" };
   if (target.status !== "assigned" || !target.hub) return { kind: "not-assigned" };
   const gate = await engine.gate.read(0);
   if (!gate.credentials) return { kind: "not-connected" };
-  const started = Date.now();
+  const startedAt = new Date();
   const result = await sharedConnector().check(
     target,
     { primaryKey: gate.credentials.primaryKey, secondaryKey: gate.credentials.secondaryKey ?? null },
     signal,
   );
-  // Asked by a person, like "Check hub connection": a "server unavailable" is explained at once.
+  const durationMs = Date.now() - startedAt.getTime();
   const evidence = isAmbiguousUnavailable(result)
     ? await gatherUnavailableEvidence(engine.pool, target, {
         manual: true,
         othersSince: new Date(Date.now() - RECENT_MS),
       })
     : undefined;
+  const verdict = judgeHubCheck(result, target.tries, undefined, evidence);
+  return { kind: "checked", target: { ...target, hub: target.hub }, verdict, startedAt, durationMs };
+}
+
+/**
+ * The troubleshooter's live check: the same connection as "Check hub connection" (same client, same
+ * keys, same judgement), but nothing is recorded: not the device's hub status, not its history, not
+ * the hub's circuit. Asking "why can't this device connect?" changes nothing in the platform.
+ */
+export async function probeHubAsDevice(deviceId: number, signal?: AbortSignal): Promise<HubProbeOutcome> {
+  const checked = await checkAsAsked(deviceId, signal);
+  if (checked.kind !== "checked") return checked;
+  const { target, verdict, startedAt } = checked;
   return {
     kind: "checked",
     hub: target.hub,
     deviceId: target.hubDeviceId,
-    verdict: judgeHubCheck(result, target.tries, undefined, evidence),
-    durationMs: Date.now() - started,
+    verdict,
+    // The troubleshooter's figure includes explaining a "server unavailable".
+    durationMs: Date.now() - startedAt.getTime(),
   };
 }
 
@@ -72,26 +99,10 @@ export async function probeHubAsDevice(deviceId: number, signal?: AbortSignal): 
  * device's hub status and a history row naming who asked.
  */
 export async function checkHubNow(deviceId: number, actor: Actor): Promise<HubCheckNowOutcome> {
+  const checked = await checkAsAsked(deviceId);
+  if (checked.kind !== "checked") return checked;
+  const { target, verdict, startedAt, durationMs } = checked;
   const engine = getEngine();
-  const target = await readCheckTarget(engine.pool, deviceId);
-  if (!target) return { kind: "missing" };
-  if (target.status !== "assigned" || !target.hub) return { kind: "not-assigned" };
-  const gate = await engine.gate.read(0);
-  if (!gate.credentials) return { kind: "not-connected" };
-  const startedAt = new Date();
-  const result = await sharedConnector().check(target, {
-    primaryKey: gate.credentials.primaryKey,
-    secondaryKey: gate.credentials.secondaryKey ?? null,
-  });
-  const durationMs = Date.now() - startedAt.getTime();
-  // A person asked about this device: a "server unavailable" is explained at once.
-  const evidence = isAmbiguousUnavailable(result)
-    ? await gatherUnavailableEvidence(engine.pool, target, {
-        manual: true,
-        othersSince: new Date(Date.now() - RECENT_MS),
-      })
-    : undefined;
-  const verdict = judgeHubCheck(result, target.tries, undefined, evidence);
   metrics().hubChecks.inc({ outcome: verdict.outcome.replace(/^hub-/, "") });
   const record = {
     check: target,
