@@ -7,7 +7,7 @@ import { pickPort } from "@/ops/postgres/free-port";
 import { hashPassword } from "@/lib/auth/password";
 import { encryptSecret, parseKek } from "@/lib/secrets/envelope";
 import { hubCredentialKeyContext } from "@/lib/secrets/encrypted-columns";
-import { encodeDriftCursor } from "@/lib/hubs/drift/list-drift-findings";
+import { encodeKeyCursor } from "@/lib/keyset-page";
 import { serverActionIds } from "@/e2e/adversarial/surface";
 import { startEmulatorProcess } from "../support/emulator-process";
 import { startWorkerProcess } from "../support/provisioning-rig";
@@ -267,7 +267,7 @@ export async function hubDriftScenario(options: {
       "stale filter": `${DRIFT_PAGE}?finding=stale`,
       "hub filter + prefix": `${DRIFT_PAGE}?hub=${HUB_1}&q=drift-00500`,
       "prefix search": `${DRIFT_PAGE}?q=ghost-0050`,
-      "deep page (90 %)": `${DRIFT_PAGE}?after=${encodeDriftCursor(deep)}`,
+      "deep page (90 %)": `${DRIFT_PAGE}?after=${encodeKeyCursor(deep)}`,
     };
     for (const [name, url] of Object.entries(queries)) {
       for (let i = 0; i < 5; i++) await timeRequest(app.url + url, support);

@@ -8,7 +8,7 @@ import { hashPassword } from "@/lib/auth/password";
 import { encryptSecret, parseKek } from "@/lib/secrets/envelope";
 import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
 import { DPS_INTEGRATION_ID } from "@/lib/integrations/azure-dps/integration-dto";
-import { encodeFindingCursor } from "@/lib/registrations/list-findings";
+import { encodeKeyCursor } from "@/lib/keyset-page";
 import { serverActionIds } from "@/e2e/adversarial/surface";
 import { startEmulatorProcess, type EmulatorProcess } from "../support/emulator-process";
 import { startWorkerProcess } from "../support/provisioning-rig";
@@ -317,7 +317,7 @@ export async function recordsViewScenario(options: {
         "prefix search": `${RECORDS_PAGE}?q=rec-${String(Math.floor(size / 2))
           .padStart(7, "0")
           .slice(0, 6)}`,
-        "deep page (90 %)": `${RECORDS_PAGE}?after=${encodeFindingCursor(deep)}`,
+        "deep page (90 %)": `${RECORDS_PAGE}?after=${encodeKeyCursor(deep)}`,
       };
       const timings: Record<string, number> = {};
       for (const [name, url] of Object.entries(queries)) {

@@ -5,6 +5,7 @@ import type pg from "pg";
 import type { RegistrationRecordsFilter } from "@/lib/validation/registration-records";
 import { neutralizeCell } from "@/lib/devices/csv-export";
 import type { FindingKind } from "@/db/schema/registrations";
+import { escapeLike, keysetPage } from "@/lib/keyset-page";
 import { FINDING_COLUMNS, type FindingDto } from "./finding-dto";
 
 type Queryable = Pick<pg.Pool, "query">;
@@ -50,32 +51,6 @@ function toDto(row: Row): FindingDto {
     platformHub: row.platform_hub,
     platformDeviceId: row.platform_device_id,
   };
-}
-
-export function encodeFindingCursor(key: string): string {
-  return Buffer.from(JSON.stringify([key]), "utf8").toString("base64url");
-}
-
-export function decodeFindingCursor(text: string | undefined): string | null {
-  if (!text) return null;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-    if (
-      Array.isArray(value) &&
-      value.length === 1 &&
-      typeof value[0] === "string" &&
-      value[0].length <= 200 &&
-      !value[0].includes("\u0000")
-    )
-      return value[0];
-  } catch {
-    // a mangled link: the first page
-  }
-  return null;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /**
@@ -128,33 +103,21 @@ export async function listFindings(
   filter: RegistrationRecordsFilter,
   pageSize = FINDINGS_PAGE_SIZE,
 ): Promise<FindingsPage> {
-  const before = decodeFindingCursor(filter.before);
-  const after = before === null ? decodeFindingCursor(filter.after) : null;
-  const forward = before === null;
   const values: unknown[] = [];
   const where = conditions(runId, filter, values);
-  const cursor = before ?? after;
-  if (cursor !== null) {
-    values.push(cursor);
-    where.push(`registration_key collate "C" ${forward ? ">" : "<"} $${values.length} collate "C"`);
-  }
-  values.push(pageSize + 1);
-  const { rows } = await db.query<Row>(
-    `select ${COLUMNS} from registration_findings where ${where.join(" and ")}
-     order by registration_key collate "C" ${forward ? "asc" : "desc"} limit $${values.length}`,
+  const { rows, nextCursor, prevCursor } = await keysetPage<Row>(db, {
+    table: "registration_findings",
+    columns: COLUMNS,
+    keyColumn: "registration_key",
+    keyOf: (row) => row.registration_key,
+    maxKeyLength: 200,
+    where,
     values,
-  );
-  const more = rows.length > pageSize;
-  const page = rows.slice(0, pageSize);
-  if (!forward) page.reverse();
-  const first = page[0];
-  const last = page.at(-1);
-  return {
-    findings: page.map(toDto),
-    nextCursor: (forward ? more : true) && last ? encodeFindingCursor(last.registration_key) : null,
-    prevCursor:
-      (forward ? after !== null : more) && first ? encodeFindingCursor(first.registration_key) : null,
-  };
+    before: filter.before,
+    after: filter.after,
+    pageSize,
+  });
+  return { findings: rows.map(toDto), nextCursor, prevCursor };
 }
 
 export async function findFinding(

@@ -1,7 +1,8 @@
-// Raw SQL: the plan (keyset paging over a run's findings by row comparison, as lib/registrations/list-findings.ts does).
+// Raw SQL: the plan (a run's findings filtered by ranges of the sort key's index, paged by lib/keyset-page.ts).
 import type pg from "pg";
 import type { HubDriftKind } from "@/db/schema/hub-drift";
 import type { HubDriftFilter } from "@/lib/validation/hub-drift";
+import { escapeLike, keysetPage } from "@/lib/keyset-page";
 import type { DriftFindingDto } from "./drift-finding-dto";
 
 type Queryable = Pick<pg.Pool, "query">;
@@ -39,32 +40,6 @@ function toDto(row: Row): DriftFindingDto {
   };
 }
 
-export function encodeDriftCursor(key: string): string {
-  return Buffer.from(JSON.stringify([key]), "utf8").toString("base64url");
-}
-
-export function decodeDriftCursor(text: string | undefined): string | null {
-  if (!text) return null;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-    if (
-      Array.isArray(value) &&
-      value.length === 1 &&
-      typeof value[0] === "string" &&
-      value[0].length <= 450 &&
-      !value[0].includes("\u0000")
-    )
-      return value[0];
-  } catch {
-    // a mangled link: the first page
-  }
-  return null;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 const COLUMNS = `sort_key, kind, hub_host, device_id, registration_id, device_pk, platform_hub, dps_hub, identity_status, status_reason,
   identity_etag, last_activity_at`;
 
@@ -84,9 +59,6 @@ export async function listDriftFindings(
   filter: HubDriftFilter,
   pageSize = DRIFT_FINDINGS_PAGE_SIZE,
 ): Promise<DriftFindingsPage> {
-  const before = decodeDriftCursor(filter.before);
-  const after = before === null ? decodeDriftCursor(filter.after) : null;
-  const forward = before === null;
   const values: unknown[] = [runId];
   const where = ["run_id = $1"];
   if (filter.finding !== "all") {
@@ -102,27 +74,19 @@ export async function listDriftFindings(
     values.push(escapeLike(filter.q.toLowerCase()) + "%");
     where.push(`lower(device_id) collate "C" like $${values.length}`);
   }
-  const cursor = before ?? after;
-  if (cursor !== null) {
-    values.push(cursor);
-    where.push(`sort_key collate "C" ${forward ? ">" : "<"} $${values.length} collate "C"`);
-  }
-  values.push(pageSize + 1);
-  const { rows } = await db.query<Row>(
-    `select ${COLUMNS} from hub_drift_findings where ${where.join(" and ")}
-     order by sort_key collate "C" ${forward ? "asc" : "desc"} limit $${values.length}`,
+  const { rows, nextCursor, prevCursor } = await keysetPage<Row>(db, {
+    table: "hub_drift_findings",
+    columns: COLUMNS,
+    keyColumn: "sort_key",
+    keyOf: (row) => row.sort_key,
+    maxKeyLength: 450,
+    where,
     values,
-  );
-  const more = rows.length > pageSize;
-  const page = rows.slice(0, pageSize);
-  if (!forward) page.reverse();
-  const first = page[0];
-  const last = page.at(-1);
-  return {
-    findings: page.map(toDto),
-    nextCursor: (forward ? more : true) && last ? encodeDriftCursor(last.sort_key) : null,
-    prevCursor: (forward ? after !== null : more) && first ? encodeDriftCursor(first.sort_key) : null,
-  };
+    before: filter.before,
+    after: filter.after,
+    pageSize,
+  });
+  return { findings: rows.map(toDto), nextCursor, prevCursor };
 }
 
 /** The latest run's orphan finding for this identity, with the etag the run read, or null. */
