@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { FindingsPager } from "@/components/findings/findings-pager";
 import type { FindingsPage } from "@/lib/registrations/list-findings";
 import type { RegistrationRecordsFilter } from "@/lib/validation/registration-records";
 import { FindingsTable } from "./findings-table";
@@ -15,27 +15,10 @@ export async function FindingsList({
   canDelete: boolean;
 }) {
   const page = await rows;
-  const base = { finding: filter.finding, hub: filter.hub, q: filter.q };
   return (
     <>
       <FindingsTable findings={page.findings} canDelete={canDelete} />
-      <nav aria-label="Pages" className="mt-4 flex gap-4 text-sm">
-        {filter.after || filter.before ? (
-          <Link href={recordsPageLink(base)} className="text-link underline">
-            First page
-          </Link>
-        ) : null}
-        {page.prevCursor ? (
-          <Link href={recordsPageLink({ ...base, before: page.prevCursor })} className="text-link underline">
-            Previous page
-          </Link>
-        ) : null}
-        {page.nextCursor ? (
-          <Link href={recordsPageLink({ ...base, after: page.nextCursor })} className="text-link underline">
-            Next page
-          </Link>
-        ) : null}
-      </nav>
+      <FindingsPager filter={filter} page={page} link={recordsPageLink} />
     </>
   );
 }

@@ -1,12 +1,8 @@
+import { pageLink } from "@/components/findings/page-link";
+
 export const RECORDS_PAGE = "/admin/hyperscaler-integration-center/registration-records";
 
-/** The Registration records URL with only the parameters that are set: filters live in the URL, so links can be shared. */
+/** The Registration records URL with only the parameters that are set. */
 export function recordsPageLink(params: Record<string, string | undefined>, base = RECORDS_PAGE): string {
-  const search = new URLSearchParams(
-    Object.entries(params).filter(
-      (entry): entry is [string, string] => Boolean(entry[1]) && entry[1] !== "all",
-    ),
-  );
-  const text = search.toString();
-  return text ? `${base}?${text}` : base;
+  return pageLink(base, params);
 }

@@ -1,4 +1,3 @@
-import Link from "next/link";
 import {
   DRIFT_KIND_HINTS,
   DRIFT_KIND_LABELS,
@@ -7,11 +6,20 @@ import {
 } from "@/lib/hubs/drift/drift-finding-dto";
 import { formatDateTime } from "@/lib/format";
 import { Badge } from "@/components/ui/badge";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { TableCell, TableRow } from "@/components/ui/table";
+import { DeviceLink, FindingsTableFrame, none } from "@/components/findings/findings-table-frame";
 import { DeleteOrphanIdentityDialog } from "./delete-orphan-identity-dialog";
 
-const none = <span className="text-muted-foreground">—</span>;
-
+const HEADINGS = [
+  "IoT hub",
+  "Device ID",
+  "Finding",
+  "Registration ID",
+  "Hub in the platform",
+  "Hub in DPS",
+  "Identity",
+  "Last activity",
+];
 const TONE: Record<HubDriftKind, "warning" | "info" | "danger"> = {
   missing: "danger",
   disabled: "warning",
@@ -31,83 +39,47 @@ export function DriftTable({
 }) {
   const canDelete = deletableHubs.size > 0;
   return (
-    <Table aria-label="Hub drift">
-      <TableHeader>
-        <tr>
-          <TableHead>IoT hub</TableHead>
-          <TableHead>Device ID</TableHead>
-          <TableHead>Finding</TableHead>
-          <TableHead>Registration ID</TableHead>
-          <TableHead>Hub in the platform</TableHead>
-          <TableHead>Hub in DPS</TableHead>
-          <TableHead>Identity</TableHead>
-          <TableHead>Last activity</TableHead>
+    <FindingsTableFrame
+      label="Hub drift"
+      headings={HEADINGS}
+      canAct={canDelete}
+      empty="Nothing matches: no drift of this kind. Clear the filters, or check the hubs again."
+      rows={findings.map((f) => (
+        <TableRow key={f.key}>
+          <TableCell className="whitespace-nowrap font-mono text-xs">{f.hubHost}</TableCell>
+          <TableCell className="whitespace-nowrap font-mono text-xs">
+            <DeviceLink devicePk={f.devicePk}>{f.deviceId}</DeviceLink>
+          </TableCell>
+          <TableCell>
+            <Badge tone={TONE[f.kind]} title={DRIFT_KIND_HINTS[f.kind]}>
+              {DRIFT_KIND_LABELS[f.kind]}
+            </Badge>
+          </TableCell>
+          <TableCell className="whitespace-nowrap font-mono text-xs">{f.registrationId ?? none}</TableCell>
+          <TableCell className="whitespace-nowrap font-mono text-xs">{f.platformHub ?? none}</TableCell>
+          <TableCell className="whitespace-nowrap font-mono text-xs">{f.dpsHub ?? none}</TableCell>
+          <TableCell className="text-xs">
+            {f.identityStatus ? (
+              <>
+                {f.identityStatus}
+                {f.statusReason ? <span className="text-muted-foreground"> ({f.statusReason})</span> : null}
+              </>
+            ) : (
+              "none"
+            )}
+          </TableCell>
+          <TableCell className="whitespace-nowrap text-xs">
+            {f.lastActivityAt ? formatDateTime(f.lastActivityAt) : none}
+          </TableCell>
           {canDelete ? (
-            <TableHead>
-              <span className="sr-only">Action</span>
-            </TableHead>
-          ) : null}
-        </tr>
-      </TableHeader>
-      <TableBody>
-        {findings.length === 0 ? (
-          <TableRow>
-            <TableCell colSpan={canDelete ? 9 : 8} className="py-10 text-center text-muted-foreground">
-              Nothing matches: no drift of this kind. Clear the filters, or check the hubs again.
-            </TableCell>
-          </TableRow>
-        ) : (
-          findings.map((f) => (
-            <TableRow key={f.key}>
-              <TableCell className="whitespace-nowrap font-mono text-xs">{f.hubHost}</TableCell>
-              <TableCell className="whitespace-nowrap font-mono text-xs">
-                {f.devicePk ? (
-                  <Link
-                    href={`/devices/${f.devicePk}`}
-                    className="text-link underline-offset-2 hover:underline"
-                  >
-                    {f.deviceId}
-                  </Link>
-                ) : (
-                  f.deviceId
-                )}
-              </TableCell>
-              <TableCell>
-                <Badge tone={TONE[f.kind]} title={DRIFT_KIND_HINTS[f.kind]}>
-                  {DRIFT_KIND_LABELS[f.kind]}
-                </Badge>
-              </TableCell>
-              <TableCell className="whitespace-nowrap font-mono text-xs">
-                {f.registrationId ?? none}
-              </TableCell>
-              <TableCell className="whitespace-nowrap font-mono text-xs">{f.platformHub ?? none}</TableCell>
-              <TableCell className="whitespace-nowrap font-mono text-xs">{f.dpsHub ?? none}</TableCell>
-              <TableCell className="text-xs">
-                {f.identityStatus ? (
-                  <>
-                    {f.identityStatus}
-                    {f.statusReason ? (
-                      <span className="text-muted-foreground"> ({f.statusReason})</span>
-                    ) : null}
-                  </>
-                ) : (
-                  "none"
-                )}
-              </TableCell>
-              <TableCell className="whitespace-nowrap text-xs">
-                {f.lastActivityAt ? formatDateTime(f.lastActivityAt) : none}
-              </TableCell>
-              {canDelete ? (
-                <TableCell>
-                  {f.kind === "orphan" && deletableHubs.has(f.hubHost) ? (
-                    <DeleteOrphanIdentityDialog hubHost={f.hubHost} deviceId={f.deviceId} />
-                  ) : null}
-                </TableCell>
+            <TableCell>
+              {f.kind === "orphan" && deletableHubs.has(f.hubHost) ? (
+                <DeleteOrphanIdentityDialog hubHost={f.hubHost} deviceId={f.deviceId} />
               ) : null}
-            </TableRow>
-          ))
-        )}
-      </TableBody>
-    </Table>
+            </TableCell>
+          ) : null}
+        </TableRow>
+      ))}
+    />
   );
 }

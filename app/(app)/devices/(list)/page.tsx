@@ -7,6 +7,7 @@ import { getDevicesOverview, listDevicesForView } from "@/lib/devices/devices-da
 import { listIncompleteRemovals } from "@/lib/devices/device-removal-dal";
 import { Alert } from "@/components/ui/alert";
 import { deviceFilterSchema } from "@/lib/validation/device";
+import { firstValues } from "@/lib/validation/search-params";
 import { DEVICE_STATUSES } from "@/lib/devices/device-statuses";
 import { PageHeader } from "@/components/shell/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -32,10 +33,7 @@ export default async function DevicesPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const user = await guardPage("devices.view");
-  const raw = await searchParams;
-  const filter = deviceFilterSchema.parse(
-    Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])),
-  );
+  const filter = deviceFilterSchema.parse(firstValues(await searchParams));
   // The rows are read alongside the overview; DevicesList awaits them inside its Suspense boundary.
   const rows = listDevicesForView(filter);
   rows.catch(() => {}); // if the overview fails first, the page's error is the one to report
