@@ -15,6 +15,7 @@ import {
 import { DEVICE_STATUSES } from "./device-statuses";
 import { HUB_STATUSES } from "./hub-statuses";
 import { users } from "./users";
+import { ownedBy } from "./owned-by";
 
 export const deviceStatusEnum = pgEnum("device_status", DEVICE_STATUSES);
 export const deviceHubStatusEnum = pgEnum("device_hub_status", HUB_STATUSES);
@@ -136,9 +137,7 @@ export const provisioningHistory = pgTable(
   "provisioning_history",
   {
     id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    deviceId: bigint({ mode: "number" })
-      .notNull()
-      .references(() => devices.id, { onDelete: "cascade" }),
+    deviceId: ownedBy(() => devices.id),
     attemptId: uuid().notNull(),
     runId: bigint({ mode: "number" }),
     startedAt: timestamp({ withTimezone: true }).notNull(),
@@ -227,9 +226,7 @@ export const deviceImports = pgTable("device_imports", {
 export const deviceImportReportChunks = pgTable(
   "device_import_report_chunks",
   {
-    importId: bigint({ mode: "number" })
-      .notNull()
-      .references(() => deviceImports.id, { onDelete: "cascade" }),
+    importId: ownedBy(() => deviceImports.id),
     seq: integer().notNull(),
     csv: text().notNull(),
   },

@@ -8,9 +8,9 @@ import {
   text,
   timestamp,
   uniqueIndex,
-  uuid,
 } from "drizzle-orm/pg-core";
-import { users } from "./users";
+import { ownedBy } from "./owned-by";
+import { runFailureColumns, runIndexes, runRequestColumns } from "./run-columns";
 
 /**
  * Hub drift: what each IoT hub with saved credentials holds, beside the platform's devices and DPS's
@@ -28,13 +28,7 @@ export const hubDriftRuns = pgTable(
   {
     id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     status: text().$type<HubDriftRunStatus>().notNull().default("queued"),
-    requestedById: uuid().references(() => users.id, { onDelete: "set null" }),
-    requestedByEmail: text(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    startedAt: timestamp({ withTimezone: true }),
-    heartbeatAt: timestamp({ withTimezone: true }),
-    leaseOwner: text(),
-    finishedAt: timestamp({ withTimezone: true }),
+    ...runRequestColumns(),
     resumes: integer().notNull().default(0),
     identitiesSeen: integer().notNull().default(0),
     missing: integer(),
@@ -42,18 +36,9 @@ export const hubDriftRuns = pgTable(
     orphans: integer(),
     deviceIdDiffers: integer(),
     stale: integer(),
-    failureKind: text(),
-    failureMessage: text(),
+    ...runFailureColumns(),
   },
-  (t) => [
-    // One run at a time: a second request while one waits or runs gets that one.
-    uniqueIndex("hub_drift_runs_active_idx")
-      .using("btree", sql`(true)`)
-      .where(sql`${t.status} in ('queued', 'running')`),
-    index("hub_drift_runs_completed_idx")
-      .on(t.finishedAt.desc())
-      .where(sql`${t.status} = 'completed'`),
-  ],
+  (t) => runIndexes("hub_drift_runs", t),
 );
 
 export const HUB_DRIFT_HUB_STATUSES = ["pending", "read", "not-read"] as const;
@@ -63,9 +48,7 @@ export type HubDriftHubStatus = (typeof HUB_DRIFT_HUB_STATUSES)[number];
 export const hubDriftRunHubs = pgTable(
   "hub_drift_run_hubs",
   {
-    runId: bigint({ mode: "number" })
-      .notNull()
-      .references(() => hubDriftRuns.id, { onDelete: "cascade" }),
+    runId: ownedBy(() => hubDriftRuns.id),
     hubHost: text().notNull(),
     status: text().$type<HubDriftHubStatus>().notNull().default("pending"),
     continuationToken: text(),
@@ -82,9 +65,7 @@ export const hubDriftRunHubs = pgTable(
 export const hubDriftIdentities = pgTable(
   "hub_drift_identities",
   {
-    runId: bigint({ mode: "number" })
-      .notNull()
-      .references(() => hubDriftRuns.id, { onDelete: "cascade" }),
+    runId: ownedBy(() => hubDriftRuns.id),
     hubHost: text().notNull(),
     deviceKey: text().notNull(),
     deviceId: text().notNull(),
@@ -114,9 +95,7 @@ export type HubDriftKind = (typeof HUB_DRIFT_KINDS)[number];
 export const hubDriftFindings = pgTable(
   "hub_drift_findings",
   {
-    runId: bigint({ mode: "number" })
-      .notNull()
-      .references(() => hubDriftRuns.id, { onDelete: "cascade" }),
+    runId: ownedBy(() => hubDriftRuns.id),
     sortKey: text().notNull(),
     kind: text().$type<HubDriftKind>().notNull(),
     hubHost: text().notNull(),

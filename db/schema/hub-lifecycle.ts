@@ -1,6 +1,7 @@
 import { bigint, boolean, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { devices } from "./devices";
 import { users } from "./users";
+import { ownedBy } from "./owned-by";
 
 /** The three ways to remove a device (lib/devices/removal.ts says what each step does). */
 export const REMOVAL_CHOICES = ["platform", "clean", "block"] as const;
@@ -46,9 +47,7 @@ export const hubMoveCleanups = pgTable(
   "hub_move_cleanups",
   {
     id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    deviceId: bigint({ mode: "number" })
-      .notNull()
-      .references(() => devices.id, { onDelete: "cascade" }),
+    deviceId: ownedBy(() => devices.id),
     oldHub: text().notNull(),
     /** The device's identity name in the old hub (DPS's device ID then, else its registration ID). */
     hubDeviceId: text().notNull(),

@@ -1,16 +1,7 @@
 import { sql } from "drizzle-orm";
-import {
-  bigint,
-  boolean,
-  index,
-  integer,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
-import { users } from "./users";
+import { bigint, boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { ownedBy } from "./owned-by";
+import { runFailureColumns, runIndexes, runRequestColumns } from "./run-columns";
 
 /**
  * Registration records: what DPS holds for the enrollment group, as the last reconciliation read it
@@ -51,15 +42,7 @@ export const registrationReconciliations = pgTable(
     id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     status: text().$type<ReconciliationStatus>().notNull().default("queued"),
     enrollmentGroupId: text().notNull(),
-    requestedById: uuid().references(() => users.id, { onDelete: "set null" }),
-    requestedByEmail: text(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    startedAt: timestamp({ withTimezone: true }),
-    /** Written with every page; a run whose heartbeat stops was interrupted and is resumed. */
-    heartbeatAt: timestamp({ withTimezone: true }),
-    /** The queue job working on the run now: a second job for the same run waits while the heartbeat is fresh. */
-    leaseOwner: text(),
-    finishedAt: timestamp({ withTimezone: true }),
+    ...runRequestColumns(),
     continuationToken: text(),
     pages: integer().notNull().default(0),
     recordsSeen: integer().notNull().default(0),
@@ -72,18 +55,9 @@ export const registrationReconciliations = pgTable(
     statusDiffers: integer(),
     deviceIdDiffers: integer(),
     agree: integer(),
-    failureKind: text(),
-    failureMessage: text(),
+    ...runFailureColumns(),
   },
-  (t) => [
-    // One reconciliation at a time: a second request while one waits or runs gets that one.
-    uniqueIndex("registration_reconciliations_active_idx")
-      .using("btree", sql`(true)`)
-      .where(sql`${t.status} in ('queued', 'running')`),
-    index("registration_reconciliations_completed_idx")
-      .on(t.finishedAt.desc())
-      .where(sql`${t.status} = 'completed'`),
-  ],
+  (t) => runIndexes("registration_reconciliations", t),
 );
 
 export const FINDING_KINDS = ["orphan", "never-registered", "differs", "agrees"] as const;
@@ -97,9 +71,7 @@ export type FindingKind = (typeof FINDING_KINDS)[number];
 export const registrationFindings = pgTable(
   "registration_findings",
   {
-    runId: bigint({ mode: "number" })
-      .notNull()
-      .references(() => registrationReconciliations.id, { onDelete: "cascade" }),
+    runId: ownedBy(() => registrationReconciliations.id),
     registrationKey: text().notNull(),
     registrationId: text().notNull(),
     kind: text().$type<FindingKind>().notNull(),
