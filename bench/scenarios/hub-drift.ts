@@ -2,15 +2,12 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { startNextServer } from "@/ops/launcher/next-server";
-import { pickPort } from "@/ops/postgres/free-port";
 import { hashPassword } from "@/lib/auth/password";
 import { encryptSecret, parseKek } from "@/lib/secrets/envelope";
 import { hubCredentialKeyContext } from "@/lib/secrets/encrypted-columns";
 import { encodeKeyCursor } from "@/lib/keyset-page";
-import { serverActionIds } from "@/e2e/adversarial/surface";
 import { startEmulatorProcess } from "../support/emulator-process";
-import { startWorkerProcess } from "../support/provisioning-rig";
+import { measureRunOverHttp, startAppAndWorker, type BackgroundRunRig } from "../support/background-run";
 import { signInOverHttp } from "../support/sign-in";
 import { percentile, round } from "../support/stats";
 import type { BenchResult } from "../support/result";
@@ -21,16 +18,6 @@ const HUB_2 = "bench-drift-hub-2.azure-devices.net";
 const DRIFT_PAGE = "/admin/hyperscaler-integration-center/hub-drift";
 const IDENTITIES_FILE = "iot-hub-identities.json";
 const KEYS_FILE = "iot-hub-keys.json";
-
-function memoryMb(pid: number): { rss: number; peak: number } {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? 0);
-    return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
-  } catch {
-    return { rss: 0, peak: 0 };
-  }
-}
 
 const id = (prefix: string, g: number) => `${prefix}-${String(g).padStart(7, "0")}`;
 
@@ -106,7 +93,7 @@ export async function hubDriftScenario(options: {
   const n = options.identities;
   const secretKey = randomBytes(32).toString("base64");
   const dataDir = path.join(options.workDir, "drift-emulator");
-  let started = performance.now();
+  const started = performance.now();
   plantIdentities(dataDir, n);
   options.log(
     `hub drift: ${n.toLocaleString("en")} identities planted in the emulator's store in ${((performance.now() - started) / 1000).toFixed(1)} s`,
@@ -128,8 +115,7 @@ export async function hubDriftScenario(options: {
   );
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
-  let app: Awaited<ReturnType<typeof startNextServer>> | null = null;
-  let worker: Awaited<ReturnType<typeof startWorkerProcess>> | null = null;
+  let rig: BackgroundRunRig | null = null;
   try {
     await seedDevices(client, n);
     const keys = JSON.parse(readFileSync(path.join(dataDir, KEYS_FILE), "utf8")) as Record<
@@ -164,37 +150,7 @@ export async function hubDriftScenario(options: {
       HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
       LOG_LEVEL: "warn",
     };
-    app = await startNextServer({
-      root: process.cwd(),
-      host: "127.0.0.1",
-      port: await pickPort(0),
-      env: { ...env, AUTH_SECRET: randomBytes(32).toString("base64"), HIC_WORKER: "off" },
-    });
-    worker = await startWorkerProcess(env);
-    const pid = worker.child.pid!;
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const idle = memoryMb(pid);
-
-    const operator = await signInOverHttp(app.url, users[0][0], users[0][1]);
-    const action = serverActionIds().get("lib/actions/request-hub-drift.ts#requestHubDriftAction");
-    if (!action) throw new Error("the build has no Check hubs now action; run `next build` first");
-    let peakSampled = idle.rss;
-    const sampler = setInterval(() => (peakSampled = Math.max(peakSampled, memoryMb(pid).rss)), 50);
-    started = performance.now();
-    const response = await fetch(`${app.url}${DRIFT_PAGE}`, {
-      method: "POST",
-      headers: {
-        Cookie: operator,
-        Origin: app.url,
-        "Next-Action": action.id,
-        "Content-Type": "text/plain;charset=UTF-8",
-        Accept: "text/x-component",
-      },
-      body: JSON.stringify([{}]),
-    });
-    const answer = await response.text();
-    if (!answer.includes("Drift check started"))
-      throw new Error(`Check hubs now was refused: HTTP ${response.status} ${answer.slice(0, 300)}`);
+    rig = await startAppAndWorker(env);
     type Run = {
       status: string;
       identities_seen: number;
@@ -205,22 +161,16 @@ export async function hubDriftScenario(options: {
       stale: number;
       failure_message: string | null;
     };
-    let run: Run | undefined;
-    for (;;) {
-      [run] = (
-        await client.query<Run>(
-          "select status, identities_seen, missing, disabled, orphans, device_id_differs, stale, failure_message from hub_drift_runs order by id desc limit 1",
-        )
-      ).rows;
-      if (run?.status === "completed" || run?.status === "failed") break;
-      if (performance.now() - started > 900_000)
-        throw new Error("the drift run did not finish within 15 minutes");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    const final = memoryMb(pid);
-    if (run!.status !== "completed") throw new Error(`the drift run failed: ${run!.failure_message}`);
+    const { run, seconds, idleRssMb, peakRssMb } = await measureRunOverHttp<Run>(client, rig, {
+      user: { email: users[0][0], password: users[0][1] },
+      page: DRIFT_PAGE,
+      action: "lib/actions/request-hub-drift.ts#requestHubDriftAction",
+      button: "Check hubs now",
+      started: "Drift check started",
+      poll: "select status, identities_seen, missing, disabled, orphans, device_id_differs, stale, failure_message from hub_drift_runs order by id desc limit 1",
+      what: "drift run",
+      timeoutMs: 900_000,
+    });
     const per = (r: number) => Math.floor((n - r) / 100) + 1;
     const expected = {
       missing: per(3),
@@ -230,14 +180,13 @@ export async function hubDriftScenario(options: {
       stale: per(4),
     };
     const counted = {
-      missing: run!.missing,
-      disabled: run!.disabled,
-      orphans: run!.orphans,
-      deviceIdDiffers: run!.device_id_differs,
-      stale: run!.stale,
+      missing: run.missing,
+      disabled: run.disabled,
+      orphans: run.orphans,
+      deviceIdDiffers: run.device_id_differs,
+      stale: run.stale,
     };
-    const correct = run!.identities_seen === n && JSON.stringify(counted) === JSON.stringify(expected);
-    const peak = Math.max(peakSampled, final.peak);
+    const correct = run.identities_seen === n && JSON.stringify(counted) === JSON.stringify(expected);
     const results: BenchResult[] = [
       {
         scenario: "hub drift",
@@ -245,18 +194,19 @@ export async function hubDriftScenario(options: {
         metrics: {
           seconds: round(seconds, 1),
           "identities/s": Math.round(n / seconds),
-          "worker peak RSS MB": round(peak, 0),
-          "worker idle RSS MB": round(idle.rss, 0),
+          "worker peak RSS MB": round(peakRssMb, 0),
+          "worker idle RSS MB": round(idleRssMb, 0),
           ...counted,
         },
         target: "every identity compared (counts exact); time and peak RSS reported",
         met: correct,
         notes: correct
           ? undefined
-          : `expected ${JSON.stringify(expected)}, got ${JSON.stringify(counted)} of ${run!.identities_seen}`,
+          : `expected ${JSON.stringify(expected)}, got ${JSON.stringify(counted)} of ${run.identities_seen}`,
       },
     ];
 
+    const app = rig.app;
     const support = await signInOverHttp(app.url, users[1][0], users[1][1]);
     await client.query("analyze hub_drift_findings");
     const deep = `${HUB_1}/${id("drift", Math.floor(n * 0.9))}#disabled`;
@@ -288,8 +238,7 @@ export async function hubDriftScenario(options: {
     }
     return results;
   } finally {
-    await worker?.stop();
-    await app?.stop();
+    await rig?.stop();
     await client.end();
     await emulator.stop();
   }

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { startNextServer } from "@/ops/launcher/next-server";
@@ -9,9 +8,8 @@ import { encryptSecret, parseKek } from "@/lib/secrets/envelope";
 import { integrationKeyContext } from "@/lib/secrets/encrypted-columns";
 import { DPS_INTEGRATION_ID } from "@/lib/integrations/azure-dps/integration-dto";
 import { encodeKeyCursor } from "@/lib/keyset-page";
-import { serverActionIds } from "@/e2e/adversarial/surface";
 import { startEmulatorProcess, type EmulatorProcess } from "../support/emulator-process";
-import { startWorkerProcess } from "../support/provisioning-rig";
+import { measureRunOverHttp, startAppAndWorker, type BackgroundRunRig } from "../support/background-run";
 import { signInOverHttp } from "../support/sign-in";
 import { percentile, round } from "../support/stats";
 import type { BenchResult } from "../support/result";
@@ -21,17 +19,6 @@ const HUB_1 = "bench-hub-1.azure-devices.net";
 const HUB_2 = "bench-hub-2.azure-devices.net";
 const GROUP = "bench-fleet";
 const RECORDS_PAGE = "/admin/hyperscaler-integration-center/registration-records";
-
-/** The resident set size of a process, from /proc (Linux), in MB: now (VmRSS) and its peak so far (VmHWM). */
-function memoryMb(pid: number): { rss: number; peak: number } {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? 0);
-    return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
-  } catch {
-    return { rss: 0, peak: 0 };
-  }
-}
 
 function emulatorConfig(groupKey: string, policyKey: string) {
   return {
@@ -124,10 +111,9 @@ export async function reconciliationScenario(options: {
   );
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
-  let app: Awaited<ReturnType<typeof startNextServer>> | null = null;
-  let worker: Awaited<ReturnType<typeof startWorkerProcess>> | null = null;
+  let rig: BackgroundRunRig | null = null;
   try {
-    let started = performance.now();
+    const started = performance.now();
     await emulator.admin("POST", "registrations/generate", {
       prefix: "rec-",
       count: options.records,
@@ -153,85 +139,45 @@ export async function reconciliationScenario(options: {
       HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
       LOG_LEVEL: "warn",
     };
-    app = await startNextServer({
-      root: process.cwd(),
-      host: "127.0.0.1",
-      port: await pickPort(0),
-      env: { ...env, AUTH_SECRET: randomBytes(32).toString("base64"), HIC_WORKER: "off" },
+    rig = await startAppAndWorker(env);
+    type Run = {
+      status: string;
+      pages: number;
+      records: number;
+      orphans: number;
+      never_registered: number;
+      hub_differs: number;
+      failure_message: string | null;
+    };
+    const { run, seconds, idleRssMb, peakRssMb } = await measureRunOverHttp<Run>(client, rig, {
+      user: { email: "operator@bench.local", password },
+      page: RECORDS_PAGE,
+      action: "lib/actions/reconcile-registrations.ts#reconcileRegistrationsAction",
+      button: "Reconcile now",
+      started: "Reconciliation started",
+      poll: "select status, pages, records, orphans, never_registered, hub_differs, failure_message from registration_reconciliations order by id desc limit 1",
+      what: "reconciliation",
+      timeoutMs: 600_000,
     });
-    worker = await startWorkerProcess(env);
-    const pid = worker.child.pid!;
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const idle = memoryMb(pid);
-
-    const cookie = await signInOverHttp(app.url, "operator@bench.local", password);
-    const action = serverActionIds().get(
-      "lib/actions/reconcile-registrations.ts#reconcileRegistrationsAction",
-    );
-    if (!action) throw new Error("the build has no Reconcile now action; run `next build` first");
-    let peakSampled = idle.rss;
-    const sampler = setInterval(() => (peakSampled = Math.max(peakSampled, memoryMb(pid).rss)), 50);
-    started = performance.now();
-    const response = await fetch(`${app.url}${RECORDS_PAGE}`, {
-      method: "POST",
-      headers: {
-        Cookie: cookie,
-        Origin: app.url,
-        "Next-Action": action.id,
-        "Content-Type": "text/plain;charset=UTF-8",
-        Accept: "text/x-component",
-      },
-      body: JSON.stringify([{}]),
-    });
-    const answer = await response.text();
-    if (!answer.includes("Reconciliation started"))
-      throw new Error(`Reconcile now was refused: HTTP ${response.status} ${answer.slice(0, 300)}`);
-    let run:
-      | {
-          status: string;
-          pages: number;
-          records: number;
-          orphans: number;
-          never_registered: number;
-          hub_differs: number;
-          failure_message: string | null;
-        }
-      | undefined;
-    for (;;) {
-      [run] = (
-        await client.query(
-          "select status, pages, records, orphans, never_registered, hub_differs, failure_message from registration_reconciliations order by id desc limit 1",
-        )
-      ).rows;
-      if (run?.status === "completed" || run?.status === "failed") break;
-      if (performance.now() - started > 600_000)
-        throw new Error("the reconciliation did not finish within 10 minutes");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    const final = memoryMb(pid);
-    if (run!.status !== "completed") throw new Error(`the reconciliation failed: ${run!.failure_message}`);
     const counted = {
-      orphans: run!.orphans,
-      neverRegistered: run!.never_registered,
-      hubDiffers: run!.hub_differs,
+      orphans: run.orphans,
+      neverRegistered: run.never_registered,
+      hubDiffers: run.hub_differs,
     };
     const correct =
-      run!.records === options.records &&
+      run.records === options.records &&
       counted.orphans === expected.orphans &&
       counted.neverRegistered === expected.neverRegistered &&
       counted.hubDiffers === expected.hubDiffers;
-    const peak = Math.max(peakSampled, final.peak);
     return {
       scenario: "registration records reconciliation",
       setup: `${options.records.toLocaleString("en")} records in the emulator's enrollment group (service API, 1,000 operations/min), ${(options.records * 0.95 + expected.neverRegistered).toLocaleString("en")} devices; "Reconcile now" over HTTP as an operator, the job in a worker process`,
       metrics: {
         seconds: round(seconds, 1),
         "records/s": Math.round(options.records / seconds),
-        pages: run!.pages,
-        "worker peak RSS MB": round(peak, 0),
-        "worker idle RSS MB": round(idle.rss, 0),
+        pages: run.pages,
+        "worker peak RSS MB": round(peakRssMb, 0),
+        "worker idle RSS MB": round(idleRssMb, 0),
         orphans: counted.orphans,
         "never registered": counted.neverRegistered,
         "hub differs": counted.hubDiffers,
@@ -242,8 +188,7 @@ export async function reconciliationScenario(options: {
       notes: correct ? undefined : `expected ${JSON.stringify(expected)}, got ${JSON.stringify(counted)}`,
     };
   } finally {
-    await worker?.stop();
-    await app?.stop();
+    await rig?.stop();
     await client.end();
     await emulator.stop();
   }
