@@ -33,20 +33,16 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export type KeysetQuery<Row> = {
-  /** `select <columns> from <table>`: the callers' own constants, never user input. */
+/** A list paged by keyset: the callers' own constants, never user input. */
+export type KeysetList<Row> = {
+  /** `select <columns> from <table>` */
   table: string;
   columns: string;
   /** The text column the page is ordered and cut by. */
   keyColumn: string;
   keyOf: (row: Row) => string;
+  /** A longer cursor is no key of this list: the first page. */
   maxKeyLength: number;
-  /** The filter's conditions and their values so far ($1… in order). */
-  where: string[];
-  values: unknown[];
-  before?: string;
-  after?: string;
-  pageSize: number;
 };
 
 export type KeysetPage<Row> = { rows: Row[]; nextCursor: string | null; prevCursor: string | null };
@@ -57,22 +53,26 @@ export type KeysetPage<Row> = { rows: Row[]; nextCursor: string | null; prevCurs
  */
 export async function keysetPage<Row extends pg.QueryResultRow>(
   db: Queryable,
-  query: KeysetQuery<Row>,
+  list: KeysetList<Row>,
+  /** The filter's conditions and their values so far ($1… in order). */
+  filter: { where: string[]; values: unknown[] },
+  cursor: { before?: string; after?: string },
+  pageSize: number,
 ): Promise<KeysetPage<Row>> {
-  const { keyColumn, pageSize } = query;
-  const before = decodeKeyCursor(query.before, query.maxKeyLength);
-  const after = before === null ? decodeKeyCursor(query.after, query.maxKeyLength) : null;
+  const { keyColumn } = list;
+  const before = decodeKeyCursor(cursor.before, list.maxKeyLength);
+  const after = before === null ? decodeKeyCursor(cursor.after, list.maxKeyLength) : null;
   const forward = before === null;
-  const values = [...query.values];
-  const where = [...query.where];
-  const cursor = before ?? after;
-  if (cursor !== null) {
-    values.push(cursor);
+  const values = [...filter.values];
+  const where = [...filter.where];
+  const edge = before ?? after;
+  if (edge !== null) {
+    values.push(edge);
     where.push(`${keyColumn} collate "C" ${forward ? ">" : "<"} $${values.length} collate "C"`);
   }
   values.push(pageSize + 1);
   const { rows } = await db.query<Row>(
-    `select ${query.columns} from ${query.table} where ${where.join(" and ")}
+    `select ${list.columns} from ${list.table} where ${where.join(" and ")}
      order by ${keyColumn} collate "C" ${forward ? "asc" : "desc"} limit $${values.length}`,
     values,
   );
@@ -83,7 +83,7 @@ export async function keysetPage<Row extends pg.QueryResultRow>(
   const last = page.at(-1);
   return {
     rows: page,
-    nextCursor: (forward ? more : true) && last ? encodeKeyCursor(query.keyOf(last)) : null,
-    prevCursor: (forward ? after !== null : more) && first ? encodeKeyCursor(query.keyOf(first)) : null,
+    nextCursor: (forward ? more : true) && last ? encodeKeyCursor(list.keyOf(last)) : null,
+    prevCursor: (forward ? after !== null : more) && first ? encodeKeyCursor(list.keyOf(first)) : null,
   };
 }

@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { BenchResult } from "../support/result";
-import { benchDatabase } from "../support/database";
-import { emulatorConfig, startEmulatorProcess, type EmulatorProcess } from "../support/emulator-process";
-import { connectRig, seedDevices, waitForAssigned, type Rig } from "../support/provisioning-rig";
+import { startQuotaRig } from "../support/quota-rig";
+import type { EmulatorProcess } from "../support/emulator-process";
+import { seedDevices, waitForAssigned, type Rig } from "../support/provisioning-rig";
 import { enqueueUnassigned, startAppRig, type AppRig } from "../support/app-rig";
 import { backendCpuSeconds, loadAverage, treeCpuSeconds, treeRssMegabytes } from "../support/process-cpu";
 import { emulatorRegistrationSpan } from "../support/measure";
@@ -103,17 +102,12 @@ function sampleRss(app: AppRig, until: () => boolean): Promise<{ web: number; wo
 export async function hubCheck(context: ScenarioContext): Promise<BenchResult[]> {
   const devices = context.sizes?.tenUnits ?? (context.quick ? 5_000 : 20_000);
   const outageDevices = context.quick ? 300 : 1_000;
-  const emulator = await startEmulatorProcess(
-    emulatorConfig({
-      groupKey: randomBytes(64).toString("base64"),
-      registrationsPerMinute: QUOTA,
-      retryAfterSeconds: RETRY_AFTER_SECONDS,
-    }),
-    path.join(context.workDir, "emulator-hub-check"),
+  const { emulator, database, rig, stop } = await startQuotaRig(
+    context,
+    "hub-check",
+    QUOTA,
+    RETRY_AFTER_SECONDS,
   );
-  const databaseUrl = await benchDatabase(context.server, "bench_hub_check");
-  const database = new URL(databaseUrl).pathname.slice(1);
-  const rig = await connectRig(databaseUrl, emulator, QUOTA);
   const results: BenchResult[] = [];
   try {
     await seedDevices(rig, "hub-", devices);
@@ -261,8 +255,7 @@ export async function hubCheck(context: ScenarioContext): Promise<BenchResult[]>
       await app.stop();
     }
   } finally {
-    await rig.close();
-    await emulator.stop();
+    await stop();
   }
   return results;
 }

@@ -139,18 +139,16 @@ export async function hubDriftScenario(options: {
         role,
       ]);
 
-    const env = {
-      ...process.env,
-      DATABASE_URL: options.databaseUrl,
-      HIC_SECRET_KEY: secretKey,
-      HIC_IOT_HUB_SERVICE_ADDRESSES: `*.azure-devices.net=${emulator.iotHub.address}:${emulator.iotHub.httpsPort}`,
-      HIC_IOT_HUB_ADDRESSES: `*.azure-devices.net=${emulator.iotHub.address}:${emulator.iotHub.mqttPort}`,
-      HIC_IOT_HUB_CA_FILE: emulator.iotHub.caFile,
-      HIC_DPS_EMULATOR_HOST: `localhost:${emulator.port}`,
-      HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
-      LOG_LEVEL: "warn",
-    };
-    rig = await startAppAndWorker(env);
+    rig = await startAppAndWorker({
+      databaseUrl: options.databaseUrl,
+      secretKey,
+      emulator,
+      extraEnv: {
+        HIC_IOT_HUB_SERVICE_ADDRESSES: `*.azure-devices.net=${emulator.iotHub.address}:${emulator.iotHub.httpsPort}`,
+        HIC_IOT_HUB_ADDRESSES: `*.azure-devices.net=${emulator.iotHub.address}:${emulator.iotHub.mqttPort}`,
+        HIC_IOT_HUB_CA_FILE: emulator.iotHub.caFile,
+      },
+    });
     type Run = {
       status: string;
       identities_seen: number;

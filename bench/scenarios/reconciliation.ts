@@ -131,15 +131,7 @@ export async function reconciliationScenario(options: {
       await hashPassword(password),
     ]);
 
-    const env = {
-      ...process.env,
-      DATABASE_URL: options.databaseUrl,
-      HIC_SECRET_KEY: secretKey,
-      HIC_DPS_EMULATOR_HOST: `localhost:${emulator.port}`,
-      HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
-      LOG_LEVEL: "warn",
-    };
-    rig = await startAppAndWorker(env);
+    rig = await startAppAndWorker({ databaseUrl: options.databaseUrl, secretKey, emulator });
     type Run = {
       status: string;
       pages: number;

@@ -1,17 +1,9 @@
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { pickPort } from "@/ops/postgres/free-port";
 import { parseExposition, type Sample } from "@/tests/support/prometheus-text";
 import type { BenchResult } from "../support/result";
-import { benchDatabase } from "../support/database";
-import { emulatorConfig, startEmulatorProcess } from "../support/emulator-process";
-import {
-  connectRig,
-  seedDevices,
-  startWorkerProcess,
-  workerEnv,
-  type Rig,
-} from "../support/provisioning-rig";
+import { startQuotaRig } from "../support/quota-rig";
+import { seedDevices, startWorkerProcess, workerEnv, type Rig } from "../support/provisioning-rig";
 import { enqueueUnassigned } from "../support/app-rig";
 import { backendCpuSeconds, loadAverage, treeCpuSeconds } from "../support/process-cpu";
 import { round } from "../support/stats";
@@ -128,17 +120,12 @@ export async function scrapeCost(context: ScenarioContext): Promise<BenchResult[
   const windowSeconds = context.quick ? 20 : 60;
   const warmupSeconds = 15;
   const devices = Math.ceil(((warmupSeconds + 3 * windowSeconds + 20) * QUOTA) / 60);
-  const emulator = await startEmulatorProcess(
-    emulatorConfig({
-      groupKey: randomBytes(64).toString("base64"),
-      registrationsPerMinute: QUOTA,
-      retryAfterSeconds: RETRY_AFTER_SECONDS,
-    }),
-    path.join(context.workDir, "emulator-scrape-cost"),
+  const { emulator, database, rig, stop } = await startQuotaRig(
+    context,
+    "scrape-cost",
+    QUOTA,
+    RETRY_AFTER_SECONDS,
   );
-  const databaseUrl = await benchDatabase(context.server, "bench_scrape_cost");
-  const database = new URL(databaseUrl).pathname.slice(1);
-  const rig = await connectRig(databaseUrl, emulator, QUOTA);
   const results: BenchResult[] = [];
   try {
     await seedDevices(rig, "scrape-", devices);
@@ -260,8 +247,7 @@ export async function scrapeCost(context: ScenarioContext): Promise<BenchResult[
       await worker.stop();
     }
   } finally {
-    await rig.close();
-    await emulator.stop();
+    await stop();
   }
   return results;
 }

@@ -4,6 +4,7 @@ import { startNextServer } from "@/ops/launcher/next-server";
 import { pickPort } from "@/ops/postgres/free-port";
 import { serverActionIds } from "@/e2e/adversarial/surface";
 import { memoryMb } from "@/tests/support/proc";
+import type { EmulatorProcess } from "./emulator-process";
 import { startWorkerProcess } from "./provisioning-rig";
 import { signInOverHttp } from "./sign-in";
 
@@ -20,8 +21,25 @@ export type BackgroundRunRig = {
   stop(): Promise<void>;
 };
 
-/** The web server (no worker of its own) and one worker process, on the same settings. */
-export async function startAppAndWorker(env: NodeJS.ProcessEnv): Promise<BackgroundRunRig> {
+/**
+ * The web server (no worker of its own) and one worker process, on the same settings: the database,
+ * the secret key, the DPS emulator, and `extraEnv`.
+ */
+export async function startAppAndWorker(options: {
+  databaseUrl: string;
+  secretKey: string;
+  emulator: Pick<EmulatorProcess, "port" | "caFile">;
+  extraEnv?: Record<string, string>;
+}): Promise<BackgroundRunRig> {
+  const env = {
+    ...process.env,
+    DATABASE_URL: options.databaseUrl,
+    HIC_SECRET_KEY: options.secretKey,
+    ...options.extraEnv,
+    HIC_DPS_EMULATOR_HOST: `localhost:${options.emulator.port}`,
+    HIC_DPS_EMULATOR_CA_FILE: options.emulator.caFile,
+    LOG_LEVEL: "warn",
+  };
   const app = await startNextServer({
     root: process.cwd(),
     host: "127.0.0.1",

@@ -5,7 +5,7 @@ import type pg from "pg";
 import type { RegistrationRecordsFilter } from "@/lib/validation/registration-records";
 import { neutralizeCell } from "@/lib/devices/csv-export";
 import type { FindingKind } from "@/db/schema/registrations";
-import { escapeLike, keysetPage } from "@/lib/keyset-page";
+import { escapeLike, keysetPage, type KeysetList } from "@/lib/keyset-page";
 import { FINDING_COLUMNS, type FindingDto } from "./finding-dto";
 
 type Queryable = Pick<pg.Pool, "query">;
@@ -94,6 +94,14 @@ function conditions(runId: number, filter: FindingsQuery, values: unknown[]): st
 const COLUMNS = `registration_key, registration_id, kind, hub_differs, status_differs, device_id_differs, dps_status, dps_hub, dps_device_id,
   dps_updated_at, device_pk, platform_status, platform_hub, platform_device_id`;
 
+const FINDINGS: KeysetList<Row> = {
+  table: "registration_findings",
+  columns: COLUMNS,
+  keyColumn: "registration_key",
+  keyOf: (row) => row.registration_key,
+  maxKeyLength: 200,
+};
+
 export type FindingsPage = { findings: FindingDto[]; nextCursor: string | null; prevCursor: string | null };
 
 /** One page of a run's findings by keyset on the registration ID: a page deep in a million costs what the first one does. */
@@ -105,19 +113,8 @@ export async function listFindings(
 ): Promise<FindingsPage> {
   const values: unknown[] = [];
   const where = conditions(runId, filter, values);
-  const { rows, nextCursor, prevCursor } = await keysetPage<Row>(db, {
-    table: "registration_findings",
-    columns: COLUMNS,
-    keyColumn: "registration_key",
-    keyOf: (row) => row.registration_key,
-    maxKeyLength: 200,
-    where,
-    values,
-    before: filter.before,
-    after: filter.after,
-    pageSize,
-  });
-  return { findings: rows.map(toDto), nextCursor, prevCursor };
+  const page = await keysetPage(db, FINDINGS, { where, values }, filter, pageSize);
+  return { findings: page.rows.map(toDto), nextCursor: page.nextCursor, prevCursor: page.prevCursor };
 }
 
 export async function findFinding(

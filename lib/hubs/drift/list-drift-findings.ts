@@ -2,7 +2,7 @@
 import type pg from "pg";
 import type { HubDriftKind } from "@/db/schema/hub-drift";
 import type { HubDriftFilter } from "@/lib/validation/hub-drift";
-import { escapeLike, keysetPage } from "@/lib/keyset-page";
+import { escapeLike, keysetPage, type KeysetList } from "@/lib/keyset-page";
 import type { DriftFindingDto } from "./drift-finding-dto";
 
 type Queryable = Pick<pg.Pool, "query">;
@@ -43,6 +43,14 @@ function toDto(row: Row): DriftFindingDto {
 const COLUMNS = `sort_key, kind, hub_host, device_id, registration_id, device_pk, platform_hub, dps_hub, identity_status, status_reason,
   identity_etag, last_activity_at`;
 
+const DRIFT_FINDINGS: KeysetList<Row> = {
+  table: "hub_drift_findings",
+  columns: COLUMNS,
+  keyColumn: "sort_key",
+  keyOf: (row) => row.sort_key,
+  maxKeyLength: 450,
+};
+
 export type DriftFindingsPage = {
   findings: DriftFindingDto[];
   nextCursor: string | null;
@@ -74,19 +82,8 @@ export async function listDriftFindings(
     values.push(escapeLike(filter.q.toLowerCase()) + "%");
     where.push(`lower(device_id) collate "C" like $${values.length}`);
   }
-  const { rows, nextCursor, prevCursor } = await keysetPage<Row>(db, {
-    table: "hub_drift_findings",
-    columns: COLUMNS,
-    keyColumn: "sort_key",
-    keyOf: (row) => row.sort_key,
-    maxKeyLength: 450,
-    where,
-    values,
-    before: filter.before,
-    after: filter.after,
-    pageSize,
-  });
-  return { findings: rows.map(toDto), nextCursor, prevCursor };
+  const page = await keysetPage(db, DRIFT_FINDINGS, { where, values }, filter, pageSize);
+  return { findings: page.rows.map(toDto), nextCursor: page.nextCursor, prevCursor: page.prevCursor };
 }
 
 /** The latest run's orphan finding for this identity, with the etag the run read, or null. */
