@@ -4,6 +4,7 @@ import pg from "pg";
 import journal from "./migrations/meta/_journal.json";
 import { migrateDatabase } from "./migrate";
 import { CODE_SCHEMA_VERSION, readSchemaState, SchemaNewerError } from "./schema-version";
+import { queryOn } from "@/tests/support/query-on";
 
 const { adminUrl } = inject("testDatabase");
 const created: string[] = [];
@@ -21,20 +22,6 @@ async function emptyDatabase(): Promise<string> {
   return url.toString();
 }
 
-async function query<T extends pg.QueryResultRow>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 afterAll(async () => {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -48,7 +35,7 @@ describe("migrations at start-up", () => {
     const states = await Promise.all([migrateDatabase(url), migrateDatabase(url), migrateDatabase(url)]);
     // One of them found everything pending and applied it; the others waited for the lock and found nothing to do.
     expect(states.map((s) => s.status).sort()).toEqual(["current", "current", "pending"]);
-    const rows = await query<{ hash: string; created_at: string }>(
+    const rows = await queryOn<{ hash: string; created_at: string }>(
       url,
       "select hash, created_at from drizzle.__drizzle_migrations",
     );
@@ -81,7 +68,7 @@ describe("migrations at start-up", () => {
     await migrateDatabase(url);
     // What a later release's migration leaves behind.
     const later = Math.max(...journal.entries.map((e) => e.when)) + 86_400_000;
-    await query(
+    await queryOn(
       url,
       "insert into drizzle.__drizzle_migrations (hash, created_at) values ('from-a-later-release', $1)",
       [later],
@@ -93,7 +80,7 @@ describe("migrations at start-up", () => {
     expect(message).toContain("the database's schema is newer than this code");
     expect(message).toContain(CODE_SCHEMA_VERSION);
     // Nothing was changed by the refused start.
-    expect(await query(url, "select 1 from drizzle.__drizzle_migrations")).toHaveLength(
+    expect(await queryOn(url, "select 1 from drizzle.__drizzle_migrations")).toHaveLength(
       journal.entries.length + 1,
     );
   });

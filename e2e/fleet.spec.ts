@@ -1,11 +1,8 @@
 import { test, expect, type Page } from "@playwright/test";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import journal from "@/db/migrations/meta/_journal.json";
-import { pickPort } from "@/ops/postgres/free-port";
 import {
   actionIds,
   buildIn,
@@ -20,6 +17,15 @@ import {
   type Emulator,
   type Instance,
 } from "./support/fleet";
+import {
+  createFleetDatabase,
+  dropFleetDatabase,
+  fleetInstanceEnv,
+  fleetSecrets,
+  startTogether,
+  tempDir,
+} from "./support/fleet-setup";
+import { queryOn } from "@/tests/support/query-on";
 
 /**
  * Outgrowing one machine: two web servers built separately (this checkout's build and a copy of
@@ -30,33 +36,9 @@ import {
 
 const root = process.cwd();
 const ADMIN = { email: "fleet-admin@example.com", password: "fleet-admin-password-1" };
-const actionsKey = process.env.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY ?? "";
-const shared = {
-  AUTH_SECRET: randomBytes(32).toString("base64"),
-  HIC_SECRET_KEY: randomBytes(32).toString("base64"),
-  NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: actionsKey,
-};
+const shared = fleetSecrets();
+const actionsKey = shared.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY;
 const run = Date.now().toString(36);
-
-async function sql<T extends pg.QueryResultRow>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  chmodSync(dir, 0o755);
-  return dir;
-}
 
 const buildIdOf = (dir: string) => readFileSync(path.join(dir, ".next", "BUILD_ID"), "utf8").trim();
 
@@ -123,7 +105,7 @@ async function connectAddImportReprovision(
     .poll(
       async () =>
         (
-          await sql(
+          await queryOn(
             databaseUrl,
             "select 1 from devices where registration_id like $1 and status = 'assigned'",
             [`${prefix}-csv-%`],
@@ -163,11 +145,7 @@ test.describe("two web servers and a worker on one database, behind a round-robi
   test.beforeAll(async () => {
     test.setTimeout(600_000); // a build of its own
     expect(actionsKey, "npm test passes the build's NEXT_SERVER_ACTIONS_ENCRYPTION_KEY").not.toBe("");
-    const name = `hic_fleet_${randomBytes(4).toString("hex")}`;
-    await sql(process.env.E2E_DATABASE_URL!, `create database ${name}`);
-    const url = new URL(process.env.E2E_DATABASE_URL!);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
+    databaseUrl = await createFleetDatabase("hic_fleet");
     emulator = await startEmulator(tempDir("hic-fleet-emulator-"));
     secondMachine = copyProject(root);
     // The second machine builds on its own, with the deployment's key: the launcher would do the same.
@@ -181,29 +159,22 @@ test.describe("two web servers and a worker on one database, behind a round-robi
     await emulator?.stop();
     secondMachine?.remove();
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-    if (databaseUrl)
-      await sql(
-        process.env.E2E_DATABASE_URL!,
-        `drop database if exists ${new URL(databaseUrl).pathname.slice(1)} with (force)`,
-      );
+    if (databaseUrl) await dropFleetDatabase(databaseUrl);
   });
 
   async function instanceEnv(role: "web" | "worker"): Promise<Record<string, string>> {
-    const dataDir = tempDir(`hic-fleet-${role}-`);
-    dataDirs.push(dataDir);
+    const env = await fleetInstanceEnv({
+      role,
+      databaseUrl,
+      secrets: shared,
+      emulator,
+      admin: ADMIN,
+      dataDirPrefix: "hic-fleet",
+      dataDirs,
+    });
     return {
-      ...shared,
-      HIC_ROLE: role,
-      DATABASE_URL: databaseUrl,
-      HIC_DATA_DIR: dataDir,
-      HOST: "127.0.0.1",
-      PORT: String(await pickPort(0)),
+      ...env,
       HIC_TRUSTED_PROXIES: "127.0.0.2",
-      HIC_DPS_EMULATOR: "off",
-      HIC_DPS_EMULATOR_HOST: emulator.host,
-      HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
-      HIC_ADMIN_EMAIL: ADMIN.email,
-      HIC_ADMIN_PASSWORD: ADMIN.password,
       // Info: the instances' logs say which of them started a provisioning worker.
       LOG_LEVEL: "info",
     };
@@ -220,16 +191,14 @@ test.describe("two web servers and a worker on one database, behind a round-robi
       instanceEnv("web"),
       instanceEnv("worker"),
     ]);
-    const started = await Promise.allSettled([
+    await startTogether(instances, [
       startInstance("web A", root, envA, { logFile: path.join(logs, "fleet-web-a.log") }),
       startInstance("web B", secondMachine.dir, envB, { logFile: path.join(logs, "fleet-web-b.log") }),
       startInstance("worker", root, envWorker, { logFile: path.join(logs, "fleet-worker.log") }),
     ]);
-    for (const outcome of started) if (outcome.status === "fulfilled") instances.push(outcome.value);
-    for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
     [webA, webB] = instances as [Instance, Instance];
 
-    const migrations = await sql<{ hash: string }>(
+    const migrations = await queryOn<{ hash: string }>(
       databaseUrl,
       "select hash from drizzle.__drizzle_migrations",
     );
@@ -248,7 +217,7 @@ test.describe("two web servers and a worker on one database, behind a round-robi
       );
     }
     expect(instances[2]!.output()).toContain("provisioning worker started");
-    const fleet = await sql<{ role: string; serving: boolean }>(
+    const fleet = await queryOn<{ role: string; serving: boolean }>(
       databaseUrl,
       "select role, serving from fleet_instances order by role",
     );
@@ -258,7 +227,7 @@ test.describe("two web servers and a worker on one database, behind a round-robi
       { role: "worker", serving: true },
     ]);
     // Both web servers raced to create the administrator; one did.
-    expect(await sql(databaseUrl, "select 1 from users")).toHaveLength(1);
+    expect(await queryOn(databaseUrl, "select 1 from users")).toHaveLength(1);
   });
 
   test("connect, add a device, import a CSV and re-provision through the balancer, every request alternating between the servers", async ({
@@ -313,7 +282,7 @@ test.describe("two web servers and a worker on one database, behind a round-robi
     for (const web of [webA, webB]) expect(web.output()).not.toContain("Failed to find Server Action");
 
     // The servers saw the balancer's address (127.0.0.2) and, trusting it, recorded the browser's.
-    const [signIn] = await sql<{ client_address: string }>(
+    const [signIn] = await queryOn<{ client_address: string }>(
       databaseUrl,
       "select client_address from audit_log where action = 'auth.sign-in' and outcome = 'success' order by id desc limit 1",
     );

@@ -1,14 +1,21 @@
 import { test, expect } from "@playwright/test";
 import { randomBytes } from "node:crypto";
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { createDpsFetch } from "@/lib/dps/dps-fetch";
 import { pickPort } from "@/ops/postgres/free-port";
 import { pictureData, pictureHtml } from "./support/dashboard-picture/render";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "@/tests/support/otlp-receiver";
 import { startEmulator, startInstance, type Emulator, type Instance } from "./support/fleet";
+import {
+  createFleetDatabase,
+  dropFleetDatabase,
+  fleetInstanceEnv,
+  fleetSecrets,
+  startTogether,
+  tempDir,
+} from "./support/fleet-setup";
+import { queryOn } from "@/tests/support/query-on";
 import { prometheusInstalled, startPrometheus, type Prometheus } from "./support/prometheus";
 
 /**
@@ -26,29 +33,9 @@ const ADMIN = { email: "metrics-admin@example.com", password: "metrics-admin-pas
 const TOKEN = randomBytes(24).toString("hex");
 const DEVICES = 600;
 const OUTAGE_DEVICES = 20;
-const shared = {
-  AUTH_SECRET: randomBytes(32).toString("base64"),
-  HIC_SECRET_KEY: randomBytes(32).toString("base64"),
-  NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: process.env.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY ?? "",
-};
+const shared = fleetSecrets();
 const run = Date.now().toString(36);
 const logs = path.join(process.cwd(), "test-results");
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  chmodSync(dir, 0o755);
-  return dir;
-}
 
 async function until<T>(
   read: () => Promise<T>,
@@ -97,22 +84,19 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
   }
 
   async function instanceEnv(role: "web" | "worker"): Promise<Record<string, string>> {
-    const dataDir = tempDir(`hic-metrics-${role}-`);
-    dataDirs.push(dataDir);
+    const env = await fleetInstanceEnv({
+      role,
+      databaseUrl,
+      secrets: shared,
+      emulator,
+      admin: ADMIN,
+      dataDirPrefix: "hic-metrics",
+      dataDirs,
+    });
     const metricsAddress = `127.0.0.1:${await pickPort(0)}`;
     metricsTargets.push(metricsAddress);
     return {
-      ...shared,
-      HIC_ROLE: role,
-      DATABASE_URL: databaseUrl,
-      HIC_DATA_DIR: dataDir,
-      HOST: "127.0.0.1",
-      PORT: String(await pickPort(0)),
-      HIC_DPS_EMULATOR: "off",
-      HIC_DPS_EMULATOR_HOST: emulator.host,
-      HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
-      HIC_ADMIN_EMAIL: ADMIN.email,
-      HIC_ADMIN_PASSWORD: ADMIN.password,
+      ...env,
       HIC_METRICS_ADDRESS: metricsAddress,
       HIC_METRICS_TOKEN: TOKEN,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -130,11 +114,7 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
   test.beforeAll(async () => {
     test.setTimeout(300_000);
     expect(shared.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY, "npm test passes the build's key").not.toBe("");
-    const name = `hic_metrics_${randomBytes(4).toString("hex")}`;
-    await sql(process.env.E2E_DATABASE_URL!, `create database ${name}`);
-    const url = new URL(process.env.E2E_DATABASE_URL!);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
+    databaseUrl = await createFleetDatabase("hic_metrics");
     emulator = await startEmulator(tempDir("hic-metrics-emulator-"));
     receiver = await startOtlpReceiver();
     // The first web server migrates; the others join the migrated database.
@@ -144,12 +124,10 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
     });
     instances.push(webA);
     const [envB, envWorker] = [await instanceEnv("web"), await instanceEnv("worker")];
-    const started = await Promise.allSettled([
+    await startTogether(instances, [
       startInstance("web B", process.cwd(), envB, { logFile: path.join(logs, "metrics-web-b.log") }),
       startInstance("worker", process.cwd(), envWorker, { logFile: path.join(logs, "metrics-worker.log") }),
     ]);
-    for (const outcome of started) if (outcome.status === "fulfilled") instances.push(outcome.value);
-    for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
     webB = instances[1]!;
     if (prometheusInstalled)
       prometheus = await startPrometheus({
@@ -166,11 +144,7 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
     await emulator?.stop();
     await receiver?.close();
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-    if (databaseUrl)
-      await sql(
-        process.env.E2E_DATABASE_URL!,
-        `drop database if exists ${new URL(databaseUrl).pathname.slice(1)} with (force)`,
-      );
+    if (databaseUrl) await dropFleetDatabase(databaseUrl);
   });
 
   test("Prometheus is installed where CI asks for it", () => {
@@ -232,13 +206,13 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
       expect(body.summary.added).toBe(count);
     };
     const assigned = (prefix: string) =>
-      sql<{ n: number }>(
+      queryOn<{ n: number }>(
         databaseUrl,
         "select count(*)::int as n from devices where registration_id like $1 and status = 'assigned'",
         [`${prefix}-%`],
       ).then((rows) => rows[0]!.n);
     const circuit = () =>
-      sql<{ state: string }>(databaseUrl, "select state from dps_circuit where id = 'dps'").then(
+      queryOn<{ state: string }>(databaseUrl, "select state from dps_circuit where id = 'dps'").then(
         (rows) => rows[0]?.state ?? "closed",
       );
 

@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { queryOn } from "@/tests/support/query-on";
 import { hashPassword } from "@/lib/auth/password";
 import type { Role } from "@/lib/auth/permissions";
 
@@ -7,13 +8,7 @@ export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(
   text: string,
   params: unknown[] = [],
 ): Promise<T[]> {
-  const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
+  return queryOn<T>(process.env.E2E_DATABASE_URL, text, params);
 }
 
 export async function ensureUser(email: string, password: string, role: Role): Promise<void> {
