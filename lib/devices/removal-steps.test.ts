@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { localHubRegistryClient } from "@/tests/support/iot-hub-emulator";
 import { getDb } from "@/lib/database";
 import { FLEET_PRIMARY_KEY, OWNER_POLICY, type TestEmulator } from "@/tests/support/dps-emulator";
 import {
@@ -11,8 +12,6 @@ import { connectDps, connectDpsService, startEmulatorAndEngine, waitFor } from "
 import { signInAs } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
 import {
-  createHubFetch,
-  createHubRegistryClient,
   parseHubConnectionString,
   type HubRegistryClient,
   type HubRights,
@@ -69,14 +68,7 @@ let worker: ProvisioningWorker;
 beforeAll(async () => {
   emulator = await startEmulatorAndEngine();
   // The app's client as the launcher wires it, pointed at this emulator's hubs (no waiting between retries).
-  const { address, httpsPort } = emulator.iotHub.connection;
-  hubClient = createHubRegistryClient({
-    fetch: createHubFetch({
-      rules: [{ pattern: "*.azure-devices.net", host: address, port: httpsPort }],
-      caPem: emulator.iotHub.caPem,
-    }),
-    sleep: async () => {},
-  });
+  hubClient = localHubRegistryClient(emulator, { sleep: async () => {} });
   worker = await startProvisioningWorker({ concurrency: 8 });
 });
 afterAll(async () => {

@@ -4,10 +4,10 @@ import { getDb } from "@/lib/database";
 import { auditLog, devices, hubCredentials, integrations } from "@/db/schema";
 import { AccessDeniedError } from "@/lib/auth/current-user";
 import { UserFacingError } from "@/lib/errors";
-import { createHubFetch, createHubRegistryClient, type HubRegistryClient } from "@/lib/iot-hub/service";
+import type { HubRegistryClient } from "@/lib/iot-hub/service";
 import { hubCredentialSchema } from "@/lib/validation/hub-credential";
 import { HUB_A, HUB_B, startTestEmulator, testConfig, type TestEmulator } from "@/tests/support/dps-emulator";
-import { hubConnection, provisionThroughDps } from "@/tests/support/iot-hub-emulator";
+import { hubConnection, localHubRegistryClient, provisionThroughDps } from "@/tests/support/iot-hub-emulator";
 import { truncate } from "@/tests/support/db";
 import { signInAs } from "@/tests/support/session";
 
@@ -22,14 +22,7 @@ let emulator: TestEmulator;
 
 beforeAll(async () => {
   emulator = await startTestEmulator(testConfig());
-  const { address, httpsPort } = emulator.iotHub.connection;
-  hub.client = createHubRegistryClient({
-    fetch: createHubFetch({
-      rules: [{ pattern: "*.azure-devices.net", host: address, port: httpsPort }],
-      caPem: emulator.iotHub.caPem,
-    }),
-    retryPolicy: { maxAttempts: 1 },
-  });
+  hub.client = localHubRegistryClient(emulator, { retryPolicy: { maxAttempts: 1 } });
 });
 afterAll(async () => emulator?.dispose());
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { getDb } from "@/lib/database";
 import { env, setEnv } from "@/lib/env";
-import { parseHubAddressRules } from "@/lib/iot-hub/hub-addresses";
 import { deriveDeviceKey } from "@/lib/dps/derive-device-key";
 import { encryptSecret } from "@/lib/secrets/envelope";
 import { currentKek } from "@/lib/secrets/secret-key";
@@ -20,7 +19,7 @@ import {
   startEmulatorAndEngine,
   waitFor,
 } from "@/tests/support/provisioning";
-import { hubConnection, officialRegistry } from "@/tests/support/iot-hub-emulator";
+import { hubConnection, localHubSettings, officialRegistry } from "@/tests/support/iot-hub-emulator";
 import { signInAs, signOut } from "@/tests/support/session";
 import { truncate } from "@/tests/support/db";
 import { hubDriftFilterSchema } from "@/lib/validation/hub-drift";
@@ -47,17 +46,7 @@ let devices: Device[] = [];
 
 beforeAll(async () => {
   emulator = await startEmulatorAndEngine();
-  const hub = emulator.iotHub.connection;
-  setEnv({
-    HIC_IOT_HUB_ADDRESSES: parseHubAddressRules(
-      hub.hubs.map((h) => `${h.hostName}=${hub.address}:${hub.mqttPort}`).join(","),
-    ).rules,
-    HIC_IOT_HUB_SERVICE_ADDRESSES: parseHubAddressRules(
-      hub.hubs.map((h) => `${h.hostName}=${hub.address}:${hub.httpsPort}`).join(","),
-    ).rules,
-    HIC_IOT_HUB_CA_FILE: hub.caFile,
-    HIC_IOT_HUB_CHECK: "off",
-  });
+  setEnv(localHubSettings(emulator, "off"));
   await truncate("audit_log", "users", "devices", "integrations", "hub_credentials", "hub_drift_runs");
   await connectDps(emulator);
   worker = await startProvisioningWorker({ concurrency: 8 });

@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { localHubRegistryClient } from "@/tests/support/iot-hub-emulator";
 import { getDb } from "@/lib/database";
 import { truncate } from "@/tests/support/db";
 import { FLEET_GROUP, HUB_A, HUB_B, type TestEmulator } from "@/tests/support/dps-emulator";
 import { connectDps, startEmulatorAndEngine } from "@/tests/support/provisioning";
 import { provisionDeviceNow, shutdownProvisioning } from "@/lib/provisioning";
-import {
-  createHubFetch,
-  createHubRegistryClient,
-  parseHubConnectionString,
-  type HubRegistryClient,
-} from "@/lib/iot-hub/service";
+import { parseHubConnectionString, type HubRegistryClient } from "@/lib/iot-hub/service";
 import { cleanMovedHubs } from "./move-cleanup";
 
 /** For paths where the app must not call the hub at all. */
@@ -135,14 +131,7 @@ describe("a re-provision onto another hub, with the old hub's cleanup on, agains
   let hubClient: HubRegistryClient;
   beforeAll(async () => {
     emulator = await startEmulatorAndEngine();
-    const { address, httpsPort } = emulator.iotHub.connection;
-    hubClient = createHubRegistryClient({
-      fetch: createHubFetch({
-        rules: [{ pattern: "*.azure-devices.net", host: address, port: httpsPort }],
-        caPem: emulator.iotHub.caPem,
-      }),
-      sleep: async () => {},
-    });
+    hubClient = localHubRegistryClient(emulator, { sleep: async () => {} });
   });
   afterAll(async () => {
     await shutdownProvisioning();

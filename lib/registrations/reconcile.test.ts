@@ -11,7 +11,7 @@ import {
   startEmulatorAndEngine,
 } from "@/tests/support/provisioning";
 import { registrationRecordsFilterSchema } from "@/lib/validation/registration-records";
-import { truncate } from "@/tests/support/db";
+import { insertPlatformDevice, truncate } from "@/tests/support/db";
 import { exportFindingsCsv, listFindings } from "./list-findings";
 import { insertRun } from "./run-lease";
 import { runReconciliationSlice, type ReconcileDeps } from "./reconcile";
@@ -39,19 +39,16 @@ async function platformDevice(
   registrationId: string,
   values: { status: string; hub?: string | null; deviceId?: string | null },
 ): Promise<void> {
-  await db().query(
-    `insert into devices (registration_id, status, assigned_hub, dps_device_id) values ($1, $2, $3, $4)`,
-    [
-      registrationId,
-      values.status,
-      values.hub ?? null,
+  await insertPlatformDevice(registrationId, {
+    status: values.status,
+    hub: values.hub ?? null,
+    deviceId:
       values.deviceId === undefined
         ? values.status === "assigned"
           ? registrationId
           : null
         : values.deviceId,
-    ],
-  );
+  });
 }
 
 async function reconcileToEnd(options: Partial<ReconcileDeps> = {}) {

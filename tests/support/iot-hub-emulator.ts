@@ -8,6 +8,14 @@ import { Mqtt } from "azure-iot-device-mqtt";
 import { Client as ServiceClient, Registry } from "azure-iothub";
 
 import { deriveDeviceKey } from "@/lib/dps/derive-device-key";
+import { parseHubAddressRules } from "@/lib/iot-hub/hub-addresses";
+import type { HttpFetch } from "@/lib/http/fetch-types";
+import { createHubFetch } from "@/lib/iot-hub/service/hub-fetch";
+import {
+  createHubRegistryClient,
+  type HubRegistryClient,
+  type HubRegistryClientOptions,
+} from "@/lib/iot-hub/service/registry-client";
 import {
   FLEET_PRIMARY_KEY,
   fleetToken,
@@ -179,4 +187,37 @@ export function connackCode(
     );
     client.once("close", () => settle("dropped"));
   });
+}
+
+/**
+ * The settings the launcher gives the app for the local IoT Hub: every hub of the emulator at its
+ * MQTT and HTTPS ports, its CA trusted for hubs only. The hub check on or off, as the test needs.
+ */
+export function localHubSettings(emulator: TestEmulator, hubCheck: "on" | "off") {
+  const hub = emulator.iotHub.connection;
+  const rules = (port: number) =>
+    parseHubAddressRules(hub.hubs.map((h) => `${h.hostName}=${hub.address}:${port}`).join(",")).rules;
+  return {
+    HIC_IOT_HUB_ADDRESSES: rules(hub.mqttPort),
+    HIC_IOT_HUB_SERVICE_ADDRESSES: rules(hub.httpsPort),
+    HIC_IOT_HUB_CA_FILE: hub.caFile,
+    HIC_IOT_HUB_CHECK: hubCheck,
+  };
+}
+
+/** The app's hub transport pointed at the emulator's hubs (its HTTPS port, its CA), as the launcher wires it. */
+export function localHubFetch(emulator: TestEmulator): HttpFetch {
+  const { address, httpsPort } = emulator.iotHub.connection;
+  return createHubFetch({
+    rules: [{ pattern: "*.azure-devices.net", host: address, port: httpsPort }],
+    caPem: emulator.iotHub.caPem,
+  });
+}
+
+/** The app's identity registry client on the emulator's hubs; `options` as the test needs (no waiting, one attempt). */
+export function localHubRegistryClient(
+  emulator: TestEmulator,
+  options: Omit<HubRegistryClientOptions, "fetch"> = {},
+): HubRegistryClient {
+  return createHubRegistryClient({ fetch: localHubFetch(emulator), ...options });
 }

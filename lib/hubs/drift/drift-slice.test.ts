@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/database";
-import { truncate } from "@/tests/support/db";
+import { insertPlatformDevice, truncate } from "@/tests/support/db";
 import type { DriftIdentity } from "./drift-store";
 import { insertDriftRun } from "./drift-store";
 import { runDriftSlice, type DriftDeps, type DriftFailure, type DriftPage } from "./drift-slice";
@@ -56,15 +56,11 @@ async function platformDevice(
   registrationId: string,
   values: { status: string; hub?: string | null; deviceId?: string | null },
 ): Promise<void> {
-  await db().query(
-    `insert into devices (registration_id, status, assigned_hub, dps_device_id) values ($1, $2, $3, $4)`,
-    [
-      registrationId,
-      values.status,
-      values.hub ?? null,
-      values.deviceId ?? (values.hub ? registrationId : null),
-    ],
-  );
+  await insertPlatformDevice(registrationId, {
+    status: values.status,
+    hub: values.hub ?? null,
+    deviceId: values.deviceId ?? (values.hub ? registrationId : null),
+  });
 }
 
 async function dpsRecord(

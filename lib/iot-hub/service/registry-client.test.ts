@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { HUB_A, startTestEmulator, testConfig, type TestEmulator } from "@/tests/support/dps-emulator";
-import { hubConnection, provisionThroughDps } from "@/tests/support/iot-hub-emulator";
+import { hubConnection, localHubFetch, provisionThroughDps } from "@/tests/support/iot-hub-emulator";
 import { parseHubConnectionString, type HubServiceConnection } from "./connection-string";
 import { createHubFetch } from "./hub-fetch";
 import { createHubRegistryClient, type HubRegistryClient } from "./registry-client";
@@ -15,11 +15,7 @@ describe("the hub registry client against the local IoT Hub", () => {
 
   beforeAll(async () => {
     emulator = await startTestEmulator(testConfig());
-    const { address, httpsPort } = emulator.iotHub.connection;
-    fetch = createHubFetch({
-      rules: [{ pattern: "*.azure-devices.net", host: address, port: httpsPort }],
-      caPem: emulator.iotHub.caPem,
-    });
+    fetch = localHubFetch(emulator);
     client = createHubRegistryClient({ fetch, sleep: noWait });
   });
   afterAll(() => emulator.dispose());

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/database";
 import { env, setEnv } from "@/lib/env";
-import { parseHubAddressRules } from "@/lib/iot-hub/hub-addresses";
 import type { TestEmulator } from "@/tests/support/dps-emulator";
 import { connectDps, insertDevices, startEmulatorAndEngine, waitFor } from "@/tests/support/provisioning";
+import { localHubSettings } from "@/tests/support/iot-hub-emulator";
 import {
   enqueueProvisioning,
   shutdownProvisioning,
@@ -28,17 +28,7 @@ const sql = async <T extends Record<string, unknown>>(text: string, values: unkn
 beforeAll(async () => {
   emulator = await startEmulatorAndEngine({}, SETTINGS);
   // As the launcher does: every hub of the emulator at the local IoT Hub, its CA trusted for hubs only.
-  const hub = emulator.iotHub.connection;
-  setEnv({
-    HIC_IOT_HUB_ADDRESSES: parseHubAddressRules(
-      hub.hubs.map((h) => `${h.hostName}=${hub.address}:${hub.mqttPort}`).join(","),
-    ).rules,
-    HIC_IOT_HUB_SERVICE_ADDRESSES: parseHubAddressRules(
-      hub.hubs.map((h) => `${h.hostName}=${hub.address}:${hub.httpsPort}`).join(","),
-    ).rules,
-    HIC_IOT_HUB_CA_FILE: hub.caFile,
-    HIC_IOT_HUB_CHECK: "on",
-  });
+  setEnv(localHubSettings(emulator, "on"));
   await connectDps(emulator);
   worker = await startProvisioningWorker({ concurrency: 16 });
 });
