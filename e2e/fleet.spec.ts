@@ -1,6 +1,6 @@
 import { test, expect, type Page } from "@playwright/test";
 import { randomBytes } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import journal from "@/db/migrations/meta/_journal.json";
 import {
@@ -10,21 +10,13 @@ import {
   stopBuilds,
   copyProject,
   startBareWebServer,
-  startEmulator,
   startInstance,
   startRoundRobin,
   type Balancer,
   type Emulator,
   type Instance,
 } from "./support/fleet";
-import {
-  createFleetDatabase,
-  dropFleetDatabase,
-  fleetInstanceEnv,
-  fleetSecrets,
-  startTogether,
-  tempDir,
-} from "./support/fleet-setup";
+import { FleetStage, startTogether } from "./support/fleet-setup";
 import { queryOn } from "@/tests/support/query-on";
 
 /**
@@ -36,8 +28,6 @@ import { queryOn } from "@/tests/support/query-on";
 
 const root = process.cwd();
 const ADMIN = { email: "fleet-admin@example.com", password: "fleet-admin-password-1" };
-const shared = fleetSecrets();
-const actionsKey = shared.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY;
 const run = Date.now().toString(36);
 
 const buildIdOf = (dir: string) => readFileSync(path.join(dir, ".next", "BUILD_ID"), "utf8").trim();
@@ -132,10 +122,11 @@ test.describe("two web servers and a worker on one database, behind a round-robi
   test.describe.configure({ mode: "serial", timeout: 600_000 });
   test.skip(process.platform !== "linux", "process groups and hard links");
 
+  const stage = new FleetStage("fleet", ADMIN);
+  const actionsKey = stage.secrets.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY;
   let databaseUrl = "";
   let emulator: Emulator;
   let secondMachine: ReturnType<typeof copyProject>;
-  const dataDirs: string[] = [];
   const instances: Instance[] = [];
   let webA: Instance;
   let webB: Instance;
@@ -145,8 +136,7 @@ test.describe("two web servers and a worker on one database, behind a round-robi
   test.beforeAll(async () => {
     test.setTimeout(600_000); // a build of its own
     expect(actionsKey, "npm test passes the build's NEXT_SERVER_ACTIONS_ENCRYPTION_KEY").not.toBe("");
-    databaseUrl = await createFleetDatabase("hic_fleet");
-    emulator = await startEmulator(tempDir("hic-fleet-emulator-"));
+    ({ databaseUrl, emulator } = await stage.start());
     secondMachine = copyProject(root);
     // The second machine builds on its own, with the deployment's key: the launcher would do the same.
     await buildIn(secondMachine.dir, actionsKey, path.join(logs, "fleet-build-b.log"));
@@ -156,22 +146,12 @@ test.describe("two web servers and a worker on one database, behind a round-robi
     stopBuilds();
     await balancer?.close();
     await Promise.all(instances.map((instance) => instance.stop()));
-    await emulator?.stop();
     secondMachine?.remove();
-    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-    if (databaseUrl) await dropFleetDatabase(databaseUrl);
+    await stage.stop();
   });
 
   async function instanceEnv(role: "web" | "worker"): Promise<Record<string, string>> {
-    const env = await fleetInstanceEnv({
-      role,
-      databaseUrl,
-      secrets: shared,
-      emulator,
-      admin: ADMIN,
-      dataDirPrefix: "hic-fleet",
-      dataDirs,
-    });
+    const env = await stage.instanceEnv(role);
     return {
       ...env,
       HIC_TRUSTED_PROXIES: "127.0.0.2",

@@ -1,20 +1,13 @@
 import { test, expect } from "@playwright/test";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createDpsFetch } from "@/lib/dps/dps-fetch";
 import { pickPort } from "@/ops/postgres/free-port";
 import { pictureData, pictureHtml } from "./support/dashboard-picture/render";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "@/tests/support/otlp-receiver";
-import { startEmulator, startInstance, type Emulator, type Instance } from "./support/fleet";
-import {
-  createFleetDatabase,
-  dropFleetDatabase,
-  fleetInstanceEnv,
-  fleetSecrets,
-  startTogether,
-  tempDir,
-} from "./support/fleet-setup";
+import { startInstance, type Emulator, type Instance } from "./support/fleet";
+import { FleetStage, startTogether, tempDir } from "./support/fleet-setup";
 import { queryOn } from "@/tests/support/query-on";
 import { prometheusInstalled, startPrometheus, type Prometheus } from "./support/prometheus";
 
@@ -33,7 +26,6 @@ const ADMIN = { email: "metrics-admin@example.com", password: "metrics-admin-pas
 const TOKEN = randomBytes(24).toString("hex");
 const DEVICES = 600;
 const OUTAGE_DEVICES = 20;
-const shared = fleetSecrets();
 const run = Date.now().toString(36);
 const logs = path.join(process.cwd(), "test-results");
 
@@ -61,13 +53,13 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
   test.describe.configure({ mode: "serial", timeout: 300_000 });
   test.skip(process.platform !== "linux", "process groups");
 
+  const stage = new FleetStage("metrics", ADMIN);
   let databaseUrl = "";
   let emulator: Emulator;
   let receiver: OtlpReceiver;
   let prometheus: Prometheus | null = null;
   const instances: Instance[] = [];
   const metricsTargets: string[] = [];
-  const dataDirs: string[] = [];
   let webA: Instance;
   let webB: Instance;
   /** Moments of the run (Unix seconds), for Prometheus's range queries. */
@@ -84,15 +76,7 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
   }
 
   async function instanceEnv(role: "web" | "worker"): Promise<Record<string, string>> {
-    const env = await fleetInstanceEnv({
-      role,
-      databaseUrl,
-      secrets: shared,
-      emulator,
-      admin: ADMIN,
-      dataDirPrefix: "hic-metrics",
-      dataDirs,
-    });
+    const env = await stage.instanceEnv(role);
     const metricsAddress = `127.0.0.1:${await pickPort(0)}`;
     metricsTargets.push(metricsAddress);
     return {
@@ -113,9 +97,8 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
 
   test.beforeAll(async () => {
     test.setTimeout(300_000);
-    expect(shared.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY, "npm test passes the build's key").not.toBe("");
-    databaseUrl = await createFleetDatabase("hic_metrics");
-    emulator = await startEmulator(tempDir("hic-metrics-emulator-"));
+    expect(stage.secrets.NEXT_SERVER_ACTIONS_ENCRYPTION_KEY, "npm test passes the build's key").not.toBe("");
+    ({ databaseUrl, emulator } = await stage.start());
     receiver = await startOtlpReceiver();
     // The first web server migrates; the others join the migrated database.
     const envA = await instanceEnv("web");
@@ -141,10 +124,8 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
   test.afterAll(async () => {
     await prometheus?.stop();
     await Promise.all(instances.map((instance) => instance.stop()));
-    await emulator?.stop();
     await receiver?.close();
-    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-    if (databaseUrl) await dropFleetDatabase(databaseUrl);
+    await stage.stop();
   });
 
   test("Prometheus is installed where CI asks for it", () => {

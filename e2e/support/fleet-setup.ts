@@ -1,15 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pickPort } from "@/ops/postgres/free-port";
 import { queryOn } from "@/tests/support/query-on";
-import type { Emulator, Instance } from "./fleet";
-
-/**
- * Setting up a fleet for a spec: an empty database of its own, the secrets every instance must
- * share, each instance's settings and data directory, and starting several instances at once.
- */
+import { startEmulator, type Emulator, type Instance } from "./fleet";
 
 /** The secrets every instance of one deployment shares (npm test passes the build's actions key). */
 export function fleetSecrets() {
@@ -44,34 +39,52 @@ export async function dropFleetDatabase(databaseUrl: string): Promise<void> {
 }
 
 /**
- * What every instance of a spec's fleet is started with: its role, the shared database and secrets,
- * a data directory of its own (added to `dataDirs`, for removal), a free port, the emulator as a
- * separate service and the first administrator.
+ * A spec's fleet stage: an empty database of its own beside the tests' (`hic_<name>_<random>`), the
+ * DPS emulator as a service of its own, the secrets every instance shares, and each instance's
+ * settings with a data directory of its own; `stop` removes them all.
  */
-export async function fleetInstanceEnv(options: {
-  role: "web" | "worker";
-  databaseUrl: string;
-  secrets: Record<string, string>;
-  emulator: Emulator;
-  admin: { email: string; password: string };
-  dataDirPrefix: string;
-  dataDirs: string[];
-}): Promise<Record<string, string>> {
-  const dataDir = tempDir(`${options.dataDirPrefix}-${options.role}-`);
-  options.dataDirs.push(dataDir);
-  return {
-    ...options.secrets,
-    HIC_ROLE: options.role,
-    DATABASE_URL: options.databaseUrl,
-    HIC_DATA_DIR: dataDir,
-    HOST: "127.0.0.1",
-    PORT: String(await pickPort(0)),
-    HIC_DPS_EMULATOR: "off",
-    HIC_DPS_EMULATOR_HOST: options.emulator.host,
-    HIC_DPS_EMULATOR_CA_FILE: options.emulator.caFile,
-    HIC_ADMIN_EMAIL: options.admin.email,
-    HIC_ADMIN_PASSWORD: options.admin.password,
-  };
+export class FleetStage {
+  readonly secrets = fleetSecrets();
+  databaseUrl = "";
+  emulator: Emulator | null = null;
+  private readonly dataDirs: string[] = [];
+
+  constructor(
+    private readonly name: string,
+    private readonly admin: { email: string; password: string },
+  ) {}
+
+  async start(): Promise<{ databaseUrl: string; emulator: Emulator }> {
+    this.databaseUrl = await createFleetDatabase(`hic_${this.name}`);
+    this.emulator = await startEmulator(tempDir(`hic-${this.name}-emulator-`));
+    return { databaseUrl: this.databaseUrl, emulator: this.emulator };
+  }
+
+  /** What every instance is started with: its role, the shared database and secrets, a free port, the emulator, the first administrator. */
+  async instanceEnv(role: "web" | "worker"): Promise<Record<string, string>> {
+    const dataDir = tempDir(`hic-${this.name}-${role}-`);
+    this.dataDirs.push(dataDir);
+    return {
+      ...this.secrets,
+      HIC_ROLE: role,
+      DATABASE_URL: this.databaseUrl,
+      HIC_DATA_DIR: dataDir,
+      HOST: "127.0.0.1",
+      PORT: String(await pickPort(0)),
+      HIC_DPS_EMULATOR: "off",
+      HIC_DPS_EMULATOR_HOST: this.emulator!.host,
+      HIC_DPS_EMULATOR_CA_FILE: this.emulator!.caFile,
+      HIC_ADMIN_EMAIL: this.admin.email,
+      HIC_ADMIN_PASSWORD: this.admin.password,
+    };
+  }
+
+  /** After the instances have stopped. */
+  async stop(): Promise<void> {
+    await this.emulator?.stop();
+    for (const dir of this.dataDirs) rmSync(dir, { recursive: true, force: true });
+    if (this.databaseUrl) await dropFleetDatabase(this.databaseUrl);
+  }
 }
 
 /** Starts instances together; every one that started is added to `instances` (to stop), and the first failure is thrown. */

@@ -11,7 +11,7 @@ import {
   startEmulatorAndEngine,
 } from "@/tests/support/provisioning";
 import { registrationRecordsFilterSchema } from "@/lib/validation/registration-records";
-import { insertPlatformDevice, truncate } from "@/tests/support/db";
+import { insertPlatformDevice, truncate, type PlatformDevice } from "@/tests/support/db";
 import { exportFindingsCsv, listFindings } from "./list-findings";
 import { insertRun } from "./run-lease";
 import { runReconciliationSlice, type ReconcileDeps } from "./reconcile";
@@ -35,21 +35,9 @@ const deps = (extra: Partial<ReconcileDeps> = {}): ReconcileDeps => ({
   ...extra,
 });
 
-async function platformDevice(
-  registrationId: string,
-  values: { status: string; hub?: string | null; deviceId?: string | null },
-): Promise<void> {
-  await insertPlatformDevice(registrationId, {
-    status: values.status,
-    hub: values.hub ?? null,
-    deviceId:
-      values.deviceId === undefined
-        ? values.status === "assigned"
-          ? registrationId
-          : null
-        : values.deviceId,
-  });
-}
+/** A device in the platform; assigned, it has the registration ID as DPS's device ID unless told otherwise. */
+const platformDevice = (registrationId: string, values: PlatformDevice) =>
+  insertPlatformDevice(registrationId, values, values.status === "assigned" ? registrationId : null);
 
 async function reconcileToEnd(options: Partial<ReconcileDeps> = {}) {
   const { id } = await insertRun(db(), "fleet", null);

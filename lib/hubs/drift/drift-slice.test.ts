@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/database";
-import { insertPlatformDevice, truncate } from "@/tests/support/db";
+import { insertPlatformDevice, truncate, type PlatformDevice } from "@/tests/support/db";
 import type { DriftIdentity } from "./drift-store";
 import { insertDriftRun } from "./drift-store";
 import { runDriftSlice, type DriftDeps, type DriftFailure, type DriftPage } from "./drift-slice";
@@ -52,16 +52,9 @@ function fakeRegistry(hubs: Record<string, FakeHub>, calls: string[] = []) {
   return deps;
 }
 
-async function platformDevice(
-  registrationId: string,
-  values: { status: string; hub?: string | null; deviceId?: string | null },
-): Promise<void> {
-  await insertPlatformDevice(registrationId, {
-    status: values.status,
-    hub: values.hub ?? null,
-    deviceId: values.deviceId ?? (values.hub ? registrationId : null),
-  });
-}
+/** A device in the platform; assigned to a hub, it has the registration ID as DPS's device ID unless told otherwise. */
+const platformDevice = (registrationId: string, values: PlatformDevice) =>
+  insertPlatformDevice(registrationId, values, values.hub ? registrationId : null);
 
 async function dpsRecord(
   registrationId: string,
