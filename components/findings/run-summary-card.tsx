@@ -1,19 +1,11 @@
 import Link from "next/link";
 import { formatDateTime } from "@/lib/format";
+import type { RunBasicsDto } from "@/lib/run-dto";
 import { formatDuration } from "@/lib/format-duration";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 
-/** What a run that reads Azure and files findings shows in its summary (reconciliation, drift check). */
-type RunShown = {
-  status: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  requestedBy: string | null;
-  problem: string | null;
-  resumes: number;
-};
+type RunShown = RunBasicsDto<string>;
 
 /** Seconds between two times, or null while either is unknown. */
 function seconds(from: string | null, to: string | null): number | null {

@@ -1,3 +1,5 @@
+import type { HubIdentity } from "@/lib/iot-hub/service/wire";
+
 /**
  * A device's identity in its assigned hub, as the device page shows it (never keys). `state` says
  * what could be learnt; every failure is a sentence for the page, not an error.
@@ -8,15 +10,8 @@ export type HubIdentityViewDto =
   | {
       state: "found";
       hubHost: string;
-      identity: {
-        deviceId: string;
-        status: "enabled" | "disabled";
-        statusReason: string | null;
-        authenticationType: string;
-        connectionState: "Connected" | "Disconnected";
-        connectionStateUpdatedTime: string | null;
-        lastActivityTime: string | null;
-      };
+      /** The registry's identity without its etags. */
+      identity: Omit<HubIdentity, "etag" | "generationId">;
       readAt: string;
     }
   | { state: "not-found"; hubHost: string; deviceId: string; readAt: string }

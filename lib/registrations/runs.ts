@@ -2,18 +2,12 @@ import { desc, eq, ne, sql } from "drizzle-orm";
 import { queryBuilder, type Queryable } from "@/db/query-builder";
 import { registrationReconciliations as runs } from "@/db/schema/registrations";
 import type { ReconciliationStatus } from "@/db/schema/registrations";
+import { runBasicsDto, type RunBasicsDto, type RunRecordBasics } from "@/lib/run-dto";
 
-type RunRecord = {
-  id: number;
-  status: ReconciliationStatus;
+type RunRecord = RunRecordBasics<ReconciliationStatus> & {
   enrollment_group_id: string;
-  requested_by_email: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
   pages: number;
   records_seen: number;
-  resumes: number;
   records: number | null;
   orphans: number | null;
   never_registered: number | null;
@@ -22,22 +16,14 @@ type RunRecord = {
   device_id_differs: number | null;
   agree: number | null;
   failure_kind: string | null;
-  failure_message: string | null;
 };
 
 /** A reconciliation as the view shows it. */
-export type ReconciliationRunDto = {
-  id: number;
-  status: ReconciliationStatus;
+export type ReconciliationRunDto = RunBasicsDto<ReconciliationStatus> & {
   enrollmentGroupId: string;
-  requestedBy: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
   /** Progress while it runs. */
   pages: number;
   recordsSeen: number;
-  resumes: number;
   counts: {
     records: number;
     orphans: number;
@@ -47,22 +33,14 @@ export type ReconciliationRunDto = {
     deviceIdDiffers: number;
     agree: number;
   } | null;
-  /** Why it failed, or (while queued again) why it waits. */
-  problem: string | null;
 };
 
 export function toRunDto(row: RunRecord): ReconciliationRunDto {
   return {
-    id: row.id,
-    status: row.status,
+    ...runBasicsDto(row),
     enrollmentGroupId: row.enrollment_group_id,
-    requestedBy: row.requested_by_email,
-    createdAt: row.created_at.toISOString(),
-    startedAt: row.started_at?.toISOString() ?? null,
-    finishedAt: row.finished_at?.toISOString() ?? null,
     pages: row.pages,
     recordsSeen: row.records_seen,
-    resumes: row.resumes,
     counts:
       row.status === "completed" && row.records !== null
         ? {
@@ -75,7 +53,6 @@ export function toRunDto(row: RunRecord): ReconciliationRunDto {
             agree: row.agree ?? 0,
           }
         : null,
-    problem: row.failure_message,
   };
 }
 

@@ -1,24 +1,17 @@
 // Raw SQL: the plan (the newest completed run and the current one read in one union), on whichever pool or client the caller holds.
 import type pg from "pg";
 import type { HubDriftHubStatus, HubDriftRunStatus } from "@/db/schema/hub-drift";
+import { runBasicsDto, type RunBasicsDto, type RunRecordBasics } from "@/lib/run-dto";
 
 type Queryable = Pick<pg.Pool, "query">;
 
-type RunRecord = {
-  id: number;
-  status: HubDriftRunStatus;
-  requested_by_email: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  resumes: number;
+type RunRecord = RunRecordBasics<HubDriftRunStatus> & {
   identities_seen: number;
   missing: number | null;
   disabled: number | null;
   orphans: number | null;
   device_id_differs: number | null;
   stale: number | null;
-  failure_message: string | null;
   hubs: Array<{
     hub: string;
     status: HubDriftHubStatus;
@@ -38,15 +31,8 @@ export type DriftHubDto = {
 };
 
 /** A hub drift run as the view shows it. */
-export type HubDriftRunDto = {
-  id: number;
-  status: HubDriftRunStatus;
-  requestedBy: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
+export type HubDriftRunDto = RunBasicsDto<HubDriftRunStatus> & {
   identitiesSeen: number;
-  resumes: number;
   hubs: DriftHubDto[];
   counts: {
     missing: number;
@@ -55,19 +41,12 @@ export type HubDriftRunDto = {
     deviceIdDiffers: number;
     stale: number;
   } | null;
-  problem: string | null;
 };
 
 function toRunDto(row: RunRecord): HubDriftRunDto {
   return {
-    id: row.id,
-    status: row.status,
-    requestedBy: row.requested_by_email,
-    createdAt: row.created_at.toISOString(),
-    startedAt: row.started_at?.toISOString() ?? null,
-    finishedAt: row.finished_at?.toISOString() ?? null,
+    ...runBasicsDto(row),
     identitiesSeen: row.identities_seen,
-    resumes: row.resumes,
     hubs: row.hubs.map((hub) => ({
       hubHost: hub.hub,
       status: hub.status,
@@ -85,7 +64,6 @@ function toRunDto(row: RunRecord): HubDriftRunDto {
             stale: row.stale ?? 0,
           }
         : null,
-    problem: row.failure_message,
   };
 }
 
