@@ -15,7 +15,7 @@ import {
 import { ConfirmFooter } from "./confirm-footer";
 
 /**
- * A dialog that asks before a destructive action, says what it will do, runs the action and toasts
+ * A dialog that asks before an action with consequences, says what it will do, runs the action and toasts
  * its answer; it closes only when the action succeeded, so a refusal can be read and tried again.
  */
 export function ConfirmActionDialog({
@@ -28,6 +28,7 @@ export function ConfirmActionDialog({
   run,
   successMessage,
   refresh = false,
+  variant = "destructive",
 }: {
   /** The button that opens it. */
   trigger: React.ReactNode;
@@ -42,6 +43,8 @@ export function ConfirmActionDialog({
   successMessage?: string;
   /** Reload the page's data after the answer, success or not (a list the action changed). */
   refresh?: boolean;
+  /** The confirm button's look: destructive unless the action undoes nothing. */
+  variant?: "default" | "destructive";
 }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
@@ -65,7 +68,7 @@ export function ConfirmActionDialog({
         </DialogHeader>
         {children}
         <ConfirmFooter
-          variant="destructive"
+          variant={variant}
           label={label}
           pendingLabel={pendingLabel}
           pending={pending}
