@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { test, expect, type Page } from "@playwright/test";
 import { AUTH_STATE } from "./support/accounts";
 import { sql } from "./support/db";
@@ -153,6 +154,23 @@ test.describe("hub drift and the troubleshooter, against the local IoT Hub", () 
     await sql("update devices set dps_device_id = $2 where id = $1", [renamed!.id, renamed!.dps_device_id]);
   });
 
+  test.describe("screenshots for the docs: the drift view", () => {
+    test.skip(process.env.HIC_SCREENSHOTS !== "1", "set HIC_SCREENSHOTS=1 to refresh docs/screenshots");
+    test.use({ storageState: AUTH_STATE.operator, viewport: { width: 1280, height: 900 } });
+
+    test("the drift view with what the last check found", async ({ page }) => {
+      await page.goto(DRIFT_PAGE);
+      await expect(page.getByRole("list", { name: "What the last drift check found" })).toBeVisible();
+      await expect(page.getByRole("table", { name: "Hub drift" }).getByRole("row")).not.toHaveCount(0);
+      await page.mouse.move(0, 0);
+      await page.screenshot({
+        path: path.join(process.cwd(), "docs", "screenshots", "hub-drift.png"),
+        fullPage: true,
+        animations: "disabled",
+      });
+    });
+  });
+
   test.describe("as support", () => {
     test.use({ storageState: AUTH_STATE.support });
 
@@ -220,6 +238,29 @@ test.describe("hub drift and the troubleshooter, against the local IoT Hub", () 
       ];
       for (const secret of secrets) expect(text).not.toContain(secret);
       expect(text).not.toMatch(/SharedAccessSignature sr=/);
+    });
+  });
+
+  test.describe("screenshots for the docs: the troubleshooter", () => {
+    test.skip(process.env.HIC_SCREENSHOTS !== "1", "set HIC_SCREENSHOTS=1 to refresh docs/screenshots");
+    test.use({ storageState: AUTH_STATE.support, viewport: { width: 1280, height: 900 } });
+
+    test("the troubleshooter's verdict for a disabled identity", async ({ page }) => {
+      // Disabled in the hub by the drift flow above.
+      const disabled = devices[1]!;
+      await page.goto(`/devices/${disabled.id}`);
+      await page.getByRole("button", { name: "Find out" }).click();
+      await expect(page.getByLabel("Verdict")).toContainText("is disabled", { timeout: 20_000 });
+      const panel = page
+        .locator("div.mb-6")
+        .filter({ has: page.getByText("Why can't this device connect?", { exact: true }) })
+        .last();
+      await panel.scrollIntoViewIfNeeded();
+      await page.mouse.move(0, 0);
+      await panel.screenshot({
+        path: path.join(process.cwd(), "docs", "screenshots", "troubleshooter-disabled-identity.png"),
+        animations: "disabled",
+      });
     });
   });
 });
