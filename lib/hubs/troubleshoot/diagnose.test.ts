@@ -71,6 +71,12 @@ describe("the troubleshooter's verdict", () => {
     expect(verdict.nextStep).toMatch(/writes the derived key/);
   });
 
+  it("quotes the hub's own sentence once, without doubling its full stop", () => {
+    const { steps } = diagnose({ ...healthy(), live: refused("3") });
+    const connection = steps.find((s) => s.id === "hub-connection")!;
+    expect(connection.summary).toBe("Refused: code 3: Not authorized.");
+  });
+
   it("without hub credentials, a refused key says what it may be and how to tell", () => {
     const { verdict, steps } = diagnose({
       ...healthy(),

@@ -236,7 +236,9 @@ function liveStep(facts: TroubleshootFacts): Judged {
     return step("hub-connection", "ok", `Connected to ${hub}, read the twin, disconnected.`);
   const said = [live.errorCode ? `code ${live.errorCode}` : null, live.errorMessage]
     .filter(Boolean)
-    .join(": ");
+    .join(": ")
+    // The hub's message may end a sentence already: the step's text adds its own full stop.
+    .replace(/\.+$/, "");
   if (live.hubStatus === "unreachable")
     return step(
       "hub-connection",
