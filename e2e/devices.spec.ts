@@ -265,6 +265,8 @@ test.describe("devices and provisioning", () => {
       try {
         await page.goto(`/devices?q=${moving}`);
         await page.getByRole("link", { name: moving }).click();
+        // A click before the page hydrates does nothing (no action is sent): wait for its scripts.
+        await page.waitForLoadState("networkidle");
         await page.getByRole("button", { name: "Re-provision" }).click();
         await expect(page.getByText(/Hub changed:/)).toBeVisible();
         await expect(page.getByText(/deviceDataMigrated/).first()).toBeVisible();

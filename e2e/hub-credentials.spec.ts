@@ -1,8 +1,9 @@
+import path from "node:path";
 import { test, expect, type Page } from "@playwright/test";
 import { AUTH_STATE } from "./support/accounts";
 import { sql } from "./support/db";
 import { ensureProvisionedDevice } from "./support/devices";
-import { hubConnectionStrings } from "./support/iot-hub";
+import { connectAsDevice, hubConnectionStrings } from "./support/iot-hub";
 import { INTEGRATION_PAGE, toasts } from "./support/registrations";
 
 const run = Date.now().toString(36);
@@ -106,6 +107,34 @@ test.describe("hub connection strings and the identity in the hub", () => {
       await expect(page.getByRole("region", { name: "Identity in the hub" })).toContainText(
         "Symmetric key (SAS)",
       );
+    });
+  });
+
+  test.describe("screenshots for the docs", () => {
+    test.skip(process.env.HIC_SCREENSHOTS !== "1", "set HIC_SCREENSHOTS=1 to refresh docs/screenshots");
+    test.use({ storageState: AUTH_STATE.admin, viewport: { width: 1280, height: 900 } });
+    const shots = path.join(process.cwd(), "docs", "screenshots");
+
+    test("the identity in the hub of a connected device, and the IoT hubs on the Integration tab", async ({
+      page,
+    }) => {
+      const client = await connectAsDevice(device.hub, DEVICE);
+      try {
+        await page.goto(`/devices/${device.id}`);
+        const card = page.getByRole("region", { name: "Identity in the hub" });
+        await expect(card).toContainText("Connected (since");
+        await page.mouse.move(0, 0);
+        await card.screenshot({ path: path.join(shots, "hub-identity-card.png"), animations: "disabled" });
+      } finally {
+        client.end(true);
+      }
+
+      await page.goto(INTEGRATION_PAGE);
+      const section = page.getByRole("region", { name: "IoT hubs" });
+      await expect(section.getByRole("list", { name: /Rights of the registryRead policy/ })).toBeVisible();
+      await section.scrollIntoViewIfNeeded();
+      await page.mouse.move(0, 0);
+      await section.screenshot({ path: path.join(shots, "hub-credentials.png"), animations: "disabled" });
     });
   });
 

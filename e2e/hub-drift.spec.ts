@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { test, expect, type Page } from "@playwright/test";
 import { AUTH_STATE } from "./support/accounts";
 import { sql } from "./support/db";
@@ -153,6 +154,55 @@ test.describe("hub drift and the troubleshooter, against the local IoT Hub", () 
     await sql("update devices set dps_device_id = $2 where id = $1", [renamed!.id, renamed!.dps_device_id]);
   });
 
+  test.describe("screenshots for the docs: the drift view", () => {
+    test.skip(process.env.HIC_SCREENSHOTS !== "1", "set HIC_SCREENSHOTS=1 to refresh docs/screenshots");
+    test.use({ storageState: AUTH_STATE.operator, viewport: { width: 1440, height: 900 } });
+
+    test("the drift view with one of each case", async ({ page }) => {
+      // The flow above deleted its orphan and put its stale and renamed devices back: plant them
+      // again for the picture, then undo that. The deleted and disabled identities are still there.
+      const [, , , stale, renamed] = devices;
+      const orphan = `${PREFIX}-orphan`;
+      const otherHub = localIotHubConnections().find((h) => h.hostName !== stale!.assigned_hub)!.hostName;
+      await createIdentity(devices[0]!.assigned_hub, orphan);
+      await sql("update devices set assigned_hub = $2 where id = $1", [stale!.id, otherHub]);
+      await sql("update devices set dps_device_id = $2 where id = $1", [
+        renamed!.id,
+        `${renamed!.registration_id}-x`,
+      ]);
+      try {
+        const completed = async () =>
+          (
+            await sql<{ id: number | null }>(
+              "select max(id)::int as id from hub_drift_runs where status = 'completed'",
+            )
+          )[0]!.id ?? 0;
+        const before = await completed();
+        await page.goto(DRIFT_PAGE);
+        await page.getByRole("button", { name: "Check hubs now" }).click();
+        await expect.poll(completed, { timeout: 30_000 }).toBeGreaterThan(before);
+        await page.reload();
+        await expect(page.getByRole("list", { name: "What the last drift check found" })).toBeVisible();
+        await expect(
+          page.getByRole("table", { name: "Hub drift" }).getByRole("row", { name: orphan }),
+        ).toHaveCount(1);
+        await page.mouse.move(0, 0);
+        await page.screenshot({
+          path: path.join(process.cwd(), "docs", "screenshots", "hub-drift.png"),
+          fullPage: true,
+          animations: "disabled",
+        });
+      } finally {
+        await iotHubAdmin("DELETE", identityRoute(devices[0]!.assigned_hub, orphan));
+        await sql("update devices set assigned_hub = $2 where id = $1", [stale!.id, stale!.assigned_hub]);
+        await sql("update devices set dps_device_id = $2 where id = $1", [
+          renamed!.id,
+          renamed!.dps_device_id,
+        ]);
+      }
+    });
+  });
+
   test.describe("as support", () => {
     test.use({ storageState: AUTH_STATE.support });
 
@@ -220,6 +270,30 @@ test.describe("hub drift and the troubleshooter, against the local IoT Hub", () 
       ];
       for (const secret of secrets) expect(text).not.toContain(secret);
       expect(text).not.toMatch(/SharedAccessSignature sr=/);
+    });
+  });
+
+  test.describe("screenshots for the docs: the troubleshooter", () => {
+    test.skip(process.env.HIC_SCREENSHOTS !== "1", "set HIC_SCREENSHOTS=1 to refresh docs/screenshots");
+    test.use({ storageState: AUTH_STATE.support, viewport: { width: 1280, height: 900 } });
+
+    test("the troubleshooter's verdict for a disabled identity", async ({ page }) => {
+      // Disabled in the hub by the drift flow above.
+      const disabled = devices[1]!;
+      await page.goto(`/devices/${disabled.id}`);
+      await page.getByRole("button", { name: "Find out" }).click();
+      await expect(page.getByLabel("Verdict")).toContainText("is disabled", { timeout: 20_000 });
+      // The troubleshooter's card: the innermost section holding the verdict.
+      const panel = page
+        .locator("section")
+        .filter({ has: page.getByLabel("Verdict") })
+        .last();
+      await panel.scrollIntoViewIfNeeded();
+      await page.mouse.move(0, 0);
+      await panel.screenshot({
+        path: path.join(process.cwd(), "docs", "screenshots", "troubleshooter-disabled-identity.png"),
+        animations: "disabled",
+      });
     });
   });
 });

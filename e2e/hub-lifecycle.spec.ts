@@ -1,3 +1,4 @@
+import path from "node:path";
 import { test, expect, type Page } from "@playwright/test";
 import { AUTH_STATE } from "./support/accounts";
 import { sql } from "./support/db";
@@ -161,6 +162,34 @@ test.describe("the hub side of removing and moving a device", () => {
       await expect(
         page.getByRole("status", { name: "Hub status" }).or(page.getByRole("alert", { name: "Hub status" })),
       ).toContainText("refused the device", { timeout: 30_000 });
+    });
+  });
+
+  test.describe("screenshots for the docs", () => {
+    test.skip(process.env.HIC_SCREENSHOTS !== "1", "set HIC_SCREENSHOTS=1 to refresh docs/screenshots");
+    test.use({ storageState: AUTH_STATE.operator, viewport: { width: 1280, height: 900 } });
+
+    test("the remove dialog with its three choices, the record and the identity to be deleted", async ({
+      page,
+      browser,
+    }) => {
+      const registrationId = `e2e-life-shot-${run}`;
+      const { id, hub } = await ensureProvisionedDevice(browser, registrationId);
+      const dialog = await removeThroughDialog(
+        page,
+        id,
+        registrationId,
+        "Also delete the DPS registration record and the hub identity",
+      );
+      await expect(dialog).toContainText(`deleted in the IoT hub ${hub}`);
+      await expect(dialog).toContainText("What stays where");
+      await page.mouse.move(0, 0);
+      await dialog.screenshot({
+        path: path.join(process.cwd(), "docs", "screenshots", "remove-with-dps-record.png"),
+        animations: "disabled",
+      });
+      await dialog.getByRole("button", { name: "Remove device" }).click();
+      await expect(page).toHaveURL(/\/devices$/);
     });
   });
 

@@ -1,11 +1,13 @@
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
+import mqtt, { type MqttClient } from "mqtt";
 import { Agent, request } from "undici";
 import { emulatorConnection } from "./emulator";
 
 type LocalIotHub = {
   address: string;
+  mqttPort: number;
   httpsPort: number;
   caFile: string;
   hubs: {
@@ -116,4 +118,44 @@ export async function createIdentity(hub: string, deviceId: string): Promise<voi
   } finally {
     await dispatcher.close();
   }
+}
+
+/**
+ * Connects to the local IoT Hub as the device (MQTT over TLS, with its group-derived key), and stays
+ * connected until the caller ends the client: the hub then reports it Connected.
+ */
+export function connectAsDevice(
+  hub: string,
+  registrationId: string,
+  deviceId = registrationId,
+): Promise<MqttClient> {
+  const local = localIotHub();
+  const deviceKey = createHmac("sha256", Buffer.from(emulatorConnection().groupKey, "base64"))
+    .update(registrationId)
+    .digest("base64");
+  const resource = encodeURIComponent(`${hub}/devices/${deviceId}`);
+  const expiry = Math.floor(Date.now() / 1000) + 600;
+  const signature = createHmac("sha256", Buffer.from(deviceKey, "base64"))
+    .update(`${resource}\n${expiry}`)
+    .digest("base64");
+  const client = mqtt.connect({
+    protocol: "mqtts",
+    host: local.address,
+    port: local.mqttPort,
+    servername: hub,
+    ca: readFileSync(local.caFile, "utf8"),
+    protocolVersion: 4,
+    clientId: deviceId,
+    username: `${hub}/${deviceId}/?api-version=2021-04-12`,
+    password: `SharedAccessSignature sr=${resource}&sig=${encodeURIComponent(signature)}&se=${expiry}`,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+  });
+  return new Promise((resolve, reject) => {
+    client.once("connect", () => resolve(client));
+    client.once("error", (error) => {
+      client.end(true);
+      reject(error);
+    });
+  });
 }

@@ -17,7 +17,7 @@ function sourcesText(sources: HubSource[], deviceCount: number): string {
     .filter((source) => source !== "saved")
     .map((source) =>
       source === "devices"
-        ? `${deviceCount.toLocaleString("en-US")} ${SOURCE_TEXT.devices}`
+        ? `${deviceCount.toLocaleString("en-US")} ${deviceCount === 1 ? "device" : "devices"} assigned`
         : SOURCE_TEXT[source],
     )
     .join(" · ");
