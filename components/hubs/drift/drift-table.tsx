@@ -51,7 +51,7 @@ export function DriftTable({
             <DeviceLink devicePk={f.devicePk}>{f.deviceId}</DeviceLink>
           </TableCell>
           <TableCell>
-            <Badge tone={TONE[f.kind]} title={DRIFT_KIND_HINTS[f.kind]}>
+            <Badge tone={TONE[f.kind]} title={DRIFT_KIND_HINTS[f.kind]} className="whitespace-nowrap">
               {DRIFT_KIND_LABELS[f.kind]}
             </Badge>
           </TableCell>
