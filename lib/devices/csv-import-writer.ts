@@ -41,10 +41,13 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err
  *
  * No wait cycle: every wait points to an earlier batch, never a later one. A batch's insert may
  * block inside PostgreSQL on the earlier batch's uncommitted rows (ON CONFLICT waits for that
- * transaction), and its counts update on the earlier batch's lock on the import's row; meanwhile
- * the earlier batch awaits in JS only its own statements and the batch before it. Counts updates are
- * sent in file order (each after the previous one returned): a later batch that took the import
- * row's lock first would block the earlier one in PostgreSQL while awaiting its commit in JS.
+ * transaction) and, at its end, on the `device_counts` rows the earlier insert's trigger updated;
+ * its counts update waits on the earlier batch's lock on the import's row. Meanwhile the earlier
+ * batch awaits in JS only its own statements and the batch before it, so it commits and releases
+ * them. (The insert's index work, the expensive part, runs before those waits: that is the overlap.)
+ * Counts updates are sent in file order (each after the previous one returned): a later batch that
+ * took the import row's lock first would block the earlier one in PostgreSQL while awaiting its
+ * commit in JS.
  */
 export class ImportBatchWriter {
   importId: number | null = null;
