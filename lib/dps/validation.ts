@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { canonicalBase64ByteLength, type Checked } from "@/lib/validation/checked";
 
 /**
  * Input rules for a DPS connection and a device, shared by forms (zod schemas) and server code
  * (plain checks). No Node built-ins here: the schemas also run in the browser.
  */
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+export { canonicalBase64ByteLength, type Checked } from "@/lib/validation/checked";
 
 const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
 const fail = (message: string): Checked<never> => ({ ok: false, message });
@@ -50,23 +51,6 @@ export function validateRegistrationId(input: string): Checked<string> {
   }
   if (!/[A-Za-z0-9-]$/.test(value)) return fail("Registration ID must end with a letter, a digit or -.");
   return ok(value);
-}
-
-const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/**
- * Byte length of canonical base64, or null. Canonical means padded to a multiple of 4 and with the
- * unused bits of the last character zero, so exactly one text maps to each key (no silent truncation).
- */
-export function canonicalBase64ByteLength(text: string): number | null {
-  if (text.length === 0 || text.length % 4 !== 0) return null;
-  if (!/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/.test(text)) return null;
-  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
-  const lastDataChar = text[text.length - 1 - padding] ?? "";
-  const lastValue = BASE64_ALPHABET.indexOf(lastDataChar);
-  const unusedBitsMask = padding === 2 ? 0b1111 : padding === 1 ? 0b11 : 0;
-  if ((lastValue & unusedBitsMask) !== 0) return null;
-  return (text.length / 4) * 3 - padding;
 }
 
 export function validateGroupKey(input: string, label = "Group key"): Checked<string> {

@@ -1,4 +1,4 @@
-import { canonicalBase64ByteLength, type Checked } from "@/lib/dps/validation";
+import { canonicalBase64ByteLength, type Checked } from "@/lib/validation/checked";
 
 /**
  * A shared access policy's connection string, as both Azure service APIs (DPS, IoT Hub) take it:
