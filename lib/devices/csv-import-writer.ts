@@ -1,5 +1,5 @@
-// Raw SQL: the batch. Each batch of rows is one unnest insert (conflicts skipped) in a transaction
-// without a synchronous commit, and its report chunk and counts one more statement.
+// Raw SQL: the batch's transaction on a pool client (begin without a synchronous commit, commit in
+// file order, rollback); the batch's statements are in csv-import-batch-sql.ts.
 import { eq, sql } from "drizzle-orm";
 import type { PoolClient } from "pg";
 import { getDb } from "@/lib/database";
@@ -7,21 +7,24 @@ import { deviceImports } from "@/db/schema";
 import type { Actor } from "@/lib/audit/actor";
 import { reportCell, reportLine, type ImportLine } from "./csv-import-report";
 import { PROBLEMS_SHOWN, type ImportBatch } from "./csv-import-batch";
+import { earlierInFileKeys, insertRows, writeReportChunk } from "./csv-import-batch-sql";
 
 export type ImportCounts = { total: number; added: number; duplicates: number; refused: number };
 
-/** `ids` sorted ascending (each batch's ids are larger than the one before). */
-function containsSorted(ids: number[], id: number): boolean {
-  let lo = 0;
-  let hi = ids.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const value = ids[mid]!;
-    if (value === id) return true;
-    if (value < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+/** Where a batch is in its transaction; each settles once (rejected if the batch failed before it). */
+type BatchStages = { inserted: Promise<void>; counted: Promise<void>; committed: Promise<void> };
+const DONE: BatchStages = {
+  inserted: Promise.resolve(),
+  counted: Promise.resolve(),
+  committed: Promise.resolve(),
+};
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined); // surfaced to whoever awaits it
+  return { promise, resolve, reject };
 }
 
 /**
@@ -29,32 +32,60 @@ function containsSorted(ids: number[], id: number): boolean {
  * running counts commit together, so an import that stops (even by a crash) leaves a report and
  * counts that match the devices it added. A pool connection is taken for the transaction and given
  * back right after it: an import waiting for its upload holds none.
+ *
+ * Batches overlap: the next batch's insert starts as soon as this one's insert has returned, while
+ * this one classifies its collisions, writes its report chunk and commits. Inserts still run one
+ * after another in file order (two at once contend on the same b-tree right edges), and batches
+ * commit in file order: a batch commits only after the one before it, and rolls back if that one
+ * failed, so no batch is committed after a failed one.
+ *
+ * No wait cycle: every wait points to an earlier batch, never a later one. A batch's insert may
+ * block inside PostgreSQL on the earlier batch's uncommitted rows (ON CONFLICT waits for that
+ * transaction) and, at its end, on the `device_counts` rows the earlier insert's trigger updated;
+ * its counts update waits on the earlier batch's lock on the import's row. Meanwhile the earlier
+ * batch awaits in JS only its own statements and the batch before it, so it commits and releases
+ * them. (The insert's index work, the expensive part, runs before those waits: that is the overlap.)
+ * Counts updates are sent in file order (each after the previous one returned): a later batch that
+ * took the import row's lock first would block the earlier one in PostgreSQL while awaiting its
+ * commit in JS.
  */
 export class ImportBatchWriter {
   importId: number | null = null;
   readonly counts: ImportCounts = { total: 0, added: 0, duplicates: 0, refused: 0 };
   readonly problems: ImportLine[] = [];
+  /** Sorted: pushed when each insert returns, and inserts run in file order. */
   readonly addedDeviceIds: number[] = [];
   private chunkSeq = 0;
-  // Parsing the next batch overlaps with writing this one (the database works on the other core);
-  // batches are still written one after another, in file order.
-  private inflight: Promise<void> = Promise.resolve();
+  private last: BatchStages = DONE;
+  private beforeLast: BatchStages = DONE;
+  private readonly unsettled = new Set<Promise<void>>();
 
   constructor(private readonly options: { fileName: string | null; actor: Actor }) {}
 
-  /** Queues a batch after the one being written, and waits for that one (so at most two are in memory). */
+  /**
+   * Queues a batch; returns once its insert may start: the previous batch's insert has returned and
+   * the one before that has finished. So at most three are in memory: one being parsed (the caller's
+   * next), one inserting, one finishing.
+   */
   async write(batch: ImportBatch): Promise<void> {
-    const previous = this.inflight;
-    if (batch.size > 0) {
-      this.inflight = previous.then(() => this.writeBatch(batch));
-      this.inflight.catch(() => undefined); // surfaced by the next await of it
+    if (batch.size === 0) {
+      batch.release();
+      return;
     }
-    await previous;
+    const previous = this.last;
+    const gate = Promise.all([previous.inserted, this.beforeLast.committed]).then(() => undefined);
+    gate.catch(() => undefined); // surfaced below and by drain()
+    const stages = this.writeBatch(batch, gate, previous);
+    this.beforeLast = previous;
+    this.last = stages;
+    this.unsettled.add(stages.committed);
+    void stages.committed.finally(() => this.unsettled.delete(stages.committed)).catch(() => undefined);
+    await gate;
   }
 
-  /** Waits for the last batch. */
+  /** Waits for the last batch (it commits only after every batch before it). */
   async drain(): Promise<void> {
-    await this.inflight;
+    await this.last.committed;
   }
 
   private async start(): Promise<number> {
@@ -73,71 +104,60 @@ export class ImportBatchWriter {
     return row!.id;
   }
 
-  private async writeBatch(batch: ImportBatch): Promise<void> {
-    this.importId ??= await this.start();
-    const client = await getDb().$client.connect();
-    try {
-      // Batches commit without waiting for the disk; the final status update waits, which makes
-      // every batch before it durable before the answer goes out.
-      await client.query("begin; set local synchronous_commit = off");
+  private writeBatch(batch: ImportBatch, gate: Promise<void>, previous: BatchStages): BatchStages {
+    const inserted = deferred();
+    const counted = deferred();
+    const committed = (async () => {
+      let client: PoolClient | null = null;
       try {
-        await this.insertBatch(client, batch);
-        await client.query("commit");
+        await gate;
+        this.importId ??= await this.start();
+        client = await getDb().$client.connect();
+        // Batches commit without waiting for the disk; the final status update waits, which makes
+        // every batch before it durable before the answer goes out.
+        await client.query("begin; set local synchronous_commit = off");
+        try {
+          const added = await insertRows(client, batch.pending, this.options.actor);
+          for (const id of [...added.values()].sort((a, b) => a - b)) this.addedDeviceIds.push(id);
+          inserted.resolve();
+          const earlierInFile = await earlierInFileKeys(client, batch.pending, added, this.addedDeviceIds);
+          await previous.counted;
+          await this.writeReport(client, batch, added, earlierInFile);
+          counted.resolve();
+          await previous.committed;
+          await client.query("commit");
+        } catch (error) {
+          await client.query("rollback").catch(() => undefined);
+          throw error;
+        }
       } catch (error) {
-        await client.query("rollback").catch(() => undefined);
+        inserted.reject(error);
+        counted.reject(error);
         throw error;
+      } finally {
+        client?.release();
+        batch.release();
       }
-    } finally {
-      client.release();
-      batch.release();
-    }
+    })();
+    committed.catch(() => undefined); // surfaced by drain() and the next batch
+    return { inserted: inserted.promise, counted: counted.promise, committed };
   }
 
-  // Raw SQL on purpose (the hot path of a million-row import): one unnest insert per batch with
-  // `on conflict do nothing returning`, and the report chunk and counts in one statement.
-  private async insertBatch(tx: PoolClient, batch: ImportBatch): Promise<void> {
-    const rows = batch.pending;
-    const inserted = new Map<string, number>();
-    const actor = this.options.actor;
-    if (rows.length > 0) {
-      // unnest: one statement and three array parameters for the whole batch.
-      const result = await tx.query<{ id: string; key: string }>(
-        `insert into devices (registration_id, name, payload, created_by_id, created_by_email)
-         select r, n, p::jsonb, $4, $5 from unnest($1::text[], $2::text[], $3::text[]) as t(r, n, p)
-         on conflict do nothing returning id, lower(registration_id) as key`,
-        [
-          rows.map((r) => r.registrationId),
-          rows.map((r) => r.name),
-          rows.map((r) => r.payload),
-          actor?.id ?? null,
-          actor?.email ?? "cli",
-        ],
-      );
-      for (const r of result.rows) inserted.set(r.key, Number(r.id));
-    }
-    // A row not inserted collides with a device that exists: one this import added (an earlier
-    // line of the file) or one that was there before.
-    const collided = rows.map((r) => r.registrationId.toLowerCase()).filter((key) => !inserted.has(key));
-    const earlierInFile = new Set<string>();
-    if (collided.length > 0) {
-      const existing = await tx.query<{ id: string; key: string }>(
-        `select id, lower(registration_id) as key from devices where lower(registration_id) collate "C" = any($1::text[])`,
-        [collided],
-      );
-      for (const r of existing.rows)
-        if (containsSorted(this.addedDeviceIds, Number(r.id))) earlierInFile.add(r.key);
-    }
-    const batchIds = [...inserted.values()].sort((a, b) => a - b);
-    for (const id of batchIds) this.addedDeviceIds.push(id);
-
+  /** Counts the batch's verdicts and writes its report chunk and the running counts. */
+  private async writeReport(
+    tx: PoolClient,
+    batch: ImportBatch,
+    added: Map<string, number>,
+    earlierInFile: Set<string>,
+  ): Promise<void> {
     const counts = this.counts;
     counts.total += batch.size;
     counts.refused += batch.refused;
     counts.duplicates += batch.duplicates;
     const problems: ImportLine[] = [...batch.problems];
-    const pendingRows = rows.map(({ line, registrationId }) => {
+    const pendingRows = batch.pending.map(({ line, registrationId }) => {
       const key = registrationId.toLowerCase();
-      if (inserted.has(key)) {
+      if (added.has(key)) {
         counts.added++;
         return reportLine({ line, registrationId, result: "added", reason: "" });
       }
@@ -154,19 +174,7 @@ export class ImportBatchWriter {
       for (const p of problems.slice(0, PROBLEMS_SHOWN - this.problems.length))
         this.problems.push({ ...p, registrationId: reportCell(p.registrationId) });
     }
-    await tx.query(
-      `with chunk as (insert into device_import_report_chunks (import_id, seq, csv) values ($1, $2, $3))
-       update device_imports set total = $4, added = $5, duplicates = $6, refused = $7 where id = $1`,
-      [
-        this.importId,
-        this.chunkSeq++,
-        batch.report(pendingRows),
-        counts.total,
-        counts.added,
-        counts.duplicates,
-        counts.refused,
-      ],
-    );
+    await writeReportChunk(tx, this.importId!, this.chunkSeq++, batch.report(pendingRows), counts);
   }
 
   /** Records how the import ended (waits for the disk, so every batch before it is durable). */
@@ -179,7 +187,8 @@ export class ImportBatchWriter {
 
   /** Not the upload's fault (the database, a bug): never leave the import looking as if it ran on. */
   async fail(): Promise<void> {
-    await this.inflight.catch(() => undefined);
+    // Every batch settled: none may commit after the import is marked.
+    await Promise.allSettled([...this.unsettled]);
     if (this.importId === null) return;
     await getDb()
       .update(deviceImports)
