@@ -88,6 +88,7 @@ test.describe("fuzzing", () => {
       const built = ids.get(key);
       if (!expectation || !built) continue;
       const path = built.pagePattern.replace("[id]", String(fixture.ctx.victimDeviceId));
+      // A failure prints its seed: HIC_FUZZ_SEED=<seed> replays that run's inputs.
       await fc.assert(
         fc.asyncProperty(inputs(expectation.input(fixture.ctx)), async (input) => {
           // What the previous case set going (a reconciliation, a queued removal) finishes first.
@@ -109,7 +110,7 @@ test.describe("fuzzing", () => {
           ).toBeLessThan(500);
           const refusedBySchema = expectation.schema ? !expectation.schema.safeParse(input).success : false;
           if (refusedBySchema) {
-            expect(reply.result?.ok, key).toBe(false);
+            expect(reply.result?.ok, `${key}: HTTP ${reply.status} ${reply.text.slice(0, 400)}`).toBe(false);
             await settle(sent);
             expect(
               await snapshot(),
@@ -118,7 +119,12 @@ test.describe("fuzzing", () => {
           }
           if (expectation.endsSession && reply.result?.ok !== false) await fixture.relogin("admin");
         }),
-        { numRuns: RUNS_PER_ACTION, seed: Number.parseInt(run, 16) % 2 ** 31 },
+        {
+          numRuns: RUNS_PER_ACTION,
+          seed: process.env.HIC_FUZZ_SEED
+            ? Number(process.env.HIC_FUZZ_SEED)
+            : Number.parseInt(run, 16) % 2 ** 31,
+        },
       );
     }
     // Hand-tampered bodies (references React's decoder cannot resolve) are refused before the decoder.

@@ -87,6 +87,45 @@ export type ActionReply = {
   result: { ok?: boolean; message?: string; fieldErrors?: unknown } | null;
 };
 
+/**
+ * The rows of a React Flight reply by id. Most rows are `id:json` up to a newline, but a long string
+ * travels as a text row, `id:T<hex byte length>,<raw text>` with no newline after it, so the next
+ * row can start on the same line: split by length, not by lines.
+ */
+function flightRows(bytes: Buffer): Map<string, string> {
+  const rows = new Map<string, string>();
+  let at = 0;
+  while (at < bytes.length) {
+    const colon = bytes.indexOf(0x3a, at);
+    if (colon < 0) break;
+    const id = bytes.toString("latin1", at, colon).trim();
+    if (bytes[colon + 1] === 0x54 /* T */) {
+      const comma = bytes.indexOf(0x2c, colon);
+      const length = Number.parseInt(bytes.toString("latin1", colon + 2, comma), 16);
+      rows.set(id, bytes.toString("utf8", comma + 1, comma + 1 + length));
+      at = comma + 1 + length;
+    } else {
+      const end = bytes.indexOf(0x0a, colon);
+      const stop = end < 0 ? bytes.length : end;
+      rows.set(id, bytes.toString("utf8", colon + 1, stop));
+      at = stop + 1;
+    }
+  }
+  return rows;
+}
+
+/** A result's `"$<id>"` strings replaced by the text rows they point at (long messages). */
+function resolveTextRows(value: unknown, rows: Map<string, string>): unknown {
+  if (typeof value === "string") {
+    const ref = /^\$([0-9a-f]+)$/.exec(value);
+    return ref && rows.has(ref[1]!) ? rows.get(ref[1]!) : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => resolveTextRows(v, rows));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveTextRows(v, rows)]));
+  return value;
+}
+
 export async function postAction(
   session: Session | null,
   path: string,
@@ -106,11 +145,13 @@ export async function postAction(
     },
     body,
   });
-  const text = await response.text();
-  const line = text.split("\n").find((l) => l.startsWith("1:"));
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const text = bytes.toString("utf8");
+  const rows = flightRows(bytes);
   let result: ActionReply["result"] = null;
   try {
-    result = line ? (JSON.parse(line.slice(2)) as ActionReply["result"]) : null;
+    const row = rows.get("1");
+    result = row === undefined ? null : (resolveTextRows(JSON.parse(row), rows) as ActionReply["result"]);
   } catch {
     result = null;
   }
