@@ -6,20 +6,17 @@ import { RemoveHubCredentialDialog } from "./remove-hub-credential-dialog";
 
 const TITLE_ID = "azure-dps-hubs-title";
 
-const SOURCE_TEXT: Record<HubSource, string> = {
-  "enrollment-group": "linked to the enrollment group",
-  devices: "devices assigned",
-  saved: "connection string saved",
+/** Why a hub is listed, in words (a saved string is not a reason: the row shows it by itself). */
+const SOURCE_TEXT: Record<HubSource, (deviceCount: number) => string | null> = {
+  "enrollment-group": () => "linked to the enrollment group",
+  devices: (n) => `${n.toLocaleString("en-US")} ${n === 1 ? "device" : "devices"} assigned`,
+  saved: () => null,
 };
 
 function sourcesText(sources: HubSource[], deviceCount: number): string {
   return sources
-    .filter((source) => source !== "saved")
-    .map((source) =>
-      source === "devices"
-        ? `${deviceCount.toLocaleString("en-US")} ${deviceCount === 1 ? "device" : "devices"} assigned`
-        : SOURCE_TEXT[source],
-    )
+    .map((source) => SOURCE_TEXT[source](deviceCount))
+    .filter((text) => text !== null)
     .join(" · ");
 }
 
