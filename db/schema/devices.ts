@@ -31,7 +31,10 @@ export const devices = pgTable(
     registrationId: text().notNull(),
     name: text(),
     payload: jsonb().$type<Record<string, unknown>>(),
-    createdById: uuid().references(() => users.id, { onDelete: "set null" }),
+    // Who added the device, as a record next to their e-mail (like the audit log's actor), not a
+    // foreign key: users are disabled, never deleted, and the key's check ran once per inserted row,
+    // 3.3 s of a million-row import's 25 s of inserting (measured with the batches sent from SQL).
+    createdById: uuid(),
     createdByEmail: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     status: deviceStatusEnum().notNull().default("pending"),
@@ -77,18 +80,22 @@ export const devices = pgTable(
     // Name prefix search. Status first: a search filtered by status reads only its devices
     // (without a status filter Postgres skips from one status to the next). The trailing columns
     // let a search read a whole name range from the index alone, sorted key included (Postgres
-    // wants the plain columns too before it will read an expression from an index).
-    index("devices_name_idx").using(
-      "btree",
-      t.status,
-      sql`lower(${t.name}) collate "C"`,
-      t.id,
-      t.name,
-      t.registrationId,
-      sql`lower(${t.registrationId}) collate "C"`,
-      t.updatedAt,
-      t.assignedHub,
-    ),
+    // wants the plain columns too before it will read an expression from an index). Devices without
+    // a name are left out: no name search finds them, and a million-row import of bare registration
+    // IDs no longer writes a wide entry per row here (the search says `name is not null` to match).
+    index("devices_name_idx")
+      .using(
+        "btree",
+        t.status,
+        sql`lower(${t.name}) collate "C"`,
+        t.id,
+        t.name,
+        t.registrationId,
+        sql`lower(${t.registrationId}) collate "C"`,
+        t.updatedAt,
+        t.assignedHub,
+      )
+      .where(sql`${t.name} is not null`),
     index("devices_updated_idx").on(t.updatedAt, t.id),
     // The devices page filters by status, by hub or by both, in either order: each combination
     // has an index that leads with its equalities and then holds the order, so a page is one

@@ -42,7 +42,9 @@ const REGISTRATION_ID_KEY = sql`lower(devices.registration_id) collate "C"`;
 const NAME_KEY = sql`lower(devices.name) collate "C"`;
 
 export const registrationIdMatches = (range: PrefixRange) => inRange(REGISTRATION_ID_KEY, range);
-export const nameMatches = (range: PrefixRange) => inRange(NAME_KEY, range);
+/** Says `name is not null`, as the (partial) name index does, so that Postgres may use that index. */
+export const nameMatches = (range: PrefixRange) =>
+  sql`(devices.name is not null and ${inRange(NAME_KEY, range)})`;
 
 const where = (conditions: SQL[]) => (conditions.length ? sql.join(conditions, sql` and `) : sql`true`);
 
@@ -119,9 +121,15 @@ export async function searchDevices(search: Search): Promise<KeyedId[]> {
  * A prefix range and the index that holds it: the name index leads with the status (so that a
  * status filter reads only its own devices; without one, Postgres skips from status to status).
  */
-type RangeIndex = { column: SQL; group: SQL | null };
-const REGISTRATION_ID_RANGE: RangeIndex = { column: REGISTRATION_ID_KEY, group: null };
-const NAME_RANGE: RangeIndex = { column: NAME_KEY, group: sql`devices.status` };
+type RangeIndex = { column: SQL; group: SQL | null; predicate: SQL | null };
+const REGISTRATION_ID_RANGE: RangeIndex = { column: REGISTRATION_ID_KEY, group: null, predicate: null };
+// The name index holds named devices only; Postgres uses a partial index only where the query
+// states its condition (it does not infer it from a range on lower(name)).
+const NAME_RANGE: RangeIndex = {
+  column: NAME_KEY,
+  group: sql`devices.status`,
+  predicate: sql`devices.name is not null`,
+};
 
 type Branch = {
   sort: DeviceSort;
@@ -145,7 +153,7 @@ type Branch = {
  * sort key comes first in the page's order, judged by the keys at the two ends of its first group.
  */
 function sortedBranch({ sort, forward, index, prefix, filters, gate, edge, limit }: Branch): SQL {
-  const range = [...filters, inRange(index.column, prefix)];
+  const range = [...filters, ...(index.predicate ? [index.predicate] : []), inRange(index.column, prefix)];
   const indexOrder = (dir: SQL) =>
     index.group ? sql`${index.group} ${dir}, ${index.column} ${dir}` : sql`${index.column} ${dir}`;
   const first = (expr: SQL, conditions: SQL[]) =>
