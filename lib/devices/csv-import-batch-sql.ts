@@ -20,27 +20,31 @@ function containsSorted(ids: number[], id: number): boolean {
   return false;
 }
 
-/** Inserts the rows with `on conflict do nothing`; the ids of those inserted, by lower-cased registration ID. */
-export async function insertRows(
-  tx: PoolClient,
-  rows: PendingDevice[],
-  actor: Actor,
-): Promise<Map<string, number>> {
-  const inserted = new Map<string, number>();
-  if (rows.length === 0) return inserted;
-  // unnest: one statement and three array parameters for the whole batch.
-  const result = await tx.query<{ id: string; key: string }>(
-    `insert into devices (registration_id, name, payload, created_by_id, created_by_email)
+/** The batch's insert, built ahead so that it goes out the moment the batch before it has inserted. */
+export type InsertStatement = { text: string; values: unknown[] } | null;
+
+/** One statement and three array parameters for the whole batch (unnest), or null for no rows. */
+export function insertStatement(rows: PendingDevice[], actor: Actor): InsertStatement {
+  if (rows.length === 0) return null;
+  return {
+    text: `insert into devices (registration_id, name, payload, created_by_id, created_by_email)
      select r, n, p::jsonb, $4, $5 from unnest($1::text[], $2::text[], $3::text[]) as t(r, n, p)
      on conflict do nothing returning id, lower(registration_id) as key`,
-    [
+    values: [
       rows.map((r) => r.registrationId),
       rows.map((r) => r.name),
       rows.map((r) => r.payload),
       actor?.id ?? null,
       actor?.email ?? "cli",
     ],
-  );
+  };
+}
+
+/** Inserts the rows with `on conflict do nothing`; the ids of those inserted, by lower-cased registration ID. */
+export async function insertRows(tx: PoolClient, statement: InsertStatement): Promise<Map<string, number>> {
+  const inserted = new Map<string, number>();
+  if (!statement) return inserted;
+  const result = await tx.query<{ id: string; key: string }>(statement.text, statement.values);
   for (const r of result.rows) inserted.set(r.key, Number(r.id));
   return inserted;
 }

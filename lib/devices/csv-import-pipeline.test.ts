@@ -132,6 +132,26 @@ describe("CSV import batches overlapping", () => {
     expect(summary.addedDeviceIds).toEqual([...summary.addedDeviceIds].sort((a, b) => a - b));
   });
 
+  it("begins the next batch's transaction while the previous batch inserts, sends its insert only after, and holds two connections at most", async () => {
+    // Batch 1 inserts slowly: batch 2 is parsed meanwhile and waits, its transaction begun.
+    const events = watchBatches(async (batch, kind) => {
+      if (batch === 1 && kind === "insert") await sleep(300);
+    });
+    const lines = [
+      "registrationId",
+      ...ids("early-a", IMPORT_BATCH_SIZE),
+      ...ids("early-b", IMPORT_BATCH_SIZE),
+      "early-c",
+    ];
+    const summary = await importDevicesCsv(csv(lines.join("\n")), { fileName: null, actor: null });
+
+    expect(summary).toMatchObject({ status: "complete", added: 2 * IMPORT_BATCH_SIZE + 1 });
+    expect(events.indexOf("2:begin returned")).toBeLessThan(events.indexOf("1:insert returned"));
+    expect(events.indexOf("2:insert")).toBeGreaterThan(events.indexOf("1:insert returned"));
+    // Batch 3 takes a connection only once batch 1 has given its back.
+    expect(events.indexOf("3:begin")).toBeGreaterThan(events.indexOf("1:commit returned"));
+  });
+
   it("commits no batch after one that failed, even one whose insert already ran, and marks the import", async () => {
     // Batch 2 fails late (after its insert), while batch 3 is already inserting behind it.
     const events = watchBatches(async (batch, kind) => {
