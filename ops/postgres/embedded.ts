@@ -195,6 +195,8 @@ export async function startEmbeddedPostgres(options: {
       "unix_socket_directories=",
       "-c",
       "max_connections=200",
+      "-c",
+      "wal_buffers=64MB",
     ],
   });
   if (!(await waitUntilReady(clusterUrl(password, port, "postgres"), postmaster.exited, 60_000))) {
