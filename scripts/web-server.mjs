@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import next from "next";
 import { requestTimer } from "./request-timing.mjs";
+import { warmRouteHandlers } from "./warm-routes.mjs";
 
 const SOCKET_ADDRESS_HEADER = "x-hic-socket-address";
 const port = Number(process.env.PORT || 3000);
@@ -56,6 +57,15 @@ const server = http.createServer((req, res) => {
 // closes a kept-alive connection at the moment a client reuses it.
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
+
+// Before the port opens, so no request waits behind a handler's first load.
+await warmRouteHandlers(process.cwd(), (req, res) => {
+  req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
+  void handle(req, res).catch(() => {
+    if (!res.headersSent) res.statusCode = 500;
+    res.end();
+  });
+});
 
 server.on("clientError", (_error, socket) => {
   if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");

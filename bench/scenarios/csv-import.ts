@@ -11,6 +11,7 @@ import { signInOverHttp } from "../support/sign-in";
 import type { BenchResult } from "../support/result";
 import { percentile, round } from "../support/stats";
 import { treeCpuSeconds } from "../support/process-cpu";
+import { startObserver } from "../support/observer";
 
 /** Lines from `line(i)`, streamed to `file`. */
 async function writeLines(file: string, header: string | null, rows: number, line: (i: number) => string) {
@@ -38,48 +39,17 @@ function loadAverage(): string {
 
 /**
  * What other users see while something runs: `/api/health` every 100 ms and the devices page (as
- * support) back to back, each with a 10 s time-out, plus the web server's RSS every 50 ms.
+ * support) every second, from a process of their own (bench/support/observer-child.ts), plus the
+ * web server's RSS every 50 ms.
  */
-function watch(app: RunningApp, supportCookie: string) {
-  const health: number[] = [];
-  const page: number[] = [];
-  let failures = 0;
-  let running = true;
+async function watch(app: RunningApp, supportCookie: string) {
   let peakRss = rssMb(app.child.pid!);
   const cpuAtStart = treeCpuSeconds(app.child.pid!);
   const loadAtStart = loadAverage();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(app.child.pid!))), 50);
-  const timedGet = async (url: string, cookie: string | null, into: number[]) => {
-    const started = performance.now();
-    try {
-      const response = await fetch(url, {
-        headers: cookie ? { Cookie: cookie } : {},
-        signal: AbortSignal.timeout(10_000),
-      });
-      const text = await response.text();
-      // A failed streamed section answers 200 with an error digest in the HTML.
-      if (!response.ok || /"digest"|NEXT_ERROR/.test(text)) failures++;
-    } catch {
-      failures++;
-    }
-    into.push(performance.now() - started);
-  };
-  const healthLoop = (async () => {
-    while (running) {
-      await timedGet(`${app.url}/api/health`, null, health);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  // A support user who reloads the devices page every second.
-  const pageLoop = (async () => {
-    while (running) {
-      await timedGet(`${app.url}/devices`, supportCookie, page);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  })();
+  const observer = await startObserver({ url: app.url, cookie: supportCookie, pagePath: "/devices" });
   return async () => {
-    running = false;
-    await Promise.all([healthLoop, pageLoop]);
+    const { health, page, failures } = await observer.stop();
     clearInterval(sampler);
     return {
       "health p99 ms": Math.round(percentile(health, 99)),
@@ -190,11 +160,11 @@ export async function csvImportScenario(options: {
     const idleRss = Math.round(rssMb(pid));
     const rowsText = options.rows.toLocaleString("en");
     const path_ =
-      "signed-in operator, POST /api/devices/import of the running app (next start), provisioning worker off; a support user loads /devices every second and /api/health is polled every 100 ms meanwhile (each requested once before, on a fresh web server); RSS of the web server from /proc every 50 ms";
+      "signed-in operator, POST /api/devices/import of the running app (next start), provisioning worker off; meanwhile, from a process of their own, a support user loads /devices every second and /api/health is polled every 100 ms (each requested once before, on a fresh web server); RSS of the web server from /proc every 50 ms";
 
     // 1. A million good rows.
     options.log(`CSV import: ${rowsText} rows (${round(statSync(good).size / 2 ** 20)} MiB)…`);
-    let stop = watch(app, support);
+    let stop = await watch(app, support);
     const imported = await upload(app, operator, readFileSync(good));
     let seen = await stop();
     const { rows } = await client.query<{ n: string }>("select count(*) as n from devices");
@@ -226,7 +196,7 @@ export async function csvImportScenario(options: {
     // 2. A million lines, all refused, then its report downloaded.
     await restart();
     options.log(`CSV import: ${rowsText} lines, all refused…`);
-    stop = watch(app, support);
+    stop = await watch(app, support);
     const rejected = await upload(app, operator, readFileSync(refused));
     const reportStarted = performance.now();
     const report = await fetch(`${app.url}/api/devices/imports/${rejected.json.summary?.importId}/report`, {
@@ -234,7 +204,7 @@ export async function csvImportScenario(options: {
     });
     let reportLines = 0;
     for await (const chunk of report.body as unknown as AsyncIterable<Uint8Array>)
-      for (const byte of chunk) if (byte === 10) reportLines++;
+      for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) reportLines++;
     const reportSeconds = (performance.now() - reportStarted) / 1000;
     seen = await stop();
     results.push({
@@ -261,7 +231,7 @@ export async function csvImportScenario(options: {
     // 3. A quote that never closes.
     await restart();
     options.log("CSV import: a 4 MB file whose second line opens a quote that never closes…");
-    stop = watch(app, support);
+    stop = await watch(app, support);
     const unclosed = await upload(app, operator, quote);
     seen = await stop();
     results.push({
@@ -285,7 +255,7 @@ export async function csvImportScenario(options: {
     // 4. Twelve uploads that send a little, then hang.
     await restart();
     options.log("CSV import: 12 uploads that hang open…");
-    stop = watch(app, support);
+    stop = await watch(app, support);
     const url = new URL(`${app.url}/api/devices/import`);
     const statuses: number[] = [];
     const hanging: ClientRequest[] = [];

@@ -52,6 +52,12 @@ export function reportRows(lines: ImportLine[]): string {
   return lines.map(reportLine).join("");
 }
 
+/**
+ * Chunks per query. A batch of refused lines is a chunk of up to 1 MB: twenty of them in one reply
+ * were 16 MB parsed in one go and a burst of garbage that held up the server's other requests.
+ */
+const CHUNKS_PER_QUERY = 4;
+
 /** The report of one import as CSV text chunks in file order (header first), for streaming to a download. */
 export async function* importReportChunks(importId: number): AsyncGenerator<string> {
   yield `${REPORT_HEADER}\n`;
@@ -62,7 +68,7 @@ export async function* importReportChunks(importId: number): AsyncGenerator<stri
       .from(deviceImportReportChunks)
       .where(and(eq(deviceImportReportChunks.importId, importId), gt(deviceImportReportChunks.seq, seq)))
       .orderBy(asc(deviceImportReportChunks.seq))
-      .limit(20);
+      .limit(CHUNKS_PER_QUERY);
     if (rows.length === 0) return;
     for (const row of rows) yield row.csv;
     seq = rows.at(-1)!.seq;
