@@ -12,7 +12,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** What a statement of the batch writer is, by its first words. */
 function kindOf(text: string): string {
   if (text.startsWith("begin")) return "begin";
-  if (text.startsWith("insert into devices")) return "insert";
+  if (text.startsWith("insert into devices"))
+    return text.includes("on conflict do nothing") ? "insert skipping" : "insert";
+  if (text.startsWith("rollback to savepoint")) return "rollback to savepoint";
   if (text.startsWith("with chunk")) return "report";
   return text.split(/\s/)[0]!;
 }
@@ -97,8 +99,14 @@ describe("CSV import batches overlapping", () => {
     const summary = await importDevicesCsv(csv(lines.join("\n")), { fileName: null, actor: null });
 
     expect(events.indexOf("2:insert")).toBeLessThan(events.indexOf("1:commit"));
-    // ON CONFLICT waited for batch 1's transaction, so the collision is seen, not a second device.
-    expect(events.indexOf("2:insert returned")).toBeGreaterThan(events.indexOf("1:commit returned"));
+    // The plain insert waited for batch 1's transaction, so the collision is seen, not a second
+    // device: the batch went back to its savepoint and inserted again, skipping collisions.
+    expect(events).not.toContain("2:insert returned");
+    expect(events.indexOf("2:rollback to savepoint")).toBeGreaterThan(events.indexOf("1:commit returned"));
+    expect(events).toContain("2:insert skipping returned");
+    // Once one batch collided, the next ones skip collisions straight away.
+    expect(events).toContain("3:insert skipping returned");
+    expect(events).not.toContain("3:insert");
     expect(events.indexOf("3:commit")).toBeGreaterThan(events.indexOf("2:commit returned"));
 
     expect(summary).toMatchObject({
@@ -130,6 +138,39 @@ describe("CSV import batches overlapping", () => {
       ...ids("pipe-c", 10),
     ]);
     expect(summary.addedDeviceIds).toEqual([...summary.addedDeviceIds].sort((a, b) => a - b));
+  });
+
+  it("inserts a file of new devices with plain inserts, and a file that repeats devices pays for one plain try only", async () => {
+    let events = watchBatches();
+    const fresh = ["registrationId", ...ids("plain-a", IMPORT_BATCH_SIZE), ...ids("plain-b", 10)];
+    const first = await importDevicesCsv(csv(fresh.join("\n")), { fileName: null, actor: null });
+    expect(first).toMatchObject({ status: "complete", added: IMPORT_BATCH_SIZE + 10, duplicates: 0 });
+    expect(events.filter((e) => e.endsWith("returned") && e.includes("insert"))).toEqual([
+      "1:insert returned",
+      "2:insert returned",
+    ]);
+
+    vi.restoreAllMocks();
+    events = watchBatches();
+    const again = await importDevicesCsv(csv(`${fresh.join("\n")}\nplain-c`), {
+      fileName: null,
+      actor: null,
+    });
+    expect(again).toMatchObject({ status: "complete", added: 1, duplicates: IMPORT_BATCH_SIZE + 10 });
+    expect(again.problems[0]).toMatchObject({
+      line: 2,
+      reason: "a device with this registration ID already exists",
+    });
+    expect(events.filter((e) => e.includes("insert") || e.includes("savepoint"))).toEqual([
+      "1:insert",
+      "1:rollback to savepoint",
+      "1:rollback to savepoint returned",
+      "1:insert skipping",
+      "1:insert skipping returned",
+      "2:insert skipping",
+      "2:insert skipping returned",
+    ]);
+    expect(await deviceCount("plain-")).toBe(IMPORT_BATCH_SIZE + 11);
   });
 
   it("begins the next batch's transaction while the previous batch inserts, sends its insert only after, and holds two connections at most", async () => {

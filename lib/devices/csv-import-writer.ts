@@ -7,7 +7,13 @@ import { deviceImports } from "@/db/schema";
 import type { Actor } from "@/lib/audit/actor";
 import { reportCell, reportLine, type ImportLine } from "./csv-import-report";
 import { PROBLEMS_SHOWN, type ImportBatch } from "./csv-import-batch";
-import { earlierInFileKeys, insertRows, insertStatement, writeReportChunk } from "./csv-import-batch-sql";
+import {
+  BEFORE_INSERT,
+  earlierInFileKeys,
+  insertRows,
+  insertStatement,
+  writeReportChunk,
+} from "./csv-import-batch-sql";
 
 export type ImportCounts = { total: number; added: number; duplicates: number; refused: number };
 
@@ -50,7 +56,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err
  * failed, so no batch is committed after a failed one.
  *
  * No wait cycle: every wait points to an earlier batch, never a later one. A batch's insert may
- * block inside PostgreSQL on the earlier batch's uncommitted rows (ON CONFLICT waits for that
+ * block inside PostgreSQL on the earlier batch's uncommitted rows (the unique check waits for that
  * transaction) and, at its end, on the `device_counts` rows the earlier insert's trigger updated;
  * its counts update waits on the earlier batch's lock on the import's row. Meanwhile the earlier
  * batch awaits in JS only its own statements and the batch before it, so it commits and releases
@@ -66,6 +72,8 @@ export class ImportBatchWriter {
   /** Sorted: pushed when each insert returns, and inserts run in file order. */
   readonly addedDeviceIds: number[] = [];
   private chunkSeq = 0;
+  /** Whether a batch of this import has met an existing registration ID: its later batches insert skipping collisions straight away. */
+  private collided = false;
   private last: BatchStages = DONE;
   private beforeLast: BatchStages = DONE;
   private readonly unsettled = new Set<Promise<void>>();
@@ -136,13 +144,22 @@ export class ImportBatchWriter {
         client = await getDb().$client.connect();
         // Batches commit without waiting for the disk; the final status update waits, which makes
         // every batch before it durable before the answer goes out.
-        await client.query("begin; set local synchronous_commit = off");
+        // A savepoint to go back to if a plain insert collides (see insertRows), set in the same round trip.
+        const plainFirst = !this.collided;
+        await client.query(
+          `begin; set local synchronous_commit = off${plainFirst ? `; savepoint ${BEFORE_INSERT}` : ""}`,
+        );
         began.resolve();
         try {
           const statement = insertStatement(batch.pending, this.options.actor);
           // Inserts run one after another, in file order.
           await previous.inserted;
-          const added = await insertRows(client, statement);
+          const { inserted: added, collided } = await insertRows(
+            client,
+            statement,
+            plainFirst && !this.collided,
+          );
+          if (collided) this.collided = true;
           for (const id of [...added.values()].sort((a, b) => a - b)) this.addedDeviceIds.push(id);
           inserted.resolve();
           const earlierInFile = await earlierInFileKeys(client, batch.pending, added, this.addedDeviceIds);
