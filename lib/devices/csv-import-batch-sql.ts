@@ -2,7 +2,7 @@
 // collided) in a transaction without a synchronous commit, a look-up of the rows it collided with,
 // and its report chunk and counts one more statement. Raw on purpose: the hot path of a million-row
 // import.
-import type { PoolClient, QueryResult } from "pg";
+import type { PoolClient } from "pg";
 import type { Actor } from "@/lib/audit/actor";
 import type { PendingDevice } from "./csv-import-batch";
 import type { ImportCounts } from "./csv-import-writer";
@@ -27,19 +27,52 @@ export type InsertStatement = { values: unknown[]; rows: number } | null;
 /** The savepoint a batch's transaction sets before a plain insert, to try again if the insert collides. */
 export const BEFORE_INSERT = "before_insert";
 
-const insertText = (skipCollisions: boolean) =>
-  `insert into devices (registration_id, name, payload, created_by_id, created_by_email)
-   select r, n, p::jsonb, $4, $5 from unnest($1::text[], $2::text[], $3::text[]) as t(r, n, p)
-   ${skipCollisions ? "on conflict do nothing " : ""}returning id, lower(registration_id) as key`;
+/**
+ * Separates a batch's values in its three text parameters. No value holds it: registration IDs are
+ * letters, digits and `-._:`, names refuse control characters, and JSON.stringify escapes them.
+ * One joined string per column instead of a `text[]`: node-postgres quotes and escapes every element
+ * of an array parameter, two thousand strings of garbage per column and batch.
+ */
+const SEPARATOR = "\u001f";
 
-/** Three array parameters for the whole batch (unnest), or null for no rows. */
+const ROWS = `select r, n, p::jsonb, $4, $5 from unnest(
+     string_to_array($1, E'\\x1f'), string_to_array($2, E'\\x1f', ''), string_to_array($3, E'\\x1f', '')
+   ) as t(r, n, p)`;
+const COLUMNS = "devices (registration_id, name, payload, created_by_id, created_by_email)";
+
+/**
+ * A plain insert: every row went in, or it failed. Its ids come back as a range when they are
+ * consecutive (nothing else inserted devices meanwhile), else as a list: no row per device.
+ */
+const PLAIN_INSERT = `with added as (insert into ${COLUMNS} ${ROWS} returning id),
+   span as (select min(id) as first, max(id) as last, count(*) as n from added)
+   select first, last, case when last - first + 1 = n then null
+     else (select array_agg(id order by id) from added) end as ids
+   from span`;
+
+/** An insert that skips rows whose registration ID exists: which rows went in, by lower-cased registration ID. */
+const SKIPPING_INSERT = `insert into ${COLUMNS} ${ROWS}
+   on conflict do nothing returning id, lower(registration_id) as key`;
+
+function joined(values: (string | null)[]): string {
+  let text = "";
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] ?? "";
+    // Validation keeps it out; a value holding it would shift every column after it.
+    if (value.includes(SEPARATOR)) throw new Error("An import value holds the column separator.");
+    text += i === 0 ? value : SEPARATOR + value;
+  }
+  return text;
+}
+
+/** Three text parameters for the whole batch (split by `string_to_array`, unnested), or null for no rows. */
 export function insertStatement(rows: PendingDevice[], actor: Actor): InsertStatement {
   if (rows.length === 0) return null;
   return {
     values: [
-      rows.map((r) => r.registrationId),
-      rows.map((r) => r.name),
-      rows.map((r) => r.payload),
+      joined(rows.map((r) => r.registrationId)),
+      joined(rows.map((r) => r.name)),
+      joined(rows.map((r) => r.payload)),
       actor?.id ?? null,
       actor?.email ?? "cli",
     ],
@@ -47,13 +80,37 @@ export function insertStatement(rows: PendingDevice[], actor: Actor): InsertStat
   };
 }
 
+/** What a batch's insert added: every row, or those named in `inserted`; ids ascending. */
+export type Inserted =
+  { all: true; ids: number[] } | { all: false; ids: number[]; byKey: Map<string, number> };
+
 const isRegistrationIdCollision = (error: unknown) =>
   (error as { code?: string })?.code === "23505" &&
   (error as { constraint?: string }).constraint === "devices_registration_id_idx";
 
+async function insertPlain(tx: PoolClient, statement: NonNullable<InsertStatement>): Promise<Inserted> {
+  const { rows } = await tx.query<{ first: string; last: string; ids: string[] | null }>(
+    PLAIN_INSERT,
+    statement.values,
+  );
+  const { first, last, ids } = rows[0]!;
+  if (ids) return { all: true, ids: ids.map(Number) };
+  const range: number[] = [];
+  for (let id = Number(first); id <= Number(last); id++) range.push(id);
+  return { all: true, ids: range };
+}
+
+async function insertSkipping(tx: PoolClient, statement: NonNullable<InsertStatement>): Promise<Inserted> {
+  const result = await tx.query<{ id: string; key: string }>(SKIPPING_INSERT, statement.values);
+  const byKey = new Map<string, number>();
+  for (const r of result.rows) byKey.set(r.key, Number(r.id));
+  const ids = [...byKey.values()].sort((a, b) => a - b);
+  return byKey.size === statement.rows ? { all: true, ids } : { all: false, ids, byKey };
+}
+
 /**
- * Inserts the rows, skipping those whose registration ID exists; the ids of those inserted, by
- * lower-cased registration ID, and whether any collided.
+ * Inserts the rows, skipping those whose registration ID exists; what went in, and whether any row
+ * collided.
  *
  * `on conflict do nothing` costs PostgreSQL a sixth more per row than a plain insert (it checks
  * the unique index before each row and inserts speculatively), and a fresh import collides with
@@ -66,23 +123,19 @@ export async function insertRows(
   tx: PoolClient,
   statement: InsertStatement,
   plainFirst: boolean,
-): Promise<{ inserted: Map<string, number>; collided: boolean }> {
-  const inserted = new Map<string, number>();
-  if (!statement) return { inserted, collided: false };
-  let collided = false;
-  let result: QueryResult<{ id: string; key: string }> | null = null;
+): Promise<{ inserted: Inserted; collided: boolean }> {
+  if (!statement) return { inserted: { all: true, ids: [] }, collided: false };
   if (plainFirst) {
     try {
-      result = await tx.query<{ id: string; key: string }>(insertText(false), statement.values);
+      return { inserted: await insertPlain(tx, statement), collided: false };
     } catch (error) {
       if (!isRegistrationIdCollision(error)) throw error;
       await tx.query(`rollback to savepoint ${BEFORE_INSERT}`);
-      collided = true;
+      return { inserted: await insertSkipping(tx, statement), collided: true };
     }
   }
-  result ??= await tx.query<{ id: string; key: string }>(insertText(true), statement.values);
-  for (const r of result.rows) inserted.set(r.key, Number(r.id));
-  return { inserted, collided: collided || inserted.size < statement.rows };
+  const inserted = await insertSkipping(tx, statement);
+  return { inserted, collided: !inserted.all };
 }
 
 /**
@@ -95,11 +148,13 @@ export async function insertRows(
 export async function earlierInFileKeys(
   tx: PoolClient,
   rows: PendingDevice[],
-  inserted: Map<string, number>,
+  inserted: Inserted,
   addedDeviceIds: number[],
 ): Promise<Set<string>> {
-  const collided = rows.map((r) => r.registrationId.toLowerCase()).filter((key) => !inserted.has(key));
   const earlierInFile = new Set<string>();
+  if (inserted.all) return earlierInFile;
+  const { byKey } = inserted;
+  const collided = rows.map((r) => r.registrationId.toLowerCase()).filter((key) => !byKey.has(key));
   if (collided.length === 0) return earlierInFile;
   const existing = await tx.query<{ id: string; key: string }>(
     `select id, lower(registration_id) as key from devices where lower(registration_id) collate "C" = any($1::text[])`,

@@ -12,8 +12,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** What a statement of the batch writer is, by its first words. */
 function kindOf(text: string): string {
   if (text.startsWith("begin")) return "begin";
-  if (text.startsWith("insert into devices"))
-    return text.includes("on conflict do nothing") ? "insert skipping" : "insert";
+  if (text.startsWith("with added as (insert into devices")) return "insert";
+  if (text.startsWith("insert into devices")) return "insert skipping";
   if (text.startsWith("rollback to savepoint")) return "rollback to savepoint";
   if (text.startsWith("with chunk")) return "report";
   return text.split(/\s/)[0]!;

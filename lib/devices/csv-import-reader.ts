@@ -187,6 +187,9 @@ function nextChunk(
 
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Any character `trim()` would keep (tested per cell: joining them made a string per line). */
+const NOT_BLANK = /\S/;
+
 /** Parses whole records (as the scanner cut them) and numbers each with the physical line it starts on. */
 function parseRecords(text: string, firstLine: number, out: CsvRecord[]): number {
   let line = firstLine;
@@ -198,7 +201,7 @@ function parseRecords(text: string, firstLine: number, out: CsvRecord[]): number
       const cursor = result.meta.cursor;
       const cells = result.data;
       // Greedy: a line of nothing but spaces and commas is skipped, like an empty one.
-      if (!(cells.length === 1 && cells[0] === "") && cells.join("").trim() !== "") out.push({ line, cells });
+      if (cells.some((cell) => NOT_BLANK.test(cell))) out.push({ line, cells });
       for (let at = text.indexOf("\n", from); at !== -1 && at < cursor; at = text.indexOf("\n", at + 1))
         line++;
       from = cursor;

@@ -47,6 +47,17 @@ export function reportLine(l: ImportLine): string {
   return `${l.line},${csvCell(reportCell(l.registrationId))},${l.result},${csvCell(reportCell(l.reason))}\n`;
 }
 
+/**
+ * The report row of an added line, without reportLine's objects and checks: a registration ID that
+ * passed validation (up to 128 letters, digits and `-._:`) never needs quoting or cutting, and only
+ * a leading `-` needs neutralizing. A million added lines made a million throwaway objects here.
+ */
+export function addedReportLine(line: number, registrationId: string): string {
+  if (registrationId.charCodeAt(0) === 45)
+    return reportLine({ line, registrationId, result: "added", reason: "" });
+  return `${line},${registrationId},added,\n`;
+}
+
 /** Verdicts as report CSV text (no header), ending with a newline. */
 export function reportRows(lines: ImportLine[]): string {
   return lines.map(reportLine).join("");

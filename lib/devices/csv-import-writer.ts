@@ -5,11 +5,12 @@ import type { PoolClient } from "pg";
 import { getDb } from "@/lib/database";
 import { deviceImports } from "@/db/schema";
 import type { Actor } from "@/lib/audit/actor";
-import { reportCell, reportLine, type ImportLine } from "./csv-import-report";
+import { addedReportLine, reportCell, reportLine, type ImportLine } from "./csv-import-report";
 import { PROBLEMS_SHOWN, type ImportBatch } from "./csv-import-batch";
 import {
   BEFORE_INSERT,
   earlierInFileKeys,
+  type Inserted,
   insertRows,
   insertStatement,
   writeReportChunk,
@@ -133,7 +134,7 @@ export class ImportBatchWriter {
 
   private writeBatch(batch: ImportBatch, previous: BatchStages, beforeLast: BatchStages): BatchStages {
     const began = deferred();
-    const inserted = deferred();
+    const insertReturned = deferred();
     const counted = deferred();
     const committed = (async () => {
       let client: PoolClient | null = null;
@@ -154,17 +155,13 @@ export class ImportBatchWriter {
           const statement = insertStatement(batch.pending, this.options.actor);
           // Inserts run one after another, in file order.
           await previous.inserted;
-          const { inserted: added, collided } = await insertRows(
-            client,
-            statement,
-            plainFirst && !this.collided,
-          );
+          const { inserted, collided } = await insertRows(client, statement, plainFirst && !this.collided);
           if (collided) this.collided = true;
-          for (const id of [...added.values()].sort((a, b) => a - b)) this.addedDeviceIds.push(id);
-          inserted.resolve();
-          const earlierInFile = await earlierInFileKeys(client, batch.pending, added, this.addedDeviceIds);
+          for (const id of inserted.ids) this.addedDeviceIds.push(id);
+          insertReturned.resolve();
+          const earlierInFile = await earlierInFileKeys(client, batch.pending, inserted, this.addedDeviceIds);
           await previous.counted;
-          await this.writeReport(client, batch, added, earlierInFile);
+          await this.writeReport(client, batch, inserted, earlierInFile);
           counted.resolve();
           await previous.committed;
           await client.query("commit");
@@ -174,7 +171,7 @@ export class ImportBatchWriter {
         }
       } catch (error) {
         began.reject(error);
-        inserted.reject(error);
+        insertReturned.reject(error);
         counted.reject(error);
         throw error;
       } finally {
@@ -183,14 +180,14 @@ export class ImportBatchWriter {
       }
     })();
     committed.catch(() => undefined); // surfaced by drain() and the next batch
-    return { began: began.promise, inserted: inserted.promise, counted: counted.promise, committed };
+    return { began: began.promise, inserted: insertReturned.promise, counted: counted.promise, committed };
   }
 
   /** Counts the batch's verdicts and writes its report chunk and the running counts. */
   private async writeReport(
     tx: PoolClient,
     batch: ImportBatch,
-    added: Map<string, number>,
+    inserted: Inserted,
     earlierInFile: Set<string>,
   ): Promise<void> {
     const counts = this.counts;
@@ -199,10 +196,10 @@ export class ImportBatchWriter {
     counts.duplicates += batch.duplicates;
     const problems: ImportLine[] = [...batch.problems];
     const pendingRows = batch.pending.map(({ line, registrationId }) => {
-      const key = registrationId.toLowerCase();
-      if (added.has(key)) {
+      const key = inserted.all ? "" : registrationId.toLowerCase();
+      if (inserted.all || inserted.byKey.has(key)) {
         counts.added++;
-        return reportLine({ line, registrationId, result: "added", reason: "" });
+        return addedReportLine(line, registrationId);
       }
       const reason = earlierInFile.has(key)
         ? "the same registration ID appears earlier in the file"

@@ -128,6 +128,61 @@ describe("CSV import", () => {
     expect((await reportOf(summary.importId)).join("\n")).toContain("bad\ufffdid");
   });
 
+  it("stores names and payloads exactly as written, in a batch of one and of many, and no name as null", async () => {
+    const name = 'Café "Nord", line 1\nline 2\twith a tab, 東京';
+    const payload = { site: "a\u001fb", note: 'quote " comma , newline \n' };
+    const line = (id: string) =>
+      `${id},"${name.replaceAll('"', '""')}","${JSON.stringify(payload).replaceAll('"', '""')}"`;
+    const one = await importDevicesCsv(csv(`registrationId,name,payload\n${line("exact-1")}`), {
+      fileName: null,
+      actor: null,
+    });
+    const many = await importDevicesCsv(
+      csv(
+        ["registrationId,name,payload", line("exact-2"), "exact-3,,", line("exact-4"), "exact-5"].join("\n"),
+      ),
+      { fileName: null, actor: null },
+    );
+    const alone = await importDevicesCsv(csv("registrationId,name\nexact-6,"), {
+      fileName: null,
+      actor: null,
+    });
+    expect([one.added, many.added, alone.added]).toEqual([1, 4, 1]);
+    const rows = await getDb()
+      .select({ registrationId: devices.registrationId, name: devices.name, payload: devices.payload })
+      .from(devices)
+      .where(sql`registration_id like 'exact-%'`)
+      .orderBy(devices.registrationId);
+    expect(rows).toEqual([
+      { registrationId: "exact-1", name, payload },
+      { registrationId: "exact-2", name, payload },
+      { registrationId: "exact-3", name: null, payload: null },
+      { registrationId: "exact-4", name, payload },
+      { registrationId: "exact-5", name: null, payload: null },
+      { registrationId: "exact-6", name: null, payload: null },
+    ]);
+  });
+
+  it("names the devices it added even when their ids are not consecutive", async () => {
+    // Another writer taking ids between ours looks like this to the import.
+    await getDb().execute(sql`alter sequence devices_id_seq increment by 3`);
+    try {
+      const summary = await importDevicesCsv(csv("registrationId\ngaps-1\ngaps-2\ngaps-3"), {
+        fileName: null,
+        actor: null,
+      });
+      const added = await getDb()
+        .select({ id: devices.id })
+        .from(devices)
+        .where(sql`registration_id like 'gaps-%'`)
+        .orderBy(devices.id);
+      expect(summary.addedDeviceIds).toEqual(added.map((d) => d.id));
+      expect(summary.addedDeviceIds[1]! - summary.addedDeviceIds[0]!).toBe(3);
+    } finally {
+      await getDb().execute(sql`alter sequence devices_id_seq increment by 1`);
+    }
+  });
+
   it("accepts a file without a header in the documented column order", async () => {
     const summary = await importDevicesCsv(csv("noheader-1,One\nnoheader-2,Two\n"), {
       fileName: null,
