@@ -173,6 +173,23 @@ describe("CSV import batches overlapping", () => {
     expect(await deviceCount("plain-")).toBe(IMPORT_BATCH_SIZE + 11);
   });
 
+  it("keeps the devices page's counts exact through plain inserts and inserts that skip collisions", async () => {
+    const counted = async () => {
+      const { rows } = await getDb().execute<{ pending: number; unchecked: number }>(
+        sql`select (select count from device_counts where status = 'pending' and hub = '')::int as pending,
+                   (select count from device_hub_counts where hub_status = 'unchecked')::int as unchecked`,
+      );
+      return rows[0]!;
+    };
+    const before = await counted();
+    const fresh = ["registrationId", ...ids("counts-a", IMPORT_BATCH_SIZE + 5)];
+    await importDevicesCsv(csv(fresh.join("\n")), { fileName: null, actor: null });
+    await importDevicesCsv(csv([...fresh, "counts-b"].join("\n")), { fileName: null, actor: null });
+    const after = await counted();
+    expect(after.pending - before.pending).toBe(IMPORT_BATCH_SIZE + 6);
+    expect(after.unchecked - before.unchecked).toBe(IMPORT_BATCH_SIZE + 6);
+  });
+
   it("begins the next batch's transaction while the previous batch inserts, sends its insert only after, and holds two connections at most", async () => {
     // Batch 1 inserts slowly: batch 2 is parsed meanwhile and waits, its transaction begun.
     const events = watchBatches(async (batch, kind) => {
