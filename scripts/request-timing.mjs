@@ -56,18 +56,20 @@ export function requestKind(req, route) {
   return "page";
 }
 
-function loadMatcher(dir) {
+/** The build's App Router file keys (`/(app)/devices/[id]/page`), or none without a build. */
+export function routeKeys(dir) {
   try {
-    const manifest = JSON.parse(readFileSync(path.join(dir, ".next/server/app-paths-manifest.json"), "utf8"));
-    return routeMatcher(routePatterns(Object.keys(manifest)));
+    return Object.keys(
+      JSON.parse(readFileSync(path.join(dir, ".next/server/app-paths-manifest.json"), "utf8")),
+    );
   } catch {
-    return routeMatcher([]);
+    return [];
   }
 }
 
 /** Returns a per-request hook: call it as the request arrives; it records when the answer is sent. */
 export function requestTimer(dir) {
-  const routeOf = loadMatcher(dir);
+  const routeOf = routeMatcher(routePatterns(routeKeys(dir)));
   return (req, res) => {
     const metrics = globalThis[METRICS];
     if (!metrics) return;

@@ -6,10 +6,8 @@
  * that work before the server takes traffic, and runs none of the app's handlers. Pages are not
  * warmed: rendering one needs a signed-in user.
  */
-import { readFileSync } from "node:fs";
 import http from "node:http";
-import path from "node:path";
-import { routePatterns } from "./request-timing.mjs";
+import { routeKeys, routePatterns } from "./request-timing.mjs";
 
 /** A path for each route handler of the build (dynamic segments filled with `0`). */
 export function routeHandlerPaths(manifestKeys) {
@@ -20,20 +18,14 @@ export function routeHandlerPaths(manifestKeys) {
 
 /** Sends OPTIONS to every route handler through `listener` on a loopback port of its own; never throws. */
 export async function warmRouteHandlers(root, listener) {
-  let keys;
-  try {
-    keys = Object.keys(
-      JSON.parse(readFileSync(path.join(root, ".next", "server", "app-paths-manifest.json"), "utf8")),
-    );
-  } catch {
-    return 0;
-  }
+  const paths = routeHandlerPaths(routeKeys(root));
+  if (paths.length === 0) return 0;
   const server = http.createServer(listener);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();
   let warmed = 0;
   try {
-    for (const routePath of routeHandlerPaths(keys)) {
+    for (const routePath of paths) {
       try {
         const response = await fetch(`http://127.0.0.1:${port}${routePath}`, {
           method: "OPTIONS",

@@ -35,13 +35,18 @@ const timeRequest = requestTimer(process.cwd());
 // Shared with the app's logger (lib/observability/log-context.ts): its lines name the request.
 const logContext = (globalThis[Symbol.for("hic.logContext")] ??= new AsyncLocalStorage());
 
-const server = http.createServer((req, res) => {
+/** Next.js's handler, told the socket's address in the one header the app believes. */
+function handleWithAddress(req, res) {
   req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
+  return handle(req, res);
+}
+
+const server = http.createServer((req, res) => {
   timeRequest(req, res);
   const requestId = randomUUID();
   res.setHeader("X-Request-Id", requestId);
   logContext
-    .run({ requestId }, () => handle(req, res))
+    .run({ requestId }, () => handleWithAddress(req, res))
     .catch((error) => {
       console.error(
         `[web-server] ${req.method} ${req.url?.slice(0, 200)} failed (request ${requestId}): ${error?.message ?? error}`,
@@ -60,8 +65,7 @@ server.headersTimeout = 66_000;
 
 // Before the port opens, so no request waits behind a handler's first load.
 await warmRouteHandlers(process.cwd(), (req, res) => {
-  req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
-  void handle(req, res).catch(() => {
+  void handleWithAddress(req, res).catch(() => {
     if (!res.headersSent) res.statusCode = 500;
     res.end();
   });
