@@ -1,6 +1,6 @@
 import { test, expect, type Page } from "@playwright/test";
 import { AUTH_STATE, SIGNED_OUT } from "./support/accounts";
-import { DESKTOP, PHONE, expectNoAxeViolations } from "./support/axe";
+import { DESKTOP, PHONE, axeViolations, expectNoAxeViolations } from "./support/axe";
 import { ensureFailedDevice, ensureProvisionedDevice } from "./support/devices";
 import { emulatorConnection } from "./support/emulator";
 import {
@@ -66,6 +66,23 @@ test.describe("accessibility (axe-core)", () => {
 
   test.describe("signed out", () => {
     test.use(SIGNED_OUT);
+
+    test("the scanner itself finds violations planted in a page, and finds them again after a resize", async ({
+      page,
+    }) => {
+      await open(page, "/sign-in");
+      expect(await axeViolations(page)).toEqual([]);
+      await page.evaluate(() => {
+        const image = document.createElement("img");
+        image.src = "data:image/gif;base64,R0lGODlhAQABAAAAACw=";
+        const button = document.createElement("button");
+        document.querySelector("main")!.append(image, button);
+      });
+      const planted = (found: string[]) => found.map((line) => line.split(" ")[1]).sort();
+      expect(planted(await axeViolations(page))).toEqual(["button-name", "image-alt"]);
+      await page.setViewportSize(PHONE);
+      expect(planted(await axeViolations(page))).toEqual(["button-name", "image-alt"]);
+    });
 
     test("sign-in page and its error, and the not-found page", async ({ page }) => {
       await open(page, "/sign-in");
@@ -133,6 +150,9 @@ test.describe("accessibility (axe-core)", () => {
 
   test.describe("dialogs, as the administrator", () => {
     test.use({ storageState: AUTH_STATE.admin });
+    // Each walks through half a dozen screens and scans each at two widths: a run of CI once took
+    // over the default minute for one of them (37 s here), so each gets three.
+    test.describe.configure({ timeout: 180_000 });
 
     test("the integration tile in each state, the connect dialog with its errors, the test result and the disconnect confirmation", async ({
       page,

@@ -37,7 +37,8 @@ async function retype(page: Page, text: string) {
 }
 
 test.describe("keyboard only", () => {
-  test.describe.configure({ mode: "serial" });
+  // The first flow takes about half the default minute here (27–29 s, locally and in CI).
+  test.describe.configure({ mode: "serial", timeout: 120_000 });
   test.use({ storageState: AUTH_STATE.admin });
 
   test("an administrator connects DPS, adds a device, imports a CSV, re-provisions and removes a device without a mouse", async ({
