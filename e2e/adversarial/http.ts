@@ -1,4 +1,16 @@
+import pg from "pg";
 import { sql } from "../support/db";
+
+/**
+ * One kept connection for the reads the fuzzer and the role matrix make several times a case (two
+ * snapshots, the settle polls, the clock): opening one per statement, as `sql` does, was about as
+ * slow as the requests themselves. A connection the server drops is replaced on the next read.
+ */
+const reads = new pg.Pool({ connectionString: process.env.E2E_DATABASE_URL, max: 1, allowExitOnIdle: true });
+reads.on("error", () => {});
+async function read<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
+  return (await reads.query<T>(text, params)).rows;
+}
 
 /** Plain HTTP against the app under test, the way an attacker's script would talk to it. */
 export const BASE_URL = (() => {
@@ -258,14 +270,14 @@ export async function snapshot(): Promise<Record<string, string>> {
       // no one long string per table (the tables hold thousands of rows by the time this runs).
       `(select count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) from (${query}) t) as "${name}"`,
   );
-  // One statement, one connection: the fuzzer takes two snapshots per case.
-  const [row] = await sql<Record<string, string>>(`select ${columns.join(", ")}`);
+  // One statement: the fuzzer and the matrix take two snapshots per case.
+  const [row] = await read<Record<string, string>>(`select ${columns.join(", ")}`);
   return { ...row };
 }
 
 /** The database's clock, to mark when a request was sent (jobs carry the database's time). */
 export async function databaseNow(): Promise<Date> {
-  const [row] = await sql<{ now: Date }>("select clock_timestamp() as now");
+  const [row] = await read<{ now: Date }>("select clock_timestamp() as now");
   return row!.now;
 }
 
@@ -279,7 +291,7 @@ export async function databaseNow(): Promise<Date> {
 export async function settle(since: Date = new Date(0), timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [row] = await sql<{ busy: string }>(
+    const [row] = await read<{ busy: string }>(
       `select (select count(*) from pgboss.job where name = any($1::text[]) and created_on >= $2
                  and (state = 'active' or (state in ('created', 'retry') and start_after <= now())))
             + (select count(*) from registration_reconciliations where status in ('queued', 'running'))
@@ -287,6 +299,7 @@ export async function settle(since: Date = new Date(0), timeoutMs = 15_000): Pro
       [QUEUES, since],
     );
     if (Number(row?.busy ?? 0) === 0 || Date.now() > deadline) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A poll is one short read on the kept connection; most jobs a case sets going take < 200 ms.
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
