@@ -150,8 +150,8 @@ test.describe("accessibility (axe-core)", () => {
 
   test.describe("dialogs, as the administrator", () => {
     test.use({ storageState: AUTH_STATE.admin });
-    // Each walks through half a dozen screens and scans each at two widths: a run of CI once took
-    // over the default minute for one of them (37 s here), so each gets three.
+    // Each walks through half a dozen screens and scans each at two widths. One of them once ran
+    // past the default minute in CI (37 s here then, 17 s since the scans got cheaper): three each.
     test.describe.configure({ timeout: 180_000 });
 
     test("the integration tile in each state, the connect dialog with its errors, the test result and the disconnect confirmation", async ({
