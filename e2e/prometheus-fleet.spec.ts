@@ -1,6 +1,6 @@
 import { test, expect } from "@playwright/test";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createDpsFetch } from "@/lib/dps/dps-fetch";
 import { pickPort } from "@/ops/postgres/free-port";
@@ -58,6 +58,7 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
   let emulator: Emulator;
   let receiver: OtlpReceiver;
   let prometheus: Prometheus | null = null;
+  let prometheusDir = "";
   const instances: Instance[] = [];
   const metricsTargets: string[] = [];
   let webA: Instance;
@@ -114,7 +115,7 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
     webB = instances[1]!;
     if (prometheusInstalled)
       prometheus = await startPrometheus({
-        dir: tempDir("hic-prometheus-"),
+        dir: (prometheusDir = tempDir("hic-prometheus-")),
         token: TOKEN,
         targets: metricsTargets,
         fleetTarget: metricsTargets[0]!,
@@ -123,6 +124,7 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
 
   test.afterAll(async () => {
     await prometheus?.stop();
+    if (prometheusDir) rmSync(prometheusDir, { recursive: true, force: true });
     await Promise.all(instances.map((instance) => instance.stop()));
     await receiver?.close();
     await stage.stop();

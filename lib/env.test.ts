@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -124,15 +124,19 @@ describe("configuration", () => {
 
   it("stops `npm start` before it touches anything, with one line per bad variable", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "hic-env-"));
-    const result = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-      env: { ...process.env, HIC_DATA_DIR: dataDir, HIC_WORKER: "maybe", PORT: "x" },
-    }).then(
-      () => ({ code: 0, stderr: "" }),
-      (error: { code: number; stderr: string }) => error,
-    );
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('HIC_WORKER must be "on" or "off" (it is "maybe").');
-    expect(result.stderr).toContain('PORT must be a whole number from 1 to 65535 (it is "x").');
-    expect(readdirSync(dataDir)).toEqual([]);
+    try {
+      const result = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+        env: { ...process.env, HIC_DATA_DIR: dataDir, HIC_WORKER: "maybe", PORT: "x" },
+      }).then(
+        () => ({ code: 0, stderr: "" }),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('HIC_WORKER must be "on" or "off" (it is "maybe").');
+      expect(result.stderr).toContain('PORT must be a whole number from 1 to 65535 (it is "x").');
+      expect(readdirSync(dataDir)).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 30_000);
 });

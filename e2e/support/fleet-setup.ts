@@ -56,7 +56,9 @@ export class FleetStage {
 
   async start(): Promise<{ databaseUrl: string; emulator: Emulator }> {
     this.databaseUrl = await createFleetDatabase(`hic_${this.name}`);
-    this.emulator = await startEmulator(tempDir(`hic-${this.name}-emulator-`));
+    const emulatorDir = tempDir(`hic-${this.name}-emulator-`);
+    this.dataDirs.push(emulatorDir);
+    this.emulator = await startEmulator(emulatorDir);
     return { databaseUrl: this.databaseUrl, emulator: this.emulator };
   }
 

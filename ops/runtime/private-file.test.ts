@@ -1,9 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   chmodSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -12,7 +13,15 @@ import os from "node:os";
 import path from "node:path";
 import { createPrivateFileOnce, makeTreePrivate, writePrivateFile } from "./private-file";
 
-const tempDir = () => mkdtempSync(path.join(os.tmpdir(), "hic-private-"));
+const made: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "hic-private-"));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("private files", () => {
   it("creates a file once, mode 600, and hands back what is there to a second writer", () => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -153,12 +153,13 @@ export async function countByStatus(): Promise<Record<string, number>> {
 
 /** `npm run worker` as a child process against this test's database and emulator. */
 export function spawnWorker(emulator: TestEmulator, extra: Record<string, string> = {}): ChildProcess {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "hic-worker-"));
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: path.resolve(__dirname, "../.."),
     env: childProcessEnv({
       DATABASE_URL: env().DATABASE_URL,
       HIC_SECRET_KEY: env().HIC_SECRET_KEY,
-      HIC_DATA_DIR: mkdtempSync(path.join(tmpdir(), "hic-worker-")),
+      HIC_DATA_DIR: dataDir,
       // The emulator is reached like the launcher's: allowed by the host policy, its CA trusted for it alone.
       HIC_DPS_EMULATOR_HOST: `127.0.0.1:${emulator.port}`,
       HIC_DPS_EMULATOR_CA_FILE: emulator.caFile,
@@ -168,6 +169,7 @@ export function spawnWorker(emulator: TestEmulator, extra: Record<string, string
     }),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  child.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
   child.stdout?.on("data", () => {});
   child.stderr?.on("data", (chunk: Buffer) =>
     process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`),
