@@ -1,27 +1,10 @@
-import { afterAll, describe, expect, it } from "vitest";
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import os from "node:os";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "@/tests/support/temp-dirs";
+import { chmodSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createPrivateFileOnce, makeTreePrivate, writePrivateFile } from "./private-file";
 
-const made: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "hic-private-"));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("hic-private-");
 
 describe("private files", () => {
   it("creates a file once, mode 600, and hands back what is there to a second writer", () => {

@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "@/tests/support/temp-dirs";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   ensureSecrets,
@@ -15,15 +15,7 @@ type Given = Partial<
   Record<"AUTH_SECRET" | "HIC_SECRET_KEY" | "NEXT_SERVER_ACTIONS_ENCRYPTION_KEY" | "NODE_ENV", string>
 >;
 const env = (vars: Given) => vars as Parameters<typeof ensureSecrets>[1];
-const made: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "hic-secrets-"));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("hic-secrets-");
 /** A key as random as a generated one, the same for the same seed. */
 const key = (seed: number, bytes = 32) =>
   Buffer.from(Array.from({ length: bytes }, (_, i) => (seed * 97 + i * 31) % 256)).toString("base64");
