@@ -1,13 +1,13 @@
 import { test, expect } from "@playwright/test";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createDpsFetch } from "@/lib/dps/dps-fetch";
 import { pickPort } from "@/ops/postgres/free-port";
 import { pictureData, pictureHtml } from "./support/dashboard-picture/render";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "@/tests/support/otlp-receiver";
 import { startInstance, type Emulator, type Instance } from "./support/fleet";
-import { FleetStage, startTogether, tempDir } from "./support/fleet-setup";
+import { FleetStage, startTogether } from "./support/fleet-setup";
 import { queryOn } from "@/tests/support/query-on";
 import { prometheusInstalled, startPrometheus, type Prometheus } from "./support/prometheus";
 
@@ -58,7 +58,6 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
   let emulator: Emulator;
   let receiver: OtlpReceiver;
   let prometheus: Prometheus | null = null;
-  let prometheusDir = "";
   const instances: Instance[] = [];
   const metricsTargets: string[] = [];
   let webA: Instance;
@@ -115,7 +114,7 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
     webB = instances[1]!;
     if (prometheusInstalled)
       prometheus = await startPrometheus({
-        dir: (prometheusDir = tempDir("hic-prometheus-")),
+        dir: stage.folder("prometheus"),
         token: TOKEN,
         targets: metricsTargets,
         fleetTarget: metricsTargets[0]!,
@@ -124,7 +123,6 @@ test.describe("a fleet's metrics and traces: two web servers and a worker, scrap
 
   test.afterAll(async () => {
     await prometheus?.stop();
-    if (prometheusDir) rmSync(prometheusDir, { recursive: true, force: true });
     await Promise.all(instances.map((instance) => instance.stop()));
     await receiver?.close();
     await stage.stop();

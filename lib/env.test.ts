@@ -1,10 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { tempDirs } from "@/tests/support/temp-dirs";
 import { configurationTable, EnvError, parseEnv } from "./env";
+
+const tempDir = tempDirs("hic-env-");
 
 /** The table lines of the README's "## Configuration" section. */
 function readmeConfigurationTable(): string[] {
@@ -123,20 +125,16 @@ describe("configuration", () => {
   });
 
   it("stops `npm start` before it touches anything, with one line per bad variable", async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), "hic-env-"));
-    try {
-      const result = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-        env: { ...process.env, HIC_DATA_DIR: dataDir, HIC_WORKER: "maybe", PORT: "x" },
-      }).then(
-        () => ({ code: 0, stderr: "" }),
-        (error: { code: number; stderr: string }) => error,
-      );
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain('HIC_WORKER must be "on" or "off" (it is "maybe").');
-      expect(result.stderr).toContain('PORT must be a whole number from 1 to 65535 (it is "x").');
-      expect(readdirSync(dataDir)).toEqual([]);
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    const dataDir = tempDir();
+    const result = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+      env: { ...process.env, HIC_DATA_DIR: dataDir, HIC_WORKER: "maybe", PORT: "x" },
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('HIC_WORKER must be "on" or "off" (it is "maybe").');
+    expect(result.stderr).toContain('PORT must be a whole number from 1 to 65535 (it is "x").');
+    expect(readdirSync(dataDir)).toEqual([]);
   }, 30_000);
 });

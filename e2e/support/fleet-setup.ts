@@ -41,13 +41,14 @@ export async function dropFleetDatabase(databaseUrl: string): Promise<void> {
 /**
  * A spec's fleet stage: an empty database of its own beside the tests' (`hic_<name>_<random>`), the
  * DPS emulator as a service of its own, the secrets every instance shares, and each instance's
- * settings with a data directory of its own; `stop` removes them all.
+ * settings with a data directory of its own (and any other folder a spec asks it for); `stop`
+ * removes them all.
  */
 export class FleetStage {
   readonly secrets = fleetSecrets();
   databaseUrl = "";
   emulator: Emulator | null = null;
-  private readonly dataDirs: string[] = [];
+  private readonly folders: string[] = [];
 
   constructor(
     private readonly name: string,
@@ -56,16 +57,20 @@ export class FleetStage {
 
   async start(): Promise<{ databaseUrl: string; emulator: Emulator }> {
     this.databaseUrl = await createFleetDatabase(`hic_${this.name}`);
-    const emulatorDir = tempDir(`hic-${this.name}-emulator-`);
-    this.dataDirs.push(emulatorDir);
-    this.emulator = await startEmulator(emulatorDir);
+    this.emulator = await startEmulator(this.folder("emulator"));
     return { databaseUrl: this.databaseUrl, emulator: this.emulator };
+  }
+
+  /** A fresh folder `hic-<name>-<purpose>-…` the stage removes when it stops. */
+  folder(purpose: string): string {
+    const dir = tempDir(`hic-${this.name}-${purpose}-`);
+    this.folders.push(dir);
+    return dir;
   }
 
   /** What every instance is started with: its role, the shared database and secrets, a free port, the emulator, the first administrator. */
   async instanceEnv(role: "web" | "worker"): Promise<Record<string, string>> {
-    const dataDir = tempDir(`hic-${this.name}-${role}-`);
-    this.dataDirs.push(dataDir);
+    const dataDir = this.folder(role);
     return {
       ...this.secrets,
       HIC_ROLE: role,
@@ -84,7 +89,7 @@ export class FleetStage {
   /** After the instances have stopped. */
   async stop(): Promise<void> {
     await this.emulator?.stop();
-    for (const dir of this.dataDirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of this.folders) rmSync(dir, { recursive: true, force: true });
     if (this.databaseUrl) await dropFleetDatabase(this.databaseUrl);
   }
 }
